@@ -1,0 +1,52 @@
+"""Configuration classes. DATABASE_URL picks the engine; SQLite under instance/ by default."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _default_sqlite_url() -> str:
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'warehouse.db'}"
+
+
+def _secret_key() -> str:
+    """Read SECRET_KEY from the environment, else from instance/secret_key (made once).
+
+    Never committed: instance/ is git-ignored. Gunicorn workers on one host share the file;
+    several hosts must set SECRET_KEY explicitly.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_sqlite_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a handheld screen stays open a whole shift
+    # Sign-in throttling: this many failures per username (or badge) in the window.
+    SIGN_IN_MAX_FAILURES = 5
+    SIGN_IN_WINDOW_MINUTES = 15
+    PAGE_SIZE = 50
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-secret"

@@ -1,0 +1,95 @@
+"""Users, sign-in (password or badge + PIN), throttling and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import InvalidPosting, SignInRefused, SignInThrottled
+from .extensions import db
+from .models import ApiToken, Role, SignInAttempt, User, utcnow
+
+# Checked against when the username does not exist, so a wrong name costs as much time
+# as a wrong password and response times do not reveal which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def create_user(username: str, password: str, role: Role | str, *, badge_code: str | None = None,
+                pin: str | None = None) -> User:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidPosting("Username must be 1-64 characters.")
+    if len(password) < 8:
+        raise InvalidPosting("Password must be at least 8 characters.")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise InvalidPosting(f"User {username!r} already exists.")
+    user = User(username=username, password_hash=generate_password_hash(password),
+                role=Role(role), badge_code=badge_code,
+                pin_hash=generate_password_hash(pin) if pin else None)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str, *, max_failures: int, window_minutes: int) -> User:
+    who = f"user:{username.strip().lower()}"
+    _refuse_if_throttled(who, max_failures, window_minutes)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    return _finish(who, user if ok else None, "Wrong username or password. Try again.")
+
+
+def authenticate_badge(badge_code: str, pin: str, *, max_failures: int, window_minutes: int) -> User:
+    who = f"badge:{badge_code.strip()}"
+    _refuse_if_throttled(who, max_failures, window_minutes)
+    user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
+    ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
+    return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.")
+
+
+def _refuse_if_throttled(who: str, max_failures: int, window_minutes: int) -> None:
+    since = utcnow() - timedelta(minutes=window_minutes)
+    failures = db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.who == who[:80], SignInAttempt.at >= since))
+    if failures >= max_failures:
+        raise SignInThrottled(f"Too many failed sign-ins. Wait {window_minutes} minutes "
+                              "or ask a supervisor to reset your password.")
+
+
+def _finish(who: str, user: User | None, message: str) -> User:
+    if user is None or not user.active:
+        db.session.add(SignInAttempt(who=who[:80]))
+        db.session.commit()
+        raise SignInRefused(message)
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.who == who[:80]))
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < 8:
+        raise InvalidPosting("Password must be at least 8 characters.")
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
+def _hash_token(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User) -> str:
+    """Make an API token; only its hash is stored, so the caller must show it now."""
+    token = "wh_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10]))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(
+        ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None)))
+    return row.user if row and row.user.active else None

@@ -1,0 +1,71 @@
+"""`flask` commands: verify-ledger, demo, create-user, create-token."""
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from . import accounts, ledger
+from .errors import DomainError
+from .extensions import db
+from .models import Role, User
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(verify_ledger)
+    app.cli.add_command(demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(create_token)
+
+
+@click.command("verify-ledger")
+def verify_ledger():
+    """Recompute every balance from the movements; exit 1 and list keys on any drift."""
+    drifts = ledger.verify()
+    if not drifts:
+        click.echo("Ledger OK: every balance equals the sum of its movements (0 drifted keys).")
+        return
+    labels = ledger.describe_keys(d.key for d in drifts)
+    click.echo(f"Ledger DRIFT: {len(drifts)} key(s) disagree with their movements.", err=True)
+    for d in drifts:
+        click.echo(f"  {labels[d.key]} key={d.key}: movements say on_hand/reserved/held="
+                   f"{d.from_movements}, balance has {d.in_balances} ({d.problem})", err=True)
+    sys.exit(1)
+
+
+@click.command("demo")
+def demo():
+    """Load the demo warehouse (safe to run again: it changes nothing the second time)."""
+    from .demo import load_demo
+
+    report = load_demo()
+    click.echo(report.summary())
+    click.echo("Demo sign-ins (demo data only; change these before real use):")
+    for username, password, badge, pin in report.credentials:
+        click.echo(f"  {username:<11} password {password:<16} badge {badge}  PIN {pin}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for (hidden) when left out.")
+def create_user(username, role, password):
+    """Create a user with a role."""
+    try:
+        user = accounts.create_user(username, password, role)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    click.echo(f"Created {user.role.value} {user.username}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+def create_token(username):
+    """Make an API token for USERNAME. Only its hash is stored: copy it now."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username!r}. Create it with flask create-user.")
+    token = accounts.create_token(user)
+    click.echo(f"API token for {user.username} (shown once, store it safely):")
+    click.echo(token)

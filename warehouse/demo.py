@@ -1,0 +1,218 @@
+"""A realistic demo warehouse, loaded by `flask demo`.
+
+Deterministic (a seeded random generator, fixed dates) and idempotent: catalog rows are
+created only when missing, and stock arrives through the ledger with idempotency keys,
+so a second run replays every posting and writes nothing.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from . import accounts, ledger
+from .extensions import db
+from .models import (
+    Bin,
+    BinKind,
+    Location,
+    LocationType,
+    Lot,
+    Movement,
+    MovementType,
+    Product,
+    ProductBarcode,
+    ReorderPolicy,
+    Role,
+    User,
+)
+
+DEMO_USERS = [  # username, password, badge, PIN: demo data only, printed by `flask demo`
+    ("operator", "demo-operator", "BADGE-0001", "1111"),
+    ("supervisor", "demo-supervisor", "BADGE-0002", "2222"),
+    ("admin", "demo-admin", "BADGE-0003", "3333"),
+]
+
+LOCATIONS = [  # code, name, type, barcode prefix
+    ("warehouse-main", "Main warehouse", LocationType.WAREHOUSE, "WM"),
+    ("service-north", "North service center", LocationType.SERVICE_CENTER, "SN"),
+    ("transit", "In transit", LocationType.TRANSIT, "TR"),
+]
+
+ITEMS = [  # name pattern, unit cost, lot-tracked, expiry-tracked
+    ("Hex bolt M{n} x {m} mm, box of 50", "4.20", False, False),
+    ("Nylon lock nut M{n}, bag of 100", "3.10", False, False),
+    ("Cable tie {m} mm, pack of 100", "2.75", False, False),
+    ("Safety gloves size {n}", "6.90", False, False),
+    ("Hydraulic hose {m} cm, DN{n}", "18.40", True, False),
+    ("Sealant cartridge {m} ml, type {n}", "7.80", True, True),
+    ("Two-part epoxy {m} g, grade {n}", "12.50", True, True),
+    ("Bearing 6{n}0{m}-2RS", "9.60", False, False),
+    ("V-belt A{m}{n}", "11.20", False, False),
+    ("Machine oil ISO VG {m}, {n} l", "21.00", True, True),
+]
+
+DEMO_EPOCH = date(2026, 11, 1)
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+    postings_new: int = 0
+    postings_replayed: int = 0
+    credentials: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {what}" for what, n in self.created.items() if n) or "nothing new"
+        total = db.session.scalar(select(func.count()).select_from(Movement))
+        return (f"Demo warehouse ready: created {made}; stock postings {self.postings_new} new, "
+                f"{self.postings_replayed} already there; {total} movements in the ledger.")
+
+
+def with_check_digit(body: str) -> str:
+    """Append the GS1 check digit: weights 3, 1, 3, ... from the rightmost digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def load_demo() -> DemoReport:
+    report = DemoReport()
+    rng = random.Random(42)
+    users = _users(report)
+    bins = _locations_and_bins(report)
+    products = _products(report)
+    _reorder_policies(report, products)
+    _stock(report, rng, products, bins, actor_id=users["admin"].id)
+    report.credentials = list(DEMO_USERS)
+    return report
+
+
+def _users(report: DemoReport) -> dict[str, User]:
+    users, made = {}, 0
+    for username, password, badge, pin in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = accounts.create_user(username, password, Role(username), badge_code=badge, pin=pin)
+            made += 1
+        users[username] = user
+    report.created["users"] = made
+    return users
+
+
+def _bin_codes(type: LocationType) -> list[tuple[str, BinKind]]:
+    if type is LocationType.TRANSIT:
+        return [("TRANSIT", BinKind.STAGING)]  # the one default bin of an unbinned location
+    aisles = "ABC" if type is LocationType.WAREHOUSE else "S"
+    bays = range(1, 5) if type is LocationType.WAREHOUSE else range(1, 7)
+    codes = [("RCV-01", BinKind.RECEIVING)]
+    if type is LocationType.WAREHOUSE:
+        codes += [("STG-01", BinKind.STAGING), ("SHIP-01", BinKind.SHIPPING)]
+    codes += [(f"{a}-{bay:02d}-{level:02d}", BinKind.STORAGE)
+              for a in aisles for bay in bays for level in range(1, 4)]
+    return codes
+
+
+def _locations_and_bins(report: DemoReport) -> dict[str, list[Bin]]:
+    made_locations = made_bins = 0
+    storage: dict[str, list[Bin]] = {}
+    for code, name, type, prefix in LOCATIONS:
+        location = db.session.scalar(select(Location).where(Location.code == code))
+        if location is None:
+            location = Location(code=code, name=name, type=type)
+            db.session.add(location)
+            db.session.flush()
+            made_locations += 1
+        existing = {b.code: b for b in location.bins}
+        for bin_code, kind in _bin_codes(type):
+            if bin_code not in existing:
+                existing[bin_code] = Bin(location_id=location.id, code=bin_code,
+                                         barcode=f"{prefix}-{bin_code}", kind=kind)
+                db.session.add(existing[bin_code])
+                made_bins += 1
+        storage[code] = sorted((b for b in existing.values() if b.kind is BinKind.STORAGE),
+                               key=lambda b: b.code)
+    db.session.commit()
+    report.created.update(locations=made_locations, bins=made_bins)
+    return storage
+
+
+def _products(report: DemoReport) -> list[Product]:
+    existing = {p.sku: p for p in db.session.scalars(select(Product))}
+    products, made = [], 0
+    for i in range(200):
+        sku = f"SKU-{10001 + i}"
+        product = existing.get(sku)
+        if product is None:
+            pattern, cost, lot_tracked, expiry_tracked = ITEMS[i % len(ITEMS)]
+            product = Product(
+                sku=sku, name=pattern.format(n=4 + i % 9, m=10 * (1 + i // 10)),
+                unit_cost=Decimal(cost) + Decimal(i % 7) / 10, lot_tracked=lot_tracked,
+                expiry_tracked=expiry_tracked)
+            # GS1 example prefix 950600: not a real company's GTINs.
+            item_ref = f"950600{10000 + i:06d}"
+            product.barcodes.append(ProductBarcode(code=with_check_digit(item_ref)))  # GTIN-13
+            if i % 5 == 0:  # some items also carry a case-level GTIN-14
+                product.barcodes.append(ProductBarcode(code=with_check_digit("1" + item_ref)))
+            db.session.add(product)
+            made += 1
+        products.append(product)
+    db.session.commit()
+    report.created["products"] = made
+    return products
+
+
+def _reorder_policies(report: DemoReport, products: list[Product]) -> None:
+    main = db.session.scalar(select(Location).where(Location.code == "warehouse-main"))
+    have = set(db.session.scalars(select(ReorderPolicy.product_id).where(
+        ReorderPolicy.location_id == main.id)))
+    made = 0
+    for i, product in enumerate(products):
+        if product.id not in have and i % 2 == 0:
+            db.session.add(ReorderPolicy(product_id=product.id, location_id=main.id,
+                                         reorder_point=20, reorder_qty=100, max_level=400,
+                                         lead_time_days=7 + i % 7, safety_stock=10))
+            made += 1
+    db.session.commit()
+    report.created["reorder policies"] = made
+
+
+def _lot(product: Product, n: int) -> Lot:
+    code = f"L{product.sku[-5:]}-{n}"
+    lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code))
+    if lot is None:
+        expiry = DEMO_EPOCH + timedelta(days=60 + 90 * n + int(product.sku[-3:]) % 30)
+        lot = Lot(product_id=product.id, code=code,
+                  expiry_date=expiry if product.expiry_tracked else None)
+        db.session.add(lot)
+        db.session.commit()
+    return lot
+
+
+def _stock(report, rng, products, bins, *, actor_id) -> None:
+    """One purchase receipt per product, spread over storage bins, through the ledger."""
+    main, north = bins["warehouse-main"], bins["service-north"]
+    for product in products:
+        lines = []
+        for bin in rng.sample(main, rng.randint(1, 3)) + (rng.sample(north, 1) if rng.random() < 0.5 else []):
+            lot = _lot(product, rng.randint(1, 2)) if product.lot_tracked else None
+            lines.append(ledger.Line.at(bin, product, lot, qty=rng.randint(5, 200)))
+        lines = _merge_same_keys(lines)
+        posted = ledger.post(MovementType.INBOUND_PURCHASE, lines, actor_id=actor_id,
+                             key=f"demo:receipt:{product.sku}",
+                             reference=("purchase_order", f"PO-DEMO-{product.sku[-5:]}"))
+        if posted.replayed:
+            report.postings_replayed += 1
+        else:
+            report.postings_new += 1
+
+
+def _merge_same_keys(lines: list[ledger.Line]) -> list[ledger.Line]:
+    merged: dict[tuple, ledger.Line] = {}
+    for line in lines:
+        if line.key in merged:
+            line = ledger.Line(*line.key, qty=merged[line.key].qty + line.qty)
+        merged[line.key] = line
+    return list(merged.values())

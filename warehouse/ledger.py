@@ -1,0 +1,379 @@
+"""The stock ledger: the only code that changes stock.
+
+A posting is one business event made of movements, each a signed change to one balance
+key (product, location, bin, lot). A posting commits whole or not at all. Balances are
+updated in the same transaction as their movements by *guarded* UPDATEs: the WHERE clause
+carries every invariant, so two scanners racing for the last unit cannot both win on any
+engine. The database CHECK constraints are the second line of defence.
+
+Write path per line (hot path, SQLAlchemy Core, no ORM unit of work):
+    UPDATE stock_balances SET ... WHERE key AND invariants-hold-after RETURNING totals
+and only when that matches no row: read the row to explain the refusal, or insert a new
+key. Lines are applied in key order so that PostgreSQL row locks are always taken in the
+same order and two postings can never deadlock.
+
+Idempotency: a posting may carry a key. A replay with the same key and the same content
+returns the first posting and writes nothing; the same key with other content is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .engines import IMMEDIATE
+from .errors import IdempotencyKeyReused, InsufficientStock, InvalidPosting
+from .extensions import db
+from .models import (
+    NO_LOT,
+    Balance,
+    Bin,
+    Location,
+    Lot,
+    Movement,
+    MovementType,
+    Posting,
+    Product,
+    ReasonCode,
+    utcnow,
+)
+
+MAX_LINE_QTY = 1_000_000_000  # one line may not move more than this in any column
+MAX_BALANCE = 2_000_000_000  # stays inside a 32-bit INTEGER on every engine
+
+balances = Balance.__table__
+movements = Movement.__table__
+postings = Posting.__table__
+
+
+@dataclass(frozen=True, order=True)
+class Line:
+    """One signed change to one balance key. Build it with `Line.at(bin, product, ...)`."""
+    product_id: int
+    location_id: int
+    bin_id: int
+    lot_id: int = NO_LOT
+    qty: int = 0  # on-hand delta
+    reserved: int = 0
+    held: int = 0
+
+    @classmethod
+    def at(cls, bin: Bin, product: Product, lot: Lot | None = None, *,
+           qty: int = 0, reserved: int = 0, held: int = 0) -> Line:
+        return cls(product.id, bin.location_id, bin.id, lot.id if lot else NO_LOT,
+                   qty, reserved, held)
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return (self.product_id, self.location_id, self.bin_id, self.lot_id)
+
+
+@dataclass(frozen=True)
+class Posted:
+    posting_id: int
+    replayed: bool = False
+    balances_after: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)
+
+
+# --- transactions ------------------------------------------------------------------------
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One write transaction that commits on success and rolls back on any error.
+
+    Services that change stock (and their own rows, e.g. a task's status) run inside one
+    of these so the whole business event is atomic. On SQLite it begins IMMEDIATE: the
+    write lock is taken before the first read, so concurrent writers queue rather than
+    fail to upgrade. Nested use joins the outer transaction.
+    """
+    session = db.session()  # the real Session behind the scoped proxy
+    if session.info.get("in_ledger_tx"):
+        yield
+        return
+    if session.in_transaction():
+        # End whatever read transaction the request autobegan; there must be no pending
+        # writes here (a service owns its transaction), so this commit writes nothing.
+        session.commit()
+    session.info["in_ledger_tx"] = True
+    try:
+        session.connection(execution_options={IMMEDIATE: True})
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info["in_ledger_tx"] = False
+
+
+def atomically(work, *args, **kwargs):
+    """Run `work` in one write transaction and return its result.
+
+    On PostgreSQL two first attempts with one idempotency key can both pass the replay
+    check; the loser's insert then fails on the unique key once the winner commits. We
+    roll back and run `work` once more, when its replay check finds the winner's posting.
+    Inside an outer transaction, failures go to the outer caller, which retries whole.
+    """
+    if db.session().info.get("in_ledger_tx"):
+        return work(*args, **kwargs)
+    for attempt in (1, 2):
+        try:
+            with transaction():
+                return work(*args, **kwargs)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+# --- posting -----------------------------------------------------------------------------
+
+def post(type: MovementType, lines: Sequence[Line], *, actor_id: int | None,
+         key: str | None = None, reference: tuple[str, str] | None = None,
+         reason: ReasonCode | None = None, note: str | None = None) -> Posted:
+    """Post one business event. Raises InsufficientStock / InvalidPosting and writes nothing."""
+    _check_lines(lines)
+    ref_type, ref_id = reference if reference else (None, None)
+    fingerprint = _fingerprint(type, lines, ref_type, ref_id, reason, note)
+
+    def write() -> Posted:
+        if key is not None:
+            earlier = _find_by_key(key, fingerprint)
+            if earlier is not None:
+                return earlier
+        return _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note)
+
+    return atomically(write)
+
+
+def replay_of(key: str, type: MovementType, lines: Sequence[Line], *,
+              reference: tuple[str, str] | None = None, reason: ReasonCode | None = None,
+              note: str | None = None) -> Posted | None:
+    """The earlier posting made with this key and content, if any (for services that must
+    skip their own side effects on a replay)."""
+    ref_type, ref_id = reference if reference else (None, None)
+    return _find_by_key(key, _fingerprint(type, lines, ref_type, ref_id, reason, note))
+
+
+def _check_lines(lines: Sequence[Line]) -> None:
+    if not lines:
+        raise InvalidPosting("Nothing to post: add at least one line.")
+    for line in lines:
+        deltas = (line.qty, line.reserved, line.held)
+        if not all(isinstance(d, int) and not isinstance(d, bool) for d in deltas):
+            raise InvalidPosting("Quantities must be whole units.")
+        if not any(deltas):
+            raise InvalidPosting("Quantity must not be zero.")
+        if any(abs(d) > MAX_LINE_QTY for d in deltas):
+            raise InvalidPosting(f"Quantity too large: at most {MAX_LINE_QTY:,} per line.")
+
+
+def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
+    payload = [MovementType(type).value, ref_type, ref_id,
+               reason.value if reason else None, note,
+               [[*line.key, line.qty, line.reserved, line.held] for line in lines]]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _find_by_key(key: str, fingerprint: str) -> Posted | None:
+    row = db.session.execute(
+        select(postings.c.id, postings.c.fingerprint).where(postings.c.idempotency_key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This request key was already used for a different change. "
+            "Reload the screen and try again.")
+    return Posted(row.id, replayed=True)
+
+
+def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note) -> Posted:
+    now = utcnow()
+    session = db.session
+    posting_id = session.execute(
+        insert(postings).values(
+            type=type, idempotency_key=key, fingerprint=fingerprint, reference_type=ref_type,
+            reference_id=ref_id, reason=reason, note=note, user_id=actor_id, created_at=now,
+        ).returning(postings.c.id)
+    ).scalar_one()
+    rows, after = [], {}
+    for line in sorted(lines):  # fixed key order: no lock-order deadlocks between postings
+        on_hand, reserved, held = _apply(type, line)
+        after[line.key] = (on_hand, reserved, held)
+        rows.append(dict(
+            posting_id=posting_id, product_id=line.product_id, location_id=line.location_id,
+            bin_id=line.bin_id, lot_id=line.lot_id, qty=line.qty,
+            reserved_delta=line.reserved, held_delta=line.held, balance_after=on_hand,
+            reserved_after=reserved, held_after=held, type=type, reason=reason,
+            reference_type=ref_type, reference_id=ref_id, user_id=actor_id, created_at=now,
+        ))
+    session.execute(insert(movements), rows)
+    return Posted(posting_id, balances_after=after)
+
+
+def _key_clause(line: Line):
+    return and_(balances.c.product_id == line.product_id,
+                balances.c.location_id == line.location_id,
+                balances.c.bin_id == line.bin_id,
+                balances.c.lot_id == line.lot_id)
+
+
+def _apply(type: MovementType, line: Line) -> tuple[int, int, int]:
+    """Apply one line to its balance; return (on_hand, reserved, held) after it."""
+    on_hand = balances.c.on_hand + line.qty
+    reserved = balances.c.reserved + line.reserved
+    held = balances.c.held + line.held
+    guarded = (
+        update(balances)
+        .where(_key_clause(line), on_hand >= 0, on_hand <= MAX_BALANCE, reserved >= 0,
+               held >= 0, reserved + held <= on_hand)
+        .values(on_hand=on_hand, reserved=reserved, held=held)
+        .returning(balances.c.on_hand, balances.c.reserved, balances.c.held)
+    )
+    for _attempt in range(2):
+        row = db.session.execute(guarded).first()
+        if row is not None:
+            return tuple(row)
+        current = db.session.execute(
+            select(balances.c.on_hand, balances.c.reserved, balances.c.held)
+            .where(_key_clause(line)).with_for_update()
+        ).first()
+        if current is not None:
+            raise _refusal(type, line, *current)
+        if _insert_new_key(type, line):
+            return (line.qty, line.reserved, line.held)
+        # Another transaction created this key between our UPDATE and INSERT; go again.
+    raise InvalidPosting("The stock changed while posting; scan again.")
+
+
+def _insert_new_key(type: MovementType, line: Line) -> bool:
+    if not (0 <= line.qty <= MAX_BALANCE and line.reserved >= 0 and line.held >= 0
+            and line.reserved + line.held <= line.qty):
+        raise _refusal(type, line, 0, 0, 0)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = (upsert(balances).values(
+        product_id=line.product_id, location_id=line.location_id, bin_id=line.bin_id,
+        lot_id=line.lot_id, on_hand=line.qty, reserved=line.reserved, held=line.held,
+    ).on_conflict_do_nothing().returning(balances.c.id))
+    return db.session.execute(stmt).first() is not None
+
+
+def _refusal(type: MovementType, line: Line, on_hand: int, reserved: int, held: int):
+    """Explain, in floor words, which invariant the line would break."""
+    sku, bin_code, lot_code = _describe(line)
+    where = f"{bin_code}" + (f" (lot {lot_code})" if lot_code else "")
+    available = on_hand - reserved - held
+    if on_hand + line.qty > MAX_BALANCE:
+        return InvalidPosting(f"Quantity too large: {sku} at {where} would exceed "
+                              f"{MAX_BALANCE:,} units.")
+    if line.reserved < 0 and reserved + line.reserved < 0:
+        return InsufficientStock(f"Cannot release {-line.reserved} of {sku} at {where}: "
+                                 f"only {reserved} reserved.")
+    if line.held < 0 and held + line.held < 0:
+        return InsufficientStock(f"Cannot release {-line.held} of {sku} at {where} from "
+                                 f"hold: only {held} held.")
+    if line.qty < 0 and on_hand + line.qty < 0:
+        return InsufficientStock(f"Insufficient stock at {where} for {sku}: on hand "
+                                 f"{on_hand}, requested {-line.qty}.")
+    # What is left: the change would eat into units reserved or held for someone else.
+    requested = max(-line.qty, 0) + max(line.reserved, 0) + max(line.held, 0)
+    return InsufficientStock(f"Insufficient stock available at {where} for {sku}: "
+                             f"available {max(available, 0)}, requested {requested}.")
+
+
+def _describe(line: Line) -> tuple[str, str, str]:
+    sku = db.session.scalar(select(Product.sku).where(Product.id == line.product_id))
+    bin_code = db.session.scalar(select(Bin.code).where(Bin.id == line.bin_id))
+    lot_code = "" if line.lot_id == NO_LOT else db.session.scalar(
+        select(Lot.code).where(Lot.id == line.lot_id))
+    return sku or f"product #{line.product_id}", bin_code or f"bin #{line.bin_id}", lot_code or ""
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def balance(product_id: int, bin_id: int, lot_id: int = NO_LOT) -> tuple[int, int, int]:
+    """(on_hand, reserved, held) for one key; zeros when the key has never had stock."""
+    row = db.session.execute(
+        select(balances.c.on_hand, balances.c.reserved, balances.c.held).where(
+            balances.c.product_id == product_id, balances.c.bin_id == bin_id,
+            balances.c.lot_id == lot_id)
+    ).first()
+    return tuple(row) if row else (0, 0, 0)
+
+
+def stock_at(instant: datetime, *, product_id: int | None = None,
+             location_id: int | None = None) -> dict[tuple, tuple[int, int, int]]:
+    """Stock per key as it was at `instant`: the *_after figures of the last movement per
+    key at or before it. "Last" is by movement id (monotonic), not by timestamp."""
+    m = movements.c
+    last = select(func.max(m.id).label("id")).where(m.created_at <= instant)
+    if product_id is not None:
+        last = last.where(m.product_id == product_id)
+    if location_id is not None:
+        last = last.where(m.location_id == location_id)
+    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
+    rows = db.session.execute(
+        select(m.product_id, m.location_id, m.bin_id, m.lot_id, m.balance_after,
+               m.reserved_after, m.held_after).join(last, last.c.id == m.id))
+    return {tuple(r[:4]): tuple(r[4:]) for r in rows if any(r[4:])}
+
+
+# --- audit -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Drift:
+    key: tuple[int, int, int, int]  # product_id, location_id, bin_id, lot_id
+    from_movements: tuple[int, int, int]  # on_hand, reserved, held
+    in_balances: tuple[int, int, int]
+    problem: str
+
+
+def verify() -> list[Drift]:
+    """Recompute every balance from the movements; return every key that disagrees.
+
+    Checks that each balance equals the sum of its movements, that the last movement's
+    *_after figures equal the balance, and that no balance exists without movements.
+    """
+    m = movements.c
+    sums = {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in db.session.execute(
+        select(m.product_id, m.location_id, m.bin_id, m.lot_id, func.sum(m.qty),
+               func.sum(m.reserved_delta), func.sum(m.held_delta))
+        .group_by(m.product_id, m.location_id, m.bin_id, m.lot_id))}
+    last_ids = select(func.max(m.id).label("id")).group_by(
+        m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
+    lasts = {tuple(r[:4]): tuple(r[4:]) for r in db.session.execute(
+        select(m.product_id, m.location_id, m.bin_id, m.lot_id, m.balance_after,
+               m.reserved_after, m.held_after).join(last_ids, last_ids.c.id == m.id))}
+    b = balances.c
+    stored = {tuple(r[:4]): tuple(r[4:]) for r in db.session.execute(
+        select(b.product_id, b.location_id, b.bin_id, b.lot_id, b.on_hand, b.reserved, b.held))}
+    drifts = []
+    for key in sorted(set(sums) | set(stored)):
+        expected, actual = sums.get(key, (0, 0, 0)), stored.get(key, (0, 0, 0))
+        if expected != actual:
+            drifts.append(Drift(key, expected, actual, "balance differs from sum of movements"))
+        elif key in lasts and lasts[key] != actual:
+            drifts.append(Drift(key, expected, actual,
+                                f"last movement says {lasts[key]}"))
+    return drifts
+
+
+def describe_keys(keys: Iterable[tuple[int, int, int, int]]) -> dict[tuple, str]:
+    """Human labels "SKU @ location/bin lot X" for keys (the CLI's drift report)."""
+    labels = {}
+    for key in keys:
+        product_id, location_id, bin_id, lot_id = key
+        sku, bin_code, lot_code = _describe(Line(product_id, location_id, bin_id, lot_id, qty=1))
+        location = db.session.scalar(select(Location.code).where(Location.id == location_id))
+        labels[key] = f"{sku} @ {location}/{bin_code}" + (f" lot {lot_code}" if lot_code else "")
+    return labels

@@ -1,0 +1,300 @@
+"""Tables. Rules live in the domain modules (ledger, accounts, ...), not here.
+
+Balance keys are (product, location, bin, lot) and hold no NULLs: every location has at
+least one bin, and "no lot" is the lot row with id 0 (NO_LOT), made by the first migration.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+NO_LOT = 0  # id of the "no lot" row in lots
+
+
+def utcnow() -> datetime:
+    """Naive UTC: both engines store it unchanged, whatever the server's time zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _enum(cls, name):
+    """Store enums as their values in a VARCHAR with a CHECK (same on both engines)."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class LocationType(str, enum.Enum):
+    WAREHOUSE = "warehouse"
+    SERVICE_CENTER = "service_center"
+    CONSIGNMENT = "consignment"
+    TRANSIT = "transit"
+    DEALER = "dealer"
+    RETURNS = "returns"
+
+
+class BinKind(str, enum.Enum):
+    RECEIVING = "receiving"
+    STORAGE = "storage"
+    STAGING = "staging"
+    SHIPPING = "shipping"
+
+
+class Role(str, enum.Enum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class MovementType(str, enum.Enum):
+    INBOUND_PURCHASE = "inbound_purchase"
+    OUTBOUND_SALE = "outbound_sale"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    ADJUSTMENT = "adjustment"
+    ADJUSTMENT_COUNT = "adjustment_count"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    FULFILL = "fulfill"
+    RETURN = "return"
+    PUTAWAY = "putaway"
+    HOLD = "hold"
+    HOLD_RELEASE = "hold_release"
+    EXPIRE = "expire"
+
+
+class ReasonCode(str, enum.Enum):
+    """Why stock was adjusted. Free text goes in the posting's note, never here."""
+    PHYSICAL_COUNT = "physical_count"
+    DAMAGED = "damaged"
+    FOUND = "found"
+    WRITE_OFF = "write_off"
+    RECEIVED = "received"
+    OTHER = "other"
+
+
+# --- catalog -----------------------------------------------------------------------------
+
+class Product(db.Model):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal("0"))
+    lot_tracked: Mapped[bool] = mapped_column(default=False)
+    expiry_tracked: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    barcodes: Mapped[list[ProductBarcode]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductBarcode.id")
+
+
+class ProductBarcode(db.Model):
+    """A product can carry several barcodes: GTIN-13/14, UPC, a supplier's own code."""
+    __tablename__ = "product_barcodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # used in URLs and the API
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[LocationType] = mapped_column(_enum(LocationType, "location_type"))
+    active: Mapped[bool] = mapped_column(default=True)
+    bins: Mapped[list[Bin]] = relationship(back_populates="location", order_by="Bin.code")
+
+
+class Bin(db.Model):
+    __tablename__ = "bins"
+    __table_args__ = (
+        UniqueConstraint("location_id", "code"),
+        # Target of the balances' (bin_id, location_id) foreign key: a balance's bin is
+        # always inside the balance's location.
+        UniqueConstraint("id", "location_id", name="uq_bins_id_location"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[BinKind] = mapped_column(_enum(BinKind, "bin_kind"), default=BinKind.STORAGE)
+    active: Mapped[bool] = mapped_column(default=True)
+    location: Mapped[Location] = relationship(back_populates="bins")
+
+
+class Lot(db.Model):
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("product_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL only on the NO_LOT row, which belongs to no product.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date | None]
+
+
+class ReorderPolicy(db.Model):
+    __tablename__ = "reorder_policies"
+    __table_args__ = (
+        UniqueConstraint("product_id", "location_id"),
+        CheckConstraint("reorder_point >= 0 AND reorder_qty >= 0 AND safety_stock >= 0 "
+                        "AND lead_time_days >= 0", name="non_negative"),
+        CheckConstraint("max_level IS NULL OR max_level >= reorder_point", name="max_level"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    reorder_point: Mapped[int] = mapped_column(default=0)
+    reorder_qty: Mapped[int] = mapped_column(default=0)
+    max_level: Mapped[int | None]
+    lead_time_days: Mapped[int] = mapped_column(default=0)
+    safety_stock: Mapped[int] = mapped_column(default=0)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    badge_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+
+class ApiToken(db.Model):
+    """Only a SHA-256 of the token is stored; the token itself is shown once."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in lists so people can tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship()
+
+
+class SignInAttempt(db.Model):
+    """Failed sign-ins, kept in the database so throttling holds across gunicorn workers."""
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_who_at", "who", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    who: Mapped[str] = mapped_column(String(80))  # "user:NAME" or "badge:CODE"
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the ledger --------------------------------------------------------------------------
+
+class Posting(db.Model):
+    """One business event; its movements commit together or not at all."""
+    __tablename__ = "postings"
+    __table_args__ = (Index("ix_postings_reference", "reference_type", "reference_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    type: Mapped[MovementType] = mapped_column(_enum(MovementType, "posting_type"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # what the key was first used for
+    reference_type: Mapped[str | None] = mapped_column(String(32))
+    reference_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode, "reason_code"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    movements: Mapped[list[Movement]] = relationship(order_by="Movement.id", viewonly=True)
+    user: Mapped[User | None] = relationship()
+
+
+class Movement(db.Model):
+    """Append-only (database triggers refuse UPDATE and DELETE). Order is the id."""
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        ForeignKeyConstraint(["bin_id", "location_id"], ["bins.id", "bins.location_id"],
+                             name="fk_stock_movements_bin_location"),
+        # Point-in-time reads: last movement per key at or before an instant.
+        Index("ix_stock_movements_key", "product_id", "location_id", "bin_id", "lot_id", "id"),
+        Index("ix_stock_movements_location", "location_id", "id"),
+        Index("ix_stock_movements_type", "type", "id"),
+        Index("ix_stock_movements_created_at", "created_at"),
+        Index("ix_stock_movements_reference", "reference_type", "reference_id"),
+        CheckConstraint("qty <> 0 OR reserved_delta <> 0 OR held_delta <> 0", name="changes"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int]
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    qty: Mapped[int] = mapped_column(default=0)  # on-hand delta
+    reserved_delta: Mapped[int] = mapped_column(default=0)
+    held_delta: Mapped[int] = mapped_column(default=0)
+    balance_after: Mapped[int]  # on_hand of the key after this movement
+    reserved_after: Mapped[int]
+    held_after: Mapped[int]
+    type: Mapped[MovementType] = mapped_column(_enum(MovementType, "movement_type"))
+    reason: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode, "movement_reason"))
+    reference_type: Mapped[str | None] = mapped_column(String(32))
+    reference_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(viewonly=True)
+    location: Mapped[Location] = relationship(viewonly=True)
+    bin: Mapped[Bin] = relationship(viewonly=True)
+    lot: Mapped[Lot] = relationship(viewonly=True)
+    user: Mapped[User | None] = relationship(viewonly=True)
+
+
+class Balance(db.Model):
+    """Current stock per key, updated in the same transaction as its movements."""
+    __tablename__ = "stock_balances"
+    __table_args__ = (
+        UniqueConstraint("product_id", "location_id", "bin_id", "lot_id", name="uq_stock_balances_key"),
+        ForeignKeyConstraint(["bin_id", "location_id"], ["bins.id", "bins.location_id"],
+                             name="fk_stock_balances_bin_location"),
+        CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("held >= 0", name="held_non_negative"),
+        CheckConstraint("reserved + held <= on_hand", name="committed_within_on_hand"),
+        Index("ix_stock_balances_location_bin", "location_id", "bin_id"),
+        Index("ix_stock_balances_bin", "bin_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int]
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(viewonly=True)
+    location: Mapped[Location] = relationship(viewonly=True)
+    bin: Mapped[Bin] = relationship(viewonly=True)
+    lot: Mapped[Lot] = relationship(viewonly=True)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved - self.held

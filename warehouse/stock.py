@@ -1,0 +1,109 @@
+"""Read-side stock queries for pages and the API. Each is one query (no N+1): related
+rows come in with joinedload."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from .errors import NotFound
+from .extensions import db
+from .models import Balance, Bin, Location, Movement, MovementType, Product, ProductBarcode
+
+
+@dataclass
+class Page:
+    rows: list
+    has_more: bool
+    next_cursor: int | None = None
+
+
+def locations() -> list[Location]:
+    return list(db.session.scalars(select(Location).order_by(Location.code)))
+
+
+def product_by_code(code: str) -> Product:
+    """A product by SKU or by any of its barcodes."""
+    product = db.session.scalar(
+        select(Product).outerjoin(ProductBarcode)
+        .where(or_(Product.sku == code, ProductBarcode.code == code)).limit(1))
+    if product is None:
+        raise NotFound(f"No product with SKU or barcode {code!r}. Check the code and scan again.")
+    return product
+
+
+def stock_rows(*, location_code: str | None = None, bin_code: str | None = None,
+               sku: str | None = None, page: int = 1, page_size: int = 50) -> Page:
+    """Non-empty balances by location, bin and SKU, filtered, one page at a time."""
+    query = (select(Balance)
+             .join(Balance.location).join(Balance.bin).join(Balance.product)
+             .options(joinedload(Balance.product), joinedload(Balance.location),
+                      joinedload(Balance.bin), joinedload(Balance.lot))
+             .where(Balance.on_hand > 0)
+             .order_by(Location.code, Bin.code, Product.sku, Balance.lot_id))
+    if location_code:
+        query = query.where(Location.code == location_code)
+    if bin_code:
+        query = query.where(Bin.code == bin_code)
+    if sku:
+        query = query.where(Product.sku.startswith(sku, autoescape=True))
+    rows = list(db.session.scalars(query.offset((page - 1) * page_size).limit(page_size + 1)))
+    return Page(rows[:page_size], has_more=len(rows) > page_size)
+
+
+@dataclass
+class SkuStock:
+    product: Product
+    balances: list[Balance]
+    by_location: list[tuple[Location, int, int, int, int]]  # location, on_hand, reserved, held, available
+
+
+def sku_stock(sku: str) -> SkuStock:
+    """One SKU's stock across every location and bin, with totals per location."""
+    product = product_by_code(sku)
+    balances = list(db.session.scalars(
+        select(Balance).join(Balance.location).join(Balance.bin)
+        .options(joinedload(Balance.location), joinedload(Balance.bin), joinedload(Balance.lot))
+        .where(Balance.product_id == product.id, Balance.on_hand > 0)
+        .order_by(Location.code, Bin.code, Balance.lot_id)))
+    totals: dict[int, list] = {}
+    for b in balances:
+        t = totals.setdefault(b.location_id, [b.location, 0, 0, 0, 0])
+        t[1] += b.on_hand
+        t[2] += b.reserved
+        t[3] += b.held
+        t[4] += b.available
+    return SkuStock(product, balances, [tuple(t) for t in totals.values()])
+
+
+def movement_history(*, sku: str | None = None, location_code: str | None = None,
+                     type: MovementType | None = None, since: datetime | None = None,
+                     until: datetime | None = None, before_id: int | None = None,
+                     page_size: int = 50) -> Page:
+    """Movements newest first, keyset-paged by id (stable while new movements arrive)."""
+    query = (select(Movement)
+             .options(joinedload(Movement.product), joinedload(Movement.location),
+                      joinedload(Movement.bin), joinedload(Movement.lot),
+                      joinedload(Movement.user))
+             .order_by(Movement.id.desc()))
+    if sku:
+        query = query.where(Movement.product_id == product_by_code(sku).id)
+    if location_code:
+        location_id = db.session.scalar(select(Location.id).where(Location.code == location_code))
+        if location_id is None:
+            raise NotFound(f"No location {location_code!r}.")
+        query = query.where(Movement.location_id == location_id)
+    if type:
+        query = query.where(Movement.type == type)
+    if since:
+        query = query.where(Movement.created_at >= since)
+    if until:
+        query = query.where(Movement.created_at < until)
+    if before_id:
+        query = query.where(Movement.id < before_id)
+    rows = list(db.session.scalars(query.limit(page_size + 1)))
+    page = rows[:page_size]
+    return Page(page, has_more=len(rows) > page_size,
+                next_cursor=page[-1].id if len(rows) > page_size else None)

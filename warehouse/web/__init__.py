@@ -1,0 +1,15 @@
+"""Web layer: blueprints by audience, the sign-in gate and error pages."""
+from flask import Flask
+
+from . import assets, errors, htmx, security
+from .auth.views import bp as auth_bp
+from .stock.views import bp as stock_bp
+
+
+def init_app(app: Flask) -> None:
+    htmx.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(stock_bp)

@@ -1,0 +1,71 @@
+"""The sign-in gate and role checks.
+
+Every endpoint is either public (listed here: sign-in pages and static files) or carries
+@requires(role). A test walks the URL map and fails if any endpoint has neither.
+"""
+from functools import wraps
+
+from flask import Flask, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..extensions import db, login_manager
+from ..models import Role, User
+from .htmx import is_htmx, redirect_for_htmx
+
+PUBLIC_ENDPOINTS = {"static"}
+RANK = {Role.OPERATOR: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+
+
+def public(endpoint_or_view):
+    """Mark a view (or an endpoint name) as reachable without signing in."""
+    if isinstance(endpoint_or_view, str):
+        PUBLIC_ENDPOINTS.add(endpoint_or_view)
+        return endpoint_or_view
+    endpoint_or_view.public = True
+    return endpoint_or_view
+
+
+def requires(role: Role):
+    """Allow the view to users of this role or higher (operator < supervisor < admin)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if RANK[current_user.role] < RANK[role]:
+                from flask import abort
+
+                abort(403)
+            return view(*args, **kwargs)
+        wrapper.required_role = role
+        return wrapper
+    return decorate
+
+
+def _gate():
+    """Before every request: anyone not signed in goes to the sign-in page."""
+    view = request.endpoint and _view_function(request.endpoint)
+    if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
+        return None
+    if current_user.is_authenticated:
+        return None
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        return redirect_for_htmx(target)  # a 302 would be swapped into a panel
+    flash("Please sign in.", "warn")
+    return redirect(target)
+
+
+def _view_function(endpoint):
+    from flask import current_app
+
+    return current_app.view_functions.get(endpoint)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    app.before_request(_gate)

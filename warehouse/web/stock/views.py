@@ -1,0 +1,92 @@
+"""Stock pages: by location/bin/SKU, one SKU everywhere, movement history, adjustments."""
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from ... import adjustments, stock
+from ...errors import DomainError
+from ...models import MovementType, Role
+from ..htmx import render
+from ..security import requires
+from .forms import AdjustForm, MovementFilterForm, StockFilterForm
+
+bp = Blueprint("stock", __name__)
+
+
+@bp.get("/")
+@requires(Role.OPERATOR)
+def home():
+    return redirect(url_for("stock.index"))
+
+
+@bp.get("/stock")
+@requires(Role.OPERATOR)
+def index():
+    form = StockFilterForm(request.args)
+    page = (stock.stock_rows(location_code=form.location.data, bin_code=form.bin.data,
+                             sku=form.sku.data, page=form.page.data or 1)
+            if form.validate() else stock.Page([], False))
+    return render("stock/index.html", "stock/_stock_rows.html", form=form, page=page,
+                  locations=stock.locations(), page_number=form.page.data or 1)
+
+
+@bp.get("/stock/sku/<path:sku>")
+@requires(Role.OPERATOR)
+def sku(sku):
+    if len(sku) > 64:
+        abort(404)
+    return render("stock/sku.html", "stock/_sku_stock.html", item=stock.sku_stock(sku))
+
+
+@bp.get("/movements")
+@requires(Role.OPERATOR)
+def movements():
+    form = MovementFilterForm(request.args)
+    page, error = stock.Page([], False), None
+    if form.validate():
+        try:
+            page = stock.movement_history(
+                sku=form.sku.data, location_code=form.location.data,
+                type=MovementType(form.type.data) if form.type.data else None,
+                since=_start_of(form.since.data), until=_start_of(form.until.data, next_day=True),
+                before_id=form.before.data)
+        except DomainError as e:
+            error = e.message
+    return render("stock/movements.html", "stock/_movement_rows.html", form=form, page=page,
+                  error=error, locations=stock.locations(), types=list(MovementType))
+
+
+def _start_of(day, next_day=False):
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min)
+
+
+@bp.route("/adjust", methods=["GET", "POST"])
+@requires(Role.SUPERVISOR)
+def adjust():
+    form = AdjustForm(locations=stock.locations())
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render("stock/adjust.html", "stock/_adjust_form.html", status=status, form=form)
+    try:
+        posted = adjustments.adjust(
+            sku=form.sku.data, location_code=form.location.data, bin_code=form.bin.data,
+            lot_code=form.lot.data or "", qty=form.quantity.data, reason=form.reason.data,
+            reference=form.reference.data or "", note=form.note.data or "",
+            actor_id=current_user.id, key=form.key.data or None)
+    except DomainError as refusal:
+        return render("stock/adjust.html", "stock/_adjust_form.html", status=refusal.status,
+                      form=form, outcome=("error", refusal.message))
+    outcome = _adjust_outcome(form, posted)
+    fresh = AdjustForm(formdata=None, locations=stock.locations(), location=form.location.data)
+    return render("stock/adjust.html", "stock/_adjust_form.html", form=fresh, outcome=outcome)
+
+
+def _adjust_outcome(form, posted):
+    if posted.replayed:
+        return ("warn", f"Already posted (posting #{posted.posting_id}); nothing changed.")
+    (on_hand, _reserved, _held), = posted.balances_after.values()
+    return ("ok", f"Posted #{posted.posting_id}: {form.quantity.data:+d} {form.sku.data} "
+                  f"at {form.bin.data}. On hand now {on_hand}.")
