@@ -12,6 +12,8 @@ from .errors import InvalidPosting, SignInRefused, SignInThrottled
 from .extensions import db
 from .models import ApiToken, Role, SignInAttempt, User, utcnow
 
+HASH_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a faster one
+
 # Checked against when the username does not exist, so a wrong name costs as much time
 # as a wrong password and response times do not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -26,9 +28,9 @@ def create_user(username: str, password: str, role: Role | str, *, badge_code: s
         raise InvalidPosting("Password must be at least 8 characters.")
     if db.session.scalar(select(User).where(User.username == username)):
         raise InvalidPosting(f"User {username!r} already exists.")
-    user = User(username=username, password_hash=generate_password_hash(password),
+    user = User(username=username, password_hash=generate_password_hash(password, HASH_METHOD),
                 role=Role(role), badge_code=badge_code,
-                pin_hash=generate_password_hash(pin) if pin else None)
+                pin_hash=generate_password_hash(pin, HASH_METHOD) if pin else None)
     db.session.add(user)
     db.session.commit()
     return user
@@ -72,7 +74,7 @@ def _finish(who: str, user: User | None, message: str) -> User:
 def set_password(user: User, password: str) -> None:
     if len(password) < 8:
         raise InvalidPosting("Password must be at least 8 characters.")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, HASH_METHOD)
     db.session.commit()
 
 
