@@ -20,9 +20,9 @@ def wants_partial() -> bool:
     return is_htmx() and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
-def render(page: str, partial: str, status: int = 200, **context) -> Response:
-    """Render `partial` for htmx, else `page` (which includes the partial)."""
-    html = render_template(partial if wants_partial() else page, **context)
+def render(full_page: str, partial: str, /, *, status: int = 200, **context) -> Response:
+    """Render `partial` for htmx, else `full_page` (which includes the partial)."""
+    html = render_template(partial if wants_partial() else full_page, **context)
     response = make_response(html, status)
     response.headers["Vary"] = "HX-Request"
     return response

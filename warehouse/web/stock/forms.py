@@ -4,6 +4,7 @@ import secrets
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -19,7 +20,7 @@ from ..filters import clean_text
 
 MAX_ADJUST = 1_000_000
 
-REASONS = [(r.value, r.value.replace("_", " ").capitalize()) for r in ReasonCode]
+REASONS = [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReasonCode]
 
 
 class WholeNumberField(IntegerField):
@@ -56,7 +57,8 @@ class StockFilterForm(Form):
 class MovementFilterForm(Form):
     sku = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
-    type = SelectField(choices=[("", "Any type")] + [(t.value, t.value) for t in MovementType],
+    type = SelectField(choices=[SelectChoice("", "Any type")]
+                       + [SelectChoice(t.value, t.value) for t in MovementType],
                        validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
@@ -82,6 +84,7 @@ class AdjustForm(FlaskForm):
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
+        self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})")
+                                 for loc in locations]
         if not self.key.data:
             self.key.data = secrets.token_urlsafe(16)

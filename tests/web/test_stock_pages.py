@@ -1,0 +1,151 @@
+"""Stock pages through the real client: full page without HX-Request, fragment with it,
+Vary always; the adjust form's happy path and every kind of bad input."""
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.factories import make_lot, receive
+from warehouse import ledger
+from warehouse.extensions import db
+from warehouse.models import Movement, Posting
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def stocked(site, auth):
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 12)
+    receive(site.nut, site.bin(site.north, "S-01-01"), 3)
+    return site
+
+
+def test_stock_page_is_a_full_page_and_a_fragment_for_htmx(client, auth, stocked):
+    auth.login("operator")
+    full = client.get("/stock")
+    fragment = client.get("/stock?sku=BOLT", headers=HX)
+
+    assert "HX-Request" in full.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
+    assert "<html" in full.get_data(as_text=True)
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and body.lstrip().startswith('<section id="stock-rows"')
+    assert "BOLT-M8" in body and "NUT-M8" not in body
+
+
+def test_stock_can_be_filtered_by_location_and_bin(client, auth, stocked):
+    auth.login("operator")
+    north = client.get("/stock?location=service-north").get_data(as_text=True)
+    assert "NUT-M8" in north and "BOLT-M8" not in north
+    by_bin = client.get("/stock?bin=A-01-01").get_data(as_text=True)
+    assert "BOLT-M8" in by_bin and "NUT-M8" not in by_bin
+
+
+def test_bad_filters_get_a_message_not_an_error_page(client, auth, stocked):
+    auth.login("operator")
+    response = client.get("/stock?page=abc&sku=" + "X" * 500)
+    assert response.status_code == 200
+    assert "Fix the filter" in response.get_data(as_text=True)
+
+
+def test_one_sku_shows_its_stock_in_every_location_and_bin(client, auth, stocked):
+    receive(stocked.bolt, stocked.bin(stocked.north, "S-01-01"), 4)
+    ledger.post("reserve", [ledger.Line.at(stocked.bin(stocked.main, "A-01-01"), stocked.bolt, reserved=2)],
+                actor_id=None)
+    auth.login("operator")
+    page = client.get("/stock/sku/9506000134352").get_data(as_text=True)  # by its GTIN
+    assert "warehouse-main / A-01-01" in page and "service-north / S-01-01" in page
+    assert '<td data-label="Available" class="num strong">10</td>' in page
+    assert client.get("/stock/sku/NO-SUCH").status_code == 404
+
+
+def test_movement_history_filters_and_pages_newest_first(client, auth, stocked, app):
+    for _ in range(60):
+        receive(stocked.nut, stocked.bin(stocked.north, "S-01-01"), 1)
+    auth.login("operator")
+    first = client.get("/movements?sku=NUT-M8").get_data(as_text=True)
+    assert first.count('data-label="SKU"') == 50 and "BOLT-M8" not in first
+    assert "Older" in first
+    last_id = db.session.scalar(select(func.max(Movement.id)))
+    assert f">{last_id} <small>" in first
+    cursor = db.session.scalar(select(Movement.id).where(Movement.product_id == stocked.nut.id)
+                               .order_by(Movement.id.desc()).offset(49).limit(1))
+    second = client.get(f"/movements?sku=NUT-M8&before={cursor}", headers=HX).get_data(as_text=True)
+    assert second.count('data-label="SKU"') == 11 and "Older" not in second
+    by_type = client.get("/movements?type=adjustment").get_data(as_text=True)
+    assert "No movements match" in by_type
+    unknown = client.get("/movements?location=nowhere").get_data(as_text=True)
+    assert "No location" in unknown
+
+
+def _adjust(client, **fields):
+    token = csrf_token(client, "/adjust")
+    data = {"csrf_token": token, "sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01",
+            "quantity": "5", "reason": "found", "reference": "", "note": "", "key": "k-" + token[:12]}
+    data.update(fields)
+    return client.post("/adjust", data=data, headers=HX)
+
+
+def _ledger_size():
+    return (db.session.scalar(select(func.count()).select_from(Posting)),
+            db.session.scalar(select(func.count()).select_from(Movement)))
+
+
+def test_a_supervisor_adjusts_stock_with_a_reason_and_reference(client, auth, stocked):
+    auth.login("supervisor")
+    response = _adjust(client, quantity="-2", reason="damaged", reference="INC-42", note="forklift")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-result="ok"' in body
+    assert "On hand now 10" in body
+    movement = db.session.scalar(select(Movement).order_by(Movement.id.desc()))
+    assert (movement.qty, movement.reason.value, movement.reference_id) == (-2, "damaged", "INC-42")
+    assert ledger.verify() == []
+
+
+@pytest.mark.parametrize("fields, message, status", [
+    ({"quantity": "0"}, "must not be zero", 422),
+    ({"quantity": "-13"}, "Insufficient stock at A-01-01 for BOLT-M8: on hand 12, requested 13", 409),
+    ({"quantity": "abc"}, "Enter a whole number", 422),
+    ({"quantity": "1e3"}, "Enter a whole number", 422),
+    ({"quantity": str(10**12)}, "between -1,000,000 and 1,000,000", 422),
+    ({"quantity": ""}, "Enter a whole number", 422),
+    ({"sku": "NO-SUCH-SKU"}, "No product with SKU or barcode", 404),
+    ({"bin": "Z-99-99"}, "No bin &#39;Z-99-99&#39; in warehouse-main", 404),
+    ({"location": "atlantis"}, "Not a valid choice", 422),
+    ({"reason": "because"}, "Not a valid choice", 422),
+    ({"note": "x" * 5000}, "Keep the note under 500 characters", 422),
+    ({"reference": "r" * 65}, "Field cannot be longer than 64 characters", 422),
+    ({"sku": "GLUE-50"}, "GLUE-50 is lot-tracked: enter the lot", 422),
+    ({"lot": "L1"}, "BOLT-M8 is not lot-tracked", 422),
+])
+def test_bad_adjustments_say_what_is_wrong_and_write_nothing(client, auth, stocked, fields, message, status):
+    auth.login("supervisor")
+    before = _ledger_size()
+    response = _adjust(client, **fields)
+    body = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert message in body and 'data-result="error"' in body
+    assert _ledger_size() == before
+
+
+def test_a_double_submitted_adjustment_posts_once(client, auth, stocked):
+    auth.login("supervisor")
+    first = _adjust(client, key="same-key")
+    again = _adjust(client, key="same-key")
+    assert "Already posted" in again.get_data(as_text=True)
+    assert 'data-result="ok"' in first.get_data(as_text=True)
+    assert ledger.balance(stocked.bolt.id, stocked.bin(stocked.main, "A-01-01").id)[0] == 17
+
+
+def test_adjusting_a_lot_tracked_item_creates_its_lot(client, auth, stocked):
+    make_lot(stocked.glue, "L-OLD")
+    auth.login("supervisor")
+    response = _adjust(client, sku="GLUE-50", lot="L-NEW", quantity="4")
+    assert 'data-result="ok"' in response.get_data(as_text=True)
+    refused = _adjust(client, sku="GLUE-50", lot="L-GONE", quantity="-1")
+    assert "No lot" in refused.get_data(as_text=True)
+
+
+def test_the_adjust_page_renders_whole_without_htmx(client, auth, stocked):
+    auth.login("supervisor")
+    page = client.get("/adjust")
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert 'name="key"' in page.get_data(as_text=True)
