@@ -1,0 +1,66 @@
+"""The flask commands: demo, verify-ledger, create-user, create-token."""
+from sqlalchemy import func, select, text
+
+from warehouse import accounts
+from warehouse.extensions import db
+from warehouse.models import ApiToken, Bin, Location, Lot, Movement, Posting, Product, User
+
+
+def _counts():
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Location, Bin, Product, Lot, User, Posting, Movement)}
+
+
+def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    counts = _counts()
+    assert counts["Location"] == 3 and 55 <= counts["Bin"] <= 65 and counts["Product"] == 200
+    assert counts["Lot"] > 10 and counts["Posting"] == 200 and counts["Movement"] > 300
+    assert db.session.scalar(select(func.count()).select_from(Lot).where(Lot.expiry_date.is_not(None))) > 5
+    for username in ("operator", "supervisor", "admin"):
+        assert f"{username:<11} password demo-{username}" in first.output
+
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "0 new, 200 already there" in again.output
+    assert _counts() == counts
+
+    verified = runner.invoke(args=["verify-ledger"])
+    assert verified.exit_code == 0 and "0 drifted keys" in verified.output
+
+
+def test_verify_ledger_exits_non_zero_and_names_each_drifted_key(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    db.session.execute(text("UPDATE stock_balances SET on_hand = on_hand + 1 "
+                            "WHERE id = (SELECT MIN(id) FROM stock_balances)"))
+    db.session.commit()
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 1
+    assert "1 key(s) disagree" in result.output and "SKU-" in result.output and "warehouse-main/" in result.output
+
+
+def test_create_user_with_a_password_or_a_prompt(app):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-user", "dana", "--role", "supervisor", "--password", "s3cret-pass"])
+    assert made.exit_code == 0 and "Created supervisor dana" in made.output
+    prompted = runner.invoke(args=["create-user", "eli", "--role", "operator"],
+                             input="another-pass\nanother-pass\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert accounts.authenticate("eli", "another-pass", max_failures=5, window_minutes=15).username == "eli"
+    duplicate = runner.invoke(args=["create-user", "dana", "--role", "admin", "--password", "s3cret-pass"])
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    bad_role = runner.invoke(args=["create-user", "fay", "--role", "king", "--password", "s3cret-pass"])
+    assert bad_role.exit_code == 2
+
+
+def test_create_token_prints_the_token_alone_on_its_last_line_and_stores_a_hash(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["create-user", "erp", "--role", "operator", "--password", "s3cret-pass"])
+    result = runner.invoke(args=["create-token", "erp"])
+    token = result.output.strip().splitlines()[-1]
+    assert result.exit_code == 0 and token.startswith("wh_") and " " not in token
+    assert db.session.scalar(select(ApiToken.token_hash)) != token
+    assert accounts.user_for_token(token).username == "erp"
+    assert runner.invoke(args=["create-token", "nobody"]).exit_code == 1
