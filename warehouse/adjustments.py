@@ -1,7 +1,7 @@
 """Supervisor stock adjustments: a signed change to one bin, with a reason code."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from . import ledger
 from .errors import InvalidPosting, NotFound
@@ -29,8 +29,9 @@ def _adjust(sku, location_code, bin_code, qty, reason, actor_id, lot_code, refer
 
 
 def _bin(location_code: str, bin_code: str) -> Bin:
+    """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
     bin = db.session.scalar(select(Bin).join(Location).where(
-        Location.code == location_code, Bin.code == bin_code))
+        Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code)))
     if bin is None:
         raise NotFound(f"No bin {bin_code!r} in {location_code}. Check the bin label.")
     return bin

@@ -1,0 +1,64 @@
+"""The first pages in a real browser at phone size (360 px): no sideways scrolling, big
+targets, the adjust form posting through htmx without a page reload."""
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+from tests.factories import receive
+from warehouse import accounts, ledger
+
+pytestmark = pytest.mark.browser
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('main a, main button, main input, main select')]
+  .filter(e => e.type !== 'hidden' && e.getBoundingClientRect().height < 48)
+  .map(e => e.outerHTML.slice(0, 80))"""
+
+
+@pytest.fixture
+def supervisor(app, site):
+    accounts.create_user("sam", PASSWORD, "supervisor")
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 12)
+    return site
+
+
+def test_stock_pages_fit_a_360px_screen_with_big_targets(phone, supervisor):
+    sign_in(phone, "sam", PASSWORD)
+    for path in ("/stock", "/stock/sku/BOLT-M8", "/movements", "/adjust"):
+        phone.goto(phone.base + path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path
+        assert phone.evaluate(SMALL_TARGETS) == [], path
+    assert phone.outside_requests == []  # htmx and everything else come from our server
+    assert phone.evaluate("htmx.version").startswith("2.0.")
+
+
+def test_an_adjustment_posts_through_htmx_and_swaps_only_the_form(phone, supervisor):
+    sign_in(phone, "sam", PASSWORD)
+    phone.goto(phone.base + "/adjust")
+    phone.evaluate("window.sameDocument = true")  # survives an htmx swap, not a reload
+    phone.select_option("#location", "warehouse-main")
+    phone.fill("#sku", "BOLT-M8")
+    phone.fill("#bin", "warehouse-main:A-01-01")  # a scanned bin label works too
+    phone.fill("#quantity", "-2")
+    phone.select_option("#reason", "damaged")
+    phone.click("text=Post adjustment")
+
+    outcome = phone.wait_for_selector('#adjust-form [role=status][data-result="ok"]')
+    assert "On hand now 10" in outcome.inner_text()
+    assert phone.evaluate("window.sameDocument") is True
+    assert phone.input_value("#sku") == ""  # a fresh form, with a fresh request key
+    assert ledger.balance(supervisor.bolt.id, supervisor.bin(supervisor.main, "A-01-01").id)[0] == 10
+
+
+def test_a_bad_quantity_is_explained_in_the_page_and_nothing_is_posted(phone, supervisor):
+    sign_in(phone, "sam", PASSWORD)
+    phone.goto(phone.base + "/adjust")
+    phone.select_option("#location", "warehouse-main")
+    phone.fill("#sku", "BOLT-M8")
+    phone.fill("#bin", "A-01-01")
+    phone.fill("#quantity", "-13")
+    phone.click("text=Post adjustment")
+
+    outcome = phone.wait_for_selector('#adjust-form [role=status][data-result="error"]')
+    assert "on hand 12, requested 13" in outcome.inner_text()
+    assert phone.input_value("#quantity") == "-13"  # kept, so the supervisor can correct it
+    assert ledger.balance(supervisor.bolt.id, supervisor.bin(supervisor.main, "A-01-01").id)[0] == 12
