@@ -30,7 +30,7 @@ test: setup
 
 # The same tests with PostgreSQL as well, in a throwaway cluster (needs postgresql-common).
 pg-test: setup
-	pg_virtualenv -v 15 sh -c 'TEST_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" $(BIN)/python -m pytest'
+	pg_virtualenv -t -v 15 sh -c 'TEST_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" $(BIN)/python -m pytest'
 
 bench: setup
 	$(BIN)/python bench/ledger.py
