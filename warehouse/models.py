@@ -136,6 +136,7 @@ class Bin(db.Model):
     code: Mapped[str] = mapped_column(String(32))
     barcode: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[BinKind] = mapped_column(_enum(BinKind, "bin_kind"), default=BinKind.STORAGE)
+    capacity: Mapped[int | None]  # units the bin holds in all; NULL = not limited
     active: Mapped[bool] = mapped_column(default=True)
     location: Mapped[Location] = relationship(back_populates="bins")
 
@@ -180,6 +181,9 @@ class User(UserMixin, db.Model):
     pin_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The location an operator works at: chosen once on the floor home, remembered.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    location: Mapped[Location | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
@@ -298,3 +302,93 @@ class Balance(db.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved - self.held
+
+
+# --- receiving and put-away -------------------------------------------------------------
+
+class ReceiptStatus(str, enum.Enum):
+    OPEN = "open"
+    POSTED = "posted"
+
+
+class Receipt(db.Model):
+    """Goods arriving against a reference (a PO number). Lines are a draft until the
+    receipt is finished, which posts them to the ledger in one posting."""
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    status: Mapped[ReceiptStatus] = mapped_column(_enum(ReceiptStatus, "receipt_status"),
+                                                  default=ReceiptStatus.OPEN)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    location: Mapped[Location] = relationship()
+    lines: Mapped[list[ReceiptLine]] = relationship(order_by="ReceiptLine.id",
+                                                    back_populates="receipt")
+
+    @property
+    def number(self) -> str:
+        return f"RCV-{self.id:06d}"
+
+
+class ReceiptLine(db.Model):
+    __tablename__ = "receipt_lines"
+    __table_args__ = (UniqueConstraint("receipt_id", "product_id", "lot_id"),
+                      CheckConstraint("qty >= 0", name="qty_non_negative"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    qty: Mapped[int] = mapped_column(default=0)
+    receipt: Mapped[Receipt] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+    lot: Mapped[Lot] = relationship()
+
+
+class TaskStatus(str, enum.Enum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class PutawayReason(str, enum.Enum):
+    """Why the operator put goods somewhere other than the suggested bin."""
+    SUGGESTED_FULL = "suggested_full"
+    SUGGESTED_BLOCKED = "suggested_blocked"
+    SUGGESTED_DAMAGED = "suggested_damaged"
+    CLOSER_BIN = "closer_bin"
+    OTHER = "other"
+
+
+class PutawayTask(db.Model):
+    """Move qty of a product/lot from a receiving bin to storage. A partial confirmation
+    closes this task for what was moved and opens a new one for the rest."""
+    __tablename__ = "putaway_tasks"
+    __table_args__ = (
+        Index("ix_putaway_tasks_open", "location_id", "status", "product_id", "id"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    from_bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    qty: Mapped[int]
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("putaway_tasks.id"))
+    suggested_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    to_bin_id: Mapped[int | None] = mapped_column(ForeignKey("bins.id"))
+    reason: Mapped[PutawayReason | None] = mapped_column(_enum(PutawayReason, "putaway_reason"))
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+    product: Mapped[Product] = relationship()
+    lot: Mapped[Lot] = relationship()
+    from_bin: Mapped[Bin] = relationship(foreign_keys=[from_bin_id])
+    to_bin: Mapped[Bin | None] = relationship(foreign_keys=[to_bin_id])
+    suggested_bin: Mapped[Bin | None] = relationship(foreign_keys=[suggested_bin_id])
