@@ -321,6 +321,9 @@ class Receipt(db.Model):
     status: Mapped[ReceiptStatus] = mapped_column(_enum(ReceiptStatus, "receipt_status"),
                                                   default=ReceiptStatus.OPEN)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Bumped by every change to the lines, so a screen can ignore a response older than
+    # the one it shows (scans may overlap and their answers arrive out of order).
+    version: Mapped[int] = mapped_column(default=0)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None]

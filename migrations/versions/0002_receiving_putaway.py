@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('location_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('open', 'posted', name='receipt_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('posted_at', sa.DateTime(), nullable=True),
