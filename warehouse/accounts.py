@@ -95,3 +95,13 @@ def user_for_token(token: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(
         ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None)))
     return row.user if row and row.user.active else None
+
+
+def set_location(user: User, location_id: int) -> None:
+    """Remember where an operator works (chosen once on the floor home)."""
+    from .models import Location
+
+    if db.session.get(Location, location_id) is None:
+        raise InvalidPosting("Choose one of the listed locations.")
+    user.location_id = location_id
+    db.session.commit()

@@ -193,7 +193,9 @@ def _lot(product: Product, n: int) -> Lot:
 
 def _stock(report, rng, products, bins, *, actor_id) -> None:
     """One purchase receipt per product, spread over storage bins, through the ledger."""
-    main, north = bins["warehouse-main"], bins["service-north"]
+    # Aisle C of the main warehouse stays empty, so put-away has empty bins to suggest.
+    main = [b for b in bins["warehouse-main"] if not b.code.startswith("C-")]
+    north = bins["service-north"]
     for product in products:
         lines = []
         for bin in rng.sample(main, rng.randint(1, 3)) + (rng.sample(north, 1) if rng.random() < 0.5 else []):

@@ -107,3 +107,12 @@ def movement_history(*, sku: str | None = None, location_code: str | None = None
     page = rows[:page_size]
     return Page(page, has_more=len(rows) > page_size,
                 next_cursor=page[-1].id if len(rows) > page_size else None)
+
+
+def bin_contents(bin_id: int) -> list[Balance]:
+    """What is in one bin, by SKU and lot."""
+    return list(db.session.scalars(
+        select(Balance).join(Balance.product)
+        .options(joinedload(Balance.product), joinedload(Balance.lot))
+        .where(Balance.bin_id == bin_id, Balance.on_hand > 0)
+        .order_by(Product.sku, Balance.lot_id)))

@@ -18,11 +18,12 @@ def _limits():
                 window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect off the app after sign-in."""
+def _safe_next(target: str | None, user) -> str:
+    """Only same-site paths: never redirect off the app after sign-in. Without one,
+    operators land on the floor home, supervisors and admins on stock."""
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("stock.index")
+    return url_for("floor.home") if user.role is Role.OPERATOR else url_for("stock.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +39,7 @@ def login():
             status = refusal.status
         else:
             login_user(user)
-            return redirect(_safe_next(form.next.data))
+            return redirect(_safe_next(form.next.data, user))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
@@ -60,7 +61,7 @@ def badge_login():
             status = refusal.status
         else:
             login_user(user)
-            return redirect(url_for("stock.index"))
+            return redirect(_safe_next(None, user))
     elif request.method == "POST":
         status = 422
     return render_template("auth/badge.html", form=form, ask_pin=False), status

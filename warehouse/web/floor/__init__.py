@@ -1,0 +1,6 @@
+"""Floor screens for handheld scanners: one scan input, htmx step swaps, big targets."""
+from flask import Blueprint
+
+bp = Blueprint("floor", __name__, url_prefix="/floor")
+
+from . import home, putaway, receive  # noqa: E402,F401  (routes register on bp)

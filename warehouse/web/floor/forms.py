@@ -1,0 +1,47 @@
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from ...models import PutawayReason
+from ...scan import MAX_SCAN, clean
+
+
+class ScanForm(FlaskForm):
+    """The one scan input of a floor screen. Scanner control characters (CR, LF, TAB) are
+    dropped; the GS1 group separator is kept for the resolver."""
+    scan = StringField(filters=[clean], validators=[Length(max=MAX_SCAN, message="That code is too long.")])
+    scan_id = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class StartReceiptForm(ScanForm):
+    key = HiddenField(validators=[Optional(), Length(max=64)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.key.data:
+            self.key.data = secrets.token_urlsafe(16)
+
+
+class ReceiveScanForm(ScanForm):
+    """State of the receive screen rides along in hidden fields, so each scan request is
+    complete on its own (they can overlap)."""
+    line = IntegerField(validators=[Optional()])
+    awaiting = HiddenField(default="item")  # item | lot | expiry
+    product = IntegerField(validators=[Optional()])
+    lot = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+REASONS = [SelectChoice("", "Suggested bin")] + [
+    SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in PutawayReason]
+
+
+class PutawayScanForm(ScanForm):
+    qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 1_000_000, "Enter 1 or more.")])
+    reason = SelectField("Different bin? Why", choices=REASONS, validators=[Optional()])
+
+
+class LocationForm(FlaskForm):
+    location = SelectField("Where are you working?", coerce=int)

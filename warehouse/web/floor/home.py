@@ -1,0 +1,68 @@
+"""Floor home (big buttons, the operator's location) and Look up."""
+from flask import redirect, request, url_for
+from flask_login import current_user
+
+from ... import accounts, stock
+from ...errors import DomainError
+from ...models import Role
+from ...scan import resolve
+from ..htmx import render
+from ..security import requires
+from . import bp
+from .forms import LocationForm, ScanForm
+from .outcome import Outcome
+
+
+def needs_location():
+    """Floor screens work at the operator's location; ask for it first."""
+    if current_user.location_id is None:
+        return redirect(url_for("floor.home"))
+    return None
+
+
+@bp.get("/")
+@requires(Role.OPERATOR)
+def home():
+    form = LocationForm()
+    form.location.choices = [(loc.id, f"{loc.name} ({loc.code})") for loc in stock.locations()]
+    return render("floor/home.html", "floor/home.html", form=form)
+
+
+@bp.post("/location")
+@requires(Role.OPERATOR)
+def choose_location():
+    form = LocationForm()
+    form.location.choices = [(loc.id, loc.code) for loc in stock.locations()]
+    if form.validate_on_submit():
+        accounts.set_location(current_user, form.location.data)
+    return redirect(url_for("floor.home"))
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def lookup():
+    if (redirect_ := needs_location()) is not None:
+        return redirect_
+    form = ScanForm()
+    found, outcome, status = None, None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            found = _describe(resolve(form.scan.data, location_id=current_user.location_id))
+            outcome = Outcome.ok(found["title"])
+        except DomainError as e:
+            outcome, status = Outcome.error(e.message), e.status
+    elif request.method == "POST":
+        outcome, status = Outcome.error(" ".join(sum(form.errors.values(), [])) or "Scan again."), 422
+    return render("floor/lookup.html", "floor/_lookup_step.html", status=status,
+                  form=form, found=found, outcome=outcome)
+
+
+def _describe(scan):
+    if scan.kind == "product":
+        item = stock.sku_stock(scan.product.sku)
+        return {"kind": "product", "title": f"{scan.product.sku}: {scan.product.name}", "item": item,
+                "scan": scan}
+    if scan.kind == "bin":
+        return {"kind": "bin", "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})",
+                "bin": scan.bin, "contents": stock.bin_contents(scan.bin.id)}
+    return {"kind": scan.kind, "title": f"Pallet SSCC {scan.sscc}", "scan": scan}

@@ -1,0 +1,20 @@
+"""What the scan screen tells the operator after each scan."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # ok | warn | error
+    message: str
+
+    @classmethod
+    def ok(cls, message):
+        return cls("ok", message)
+
+    @classmethod
+    def warn(cls, message):
+        return cls("warn", message)
+
+    @classmethod
+    def error(cls, message):
+        return cls("error", message)
