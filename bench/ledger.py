@@ -35,7 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 
-from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, inspect, or_, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from warehouse import create_app, ledger, stock  # noqa: E402
@@ -289,7 +289,6 @@ def query_plans() -> dict:
     sku = db.session.scalar(select(Product.sku).where(Product.id == pid))
     bal = select(BALANCES.c.on_hand, BALANCES.c.reserved, BALANCES.c.held).where(
         BALANCES.c.product_id == pid, BALANCES.c.bin_id == bin_id, BALANCES.c.lot_id == NO_LOT)
-    from sqlalchemy import or_
     prod = (select(Product.id).outerjoin(ProductBarcode)
             .where(or_(Product.sku == sku, ProductBarcode.code == sku)).limit(1))
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
@@ -537,7 +536,7 @@ def print_table(res: dict) -> None:
     print(f"seeding: catalog {res['seed_catalog_s']} s; " + "; ".join(
         f"to {s['movements']:,} movements {s['seed_s']} s ({s['seed_rows_per_s']:,}/s)"
         for s in res["stages"]))
-    print(f"verify() drifts: " + ", ".join(f"{s['drifts']} at {s['movements']:,}"
+    print("verify() drifts: " + ", ".join(f"{s['drifts']} at {s['movements']:,}"
                                            for s in res["stages"])
           + f", {res['final_verify']['drifts']} after writes "
             f"({res['final_verify']['movements']:,} movements)")

@@ -88,6 +88,16 @@ def get(task_id: int) -> PutawayTask:
     return task
 
 
+def begin(task: PutawayTask) -> PutawayTask:
+    """The operator is about to carry this task: suggest a bin from the stock as it is now
+    (bins fill up between receipt and put-away) and remember it for the confirmation."""
+    if task.status is TaskStatus.OPEN:
+        suggestion = suggest_bin(task.location_id, task.product_id, task.lot_id, task.qty)
+        task.suggested_bin_id = suggestion.id if suggestion else None
+        db.session.commit()
+    return task
+
+
 def task_for_item(location_id: int, product_id: int, lot_id: int | None = None) -> PutawayTask:
     """The oldest open task for a scanned item (and lot, when the scan carried one)."""
     query = select(PutawayTask).where(

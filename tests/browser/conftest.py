@@ -48,9 +48,11 @@ def phone(browser, live_server):
     context.close()
 
 
-def sign_in(page, username, password):
+def sign_in(page, username, password, lands_on="**/stock"):
+    """Sign in with the keyboard only: type, Tab, type, Enter."""
     page.goto(page.base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/stock")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lands_on)

@@ -29,7 +29,8 @@ def putaway_list():
         if scan.kind != "product":
             return _list_page(Outcome.error("That is not an item. Scan the item you are holding."), 422)
         lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
-        task = putaway.task_for_item(current_user.location_id, scan.product.id, lot.id if lot else None)
+        task = putaway.begin(putaway.task_for_item(current_user.location_id, scan.product.id,
+                                                   lot.id if lot else None))
     except DomainError as e:
         return _list_page(Outcome.error(e.message), e.status)
     return _task_page(task, PutawayScanForm(formdata=None), _where_to(task), push=True)
@@ -41,7 +42,7 @@ def putaway_task(task_id):
     task = putaway.get(task_id)
     form = PutawayScanForm()
     if request.method == "GET":
-        return _task_page(task, PutawayScanForm(formdata=None), _where_to(task))
+        return _task_page(putaway.begin(task), PutawayScanForm(formdata=None), _where_to(task))
     if not form.validate_on_submit() or not form.scan.data:
         message = " ".join(sum(form.errors.values(), [])) or "Scan the bin you put the goods in."
         return _task_page(task, form, Outcome.error(message), 422)
