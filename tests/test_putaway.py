@@ -390,3 +390,15 @@ def test_the_task_for_a_scanned_item_is_its_oldest_open_task_of_that_lot(site, c
     assert putaway.task_for_item(east.id, site.glue.id, l2.lot_id).id == l2.id
     with pytest.raises(NotFound, match="Nothing of this item"):
         putaway.task_for_item(east.id, site.bolt.id)
+
+
+def test_beginning_a_task_suggests_again_from_the_stock_as_it_is_now(site, clerk, east):
+    task = received(east, site.bolt, 10, clerk)
+    assert task.suggested_bin.code == "B-01"
+    receive(site.nut, bin_at(east, "B-01"), 1)  # someone filled B-01 since the receipt
+
+    begun = putaway.begin(putaway.get(task.id))
+
+    db.session.expire_all()
+    assert begun.id == task.id
+    assert putaway.get(task.id).suggested_bin.code == "B-02"

@@ -24,7 +24,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .engines import IMMEDIATE
@@ -142,10 +144,6 @@ def post(type: MovementType, lines: Sequence[Line], *, actor_id: int | None,
     fingerprint = _fingerprint(type, lines, ref_type, ref_id, reason, note)
 
     def write() -> Posted:
-        if key is not None:
-            earlier = _find_by_key(key, fingerprint)
-            if earlier is not None:
-                return earlier
         return _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note)
 
     return atomically(write)
@@ -181,9 +179,7 @@ def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
 
 
 def _find_by_key(key: str, fingerprint: str) -> Posted | None:
-    row = db.session.execute(
-        select(postings.c.id, postings.c.fingerprint).where(postings.c.idempotency_key == key)
-    ).first()
+    row = db.session.connection().execute(_SELECT_BY_KEY, {"key": key}).first()
     if row is None:
         return None
     if row.fingerprint != fingerprint:
@@ -193,18 +189,57 @@ def _find_by_key(key: str, fingerprint: str) -> Posted | None:
     return Posted(row.id, replayed=True)
 
 
+# The hot path's statements are built once: building SQLAlchemy constructs per call cost
+# more Python time than the database work (see docs/performance.md).
+_SELECT_BY_KEY = select(postings.c.id, postings.c.fingerprint).where(
+    postings.c.idempotency_key == bindparam("key"))
+
+
+def _posting_insert(dialect_insert):
+    """INSERT a posting unless its idempotency key exists; RETURNING id (none on a replay).
+    Folding the replay check into the INSERT saves a round trip per posting, and on
+    PostgreSQL a concurrent first attempt with the same key waits for the winner instead
+    of failing."""
+    return (dialect_insert(postings)
+            .on_conflict_do_nothing(index_elements=[postings.c.idempotency_key])
+            .returning(postings.c.id))
+
+
+_INSERT_POSTING = {"postgresql": _posting_insert(pg_insert), "sqlite": _posting_insert(sqlite_insert)}
+_INSERT_BALANCE = {name: make(balances).on_conflict_do_nothing().returning(balances.c.id)
+                   for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+_INSERT_MOVEMENTS = insert(movements)
+
+_KEY = and_(balances.c.product_id == bindparam("k_product"),  # names must differ from
+            balances.c.location_id == bindparam("k_location"),  # the columns an UPDATE sets
+            balances.c.bin_id == bindparam("k_bin"),
+            balances.c.lot_id == bindparam("k_lot"))
+_ON_HAND = balances.c.on_hand + bindparam("d_qty")
+_RESERVED = balances.c.reserved + bindparam("d_reserved")
+_HELD = balances.c.held + bindparam("d_held")
+# Every invariant in the WHERE clause: a change that would break one matches no row.
+_GUARDED_UPDATE = (
+    update(balances)
+    .where(_KEY, _ON_HAND >= 0, _ON_HAND <= MAX_BALANCE, _RESERVED >= 0, _HELD >= 0,
+           _RESERVED + _HELD <= _ON_HAND)
+    .values(on_hand=_ON_HAND, reserved=_RESERVED, held=_HELD)
+    .returning(balances.c.on_hand, balances.c.reserved, balances.c.held))
+_SELECT_FOR_UPDATE = (select(balances.c.on_hand, balances.c.reserved, balances.c.held)
+                      .where(_KEY).with_for_update())
+
+
 def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note) -> Posted:
+    conn = db.session.connection()
     now = utcnow()
-    session = db.session
-    posting_id = session.execute(
-        insert(postings).values(
-            type=type, idempotency_key=key, fingerprint=fingerprint, reference_type=ref_type,
-            reference_id=ref_id, reason=reason, note=note, user_id=actor_id, created_at=now,
-        ).returning(postings.c.id)
-    ).scalar_one()
+    posting_id = conn.execute(_INSERT_POSTING[conn.dialect.name], dict(
+        type=type, idempotency_key=key, fingerprint=fingerprint, reference_type=ref_type,
+        reference_id=ref_id, reason=reason, note=note, user_id=actor_id, created_at=now,
+    )).scalar()
+    if posting_id is None:  # the key was used before: a replay, or a reuse for other content
+        return _find_by_key(key, fingerprint)
     rows, after = [], {}
     for line in sorted(lines):  # fixed key order: no lock-order deadlocks between postings
-        on_hand, reserved, held = _apply(type, line)
+        on_hand, reserved, held = _apply(conn, type, line)
         after[line.key] = (on_hand, reserved, held)
         rows.append(dict(
             posting_id=posting_id, product_id=line.product_id, location_id=line.location_id,
@@ -213,59 +248,36 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
             reserved_after=reserved, held_after=held, type=type, reason=reason,
             reference_type=ref_type, reference_id=ref_id, user_id=actor_id, created_at=now,
         ))
-    session.execute(insert(movements), rows)
+    conn.execute(_INSERT_MOVEMENTS, rows)
     return Posted(posting_id, balances_after=after)
 
 
-def _key_clause(line: Line):
-    return and_(balances.c.product_id == line.product_id,
-                balances.c.location_id == line.location_id,
-                balances.c.bin_id == line.bin_id,
-                balances.c.lot_id == line.lot_id)
-
-
-def _apply(type: MovementType, line: Line) -> tuple[int, int, int]:
+def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
     """Apply one line to its balance; return (on_hand, reserved, held) after it."""
-    on_hand = balances.c.on_hand + line.qty
-    reserved = balances.c.reserved + line.reserved
-    held = balances.c.held + line.held
-    guarded = (
-        update(balances)
-        .where(_key_clause(line), on_hand >= 0, on_hand <= MAX_BALANCE, reserved >= 0,
-               held >= 0, reserved + held <= on_hand)
-        .values(on_hand=on_hand, reserved=reserved, held=held)
-        .returning(balances.c.on_hand, balances.c.reserved, balances.c.held)
-    )
+    key = dict(k_product=line.product_id, k_location=line.location_id, k_bin=line.bin_id,
+               k_lot=line.lot_id)
+    params = dict(key, d_qty=line.qty, d_reserved=line.reserved, d_held=line.held)
     for _attempt in range(2):
-        row = db.session.execute(guarded).first()
+        row = conn.execute(_GUARDED_UPDATE, params).first()
         if row is not None:
             return tuple(row)
-        current = db.session.execute(
-            select(balances.c.on_hand, balances.c.reserved, balances.c.held)
-            .where(_key_clause(line)).with_for_update()
-        ).first()
+        current = conn.execute(_SELECT_FOR_UPDATE, key).first()
         if current is not None:
             raise _refusal(type, line, *current)
-        if _insert_new_key(type, line):
+        if _insert_new_key(conn, type, line):
             return (line.qty, line.reserved, line.held)
         # Another transaction created this key between our UPDATE and INSERT; go again.
     raise InvalidPosting("The stock changed while posting; scan again.")
 
 
-def _insert_new_key(type: MovementType, line: Line) -> bool:
+def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
     if not (0 <= line.qty <= MAX_BALANCE and line.reserved >= 0 and line.held >= 0
             and line.reserved + line.held <= line.qty):
         raise _refusal(type, line, 0, 0, 0)
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = (upsert(balances).values(
+    row = conn.execute(_INSERT_BALANCE[conn.dialect.name], dict(
         product_id=line.product_id, location_id=line.location_id, bin_id=line.bin_id,
-        lot_id=line.lot_id, on_hand=line.qty, reserved=line.reserved, held=line.held,
-    ).on_conflict_do_nothing().returning(balances.c.id))
-    return db.session.execute(stmt).first() is not None
+        lot_id=line.lot_id, on_hand=line.qty, reserved=line.reserved, held=line.held)).first()
+    return row is not None
 
 
 def _refusal(type: MovementType, line: Line, on_hand: int, reserved: int, held: int):

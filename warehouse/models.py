@@ -275,7 +275,9 @@ class Balance(db.Model):
     """Current stock per key, updated in the same transaction as its movements."""
     __tablename__ = "stock_balances"
     __table_args__ = (
-        UniqueConstraint("product_id", "location_id", "bin_id", "lot_id", name="uq_stock_balances_key"),
+        # The key. Columns ordered so that (product, bin, lot) lookups use the index: a bin
+        # sits in exactly one location.
+        UniqueConstraint("product_id", "bin_id", "lot_id", "location_id", name="uq_stock_balances_key"),
         ForeignKeyConstraint(["bin_id", "location_id"], ["bins.id", "bins.location_id"],
                              name="fk_stock_balances_bin_location"),
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),

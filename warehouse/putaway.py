@@ -131,6 +131,7 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
         raise AlreadyPutAway(f"Already put away to {task.to_bin.code}. Scan the next item.")
     qty = task.qty if qty is None else qty
     _check_destination(task, bin, qty, reason)
+    rest = task.qty - qty  # before the UPDATE below, which also sets task.qty in memory
     claimed = db.session.execute(
         update(PutawayTask)
         .where(PutawayTask.id == task.id, PutawayTask.status == TaskStatus.OPEN)
@@ -138,7 +139,6 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
                 user_id=actor_id, done_at=utcnow()))
     if claimed.rowcount != 1:  # confirmed by a concurrent request: ours writes nothing
         raise AlreadyPutAway("Already put away on another request. Scan the next item.")
-    rest = task.qty - qty
     posted = ledger.post(
         MovementType.PUTAWAY,
         [ledger.Line(task.product_id, task.location_id, task.from_bin_id, task.lot_id, qty=-qty),
@@ -159,7 +159,9 @@ def _check_destination(task: PutawayTask, bin: Bin, qty: int, reason: PutawayRea
         raise InvalidPosting(f"Put away 1 to {task.qty} units on this task.")
     if bin.location_id != task.location_id:
         raise WrongBin(f"{bin.code} is in another location. Scan a bin here.")
-    if bin.kind is not BinKind.STORAGE or not bin.active:
+    if not bin.active:
+        raise WrongBin(f"{bin.code} is out of use. Scan another storage bin.")
+    if bin.kind is not BinKind.STORAGE:
         raise WrongBin(f"{bin.code} is a {bin.kind.value} bin, not storage. Scan a storage bin.")
     suggested = task.suggested_bin
     if suggested is not None and bin.id != suggested.id and reason is None:

@@ -87,7 +87,7 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
 
 def _looks_like_gs1(code: str) -> bool:
     return (code.startswith("(") or code.startswith(SYMBOLOGY_IDS) or GS in code
-            or (len(code) > 16 and code[:2] in ("00", "01", "02") and code[2:16].isdigit()))
+            or (len(code) >= 16 and code[:2] in ("00", "01", "02") and code[2:16].isdigit()))
 
 
 def _resolve_gs1(code: str) -> Scan:
@@ -98,6 +98,10 @@ def _resolve_gs1(code: str) -> Scan:
     count = fields.get("30") or fields.get("37")
     common = dict(lot_code=_value(fields, "10"), expiry=fields["17"].date if "17" in fields else None,
                   serial=_value(fields, "21"), count=int(count.value) if count else None)
+    for element in (gtin, sscc):
+        if element is not None and (element.gtin_error or element.sscc_error):
+            raise UnknownScan(f"Could not read this GS1 label ({element.gtin_error or element.sscc_error}). "
+                              "Scan it again or type the SKU.")
     if gtin is not None:
         product = find_product(gtin.value)
         if product is None:
@@ -134,10 +138,13 @@ def gtin_candidates(code: str) -> set[str]:
 
 
 def find_product(code: str) -> Product | None:
-    return db.session.scalar(
-        select(Product).outerjoin(ProductBarcode)
-        .where(or_(Product.sku == code, ProductBarcode.code.in_(gtin_candidates(code))))
-        .limit(1))
+    """By SKU, else by barcode: two indexed lookups (an OR across a join scans every product)."""
+    product = db.session.scalar(select(Product).where(Product.sku == code))
+    if product is None:
+        product = db.session.scalar(
+            select(Product).join(ProductBarcode)
+            .where(ProductBarcode.code.in_(gtin_candidates(code))).limit(1))
+    return product
 
 
 def find_bin(code: str, location_id: int | None) -> Bin | None:

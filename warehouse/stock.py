@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .errors import NotFound
 from .extensions import db
-from .models import Balance, Bin, Location, Movement, MovementType, Product, ProductBarcode
+from .models import Balance, Bin, Location, Movement, MovementType, Product
 
 
 @dataclass
@@ -26,9 +26,9 @@ def locations() -> list[Location]:
 
 def product_by_code(code: str) -> Product:
     """A product by SKU or by any of its barcodes."""
-    product = db.session.scalar(
-        select(Product).outerjoin(ProductBarcode)
-        .where(or_(Product.sku == code, ProductBarcode.code == code)).limit(1))
+    from .scan import find_product
+
+    product = find_product(code)
     if product is None:
         raise NotFound(f"No product with SKU or barcode {code!r}. Check the code and scan again.")
     return product

@@ -162,7 +162,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_stock_balances_lot_id_lots')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_stock_balances_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_balances')),
-    sa.UniqueConstraint('product_id', 'location_id', 'bin_id', 'lot_id', name='uq_stock_balances_key')
+    sa.UniqueConstraint('product_id', 'bin_id', 'lot_id', 'location_id', name='uq_stock_balances_key')
     )
     with op.batch_alter_table('stock_balances', schema=None) as batch_op:
         batch_op.create_index('ix_stock_balances_bin', ['bin_id'], unique=False)

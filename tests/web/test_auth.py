@@ -6,10 +6,12 @@ from warehouse import accounts
 from warehouse.web.security import PUBLIC_ENDPOINTS
 
 
-def test_signing_in_with_the_right_password_opens_the_stock_page(client, auth):
+def test_operators_land_on_the_floor_and_supervisors_on_stock(client, auth):
     response = auth.login("operator")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/stock")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/floor/")
     assert client.get("/stock").status_code == 200
+    auth.logout()
+    assert auth.login("supervisor").headers["Location"].endswith("/stock")
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(client, auth):
@@ -74,7 +76,7 @@ def test_a_next_link_off_the_site_is_ignored_after_sign_in(client, auth):
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"username": "operator", "password": PASSWORD,
                                            "csrf_token": token, "next": "https://evil.example/"})
-    assert response.headers["Location"].endswith("/stock")
+    assert response.headers["Location"].endswith("/floor/")
 
 
 def test_every_route_is_public_by_intent_or_checks_a_role(app):
