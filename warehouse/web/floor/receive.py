@@ -52,12 +52,13 @@ def receive_scan(receipt_id):
     if request.method == "GET":
         return _receipt_page(receipt, ReceiveScanForm(formdata=None), None)
     if not form.validate_on_submit() or not form.scan.data:
-        return _receipt_page(receipt, form, Outcome.error("Scan an item, or type its count."), 422)
+        problem = " ".join(sum(form.errors.values(), [])) or "Scan an item, or type its count."
+        return _receipt_page(receipt, form, Outcome.error(problem), 422)
     try:
         outcome = _handle(receipt, form)
     except DomainError as e:
         return _receipt_page(receiving.get(receipt_id), form, Outcome.error(e.message), e.status)
-    return _receipt_page(receiving.get(receipt_id), form, outcome)
+    return _receipt_page(receiving.get(receipt_id), form, outcome, 422 if outcome.result == "error" else 200)
 
 
 def _handle(receipt, form) -> Outcome:

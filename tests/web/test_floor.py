@@ -1,0 +1,173 @@
+"""Floor endpoints through the test client: each works as a plain form post (scripts off:
+the whole page) and as an htmx request (only the step region), with Vary: HX-Request."""
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.factories import make_location, make_product, receive
+from warehouse import accounts, receiving
+from warehouse.extensions import db
+from warehouse.models import Movement, PutawayTask, Receipt, User
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def floor(app, client, auth):
+    main = make_location("warehouse-main", bins=("RCV-01", "A-01-01", "A-01-02"))
+    bolt = make_product("BOLT-M8", gtin="9506000134352")
+    glue = make_product("GLUE-50", gtin="9506000100050", lot_tracked=True, expiry_tracked=True)
+    auth.login("operator")
+    accounts.set_location(db.session.scalar(select(User).where(User.username == "operator")), main.id)
+    return main, bolt, glue
+
+
+def post(client, path, htmx=False, **data):
+    data.setdefault("csrf_token", csrf_token(client, "/floor/"))
+    return client.post(path, data=data, headers=HX if htmx else {})
+
+
+def assert_full_page(response):
+    body = response.get_data(as_text=True)
+    assert "<html" in body and "HX-Request" in response.headers["Vary"]
+    return body
+
+
+def assert_fragment(response):
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and body.lstrip().startswith('<section id="step"')
+    assert "HX-Request" in response.headers["Vary"]
+    return body
+
+
+def test_floor_home_asks_for_the_location_once_then_shows_the_big_buttons(client, auth, app):
+    make_location("warehouse-main")
+    auth.login("operator")
+    first = client.get("/floor/").get_data(as_text=True)
+    assert "Start here" in first and "Put away" not in first
+    assert client.get("/floor/receive").headers["Location"].endswith("/floor/")
+    location_id = db.session.scalar(select(func.min(User.id)))  # any valid id will do below
+    token = csrf_token(client, "/floor/")
+    client.post("/floor/location", data={"location": 1, "csrf_token": token})
+    home = client.get("/floor/").get_data(as_text=True)
+    assert "Working at" in home and "Receive" in home and "Look up" in home and location_id
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_look_up_shows_a_products_stock_or_a_bins_contents(client, floor, htmx):
+    main, bolt, _ = floor
+    receive(bolt, next(b for b in main.bins if b.code == "A-01-01"), 7)
+    check = assert_fragment if htmx else assert_full_page
+    by_gtin = check(post(client, "/floor/lookup", htmx, scan="9506000134352\r\n"))
+    assert 'data-result="ok"' in by_gtin and "warehouse-main / A-01-01" in by_gtin
+    by_bin = check(post(client, "/floor/lookup", htmx, scan="warehouse-main:A-01-01"))
+    assert "BOLT-M8" in by_bin and "on hand 7" in by_bin
+    unknown = post(client, "/floor/lookup", htmx, scan="NOPE-123")
+    assert unknown.status_code == 404 and "Unknown code NOPE-123" in check(unknown)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_receiving_by_scans_then_finishing_makes_put_away_tasks(client, floor, htmx):
+    main, bolt, glue = floor
+    check = assert_fragment if htmx else assert_full_page
+    started = post(client, "/floor/receive", htmx, scan="PO-77", key="start-1")
+    check(started)
+    receipt = db.session.scalar(select(Receipt))
+    assert receipt.reference == "PO-77"
+    url = f"/floor/receive/{receipt.id}"
+
+    post(client, url, htmx, scan="BOLT-M8")
+    body = check(post(client, url, htmx, scan="9506000134352"))
+    assert "+1 BOLT-M8: now 2." in body
+    line_id = receipt.lines[0].id
+    assert "Count set: 5 x BOLT-M8" in check(post(client, url, htmx, scan="5", line=line_id))
+
+    asks_lot = check(post(client, url, htmx, scan="GLUE-50"))
+    assert "lot-tracked. Scan or type the lot" in asks_lot and 'value="lot"' in asks_lot
+    product_id = glue.id
+    asks_expiry = check(post(client, url, htmx, scan="L-9", awaiting="lot", product=product_id))
+    assert "Type the expiry date of lot L-9" in asks_expiry
+    bad_date = post(client, url, htmx, scan="soon", awaiting="expiry", product=product_id, lot="L-9")
+    assert "not a date" in check(bad_date)
+    added = check(post(client, url, htmx, scan="2027-03-31", awaiting="expiry", product=product_id, lot="L-9"))
+    assert "+1 GLUE-50 lot L-9: now 1." in added
+
+    finished = check(post(client, f"{url}/finish", htmx))
+    assert "2 put-away task(s) ready" in finished
+    again = check(post(client, f"{url}/finish", htmx))
+    assert "already finished" in again
+    assert db.session.scalar(select(func.count()).select_from(PutawayTask)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Movement)) == 2
+
+
+def test_the_receive_start_is_idempotent_per_form(client, floor):
+    post(client, "/floor/receive", scan="PO-1", key="same")
+    post(client, "/floor/receive", scan="PO-1", key="same")
+    assert db.session.scalar(select(func.count()).select_from(Receipt)) == 1
+
+
+@pytest.mark.parametrize("scan, message, status", [
+    ("", "Scan an item", 422),
+    ("X" * 201, "too long", 422),
+    ("NOPE", "Unknown code NOPE", 404),
+    ("warehouse-main:A-01-01", "not an item", 422),
+    ("0", "Scan an item first", 404),
+])
+def test_bad_receive_scans_say_what_to_do_and_count_nothing(client, floor, scan, message, status):
+    receipt = receiving.start("PO-9", location_id=floor[0].id, actor_id=1)
+    response = post(client, f"/floor/receive/{receipt.id}", True, scan=scan, line=999999)
+    body = assert_fragment(response)
+    assert message in body and 'data-result="error"' in body
+    assert response.status_code == status
+    assert receiving.get(receipt.id).lines == []
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_put_away_by_scanning_the_item_then_the_suggested_bin(client, floor, htmx):
+    main, bolt, _ = floor
+    receipt = receiving.start("PO-5", location_id=main.id, actor_id=1)
+    receiving.add(receipt.id, bolt, qty=4)
+    receiving.finish(receipt.id, actor_id=1)
+    check = assert_fragment if htmx else assert_full_page
+
+    listed = check(client.get("/floor/putaway", headers=HX if htmx else {}))
+    assert "4 x BOLT-M8" in listed
+    task_screen = check(post(client, "/floor/putaway", htmx, scan="9506000134352"))
+    assert "take to A-01-01" in task_screen
+    task = db.session.scalar(select(PutawayTask))
+
+    wrong = post(client, f"/floor/putaway/{task.id}", htmx, scan="warehouse-main:A-01-02")
+    assert wrong.status_code == 409 and "not the suggested bin A-01-01" in check(wrong)
+    partial = check(post(client, f"/floor/putaway/{task.id}", htmx, scan="A-01-01", qty="3"))
+    assert "Put away 3 BOLT-M8 in A-01-01. 1 left on a new task." in partial
+    twice = check(post(client, f"/floor/putaway/{task.id}", htmx, scan="A-01-01", qty="3"))
+    assert "Already put away" in twice and 'data-result="warn"' in twice
+    rest = db.session.scalar(select(PutawayTask).where(PutawayTask.split_from_id == task.id))
+    elsewhere = check(post(client, f"/floor/putaway/{rest.id}", htmx, scan="A-01-02", reason="closer_bin"))
+    assert "Put away 1 BOLT-M8 in A-01-02." in elsewhere
+    db.session.expire_all()
+    assert db.session.get(PutawayTask, rest.id).reason.value == "closer_bin"
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"scan": "A-01-01", "qty": "abc"}, "Not a valid integer"),
+    ({"scan": "A-01-01", "qty": "0"}, "Enter 1 or more"),
+    ({"scan": "A-01-01", "qty": "99"}, "Put away 1 to 4 units"),
+    ({"scan": "BOLT-M8"}, "That is not a bin"),
+    ({"scan": "A-01-01", "reason": "whim"}, "Not a valid choice"),
+])
+def test_bad_put_away_input_moves_nothing(client, floor, fields, message):
+    main, bolt, _ = floor
+    receipt = receiving.start("PO-6", location_id=main.id, actor_id=1)
+    receiving.add(receipt.id, bolt, qty=4)
+    receiving.finish(receipt.id, actor_id=1)
+    task = db.session.scalar(select(PutawayTask))
+    before = db.session.scalar(select(func.count()).select_from(Movement))
+    body = assert_fragment(post(client, f"/floor/putaway/{task.id}", True, **fields))
+    assert message in body and 'data-result="error"' in body
+    assert db.session.scalar(select(func.count()).select_from(Movement)) == before
+
+
+def test_floor_screens_need_sign_in(client):
+    assert client.get("/floor/putaway").status_code == 302
+    assert client.get("/floor/receive", headers=HX).headers["HX-Redirect"].startswith("/login")
