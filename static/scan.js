@@ -15,16 +15,66 @@
   function submitScan(input, value) {
     var form = input.form;
     if (!value) { return; }
-    if (!window.htmx || !form.hasAttribute("data-scan-form")) {  // scripts half-loaded: plain post
+    if (!window.htmx || !window.fetch || !form.hasAttribute("data-scan-form")) {  // plain post
       input.value = value; form.submit(); return;
     }
+    // The form as it is now (its hidden fields say what this scan answers), with this value.
+    var data = new FormData(form);
+    data.set("scan", value);
+    data.set("scan_id", (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random());
     input.value = "";
-    var values = { scan: value };
-    // A fresh key per scan: a retried request is recognised by the server, a second scan is not.
-    values.scan_id = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-    htmx.ajax("POST", form.getAttribute("action"), {
-      source: form, target: form.getAttribute("hx-target") || "#step", swap: "outerHTML", values: values
+    inFlight(+1);
+    // fetch, not htmx.ajax: htmx keeps one request per element in flight and would queue
+    // (and drop) scans that arrive while the server is still answering the previous one.
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "HX-Request": "true", "HX-Current-URL": location.href }
+    }).then(function (response) {
+      var redirect = response.headers.get("HX-Redirect");
+      if (redirect) { location.href = redirect; return null; }
+      var pushUrl = response.headers.get("HX-Push-Url");
+      return response.text().then(function (html) {
+        if (response.status >= 500 || !html) { showProblem("Server problem: scan " + value + " again."); return; }
+        applyAnswer(form, html, pushUrl);
+      });
+    }).catch(function () { showProblem("No connection: scan " + value + " again when the Wi-Fi is back."); })
+      .then(function () { inFlight(-1); });
+  }
+
+  // How many scans are on their way (shown as data-scans-in-flight on <body>, for tests
+  // and for a "busy" style).
+  var pending = 0;
+  function inFlight(change) {
+    pending += change;
+    document.body.setAttribute("data-scans-in-flight", String(pending));
+  }
+
+  function applyAnswer(form, html, pushUrl) {
+    var target = document.querySelector(form.getAttribute("hx-target") || "#step");
+    if (!target || isStale(target, html)) { return; }
+    var carry = scanInput() ? scanInput().value : "";  // the next scan, typed meanwhile
+    htmx.swap(target, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 }, {
+      afterSwapCallback: function () {
+        var input = scanInput();
+        if (input && carry) { input.value = carry + input.value; }
+        focusScan();
+        if (pushUrl && pushUrl !== "false") { history.pushState({}, "", pushUrl); }
+      }
     });
+  }
+
+  // Never let an older answer replace a newer one of the same thing (data-seq-of names it,
+  // e.g. one receipt; data-seq is its version).
+  function isStale(current, html) {
+    var match = /data-seq-of="([^"]*)" data-seq="(\d+)"/.exec(html);
+    return Boolean(match && current.getAttribute("data-seq-of") === match[1] &&
+                   Number(match[2]) < Number(current.getAttribute("data-seq")));
+  }
+
+  function showProblem(message) {
+    var outcome = document.querySelector("[data-outcome]");
+    if (outcome) { outcome.textContent = message; outcome.setAttribute("data-result", "error"); delete outcome.dataset.played; feedback(); }
+    focusScan();
   }
 
   document.addEventListener("keydown", function (event) {
@@ -52,31 +102,6 @@
     }
   }, true);
 
-  // Never let an older answer replace a newer one of the same thing (data-seq-of names it,
-  // e.g. one receipt; data-seq is its version).
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var current = document.querySelector("[data-seq]");
-    var match = /data-seq-of="([^"]*)" data-seq="(\d+)"/.exec(event.detail.serverResponse || "");
-    if (current && match && current.getAttribute("data-seq-of") === match[1] &&
-        Number(match[2]) < Number(current.getAttribute("data-seq"))) {
-      event.detail.shouldSwap = false;
-    }
-  });
-
-  // A swap replaces the scan input. Characters of the next scan typed into the old input
-  // while this answer was on its way must survive, and focus must move to the new input at
-  // once (autofocus does not apply to swapped-in content).
-  var carry = "";
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var input = scanInput();
-    carry = (event.detail.shouldSwap && input) ? input.value : "";
-  });
-  document.addEventListener("htmx:afterSwap", function () {
-    var input = scanInput();
-    if (input && carry) { input.value = carry + input.value; }
-    carry = "";
-    focusScan();
-  });
   document.addEventListener("htmx:afterSettle", function () { feedback(); focusScan(); });
   document.addEventListener("DOMContentLoaded", function () { focusScan(); feedback(); });
 
