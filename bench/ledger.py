@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 
-from sqlalchemy import create_engine, event, func, insert, inspect, or_, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from warehouse import create_app, ledger, stock  # noqa: E402
@@ -289,11 +289,14 @@ def query_plans() -> dict:
     sku = db.session.scalar(select(Product.sku).where(Product.id == pid))
     bal = select(BALANCES.c.on_hand, BALANCES.c.reserved, BALANCES.c.held).where(
         BALANCES.c.product_id == pid, BALANCES.c.bin_id == bin_id, BALANCES.c.lot_id == NO_LOT)
-    prod = (select(Product.id).outerjoin(ProductBarcode)
-            .where(or_(Product.sku == sku, ProductBarcode.code == sku)).limit(1))
+    # stock.sku_stock -> scan.find_product: by SKU, then (if none) by barcode
+    by_sku = select(Product.id).where(Product.sku == sku)
+    by_barcode = (select(Product.id).join(ProductBarcode)
+                  .where(ProductBarcode.code.in_([sku])).limit(1))
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     plans = {}
-    for name, stmt in (("balance", bal), ("sku_stock.product_by_code", prod)):
+    for name, stmt in (("balance", bal), ("find_product.by_sku", by_sku),
+                       ("find_product.by_barcode", by_barcode)):
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
         rows = db.session.execute(text(prefix + sql)).all()
         plans[name] = [" | ".join(str(c) for c in r) for r in rows]

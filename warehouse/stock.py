@@ -24,6 +24,10 @@ def locations() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.code)))
 
 
+def product(product_id: int) -> Product | None:
+    return db.session.get(Product, product_id)
+
+
 def product_by_code(code: str) -> Product:
     """A product by SKU or by any of its barcodes."""
     from .scan import find_product

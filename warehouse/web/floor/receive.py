@@ -5,8 +5,8 @@ from datetime import date, datetime
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from ... import receiving
-from ...errors import DomainError
+from ... import lots, receiving, stock as catalog
+from ...errors import DomainError, InvalidPosting
 from ...models import Role
 from ...scan import resolve
 from ..htmx import render
@@ -102,19 +102,15 @@ def _expiry_typed(receipt, form, value) -> Outcome:
 
 
 def _pending_product(receipt, form):
-    from ...extensions import db
-    from ...models import Product
-
-    product = db.session.get(Product, form.product.data or 0)
+    """The item whose lot or expiry the operator is answering for."""
+    product = catalog.product(form.product.data or 0)
     if product is None:
         _ask(form, "item", None, None, None)
-        raise receiving.InvalidPosting("Scan the item again.")
+        raise InvalidPosting("Scan the item again.")
     return product
 
 
 def _lot_lacks_expiry(product, lot_code) -> bool:
-    from ... import lots
-
     lot = lots.existing(product, lot_code)
     return lot is None or lot.expiry_date is None
 
