@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var SCAN_GAP_MS = 50;  // keys closer than this are a scanner, not a person
-  var buffer = "", lastKey = 0;
+  var lastKey = 0;
 
   function scanInput() { return document.querySelector("input[data-scan]"); }
 
@@ -80,25 +80,29 @@
   document.addEventListener("keydown", function (event) {
     var input = scanInput();
     if (!input) { return; }
-    var now = Date.now();
+    var now = Date.now(), fast = now - lastKey < SCAN_GAP_MS;
+    lastKey = now;
     if (event.target === input) {
-      if (event.key === "Enter") { event.preventDefault(); submitScan(input, input.value.trim()); }
+      // Enter ends a scan; so does Tab right after fast keys (scanners set to send Tab).
+      if (event.key === "Enter" || (event.key === "Tab" && fast && input.value)) {
+        event.preventDefault();
+        submitScan(input, input.value.trim());
+      }
       return;
     }
-    // Focus is elsewhere (a button, the page). A burst of fast keys ending in Enter or Tab
-    // is a scan: catch it and send it through the scan input. Other fields keep their typing.
+    // Focus is elsewhere (a button, the page). Other text fields keep their typing; any
+    // other key goes to the scan input, so a scan fired now still lands there.
     var t = event.target;
     var typingElsewhere = t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
-      (t.tagName === "INPUT" && !/^(button|submit|checkbox|radio)$/.test(t.type)));
-    if (typingElsewhere) { return; }
-    if (now - lastKey > SCAN_GAP_MS * 4) { buffer = ""; }
-    lastKey = now;
-    if (event.key === "Enter" || event.key === "Tab") {
-      if (buffer.length >= 2) { event.preventDefault(); submitScan(input, buffer); input.focus(); }
-      buffer = "";
-    } else if (event.key.length === 1) {
+      (t.tagName === "INPUT" && !/^(button|submit|checkbox|radio|hidden)$/.test(t.type)));
+    if (typingElsewhere || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    if (event.key.length === 1) {
       event.preventDefault();
-      buffer += event.key;
+      input.value += event.key;
+      input.focus();
+    } else if ((event.key === "Enter" || event.key === "Tab") && fast && input.value) {
+      event.preventDefault();  // the end of a scan that began elsewhere: not a button press
+      submitScan(input, input.value.trim());
     }
   }, true);
 

@@ -145,3 +145,27 @@ def test_five_scans_typed_back_to_back_arrive_as_five_scans(phone, dock, app):
     lines = phone.inner_text(".lines")
     assert "3 x BOLT-M8" in lines and "2 x NUT-M8" in lines
     assert phone.evaluate("document.activeElement.name") == "scan"
+
+
+def test_a_scan_fired_while_focus_is_elsewhere_still_lands_in_the_scan_input(phone, dock):
+    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
+    phone.goto(phone.base + "/floor/receive")
+    scan(phone, "PO-4")
+    phone.locator("h1").click()  # a glove bumped the screen: focus left the input
+    assert phone.evaluate("document.activeElement.name") != "scan"
+
+    with phone.expect_response(lambda r: r.request.method == "POST"):
+        phone.keyboard.type("9506000134352", delay=5)
+        phone.keyboard.press("Enter")
+    phone.wait_for_function("document.body.dataset.scansInFlight === '0'")
+    assert phone.inner_text("[data-outcome]") == "+1 BOLT-M8: now 1."
+    assert phone.evaluate("document.activeElement.name") == "scan"
+
+
+def test_the_keyboard_toggle_shows_the_soft_keyboard_for_manual_entry(phone, dock):
+    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
+    phone.goto(phone.base + "/floor/receive")
+    assert phone.get_attribute("#scan", "inputmode") == "none"  # scanner: keep the keyboard down
+    phone.click("[data-keyboard-toggle]")
+    assert phone.get_attribute("#scan", "inputmode") == "text"
+    assert phone.evaluate("document.activeElement.name") == "scan"
