@@ -44,7 +44,9 @@ class Config:
 
 
 class ProductionConfig(Config):
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    """Behind TLS: cookies only over HTTPS."""
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
 
 class TestConfig(Config):

@@ -33,3 +33,9 @@ def test_bad_new_users_are_refused(app, username, password, message):
     with pytest.raises(InvalidPosting, match=message):
         accounts.create_user(username, password, "operator")
     assert db.session.scalar(select(User)) is None
+
+
+def test_usernames_are_unique_whatever_their_case(app):
+    accounts.create_user("Alice", "long-enough-pw", "operator")
+    with pytest.raises(InvalidPosting, match="already exists"):
+        accounts.create_user("alice", "long-enough-pw", "operator")

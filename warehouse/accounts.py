@@ -5,11 +5,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import InvalidPosting, SignInRefused, SignInThrottled
 from .extensions import db
+from .transactions import atomically
 from .models import ApiToken, Role, SignInAttempt, User, utcnow
 
 HASH_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a faster one
@@ -26,56 +27,65 @@ def create_user(username: str, password: str, role: Role | str, *, badge_code: s
         raise InvalidPosting("Username must be 1-64 characters.")
     if len(password) < 8:
         raise InvalidPosting("Password must be at least 8 characters.")
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise InvalidPosting(f"User {username!r} already exists.")
     user = User(username=username, password_hash=generate_password_hash(password, HASH_METHOD),
                 role=Role(role), badge_code=badge_code,
                 pin_hash=generate_password_hash(pin, HASH_METHOD) if pin else None)
-    db.session.add(user)
-    db.session.commit()
-    return user
+
+    def add():
+        # Sign-in ignores case, so "Alice" and "alice" would be one person.
+        if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
+            raise InvalidPosting(f"User {username!r} already exists.")
+        db.session.add(user)
+        return user
+
+    return atomically(add)
 
 
 def authenticate(username: str, password: str, *, max_failures: int, window_minutes: int) -> User:
-    who = f"user:{username.strip().lower()}"
-    _refuse_if_throttled(who, max_failures, window_minutes)
+    who = f"user:{username.strip().lower()}"[:80]
+    _count_attempt(who, max_failures, window_minutes)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     return _finish(who, user if ok else None, "Wrong username or password. Try again.")
 
 
 def authenticate_badge(badge_code: str, pin: str, *, max_failures: int, window_minutes: int) -> User:
-    who = f"badge:{badge_code.strip()}"
-    _refuse_if_throttled(who, max_failures, window_minutes)
+    who = f"badge:{badge_code.strip()}"[:80]
+    _count_attempt(who, max_failures, window_minutes)
     user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
     ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
     return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.")
 
 
-def _refuse_if_throttled(who: str, max_failures: int, window_minutes: int) -> None:
+def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
+    """Record the attempt first, then count: parallel guesses cannot all slip under the
+    limit. A successful sign-in removes the record again."""
     since = utcnow() - timedelta(minutes=window_minutes)
-    failures = db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.who == who[:80], SignInAttempt.at >= since))
-    if failures >= max_failures:
+
+    def record() -> int:
+        db.session.add(SignInAttempt(who=who))
+        db.session.flush()
+        return db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
+            SignInAttempt.who == who, SignInAttempt.at >= since))
+
+    if atomically(record) > max_failures:
         raise SignInThrottled(f"Too many failed sign-ins. Wait {window_minutes} minutes "
                               "or ask a supervisor to reset your password.")
 
 
 def _finish(who: str, user: User | None, message: str) -> User:
     if user is None or not user.active:
-        db.session.add(SignInAttempt(who=who[:80]))
-        db.session.commit()
         raise SignInRefused(message)
-    db.session.execute(delete(SignInAttempt).where(SignInAttempt.who == who[:80]))
-    db.session.commit()
+    atomically(lambda: db.session.execute(delete(SignInAttempt).where(SignInAttempt.who == who)))
     return user
 
 
 def set_password(user: User, password: str) -> None:
     if len(password) < 8:
         raise InvalidPosting("Password must be at least 8 characters.")
-    user.password_hash = generate_password_hash(password, HASH_METHOD)
-    db.session.commit()
+    password_hash = generate_password_hash(password, HASH_METHOD)
+    atomically(lambda: db.session.execute(
+        update(User).where(User.id == user.id).values(password_hash=password_hash)))
 
 
 def _hash_token(token: str) -> str:
@@ -86,8 +96,8 @@ def _hash_token(token: str) -> str:
 def create_token(user: User) -> str:
     """Make an API token; only its hash is stored, so the caller must show it now."""
     token = "wh_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10]))
-    db.session.commit()
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10])
+    atomically(db.session.add, row)
     return token
 
 
@@ -101,7 +111,10 @@ def set_location(user: User, location_id: int) -> None:
     """Remember where an operator works (chosen once on the floor home)."""
     from .models import Location
 
-    if db.session.get(Location, location_id) is None:
-        raise InvalidPosting("Choose one of the listed locations.")
-    user.location_id = location_id
-    db.session.commit()
+    def choose():
+        if db.session.get(Location, location_id) is None:
+            raise InvalidPosting("Choose one of the listed locations.")
+        db.session.execute(update(User).where(User.id == user.id).values(location_id=location_id))
+
+    atomically(choose)
+    db.session.refresh(user)

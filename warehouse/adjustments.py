@@ -23,6 +23,9 @@ def _adjust(sku, location_code, bin_code, qty, reason, actor_id, lot_code, refer
     bin = _bin(location_code, bin_code)
     lot = _lot(product, lot_code, creating=qty > 0)
     line = ledger.Line.at(bin, product, lot, qty=qty)
+    # The form's key is the client's: give it its own namespace per user, so it can never
+    # collide with keys the server derives (receipt:N:finish, putaway:N) or another user's.
+    key = f"adjust:{actor_id}:{key}" if key else None
     return ledger.post(MovementType.ADJUSTMENT, [line], actor_id=actor_id, key=key,
                        reference=("adjustment", reference) if reference else None,
                        reason=reason, note=note or None)

@@ -81,21 +81,39 @@ def open_tasks(location_id: int) -> list[PutawayTask]:
         .order_by(PutawayTask.id)))
 
 
-def get(task_id: int) -> PutawayTask:
+def get(task_id: int, *, location_id: int | None = None) -> PutawayTask:
+    """A task; with location_id, only a task of that location (an operator's own)."""
     task = db.session.get(PutawayTask, task_id)
-    if task is None:
+    if task is None or (location_id is not None and task.location_id != location_id):
         raise NotFound(f"No put-away task #{task_id}. Go back to the task list.")
     return task
 
 
 def begin(task: PutawayTask) -> PutawayTask:
-    """The operator is about to carry this task: suggest a bin from the stock as it is now
-    (bins fill up between receipt and put-away) and remember it for the confirmation."""
-    if task.status is TaskStatus.OPEN:
+    """The operator is about to carry this task. Keep its suggestion while that bin still
+    fits (empty, or holding this SKU and lot); otherwise suggest again from the stock as it
+    is now (bins fill up between receipt and put-away)."""
+    if task.status is not TaskStatus.OPEN or _still_fits(task):
+        return task
+
+    def resuggest():
         suggestion = suggest_bin(task.location_id, task.product_id, task.lot_id, task.qty)
-        task.suggested_bin_id = suggestion.id if suggestion else None
-        db.session.commit()
+        db.session.execute(update(PutawayTask).where(
+            PutawayTask.id == task.id, PutawayTask.status == TaskStatus.OPEN)
+            .values(suggested_bin_id=suggestion.id if suggestion else None))
+
+    ledger.atomically(resuggest)
+    db.session.refresh(task)
     return task
+
+
+def _still_fits(task: PutawayTask) -> bool:
+    if task.suggested_bin_id is None:
+        return False
+    others = db.session.scalar(select(func.count()).select_from(Balance).where(
+        Balance.bin_id == task.suggested_bin_id, Balance.on_hand > 0,
+        or_(Balance.product_id != task.product_id, Balance.lot_id != task.lot_id)))
+    return others == 0
 
 
 def task_for_item(location_id: int, product_id: int, lot_id: int | None = None) -> PutawayTask:

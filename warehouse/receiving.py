@@ -24,6 +24,7 @@ from .models import (
     PutawayTask,
     Receipt,
     ReceiptLine,
+    ReceiptScan,
     ReceiptStatus,
     utcnow,
 )
@@ -44,6 +45,7 @@ def start(reference: str, *, location_id: int, actor_id: int, key: str | None = 
 
 
 def _start(reference, location_id, actor_id, key) -> Receipt:
+    key = f"receipt:{actor_id}:{key}" if key else None  # one user's key finds only their receipt
     if key:
         earlier = db.session.scalar(select(Receipt).where(Receipt.idempotency_key == key))
         if earlier:
@@ -64,20 +66,22 @@ def _locked(receipt_id: int) -> Receipt:
     return receipt
 
 
-def get(receipt_id: int) -> Receipt:
+def get(receipt_id: int, *, location_id: int | None = None) -> Receipt:
+    """A receipt; with location_id, only a receipt of that location (an operator's own)."""
     receipt = db.session.get(Receipt, receipt_id)
-    if receipt is None:
+    if receipt is None or (location_id is not None and receipt.location_id != location_id):
         raise NotFound(f"No receipt RCV-{receipt_id:06d}. Start a new receipt.")
     return receipt
 
 
 def add(receipt_id: int, product: Product, *, qty: int = 1, lot_code: str | None = None,
-        expiry: date | None = None) -> ReceiptLine:
-    """Count `qty` more of a product (and lot) on an open receipt."""
+        expiry: date | None = None, scan_id: str | None = None) -> ReceiptLine:
+    """Count `qty` more of a product (and lot) on an open receipt. A scan_id seen before
+    (the same request retried) counts nothing again."""
     if not 1 <= qty <= MAX_LINE_QTY:
         raise InvalidPosting(f"Quantity must be 1 to {MAX_LINE_QTY:,}.")
     _check_lot_needs(product, lot_code, expiry)
-    return ledger.atomically(_add, receipt_id, product, qty, lot_code, expiry)
+    return ledger.atomically(_add, receipt_id, product, qty, lot_code, expiry, scan_id)
 
 
 def _check_lot_needs(product: Product, lot_code, expiry) -> None:
@@ -89,8 +93,10 @@ def _check_lot_needs(product: Product, lot_code, expiry) -> None:
         raise InvalidPosting(f"{product.sku} is not lot-tracked: scan its plain barcode.")
 
 
-def _add(receipt_id, product, qty, lot_code, expiry) -> ReceiptLine:
+def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
     receipt = _open_receipt(receipt_id)
+    if (seen := _seen(receipt.id, scan_id)) is not None:
+        return seen
     lot_id = lots.find_or_create(product, lot_code, expiry).id if lot_code else NO_LOT
     line = db.session.scalar(select(ReceiptLine).where(
         ReceiptLine.receipt_id == receipt.id, ReceiptLine.product_id == product.id,
@@ -104,24 +110,42 @@ def _add(receipt_id, product, qty, lot_code, expiry) -> ReceiptLine:
     line.qty += qty
     receipt.version += 1
     db.session.flush()
+    _remember(scan_id, receipt.id, line.id)
     return line
 
 
-def set_count(receipt_id: int, line_id: int, qty: int) -> ReceiptLine:
+def set_count(receipt_id: int, line_id: int, qty: int, *, scan_id: str | None = None) -> ReceiptLine:
     """Set a line to a typed count (0 removes it from the receipt)."""
     if not 0 <= qty <= MAX_LINE_QTY:
         raise InvalidPosting(f"Type a count from 0 to {MAX_LINE_QTY:,}.")
-    return ledger.atomically(_set_count, receipt_id, line_id, qty)
+    return ledger.atomically(_set_count, receipt_id, line_id, qty, scan_id)
 
 
-def _set_count(receipt_id, line_id, qty) -> ReceiptLine:
+def _seen(receipt_id: int, scan_id: str | None) -> ReceiptLine | None:
+    if not scan_id:
+        return None
+    line_id = db.session.scalar(select(ReceiptScan.line_id).where(
+        ReceiptScan.receipt_id == receipt_id, ReceiptScan.scan_id == scan_id))
+    return db.session.get(ReceiptLine, line_id) if line_id else None
+
+
+def _remember(scan_id: str | None, receipt_id: int, line_id: int) -> None:
+    if scan_id:
+        db.session.add(ReceiptScan(scan_id=scan_id, receipt_id=receipt_id, line_id=line_id))
+        db.session.flush()
+
+
+def _set_count(receipt_id, line_id, qty, scan_id) -> ReceiptLine:
     receipt = _open_receipt(receipt_id)
+    if (seen := _seen(receipt.id, scan_id)) is not None:
+        return seen
     line = db.session.get(ReceiptLine, line_id)
     if line is None or line.receipt_id != receipt_id:
         raise NotFound("Scan an item first, then type its count.")
     line.qty = qty
     receipt.version += 1
     db.session.flush()
+    _remember(scan_id, receipt.id, line.id)
     return line
 
 

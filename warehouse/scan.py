@@ -68,7 +68,7 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
         raise UnknownScan("Nothing scanned. Scan the barcode again.")
     if len(code) > MAX_SCAN:
         raise UnknownScan("That code is too long to be one of ours. Scan a single label.")
-    if _looks_like_gs1(code):
+    if looks_like_gs1(code):
         return _resolve_gs1(code)
     product = find_product(code)
     bin = find_bin(code, location_id)
@@ -85,7 +85,7 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
     raise UnknownScan(f"Unknown code {code}. Check the label, or type the SKU or bin code.")
 
 
-def _looks_like_gs1(code: str) -> bool:
+def looks_like_gs1(code: str) -> bool:
     return (code.startswith("(") or code.startswith(SYMBOLOGY_IDS) or GS in code
             or (len(code) >= 16 and code[:2] in ("00", "01", "02") and code[2:16].isdigit()))
 

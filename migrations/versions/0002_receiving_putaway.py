@@ -84,6 +84,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_receipt_lines')),
     sa.UniqueConstraint('receipt_id', 'product_id', 'lot_id', name=op.f('uq_receipt_lines_receipt_id_product_id_lot_id'))
     )
+    op.create_table('receipt_scans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scan_id', sa.String(length=64), nullable=False),
+    sa.Column('receipt_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['line_id'], ['receipt_lines.id'], name=op.f('fk_receipt_scans_line_id_receipt_lines')),
+    sa.ForeignKeyConstraint(['receipt_id'], ['receipts.id'], name=op.f('fk_receipt_scans_receipt_id_receipts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receipt_scans')),
+    sa.UniqueConstraint('receipt_id', 'scan_id', name=op.f('uq_receipt_scans_receipt_id'))
+    )
     with op.batch_alter_table('bins', schema=None) as batch_op:
         batch_op.add_column(sa.Column('capacity', sa.Integer(), nullable=True))
 
@@ -103,6 +113,7 @@ def downgrade():
     with op.batch_alter_table('bins', schema=None) as batch_op:
         batch_op.drop_column('capacity')
 
+    op.drop_table('receipt_scans')
     op.drop_table('receipt_lines')
     with op.batch_alter_table('putaway_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_putaway_tasks_open')

@@ -1,5 +1,7 @@
 """Floor endpoints through the test client: each works as a plain form post (scripts off:
 the whole page) and as an htmx request (only the step region), with Vary: HX-Request."""
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -171,3 +173,60 @@ def test_bad_put_away_input_moves_nothing(client, floor, fields, message):
 def test_floor_screens_need_sign_in(client):
     assert client.get("/floor/putaway").status_code == 302
     assert client.get("/floor/receive", headers=HX).headers["HX-Redirect"].startswith("/login")
+
+
+def test_a_retried_scan_request_counts_once(client, floor):
+    receipt = receiving.start("PO-R", location_id=floor[0].id, actor_id=1)
+    for _ in range(2):  # the same request, sent again after the Wi-Fi dropped its answer
+        post(client, f"/floor/receive/{receipt.id}", True, scan="BOLT-M8", scan_id="scan-abc")
+    post(client, f"/floor/receive/{receipt.id}", True, scan="BOLT-M8", scan_id="scan-def")
+    assert receiving.get(receipt.id).lines[0].qty == 2
+
+
+def test_a_short_numeric_sku_is_an_item_not_a_count(client, floor):
+    make_product("500")
+    receipt = receiving.start("PO-N", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    post(client, url, True, scan="BOLT-M8")
+    line = receiving.get(receipt.id).lines[0]
+    body = assert_fragment(post(client, url, True, scan="500", line=line.id))
+    assert "+1 500: now 1." in body
+    assert {l.product.sku: l.qty for l in receiving.get(receipt.id).lines} == {"BOLT-M8": 1, "500": 1}
+
+
+def test_the_lot_prompt_refuses_a_product_barcode_and_takes_a_gs1_lot(client, floor):
+    _, _, glue = floor
+    receipt = receiving.start("PO-L", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    wrong = assert_fragment(post(client, url, True, scan="9506000100050", awaiting="lot", product=glue.id))
+    assert "is a product or bin code, not a lot" in wrong
+    right = assert_fragment(post(client, url, True, scan="(01)09506000100050(17)271231(10)L-7",
+                                 awaiting="lot", product=glue.id))
+    assert "+1 GLUE-50 lot L-7: now 1." in right
+
+
+def test_a_gs1_lot_on_an_untracked_item_is_ignored_with_a_warning(client, floor):
+    receipt = receiving.start("PO-G", location_id=floor[0].id, actor_id=1)
+    body = assert_fragment(post(client, f"/floor/receive/{receipt.id}", True, scan="(01)09506000134352(10)X1"))
+    assert 'data-result="warn"' in body and "lot on the label ignored" in body
+
+
+def test_operators_only_see_receipts_and_tasks_of_their_location(client, floor):
+    north = make_location("service-north")
+    theirs = receiving.start("PO-N", location_id=north.id, actor_id=1)
+    receiving.add(theirs.id, floor[1], qty=1)
+    assert post(client, f"/floor/receive/{theirs.id}", True, scan="BOLT-M8").status_code == 404
+    assert post(client, f"/floor/receive/{theirs.id}/finish", True).status_code == 404
+    receiving.finish(theirs.id, actor_id=1)
+    task = db.session.scalar(select(PutawayTask))
+    assert client.get(f"/floor/putaway/{task.id}").status_code == 404
+    assert client.get("/floor/putaway/99999999999999999999").status_code == 404
+
+
+def test_an_item_scanned_with_an_unknown_lot_opens_no_task(client, floor):
+    main, _, glue = floor
+    receipt = receiving.start("PO-U", location_id=main.id, actor_id=1)
+    receiving.add(receipt.id, glue, qty=1, lot_code="LOT-A", expiry=date(2027, 1, 31))
+    receiving.finish(receipt.id, actor_id=1)
+    body = assert_fragment(post(client, "/floor/putaway", True, scan="(01)09506000100050(10)LOT-ZZ"))
+    assert "No lot LOT-ZZ of GLUE-50" in body

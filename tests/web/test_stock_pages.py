@@ -149,3 +149,20 @@ def test_the_adjust_page_renders_whole_without_htmx(client, auth, stocked):
     page = client.get("/adjust")
     assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
     assert 'name="key"' in page.get_data(as_text=True)
+
+
+def test_extreme_history_filters_get_an_answer_not_an_error(client, auth, stocked):
+    auth.login("operator")
+    assert client.get("/movements?until=9999-12-31").status_code == 200
+    far = client.get("/movements?before=99999999999999999999")
+    assert far.status_code == 200 and "Fix the filter" in far.get_data(as_text=True)
+
+
+def test_an_adjustment_key_cannot_collide_with_a_server_key(client, auth, stocked):
+    auth.login("supervisor")
+    refused = _adjust(client, key="putaway:1")  # keys are letters, digits, - and _ only
+    assert refused.status_code == 422
+    response = _adjust(client, key="putaway-1")
+    assert 'data-result="ok"' in response.get_data(as_text=True)
+    key = db.session.scalar(select(Posting.idempotency_key).order_by(Posting.id.desc()))
+    assert key.startswith("adjust:") and key.endswith(":putaway-1")

@@ -21,7 +21,8 @@ def _limits():
 def _safe_next(target: str | None, user) -> str:
     """Only same-site paths: never redirect off the app after sign-in. Without one,
     operators land on the floor home, supervisors and admins on stock."""
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    if (target and urlsplit(target).netloc == "" and target.startswith("/")
+            and not target.startswith("//") and "\\" not in target):
         return target
     return url_for("floor.home") if user.role is Role.OPERATOR else url_for("stock.index")
 

@@ -17,7 +17,7 @@ class ScanForm(FlaskForm):
 
 
 class StartReceiptForm(ScanForm):
-    key = HiddenField(validators=[Optional(), Length(max=64)])
+    key = HiddenField(validators=[Optional(), Length(max=64)])  # the server namespaces it per user
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,6 +29,9 @@ def putaway_list():
         if scan.kind != "product":
             return _list_page(Outcome.error("That is not an item. Scan the item you are holding."), 422)
         lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
+        if scan.lot_code and lot is None:
+            return _list_page(Outcome.error(f"No lot {scan.lot_code} of {scan.product.sku} is waiting "
+                                            "here. Check the label."), 404)
         task = putaway.begin(putaway.task_for_item(current_user.location_id, scan.product.id,
                                                    lot.id if lot else None))
     except DomainError as e:
@@ -36,10 +39,12 @@ def putaway_list():
     return _task_page(task, PutawayScanForm(formdata=None), _where_to(task), push=True)
 
 
-@bp.route("/putaway/<int:task_id>", methods=["GET", "POST"])
+@bp.route("/putaway/<int(max=2147483647):task_id>", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def putaway_task(task_id):
-    task = putaway.get(task_id)
+    if (redirect_ := needs_location()) is not None:
+        return redirect_
+    task = putaway.get(task_id, location_id=current_user.location_id)
     form = PutawayScanForm()
     if request.method == "GET":
         return _task_page(putaway.begin(task), PutawayScanForm(formdata=None), _where_to(task))

@@ -1,14 +1,15 @@
 """Receiving on the handheld: scan the PO, scan items (lots from GS1 or prompted), finish."""
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
-from flask import redirect, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from ... import lots, receiving, stock as catalog
 from ...errors import DomainError, InvalidPosting
 from ...models import Role
-from ...scan import resolve
+from ...scan import UnknownScan, find_bin, find_product, looks_like_gs1, resolve
 from ..htmx import render
 from ..security import requires
 from . import bp
@@ -44,10 +45,12 @@ def _start_page(form, outcome, status):
                   form=form, outcome=outcome)
 
 
-@bp.route("/receive/<int:receipt_id>", methods=["GET", "POST"])
+@bp.route("/receive/<int(max=2147483647):receipt_id>", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def receive_scan(receipt_id):
-    receipt = receiving.get(receipt_id)
+    if (redirect_ := needs_location()) is not None:
+        return redirect_
+    receipt = receiving.get(receipt_id, location_id=current_user.location_id)
     form = ReceiveScanForm()
     if request.method == "GET":
         return _receipt_page(receipt, ReceiveScanForm(formdata=None), None)
@@ -68,28 +71,48 @@ def _handle(receipt, form) -> Outcome:
         return _lot_scanned(receipt, form, value)
     if form.awaiting.data == "expiry":
         return _expiry_typed(receipt, form, value)
-    if COUNT.fullmatch(value) and form.line.data:
-        line = receiving.set_count(receipt.id, form.line.data, int(value))
-        return Outcome.ok(f"Count set: {line.qty} x {line.product.sku}.")
-    scan = resolve(value, location_id=receipt.location_id, expect="product")
+    try:
+        scan = resolve(value, location_id=receipt.location_id, expect="product")
+    except UnknownScan:
+        # Not a known code: a short number is the count of the item scanned last.
+        if COUNT.fullmatch(value) and form.line.data:
+            line = receiving.set_count(receipt.id, form.line.data, int(value), scan_id=form.scan_id.data)
+            return Outcome.ok(f"Count set: {line.qty} x {line.product.sku}.")
+        raise
     if scan.kind != "product":
         return Outcome.error("That is not an item. Scan the item's barcode.")
     product = scan.product
+    if scan.count == 0:
+        return Outcome.error("The label says a count of 0. Scan the item's own barcode.")
+    note = ""
+    if scan.lot_code and not product.lot_tracked:  # the label carries a lot we do not track
+        scan, note = replace(scan, lot_code=None, expiry=None), " (lot on the label ignored: not lot-tracked)"
     if product.lot_tracked and not scan.lot_code:
         return _ask(form, "lot", product.id, None,
                     Outcome.warn(f"{product.sku} is lot-tracked. Scan or type the lot."))
     if scan.lot_code and product.expiry_tracked and not scan.expiry and _lot_lacks_expiry(product, scan.lot_code):
         return _ask(form, "expiry", product.id, scan.lot_code,
                     Outcome.warn(f"Type the expiry date of lot {scan.lot_code} (YYYY-MM-DD)."))
-    return _added(receipt, form, product, scan.count or 1, scan.lot_code, scan.expiry)
+    return _added(receipt, form, product, scan.count or 1, scan.lot_code, scan.expiry, note)
 
 
 def _lot_scanned(receipt, form, value) -> Outcome:
     product = _pending_product(receipt, form)
-    if product.expiry_tracked and _lot_lacks_expiry(product, value):
+    expiry = None
+    if looks_like_gs1(value):  # a GS1 label: take its (10) lot
+        scan = resolve(value, location_id=receipt.location_id, expect="product")
+        if not scan.lot_code:
+            return _ask(form, "lot", product.id, None, Outcome.error("That label has no lot. Scan the lot barcode."))
+        value, expiry = scan.lot_code, scan.expiry
+    elif find_product(value) or find_bin(value, receipt.location_id):
+        return _ask(form, "lot", product.id, None,
+                    Outcome.error(f"{value} is a product or bin code, not a lot. Scan the lot."))
+    if len(value) > 64:
+        return _ask(form, "lot", product.id, None, Outcome.error("A lot code is at most 64 characters."))
+    if expiry is None and product.expiry_tracked and _lot_lacks_expiry(product, value):
         return _ask(form, "expiry", product.id, value,
                     Outcome.warn(f"Type the expiry date of lot {value} (YYYY-MM-DD)."))
-    return _added(receipt, form, product, 1, value, None)
+    return _added(receipt, form, product, 1, value, expiry)
 
 
 def _expiry_typed(receipt, form, value) -> Outcome:
@@ -115,12 +138,14 @@ def _lot_lacks_expiry(product, lot_code) -> bool:
     return lot is None or lot.expiry_date is None
 
 
-def _added(receipt, form, product, qty, lot_code, expiry) -> Outcome:
-    line = receiving.add(receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry)
+def _added(receipt, form, product, qty, lot_code, expiry, note="") -> Outcome:
+    line = receiving.add(receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry,
+                         scan_id=form.scan_id.data or None)
     _ask(form, "item", None, None, None)
     form.line.data = line.id
     lot = f" lot {line.lot.code}" if lot_code else ""
-    return Outcome.ok(f"+{qty} {product.sku}{lot}: now {line.qty}.")
+    message = f"+{qty} {product.sku}{lot}: now {line.qty}.{note}"
+    return Outcome.warn(message) if note else Outcome.ok(message)
 
 
 def _ask(form, awaiting, product_id, lot_code, outcome):
@@ -137,9 +162,10 @@ def parse_expiry(text: str) -> date | None:
     return None
 
 
-@bp.post("/receive/<int:receipt_id>/finish")
+@bp.post("/receive/<int(max=2147483647):receipt_id>/finish")
 @requires(Role.OPERATOR)
 def receive_finish(receipt_id):
+    receiving.get(receipt_id, location_id=current_user.location_id or 0)  # only one's own
     form = ScanForm()  # CSRF only
     if not form.validate_on_submit():
         return _receipt_page(receiving.get(receipt_id), ReceiveScanForm(formdata=None),

@@ -11,6 +11,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -62,11 +63,11 @@ class MovementFilterForm(Form):
                        validators=[Optional()])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
-    before = IntegerField(validators=[Optional(), NumberRange(1)])
+    before = IntegerField(validators=[Optional(), NumberRange(1, 2**62)])
 
 
 class AdjustForm(FlaskForm):
-    key = HiddenField()  # idempotency key minted when the form is rendered
+    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # minted at render
     sku = StringField("SKU or barcode", filters=[clean_text],
                       validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
     location = SelectField("Location", validators=[DataRequired("Choose the location.")])

@@ -1,5 +1,5 @@
 """Stock pages: by location/bin/SKU, one SKU everywhere, movement history, adjustments."""
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
@@ -59,6 +59,8 @@ def movements():
 
 def _start_of(day, next_day=False):
     if day is None:
+        return None
+    if next_day and day == date.max:  # "to 9999-12-31": there is no next day to stop before
         return None
     return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min)
 
