@@ -24,8 +24,13 @@
     data.set("scan_id", (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random());
     input.value = "";
     inFlight(+1);
-    // fetch, not htmx.ajax: htmx keeps one request per element in flight and would queue
-    // (and drop) scans that arrive while the server is still answering the previous one.
+    send(form, data, value, 1);
+  }
+
+  // fetch, not htmx.ajax: htmx keeps one request per element in flight and would queue
+  // (and drop) scans that arrive while the server is still answering the previous one.
+  // A lost answer is retried once with the same scan_id, which the server counts once.
+  function send(form, data, value, retries) {
     fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "HX-Request": "true", "HX-Current-URL": location.href }
@@ -37,9 +42,20 @@
         if (response.status >= 500 || !html) { showProblem("Server problem: scan " + value + " again."); return; }
         applyAnswer(form, html, pushUrl);
       });
-    }).catch(function () { showProblem("No connection: scan " + value + " again when the Wi-Fi is back."); })
-      .then(function () { inFlight(-1); });
+    }, function () {
+      if (retries > 0) { inFlight(+1); setTimeout(function () { send(form, data, value, retries - 1); }, 1000); return; }
+      showProblem("No connection: scan " + value + " again when the Wi-Fi is back.");
+    }).then(function () { inFlight(-1); });
   }
+
+  // Finishing while scans are still on their way would close the receipt under them.
+  document.addEventListener("submit", function (event) {
+    if (pending > 0 && event.target.hasAttribute("data-wait-for-scans")) {
+      event.preventDefault();
+      event.stopPropagation();
+      showProblem("Wait a moment: " + pending + " scan(s) still on their way. Then press again.");
+    }
+  }, true);
 
   // How many scans are on their way (shown as data-scans-in-flight on <body>, for tests
   // and for a "busy" style).
