@@ -52,22 +52,25 @@ def open_task(from_bin: Bin, product_id: int, lot_id: int, qty: int, *,
 
 
 def suggest_bin(location_id: int, product_id: int, lot_id: int, qty: int) -> Bin | None:
-    """A storage bin already holding this SKU and lot with room, else the first empty one."""
-    filled = (select(Balance.bin_id, func.sum(Balance.on_hand).label("units"))
-              .where(Balance.location_id == location_id, Balance.on_hand > 0)
-              .group_by(Balance.bin_id).subquery())
-    has_room = or_(Bin.capacity.is_(None), Bin.capacity - func.coalesce(filled.c.units, 0) >= qty)
+    """A storage bin already holding this SKU and lot with room, else the first empty one.
+
+    Units are summed per candidate bin only (a correlated subquery on the bin index), never
+    for the whole location: a big warehouse has tens of thousands of balances.
+    """
+    units_in_bin = (select(func.coalesce(func.sum(Balance.on_hand), 0))
+                    .where(Balance.bin_id == Bin.id).correlate(Bin).scalar_subquery())
     storage = and_(Bin.location_id == location_id, Bin.kind == BinKind.STORAGE, Bin.active.is_(True))
     same_item = db.session.scalar(
-        select(Bin).join(Balance, Balance.bin_id == Bin.id).outerjoin(filled, filled.c.bin_id == Bin.id)
-        .where(storage, has_room, Balance.product_id == product_id, Balance.lot_id == lot_id,
-               Balance.on_hand > 0)
+        select(Bin).join(Balance, Balance.bin_id == Bin.id)
+        .where(storage, Balance.location_id == location_id, Balance.product_id == product_id,
+               Balance.lot_id == lot_id, Balance.on_hand > 0,
+               or_(Bin.capacity.is_(None), Bin.capacity - units_in_bin >= qty))
         .order_by(Bin.code).limit(1))
     if same_item is not None:
         return same_item
+    occupied = select(Balance.id).where(Balance.bin_id == Bin.id, Balance.on_hand > 0).correlate(Bin)
     return db.session.scalar(
-        select(Bin).outerjoin(filled, filled.c.bin_id == Bin.id)
-        .where(storage, filled.c.units.is_(None), or_(Bin.capacity.is_(None), Bin.capacity >= qty))
+        select(Bin).where(storage, ~occupied.exists(), or_(Bin.capacity.is_(None), Bin.capacity >= qty))
         .order_by(Bin.code).limit(1))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import ledger, lots, putaway
 from .errors import DomainError, InvalidPosting, NotFound
@@ -67,8 +68,12 @@ def _locked(receipt_id: int) -> Receipt:
 
 
 def get(receipt_id: int, *, location_id: int | None = None) -> Receipt:
-    """A receipt; with location_id, only a receipt of that location (an operator's own)."""
-    receipt = db.session.get(Receipt, receipt_id)
+    """A receipt with its lines, products and lots loaded in one go (the screen shows them
+    all); with location_id, only a receipt of that location (an operator's own)."""
+    receipt = db.session.get(Receipt, receipt_id, options=[
+        joinedload(Receipt.location),
+        selectinload(Receipt.lines).joinedload(ReceiptLine.product),
+        selectinload(Receipt.lines).joinedload(ReceiptLine.lot)], populate_existing=True)
     if receipt is None or (location_id is not None and receipt.location_id != location_id):
         raise NotFound(f"No receipt RCV-{receipt_id:06d}. Start a new receipt.")
     return receipt
