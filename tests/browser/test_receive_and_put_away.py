@@ -79,17 +79,20 @@ def test_an_operator_receives_three_skus_and_puts_them_away_without_a_mouse(phon
     assert phone.locator('td[data-label="Type"]:has-text("putaway")').count() == 6
 
 
-def test_a_wrong_bin_scan_is_an_error_and_moves_nothing(phone, dock):
-    main, products = dock
+def receive_one_bolt_and_pick_its_task(phone, po):
     sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
     phone.goto(phone.base + "/floor/receive")
-    scan(phone, "PO-1")
+    scan(phone, po)
     scan(phone, "BOLT-M8")
-    phone.keyboard.press("Tab")
+    phone.keyboard.press("Tab")  # to Finish receipt
     phone.keyboard.press("Enter")
     phone.wait_for_selector("text=put-away task(s) ready")
     phone.goto(phone.base + "/floor/putaway")
     scan(phone, "BOLT-M8")
+
+
+def test_a_wrong_bin_scan_is_an_error_and_moves_nothing(phone, dock):
+    receive_one_bolt_and_pick_its_task(phone, "PO-1")
 
     outcome = scan(phone, "warehouse-main:A-01-02")
     assert outcome.get_attribute("data-result") == "error"
@@ -100,16 +103,7 @@ def test_a_wrong_bin_scan_is_an_error_and_moves_nothing(phone, dock):
 
 
 def test_a_double_enter_on_the_bin_posts_once(phone, dock):
-    main, products = dock
-    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
-    phone.goto(phone.base + "/floor/receive")
-    scan(phone, "PO-2")
-    scan(phone, "BOLT-M8")
-    phone.keyboard.press("Tab")
-    phone.keyboard.press("Enter")
-    phone.wait_for_selector("text=put-away task(s) ready")
-    phone.goto(phone.base + "/floor/putaway")
-    scan(phone, "BOLT-M8")
+    receive_one_bolt_and_pick_its_task(phone, "PO-2")
 
     phone.keyboard.type("warehouse-main:A-01-01", delay=5)
     phone.keyboard.press("Enter")
