@@ -92,7 +92,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['line_id'], ['receipt_lines.id'], name=op.f('fk_receipt_scans_line_id_receipt_lines')),
     sa.ForeignKeyConstraint(['receipt_id'], ['receipts.id'], name=op.f('fk_receipt_scans_receipt_id_receipts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_receipt_scans')),
-    sa.UniqueConstraint('receipt_id', 'scan_id', name=op.f('uq_receipt_scans_receipt_id'))
+    sa.UniqueConstraint('receipt_id', 'scan_id', name=op.f('uq_receipt_scans_receipt_id_scan_id'))
     )
     with op.batch_alter_table('bins', schema=None) as batch_op:
         batch_op.add_column(sa.Column('capacity', sa.Integer(), nullable=True))
