@@ -5,7 +5,8 @@ A scan is tried, in order, as:
    identifier "]C1"/"]d2"/"]Q3" or FNC1 sent as GS, 0x1d): GTIN, lot, expiry, serial,
    SSCC and count come out of one scan (parsed by the biip library);
 2. a product SKU or barcode (GTINs match whatever length they were printed at);
-3. a bin label barcode, or a bin code within the operator's location.
+3. a bin label barcode, or a bin code within the operator's location;
+4. a transfer number as printed on the slip (TR-000123).
 A code that is both a product and a bin is ambiguous unless the screen said which it
 expects. Unknown codes raise UnknownScan; nothing is ever written here.
 """
@@ -40,10 +41,13 @@ class AmbiguousScan(DomainError):
     status = 409
 
 
+TRANSFER_NUMBER = re.compile(r"TR-[0-9]{1,9}", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Scan:
     raw: str
-    kind: str  # "product" | "bin" | "sscc"
+    kind: str  # "product" | "bin" | "sscc" | "transfer"
     product: Product | None = None
     bin: Bin | None = None
     lot_code: str | None = None
@@ -51,6 +55,7 @@ class Scan:
     serial: str | None = None
     count: int | None = None
     sscc: str | None = None
+    transfer: object | None = None  # a Transfer, when a slip's number was scanned
 
     @property
     def is_gs1(self) -> bool:
@@ -70,6 +75,8 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
         raise UnknownScan("That code is too long to be one of ours. Scan a single label.")
     if looks_like_gs1(code):
         return _resolve_gs1(code)
+    if TRANSFER_NUMBER.fullmatch(code):
+        return _resolve_transfer(code)
     product = find_product(code)
     bin = find_bin(code, location_id)
     if product and bin:
@@ -83,6 +90,15 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
     if bin:
         return Scan(code, "bin", bin=bin)
     raise UnknownScan(f"Unknown code {code}. Check the label, or type the SKU or bin code.")
+
+
+def _resolve_transfer(code: str) -> Scan:
+    from . import transfers
+
+    transfer = transfers.by_number(code)
+    if transfer is None:
+        raise UnknownScan(f"No transfer {code.upper()}. Check the slip.")
+    return Scan(code, "transfer", transfer=transfer)
 
 
 def looks_like_gs1(code: str) -> bool:

@@ -5,7 +5,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from ...models import PutawayReason
+from ...models import PutawayReason, ReceiveReason, ShortReason
 from ...scan import MAX_SCAN, clean
 
 
@@ -45,3 +45,25 @@ class PutawayScanForm(ScanForm):
 
 class LocationForm(FlaskForm):
     location = SelectField("Where are you working?", coerce=int)
+
+
+class PickScanForm(ScanForm):
+    """Pick and transfer-receive screens: the bin scanned last rides along, and a quantity
+    for the next item scan (1 when empty)."""
+    bin = IntegerField(validators=[Optional()])
+    qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 100_000, "Enter 1 to 100,000.")])
+
+
+class ShortPickForm(FlaskForm):
+    line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
+    reason = SelectField("Why short?", choices=[SelectChoice(r.value, r.value.replace("_", " ").capitalize())
+                                                for r in ShortReason])
+
+
+class ReceiveLineForm(FlaskForm):
+    line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
+    received = IntegerField("Received", validators=[NumberRange(0, 1_000_000, "Enter 0 to 1,000,000.")])
+    damaged = IntegerField("Damaged", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "Enter 0 or more.")])
+    reason = SelectField("Why different?", validators=[Optional()],
+                         choices=[SelectChoice("", "No difference")] + [
+                             SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason])

@@ -45,6 +45,10 @@ def lookup():
         return redirect_
     form = ScanForm()
     found, outcome, status = None, None, 200
+    from .transfers import opened_slip  # a late import: transfers builds on this module
+
+    if request.method == "POST" and (opened := opened_slip(form.scan.data)) is not None:
+        return opened
     if request.method == "POST" and form.validate_on_submit():
         try:
             found = _describe(resolve(form.scan.data, location_id=current_user.location_id))
@@ -65,4 +69,8 @@ def _describe(scan):
     if scan.kind == "bin":
         return {"kind": "bin", "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})",
                 "bin": scan.bin, "contents": stock.bin_contents(scan.bin.id)}
+    if scan.kind == "transfer":
+        t = scan.transfer
+        return {"kind": "transfer", "scan": scan, "title": f"Transfer {t.number}: {t.status.value.replace('_', ' ')}, "
+                f"{t.from_location.code} to {t.to_location.code}"}
     return {"kind": scan.kind, "title": f"Pallet SSCC {scan.sscc}", "scan": scan}

@@ -12,6 +12,7 @@ from . import bp
 from .forms import PutawayScanForm, ScanForm
 from .home import needs_location
 from .outcome import Outcome
+from .transfers import opened_slip
 
 
 @bp.route("/putaway", methods=["GET", "POST"])
@@ -22,6 +23,8 @@ def putaway_list():
     form = ScanForm()
     if request.method == "GET":
         return _list_page(None)
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
     if not form.validate_on_submit() or not form.scan.data:
         return _list_page(Outcome.error("Scan an item to put away."), 422)
     try:
@@ -48,6 +51,8 @@ def putaway_task(task_id):
     form = PutawayScanForm()
     if request.method == "GET":
         return _task_page(putaway.begin(task), PutawayScanForm(formdata=None), _where_to(task))
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
     if not form.validate_on_submit() or not form.scan.data:
         message = " ".join(sum(form.errors.values(), [])) or "Scan the bin you put the goods in."
         return _task_page(task, form, Outcome.error(message), 422)

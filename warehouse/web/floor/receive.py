@@ -16,6 +16,7 @@ from . import bp
 from .forms import ReceiveScanForm, ScanForm, StartReceiptForm
 from .home import needs_location
 from .outcome import Outcome
+from .transfers import opened_slip
 
 COUNT = re.compile(r"[0-9]{1,6}")  # a typed count; GTINs are 8+ digits
 
@@ -26,6 +27,8 @@ def receive_start():
     if (redirect_ := needs_location()) is not None:
         return redirect_
     form = StartReceiptForm()
+    if request.method == "POST" and (opened := opened_slip(form.scan.data)) is not None:
+        return opened
     if request.method == "POST" and form.validate_on_submit() and form.scan.data:
         try:
             receipt = receiving.start(form.scan.data, location_id=current_user.location_id,
@@ -54,6 +57,8 @@ def receive_scan(receipt_id):
     form = ReceiveScanForm()
     if request.method == "GET":
         return _receipt_page(receipt, ReceiveScanForm(formdata=None), None)
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
     if not form.validate_on_submit() or not form.scan.data:
         problem = " ".join(sum(form.errors.values(), [])) or "Scan an item, or type its count."
         return _receipt_page(receipt, form, Outcome.error(problem), 422)
