@@ -318,9 +318,9 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked
                          "only approved transfers are picked.")
     if bin.location_id != transfer.from_location_id:
         raise PickRefused(f"{bin.code} is not at {transfer.from_location.code}. Scan a bin there.")
+    if scan_id and (earlier := _pick_by_scan(transfer, scan_id)) is not None:
+        return Picked(db.session.get(TransferLine, earlier.line_id), earlier, replayed=True)
     line = _line_for(transfer, product)
-    if scan_id and (earlier := _pick_by_scan(line, scan_id)) is not None:
-        return Picked(line, earlier, replayed=True)
     lot_id = _pick_lot(line, bin, product, lot_code)
     left = line.qty_requested - line.qty_picked
     if qty > left:
@@ -348,9 +348,10 @@ def _line_for(transfer: Transfer, product: Product) -> TransferLine:
     return open_lines[0]
 
 
-def _pick_by_scan(line: TransferLine, scan_id: str) -> TransferPick | None:
-    return db.session.scalar(select(TransferPick).where(
-        TransferPick.line_id == line.id, TransferPick.scan_id == scan_id))
+def _pick_by_scan(transfer: Transfer, scan_id: str) -> TransferPick | None:
+    """A pick this scan already made on any line of the transfer (a retried request)."""
+    return db.session.scalar(select(TransferPick).join(TransferLine, TransferLine.id == TransferPick.line_id)
+                             .where(TransferLine.transfer_id == transfer.id, TransferPick.scan_id == scan_id))
 
 
 def _pick_lot(line: TransferLine, bin: Bin, product: Product, lot_code: str | None) -> int:
@@ -397,10 +398,12 @@ def short_pick(transfer_id: int, line_id: int, reason: ShortReason, *, actor_id:
             raise NotFound("No such line on this transfer.")
         if line.qty_picked >= line.qty_requested:
             raise PickRefused(f"{line.product.sku} is picked in full: nothing is short.")
+        if line.short_picked:
+            raise PickRefused(f"{line.product.sku} is already short-picked.")
         line.short_picked, line.short_reason = True, ShortReason(reason)
-        for allocation in line.allocations:
+        for bin_id in sorted({a.bin_id for a in line.allocations}):  # one count per bin
             db.session.add(CountRequest(
-                location_id=transfer.from_location_id, bin_id=allocation.bin_id,
+                location_id=transfer.from_location_id, bin_id=bin_id,
                 product_id=line.product_id, reason=f"short pick ({ShortReason(reason).value})",
                 reference_type="transfer", reference_id=transfer.number))
         transfer.version += 1
