@@ -259,6 +259,13 @@ def _describe(line: Line) -> tuple[str, str, str]:
     return sku or f"product #{line.product_id}", bin_code or f"bin #{line.bin_id}", lot_code or ""
 
 
+def mark_counted(product_id: int, bin_id: int, lot_id: int, at) -> None:
+    """Record when a key was last counted (a resolved cycle count). Not a stock change."""
+    db.session.execute(update(balances).where(
+        balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id)
+        .values(last_counted_at=at))
+
+
 # --- reading -----------------------------------------------------------------------------
 
 def balance(product_id: int, bin_id: int, lot_id: int = NO_LOT) -> tuple[int, int, int]:
