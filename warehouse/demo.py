@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from . import accounts, ledger
 from .extensions import db
 from .models import (
+    Balance,
     Bin,
     BinKind,
     Location,
@@ -23,6 +24,7 @@ from .models import (
     Lot,
     Movement,
     MovementType,
+    Posting,
     Product,
     ProductBarcode,
     ReorderPolicy,
@@ -86,6 +88,7 @@ def load_demo() -> DemoReport:
     products = _products(report)
     _reorder_policies(report, products)
     _stock(report, rng, products, bins, actor_id=users["admin"].id)
+    _sales(report, products, actor_id=users["admin"].id)
     report.credentials = list(DEMO_USERS)
     return report
 
@@ -209,6 +212,31 @@ def _stock(report, rng, products, bins, *, actor_id) -> None:
             report.postings_replayed += 1
         else:
             report.postings_new += 1
+
+
+def _sales(report, products, *, actor_id) -> None:
+    """Some outbound history, skewed like real demand (a few SKUs sell most), so the ABC
+    classes for cycle counting have something to rank."""
+    for rank, product in enumerate(products[:60]):
+        key = f"demo:sale:{product.sku}"
+        if db.session.scalar(select(Posting.id).where(Posting.idempotency_key == key)):
+            report.postings_replayed += 1  # sold on an earlier run: stock has moved since
+            continue
+        balance = db.session.scalar(select(Balance).where(
+            Balance.product_id == product.id, Balance.on_hand > 0, Balance.location_id == _main_id())
+            .order_by(Balance.on_hand.desc()).limit(1))
+        qty = max(1, min(balance.on_hand // 2, 60 // (rank + 1))) if balance else 0
+        if not qty:
+            continue
+        posted = ledger.post(MovementType.OUTBOUND_SALE,
+                             [ledger.Line(product.id, balance.location_id, balance.bin_id, balance.lot_id, qty=-qty)],
+                             actor_id=actor_id, key=key,
+                             reference=("sales_order", f"SO-DEMO-{product.sku[-5:]}"))
+        report.postings_new += 1 if not posted.replayed else 0
+
+
+def _main_id() -> int:
+    return db.session.scalar(select(Location.id).where(Location.code == "warehouse-main"))
 
 
 def _merge_same_keys(lines: list[ledger.Line]) -> list[ledger.Line]:
