@@ -6,7 +6,7 @@ A scan is tried, in order, as:
    SSCC and count come out of one scan (parsed by the biip library);
 2. a product SKU or barcode (GTINs match whatever length they were printed at);
 3. a bin label barcode, or a bin code within the operator's location;
-4. a transfer number as printed on the slip (TR-000123).
+4. a transfer number as printed on the slip (TR-000123), or a count batch number (CNT-...).
 A code that is both a product and a bin is ambiguous unless the screen said which it
 expects. Unknown codes raise UnknownScan; nothing is ever written here.
 """
@@ -42,12 +42,13 @@ class AmbiguousScan(DomainError):
 
 
 TRANSFER_NUMBER = re.compile(r"TR-[0-9]{1,9}", re.IGNORECASE)
+COUNT_NUMBER = re.compile(r"CNT-[0-9]{1,9}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Scan:
     raw: str
-    kind: str  # "product" | "bin" | "sscc" | "transfer"
+    kind: str  # "product" | "bin" | "sscc" | "transfer" | "count"
     product: Product | None = None
     bin: Bin | None = None
     lot_code: str | None = None
@@ -56,6 +57,7 @@ class Scan:
     count: int | None = None
     sscc: str | None = None
     transfer: object | None = None  # a Transfer, when a slip's number was scanned
+    batch: object | None = None  # a CountBatch, when a count sheet's number was scanned
 
     @property
     def is_gs1(self) -> bool:
@@ -77,6 +79,8 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
         return _resolve_gs1(code)
     if TRANSFER_NUMBER.fullmatch(code):
         return _resolve_transfer(code)
+    if COUNT_NUMBER.fullmatch(code):
+        return _resolve_count(code)
     product = find_product(code)
     bin = find_bin(code, location_id)
     if product and bin:
@@ -99,6 +103,15 @@ def _resolve_transfer(code: str) -> Scan:
     if transfer is None:
         raise UnknownScan(f"No transfer {code.upper()}. Check the slip.")
     return Scan(code, "transfer", transfer=transfer)
+
+
+def _resolve_count(code: str) -> Scan:
+    from . import counts
+
+    batch = counts.by_number(code)
+    if batch is None:
+        raise UnknownScan(f"No count batch {code.upper()}. Check the sheet.")
+    return Scan(code, "count", batch=batch)
 
 
 def looks_like_gs1(code: str) -> bool:

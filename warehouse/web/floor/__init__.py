@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("floor", __name__, url_prefix="/floor")
 
-from . import home, putaway, receive, transfers  # noqa: E402,F401  (routes register on bp)
+from . import counting, home, putaway, receive, transfers  # noqa: E402,F401  (routes register on bp)

@@ -67,3 +67,10 @@ class ReceiveLineForm(FlaskForm):
     reason = SelectField("Why different?", validators=[Optional()],
                          choices=[SelectChoice("", "No difference")] + [
                              SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason])
+
+
+class CountScanForm(ScanForm):
+    """The bin being counted and the item scanned last ride along with each scan."""
+    bin = IntegerField(validators=[Optional()])
+    product = IntegerField(validators=[Optional()])
+    lot = HiddenField(validators=[Optional(), Length(max=64)])

@@ -8,7 +8,7 @@ from ... import transfers
 from ...errors import DomainError
 from ...extensions import db
 from ...models import Bin, ReceiveReason, Role, ShortReason, TransferStatus
-from ...scan import TRANSFER_NUMBER, resolve
+from ...scan import COUNT_NUMBER, TRANSFER_NUMBER, resolve
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from . import bp
@@ -31,14 +31,21 @@ def open_transfer(scan):
 
 
 def opened_slip(code: str | None):
-    """When a transfer slip's number is scanned on any floor screen, the response that
-    opens it (pick at the source, receive at the destination); else None."""
-    if not code or not TRANSFER_NUMBER.fullmatch(code.strip()):
+    """When a transfer slip's or count sheet's number is scanned on any floor screen, the
+    response that opens it (pick at the source, receive at the destination, count); else
+    None."""
+    code = (code or "").strip()
+    if not (TRANSFER_NUMBER.fullmatch(code) or COUNT_NUMBER.fullmatch(code)):
         return None
     try:
         scan = resolve(code, location_id=current_user.location_id)
     except DomainError:
         return None  # unknown number: the screen's own handling says so
+    if scan.kind == "count":
+        if scan.batch.location_id != current_user.location_id:
+            return None
+        target = url_for("floor.count", batch_id=scan.batch.id)
+        return redirect_for_htmx(target) if is_htmx() else redirect(target)
     return open_transfer(scan)
 
 
