@@ -85,8 +85,11 @@ def sku_stock(sku: str) -> SkuStock:
 def movement_history(*, sku: str | None = None, location_code: str | None = None,
                      type: MovementType | None = None, since: datetime | None = None,
                      until: datetime | None = None, before_id: int | None = None,
+                     reference_type: str | None = None, reference_id: str | None = None,
                      page_size: int = 50) -> Page:
-    """Movements newest first, keyset-paged by id (stable while new movements arrive)."""
+    """Movements newest first, keyset-paged by id (stable while new movements arrive).
+    `reference_type`/`reference_id` narrow to one business document, e.g. ("transfer",
+    "TR-000001"); either alone matches any value of the other."""
     query = (select(Movement)
              .options(joinedload(Movement.product), joinedload(Movement.location),
                       joinedload(Movement.bin), joinedload(Movement.lot),
@@ -107,6 +110,10 @@ def movement_history(*, sku: str | None = None, location_code: str | None = None
         query = query.where(Movement.created_at < until)
     if before_id:
         query = query.where(Movement.id < before_id)
+    if reference_type:
+        query = query.where(Movement.reference_type == reference_type)
+    if reference_id:
+        query = query.where(Movement.reference_id == reference_id)
     rows = list(db.session.scalars(query.limit(page_size + 1)))
     page = rows[:page_size]
     return Page(page, has_more=len(rows) > page_size,

@@ -83,7 +83,9 @@ def get(transfer_id: int) -> Transfer:
         selectinload(Transfer.lines).joinedload(TransferLine.product),
         selectinload(Transfer.lines).joinedload(TransferLine.lot),
         selectinload(Transfer.lines).selectinload(TransferLine.allocations).joinedload(TransferAllocation.bin),
+        selectinload(Transfer.lines).selectinload(TransferLine.allocations).joinedload(TransferAllocation.lot),
         selectinload(Transfer.lines).selectinload(TransferLine.picks).joinedload(TransferPick.bin),
+        selectinload(Transfer.lines).selectinload(TransferLine.picks).joinedload(TransferPick.lot),
     ], populate_existing=True)
     if transfer is None:
         raise NotFound(f"No transfer TR-{transfer_id:06d}. Check the slip.")
@@ -107,11 +109,16 @@ def listing(status: TransferStatus | None = None, limit: int = 100) -> list[Tran
     return list(db.session.scalars(query))
 
 
-def available_at(product_id: int, location_id: int) -> int:
-    """Units of a product free to promise at a location (all bins and lots)."""
-    rows = db.session.execute(select(Balance.on_hand, Balance.reserved, Balance.held).where(
-        Balance.product_id == product_id, Balance.location_id == location_id))
-    return sum(on_hand - reserved - held for on_hand, reserved, held in rows)
+def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int:
+    """Units of a product a transfer could take from a location: free to promise, outside
+    receiving bins (goods still arriving), of one lot when the line names one. The same
+    rule approval allocates by."""
+    query = (select(Balance.on_hand, Balance.reserved, Balance.held).join(Bin, Bin.id == Balance.bin_id)
+             .where(Balance.product_id == product_id, Balance.location_id == location_id,
+                    Bin.kind != BinKind.RECEIVING))
+    if lot_id != NO_LOT:
+        query = query.where(Balance.lot_id == lot_id)
+    return sum(max(on_hand - reserved - held, 0) for on_hand, reserved, held in db.session.execute(query))
 
 
 def _locked(transfer_id: int) -> Transfer:
@@ -141,8 +148,9 @@ def create(from_location_id: int, to_location_id: int, *, actor_id: int, note: s
 
     def make():
         for location_id in (from_location_id, to_location_id):
-            if db.session.get(Location, location_id) is None:
-                raise NotFound("Choose one of the listed locations.")
+            location = db.session.get(Location, location_id)
+            if location is None or not location.active or location.type is LocationType.TRANSIT:
+                raise NotFound("Choose one of the listed locations (not transit, not inactive).")
         transfer = Transfer(from_location_id=from_location_id, to_location_id=to_location_id,
                             created_by=actor_id, note=note or None)
         db.session.add(transfer)
@@ -233,13 +241,13 @@ def _allocate(transfer: Transfer) -> list[ledger.Line]:
     for line in transfer.lines:
         wanted = line.qty_requested
         for balance in _candidates(line, transfer.from_location_id):
-            key = (balance.bin_id, balance.lot_id)
+            key = (balance.product_id, balance.bin_id, balance.lot_id)
             free = balance.available - taken[key]
             if free <= 0:
                 continue
             qty = min(free, wanted)
             taken[key] += qty
-            reserve[(line.product_id, balance.location_id, *key)] += qty
+            reserve[(line.product_id, balance.location_id, balance.bin_id, balance.lot_id)] += qty
             db.session.add(TransferAllocation(line_id=line.id, bin_id=balance.bin_id,
                                               lot_id=balance.lot_id, qty=qty))
             wanted -= qty

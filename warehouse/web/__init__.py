@@ -5,6 +5,7 @@ from . import assets, errors, htmx, security
 from .auth.views import bp as auth_bp
 from .floor import bp as floor_bp
 from .stock.views import bp as stock_bp
+from .transfers import bp as transfers_bp
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(stock_bp)
     app.register_blueprint(floor_bp)
+    app.register_blueprint(transfers_bp)

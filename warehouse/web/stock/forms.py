@@ -64,6 +64,19 @@ class MovementFilterForm(Form):
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
     before = IntegerField(validators=[Optional(), NumberRange(1, 2**62)])
+    reference = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
+
+    TRANSFER_NUMBER = re.compile(r"TR-0*([0-9]{1,9})", re.IGNORECASE)
+
+    def reference_key(self) -> tuple[str | None, str | None]:
+        """(reference_type, reference_id) to filter on: a transfer number (TR-000001, also
+        typed as tr-1) is a transfer's; any other text matches a reference of any type."""
+        text = self.reference.data
+        if not text:
+            return None, None
+        if match := self.TRANSFER_NUMBER.fullmatch(text):
+            return "transfer", f"TR-{int(match.group(1)):06d}"
+        return None, text
 
 
 class AdjustForm(FlaskForm):

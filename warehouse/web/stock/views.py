@@ -45,12 +45,13 @@ def movements():
     form = MovementFilterForm(request.args)
     page, error = stock.Page([], False), None
     if form.validate():
+        reference_type, reference_id = form.reference_key()
         try:
             page = stock.movement_history(
                 sku=form.sku.data, location_code=form.location.data,
                 type=MovementType(form.type.data) if form.type.data else None,
                 since=_start_of(form.since.data), until=_start_of(form.until.data, next_day=True),
-                before_id=form.before.data)
+                before_id=form.before.data, reference_type=reference_type, reference_id=reference_id)
         except DomainError as e:
             error = e.message
     return render("stock/movements.html", "stock/_movement_rows.html", form=form, page=page,

@@ -1,0 +1,74 @@
+from flask_wtf import FlaskForm
+from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ...models import TransferStatus
+from ...transfers import MAX_QTY
+from ..filters import clean_text
+from ..stock.forms import WholeNumberField
+
+MAX_ID = 2_147_483_647
+STATUSES = [SelectChoice("", "Any status")] + [
+    SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in TransferStatus]
+
+
+def _quantity_between(low: int):
+    def check(form, field):
+        if field.data is None:  # not a number: process_formdata already said so
+            return
+        if not low <= field.data <= MAX_QTY:
+            raise ValidationError(f"Quantity must be {low} to {MAX_QTY:,}.")
+    return check
+
+
+def _location_id(value):
+    """A location id from a select; "" (the "Choose" prompt) is no choice yet."""
+    if value in ("", None):
+        return None
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+class TransferFilterForm(Form):
+    """GET filter of the list; a bad value is reported, never a 500."""
+    status = SelectField("Status", choices=STATUSES, validators=[Optional()])
+
+
+class NewTransferForm(FlaskForm):
+    from_location = SelectField("From", coerce=_location_id,
+                                validators=[InputRequired("Choose where the stock leaves from.")])
+    to_location = SelectField("To", coerce=_location_id,
+                              validators=[InputRequired("Choose where the stock goes.")])
+    note = TextAreaField("Note", filters=[clean_text],
+                         validators=[Length(max=500, message="Keep the note under 500 characters.")])
+
+    def __init__(self, *args, locations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations]
+        self.from_location.choices = [SelectChoice("", "Choose…")] + choices
+        self.to_location.choices = [SelectChoice("", "Choose…")] + choices
+
+    def validate_to_location(self, field):
+        if field.data is not None and field.data == self.from_location.data:
+            raise ValidationError("Choose two different locations.")
+
+
+class AddLineForm(FlaskForm):
+    code = StringField("SKU or barcode", filters=[clean_text],
+                       validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
+    qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, e.g. 5."),
+                                                   _quantity_between(1)])
+    lot = StringField("Lot (optional)", filters=[clean_text], validators=[Optional(), Length(max=64)])
+
+
+class LineQtyForm(FlaskForm):
+    qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, or 0 to remove the line."),
+                                                   _quantity_between(0)])
+
+
+class SkuSearchForm(Form):
+    transfer = IntegerField(validators=[InputRequired("Open a transfer first."), NumberRange(1, MAX_ID)])
+    q = StringField("Find a SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])

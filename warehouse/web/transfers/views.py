@@ -1,0 +1,203 @@
+"""Transfer pages for supervisors: list, new, detail (draft editing with htmx), approve,
+cancel, complete, and the printed slip and pick list.
+
+Every route answers a plain form post with the whole page and an htmx request with the
+region it swaps (`render` decides), and every refusal from the domain lands in the page
+as a message with the refusal's status, never as a 500."""
+from flask import make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ... import stock, transfers
+from ...errors import DomainError
+from ...extensions import db
+from ...models import Balance, LocationType, Product, Role, TransferStatus
+from ..htmx import is_htmx, redirect_for_htmx, render, wants_partial
+from ..security import requires
+from . import bp
+from .forms import (
+    AddLineForm,
+    LineQtyForm,
+    NewTransferForm,
+    SkuSearchForm,
+    TransferFilterForm,
+)
+
+ID = "int(max=2147483647)"  # larger ids are 404 before they reach the database
+PAGE, WHOLE, LINES = "transfers/detail.html", "transfers/_transfer.html", "transfers/_lines.html"
+PAPER = ("A4", "LETTER")
+S = TransferStatus
+ACTIONS = [(S.APPROVED, "transfers.approve", "Approve", "primary"),
+           (S.COMPLETED, "transfers.complete", "Complete", "primary"),
+           (S.CANCELLED, "transfers.cancel", "Cancel transfer", "secondary")]
+
+
+@bp.get("")
+@requires(Role.SUPERVISOR)
+def index():
+    form = TransferFilterForm(request.args)
+    rows = transfers.listing(S(form.status.data) if form.status.data else None) if form.validate() else []
+    return render("transfers/index.html", "transfers/_rows.html", form=form, rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.SUPERVISOR)
+def new():
+    form = NewTransferForm(locations=_places())
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render("transfers/new.html", "transfers/_new_form.html", status=status, form=form)
+    try:
+        transfer = transfers.create(form.from_location.data, form.to_location.data,
+                                    actor_id=current_user.id, note=form.note.data or "")
+    except DomainError as refusal:
+        return render("transfers/new.html", "transfers/_new_form.html", status=refusal.status,
+                      form=form, outcome=("error", refusal.message))
+    target = url_for("transfers.detail", id=transfer.id)
+    return redirect_for_htmx(target) if is_htmx() else redirect(target, 303)
+
+
+@bp.get(f"/<{ID}:id>")
+@requires(Role.SUPERVISOR)
+def detail(id):
+    return _show(transfers.get(id), WHOLE)
+
+
+@bp.post(f"/<{ID}:id>/lines")
+@requires(Role.SUPERVISOR)
+def add_line(id):
+    transfer = transfers.get(id)
+    form = AddLineForm()
+    if not form.validate_on_submit():
+        return _show(transfer, LINES, status=422, add_form=form,
+                     lines_outcome=("error", "Nothing was added. Fix the marked fields."))
+    try:
+        product = stock.product_by_code(form.code.data)
+        transfers.add_line(id, product, form.qty.data, lot_code=form.lot.data or "")
+    except DomainError as refusal:
+        return _show(transfers.get(id), LINES, status=refusal.status, add_form=form,
+                     lines_outcome=("error", refusal.message))
+    return _show(transfers.get(id), LINES, lines_outcome=("ok", f"Added {form.qty.data} × {product.sku}."))
+
+
+@bp.post(f"/<{ID}:id>/lines/<{ID}:line_id>")
+@requires(Role.SUPERVISOR)
+def change_line(id, line_id):
+    transfer = transfers.get(id)
+    form = LineQtyForm()
+    if not form.validate_on_submit():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return _show(transfer, LINES, status=422, lines_outcome=("error", f"Nothing changed. {errors}"))
+    try:
+        transfers.change_line(id, line_id, form.qty.data)
+    except DomainError as refusal:
+        return _show(transfers.get(id), LINES, status=refusal.status, lines_outcome=("error", refusal.message))
+    done = "Line removed." if form.qty.data == 0 else f"Quantity set to {form.qty.data}."
+    return _show(transfers.get(id), LINES, lines_outcome=("ok", done))
+
+
+@bp.post(f"/<{ID}:id>/approve")
+@requires(Role.SUPERVISOR)
+def approve(id):
+    return _act(id, transfers.approve, "approved: stock is reserved at the source. Print the pick list.")
+
+
+@bp.post(f"/<{ID}:id>/cancel")
+@requires(Role.SUPERVISOR)
+def cancel(id):
+    return _act(id, transfers.cancel, "cancelled: any reservation is released.")
+
+
+@bp.post(f"/<{ID}:id>/complete")
+@requires(Role.SUPERVISOR)
+def complete(id):
+    return _act(id, transfers.complete, "completed.")
+
+
+@bp.get("/sku-search")
+@requires(Role.SUPERVISOR)
+def sku_search():
+    form = SkuSearchForm(request.args)
+    if not form.validate() and form.transfer.errors:
+        return render("errors/error.html", "partials/_error.html", status=400, status_code=400,
+                      message="Open a transfer first, then search for SKUs to add.")
+    transfer = transfers.get(form.transfer.data)
+    matches = _sku_matches(form.q.data, transfer.from_location_id) if form.q.data and not form.errors else []
+    return render("transfers/sku_search.html", "transfers/_sku_results.html", transfer=transfer,
+                  search=form, matches=matches, standalone=not wants_partial())
+
+
+@bp.get(f"/<{ID}:id>/slip.pdf")
+@requires(Role.SUPERVISOR)
+def slip(id):
+    return _pdf(id, "transfer_slip", "")
+
+
+@bp.get(f"/<{ID}:id>/pick-list.pdf")
+@requires(Role.SUPERVISOR)
+def pick_list(id):
+    return _pdf(id, "pick_list", "-pick-list")
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _places():
+    """Where a transfer can start or end: active locations other than transit."""
+    return [loc for loc in stock.locations() if loc.active and loc.type is not LocationType.TRANSIT]
+
+
+def _act(id, service, done: str):
+    transfer = transfers.get(id)  # CSRF was checked app-wide (CSRFProtect) before the view
+    try:
+        service(id, actor_id=current_user.id)
+    except DomainError as refusal:
+        return _show(transfers.get(id), WHOLE, status=refusal.status, outcome=("error", refusal.message))
+    return _show(transfers.get(id), WHOLE, outcome=("ok", f"{transfer.number} {done}"))
+
+
+def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outcome=None, add_form=None):
+    """The detail page, or one region of it, with whatever the page shows for its status."""
+    draft = transfer.status is S.DRAFT
+    available = ({line.id: transfers.available_at(line.product_id, transfer.from_location_id)
+                  for line in transfer.lines} if draft else {})
+    in_transit = (sum(line.qty_shipped for line in transfer.lines)
+                  if transfer.status is S.IN_TRANSIT else 0)
+    actions = [(endpoint, label, style) for target, endpoint, label, style in ACTIONS
+               if transfers.can_move(transfer.status, target)]
+    return render(PAGE, partial, status=status, transfer=transfer, draft=draft, available=available,
+                  in_transit=in_transit, actions=actions, outcome=outcome, lines_outcome=lines_outcome,
+                  add_form=add_form or AddLineForm(formdata=None), search=SkuSearchForm(formdata=None),
+                  matches=[])
+
+
+def _sku_matches(text: str, location_id: int) -> list[tuple[Product, int]]:
+    """Up to 10 active products whose SKU or name starts with `text`, each with its units
+    available at the location: one query (a correlated sum per row, after the limit)."""
+    available = (select(func.coalesce(func.sum(Balance.on_hand - Balance.reserved - Balance.held), 0))
+                 .where(Balance.product_id == Product.id, Balance.location_id == location_id)
+                 .correlate(Product).scalar_subquery())
+    query = (select(Product, available)
+             .where(Product.active.is_(True),
+                    or_(Product.sku.istartswith(text, autoescape=True),
+                        Product.name.istartswith(text, autoescape=True)))
+             .order_by(Product.sku).limit(10))
+    return [(product, qty) for product, qty in db.session.execute(query)]
+
+
+def _pdf(id, maker: str, suffix: str):
+    transfer = transfers.get(id)
+    size = (request.args.get("size") or "A4").strip().upper()
+    if size not in PAPER:
+        return render("errors/error.html", "partials/_error.html", status=400, status_code=400,
+                      message="Paper size must be A4 or LETTER (e.g. ?size=A4).")
+    try:
+        from ... import slips  # written alongside; imported here so the pages work without it
+    except ModuleNotFoundError as missing:
+        if missing.name != "warehouse.slips":
+            raise
+        return render("errors/error.html", "partials/_error.html", status=503, status_code=503,
+                      message="Printing is not available yet. Use the page instead.")
+    response = make_response(getattr(slips, maker)(transfer, size))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{transfer.number}{suffix}.pdf"'
+    return response
