@@ -140,19 +140,25 @@ def _move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
 
 # --- draft ------------------------------------------------------------------------------
 
-def create(from_location_id: int, to_location_id: int, *, actor_id: int, note: str = "") -> Transfer:
+def create(from_location_id: int, to_location_id: int, *, actor_id: int, note: str = "",
+           key: str | None = None) -> Transfer:
+    """A draft transfer. A form's key makes a double submit return the first draft."""
     if from_location_id == to_location_id:
         raise InvalidPosting("Choose two different locations.")
     if len(note) > 500:
         raise InvalidPosting("Keep the note under 500 characters.")
 
+    key = f"{actor_id}:{key}" if key else None  # one user's key never finds another's draft
+
     def make():
+        if key and (earlier := db.session.scalar(select(Transfer).where(Transfer.request_key == key))):
+            return earlier
         for location_id in (from_location_id, to_location_id):
             location = db.session.get(Location, location_id)
             if location is None or not location.active or location.type is LocationType.TRANSIT:
                 raise NotFound("Choose one of the listed locations (not transit, not inactive).")
         transfer = Transfer(from_location_id=from_location_id, to_location_id=to_location_id,
-                            created_by=actor_id, note=note or None)
+                            created_by=actor_id, note=note or None, request_key=key)
         db.session.add(transfer)
         db.session.flush()
         return transfer
@@ -160,16 +166,20 @@ def create(from_location_id: int, to_location_id: int, *, actor_id: int, note: s
     return ledger.atomically(make)
 
 
-def add_line(transfer_id: int, product: Product, qty: int, *, lot_code: str = "") -> TransferLine:
+def add_line(transfer_id: int, product: Product, qty: int, *, lot_code: str = "",
+             key: str | None = None) -> TransferLine:
+    """Add a line to a draft. A form's key makes a double submit add it once."""
     if not 1 <= qty <= MAX_QTY:
         raise InvalidPosting(f"Quantity must be 1 to {MAX_QTY:,}.")
 
     def add():
         transfer = _locked(transfer_id)
+        if key and (earlier := next((l for l in transfer.lines if l.request_key == key), None)):
+            return earlier
         _editable(transfer)
         lot = _line_lot(product, lot_code)
         line = TransferLine(transfer_id=transfer.id, product_id=product.id,
-                            lot_id=lot.id if lot else NO_LOT, qty_requested=qty)
+                            lot_id=lot.id if lot else NO_LOT, qty_requested=qty, request_key=key)
         db.session.add(line)
         transfer.version += 1
         db.session.flush()

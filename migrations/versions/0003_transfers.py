@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('to_location_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'approved', 'in_transit', 'received', 'completed', 'cancelled', name='transfer_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('request_key', sa.String(length=100), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -51,6 +52,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_transfers_created_by_users')),
     sa.ForeignKeyConstraint(['from_location_id'], ['locations.id'], name=op.f('fk_transfers_from_location_id_locations')),
     sa.ForeignKeyConstraint(['to_location_id'], ['locations.id'], name=op.f('fk_transfers_to_location_id_locations')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_transfers_request_key')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
@@ -61,6 +63,7 @@ def upgrade():
     sa.Column('transfer_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('request_key', sa.String(length=64), nullable=True),
     sa.Column('qty_requested', sa.Integer(), nullable=False),
     sa.Column('qty_picked', sa.Integer(), nullable=False),
     sa.Column('short_picked', sa.Boolean(), nullable=False),
@@ -74,6 +77,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_transfer_lines_lot_id_lots')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_transfer_lines_product_id_products')),
     sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_transfer_lines_transfer_id_transfers')),
+    sa.UniqueConstraint('transfer_id', 'request_key', name=op.f('uq_transfer_lines_transfer_id_request_key')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_lines'))
     )
     with op.batch_alter_table('transfer_lines', schema=None) as batch_op:

@@ -426,3 +426,20 @@ def test_the_pdf_links_are_on_the_page(client, supervisor, stocked):
     page = client.get(f"/transfers/{transfer_id}").get_data(as_text=True)
     assert f"/transfers/{transfer_id}/slip.pdf?size=A4" in page and "slip.pdf?size=LETTER" in page
     assert "pick-list.pdf" not in page  # a draft has no bins to pick from yet
+
+
+def test_a_double_submitted_draft_and_line_are_written_once(client, supervisor, stocked):
+    from warehouse.models import Transfer, TransferLine
+
+    token = csrf_token(client, "/transfers/new")
+    data = {"csrf_token": token, "from_location": stocked.main.id, "to_location": stocked.north.id,
+            "note": "", "key": "same-draft"}
+    first = client.post("/transfers/new", data=data)
+    again = client.post("/transfers/new", data=data)
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
+    transfer_id = db.session.scalar(select(Transfer.id))
+    line = {"csrf_token": token, "code": "BOLT-M8", "qty": "2", "lot": "", "key": "same-line"}
+    client.post(f"/transfers/{transfer_id}/lines", data=line)
+    client.post(f"/transfers/{transfer_id}/lines", data=line)
+    assert db.session.scalar(select(func.count()).select_from(TransferLine)) == 1

@@ -1,7 +1,17 @@
+import secrets
+
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ...models import TransferStatus
 from ...transfers import MAX_QTY
@@ -37,7 +47,17 @@ class TransferFilterForm(Form):
     status = SelectField("Status", choices=STATUSES, validators=[Optional()])
 
 
-class NewTransferForm(FlaskForm):
+class _KeyedForm(FlaskForm):
+    """A key minted when the form is rendered: a double submit is recognised and counted once."""
+    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.key.data:
+            self.key.data = secrets.token_urlsafe(16)
+
+
+class NewTransferForm(_KeyedForm):
     from_location = SelectField("From", coerce=_location_id,
                                 validators=[InputRequired("Choose where the stock leaves from.")])
     to_location = SelectField("To", coerce=_location_id,
@@ -56,7 +76,7 @@ class NewTransferForm(FlaskForm):
             raise ValidationError("Choose two different locations.")
 
 
-class AddLineForm(FlaskForm):
+class AddLineForm(_KeyedForm):
     code = StringField("SKU or barcode", filters=[clean_text],
                        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
     qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, e.g. 5."),

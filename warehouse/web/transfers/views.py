@@ -49,7 +49,7 @@ def new():
         return render("transfers/new.html", "transfers/_new_form.html", status=status, form=form)
     try:
         transfer = transfers.create(form.from_location.data, form.to_location.data,
-                                    actor_id=current_user.id, note=form.note.data or "")
+                                    actor_id=current_user.id, note=form.note.data or "", key=form.key.data or None)
     except DomainError as refusal:
         return render("transfers/new.html", "transfers/_new_form.html", status=refusal.status,
                       form=form, outcome=("error", refusal.message))
@@ -73,7 +73,7 @@ def add_line(id):
                      lines_outcome=("error", "Nothing was added. Fix the marked fields."))
     try:
         product = stock.product_by_code(form.code.data)
-        transfers.add_line(id, product, form.qty.data, lot_code=form.lot.data or "")
+        transfers.add_line(id, product, form.qty.data, lot_code=form.lot.data or "", key=form.key.data or None)
     except DomainError as refusal:
         return _show(transfers.get(id), LINES, status=refusal.status, add_form=form,
                      lines_outcome=("error", refusal.message))
