@@ -244,7 +244,7 @@ def submit(batch_id: int, *, actor_id: int) -> CountBatch:
     def run():
         batch = _locked(batch_id)
         left = sorted({l.bin.code for l in batch.lines if l.status is L.PENDING})
-        if batch.status is S.COUNTING and left:
+        if batch.status in (S.OPEN, S.COUNTING) and left:
             raise CountRefused(f"Bins not counted yet: {', '.join(left)}. Count them or answer "
                                "'bin empty'.")
         _move(batch, S.SUBMITTED)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 from ... import counts
 from ...errors import DomainError
 from ...extensions import db
-from ...models import Bin, Product, Role
+from ...models import Bin, CountStatus, Product, Role
 from ...scan import UnknownScan, resolve
 from ..htmx import render
 from ..security import requires
@@ -61,10 +61,15 @@ def _count_scan(batch, form) -> Outcome:
     try:
         scan = resolve(value, location_id=batch.location_id)
     except UnknownScan:
-        if TYPED_COUNT.fullmatch(value) and form.bin.data and form.product.data:
+        if not TYPED_COUNT.fullmatch(value):
+            raise
+        if form.bin.data and form.product.data:
             return _record(batch, form, set_to=int(value))
-        raise
+        return Outcome.error("Scan an item first, then type its count." if form.bin.data
+                             else "Scan the bin first, then its items.")
     if scan.kind == "bin":
+        if batch.status not in (CountStatus.OPEN, CountStatus.COUNTING):
+            return Outcome.error(f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.")
         if scan.bin.location_id != batch.location_id:
             return Outcome.error(f"{scan.bin.code} is not at {batch.location.code}.")
         form.bin.data, form.product.data, form.lot.data = scan.bin.id, None, ""

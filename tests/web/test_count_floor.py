@@ -1,0 +1,247 @@
+"""The floor counting screen is blind: whatever the counter does (plain form posts with
+scripts off, or htmx requests), no response carries the ledger's quantity, neither the
+seeded on-hand nor any `ledger_qty_at_count` stored beside a count. Another location's
+batch does not exist for an operator; bad input says what to do and records nothing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, csrf_token
+from tests.factories import make_location, make_product, receive
+from warehouse import accounts, counts
+from warehouse.extensions import db
+from warehouse.models import CountBatch, CountLine, CountStatus, User
+
+HX = {"HX-Request": "true"}
+EXPECTED = 7919  # an on-hand no counter would type by chance: it must never be shown
+NUT_EXPECTED, PIN_EXPECTED = 6043, 3571  # the other ledger quantities of the flow
+HIDDEN = re.compile(r'<input type="hidden" name="(bin|product|lot)" value="([^"]*)"')
+OUTCOME = re.compile(r'<div class="outcome scan-outcome"[^>]*data-result="([a-z]+)">([^<]*)</div>')
+
+
+def outcome(body) -> tuple[str, str]:
+    """(result, message) the screen shows after a scan."""
+    found = OUTCOME.findall(body)
+    assert len(found) == 1, body
+    return found[0]
+
+
+@pytest.fixture
+def counting(app, client, auth):
+    """BOLT-M8 (7919) in A-01-01 and NUT-M8 (6043) in A-01-02 on a batch; PIN-3 (3571) also
+    in A-01-01 but not on the batch; the operator signed in at that location."""
+    main = make_location("warehouse-main", bins=("RCV-01", "A-01-01", "A-01-02"))
+    north = make_location("service-north", bins=("RCV-01", "S-01-01"))
+    bins = {b.code: b for b in main.bins}
+    bolt = make_product("BOLT-M8", gtin="9506000134352")
+    nut, pin = make_product("NUT-M8"), make_product("PIN-3")
+    receive(bolt, bins["A-01-01"], EXPECTED)
+    receive(nut, bins["A-01-02"], NUT_EXPECTED)
+    receive(pin, bins["A-01-01"], PIN_EXPECTED)
+    boss = accounts.create_user("sam", "long-enough-pw", "supervisor")
+    batch = counts.create(main.id, counts.Selection(skus=("BOLT-M8", "NUT-M8")), actor_id=boss.id)
+    auth.login("operator")
+    accounts.set_location(db.session.scalar(select(User).where(User.username == "operator")), main.id)
+    return dict(main=main, north=north, bins=bins, bolt=bolt, nut=nut, pin=pin, batch=batch)
+
+
+class Counter:
+    """The handheld: carries the hidden fields of the last scan form like a browser does,
+    and keeps every response body to check for leaks at the end."""
+
+    def __init__(self, client, htmx: bool):
+        self.client, self.htmx, self.bodies, self.state = client, htmx, [], {}
+
+    @property
+    def headers(self):
+        return HX if self.htmx else {}
+
+    def keep(self, response):
+        body = response.get_data(as_text=True)
+        self.bodies.append((response.request.path, response.status_code, body))
+        return response, body
+
+    def get(self, path):
+        response, body = self.keep(self.client.get(path, headers=self.headers))
+        self.remember(body)
+        return response, body
+
+    def post(self, path, remember=True, **data):
+        data.setdefault("csrf_token", csrf_token(self.client, "/floor/"))
+        response, body = self.keep(self.client.post(path, data=data, headers=self.headers))
+        if remember:
+            self.remember(body)
+        return response, body
+
+    def scan(self, batch_id, code, **extra):
+        return self.post(f"/floor/count/{batch_id}", scan=code, **{**self.state, **extra})
+
+    def remember(self, body):
+        found = dict(HIDDEN.findall(body))
+        if found:
+            self.state = found
+
+    def assert_blind(self, *secret_numbers):
+        assert self.bodies
+        for path, status, body in self.bodies:
+            for number in secret_numbers:
+                assert str(number) not in body, f"{number} leaked by {path} ({status})"
+
+
+def lines(batch_id):
+    db.session.expire_all()
+    return sorted((l.bin.code, l.product.sku, l.status.value, l.counted_qty, l.unexpected)
+                  for l in counts.get(batch_id).lines)
+
+
+def ledger_quantities() -> set[int]:
+    db.session.expire_all()
+    return set(db.session.scalars(select(CountLine.ledger_qty_at_count).where(
+        CountLine.ledger_qty_at_count.is_not(None))))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_the_whole_count_flow_never_shows_the_ledger(client, counting, htmx):
+    batch, bins = counting["batch"], counting["bins"]
+    number, url = batch.number, f"/floor/count/{batch.id}"
+    hand = Counter(client, htmx)
+
+    response, body = hand.get("/floor/count")
+    assert response.status_code == 200 and "Scan the count sheet" in body
+    response, body = hand.post("/floor/count", scan="CNT-999999")  # unknown sheet
+    assert response.status_code == 422 and 'data-result="error"' in body
+    response, _ = hand.post("/floor/count", scan=number)
+    if htmx:
+        assert response.status_code == 204 and response.headers["HX-Redirect"].endswith(url)
+    else:
+        assert response.status_code == 302 and response.headers["Location"].endswith(url)
+
+    response, body = hand.get(url)
+    assert response.status_code == 200 and number in body and "A-01-01" in body and "to count" in body
+    if htmx:
+        assert body.lstrip().startswith('<section id="step"')
+    else:
+        assert "<html" in body
+
+    # errors before anything is counted
+    response, body = hand.scan(batch.id, "NOPE-1")
+    assert response.status_code == 404 and "Unknown code NOPE-1" in body
+    response, body = hand.scan(batch.id, "BOLT-M8")
+    assert response.status_code == 422 and "Scan the bin first" in body
+    response, body = hand.post(f"{url}/submit")  # nothing counted yet
+    assert response.status_code == 409 and 'data-result="error"' in body
+
+    # A-01-01: two scans, then a typed count, then an item the batch did not expect
+    response, body = hand.scan(batch.id, "warehouse-main:A-01-01")
+    assert response.status_code == 200 and "Bin A-01-01" in body
+    assert hand.state["bin"] == str(bins["A-01-01"].id)
+    response, body = hand.scan(batch.id, "9506000134352")
+    assert response.status_code == 200 and "+1 BOLT-M8 in A-01-01: 1." in body
+    response, body = hand.scan(batch.id, "BOLT-M8")
+    assert "+1 BOLT-M8 in A-01-01: 2." in body
+    response, body = hand.scan(batch.id, "7917")
+    assert response.status_code == 200 and "Counted BOLT-M8 in A-01-01: 7917." in body
+    response, body = hand.scan(batch.id, "PIN-3")
+    assert "+1 PIN-3 in A-01-01: 1." in body and "not expected here" in body
+    response, body = hand.scan(batch.id, "X" * 201)
+    assert response.status_code == 422 and "too long" in body
+    response, body = hand.post(f"{url}/submit")
+    assert response.status_code == 409 and "Bins not counted yet: A-01-02" in body
+
+    # A-01-02: nothing there
+    response, body = hand.scan(batch.id, "A-01-02")
+    assert "Bin A-01-02" in body
+    response, body = hand.post(f"{url}/empty", remember=False, bin=hand.state["bin"])
+    assert response.status_code == 200 and "A-01-02 counted as empty." in body
+
+    response, body = hand.post(f"{url}/submit")
+    assert response.status_code == 200 and f"{number} submitted for review" in body
+    response, body = hand.get(url)
+    assert response.status_code == 200 and "submitted" in body
+    response, body = hand.scan(batch.id, "BOLT-M8", bin=bins["A-01-01"].id)  # a stale second screen
+    assert response.status_code == 409 and "counting is closed" in body
+
+    assert lines(batch.id) == [("A-01-01", "BOLT-M8", "counted", 7917, False),
+                               ("A-01-01", "PIN-3", "counted", 1, True),
+                               ("A-01-02", "NUT-M8", "counted", 0, False)]
+    stored = ledger_quantities()
+    assert stored == {EXPECTED, PIN_EXPECTED, NUT_EXPECTED}
+    hand.assert_blind(EXPECTED, *stored)
+
+
+def test_another_locations_operator_gets_404_for_the_batch(client, auth, counting):
+    batch, north = counting["batch"], counting["north"]
+    auth.logout()  # one client: the requests share the test's app context (and flask-login's g)
+    user = accounts.create_user("olga", PASSWORD, "operator")
+    accounts.set_location(user, north.id)
+    signed_in = client.post("/login", data={"username": "olga", "password": PASSWORD,
+                                            "csrf_token": csrf_token(client, "/login")})
+    assert signed_in.status_code == 302
+    hand = Counter(client, htmx=True)
+    url = f"/floor/count/{batch.id}"
+    for htmx in (False, True):
+        hand.htmx = htmx
+        assert hand.get(url)[0].status_code == 404
+        assert hand.scan(batch.id, "A-01-01")[0].status_code == 404
+        assert hand.post(f"{url}/empty", bin=counting["bins"]["A-01-01"].id)[0].status_code == 404
+        assert hand.post(f"{url}/submit")[0].status_code == 404
+        response, body = hand.post("/floor/count", scan=batch.number)  # not opened: not theirs
+        assert response.status_code == 422 and "not a count batch of this location" in body
+    assert db.session.get(CountBatch, batch.id).status is CountStatus.OPEN
+    hand.assert_blind(EXPECTED, NUT_EXPECTED, PIN_EXPECTED)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("steps, message, status", [
+    ([("NOPE-42", {})], "Unknown code NOPE-42", 404),
+    ([("9506000134352", {})], "Scan the bin first", 422),  # an item before any bin
+    ([("X" * 201, {})], "too long", 422),
+    ([("warehouse-main:A-01-01", {}), ("X" * 201, {})], "too long", 422),
+    ([("warehouse-main:A-01-01", {}), ("12", {})], "Scan an item first", None),  # typed count, no item
+    ([("12", {})], "Scan the bin first", None),  # a typed count before the bin
+    ([("", {})], "Scan a bin, then its items", 422),
+    ([("warehouse-main:A-01-01", {}), ("9999999", {"product": "999999"})], "Scan the bin and the item again", 422),
+    ([("warehouse-main:S-01-01", {})], "Unknown code", 404),  # a bin label of another location
+], ids=["unknown", "item-before-bin", "too-long", "too-long-in-bin", "typed-before-item",
+        "typed-before-bin", "empty", "unknown-product-id", "other-location-bin"])
+def test_bad_input_says_what_to_do_and_records_nothing(client, counting, htmx, steps, message, status):
+    batch = counting["batch"]
+    hand = Counter(client, htmx)
+    hand.get(f"/floor/count/{batch.id}")
+    before = lines(batch.id)
+    for code, extra in steps:
+        response, body = hand.scan(batch.id, code, **extra)
+    result, said = outcome(body)
+    assert result == "error" and message in said
+    if status is not None:
+        assert response.status_code == status
+    else:
+        assert 400 <= response.status_code < 500
+    assert lines(batch.id) == before
+    assert ledger_quantities() == set()
+    hand.assert_blind(EXPECTED, NUT_EXPECTED, PIN_EXPECTED)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_bin_empty_before_scanning_a_bin_records_nothing(client, counting, htmx):
+    batch = counting["batch"]
+    hand = Counter(client, htmx)
+    response, body = hand.post(f"/floor/count/{batch.id}/empty")
+    assert response.status_code == 422 and "Scan the bin first, then press Bin empty" in body
+    assert all(status == "pending" for _, _, status, _, _ in lines(batch.id))
+    hand.assert_blind(EXPECTED, NUT_EXPECTED, PIN_EXPECTED)
+
+
+def test_a_typed_count_is_only_what_the_counter_typed(client, counting):
+    """Typing the number the ledger holds is the counter's own answer, shown back as such;
+    a different typed count must not reveal the ledger's."""
+    batch = counting["batch"]
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-01")
+    hand.scan(batch.id, "BOLT-M8")
+    response, body = hand.scan(batch.id, "0")
+    assert "Counted BOLT-M8 in A-01-01: 0." in body and "counted 0" in body
+    hand.assert_blind(EXPECTED, NUT_EXPECTED, PIN_EXPECTED)
