@@ -3,6 +3,7 @@ from flask import Flask
 
 from . import assets, errors, htmx, security
 from .auth.views import bp as auth_bp
+from .counts import bp as counts_bp
 from .floor import bp as floor_bp
 from .stock.views import bp as stock_bp
 from .transfers import bp as transfers_bp
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(stock_bp)
     app.register_blueprint(floor_bp)
     app.register_blueprint(transfers_bp)
+    app.register_blueprint(counts_bp)
