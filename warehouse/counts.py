@@ -347,7 +347,7 @@ def within_tolerance(batch: CountBatch, tolerances: dict[str, Tolerance] = DEFAU
     """Counted lines whose variance the rules accept without a person (per ABC class)."""
     classes = abc.classify(now or utcnow(), location_id=batch.location_id)
     return [l for l in batch.lines if l.status is L.COUNTED
-            and tolerances[classes.get(l.product_id, "C")].allows(l)]
+            and tolerances.get(classes.get(l.product_id, "C"), DEFAULT_TOLERANCES["C"]).allows(l)]
 
 
 def value(line: CountLine) -> Decimal:

@@ -112,7 +112,9 @@ def movement_history(*, sku: str | None = None, location_code: str | None = None
         query = query.where(Movement.id < before_id)
     if reference_type:
         query = query.where(Movement.reference_type == reference_type)
-    if reference_id:
+    if reference_id and reference_id.endswith("/"):  # "CNT-000001/": every line of the batch
+        query = query.where(Movement.reference_id.startswith(reference_id, autoescape=True))
+    elif reference_id:
         query = query.where(Movement.reference_id == reference_id)
     rows = list(db.session.scalars(query.limit(page_size + 1)))
     page = rows[:page_size]

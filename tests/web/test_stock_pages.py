@@ -166,3 +166,20 @@ def test_an_adjustment_key_cannot_collide_with_a_server_key(client, auth, stocke
     assert 'data-result="ok"' in response.get_data(as_text=True)
     key = db.session.scalar(select(Posting.idempotency_key).order_by(Posting.id.desc()))
     assert key.startswith("adjust:") and key.endswith(":putaway-1")
+
+
+def test_the_movements_of_a_count_batch_are_found_by_its_number(client, auth, stocked):
+    from warehouse import accounts, counts
+
+    counter = accounts.create_user("cora", "long-enough-pw", "operator")
+    boss = accounts.create_user("vic", "long-enough-pw", "supervisor")
+    a1 = stocked.bin(stocked.main, "A-01-01")
+    batch = counts.create(stocked.main.id, counts.Selection(bins_like="A-01-01"), actor_id=boss.id)
+    counts.record(batch.id, a1, stocked.bolt, set_to=11, actor_id=counter.id)
+    counts.submit(batch.id, actor_id=counter.id)
+    line = counts.get(batch.id).lines[0]
+    counts.accept(batch.id, [line.id], actor_id=boss.id)
+    auth.login("operator")
+    page = client.get("/movements?reference=cnt-1").get_data(as_text=True)
+    assert page.count('data-label="SKU"') == 1 and f"CNT-000001/{line.id}" in page
+    assert "adjustment_count" in page

@@ -67,6 +67,7 @@ class MovementFilterForm(Form):
     reference = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
 
     TRANSFER_NUMBER = re.compile(r"TR-0*([0-9]{1,9})", re.IGNORECASE)
+    COUNT_NUMBER = re.compile(r"CNT-0*([0-9]{1,9})", re.IGNORECASE)
 
     def reference_key(self) -> tuple[str | None, str | None]:
         """(reference_type, reference_id) to filter on: a transfer number (TR-000001, also
@@ -76,6 +77,8 @@ class MovementFilterForm(Form):
             return None, None
         if match := self.TRANSFER_NUMBER.fullmatch(text):
             return "transfer", f"TR-{int(match.group(1)):06d}"
+        if match := self.COUNT_NUMBER.fullmatch(text):  # every line of a count batch
+            return "count", f"CNT-{int(match.group(1)):06d}/"
         return None, text
 
 
