@@ -59,3 +59,22 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
     pages = seen + [phone.content()]
     assert not any("7919" in page for page in pages)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The supervisor, on a tablet, accepts the bolt variance and asks a recount of the pin.
+    lines = {(l.bin.code, l.product.sku): l for l in batch.lines}
+    tablet = phone.context.browser.new_context(viewport={"width": 800, "height": 1000}).new_page()
+    tablet.base = phone.base
+    sign_in(tablet, "sam", PASSWORD)
+    tablet.goto(f"{phone.base}/counts/{batch.id}")
+    assert "7919" in tablet.inner_text("#count")  # the supervisor does see the expected quantity
+    tablet.check(f"input[name=line][value='{lines[('A-01-01', 'BOLT-M8')].id}']")
+    tablet.click("button[value=accept]")
+    tablet.wait_for_selector("text=Accepted")
+    tablet.check(f"input[name=line][value='{lines[('A-01-02', 'PIN-3')].id}']")
+    tablet.click("button[value=recount]")
+    tablet.wait_for_selector("text=Recount asked for: 1 line.")
+    db.session.rollback()
+    from warehouse import ledger
+    assert ledger.balance(lines[("A-01-01", "BOLT-M8")].product_id, bins["A-01-01"].id)[0] == 7917
+    assert counts.get(batch.id).status is CountStatus.COUNTING  # the recount waits for a counter
+    assert ledger.verify() == []

@@ -183,3 +183,15 @@ def test_the_movements_of_a_count_batch_are_found_by_its_number(client, auth, st
     page = client.get("/movements?reference=cnt-1").get_data(as_text=True)
     assert page.count('data-label="SKU"') == 1 and f"CNT-000001/{line.id}" in page
     assert "adjustment_count" in page
+
+
+def test_stock_pages_say_when_each_bin_was_last_counted(client, auth, stocked):
+    from warehouse.models import utcnow
+
+    a1 = stocked.bin(stocked.main, "A-01-01")
+    ledger.mark_counted(stocked.bolt.id, a1.id, 0, utcnow().replace(year=2026, month=3, day=4))
+    db.session.commit()
+    auth.login("operator")
+    assert "2026-03-04" in client.get("/stock?sku=BOLT-M8").get_data(as_text=True)
+    assert "2026-03-04" in client.get("/stock/sku/BOLT-M8").get_data(as_text=True)
+    assert "never" in client.get("/stock?sku=NUT-M8").get_data(as_text=True)
