@@ -41,6 +41,11 @@ class Config:
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
     PAGE_SIZE = 50
+    # Cycle counting: ABC classes by share of 12 months' outbound value (A, B; C is the
+    # rest), how often each class is due, and (optional) tolerances per class, e.g.
+    # COUNT_TOLERANCES = {"B": {"units": 1, "percent": "2"}}.
+    ABC_SHARES = (0.80, 0.15)
+    ABC_COUNT_EVERY_DAYS = {"A": 30, "B": 90, "C": 365}
 
 
 class ProductionConfig(Config):

@@ -21,7 +21,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import cli, web
+    from . import abc, cli, web
+
+    abc.configure(app.config.get("ABC_SHARES"), app.config.get("ABC_COUNT_EVERY_DAYS"))
 
     web.init_app(app)
     cli.init_app(app)
