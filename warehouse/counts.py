@@ -88,14 +88,21 @@ class Selection:
         return "; ".join(p for p in parts if p)[:200] or "whole location"
 
 
-def create(location_id: int, selection: Selection, *, actor_id: int, now: datetime | None = None) -> CountBatch:
+def create(location_id: int, selection: Selection, *, actor_id: int, now: datetime | None = None,
+           key: str | None = None) -> CountBatch:
+    """A batch of the lines the selection covers. A form's key makes a double submit
+    return the first batch."""
     now = now or utcnow()
+    key = f"{actor_id}:{key}" if key else None
+    if key and (earlier := db.session.scalar(select(CountBatch).where(CountBatch.request_key == key))):
+        return earlier
     keys = _keys_for(location_id, selection, now)
     if not keys:
         raise InvalidPosting("Nothing in stock matches that selection. Widen it and try again.")
 
     def make():
-        batch = CountBatch(location_id=location_id, selection=selection.describe(), created_by=actor_id)
+        batch = CountBatch(location_id=location_id, selection=selection.describe(), created_by=actor_id,
+                           request_key=key)
         db.session.add(batch)
         db.session.flush()
         db.session.add_all(CountLine(batch_id=batch.id, bin_id=bin_id, product_id=product_id, lot_id=lot_id)
@@ -153,17 +160,20 @@ def listing(limit: int = 100) -> list[CountBatch]:
 class BinToCount:
     """What the counter may see of a bin: which items to look for, never how many."""
     bin: Bin
-    items: list[tuple[str, str, str, int | None, bool]]  # sku, name, lot, counted so far, recount
+    items: list[tuple[str, str, str, int | None, str]]  # sku, name, lot, counted so far, recount note
 
 
-def bins_to_count(batch: CountBatch) -> list[BinToCount]:
+def bins_to_count(batch: CountBatch, counter_id: int | None = None) -> list[BinToCount]:
+    """The bins left to count. A recount the given counter did the first time is marked,
+    so they can hand it to a colleague (recounts go to someone else when possible)."""
     by_bin: dict[int, BinToCount] = {}
     for line in batch.lines:
         if line.status not in (L.PENDING, L.COUNTED):
             continue
         entry = by_bin.setdefault(line.bin_id, BinToCount(line.bin, []))
-        entry.items.append((line.product.sku, line.product.name, line.lot.code, line.counted_qty,
-                            line.recount_of_id is not None))
+        note = "" if line.recount_of_id is None else (
+            "recount: you counted it first, ask a colleague" if line.avoid_counter_id == counter_id else "recount")
+        entry.items.append((line.product.sku, line.product.name, line.lot.code, line.counted_qty, note))
     return sorted(by_bin.values(), key=lambda b: b.bin.code)
 
 

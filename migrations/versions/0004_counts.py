@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('location_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('open', 'counting', 'submitted', 'in_review', 'resolved', 'cancelled', name='count_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('selection', sa.String(length=200), nullable=False),
+    sa.Column('request_key', sa.String(length=100), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
@@ -30,6 +31,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_count_batches_created_by_users')),
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_count_batches_location_id_locations')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_count_batches_request_key')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_count_batches'))
     )
     op.create_table('count_lines',

@@ -474,3 +474,19 @@ def test_a_count_accepted_today_is_no_longer_due(client, supervisor, stocked, co
     page = client.get(f"/counts/abc?location={stocked.main.id}").get_data(as_text=True)
     assert "Class A: 1 SKU" not in page
     assert f"{utcnow():%Y-%m-%d}" in page
+
+
+def test_a_double_submitted_new_count_makes_one_batch(client, auth, app):
+    from tests.conftest import csrf_token
+    from tests.factories import make_location, make_product, receive
+    from warehouse.models import CountBatch
+
+    main = make_location("warehouse-main")
+    receive(make_product("BOLT-M8"), main.bins[0], 5)
+    auth.login("supervisor")
+    data = {"csrf_token": csrf_token(client, "/counts"), "location": main.id, "bins_like": "A-01-*",
+            "skus": "", "abc_class": "", "not_counted_days": "", "key": "once"}
+    first, again = client.post("/counts/new", data=data), client.post("/counts/new", data=data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(CountBatch)) == 1

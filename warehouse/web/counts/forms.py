@@ -1,10 +1,19 @@
 import re
+import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Form, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DecimalField, Form, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from ... import counts
 from ..filters import clean_text
@@ -44,6 +53,7 @@ def _line_ids(form, field):
 
 
 class NewCountForm(FlaskForm):
+    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
     """What a new batch covers; any combination narrows the location's stock, and all
     empty counts the whole location."""
     location = SelectField("Location", coerce=_location_id,
@@ -57,6 +67,8 @@ class NewCountForm(FlaskForm):
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.key.data:
+            self.key.data = secrets.token_urlsafe(16)
         self.location.choices = _location_choices(locations)
 
     def validate_skus(self, field):

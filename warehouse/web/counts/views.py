@@ -48,7 +48,8 @@ def new():
     if not form.validate_on_submit():
         return _index(form, NEW_FORM, status=422)
     try:
-        batch = counts.create(form.location.data, form.selection(), actor_id=current_user.id)
+        batch = counts.create(form.location.data, form.selection(), actor_id=current_user.id,
+                              key=form.key.data or None)
     except DomainError as refusal:
         return _index(form, NEW_FORM, status=refusal.status, outcome=("error", refusal.message))
     return _to_batch(batch)

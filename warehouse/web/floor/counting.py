@@ -125,7 +125,7 @@ def count_submit(batch_id):
 
 
 def _count_page(batch, form, outcome, status=200):
-    bins = counts.bins_to_count(batch)
+    bins = counts.bins_to_count(batch, current_user.id)
     current = next((b for b in bins if b.bin.id == form.bin.data), None)
     return render("floor/count.html", "floor/_count_step.html", status=status, batch=batch, form=form,
                   bins=bins, current=current, outcome=outcome)
