@@ -530,7 +530,8 @@ def test_a_recount_replaces_the_line_and_is_accepted_against_its_own_count(wh, o
     assert (old.id, old.counted_qty, old.resolved_by, old.posting_id) == (first.id, 8, wh.boss.id, None)
     assert (new.recount_of_id, new.avoid_counter_id, new.counted_qty, new.unexpected) == (
         first.id, wh.counter.id, None, False)
-    assert [e.items for e in counts.bins_to_count(batch)] == [[("BOLT-M8", "Item BOLT-M8", "", None, True)]]
+    assert [e.items for e in counts.bins_to_count(batch)] == [[("BOLT-M8", "Item BOLT-M8", "", None, "recount")]]
+    assert counts.bins_to_count(batch, wh.counter.id)[0].items[0][4].startswith("recount: you counted it first")
     assert on_hand(wh.bolt, wh.a1) == 10  # nothing posted for the replaced line
 
     refused(CountRefused, counts.submit, batch.id, actor_id=wh.counter.id)  # the recount is pending
