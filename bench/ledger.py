@@ -46,7 +46,7 @@ os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from warehouse import create_app, ledger, stock  # noqa: E402
+from warehouse import create_app, ledger, stock, transactions  # noqa: E402
 from warehouse.engines import configure_engine  # noqa: E402
 from warehouse.extensions import db  # noqa: E402
 from warehouse.ledger import MAX_BALANCE, Line  # noqa: E402
@@ -316,7 +316,7 @@ class WriteBench:
             select(b.product_id, b.location_id, b.bin_id, b.lot_id)
             .where(b.on_hand - b.reserved - b.held >= 1))]
         self.seq = 0
-        with ledger.transaction():
+        with transactions.transaction():
             self.raw_posting = db.session.execute(insert(POSTINGS).values(
                 type=MovementType.ADJUSTMENT, fingerprint="bench-raw",
                 reference_type="bench-raw", note="raw DBAPI benchmark movements",

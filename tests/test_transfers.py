@@ -16,7 +16,6 @@ from warehouse import ledger, transfers
 from warehouse.errors import DomainError, InsufficientStock, InvalidPosting
 from warehouse.extensions import db
 from warehouse.models import (
-    NO_LOT,
     Balance,
     Bin,
     CountRequest,

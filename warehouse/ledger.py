@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .errors import IdempotencyKeyReused, InsufficientStock, InvalidPosting
 from .extensions import db
-from .transactions import atomically, transaction  # noqa: F401  (services use ledger.atomically)
+from .transactions import atomically  # noqa: F401  (services call ledger.atomically)
 from .models import (
     NO_LOT,
     Balance,
