@@ -253,6 +253,8 @@ def _lot_for(batch: CountBatch, bin: Bin, product: Product, lot_code: str | None
 def submit(batch_id: int, *, actor_id: int) -> CountBatch:
     def run():
         batch = _locked(batch_id)
+        if batch.status not in (S.OPEN, S.COUNTING):
+            raise CountRefused(f"{batch.number} is {batch.status.value.replace('_', ' ')}: it was already submitted.")
         left = sorted({l.bin.code for l in batch.lines if l.status is L.PENDING})
         if batch.status in (S.OPEN, S.COUNTING) and left:
             raise CountRefused(f"Bins not counted yet: {', '.join(left)}. Count them or answer "

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import ledger, lots, putaway, receiving
@@ -119,6 +119,24 @@ def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int
     if lot_id != NO_LOT:
         query = query.where(Balance.lot_id == lot_id)
     return sum(max(on_hand - reserved - held, 0) for on_hand, reserved, held in db.session.execute(query))
+
+
+def available_for(transfer: Transfer) -> dict[int, int]:
+    """available_at for every line of a transfer in one query: line id -> units."""
+    product_ids = {line.product_id for line in transfer.lines}
+    if not product_ids:
+        return {}
+    free = Balance.on_hand - Balance.reserved - Balance.held
+    rows = db.session.execute(
+        select(Balance.product_id, Balance.lot_id, func.sum(case((free > 0, free), else_=0)))
+        .join(Bin, Bin.id == Balance.bin_id)
+        .where(Balance.location_id == transfer.from_location_id, Balance.product_id.in_(product_ids),
+               Bin.kind != BinKind.RECEIVING)
+        .group_by(Balance.product_id, Balance.lot_id))
+    by_lot: dict[tuple[int, int], int] = {(p, l): int(q or 0) for p, l, q in rows}
+    return {line.id: (by_lot.get((line.product_id, line.lot_id), 0) if line.lot_id != NO_LOT
+                      else sum(q for (p, _l), q in by_lot.items() if p == line.product_id))
+            for line in transfer.lines}
 
 
 def _locked(transfer_id: int) -> Transfer:

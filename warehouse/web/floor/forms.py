@@ -9,6 +9,9 @@ from ...models import PutawayReason, ReceiveReason, ShortReason
 from ...scan import MAX_SCAN, clean
 
 
+MAX_ID = 2**31 - 1  # hidden ids ride along in the page: bound them before any lookup
+
+
 class ScanForm(FlaskForm):
     """The one scan input of a floor screen. Scanner control characters (CR, LF, TAB) are
     dropped; the GS1 group separator is kept for the resolver."""
@@ -28,9 +31,9 @@ class StartReceiptForm(ScanForm):
 class ReceiveScanForm(ScanForm):
     """State of the receive screen rides along in hidden fields, so each scan request is
     complete on its own (they can overlap)."""
-    line = IntegerField(validators=[Optional()])
+    line = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     awaiting = HiddenField(default="item")  # item | lot | expiry
-    product = IntegerField(validators=[Optional()])
+    product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     lot = HiddenField(validators=[Optional(), Length(max=64)])
 
 
@@ -50,7 +53,7 @@ class LocationForm(FlaskForm):
 class PickScanForm(ScanForm):
     """Pick and transfer-receive screens: the bin scanned last rides along, and a quantity
     for the next item scan (1 when empty)."""
-    bin = IntegerField(validators=[Optional()])
+    bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin first, then the item.")])
     qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 100_000, "Enter 1 to 100,000.")])
 
 
@@ -71,6 +74,6 @@ class ReceiveLineForm(FlaskForm):
 
 class CountScanForm(ScanForm):
     """The bin being counted and the item scanned last ride along with each scan."""
-    bin = IntegerField(validators=[Optional()])
-    product = IntegerField(validators=[Optional()])
+    bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin again.")])
+    product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     lot = HiddenField(validators=[Optional(), Length(max=64)])

@@ -158,8 +158,7 @@ def _act(id, service, done: str):
 def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outcome=None, add_form=None):
     """The detail page, or one region of it, with whatever the page shows for its status."""
     draft = transfer.status is S.DRAFT
-    available = ({line.id: transfers.available_at(line.product_id, transfer.from_location_id)
-                  for line in transfer.lines} if draft else {})
+    available = transfers.available_for(transfer) if draft else {}
     in_transit = (sum(line.qty_shipped for line in transfer.lines)
                   if transfer.status is S.IN_TRANSIT else 0)
     actions = [(endpoint, label, style) for target, endpoint, label, style in ACTIONS
