@@ -32,7 +32,8 @@ def poppler():
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must check printed barcodes: apt-get install -y poppler-utils (.ci/run does).")
-        pytest.skip(f"Slip tests need {', '.join(missing)}: apt-get install -y poppler-utils")
+        pytest.skip(reason=f"Slip tests need {', '.join(missing)} (not installed here): "
+                           "apt-get install -y poppler-utils. CI installs it and fails instead of skipping.")
 
 
 # --- reading a PDF back -----------------------------------------------------------------

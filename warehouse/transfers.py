@@ -100,6 +100,11 @@ def by_number(number: str) -> Transfer | None:
     return db.session.get(Transfer, int(digits))
 
 
+def units_in_transit(transfer: Transfer) -> int:
+    """Units of this transfer travelling now (shipped, not yet received)."""
+    return sum(line.qty_picked for line in transfer.lines) if transfer.status is S.IN_TRANSIT else 0
+
+
 def listing(status: TransferStatus | None = None, limit: int = 100) -> list[Transfer]:
     query = (select(Transfer).options(joinedload(Transfer.from_location), joinedload(Transfer.to_location),
                                       selectinload(Transfer.lines))

@@ -48,7 +48,7 @@ def count(batch_id):
     if (opened := opened_slip(form.scan.data)) is not None:
         return opened
     if not form.validate_on_submit() or not form.scan.data:
-        return _count_page(batch, form, Outcome.error(_problem(form, "Scan a bin, then its items.")), 422)
+        return _count_page(batch, form, Outcome.from_form(form, "Scan a bin, then its items."), 422)
     try:
         outcome = _count_scan(batch, form)
     except DomainError as e:
@@ -136,7 +136,3 @@ def _mine(batch_id):
     if current_user.location_id != batch.location_id:
         raise HttpNotFound()  # another location's batch: as if it did not exist
     return batch
-
-
-def _problem(form, fallback):
-    return " ".join(sum(form.errors.values(), [])) or fallback

@@ -56,7 +56,7 @@ def lookup():
         except DomainError as e:
             outcome, status = Outcome.error(e.message), e.status
     elif request.method == "POST":
-        outcome, status = Outcome.error(" ".join(sum(form.errors.values(), [])) or "Scan again."), 422
+        outcome, status = Outcome.from_form(form, "Scan again."), 422
     return render("floor/lookup.html", "floor/_lookup_step.html", status=status,
                   form=form, found=found, outcome=outcome)
 

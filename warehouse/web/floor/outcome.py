@@ -18,3 +18,8 @@ class Outcome:
     @classmethod
     def error(cls, message):
         return cls("error", message)
+
+    @classmethod
+    def from_form(cls, form, fallback: str):
+        """An error saying what the form refused, or `fallback` when it names nothing."""
+        return cls("error", " ".join(e for errors in form.errors.values() for e in errors) or fallback)

@@ -54,8 +54,7 @@ def putaway_task(task_id):
     if (opened := opened_slip(form.scan.data)) is not None:
         return opened
     if not form.validate_on_submit() or not form.scan.data:
-        message = " ".join(sum(form.errors.values(), [])) or "Scan the bin you put the goods in."
-        return _task_page(task, form, Outcome.error(message), 422)
+        return _task_page(task, form, Outcome.from_form(form, "Scan the bin you put the goods in."), 422)
     try:
         scan = resolve(form.scan.data, location_id=task.location_id, expect="bin")
         if scan.kind != "bin":

@@ -60,8 +60,7 @@ def receive_scan(receipt_id):
     if (opened := opened_slip(form.scan.data)) is not None:
         return opened
     if not form.validate_on_submit() or not form.scan.data:
-        problem = " ".join(sum(form.errors.values(), [])) or "Scan an item, or type its count."
-        return _receipt_page(receipt, form, Outcome.error(problem), 422)
+        return _receipt_page(receipt, form, Outcome.from_form(form, "Scan an item, or type its count."), 422)
     try:
         outcome = _handle(receipt, form)
     except DomainError as e:

@@ -97,7 +97,7 @@ def pick(transfer_id):
     if request.method == "GET":
         return _pick_page(transfer, PickScanForm(formdata=None), None)
     if not form.validate_on_submit() or not form.scan.data:
-        return _pick_page(transfer, form, Outcome.error(_problem(form, "Scan a bin, then the item.")), 422)
+        return _pick_page(transfer, form, Outcome.from_form(form, "Scan a bin, then the item."), 422)
     try:
         outcome = _pick_scan(transfer, form)
     except DomainError as e:
@@ -140,7 +140,7 @@ def short_pick(transfer_id):
     form = ShortPickForm()
     if not form.validate_on_submit():
         return _pick_page(transfer, PickScanForm(formdata=None),
-                          Outcome.error(_problem(form, "Choose why the line is short.")), 422)
+                          Outcome.from_form(form, "Choose why the line is short."), 422)
     try:
         line = transfers.short_pick(transfer.id, form.line.data, ShortReason(form.reason.data),
                                     actor_id=current_user.id)
@@ -181,7 +181,7 @@ def transfer_receive(transfer_id):
     if request.method == "GET":
         return _receive_page(transfer, PickScanForm(formdata=None), None)
     if not form.validate_on_submit() or not form.scan.data:
-        return _receive_page(transfer, form, Outcome.error(_problem(form, "Scan an item.")), 422)
+        return _receive_page(transfer, form, Outcome.from_form(form, "Scan an item."), 422)
     try:
         scan = resolve(form.scan.data, location_id=current_user.location_id, expect="product")
         if scan.kind == "transfer":
@@ -202,7 +202,7 @@ def transfer_receive_line(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     form = ReceiveLineForm()
     if not form.validate_on_submit():
-        return _receive_page(transfer, PickScanForm(formdata=None), Outcome.error(_problem(form, "Check the counts.")), 422)
+        return _receive_page(transfer, PickScanForm(formdata=None), Outcome.from_form(form, "Check the counts."), 422)
     try:
         line = transfers.set_received(transfer.id, form.line.data, received=form.received.data,
                                       damaged=form.damaged.data or 0,
@@ -240,7 +240,3 @@ def _mine(transfer_id, side):
     if current_user.location_id is None or getattr(transfer, side) != current_user.location_id:
         raise HttpNotFound()  # not theirs: as if it did not exist
     return transfer
-
-
-def _problem(form, fallback):
-    return " ".join(sum(form.errors.values(), [])) or fallback

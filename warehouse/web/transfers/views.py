@@ -159,8 +159,7 @@ def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outc
     """The detail page, or one region of it, with whatever the page shows for its status."""
     draft = transfer.status is S.DRAFT
     available = transfers.available_for(transfer) if draft else {}
-    in_transit = (sum(line.qty_shipped for line in transfer.lines)
-                  if transfer.status is S.IN_TRANSIT else 0)
+    in_transit = transfers.units_in_transit(transfer)
     actions = [(endpoint, label, style) for target, endpoint, label, style in ACTIONS
                if transfers.can_move(transfer.status, target)]
     return render(PAGE, partial, status=status, transfer=transfer, draft=draft, available=available,
