@@ -26,7 +26,7 @@ run: setup
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The same tests with PostgreSQL as well, in a throwaway cluster (needs postgresql-common).
 pg-test: setup

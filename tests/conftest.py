@@ -45,13 +45,32 @@ def pg_migrated():
         if IN_CI:
             pytest.fail("CI must run the PostgreSQL tests: set TEST_DATABASE_URL (.ci/run does).")
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (see README); .ci/run sets it.")
-    engine = create_engine(PG_URL)
+    url = _database_for_this_worker(PG_URL)
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    _migrate(PG_URL)
-    return PG_URL
+    _migrate(url)
+    return url
+
+
+def _database_for_this_worker(url: str) -> str:
+    """pytest-xdist runs tests in several processes: each gets its own PostgreSQL database
+    (made from TEST_DATABASE_URL's), since the tests truncate every table after each case."""
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not re.fullmatch(r"gw\d+", worker):
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"  # an identifier cannot be a bound parameter
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _pg_reset(url: str) -> None:

@@ -75,6 +75,35 @@ class Line:
 
 
 @dataclass(frozen=True)
+class PostingMade:
+    """What listeners registered with `after_posting` are told, inside the posting's
+    transaction (so what they write commits or rolls back with the stock change)."""
+    posting_id: int
+    type: MovementType
+    lines: tuple[Line, ...]
+    actor_id: int | None
+    reference: tuple[str, str] | None
+    reason: ReasonCode | None
+    balances_after: dict[tuple, tuple[int, int, int]]
+
+    @property
+    def places(self) -> set[tuple[int, int]]:
+        """The (product_id, location_id) pairs this posting touched."""
+        return {(line.product_id, line.location_id) for line in self.lines}
+
+
+_listeners: list = []
+
+
+def after_posting(listener):
+    """Register `listener(PostingMade)` to run after every new posting (not on replays),
+    in the same transaction: alerts and the event outbox hang off this."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+@dataclass(frozen=True)
 class Posted:
     posting_id: int
     replayed: bool = False
@@ -197,6 +226,11 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
             reference_type=ref_type, reference_id=ref_id, user_id=actor_id, created_at=now,
         ))
     conn.execute(_INSERT_MOVEMENTS, rows)
+    if _listeners:
+        made = PostingMade(posting_id, MovementType(type), tuple(lines), actor_id,
+                           (ref_type, ref_id) if ref_type else None, reason, after)
+        for listener in _listeners:
+            listener(made)
     return Posted(posting_id, balances_after=after)
 
 

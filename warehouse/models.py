@@ -197,7 +197,11 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown in lists so people can tell tokens apart
+    name: Mapped[str | None] = mapped_column(String(100))  # what it is for ("storefront")
+    # Space-separated permissions the token is narrowed to; NULL: all of its user's role.
+    scopes: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
 
@@ -628,3 +632,243 @@ class CountLine(db.Model):
         if self.counted_qty is None or self.ledger_qty_at_count is None:
             return None
         return self.counted_qty - self.ledger_qty_at_count
+
+
+# --- reservations and holds -------------------------------------------------------------
+
+class ReservationStatus(str, enum.Enum):
+    ACTIVE = "active"  # some units still reserved (qty_open > 0)
+    RELEASED = "released"  # given back by a person or an API call (order cancelled)
+    EXPIRED = "expired"  # given back by the sweeper when its TTL ran out
+    FULFILLED = "fulfilled"  # consumed by a sale
+
+
+class Reservation(db.Model):
+    """Units of one balance key reserved for a reference (e.g. order:ord-12345).
+
+    One reserve request may span several bins/lots (FEFO), so it makes one row per key,
+    all with the same reference. qty_open is what is still reserved; every change to it is
+    a guarded UPDATE in the same transaction as the ledger posting that moves the units,
+    so the sweeper and a fulfil racing for the same row cannot both win.
+    """
+    __tablename__ = "reservations"
+    __table_args__ = (
+        Index("ix_reservations_reference", "reference_type", "reference_id", "status"),
+        Index("ix_reservations_expiry", "status", "expires_at"),
+        Index("ix_reservations_product", "product_id", "location_id", "status"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_type: Mapped[str] = mapped_column(String(32))
+    reference_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    qty: Mapped[int]  # reserved at first
+    qty_open: Mapped[int]  # still reserved
+    qty_fulfilled: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ReservationStatus] = mapped_column(
+        _enum(ReservationStatus, "reservation_status"), default=ReservationStatus.ACTIVE)
+    expires_at: Mapped[datetime | None]  # NULL: held until fulfilled or released
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+    bin: Mapped[Bin] = relationship()
+    lot: Mapped[Lot] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"{self.reference_type}:{self.reference_id}"
+
+
+class HoldReason(str, enum.Enum):
+    QUALITY = "quality"
+    QUARANTINE = "quarantine"
+    DAMAGED = "damaged"
+    RECALL = "recall"
+    EXPIRED = "expired"
+    OTHER = "other"
+
+
+class HoldStatus(str, enum.Enum):
+    ACTIVE = "active"
+    RELEASED = "released"  # back to available
+    WRITTEN_OFF = "written_off"  # destroyed: left the ledger with an expire posting
+
+
+class Hold(db.Model):
+    """Units of one balance key that may not be sold, picked or reserved (quality hold,
+    quarantine, expired). qty_open changes only together with a ledger posting."""
+    __tablename__ = "holds"
+    __table_args__ = (
+        Index("ix_holds_status", "status", "location_id"),
+        Index("ix_holds_key", "product_id", "bin_id", "lot_id", "status"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    qty: Mapped[int]
+    qty_open: Mapped[int]
+    reason: Mapped[HoldReason] = mapped_column(_enum(HoldReason, "hold_reason"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[HoldStatus] = mapped_column(_enum(HoldStatus, "hold_status"),
+                                               default=HoldStatus.ACTIVE)
+    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # double-submit guard
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    close_posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+    bin: Mapped[Bin] = relationship()
+    lot: Mapped[Lot] = relationship()
+
+
+# --- alerts -----------------------------------------------------------------------------
+
+class AlertKind(str, enum.Enum):
+    LOW_STOCK = "low_stock"  # on_hand <= reorder point
+    OUT_OF_STOCK = "out_of_stock"  # available <= 0
+    REORDER_NEEDED = "reorder_needed"  # below reorder point and nothing inbound
+    OVERSTOCK = "overstock"  # on_hand above max level
+
+
+class AlertStatus(str, enum.Enum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # someone has seen it; still a live condition
+    RESOLVED = "resolved"  # closed by a person
+    CLEARED = "cleared"  # closed by a posting: the condition ended
+
+
+class Alert(db.Model):
+    """One stock condition of one SKU at one location. `live_key` is set while the alert
+    is open or acknowledged and NULL once closed: its unique constraint allows exactly one
+    live alert per kind x SKU x location on every engine (NULLs never collide)."""
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("ix_alerts_status", "status", "id"),
+        Index("ix_alerts_product_location", "product_id", "location_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind, "alert_kind"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    live_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    status: Mapped[AlertStatus] = mapped_column(_enum(AlertStatus, "alert_status"),
+                                                default=AlertStatus.OPEN)
+    threshold: Mapped[int | None]  # the reorder point / max level it was judged against
+    on_hand: Mapped[int]  # when raised
+    available: Mapped[int]
+    message: Mapped[str] = mapped_column(String(300))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+
+
+class AlertSetting(db.Model):
+    """Per SKU x location: a low-stock threshold overriding the reorder point, who to
+    tell, or muted."""
+    __tablename__ = "alert_settings"
+    __table_args__ = (UniqueConstraint("product_id", "location_id"),
+                      CheckConstraint("low_stock_threshold IS NULL OR low_stock_threshold >= 0",
+                                      name="threshold_non_negative"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    low_stock_threshold: Mapped[int | None]
+    recipients: Mapped[str | None] = mapped_column(String(500))  # comma-separated e-mails
+    muted: Mapped[bool] = mapped_column(default=False)
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+
+
+# --- events and webhooks ----------------------------------------------------------------
+
+class OutboxEvent(db.Model):
+    """A domain event, written in the same transaction as the change it reports, so an
+    event exists if and only if the change committed. The delivery worker reads these."""
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_undispatched", "dispatched_at", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))  # stock.low, transfer.status_changed, ...
+    payload: Mapped[str] = mapped_column(db.Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None]  # deliveries created for every subscriber
+
+
+class WebhookSubscription(db.Model):
+    """Where to POST events. The secret signs each body (HMAC-SHA256); unlike passwords it
+    must be readable to sign, so it is stored as is and shown only to admins."""
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[str] = mapped_column(String(500), default="*")  # comma-separated or *
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryStatus(str, enum.Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class WebhookDelivery(db.Model):
+    """One event to one subscriber. Its uuid is the delivery id the receiver sees; the
+    unique (event, subscription) pair means an event never gets two ids for one URL."""
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("event_id", "subscription_id"),
+                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"),
+                                                   default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    event: Mapped[OutboxEvent] = relationship()
+    subscription: Mapped[WebhookSubscription] = relationship()
+
+
+class WebhookAttempt(db.Model):
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None]  # NULL: no answer (refused, timed out)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int | None]
+
+
+# --- API --------------------------------------------------------------------------------
+
+class ApiIdempotency(db.Model):
+    """The first response to an API write with an Idempotency-Key, replayed on a retry."""
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body
+    status_code: Mapped[int]
+    response_body: Mapped[str] = mapped_column(db.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,11 @@ from .counts import bp as counts_bp
 from .floor import bp as floor_bp
 from .stock.views import bp as stock_bp
 from .transfers import bp as transfers_bp
+from .reservations import bp as reservations_bp
+from .holds import bp as holds_bp
+from .alerts import bp as alerts_bp
+from .webhooks import bp as webhooks_bp
+from .replenishment import bp as replenishment_bp
 
 
 def init_app(app: Flask) -> None:
@@ -19,3 +24,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(floor_bp)
     app.register_blueprint(transfers_bp)
     app.register_blueprint(counts_bp)
+    for blueprint in (reservations_bp, holds_bp, alerts_bp, webhooks_bp, replenishment_bp):
+        app.register_blueprint(blueprint)
