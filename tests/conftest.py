@@ -101,11 +101,18 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
+def app(request, database_url):
     app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         yield app
         db.session.remove()
+        # Every scenario must leave a ledger that `flask verify-ledger` passes.
+        if request.node.get_closest_marker("drift_expected") is None:
+            from warehouse import ledger
+
+            drifts = ledger.verify()
+            db.session.remove()
+            assert drifts == [], f"ledger drift after {request.node.name}: {drifts}"
         db.engine.dispose()
 
 
