@@ -200,3 +200,13 @@ def test_movements_are_append_only_in_the_database(site, sql):
         db.session.execute(text(sql))
     db.session.rollback()
     assert db.session.scalar(select(Movement.qty)) == 10
+
+
+def test_lot_tracked_stock_cannot_move_without_a_lot(site):
+    shelf = site.bin(site.main, "A-01-01")
+    with pytest.raises(InvalidPosting, match="GLUE-50 is lot-tracked"):
+        receive(site.glue, shelf, 5)
+    assert snapshot() == (0, 0, [])
+
+    receive(site.glue, shelf, 5, lot=make_lot(site.glue, "L1"))
+    assert db.session.scalar(select(func.count()).select_from(Movement)) == 1

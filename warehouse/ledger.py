@@ -186,6 +186,7 @@ _INSERT_POSTING = {"postgresql": _posting_insert(pg_insert), "sqlite": _posting_
 _INSERT_BALANCE = {name: make(balances).on_conflict_do_nothing().returning(balances.c.id)
                    for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 _INSERT_MOVEMENTS = insert(movements)
+_LOT_TRACKED = select(Product.__table__.c.lot_tracked).where(Product.__table__.c.id == bindparam("id"))
 
 _KEY = and_(balances.c.product_id == bindparam("k_product"),  # names must differ from
             balances.c.location_id == bindparam("k_location"),  # the columns an UPDATE sets
@@ -256,6 +257,11 @@ def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
     if not (0 <= line.qty <= MAX_BALANCE and line.reserved >= 0 and line.held >= 0
             and line.reserved + line.held <= line.qty):
         raise _refusal(type, line, 0, 0, 0)
+    # Lot-tracked stock always moves with a lot. Checked only here, where a key is born:
+    # stock can reach a key in no other way, so existing keys need no query per posting.
+    if line.lot_id == NO_LOT and conn.execute(_LOT_TRACKED, {"id": line.product_id}).scalar():
+        sku = _describe(line)[0]
+        raise InvalidPosting(f"{sku} is lot-tracked: scan or enter its lot number.")
     row = conn.execute(_INSERT_BALANCE[conn.dialect.name], dict(
         product_id=line.product_id, location_id=line.location_id, bin_id=line.bin_id,
         lot_id=line.lot_id, on_hand=line.qty, reserved=line.reserved, held=line.held)).first()
