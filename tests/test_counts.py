@@ -535,6 +535,11 @@ def test_a_recount_replaces_the_line_and_is_accepted_against_its_own_count(wh, o
     assert on_hand(wh.bolt, wh.a1) == 10  # nothing posted for the replaced line
 
     refused(CountRefused, counts.submit, batch.id, actor_id=wh.counter.id)  # the recount is pending
+    # the first counter may not recount it, by scan or by "bin empty"
+    refused(FourEyes, counts.record, batch.id, wh.a1, wh.bolt, set_to=8, actor_id=wh.counter.id,
+            match="a colleague must recount it")
+    refused(FourEyes, counts.bin_empty, batch.id, wh.a1, actor_id=wh.counter.id)
+    assert line_of(batch.id, wh.bolt, wh.a1, L.PENDING).counted_qty is None
     sell(wh.bolt, wh.a1, 2)  # ledger 8 when the recount is made
     counts.record(batch.id, wh.a1, wh.bolt, set_to=7, actor_id=wh.counter2.id)
     counts.submit(batch.id, actor_id=wh.counter2.id)

@@ -172,7 +172,7 @@ def bins_to_count(batch: CountBatch, counter_id: int | None = None) -> list[BinT
             continue
         entry = by_bin.setdefault(line.bin_id, BinToCount(line.bin, []))
         note = "" if line.recount_of_id is None else (
-            "recount: you counted it first, ask a colleague" if line.avoid_counter_id == counter_id else "recount")
+            "recount: you counted it first, a colleague must recount it" if line.avoid_counter_id == counter_id else "recount")
         entry.items.append((line.product.sku, line.product.name, line.lot.code, line.counted_qty, note))
     return sorted(by_bin.values(), key=lambda b: b.bin.code)
 
@@ -192,6 +192,8 @@ def _record(batch_id, bin, product, actor_id, add, set_to, lot_code) -> CountLin
     batch = _counting(batch_id, bin)
     lot_id = _lot_for(batch, bin, product, lot_code)
     line = _open_line(batch, bin.id, product.id, lot_id)
+    if line is not None:
+        _not_the_first_counter(line, actor_id)
     if line is None:  # found, though not expected here: a new line
         line = CountLine(bin_id=bin.id, product_id=product.id, lot_id=lot_id, unexpected=True)
         batch.lines.append(line)
@@ -208,11 +210,20 @@ def bin_empty(batch_id: int, bin: Bin, *, actor_id: int) -> list[CountLine]:
         batch = _counting(batch_id, bin)
         lines = [l for l in batch.lines if l.bin_id == bin.id and l.status is L.PENDING]
         for line in lines:
+            _not_the_first_counter(line, actor_id)
+        for line in lines:
             line.counted_qty = 0
             _stamp(line, actor_id)
         return lines
 
     return ledger.atomically(run)
+
+
+def _not_the_first_counter(line: CountLine, actor_id: int) -> None:
+    """A recount is a second pair of eyes: whoever counted the line first may not."""
+    if line.recount_of_id is not None and line.avoid_counter_id == actor_id:
+        raise FourEyes(f"You counted {line.product.sku} in {line.bin.code} the first time: "
+                       "a colleague must recount it. Count the other bins.")
 
 
 def _stamp(line: CountLine, actor_id: int) -> None:
