@@ -1,0 +1,343 @@
+"""Replenishment: what to reorder where, and what the reorder points should be.
+
+- `reorder_report`: every SKU x location whose on-hand is at or below its reorder point
+  (ReorderPolicy), with what is reserved, held and still inbound on transfers, and the
+  quantity to order: the policy's reorder_qty when set, else enough to fill up to
+  max_level counting what is already inbound. One aggregate query, whatever the size.
+- `suggested_reorder_point`: the seed formula, average daily outbound x lead time +
+  safety stock, with the outbound read from the ledger (units leaving the location by
+  sale, fulfilment or transfer) over the last N days, rounded up. It returns the figures
+  used, so a page can show the working before a supervisor applies it.
+- `apply_reorder_point`: a supervisor sets a policy's reorder point (not a stock change).
+- `to_csv`, `reorder_pdf`: the same rows for spreadsheets and paper.
+
+Domain code: reads no request; the web pages, the API and the CLI call the same thing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape
+from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+from sqlalchemy import and_, case, func, select, update
+
+from .errors import DomainError, InvalidPosting, NotFound
+from .extensions import db
+from .models import (
+    Balance,
+    Location,
+    Movement,
+    MovementType,
+    Product,
+    ReorderPolicy,
+    Role,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+    User,
+    utcnow,
+)
+# slips.py's fonts, margins and "page N of M", so all our paper looks alike
+from .slips import BOLD, CELL_PAD, FONT, MARGIN, TEXT_SIZE, _fit, _PageCountCanvas, _paper
+from .transactions import atomically
+
+OUTBOUND = (MovementType.OUTBOUND_SALE, MovementType.FULFILL, MovementType.TRANSFER_OUT)
+MAX_REORDER_POINT = 1_000_000_000  # a policy figure, kept inside a 32-bit INTEGER
+MAX_DAYS = 3650  # the longest outbound window a suggestion looks back over
+CENT = Decimal("0.01")
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    status = 403
+
+
+@dataclass(frozen=True)
+class ReorderRow:
+    sku: str
+    product_name: str
+    product_id: int
+    location_id: int
+    location_code: str
+    on_hand: int
+    reserved: int
+    held: int
+    available: int  # on_hand - reserved - held
+    inbound: int  # units on approved or in-transit transfers to this location
+    reorder_point: int
+    reorder_qty: int
+    max_level: int | None
+    suggested_qty: int
+    unit_cost: Decimal
+    suggested_value: Decimal  # suggested_qty x unit_cost, to the cent
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested reorder point and the working behind it."""
+    product_id: int
+    location_id: int
+    days: int  # length of the outbound window
+    since: datetime  # window start (inclusive, naive UTC)
+    until: datetime  # window end (exclusive): the midnight after `today`
+    units_out: int  # units that left the location in the window
+    average_daily: Decimal  # units_out / days, to 2 places (for showing; value uses the exact figure)
+    lead_time_days: int
+    safety_stock: int
+    value: int  # ceil(units_out x lead_time_days / days) + safety_stock
+    current: int  # the policy's reorder point now
+
+    @property
+    def changes(self) -> bool:
+        return self.value != self.current
+
+    @property
+    def working(self) -> str:
+        return (f"{self.units_out} out in {self.days} days = {self.average_daily}/day × "
+                f"{self.lead_time_days} days lead time + {self.safety_stock} safety stock "
+                f"→ {self.value}")
+
+
+# --- the reorder report -----------------------------------------------------------------
+
+def reorder_report(location_id: int | None = None) -> list[ReorderRow]:
+    """SKUs at or below their reorder point (on_hand <= reorder_point, per the policy of
+    each product x location), sorted by location code then SKU. Inactive products and
+    locations are left out."""
+    stock, inbound = _stock_by_place(location_id), _inbound_by_place(location_id)
+    on_hand, reserved, held, arriving = (func.coalesce(c, 0) for c in (
+        stock.c.on_hand, stock.c.reserved, stock.c.held, inbound.c.units))
+    query = (select(ReorderPolicy, Product.sku, Product.name, Product.unit_cost, Location.code,
+                    on_hand, reserved, held, arriving)
+             .join(Product, Product.id == ReorderPolicy.product_id)
+             .join(Location, Location.id == ReorderPolicy.location_id)
+             .outerjoin(stock, and_(stock.c.product_id == ReorderPolicy.product_id,
+                                    stock.c.location_id == ReorderPolicy.location_id))
+             .outerjoin(inbound, and_(inbound.c.product_id == ReorderPolicy.product_id,
+                                      inbound.c.location_id == ReorderPolicy.location_id))
+             .where(Product.active.is_(True), Location.active.is_(True),
+                    on_hand <= ReorderPolicy.reorder_point)
+             .order_by(Location.code, Product.sku))
+    if location_id is not None:
+        query = query.where(ReorderPolicy.location_id == location_id)
+    return [_row(*r) for r in db.session.execute(query)]
+
+
+def _stock_by_place(location_id: int | None):
+    """On hand, reserved and held per product x location (summed over bins and lots)."""
+    query = (select(Balance.product_id, Balance.location_id,
+                    func.sum(Balance.on_hand).label("on_hand"),
+                    func.sum(Balance.reserved).label("reserved"),
+                    func.sum(Balance.held).label("held"))
+             .group_by(Balance.product_id, Balance.location_id))
+    if location_id is not None:
+        query = query.where(Balance.location_id == location_id)
+    return query.subquery("stock")
+
+
+def _inbound_by_place(location_id: int | None):
+    """Units that will arrive per product x destination: an approved transfer brings
+    what was requested (what was picked, once a line is closed short); one in transit
+    brings what was shipped."""
+    arriving = case(
+        (and_(Transfer.status == TransferStatus.APPROVED, TransferLine.short_picked.is_(False)),
+         TransferLine.qty_requested),
+        else_=TransferLine.qty_picked)
+    query = (select(TransferLine.product_id, Transfer.to_location_id.label("location_id"),
+                    func.sum(arriving).label("units"))
+             .join(Transfer, Transfer.id == TransferLine.transfer_id)
+             .where(Transfer.status.in_((TransferStatus.APPROVED, TransferStatus.IN_TRANSIT)))
+             .group_by(TransferLine.product_id, Transfer.to_location_id))
+    if location_id is not None:
+        query = query.where(Transfer.to_location_id == location_id)
+    return query.subquery("inbound")
+
+
+def _row(policy: ReorderPolicy, sku, name, unit_cost, location_code,
+         on_hand, reserved, held, inbound) -> ReorderRow:
+    on_hand, reserved, held, inbound = (int(x) for x in (on_hand, reserved, held, inbound))
+    qty = suggested_qty(on_hand, inbound, policy.reorder_point, policy.reorder_qty, policy.max_level)
+    cost = Decimal(unit_cost or 0)
+    return ReorderRow(
+        sku=sku, product_name=name, product_id=policy.product_id, location_id=policy.location_id,
+        location_code=location_code, on_hand=on_hand, reserved=reserved, held=held,
+        available=on_hand - reserved - held, inbound=inbound, reorder_point=policy.reorder_point,
+        reorder_qty=policy.reorder_qty, max_level=policy.max_level, suggested_qty=qty,
+        unit_cost=cost, suggested_value=(cost * qty).quantize(CENT))
+
+
+def suggested_qty(on_hand: int, inbound: int, reorder_point: int, reorder_qty: int,
+                  max_level: int | None) -> int:
+    """The policy's fixed reorder_qty when set; else fill up to max_level counting what
+    is inbound; with neither, back up to the reorder point. Never negative."""
+    if reorder_qty:
+        return reorder_qty
+    target = max_level if max_level is not None else reorder_point
+    return max(target - (on_hand + inbound), 0)
+
+
+# --- suggested reorder points from the ledger -------------------------------------------
+
+def suggested_reorder_point(product_id: int, location_id: int, *, days: int = 90,
+                            today: date | None = None) -> Suggestion:
+    """The seed formula for one policy. NotFound when the product has no reorder policy
+    at the location (an admin adds policies)."""
+    found = suggestions([(product_id, location_id)], days=days, today=today)
+    if (product_id, location_id) not in found:
+        raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
+    return found[(product_id, location_id)]
+
+
+def suggestions(places: Iterable[tuple[int, int]], *, days: int = 90,
+                today: date | None = None) -> dict[tuple[int, int], Suggestion]:
+    """Suggestions for many (product_id, location_id) pairs in two queries (the policies,
+    and the outbound units grouped by product x location); pairs without a policy are
+    left out."""
+    days = _window_days(days)
+    places = {(int(p), int(l)) for p, l in places}
+    if not places:
+        return {}
+    until = datetime.combine((today or utcnow().date()) + timedelta(days=1), time())
+    since = until - timedelta(days=days)
+    products, locations = {p for p, _ in places}, {l for _, l in places}
+    policies = db.session.scalars(select(ReorderPolicy).where(
+        ReorderPolicy.product_id.in_(products), ReorderPolicy.location_id.in_(locations)))
+    out = dict(((p, l), int(units)) for p, l, units in db.session.execute(
+        select(Movement.product_id, Movement.location_id, func.sum(-Movement.qty))
+        .where(Movement.created_at >= since, Movement.created_at < until,
+               Movement.location_id.in_(locations), Movement.product_id.in_(products),
+               Movement.type.in_(OUTBOUND), Movement.qty < 0)
+        .group_by(Movement.product_id, Movement.location_id)))
+    found = {}
+    for policy in policies:
+        place = (policy.product_id, policy.location_id)
+        if place in places:
+            found[place] = _suggest(policy, out.get(place, 0), days, since, until)
+    return found
+
+
+def _suggest(policy: ReorderPolicy, units_out: int, days: int, since, until) -> Suggestion:
+    lead = policy.lead_time_days
+    cover = -(-units_out * lead // days)  # ceil in whole numbers: no float rounding
+    return Suggestion(
+        product_id=policy.product_id, location_id=policy.location_id, days=days, since=since,
+        until=until, units_out=units_out, average_daily=(Decimal(units_out) / days).quantize(CENT),
+        lead_time_days=lead, safety_stock=policy.safety_stock, value=cover + policy.safety_stock,
+        current=policy.reorder_point)
+
+
+def _window_days(days) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise InvalidPosting(f"The outbound window must be 1 to {MAX_DAYS:,} days.")
+    return days
+
+
+# --- applying a suggestion --------------------------------------------------------------
+
+def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_id: int) -> ReorderPolicy:
+    """Set the reorder point of one policy (a supervisor's decision; not a stock change).
+    Refused, writing nothing, when the value is not a whole number in range, lies above
+    the policy's max level, or there is no such policy."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
+        raise InvalidPosting(f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}.")
+
+    def run() -> ReorderPolicy:
+        actor = db.session.get(User, actor_id) if actor_id else None
+        if actor is None or not actor.active or actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+            raise NotAllowed("Only a supervisor can change reorder points.")
+        # Guarded: the max-level rule is in the WHERE, so no write breaks the CHECK.
+        changed = db.session.execute(
+            update(ReorderPolicy)
+            .where(ReorderPolicy.product_id == product_id, ReorderPolicy.location_id == location_id,
+                   (ReorderPolicy.max_level.is_(None)) | (ReorderPolicy.max_level >= value))
+            .values(reorder_point=value)
+            .execution_options(synchronize_session=False)).rowcount
+        policy = db.session.scalar(select(ReorderPolicy).where(
+            ReorderPolicy.product_id == product_id, ReorderPolicy.location_id == location_id)
+            .execution_options(populate_existing=True))
+        if policy is None:
+            raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
+        if not changed:
+            raise InvalidPosting(f"A reorder point of {value:,} is above the max level "
+                                 f"{policy.max_level:,}. Choose {policy.max_level:,} or less, "
+                                 "or ask an admin to raise the max level.")
+        return policy
+
+    return atomically(run)
+
+
+# --- export -----------------------------------------------------------------------------
+
+CSV_COLUMNS = ("location_code", "sku", "product_name", "on_hand", "reserved", "held",
+               "available", "inbound", "reorder_point", "reorder_qty", "max_level",
+               "suggested_qty", "unit_cost", "suggested_value")
+
+
+def to_csv(rows: Iterable[ReorderRow]) -> str:
+    """The rows as CSV (a header line, then one line per row, in the report's order)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe_cell(v)
+                         for v in (getattr(row, name) for name in CSV_COLUMNS)])
+    return out.getvalue()
+
+
+def _safe_cell(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+PDF_COLUMNS = [("Location", 0.10, "location_code"), ("SKU", 0.10, "sku"), ("Name", 0.22, "product_name"),
+               ("On hand", 0.06, "on_hand"), ("Reserved", 0.06, "reserved"), ("Held", 0.05, "held"),
+               ("Available", 0.065, "available"), ("Inbound", 0.06, "inbound"),
+               ("Reorder pt", 0.065, "reorder_point"), ("Max", 0.055, "max_level"),
+               ("Order qty", 0.06, "suggested_qty"), ("Value", 0.07, "suggested_value")]
+
+
+def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_size: str = "A4") -> bytes:
+    """The report on paper (landscape), the filters in the heading of every page, page
+    N of M at the foot (slips.py's page style)."""
+    paper = landscape(_paper(page_size))
+    width = paper[0] - 2 * MARGIN
+    heading = "  ·  ".join(f"{name}: {value}" for name, value in filters.items())
+
+    def draw_heading(canvas, doc):
+        canvas.saveState()
+        top = paper[1] - MARGIN
+        canvas.setFont(BOLD, 14)
+        canvas.drawString(MARGIN, top - 14, "Reorder report")
+        canvas.setFont(FONT, TEXT_SIZE + 1)
+        canvas.drawString(MARGIN, top - 30, _fit(heading, width, size=TEXT_SIZE + 1))
+        canvas.restoreState()
+
+    widths = [width * share for _, share, _ in PDF_COLUMNS]
+    table_rows = [[title for title, _, _ in PDF_COLUMNS]]
+    for row in rows:
+        cells = ["" if getattr(row, attr) is None else f"{getattr(row, attr)}" for _, _, attr in PDF_COLUMNS]
+        table_rows.append([_fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)])
+    if not rows:
+        table_rows.append(["Nothing is at or below its reorder point."] + [""] * (len(widths) - 1))
+    table = Table(table_rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, 0), BOLD, TEXT_SIZE), ("FONT", (0, 1), (-1, -1), FONT, TEXT_SIZE),
+        ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.grey),
+        ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+    ]))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=paper, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN + 40, bottomMargin=MARGIN + 15,
+                            title="Reorder report", author="warehouse")
+    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=_PageCountCanvas)
+    return out.getvalue()
