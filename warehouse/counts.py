@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import abc, ledger, lots
+from . import abc, events, ledger, lots
 from .errors import DomainError, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -27,6 +27,8 @@ from .models import (
     CountBatch,
     CountLine,
     CountLineStatus,
+    CountRequest,
+    CountRequestStatus,
     CountStatus,
     MovementType,
     Product,
@@ -110,6 +112,58 @@ def create(location_id: int, selection: Selection, *, actor_id: int, now: dateti
         return batch
 
     return ledger.atomically(make)
+
+
+def open_requests(limit: int = 200) -> list[CountRequest]:
+    """Counts asked for by the floor (e.g. a short pick), oldest first."""
+    return list(db.session.scalars(
+        select(CountRequest).where(CountRequest.status == CountRequestStatus.OPEN)
+        .options(joinedload(CountRequest.bin), joinedload(CountRequest.product))
+        .order_by(CountRequest.location_id, CountRequest.id).limit(limit)))
+
+
+def create_from_requests(location_id: int, *, actor_id: int, key: str | None = None) -> CountBatch:
+    """One batch covering every open count request of the location: each requested bin x
+    SKU, every lot of it the ledger has there (or the no-lot line when it has none). The
+    requests are closed in the same transaction, so two supervisors cannot both take them."""
+    key = f"{actor_id}:{key}" if key else None
+    if key and (earlier := db.session.scalar(select(CountBatch).where(CountBatch.request_key == key))):
+        return earlier
+
+    def make():
+        requests = list(db.session.scalars(select(CountRequest).where(
+            CountRequest.location_id == location_id, CountRequest.status == CountRequestStatus.OPEN)
+            .order_by(CountRequest.id).with_for_update()))
+        if not requests:
+            raise InvalidPosting("No open count requests at this location.")
+        keys = _keys_for_requests(location_id, requests)
+        batch = CountBatch(location_id=location_id, created_by=actor_id, request_key=key,
+                           selection=f"count requests ({len(requests)})")
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add_all(CountLine(batch_id=batch.id, bin_id=bin_id, product_id=product_id, lot_id=lot_id)
+                           for product_id, bin_id, lot_id in keys)
+        claimed = db.session.execute(update(CountRequest).where(
+            CountRequest.id.in_([r.id for r in requests]), CountRequest.status == CountRequestStatus.OPEN)
+            .values(status=CountRequestStatus.DONE))
+        if claimed.rowcount != len(requests):
+            raise CountRefused("These requests were just taken on another screen. Reload.")
+        return batch
+
+    return ledger.atomically(make)
+
+
+def _keys_for_requests(location_id: int, requests: list[CountRequest]) -> list[tuple[int, int, int]]:
+    wanted = {(r.product_id, r.bin_id) for r in requests}
+    in_stock = db.session.execute(
+        select(Balance.product_id, Balance.bin_id, Balance.lot_id).where(
+            Balance.location_id == location_id, Balance.on_hand > 0,
+            Balance.bin_id.in_({bin_id for _, bin_id in wanted}),
+            Balance.product_id.in_({product_id for product_id, _ in wanted})))
+    keys = {tuple(row) for row in in_stock if (row[0], row[1]) in wanted}
+    keys |= {(product_id, bin_id, NO_LOT) for product_id, bin_id in wanted
+             if not any(k[:2] == (product_id, bin_id) for k in keys)}
+    return sorted(keys)
 
 
 def _keys_for(location_id: int, selection: Selection, now: datetime) -> list[tuple[int, int, int]]:
@@ -319,9 +373,17 @@ def _resolve(batch_id, line_ids, actor_id, action) -> list[CountLine]:
     if all(l.status in (L.ACCEPTED, L.REJECTED, L.RECOUNT) for l in batch.lines):
         _move(batch, S.RESOLVED)
         batch.resolved_at = utcnow()
+        events.publish("count.resolved", _resolved_event(batch))
     elif any(l.status is L.PENDING for l in batch.lines):
         _move(batch, S.COUNTING)  # recounts are waiting for a counter
     return chosen
+
+
+def _resolved_event(batch: CountBatch) -> dict:
+    outcome = {status.value: sum(1 for l in batch.lines if l.status is status)
+               for status in (L.ACCEPTED, L.REJECTED, L.RECOUNT)}
+    return dict(batch_id=batch.id, number=batch.number, location_id=batch.location_id, lines=outcome,
+                posting_ids=sorted(l.posting_id for l in batch.lines if l.posting_id))
 
 
 def _accept_one(batch: CountBatch, line: CountLine, actor_id: int) -> None:

@@ -52,6 +52,18 @@ def _line_ids(form, field):
         raise ValidationError("A chosen line is not on this batch.")
 
 
+class FromRequestsForm(FlaskForm):
+    """"Count these": one batch of a location's open count requests."""
+    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
+    location = HiddenField(validators=[InputRequired("Choose the location to count.")])
+
+    def location_id(self) -> int | None:
+        try:
+            return _location_id(self.location.data)
+        except ValueError:
+            return None
+
+
 class NewCountForm(FlaskForm):
     key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
     """What a new batch covers; any combination narrows the location's stock, and all

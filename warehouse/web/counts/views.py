@@ -24,10 +24,11 @@ from ...models import CountLine, CountLineStatus, CountStatus, LocationType, Rol
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from . import bp
-from .forms import AbcFilterForm, DueCountForm, NewCountForm, ResolveForm, ReviewFilterForm
+from .forms import AbcFilterForm, DueCountForm, FromRequestsForm, NewCountForm, ResolveForm, ReviewFilterForm
 
 ID = "int(max=2147483647)"  # larger ids are 404 before they reach the database
 INDEX, ROWS, NEW_FORM = "counts/index.html", "counts/_rows.html", "counts/_new_form.html"
+REQUESTS = "counts/_requests.html"
 PAGE, BATCH = "counts/detail.html", "counts/_batch.html"
 ABC_PAGE, ABC_REGION = "counts/abc.html", "counts/_abc.html"
 PAPER = ("A4", "LETTER")
@@ -52,6 +53,23 @@ def new():
                               key=form.key.data or None)
     except DomainError as refusal:
         return _index(form, NEW_FORM, status=refusal.status, outcome=("error", refusal.message))
+    return _to_batch(batch)
+
+
+@bp.post("/from-requests")
+@requires(Role.SUPERVISOR)
+def from_requests():
+    """A batch of the open count requests (short picks) of one location."""
+    form = FromRequestsForm()
+    location_id = form.location_id() if form.validate_on_submit() else None
+    if location_id is None:
+        return _index(NewCountForm(formdata=None, locations=_places()), REQUESTS, status=422,
+                      request_outcome=("error", "That request list is out of date. Reload the page and try again."))
+    try:
+        batch = counts.create_from_requests(location_id, actor_id=current_user.id, key=form.key.data or None)
+    except DomainError as refusal:
+        return _index(NewCountForm(formdata=None, locations=_places()), REQUESTS, status=refusal.status,
+                      request_outcome=("error", refusal.message))
     return _to_batch(batch)
 
 
@@ -149,10 +167,21 @@ def _to_batch(batch):
     return redirect_for_htmx(target) if is_htmx() else redirect(target, 303)
 
 
-def _index(form, partial: str, *, status: int = 200, outcome=None):
+def _index(form, partial: str, *, status: int = 200, outcome=None, request_outcome=None):
     rows = counts.listing()
     return render(INDEX, partial, status=status, form=form, rows=rows, outcome=outcome,
-                  summary=_summary([batch.id for batch in rows]))
+                  summary=_summary([batch.id for batch in rows]), requests=_requests_by_location(),
+                  request_outcome=request_outcome)
+
+
+def _requests_by_location() -> list[tuple[object, list, FromRequestsForm]]:
+    """Open count requests grouped by location, each group with its "Count these" form."""
+    groups: dict[int, list] = {}
+    for request_ in counts.open_requests():
+        groups.setdefault(request_.location_id, []).append(request_)
+    places = {loc.id: loc for loc in stock.locations()}
+    return [(places[location_id], items, FromRequestsForm(formdata=None, location=location_id))
+            for location_id, items in groups.items()]
 
 
 def _summary(batch_ids: list[int]) -> dict[int, tuple[int, int]]:
