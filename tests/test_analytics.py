@@ -1,0 +1,214 @@
+"""Dashboard figures against known answers and against the ledger itself: a small history
+placed in the past with time_machine (the ledger stamps movements with the clock), then
+every tile and chart series checked, stock value per day equal to the ledger's
+point-in-time balances (ledger.stock_at) valued by hand."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import time_machine
+
+from tests.factories import Warehouse, receive
+from warehouse import analytics, ledger
+from warehouse.extensions import db
+from warehouse.ledger import Line
+from warehouse.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    CountBatch,
+    CountLine,
+    CountLineStatus,
+    CountStatus,
+    MovementType,
+    Product,
+    ReasonCode,
+    ReorderPolicy,
+    Transfer,
+    TransferStatus,
+    utcnow,
+)
+
+COST = {"BOLT-M8": Decimal("2.50"), "NUT-M8": Decimal("0.25"), "GLUE-50": Decimal("4.00")}
+
+
+@dataclass
+class History:
+    site: Warehouse
+    today: date
+
+    def day(self, days_ago: int) -> date:
+        return self.today - timedelta(days=days_ago)
+
+
+def at(day: date, hour: int = 10):
+    """Travel to `day` so the ledger stamps its movements then."""
+    return time_machine.travel(datetime.combine(day, time(hour)), tick=False)
+
+
+def seed_history(site: Warehouse) -> History:
+    """Known answers (today = D):
+    D-40 receive 100 BOLT at main A-01-01 and 200 NUT at main A-01-02
+    D-10 sell 30 BOLT at main; receive 40 NUT at north S-01-01
+    D-3  adjust -5 BOLT at main (damaged); sell 20 NUT at main
+    D    receive 10 BOLT at main (09:00)
+    Now: BOLT main 75, NUT main 180, NUT north 40: 2 SKUs, 295 units, 187.50 + 55.00 = 242.50."""
+    for product in (site.bolt, site.nut, site.glue):
+        product.unit_cost = COST[product.sku]
+    db.session.commit()
+    history = History(site, utcnow().date())
+    main_a, main_b = site.bin(site.main, "A-01-01"), site.bin(site.main, "A-01-02")
+    north = site.bin(site.north, "S-01-01")
+    with at(history.day(40)):
+        receive(site.bolt, main_a, 100)
+        receive(site.nut, main_b, 200)
+    with at(history.day(10)):
+        ledger.post(MovementType.OUTBOUND_SALE, [Line.at(main_a, site.bolt, qty=-30)], actor_id=None)
+        receive(site.nut, north, 40)
+    with at(history.day(3)):
+        ledger.post(MovementType.ADJUSTMENT, [Line.at(main_a, site.bolt, qty=-5)], actor_id=None,
+                    reason=ReasonCode.DAMAGED)
+        ledger.post(MovementType.OUTBOUND_SALE, [Line.at(main_b, site.nut, qty=-20)], actor_id=None)
+    with at(history.day(0), hour=0):
+        receive(site.bolt, main_a, 10)
+    return history
+
+
+def seed_rules_alerts_transfers_counts(history: History) -> None:
+    """BOLT main: reorder point 80 (75 on hand: low). GLUE main: nothing at all (out).
+    NUT north: reorder point 10 (fine). Alerts: open + acknowledged live, one resolved.
+    Transfers: 2 draft, 1 in transit, 1 completed. Counts: 4 lines counted in the last 30
+    days (3 exact, 1 accepted at +2 NUT = 0.50), one varied line 60 days ago, one replaced
+    by a recount."""
+    site = history.site
+    db.session.add_all([
+        ReorderPolicy(product_id=site.bolt.id, location_id=site.main.id, reorder_point=80),
+        ReorderPolicy(product_id=site.glue.id, location_id=site.main.id, reorder_point=5),
+        ReorderPolicy(product_id=site.nut.id, location_id=site.north.id, reorder_point=10)])
+    for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED):
+        db.session.add(Alert(kind=AlertKind.LOW_STOCK, product_id=site.bolt.id, location_id=site.main.id,
+                             status=status, on_hand=75, available=75, message="low"))
+    for status in (TransferStatus.DRAFT, TransferStatus.DRAFT, TransferStatus.IN_TRANSIT,
+                   TransferStatus.COMPLETED):
+        db.session.add(Transfer(from_location_id=site.main.id, to_location_id=site.north.id, status=status))
+    now = datetime.combine(history.day(2), time(12))
+    old = datetime.combine(history.day(60), time(12))
+    batch = CountBatch(location_id=site.main.id, status=CountStatus.RESOLVED, selection="test")
+    db.session.add(batch)
+    db.session.flush()
+    main_a, main_b = site.bin(site.main, "A-01-01"), site.bin(site.main, "A-01-02")
+
+    def line(bin, product, counted, ledger_qty, status, when):
+        db.session.add(CountLine(batch_id=batch.id, bin_id=bin.id, product_id=product.id,
+                                 counted_qty=counted, ledger_qty_at_count=ledger_qty, status=status,
+                                 counted_at=when, resolved_at=when))
+    line(main_a, site.bolt, 75, 75, CountLineStatus.ACCEPTED, now)
+    line(main_a, site.bolt, 75, 75, CountLineStatus.ACCEPTED, now)
+    line(main_b, site.nut, 180, 180, CountLineStatus.ACCEPTED, now)
+    line(main_b, site.nut, 182, 180, CountLineStatus.ACCEPTED, now)
+    line(main_b, site.nut, 190, 200, CountLineStatus.REJECTED, old)
+    line(main_b, site.nut, 100, 180, CountLineStatus.RECOUNT, now)
+    db.session.commit()
+
+
+def value_from_ledger(instant: datetime, location_id: int | None = None) -> Decimal:
+    """Stock value straight from the ledger's point-in-time balances."""
+    costs = {p.id: p.unit_cost for p in db.session.query(Product)}
+    return sum((Decimal(on_hand) * costs[key[0]]
+                for key, (on_hand, _r, _h) in ledger.stock_at(instant, location_id=location_id).items()),
+               Decimal(0)).quantize(Decimal("0.01"))
+
+
+def test_tiles_show_stock_shortages_alerts_transfers_and_count_accuracy(site):
+    history = seed_history(site)
+    seed_rules_alerts_transfers_counts(history)
+    span = analytics.period("30d", history.today)
+
+    tiles = analytics.tiles(None, span)
+
+    assert (tiles.skus, tiles.units, tiles.value) == (2, 295, Decimal("242.50"))
+    assert (tiles.low_stock, tiles.out_of_stock) == (1, 1)
+    assert tiles.open_alerts == 2
+    assert tiles.transfers == {"draft": 2, "approved": 0, "in_transit": 1, "received": 0}
+    assert (tiles.lines_counted, tiles.lines_exact) == (4, 3)
+    assert tiles.accuracy == 0.75
+    assert tiles.accepted_variance_value == Decimal("0.50")
+    north = analytics.tiles(site.north.id, span)
+    assert (north.skus, north.units, north.value, north.low_stock, north.out_of_stock) == (
+        1, 40, Decimal("10.00"), 0, 0)
+    assert north.open_alerts == 0 and north.lines_counted == 0 and north.accuracy is None
+    assert analytics.tiles(None, analytics.period("90d", history.today)).lines_counted == 5
+
+
+def test_flows_per_day_add_up_in_out_and_adjustments(site):
+    history = seed_history(site)
+
+    data = analytics.dashboard(None, analytics.period("30d", history.today))
+
+    assert len(data.flows) == 30 and data.flows[-1].day == history.today
+    busy = {f.day: (f.units_in, f.units_out, f.adjusted) for f in data.flows if f.units_in or f.units_out or f.adjusted}
+    assert busy == {history.day(10): (40, 30, 0), history.day(3): (0, 20, -5), history.day(0): (10, 0, 0)}
+    week = analytics.dashboard(site.main, analytics.period("7d", history.today))
+    assert {f.day: (f.units_in, f.units_out, f.adjusted) for f in week.flows if f.units_in or f.units_out or f.adjusted} == {
+        history.day(3): (0, 20, -5), history.day(0): (10, 0, 0)}
+
+
+def test_top_movers_rank_by_units_and_by_value(site):
+    history = seed_history(site)
+
+    data = analytics.dashboard(None, analytics.period("30d", history.today))
+
+    assert [(m.sku, m.units) for m in data.movers_by_units] == [("BOLT-M8", 30), ("NUT-M8", 20)]
+    assert [(m.sku, m.value) for m in data.movers_by_value] == [("BOLT-M8", Decimal("75.00")),
+                                                                 ("NUT-M8", Decimal("5.00"))]
+    week = analytics.dashboard(None, analytics.period("7d", history.today))
+    assert [(m.sku, m.units) for m in week.movers_by_units] == [("NUT-M8", 20)]
+
+
+def test_stock_value_per_location_per_day_equals_the_ledger_at_each_day_end(site):
+    history = seed_history(site)
+
+    data = analytics.dashboard(None, analytics.period("90d", history.today))
+
+    by_code = {s.code: s for s in data.values}
+    assert set(by_code) == {"warehouse-main", "service-north"}
+    for series, location in ((by_code["warehouse-main"], site.main), (by_code["service-north"], site.north)):
+        assert len(series.points) == 90
+        for day, value in series.points:
+            end_of_day = datetime.combine(day, time.max)
+            assert value == value_from_ledger(end_of_day, location.id), (series.code, day)
+    main = dict(by_code["warehouse-main"].points)
+    assert main[history.day(41)] == 0
+    assert main[history.day(40)] == Decimal("300.00")  # 100 x 2.50 + 200 x 0.25
+    assert main[history.day(10)] == Decimal("225.00")
+    assert main[history.day(0)] == Decimal("232.50")  # today's value: 75 x 2.50 + 180 x 0.25
+
+
+def test_value_at_a_past_instant_matches_the_ledger(site):
+    history = seed_history(site)
+    month_ago = datetime.combine(history.day(20), time(12))
+
+    assert analytics.value_at(month_ago) == value_from_ledger(month_ago) == Decimal("300.00")
+    assert analytics.value_at(datetime.combine(history.day(5), time(12))) == Decimal("235.00")
+    assert analytics.value_at(utcnow()) == Decimal("242.50")
+
+
+def test_count_trend_counts_varied_lines_per_day(site):
+    history = seed_history(site)
+    seed_rules_alerts_transfers_counts(history)
+
+    trend = analytics.count_trend(None, analytics.period("90d", history.today))
+
+    assert [(d.day, d.counted, d.varied, d.value) for d in trend] == [
+        (history.day(60), 1, 1, Decimal("-2.50")), (history.day(2), 4, 1, Decimal("0.50"))]
+    assert analytics.count_trend(site.north.id, analytics.period("90d", history.today)) == []
+
+
+def test_an_empty_warehouse_has_zero_figures(site):
+    data = analytics.dashboard(None, analytics.period("7d"))
+
+    assert (data.tiles.skus, data.tiles.units, data.tiles.value) == (0, 0, Decimal("0.00"))
+    assert data.values == [] and data.movers_by_units == [] and data.count_days == []
+    assert len(data.flows) == 7 and not any(f.units_in or f.units_out for f in data.flows)

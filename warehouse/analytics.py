@@ -1,0 +1,355 @@
+"""Figures for the supervisor dashboard, aggregated in the database.
+
+Nothing here loads movements into Python: every figure is one grouped query, and only
+aggregated rows (per day, per location, per SKU) come back. Movement queries are bounded
+by the period (`created_at >= since`, ix_stock_movements_created_at) and, for one
+location, by ix_stock_movements_location, so their cost follows the period, not the
+ledger's size.
+
+Stock value over time uses the ledger's point-in-time balances read backwards: the value
+at the end of a day is today's value (stock_balances, equal to the sum of every movement
+by `verify`) minus the value of the movements after that day. That touches only the
+movements inside the period, where reading `balance_after` of the last movement per key
+before each day would scan the whole history once per day. Values use each product's
+current unit cost (the catalog keeps no cost history).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+
+from .extensions import db
+from .models import (
+    Alert,
+    AlertSetting,
+    AlertStatus,
+    Balance,
+    CountBatch,
+    CountLine,
+    CountLineStatus,
+    Location,
+    Movement,
+    MovementType,
+    Product,
+    ReorderPolicy,
+    Transfer,
+    TransferStatus,
+    utcnow,
+)
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "1y": 365}
+DEFAULT_PERIOD = "30d"
+TOP_MOVERS = 10
+
+T = MovementType
+# Stock entering or leaving a location for good; transit legs, put-away (bin to bin),
+# reservations and holds are neither.
+INBOUND = (T.INBOUND_PURCHASE, T.TRANSFER_IN, T.RETURN)
+OUTBOUND = (T.OUTBOUND_SALE, T.TRANSFER_OUT, T.FULFILL, T.EXPIRE)
+ADJUSTING = (T.ADJUSTMENT, T.ADJUSTMENT_COUNT)
+OPEN_TRANSFERS = (TransferStatus.DRAFT, TransferStatus.APPROVED, TransferStatus.IN_TRANSIT,
+                  TransferStatus.RECEIVED)
+LIVE_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+m = Movement.__table__.c
+b = Balance.__table__.c
+p = Product.__table__.c
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole UTC days ending today: `first_day` 00:00 up to now."""
+    name: str
+    first_day: date
+    last_day: date
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.first_day, time.min)
+
+    @property
+    def days(self) -> list[date]:
+        n = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=i) for i in range(n)]
+
+
+def period(name: str, today: date | None = None) -> Period:
+    """The period called `name` (7d, 30d, 90d, 1y). Callers validate the name first."""
+    today = today or utcnow().date()
+    return Period(name, today - timedelta(days=PERIODS[name] - 1), today)
+
+
+@dataclass
+class Tiles:
+    skus: int
+    units: int
+    value: Decimal
+    low_stock: int
+    out_of_stock: int
+    open_alerts: int
+    transfers: dict[str, int]  # open transfers by status
+    lines_counted: int
+    lines_exact: int
+    accepted_variance_value: Decimal
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of counted lines without a variance; None when nothing was counted."""
+        return self.lines_exact / self.lines_counted if self.lines_counted else None
+
+
+@dataclass
+class DayFlow:
+    day: date
+    units_in: int = 0
+    units_out: int = 0
+    adjusted: int = 0  # net units added (+) or removed (-) by adjustments
+
+
+@dataclass
+class Mover:
+    product_id: int
+    sku: str
+    name: str
+    units: int
+    value: Decimal
+
+
+@dataclass
+class ValueSeries:
+    location_id: int
+    code: str
+    points: list[tuple[date, Decimal]]  # value at the end of each day
+
+
+@dataclass
+class CountDay:
+    day: date
+    counted: int
+    varied: int
+    value: Decimal  # net variance value (counted - ledger) x unit cost
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    location: Location | None
+    tiles: Tiles
+    flows: list[DayFlow] = field(default_factory=list)
+    movers_by_units: list[Mover] = field(default_factory=list)
+    movers_by_value: list[Mover] = field(default_factory=list)
+    values: list[ValueSeries] = field(default_factory=list)
+    count_days: list[CountDay] = field(default_factory=list)
+
+
+def dashboard(location: Location | None, span: Period) -> Dashboard:
+    """Everything the dashboard shows, for one location (or all) over the period."""
+    location_id = location.id if location else None
+    daily = _daily(location_id, span)
+    return Dashboard(
+        period=span, location=location, tiles=tiles(location_id, span),
+        flows=_flows(daily, span), **_movers(location_id, span),
+        values=_values(location_id, span, daily), count_days=count_trend(location_id, span))
+
+
+# --- tiles -------------------------------------------------------------------------------
+
+def tiles(location_id: int | None, span: Period) -> Tiles:
+    skus, units, value = stock_totals(location_id)
+    low, out = stock_shortages(location_id)
+    counted, exact, accepted = count_accuracy(location_id, span)
+    return Tiles(skus, units, value, low, out, open_alerts(location_id),
+                 open_transfers(location_id), counted, exact, accepted)
+
+
+def stock_totals(location_id: int | None) -> tuple[int, int, Decimal]:
+    """(SKUs with stock, units on hand, on_hand x unit cost) from the current balances."""
+    query = (select(func.count(func.distinct(b.product_id)), func.coalesce(func.sum(b.on_hand), 0),
+                    func.coalesce(func.sum(b.on_hand * p.unit_cost), 0))
+             .select_from(Balance.__table__.join(Product.__table__, p.id == b.product_id))
+             .where(b.on_hand > 0))
+    if location_id is not None:
+        query = query.where(b.location_id == location_id)
+    skus, units, value = db.session.execute(query).one()
+    return int(skus), int(units), _money(value)
+
+
+def stock_shortages(location_id: int | None) -> tuple[int, int]:
+    """(low, out) SKU x location pairs with a reorder policy: out of stock when nothing is
+    available, low when on hand is at or under the threshold (the alert setting's
+    low-stock threshold where one is set, else the reorder point)."""
+    rp = ReorderPolicy.__table__.c
+    s = AlertSetting.__table__.c
+    stock = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
+                    func.sum(b.on_hand - b.reserved - b.held).label("available"))
+             .group_by(b.product_id, b.location_id).subquery())
+    on_hand = func.coalesce(stock.c.on_hand, 0)
+    available = func.coalesce(stock.c.available, 0)
+    threshold = func.coalesce(s.low_stock_threshold, rp.reorder_point)
+    out = available <= 0
+    query = (select(func.coalesce(func.sum(case((and_(~out, on_hand <= threshold), 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((out, 1), else_=0)), 0))
+             .select_from(ReorderPolicy.__table__
+                          .outerjoin(stock, and_(stock.c.product_id == rp.product_id,
+                                                 stock.c.location_id == rp.location_id))
+                          .outerjoin(AlertSetting.__table__, and_(s.product_id == rp.product_id,
+                                                                  s.location_id == rp.location_id))))
+    if location_id is not None:
+        query = query.where(rp.location_id == location_id)
+    low, out_count = db.session.execute(query).one()
+    return int(low), int(out_count)
+
+
+def open_alerts(location_id: int | None) -> int:
+    query = select(func.count(Alert.id)).where(Alert.status.in_(LIVE_ALERTS))
+    if location_id is not None:
+        query = query.where(Alert.location_id == location_id)
+    return int(db.session.scalar(query))
+
+
+def open_transfers(location_id: int | None) -> dict[str, int]:
+    """Transfers not yet completed or cancelled, by status (leaving or reaching the
+    location), every open status present with 0 when there are none."""
+    query = (select(Transfer.status, func.count(Transfer.id))
+             .where(Transfer.status.in_(OPEN_TRANSFERS)).group_by(Transfer.status))
+    if location_id is not None:
+        query = query.where(or_(Transfer.from_location_id == location_id,
+                                Transfer.to_location_id == location_id))
+    found = {status: int(n) for status, n in db.session.execute(query)}
+    return {status.value: found.get(status, 0) for status in OPEN_TRANSFERS}
+
+
+def _counted_lines(location_id: int | None):
+    """Count lines that were counted (a recount's replaced line is left out: its recount
+    stands for it)."""
+    query = (select().select_from(CountLine.__table__.join(CountBatch.__table__)
+                                  .join(Product.__table__, p.id == CountLine.product_id))
+             .where(CountLine.counted_qty.is_not(None), CountLine.ledger_qty_at_count.is_not(None),
+                    CountLine.status != CountLineStatus.RECOUNT))
+    if location_id is not None:
+        query = query.where(CountBatch.location_id == location_id)
+    return query
+
+
+def count_accuracy(location_id: int | None, span: Period) -> tuple[int, int, Decimal]:
+    """(lines counted in the period, of those without a variance, value of the variances
+    accepted in the period)."""
+    exact = CountLine.counted_qty == CountLine.ledger_qty_at_count
+    accepted = and_(CountLine.status == CountLineStatus.ACCEPTED, CountLine.resolved_at >= span.since)
+    variance_value = (CountLine.counted_qty - CountLine.ledger_qty_at_count) * p.unit_cost
+    query = _counted_lines(location_id).add_columns(
+        func.coalesce(func.sum(case((CountLine.counted_at >= span.since, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(CountLine.counted_at >= span.since, exact), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((accepted, variance_value), else_=0)), 0))
+    counted, exact_n, value = db.session.execute(query).one()
+    return int(counted), int(exact_n), _money(value)
+
+
+def count_trend(location_id: int | None, span: Period) -> list[CountDay]:
+    """Per day with counting in the period: lines counted, lines with a variance, net
+    variance value."""
+    day = func.date(CountLine.counted_at)
+    varied = CountLine.counted_qty != CountLine.ledger_qty_at_count
+    query = (_counted_lines(location_id)
+             .add_columns(day, func.count(), func.sum(case((varied, 1), else_=0)),
+                          func.sum((CountLine.counted_qty - CountLine.ledger_qty_at_count) * p.unit_cost))
+             .where(CountLine.counted_at >= span.since).group_by(day).order_by(day))
+    return [CountDay(_as_date(d), int(n), int(v or 0), _money(value))
+            for d, n, v, value in db.session.execute(query)]
+
+
+# --- movements over the period ----------------------------------------------------------
+
+def _daily(location_id: int | None, span: Period) -> list[tuple]:
+    """One row per day x location in the period: (day, location_id, units in, units out,
+    net adjusted, value of the net on-hand change)."""
+    day = func.date(m.created_at)
+    query = (select(day, m.location_id,
+                    func.sum(case((and_(m.type.in_(INBOUND), m.qty > 0), m.qty), else_=0)),
+                    func.sum(case((and_(m.type.in_(OUTBOUND), m.qty < 0), -m.qty), else_=0)),
+                    func.sum(case((m.type.in_(ADJUSTING), m.qty), else_=0)),
+                    func.sum(m.qty * p.unit_cost))
+             .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
+             .where(m.created_at >= span.since).group_by(day, m.location_id))
+    if location_id is not None:
+        query = query.where(m.location_id == location_id)
+    return [(_as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), _money(v))
+            for d, loc, i, o, a, v in db.session.execute(query)]
+
+
+def _flows(daily: list[tuple], span: Period) -> list[DayFlow]:
+    """Every day of the period (quiet days as zeros), locations added up."""
+    flows = {day: DayFlow(day) for day in span.days}
+    for day, _loc, units_in, units_out, adjusted, _value in daily:
+        flow = flows.get(day)
+        if flow is not None:
+            flow.units_in += units_in
+            flow.units_out += units_out
+            flow.adjusted += adjusted
+    return list(flows.values())
+
+
+def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
+    """SKUs that left most (sales, transfers out, fulfilled, expired), by units and by
+    value, in one grouped query."""
+    units = func.sum(-m.qty)
+    query = (select(m.product_id, p.sku, p.name, units, func.sum(-m.qty * p.unit_cost))
+             .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
+             .where(m.created_at >= span.since, m.type.in_(OUTBOUND), m.qty < 0)
+             .group_by(m.product_id, p.sku, p.name))
+    if location_id is not None:
+        query = query.where(m.location_id == location_id)
+    movers = [Mover(pid, sku, name, int(n), _money(v)) for pid, sku, name, n, v in db.session.execute(query)]
+    return {"movers_by_units": sorted(movers, key=lambda x: (-x.units, x.sku))[:TOP_MOVERS],
+            "movers_by_value": sorted(movers, key=lambda x: (-x.value, x.sku))[:TOP_MOVERS]}
+
+
+def _values(location_id: int | None, span: Period, daily: list[tuple]) -> list[ValueSeries]:
+    """Stock value at the end of every day of the period, per location: today's value
+    minus the value moved after each day (see the module docstring)."""
+    query = (select(b.location_id, func.sum(b.on_hand * p.unit_cost))
+             .select_from(Balance.__table__.join(Product.__table__, p.id == b.product_id))
+             .group_by(b.location_id))
+    if location_id is not None:
+        query = query.where(b.location_id == location_id)
+    now_value = {loc: _money(v) for loc, v in db.session.execute(query)}
+    deltas: dict[int, dict[date, Decimal]] = {}
+    for day, loc, *_units, value in daily:
+        deltas.setdefault(loc, {})[day] = value
+    codes = dict(db.session.execute(select(Location.id, Location.code)
+                                    .where(Location.id.in_(set(now_value) | set(deltas)))).all())
+    series = []
+    for loc in sorted(codes, key=codes.get):
+        value, points = now_value.get(loc, Decimal(0)), []
+        for day in reversed(span.days):
+            points.append((day, value))
+            value -= deltas.get(loc, {}).get(day, Decimal(0))
+        series.append(ValueSeries(loc, codes[loc], points[::-1]))
+    return series
+
+
+def value_at(instant: datetime, location_id: int | None = None) -> Decimal:
+    """Stock value at an instant from the ledger's point-in-time balances (the last
+    movement per key at or before it, by id), at current unit costs."""
+    last = select(func.max(m.id).label("id")).where(m.created_at <= instant)
+    if location_id is not None:
+        last = last.where(m.location_id == location_id)
+    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
+    query = (select(func.coalesce(func.sum(m.balance_after * p.unit_cost), 0))
+             .select_from(Movement.__table__.join(last, last.c.id == m.id)
+                          .join(Product.__table__, p.id == m.product_id)))
+    return _money(db.session.scalar(query))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _as_date(value) -> date:
+    """SQLite's date() gives text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
