@@ -148,6 +148,14 @@ def test_the_slip_says_where_when_and_how_many(picking, tmp_path):
     assert text.count("Date: ____") == 3
 
 
+def test_names_in_other_scripts_print_as_themselves_not_boxes(picking, tmp_path):
+    bolt = picking.transfer.lines[0].product
+    bolt.name = "Болт М8 · Βίδα · 1,20 €"
+    db.session.commit()
+    text = text_of(slips.transfer_slip(picking.transfer), tmp_path)
+    assert "Болт М8 · Βίδα · 1,20 €" in text
+
+
 def test_a_long_name_is_cut_to_fit_its_column(picking, tmp_path):
     text = text_of(slips.transfer_slip(picking.transfer), tmp_path)
 

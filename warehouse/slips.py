@@ -30,13 +30,14 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .models import NO_LOT, TransferStatus
+from .pdf_fonts import regular_and_bold
 
 PAGE_SIZES = {"A4": A4, "LETTER": LETTER}
 MARGIN = 15 * mm
 HEADER_HEIGHT = 38 * mm  # number, its Code128 and its QR, repeated on every page
 BAR_SAFE = 0.015 * inch  # decodes at 150 dpi with room to spare
 BAR_MIN = 0.010 * inch  # the narrowest bar that still decodes at 150 dpi
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+FONT, BOLD = regular_and_bold()  # DejaVu Sans when installed: names in any script print
 TEXT_SIZE = 9
 CELL_PAD = 3  # points left and right of a table cell's text
 
