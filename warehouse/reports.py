@@ -1,0 +1,223 @@
+"""Reports a supervisor takes out of the building: stock valuation as of a date, movement
+history, count variances. Each is a `Report` (title, the filters in words, columns, rows)
+so the page, the CSV and the PDF show the same rows from one query; `to_csv` and `to_pdf`
+turn it into a file. The reorder report belongs to replenishment.
+
+Pure domain code: it reads no request. Filters arrive validated (dates, a location row).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import (
+    Bin,
+    CountBatch,
+    CountLine,
+    CountLineStatus,
+    Location,
+    Lot,
+    Movement,
+    MovementType,
+    Product,
+    User,
+)
+
+MAX_ROWS = 2000  # a page, a CSV and a PDF stay readable; narrow the filters for more
+
+m = Movement.__table__.c
+p = Product.__table__.c
+
+
+@dataclass
+class Report:
+    title: str
+    filters: list[tuple[str, str]]  # (label, value) printed in the heading
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    numeric: set[int] = field(default_factory=set)  # column indexes right-aligned
+    total: list | None = None  # a closing row, when the report has one
+    truncated: bool = False  # more rows matched than MAX_ROWS
+
+    @property
+    def heading(self) -> str:
+        return " · ".join(f"{label}: {value}" for label, value in self.filters)
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after `day` (reports include the whole day)."""
+    return datetime.combine(day + timedelta(days=1), time.min)
+
+
+# --- stock valuation --------------------------------------------------------------------
+
+def valuation(as_of: date, location: Location | None = None) -> Report:
+    """Stock per location x SKU at the end of `as_of`, from the ledger: the balance_after
+    of the last movement per key created before the next day (last by id), valued at the
+    current unit cost."""
+    last = select(func.max(m.id).label("id")).where(m.created_at < end_of(as_of))
+    if location is not None:
+        last = last.where(m.location_id == location.id)
+    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
+    qty = func.sum(m.balance_after)
+    query = (select(Location.code, p.sku, p.name, qty, p.unit_cost)
+             .select_from(Movement.__table__.join(last, last.c.id == m.id)
+                          .join(Product.__table__, p.id == m.product_id)
+                          .join(Location, Location.id == m.location_id))
+             .group_by(Location.code, p.sku, p.name, p.unit_cost)
+             .having(qty > 0).order_by(Location.code, p.sku))
+    report = Report("Stock valuation", [("As of", f"{as_of.isoformat()} end of day (UTC)"),
+                                        ("Location", location.code if location else "all")],
+                    ["Location", "SKU", "Name", "On hand", "Unit cost", "Value"], numeric={3, 4, 5})
+    units, total = 0, Decimal(0)
+    for code, sku, name, on_hand, cost in db.session.execute(query):
+        value = _money(Decimal(on_hand) * Decimal(cost or 0))
+        units, total = units + int(on_hand), total + value
+        report.rows.append([code, sku, name, int(on_hand), _money(cost, "0.0001"), value])
+    _cap(report)
+    report.total = ["Total", "", "", units, "", total]
+    return report
+
+
+# --- movement history -------------------------------------------------------------------
+
+def movements(since: date, until: date, *, location: Location | None = None,
+              product: Product | None = None, type: MovementType | None = None) -> Report:
+    """Movements from `since` to `until` (whole days), oldest first."""
+    query = (select(m.id, m.created_at, m.type, p.sku, Location.code, Bin.code, Lot.code,
+                    m.qty, m.balance_after, m.reason, m.reference_type, m.reference_id,
+                    User.username)
+             .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id)
+                          .join(Location, Location.id == m.location_id)
+                          .join(Bin, Bin.id == m.bin_id).join(Lot, Lot.id == m.lot_id)
+                          .outerjoin(User, User.id == m.user_id))
+             .where(m.created_at >= datetime.combine(since, time.min), m.created_at < end_of(until))
+             .order_by(m.id).limit(MAX_ROWS + 1))
+    if location is not None:
+        query = query.where(m.location_id == location.id)
+    if product is not None:
+        query = query.where(m.product_id == product.id)
+    if type is not None:
+        query = query.where(m.type == type)
+    report = Report("Movement history",
+                    [("From", since.isoformat()), ("To", until.isoformat()),
+                     ("Location", location.code if location else "all"),
+                     ("SKU", product.sku if product else "all"),
+                     ("Type", type.value if type else "all")],
+                    ["#", "When (UTC)", "Type", "SKU", "Location", "Bin", "Lot", "Qty", "After",
+                     "Reason / reference", "By"], numeric={0, 7, 8})
+    for (id, at, kind, sku, loc, bin_code, lot, qty, after, reason, ref_type, ref_id,
+         user) in db.session.execute(query):
+        reference = " ".join(x for x in (reason.value if reason else "", ref_type or "", ref_id or "") if x)
+        report.rows.append([id, at.strftime("%Y-%m-%d %H:%M"), MovementType(kind).value, sku, loc,
+                            bin_code, lot or "", qty, after, reference, user or "system"])
+    _cap(report)
+    return report
+
+
+# --- count variances --------------------------------------------------------------------
+
+def count_variances(since: date, until: date, *, location: Location | None = None) -> Report:
+    """Counted lines whose count differed from the ledger at the moment of counting,
+    counted from `since` to `until` (whole days), with their status and value. A line
+    replaced by a recount is left out, as on the dashboard."""
+    variance = CountLine.counted_qty - CountLine.ledger_qty_at_count
+    query = (select(CountLine.batch_id, CountLine.counted_at, Location.code, Bin.code, p.sku,
+                    Lot.code, CountLine.ledger_qty_at_count, CountLine.counted_qty, variance,
+                    variance * p.unit_cost, CountLine.status)
+             .select_from(CountLine.__table__.join(CountBatch.__table__)
+                          .join(Location, Location.id == CountBatch.location_id)
+                          .join(Bin, Bin.id == CountLine.bin_id)
+                          .join(Product.__table__, p.id == CountLine.product_id)
+                          .join(Lot, Lot.id == CountLine.lot_id))
+             .where(CountLine.counted_qty.is_not(None), CountLine.ledger_qty_at_count.is_not(None),
+                    CountLine.counted_qty != CountLine.ledger_qty_at_count,
+                    CountLine.status != CountLineStatus.RECOUNT,  # its recount stands for it
+                    CountLine.counted_at >= datetime.combine(since, time.min),
+                    CountLine.counted_at < end_of(until))
+             .order_by(CountLine.counted_at, CountLine.id).limit(MAX_ROWS + 1))
+    if location is not None:
+        query = query.where(CountBatch.location_id == location.id)
+    report = Report("Count variances",
+                    [("From", since.isoformat()), ("To", until.isoformat()),
+                     ("Location", location.code if location else "all")],
+                    ["Batch", "Counted (UTC)", "Location", "Bin", "SKU", "Lot", "Ledger", "Counted",
+                     "Variance", "Value", "Status"], numeric={6, 7, 8, 9})
+    accepted = Decimal(0)
+    for batch_id, at, loc, bin_code, sku, lot, ledger_qty, counted, diff, value, status in db.session.execute(query):
+        value = _money(value)
+        status = CountLineStatus(status)
+        if status is CountLineStatus.ACCEPTED:
+            accepted += value
+        report.rows.append([f"CNT-{batch_id:06d}", at.strftime("%Y-%m-%d %H:%M"), loc, bin_code, sku,
+                            lot or "", ledger_qty, counted, diff, value, status.value])
+    _cap(report)
+    report.total = ["Accepted", "", "", "", "", "", "", "", "", accepted, ""]
+    return report
+
+
+# --- files ------------------------------------------------------------------------------
+
+def to_csv(report: Report) -> str:
+    """The filters as the first line, then a header row and the rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{report.title}: {report.heading}"])
+    writer.writerow(report.columns)
+    for row in report.rows + ([report.total] if report.total else []):
+        writer.writerow([_text(cell) for cell in row])
+    if report.truncated:
+        writer.writerow([f"Only the first {MAX_ROWS} rows: narrow the filters for the rest."])
+    return out.getvalue()
+
+
+def to_pdf(report: Report) -> bytes:
+    """A landscape A4 table with the title and filters at the top of the first page and
+    the header row repeated on every page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
+
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm, title=report.title,
+                            author="warehouse")
+    body = [[_text(cell) for cell in row] for row in report.rows]
+    if report.total:
+        body.append([_text(cell) for cell in report.total])
+    table = LongTable([report.columns] + (body or [["No rows match these filters."]]), repeatRows=1)
+    style = [("FONT", (0, 0), (-1, -1), "Helvetica", 8), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+             ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")])]
+    style += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in report.numeric]
+    if report.total and body:
+        style.append(("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8))
+    table.setStyle(TableStyle(style))
+    story = [Paragraph(report.title, styles["Title"]), Paragraph(report.heading, styles["Normal"]), table]
+    if report.truncated:
+        story.append(Paragraph(f"Only the first {MAX_ROWS} rows: narrow the filters for the rest.",
+                               styles["Normal"]))
+    doc.build(story)
+    return out.getvalue()
+
+
+def _cap(report: Report) -> None:
+    if len(report.rows) > MAX_ROWS:
+        report.rows, report.truncated = report.rows[:MAX_ROWS], True
+
+
+def _text(cell) -> str:
+    return "" if cell is None else str(cell)
+
+
+def _money(value, places: str = "0.01") -> Decimal:
+    return Decimal(value or 0).quantize(Decimal(places))
