@@ -93,18 +93,61 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User) -> str:
-    """Make an API token; only its hash is stored, so the caller must show it now."""
+def create_token(user: User, *, name: str | None = None, scopes: str | None = None) -> str:
+    """Make an API token; only its hash is stored, so the caller must show it now.
+    `scopes` ("inventory.read transfers.read") narrows it below its user's role."""
+    from .permissions import parse_scopes
+
+    narrowed = parse_scopes(scopes)
+    if name is not None and len(name) > 100:
+        raise InvalidPosting("Keep the token name under 100 characters.")
     token = "wh_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10])
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:10],
+                   name=name or None, scopes=" ".join(sorted(narrowed)) if narrowed else None)
     atomically(db.session.add, row)
     return token
 
 
+def revoke_token(token_or_prefix: str) -> int:
+    """Revoke a token, given whole or by its 10-character prefix (as listed); returns how
+    many live tokens were revoked (a prefix shared by two tokens revokes both)."""
+    text = token_or_prefix.strip()
+    if len(text) < 10:
+        raise InvalidPosting("Give the whole token or its first 10 characters (wh_...).")
+    which = ApiToken.token_hash == _hash_token(text) if len(text) > 10 else ApiToken.prefix == text
+    return atomically(lambda: db.session.execute(
+        update(ApiToken).where(which, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())).rowcount)
+
+
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is that precise: at most one write a minute
+
+
+def token_identity(token: str) -> tuple[User, ApiToken] | None:
+    """The active user and live token row for a bearer token, or None. Marks the token
+    used, but writes at most once a minute per token (a guarded UPDATE), so a busy
+    integration does not turn every read into a write."""
+    token_hash = _hash_token(token)
+    found = _live_token(token_hash)
+    now = utcnow()
+    if found and (found[1].last_used_at is None or found[1].last_used_at < now - TOUCH_EVERY):
+        token_id = found[1].id
+        atomically(lambda: db.session.execute(update(ApiToken).where(
+            ApiToken.id == token_id, (ApiToken.last_used_at.is_(None))
+            | (ApiToken.last_used_at < now - TOUCH_EVERY)).values(last_used_at=now)))
+        found = _live_token(token_hash)  # the commit expired the rows read above
+    return found
+
+
+def _live_token(token_hash: str) -> tuple[User, ApiToken] | None:
+    row = db.session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+        ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))).first()
+    return (row.User, row.ApiToken) if row and row.User.active else None
+
+
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None)))
-    return row.user if row and row.user.active else None
+    found = token_identity(token)
+    return found[0] if found else None
 
 
 def set_location(user: User, location_id: int) -> None:

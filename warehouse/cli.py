@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(create_user)
     app.cli.add_command(create_token)
+    app.cli.add_command(sweep_reservations)
+    app.cli.add_command(revoke_token)
 
 
 @click.command("verify-ledger")
@@ -61,11 +63,39 @@ def create_user(username, role, password):
 
 @click.command("create-token")
 @click.argument("username")
-def create_token(username):
+@click.option("--name", help="What the token is for, e.g. storefront.")
+@click.option("--scopes", help="Narrow it to these permissions (space or comma separated), "
+                               "e.g. 'inventory.read inventory.write'. Default: all of the role's.")
+def create_token(username, name, scopes):
     """Make an API token for USERNAME. Only its hash is stored: copy it now."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"No user {username!r}. Create it with flask create-user.")
-    token = accounts.create_token(user)
+    try:
+        token = accounts.create_token(user, name=name, scopes=scopes)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
     click.echo(f"API token for {user.username} (shown once, store it safely):")
     click.echo(token)
+
+
+@click.command("revoke-token")
+@click.argument("token_or_prefix")
+def revoke_token(token_or_prefix):
+    """Revoke an API token, given whole or by its first 10 characters."""
+    try:
+        count = accounts.revoke_token(token_or_prefix)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    if not count:
+        raise click.ClickException("No live token matches that.")
+    click.echo(f"Revoked {count} token(s).")
+
+
+@click.command("sweep-reservations")
+def sweep_reservations():
+    """Release reservations whose time to live has passed (safe from cron every minute)."""
+    from . import reservations
+
+    expired = reservations.sweep()
+    click.echo(f"Expired {expired} reservation(s).")

@@ -5,7 +5,7 @@ Every endpoint is either public (listed here: sign-in pages and static files) or
 """
 from functools import wraps
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
@@ -45,6 +45,13 @@ def _gate():
     view = request.endpoint and _view_function(request.endpoint)
     if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
         return None
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        # The API answers for itself: bearer token or session, JSON 401/403/404, never a
+        # redirect to the sign-in page (its views carry required_permission).
+        if view is None or getattr(view, "api_auth", False) or current_user.is_authenticated:
+            return None
+        return jsonify(error={"code": "authentication_required", "message": "Sign in or send "
+                              "'Authorization: Bearer <token>'."}), 401
     if current_user.is_authenticated:
         return None
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)

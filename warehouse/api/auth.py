@@ -1,0 +1,89 @@
+"""Who is calling and what they may do.
+
+Two ways in: `Authorization: Bearer <token>` (integrations; no cookies, so no CSRF check)
+or the browser session of a signed-in person calling from our own pages (cookies, so
+writes must carry the X-CSRFToken header). A bearer header always wins over a session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .. import accounts, permissions
+from ..extensions import csrf
+from ..models import Role, User
+from .errors import ApiError
+
+WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+MAX_TOKEN_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    username: str
+    role: Role
+    permissions: frozenset[str]
+    via_token: bool
+
+
+def caller() -> Caller:
+    """The authenticated caller of this request (resolved once, kept on g)."""
+    if "api_caller" not in g:
+        g.api_caller = _resolve()
+    return g.api_caller
+
+
+def _resolve() -> Caller:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise _unauthorized("invalid_token", "Send the token as 'Authorization: Bearer <token>'.")
+        found = accounts.token_identity(token)
+        if found is None:
+            raise _unauthorized("invalid_token", "This token is unknown or revoked. "
+                                "Ask an admin for a new one (flask create-token).")
+        user, row = found
+        scopes = permissions.parse_scopes(row.scopes)
+        return Caller(user.id, user.username, user.role, permissions.granted(user.role, scopes), True)
+    if current_user.is_authenticated:
+        if request.method in WRITES:
+            _check_csrf()
+        user: User = current_user
+        return Caller(user.id, user.username, user.role, permissions.granted(user.role), False)
+    raise _unauthorized("authentication_required",
+                        "Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+
+
+def _check_csrf() -> None:
+    """Session calls carry cookies a browser sends by itself: writes need our CSRF token."""
+    try:
+        csrf.protect()
+    except CSRFError as e:
+        raise ApiError(400, "csrf_failed", "Send the page's CSRF token in the X-CSRFToken "
+                       "header (or use an API token).") from e
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def require(permission: str, role: Role | None = None) -> Caller:
+    """The caller, if they hold `permission` (and at least `role`); else 403."""
+    who = caller()
+    if permission not in who.permissions:
+        raise ApiError(403, "permission_denied", f"This needs the {permission} permission, which "
+                       f"{'this token' if who.via_token else 'your role'} does not have.",
+                       {"permission": permission})
+    if role is not None and _RANK[who.role] < _RANK[role]:
+        raise ApiError(403, "permission_denied", f"This needs the {role.value} role.",
+                       {"role": role.value})
+    return who
+
+
+_RANK = {Role.OPERATOR: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}

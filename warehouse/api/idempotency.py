@@ -1,0 +1,83 @@
+"""Writes run in one transaction; with an Idempotency-Key the first answer is kept.
+
+The key's row (api_idempotency, unique per user and key) is inserted in the SAME
+transaction as the write itself, before it. So: a retry after success finds the row and
+gets the first answer, writing nothing; two racing first attempts cannot both run (on
+PostgreSQL the second INSERT waits for the first transaction and then hits the unique
+key; on SQLite BEGIN IMMEDIATE queues them), and a refused write (4xx) rolls back with its
+key, so a retry after fixing stock is judged afresh. The same key with another method,
+path or body is refused with 422.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Response, request
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import ApiIdempotency, utcnow
+from ..transactions import transaction
+from .errors import ApiError
+
+HEADER = "Idempotency-Key"
+MAX_KEY = 128
+table = ApiIdempotency.__table__
+
+
+def run(who, call) -> Response:
+    key = request.headers.get(HEADER)
+    if key is None or who is None:
+        with transaction():
+            body, status = call()
+        return _json(body, status)
+    if not 1 <= len(key) <= MAX_KEY or not key.isprintable():
+        raise ApiError(400, "invalid_idempotency_key",
+                       f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).")
+    fingerprint = _fingerprint()
+    try:
+        with transaction():
+            if (earlier := _earlier(who.user_id, key)) is not None:
+                return _replay(earlier, fingerprint)
+            db.session.execute(insert(table).values(
+                user_id=who.user_id, key=key, fingerprint=fingerprint, status_code=0,
+                response_body="", created_at=utcnow()))
+            body, status = call()
+            db.session.execute(update(table).where(table.c.user_id == who.user_id, table.c.key == key)
+                               .values(status_code=status, response_body=body))
+        return _json(body, status)
+    except IntegrityError:
+        earlier = _earlier(who.user_id, key)
+        if earlier is None:
+            raise
+        return _replay(earlier, fingerprint)
+
+
+def _earlier(user_id: int, key: str):
+    return db.session.execute(select(table.c.fingerprint, table.c.status_code, table.c.response_body)
+                              .where(table.c.user_id == user_id, table.c.key == key)).first()
+
+
+def _replay(earlier, fingerprint: str) -> Response:
+    if earlier.fingerprint != fingerprint:
+        raise ApiError(422, "idempotency_key_reused",
+                       f"This {HEADER} was already used for a different request. "
+                       "Use a new key for a new request.")
+    response = _json(earlier.response_body, earlier.status_code)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _fingerprint() -> str:
+    raw = request.get_data(cache=True)
+    try:  # the same JSON with other spacing or key order is the same request
+        raw = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        pass
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + raw).hexdigest()
+
+
+def _json(body: str, status: int) -> Response:
+    return Response(body, status, mimetype="application/json")

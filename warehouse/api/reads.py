@@ -1,0 +1,94 @@
+"""Read queries behind the API's lists: one query per page plus one count, no N+1.
+
+available = on_hand - reserved - held is derived here in SQL exactly as models.Balance
+defines it; nothing is stored or decided here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import aliased, joinedload
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Balance, Bin, Location, Lot, Movement, Product, ReorderPolicy, User
+from .types import PageMeta
+
+
+@dataclass
+class Listed:
+    rows: list
+    meta: PageMeta
+
+
+def page_of(query: Select, page: int, limit: int, *, scalars: bool = True) -> Listed:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    result = db.session.execute(query.offset((page - 1) * limit).limit(limit))
+    rows = list(result.scalars().unique() if scalars else result)
+    return Listed(rows, PageMeta(total=total, page=page, limit=limit, has_more=page * limit < total))
+
+
+def stock_rows(q) -> Listed:
+    b = Balance
+    available = b.on_hand - b.reserved - b.held
+    place_total = (select(func.sum(Balance.on_hand)).where(
+        Balance.product_id == b.product_id, Balance.location_id == b.location_id)
+        .correlate(b).scalar_subquery())
+    m = aliased(Movement)
+    last_movement = (select(m.created_at).where(
+        m.product_id == b.product_id, m.location_id == b.location_id, m.bin_id == b.bin_id,
+        m.lot_id == b.lot_id).order_by(m.id.desc()).limit(1).correlate(b).scalar_subquery())
+    query = (select(Product.sku, Product.name, Location.code, Bin.code, Lot.code, b.lot_id, b.on_hand,
+                    b.reserved, b.held, available, ReorderPolicy.reorder_point,
+                    ReorderPolicy.reorder_qty, last_movement, b.last_counted_at)
+             .join(Product, Product.id == b.product_id).join(Location, Location.id == b.location_id)
+             .join(Bin, Bin.id == b.bin_id).join(Lot, Lot.id == b.lot_id)
+             .outerjoin(ReorderPolicy, and_(ReorderPolicy.product_id == b.product_id,
+                                            ReorderPolicy.location_id == b.location_id))
+             .order_by(Location.code, Bin.code, Product.sku, b.lot_id))
+    query = query.where(available <= 0) if q.out_of_stock else query.where(b.on_hand > 0)
+    if q.low_stock:
+        query = query.where(ReorderPolicy.id.is_not(None), place_total <= ReorderPolicy.reorder_point)
+    if q.sku:
+        query = query.where(Product.sku.startswith(q.sku, autoescape=True))
+    if q.location:
+        query = query.where(Location.code == q.location)
+    if q.bin:
+        query = query.where(Bin.code == q.bin)
+    if q.lot:
+        query = query.where(Lot.code == q.lot)
+    return page_of(query, q.page, q.limit, scalars=False)
+
+
+def movements(q) -> Listed:
+    query = (select(Movement).options(joinedload(Movement.product), joinedload(Movement.location),
+                                      joinedload(Movement.bin), joinedload(Movement.lot),
+                                      joinedload(Movement.user))
+             .order_by(Movement.id.desc()))
+    if q.sku:
+        product_id = db.session.scalar(select(Product.id).where(Product.sku == q.sku))
+        if product_id is None:
+            raise NotFound(f"No product with SKU {q.sku!r}. Check the code.")
+        query = query.where(Movement.product_id == product_id)
+    if q.location:
+        location_id = db.session.scalar(select(Location.id).where(Location.code == q.location))
+        if location_id is None:
+            raise NotFound(f"No location {q.location!r}. Check the code.")
+        query = query.where(Movement.location_id == location_id)
+    if q.type:
+        query = query.where(Movement.type == q.type)
+    if q.reference:
+        ref_type, sep, ref_id = q.reference.partition(":")
+        query = (query.where(Movement.reference_type == ref_type, Movement.reference_id == ref_id)
+                 if sep else query.where(Movement.reference_id == q.reference))
+    if q.start_date:
+        query = query.where(Movement.created_at >= datetime.combine(q.start_date, time.min))
+    if q.end_date and q.end_date < date.max:
+        query = query.where(Movement.created_at < datetime.combine(q.end_date + timedelta(days=1), time.min))
+    return page_of(query, q.page, q.limit)
+
+
+def username(user: User | None) -> str | None:
+    return user.username if user else None

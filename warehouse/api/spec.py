@@ -1,0 +1,141 @@
+"""One decorator per endpoint: it registers the route, checks the permission, validates
+the query and body with the endpoint's pydantic models, runs writes in one transaction
+(with Idempotency-Key replay), serialises the answer with the response model, and records
+all of it so /api/openapi.json is built from the very models that validate requests.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from flask import Response, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from .. import permissions
+from ..errors import DomainError
+from ..extensions import csrf
+from ..models import Role
+from . import auth, idempotency
+from .errors import ApiError, error_response, invalid
+
+MAX_BODY = 64 * 1024  # an API body is a few lines of JSON; anything bigger is a mistake
+MAX_ID = 2_147_483_647
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str  # Flask rule, e.g. /transfers/<int:transfer_id>
+    endpoint: str
+    summary: str
+    tag: str
+    permission: str | None
+    role: Role | None
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel]
+    status: int
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
+    @property
+    def writes(self) -> bool:
+        return self.method in auth.WRITES
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(bp, method: str, rule: str, *, summary: str, tag: str, response: type[BaseModel],
+              permission: str | None = None, role: Role | None = None,
+              query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
+              status: int = 200):
+    """Register `view(caller, [query], [body], **path)` returning a response-model instance."""
+    def decorate(view):
+        op = Operation(method, rule, f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}",
+                       summary, tag, permission, role, query, body, response, status,
+                       description=(view.__doc__ or "").strip())
+        OPERATIONS.append(op)
+
+        def handler(**path):
+            return _handle(op, view, path)
+
+        handler.__name__ = op.endpoint
+        handler.api_auth = True  # the sign-in gate leaves /api auth to us (JSON 401)
+        if permission:
+            handler.required_permission = permission
+            handler.required_role = role or permissions.lowest_role(permission)
+        else:
+            handler.public = True
+        csrf.exempt(handler)  # bearer calls carry no cookies; session writes: auth._check_csrf
+        bp.add_url_rule(rule, endpoint=op.endpoint, view_func=handler, methods=[method])
+        return view
+    return decorate
+
+
+def _handle(op: Operation, view, path: dict) -> Response:
+    try:
+        request.max_content_length = MAX_BODY
+        if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
+            raise ApiError(404, "not_found", "Not found. Check the id.")
+        who = auth.require(op.permission, op.role) if op.permission else None
+        kwargs = dict(path)
+        if op.query is not None:
+            kwargs["query"] = _parse(op.query.model_validate, request.args.to_dict(), "query parameters")
+        if op.body is not None:
+            kwargs["body"] = _body(op.body)
+        if who is not None:
+            kwargs["caller"] = who
+
+        def call() -> tuple[str, int]:
+            result = view(**kwargs)
+            status = op.status
+            if isinstance(result, tuple):
+                result, status = result
+            return json.dumps(result.model_dump(mode="json")), status
+
+        if op.writes:
+            return idempotency.run(who, call)
+        body, status = call()
+        return Response(body, status, mimetype="application/json")
+    except ApiError as e:
+        return error_response(e.status, e.code, e.message, e.details, e.headers)
+    except DomainError as e:
+        return error_response(e.status, e.code, e.message)
+    except HTTPException as e:  # 413 from reading an oversized body, mostly
+        if e.code == 413:
+            return error_response(413, "payload_too_large",
+                                  f"The body is larger than {MAX_BODY // 1024} KiB. Send less.")
+        return error_response(e.code or 400, e.name.lower().replace(" ", "_"), e.description or e.name)
+    except IntegrityError:
+        return error_response(409, "conflict", "That conflicts with data changed meanwhile "
+                              "(a duplicate code?). Reload and try again.")
+    except (DataError, UnicodeError):
+        return error_response(422, "unprocessable_value", "A value could not be stored as given. "
+                              "Check text fields for unusual characters.")
+
+
+def _parse(validate, data, where: str):
+    try:
+        return validate(data)
+    except ValidationError as e:
+        raise invalid(e, where) from e
+
+
+def _body(model: type[BaseModel]):
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "body_required", "Send a JSON object as the request body.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as e:
+        if any(p["type"] == "json_invalid" for p in e.errors()):
+            raise ApiError(400, "malformed_json", "The body is not valid JSON.") from e
+        raise invalid(e, "body") from e

@@ -1,0 +1,109 @@
+"""Transfers: list, create with lines, read, and move through their states."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import locations, permissions as P, stock, transfers
+from ..errors import InvalidPosting, NotFound
+from ..models import NO_LOT, ReceiveReason, Transfer, TransferLine, TransferStatus
+from . import bp, reads, schemas as s
+from .spec import operation
+from .types import Page
+
+
+def _out(t: Transfer) -> s.TransferOut:
+    return s.TransferOut(
+        id=t.id, number=t.number, status=t.status, from_location=t.from_location.code,
+        to_location=t.to_location.code, note=t.note, created_at=t.created_at, approved_at=t.approved_at,
+        shipped_at=t.shipped_at, received_at=t.received_at, completed_at=t.completed_at,
+        cancelled_at=t.cancelled_at, lines=[s.TransferLineOut(
+            id=l.id, sku=l.product.sku, lot=l.lot.code if l.lot_id != NO_LOT else None,
+            quantity_requested=l.qty_requested, quantity_picked=l.qty_picked,
+            quantity_received=l.qty_received, quantity_damaged=l.qty_damaged, short_picked=l.short_picked,
+            receive_reason=l.receive_reason.value if l.receive_reason else None) for l in t.lines])
+
+
+@operation(bp, "GET", "/transfers", summary="Transfers, newest first", tag="transfers",
+           permission=P.TRANSFERS_READ, query=s.TransferQuery, response=Page[s.TransferOut])
+def list_transfers(caller, query: s.TransferQuery):
+    q = (select(Transfer).options(joinedload(Transfer.from_location), joinedload(Transfer.to_location),
+                                  selectinload(Transfer.lines).joinedload(TransferLine.product),
+                                  selectinload(Transfer.lines).joinedload(TransferLine.lot))
+         .order_by(Transfer.id.desc()))
+    if query.status:
+        q = q.where(Transfer.status == TransferStatus(query.status))
+    listed = reads.page_of(q, query.page, query.limit)
+    return Page[s.TransferOut](data=[_out(t) for t in listed.rows], meta=listed.meta)
+
+
+@operation(bp, "POST", "/transfers", summary="Create a draft transfer with its lines", tag="transfers",
+           permission=P.TRANSFERS_WRITE, body=s.TransferIn, response=s.TransferOut, status=201)
+def create_transfer(caller, body: s.TransferIn):
+    source, destination = _location(body.from_location), _location(body.to_location)
+    transfer = transfers.create(source.id, destination.id, actor_id=caller.user_id, note=body.note)
+    for line in body.lines:
+        transfers.add_line(transfer.id, stock.product_by_code(line.sku), line.quantity, lot_code=line.lot)
+    return _out(transfers.get(transfer.id))
+
+
+@operation(bp, "GET", "/transfers/<int:transfer_id>", summary="One transfer with its lines",
+           tag="transfers", permission=P.TRANSFERS_READ, response=s.TransferOut)
+def get_transfer(caller, transfer_id: int):
+    return _out(transfers.get(transfer_id))
+
+
+@operation(bp, "PATCH", "/transfers/<int:transfer_id>", summary="Change a transfer's status "
+           "(approve, ship, receive, complete, cancel)", tag="transfers", permission=P.TRANSFERS_WRITE,
+           body=s.TransferPatch, response=s.TransferOut)
+def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
+    """Moving to `in_transit` picks exactly what approval reserved, bin by bin, then ships;
+    `received` takes line quantities (lines left out arrive as shipped)."""
+    if body.lines is not None and body.status != "received":
+        raise InvalidPosting("Line quantities go with status 'received' only.")
+    actor = caller.user_id
+    if body.status == "approved":
+        transfers.approve(transfer_id, actor_id=actor)
+    elif body.status == "in_transit":
+        _pick_as_reserved(transfer_id, actor)
+        transfers.ship(transfer_id, actor_id=actor)
+    elif body.status == "received":
+        _receive(transfer_id, body.lines or [], actor)
+    elif body.status == "completed":
+        transfers.complete(transfer_id, actor_id=actor)
+    else:
+        transfers.cancel(transfer_id, actor_id=actor)
+    return _out(transfers.get(transfer_id))
+
+
+def _pick_as_reserved(transfer_id: int, actor_id: int) -> None:
+    transfer = transfers.get(transfer_id)
+    if transfer.status is not TransferStatus.APPROVED:
+        return  # ship() refuses with the state in words
+    for line in transfer.lines:
+        for a in line.allocations:
+            transfers.pick(transfer_id, a.bin, line.product, a.qty, actor_id=actor_id,
+                           lot_code=a.lot.code if a.lot_id != NO_LOT else None, scan_id=f"api:{a.id}")
+
+
+def _receive(transfer_id: int, lines: list[s.ReceivedLineIn], actor_id: int) -> None:
+    transfer = transfers.get(transfer_id)
+    given = {l.line_id: l for l in lines}
+    unknown = set(given) - {l.id for l in transfer.lines}
+    if unknown:
+        raise NotFound(f"No line {min(unknown)} on {transfer.number}.")
+    if transfer.status is TransferStatus.IN_TRANSIT:
+        for line in transfer.lines:
+            got = given.get(line.id)
+            transfers.set_received(
+                transfer_id, line.id, received=got.quantity_received if got else line.qty_picked,
+                damaged=got.quantity_damaged if got else 0,
+                reason=ReceiveReason(got.reason) if got and got.reason else None)
+    transfers.finish_receiving(transfer_id, actor_id=actor_id)
+
+
+def _location(code: str):
+    location = locations.by_code(code)
+    if location is None:
+        raise NotFound(f"No location {code!r}. Check the code.")
+    return location

@@ -1,0 +1,87 @@
+"""Field types shared by the API schemas: bounded, printable, whole units, UTC on the wire."""
+
+from datetime import datetime, timezone
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
+
+from ..ledger import MAX_LINE_QTY
+
+# No control characters (a NUL is refused by PostgreSQL; the rest is never meant).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text(max_length: int, *, min_length: int = 0):
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length,
+                                            pattern=PRINTABLE)]
+
+
+def code(max_length: int):
+    """A code typed or scanned (SKU, location, bin, lot): surrounding blanks dropped."""
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, strip_whitespace=True,
+                                            pattern=PRINTABLE)]
+
+
+Sku = code(64)
+LocationCode = code(30)
+BinCode = code(32)
+LotCode = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True, pattern=PRINTABLE)]
+ReferenceType = code(32)
+ReferenceId = code(64)
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+SignedQuantity = Annotated[int, Field(ge=-MAX_LINE_QTY, le=MAX_LINE_QTY)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+def _utc(value: datetime) -> str:
+    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# Stored naive UTC; sent as RFC 3339 with a Z so clients never guess the zone.
+UtcDateTime = Annotated[datetime, PlainSerializer(_utc, return_type=str),
+                        WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields and loosely typed values ("5" for 5) are refused."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query-string parameters arrive as text and are converted; unknown ones are ignored."""
+    model_config = ConfigDict(extra="ignore")
+
+
+class Paging(Query):
+    page: int = Field(1, ge=1, le=100_000, description="1-based page number")
+    limit: int = Field(20, ge=1, le=100, description="rows per page (at most 100)")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PageMeta(Out):
+    total: int
+    page: int
+    limit: int
+    has_more: bool
+
+
+T = TypeVar("T")
+
+
+class Page(Out, Generic[T]):
+    data: list[T]
+    meta: PageMeta
+
+
+class ErrorDetail(Out):
+    code: str
+    message: str
+    details: dict | None = None
+
+
+class ErrorBody(Out):
+    error: ErrorDetail
