@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -31,13 +31,8 @@ class Caller:
 
 
 def caller() -> Caller:
-    """The authenticated caller of this request (resolved once, kept on g)."""
-    if "api_caller" not in g:
-        g.api_caller = _resolve()
-    return g.api_caller
-
-
-def _resolve() -> Caller:
+    """The authenticated caller of this request (not kept on g: tests share one app
+    context across requests, and one lookup per request is all the API makes)."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")

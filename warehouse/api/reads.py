@@ -33,8 +33,9 @@ def page_of(query: Select, page: int, limit: int, *, scalars: bool = True) -> Li
 def stock_rows(q) -> Listed:
     b = Balance
     available = b.on_hand - b.reserved - b.held
-    place_total = (select(func.sum(Balance.on_hand)).where(
-        Balance.product_id == b.product_id, Balance.location_id == b.location_id)
+    other = aliased(Balance)
+    place_total = (select(func.sum(other.on_hand)).where(
+        other.product_id == b.product_id, other.location_id == b.location_id)
         .correlate(b).scalar_subquery())
     m = aliased(Movement)
     last_movement = (select(m.created_at).where(

@@ -12,6 +12,7 @@ from .holds import bp as holds_bp
 from .alerts import bp as alerts_bp
 from .webhooks import bp as webhooks_bp
 from .replenishment import bp as replenishment_bp
+from ..api import bp as api_bp
 
 
 def init_app(app: Flask) -> None:
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(counts_bp)
     for blueprint in (reservations_bp, holds_bp, alerts_bp, webhooks_bp, replenishment_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp)
