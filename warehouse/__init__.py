@@ -21,7 +21,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from . import abc, cli, web
+    from . import abc, alerts, cli, web  # noqa: F401  (alerts registers its posting listener)
 
     abc.configure(app.config.get("ABC_SHARES"), app.config.get("ABC_COUNT_EVERY_DAYS"))
 

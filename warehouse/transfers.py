@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import ledger, lots, putaway, receiving
+from . import events, expiry, ledger, lots, putaway, receiving
 from .errors import DomainError, InsufficientStock, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -119,8 +119,9 @@ def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int
     receiving bins (goods still arriving), of one lot when the line names one. The same
     rule approval allocates by."""
     query = (select(Balance.on_hand, Balance.reserved, Balance.held).join(Bin, Bin.id == Balance.bin_id)
+             .join(Lot, Lot.id == Balance.lot_id)
              .where(Balance.product_id == product_id, Balance.location_id == location_id,
-                    Bin.kind != BinKind.RECEIVING))
+                    Bin.kind != BinKind.RECEIVING, expiry.unexpired()))
     if lot_id != NO_LOT:
         query = query.where(Balance.lot_id == lot_id)
     return sum(max(on_hand - reserved - held, 0) for on_hand, reserved, held in db.session.execute(query))
@@ -134,9 +135,9 @@ def available_for(transfer: Transfer) -> dict[int, int]:
     free = Balance.on_hand - Balance.reserved - Balance.held
     rows = db.session.execute(
         select(Balance.product_id, Balance.lot_id, func.sum(case((free > 0, free), else_=0)))
-        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Bin, Bin.id == Balance.bin_id).join(Lot, Lot.id == Balance.lot_id)
         .where(Balance.location_id == transfer.from_location_id, Balance.product_id.in_(product_ids),
-               Bin.kind != BinKind.RECEIVING)
+               Bin.kind != BinKind.RECEIVING, expiry.unexpired())
         .group_by(Balance.product_id, Balance.lot_id))
     by_lot: dict[tuple[int, int], int] = {(p, l): int(q or 0) for p, l, q in rows}
     return {line.id: (by_lot.get((line.product_id, line.lot_id), 0) if line.lot_id != NO_LOT
@@ -157,8 +158,12 @@ def _move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
     if not can_move(transfer.status, target):
         raise WrongState(f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
                          f"it cannot be {verb} now.")
+    was = transfer.status
     transfer.status = target
     transfer.version += 1
+    events.publish("transfer.status_changed", dict(  # in this transaction: sent only if it commits
+        transfer_id=transfer.id, number=transfer.number, from_status=was.value, to_status=target.value,
+        from_location_id=transfer.from_location_id, to_location_id=transfer.to_location_id))
 
 
 # --- draft ------------------------------------------------------------------------------
@@ -297,11 +302,13 @@ def _allocate(transfer: Transfer) -> list[ledger.Line]:
 
 def _candidates(line: TransferLine, location_id: int) -> list[Balance]:
     """Bins to pick a line from: first-expiry-first-out for expiring lots, else the bins
-    with the most available first. Receiving bins are left out (goods still arriving)."""
+    with the most available first. Receiving bins and expired lots are left out (goods still
+    arriving; expired goods are held and written off, never shipped: see expiry.py)."""
     query = (select(Balance).join(Bin, Bin.id == Balance.bin_id).join(Lot, Lot.id == Balance.lot_id)
              .options(joinedload(Balance.bin), joinedload(Balance.lot))
              .where(Balance.location_id == location_id, Balance.product_id == line.product_id,
-                    Balance.on_hand > Balance.reserved + Balance.held, Bin.kind != BinKind.RECEIVING))
+                    Balance.on_hand > Balance.reserved + Balance.held, Bin.kind != BinKind.RECEIVING,
+                    expiry.unexpired()))
     if line.lot_id != NO_LOT:
         query = query.where(Balance.lot_id == line.lot_id)
     if line.product.expiry_tracked:

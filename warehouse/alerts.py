@@ -1,0 +1,379 @@
+"""Stock alerts: raised and cleared by postings, acknowledged and resolved by people.
+
+After every posting (`ledger.after_posting`, inside the posting's transaction) each
+(product, location) the posting touched is judged against its reorder policy and its alert
+setting:
+
+- low_stock: on hand <= the setting's threshold, else the policy's reorder point;
+- out_of_stock: available (on hand - reserved - held over the location's bins and lots)
+  <= 0 (not in transit locations, where stock only passes through);
+- reorder_needed: on hand <= the policy's reorder point and nothing inbound (units on
+  transfers to the location that are approved or in transit);
+- overstock: on hand above the policy's max level.
+
+At most one live (open or acknowledged) alert per kind x SKU x location: `live_key` is
+unique and set only while the alert is live, and alerts are inserted with ON CONFLICT DO
+NOTHING, so racing postings never make two. An alert whose condition ended is cleared.
+A muted setting raises nothing (live alerts still clear when their condition ends).
+
+Cost per posting is a constant number of statements whatever its size: one read of the
+touched places (totals, policy, setting, live alerts), one of inbound units only when some
+place is at or below its reorder point, and one statement per kind of change (insert,
+clear) only when something changed.
+
+A limit worth knowing: on PostgreSQL two postings on *different bins* of the same SKU and
+location commit independently, and each judges the place without the other's uncommitted
+units; the next posting there judges it again. Postings on the same bin queue on its row
+lock and are judged in order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
+
+from . import events, ledger
+from .errors import DomainError, InvalidPosting, NotFound
+from .extensions import db
+from .models import (
+    NO_LOT,
+    Alert,
+    AlertKind,
+    AlertSetting,
+    AlertStatus,
+    Balance,
+    Bin,
+    Location,
+    LocationType,
+    Lot,
+    MovementType,
+    Product,
+    ReorderPolicy,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+    utcnow,
+)
+
+K, A = AlertKind, AlertStatus
+LIVE = (A.OPEN, A.ACKNOWLEDGED)
+ADJUSTMENTS = (MovementType.ADJUSTMENT, MovementType.ADJUSTMENT_COUNT)
+EVENT_FOR = {K.LOW_STOCK: "stock.low", K.OUT_OF_STOCK: "stock.out"}
+MAX_THRESHOLD = 1_000_000_000
+MAX_RECIPIENTS = 500
+
+
+class AlertRefused(DomainError):
+    code = "alert_refused"
+    status = 409
+
+
+def live_key(kind: AlertKind, product_id: int, location_id: int) -> str:
+    return f"{AlertKind(kind).value}:{product_id}:{location_id}"
+
+
+# --- judging a place ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    """One SKU at one location, as the posting left it."""
+    product_id: int
+    location_id: int
+    sku: str
+    location_code: str
+    transit: bool
+    on_hand: int
+    available: int
+    reorder_point: int | None  # None: no policy
+    max_level: int | None
+    threshold: int | None  # the setting's override of the reorder point
+    muted: bool
+    live: dict  # AlertKind -> live alert id
+
+    @property
+    def low_mark(self) -> int | None:
+        return self.threshold if self.threshold is not None else self.reorder_point
+
+    def conditions(self, inbound: int) -> dict[AlertKind, tuple[int | None, str]]:
+        """Kinds whose condition holds now -> (threshold judged against, message)."""
+        found = {}
+        where = f"{self.sku} at {self.location_code}"
+        if self.low_mark is not None and self.on_hand <= self.low_mark:
+            found[K.LOW_STOCK] = (self.low_mark, f"{where}: on hand {self.on_hand}, at or below "
+                                                 f"{self.low_mark}.")
+        if self.available <= 0 and not self.transit:
+            found[K.OUT_OF_STOCK] = (0, f"{where}: nothing available (on hand {self.on_hand}).")
+        if self.reorder_point is not None and self.on_hand <= self.reorder_point and inbound <= 0:
+            found[K.REORDER_NEEDED] = (self.reorder_point, f"{where}: on hand {self.on_hand}, "
+                                       f"reorder point {self.reorder_point}, nothing inbound.")
+        if self.max_level is not None and self.on_hand > self.max_level:
+            found[K.OVERSTOCK] = (self.max_level, f"{where}: on hand {self.on_hand}, above the "
+                                                  f"max level {self.max_level}.")
+        return found
+
+
+def _live_id(kind: AlertKind, agg):
+    key = (literal(f"{kind.value}:") + cast(agg.c.product_id, String) + literal(":")
+           + cast(agg.c.location_id, String))
+    return (select(Alert.id).where(Alert.live_key == key).scalar_subquery()
+            .label(f"live_{kind.value}"))
+
+
+def _build_places_query():
+    b = Balance.__table__.c
+    agg = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
+                  func.sum(b.on_hand - b.reserved - b.held).label("available"))
+           .where(b.product_id.in_(bindparam("products", expanding=True)),
+                  b.location_id.in_(bindparam("locations", expanding=True)))
+           .group_by(b.product_id, b.location_id).subquery())
+    policy, setting = ReorderPolicy.__table__.c, AlertSetting.__table__.c
+    return (select(agg.c.product_id, agg.c.location_id, agg.c.on_hand, agg.c.available,
+                   Product.sku, Location.code, Location.type, policy.reorder_point,
+                   policy.max_level, setting.low_stock_threshold, setting.muted,
+                   *[_live_id(kind, agg) for kind in K])
+            .join(Product, Product.id == agg.c.product_id)
+            .join(Location, Location.id == agg.c.location_id)
+            .outerjoin(ReorderPolicy.__table__, and_(policy.product_id == agg.c.product_id,
+                                                     policy.location_id == agg.c.location_id))
+            .outerjoin(AlertSetting.__table__, and_(setting.product_id == agg.c.product_id,
+                                                    setting.location_id == agg.c.location_id)))
+
+
+_PLACES = _build_places_query()  # built once: the posting path is benchmarked
+
+
+def _places(pairs: set[tuple[int, int]]) -> list[Place]:
+    rows = db.session.connection().execute(_PLACES, {
+        "products": sorted({p for p, _ in pairs}), "locations": sorted({l for _, l in pairs})})
+    places = []
+    for r in rows:
+        if (r.product_id, r.location_id) not in pairs:
+            continue  # the IN lists cross products with locations
+        live = {kind: getattr(r, f"live_{kind.value}") for kind in K}
+        places.append(Place(r.product_id, r.location_id, r.sku, r.code,
+                            LocationType(r.type) is LocationType.TRANSIT, int(r.on_hand),
+                            int(r.available), r.reorder_point, r.max_level,
+                            r.low_stock_threshold, bool(r.muted),
+                            {k: v for k, v in live.items() if v is not None}))
+    return places
+
+
+def inbound_units(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Units on their way to each (product, location): on approved transfers the units
+    requested (not yet short-picked), on transfers in transit the units shipped."""
+    if not pairs:
+        return {}
+    units = func.sum(case((Transfer.status == TransferStatus.IN_TRANSIT, TransferLine.qty_picked),
+                          (TransferLine.short_picked.is_(True), TransferLine.qty_picked),
+                          else_=TransferLine.qty_requested))
+    rows = db.session.execute(
+        select(TransferLine.product_id, Transfer.to_location_id, units)
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(Transfer.status.in_([TransferStatus.APPROVED, TransferStatus.IN_TRANSIT]),
+               TransferLine.product_id.in_({p for p, _ in pairs}),
+               Transfer.to_location_id.in_({l for _, l in pairs}))
+        .group_by(TransferLine.product_id, Transfer.to_location_id))
+    return {(p, l): int(q or 0) for p, l, q in rows if (p, l) in pairs}
+
+
+# --- the listener ------------------------------------------------------------------------
+
+@ledger.after_posting
+def evaluate(made: ledger.PostingMade) -> None:
+    """Raise and clear alerts for the places a posting touched (its transaction)."""
+    judge(made.places)
+    if made.type in ADJUSTMENTS:
+        _announce_adjustment(made)
+
+
+def judge(pairs: set[tuple[int, int]]) -> None:
+    """Bring the live alerts of these (product, location) pairs in line with their stock.
+    Runs inside the caller's write transaction."""
+    places = _places(set(pairs))
+    near = {(p.product_id, p.location_id) for p in places
+            if p.reorder_point is not None and p.on_hand <= p.reorder_point}
+    inbound = inbound_units(near) if near else {}
+    now = utcnow()
+    to_raise, to_clear = [], []
+    for place in places:
+        holds = place.conditions(inbound.get((place.product_id, place.location_id), 0))
+        to_clear += [alert_id for kind, alert_id in place.live.items() if kind not in holds]
+        if not place.muted:
+            to_raise += [(place, kind, *holds[kind]) for kind in holds if kind not in place.live]
+    if to_clear:
+        db.session.connection().execute(
+            update(Alert.__table__).where(Alert.id.in_(to_clear), Alert.live_key.is_not(None))
+            .values(status=A.CLEARED, live_key=None, closed_at=now))
+    if to_raise:
+        _raise(to_raise, now)
+
+
+def _raise(to_raise: list, now) -> None:
+    conn = db.session.connection()
+    rows = [dict(kind=kind, product_id=place.product_id, location_id=place.location_id,
+                 live_key=live_key(kind, place.product_id, place.location_id), status=A.OPEN,
+                 threshold=threshold, on_hand=place.on_hand, available=place.available,
+                 message=message[:300], raised_at=now)
+            for place, kind, threshold, message in to_raise]
+    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (make(Alert.__table__).values(rows)
+                 .on_conflict_do_nothing(index_elements=["live_key"])
+                 .returning(Alert.id, Alert.live_key))
+    made = {key: alert_id for alert_id, key in conn.execute(statement)}
+    for place, kind, threshold, _message in to_raise:  # only alerts this posting made
+        alert_id = made.get(live_key(kind, place.product_id, place.location_id))
+        if alert_id is not None and kind in EVENT_FOR:
+            events.publish(EVENT_FOR[kind], dict(
+                alert_id=alert_id, kind=kind.value, sku=place.sku, product_id=place.product_id,
+                location=place.location_code, location_id=place.location_id,
+                on_hand=place.on_hand, available=place.available,
+                reorder_point=place.reorder_point, threshold=threshold))
+
+
+def _announce_adjustment(made: ledger.PostingMade) -> None:
+    """One stock.adjusted event per adjustment posting, with every line."""
+    conn = db.session.connection()
+    bin_ids = sorted({line.bin_id for line in made.lines})
+    bins = {row.id: row for row in conn.execute(
+        select(Bin.id, Bin.code, Location.code.label("location"))
+        .join(Location, Location.id == Bin.location_id).where(Bin.id.in_(bin_ids)))}
+    skus = dict(conn.execute(select(Product.id, Product.sku).where(
+        Product.id.in_(sorted({line.product_id for line in made.lines})))).all())
+    lot_ids = sorted({line.lot_id for line in made.lines if line.lot_id != NO_LOT})
+    lot_codes = dict(conn.execute(select(Lot.id, Lot.code).where(Lot.id.in_(lot_ids))).all()) if lot_ids else {}
+    lines = [dict(sku=skus.get(line.product_id), location=bins[line.bin_id].location,
+                  bin=bins[line.bin_id].code, lot=lot_codes.get(line.lot_id),
+                  qty=line.qty, on_hand_after=made.balances_after[line.key][0],
+                  available_after=_available(made.balances_after[line.key]))
+             for line in sorted(made.lines)]
+    events.publish("stock.adjusted", dict(
+        posting_id=made.posting_id, type=made.type.value,
+        reason=made.reason.value if made.reason else None,
+        reference=":".join(made.reference) if made.reference else None,
+        actor_id=made.actor_id, lines=lines))
+
+
+def _available(after: tuple[int, int, int]) -> int:
+    on_hand, reserved, held = after
+    return on_hand - reserved - held
+
+
+# --- people: acknowledge and resolve -----------------------------------------------------
+
+def get(alert_id: int) -> Alert:
+    alert = db.session.get(Alert, alert_id, options=[joinedload(Alert.product), joinedload(Alert.location)],
+                           populate_existing=True)
+    if alert is None:
+        raise NotFound("No such alert. Reload the alerts page.")
+    return alert
+
+
+def acknowledge(alert_id: int, *, actor_id: int) -> Alert:
+    """Someone has seen it; it stays live until the condition ends or it is resolved."""
+    return _close_or_ack(alert_id, actor_id, A.ACKNOWLEDGED)
+
+
+def resolve(alert_id: int, *, actor_id: int) -> Alert:
+    """A person closes the alert. If the condition still holds, the next posting at that
+    place raises a new one."""
+    return _close_or_ack(alert_id, actor_id, A.RESOLVED)
+
+
+def _close_or_ack(alert_id: int, actor_id: int, target: AlertStatus) -> Alert:
+    allowed = [A.OPEN] if target is A.ACKNOWLEDGED else list(LIVE)
+    now = utcnow()
+    values = (dict(status=target, acknowledged_by=actor_id, acknowledged_at=now)
+              if target is A.ACKNOWLEDGED
+              else dict(status=target, live_key=None, closed_by=actor_id, closed_at=now))
+
+    def run():
+        # Guarded: the WHERE carries the state, so a double click or two supervisors at
+        # once change it once; the loser is told what happened.
+        changed = db.session.execute(update(Alert).where(Alert.id == alert_id, Alert.status.in_(allowed))
+                                     .values(**values)).rowcount
+        if changed != 1:
+            alert = get(alert_id)
+            raise AlertRefused(f"This alert is already {alert.status.value}. Reload to see it.")
+
+    ledger.atomically(run)
+    return get(alert_id)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def open_count(location_id: int | None = None) -> int:
+    """Live alerts (open or acknowledged), for the header badge: one COUNT."""
+    query = select(func.count()).select_from(Alert).where(Alert.live_key.is_not(None))
+    if location_id is not None:
+        query = query.where(Alert.location_id == location_id)
+    return db.session.scalar(query) or 0
+
+
+def listing(*, status: AlertStatus | str | None = "live", kind: AlertKind | None = None,
+            location_id: int | None = None, sku: str | None = None, limit: int = 200) -> list[Alert]:
+    """Alerts newest first. status "live" means open or acknowledged; None means any."""
+    query = (select(Alert).options(joinedload(Alert.product), joinedload(Alert.location))
+             .order_by(Alert.id.desc()).limit(limit))
+    if status == "live":
+        query = query.where(Alert.status.in_(LIVE))
+    elif status:
+        query = query.where(Alert.status == AlertStatus(status))
+    if kind:
+        query = query.where(Alert.kind == AlertKind(kind))
+    if location_id is not None:
+        query = query.where(Alert.location_id == location_id)
+    if sku:
+        query = query.join(Product, Product.id == Alert.product_id).where(
+            Product.sku.istartswith(sku, autoescape=True))
+    return list(db.session.scalars(query))
+
+
+# --- settings per SKU x location ---------------------------------------------------------
+
+def setting_for(product_id: int, location_id: int) -> AlertSetting | None:
+    return db.session.scalar(select(AlertSetting).where(
+        AlertSetting.product_id == product_id, AlertSetting.location_id == location_id))
+
+
+def settings(limit: int = 200) -> list[AlertSetting]:
+    return list(db.session.scalars(
+        select(AlertSetting).options(joinedload(AlertSetting.product), joinedload(AlertSetting.location))
+        .order_by(AlertSetting.id.desc()).limit(limit)))
+
+
+def configure(product_id: int, location_id: int, *, threshold: int | None = None,
+              recipients: str = "", muted: bool = False, actor_id: int | None = None) -> AlertSetting:
+    """Set the alert setting of one SKU at one location (made on first use), then judge
+    that place again so the alerts follow the new setting at once."""
+    if threshold is not None and not 0 <= threshold <= MAX_THRESHOLD:
+        raise InvalidPosting(f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point.")
+    recipients = _clean_recipients(recipients)
+
+    def run():
+        if db.session.get(Product, product_id) is None or db.session.get(Location, location_id) is None:
+            raise NotFound("Choose a known SKU and location.")
+        setting = setting_for(product_id, location_id)
+        if setting is None:
+            setting = AlertSetting(product_id=product_id, location_id=location_id)
+            db.session.add(setting)
+        setting.low_stock_threshold, setting.recipients, setting.muted = threshold, recipients or None, muted
+        db.session.flush()
+        judge({(product_id, location_id)})
+        return setting
+
+    return ledger.atomically(run)
+
+
+def _clean_recipients(text: str) -> str:
+    people = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+    bad = [p for p in people if "@" not in p or " " in p or len(p) > 254]
+    if bad:
+        raise InvalidPosting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
+    joined = ", ".join(people)
+    if len(joined) > MAX_RECIPIENTS:
+        raise InvalidPosting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
+    return joined
+
