@@ -27,16 +27,17 @@ MAX_KEY = 128
 table = ApiIdempotency.__table__
 
 
-def run(who, call) -> Response:
-    key = request.headers.get(HEADER)
+def run(who, call, *, atomic: bool = True) -> Response:
+    key = _key()
     if key is None or who is None:
+        if not atomic:
+            return _json(*call())
         with transaction():
             body, status = call()
         return _json(body, status)
-    if not 1 <= len(key) <= MAX_KEY or not key.isprintable():
-        raise ApiError(400, "invalid_idempotency_key",
-                       f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).")
     fingerprint = _fingerprint()
+    if not atomic:
+        return _run_outside(who, key, fingerprint, call)
     try:
         with transaction():
             if (earlier := _earlier(who.user_id, key)) is not None:
@@ -53,6 +54,41 @@ def run(who, call) -> Response:
         if earlier is None:
             raise
         return _replay(earlier, fingerprint)
+
+
+def _key() -> str | None:
+    key = request.headers.get(HEADER)
+    if key is not None and (not 1 <= len(key) <= MAX_KEY or not key.isprintable()):
+        raise ApiError(400, "invalid_idempotency_key",
+                       f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).")
+    return key
+
+
+def service_key(who) -> str | None:
+    """The key a service that owns its transactions gets: the service's own replay check
+    makes its write happen once, even for two racing first attempts."""
+    key = _key()
+    if key is None or who is None:
+        return None
+    return "api-" + hashlib.sha256(f"{who.user_id}:{key}".encode()).hexdigest()[:40]
+
+
+def _run_outside(who, key: str, fingerprint: str, call) -> Response:
+    """For services with their own transactions: answer a replay from the stored row,
+    else call (the service dedups by `service_key`) and keep the first answer."""
+    if (earlier := _earlier(who.user_id, key)) is not None:
+        return _replay(earlier, fingerprint)
+    body, status = call()
+    try:
+        with transaction():
+            db.session.execute(insert(table).values(
+                user_id=who.user_id, key=key, fingerprint=fingerprint, status_code=status,
+                response_body=body, created_at=utcnow()))
+    except IntegrityError:  # a racing twin stored its (equal) answer first
+        if (earlier := _earlier(who.user_id, key)) is not None:
+            return _replay(earlier, fingerprint)
+        raise
+    return _json(body, status)
 
 
 def _earlier(user_id: int, key: str):

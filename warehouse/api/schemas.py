@@ -145,7 +145,8 @@ class ReserveIn(Body):
     quantity: Quantity
     reference_type: ReferenceType
     reference_id: ReferenceId
-    ttl_seconds: int | None = Field(None, ge=1, le=30 * 24 * 3600)
+    ttl_seconds: int | None = Field(None, ge=1, le=366 * 24 * 3600,
+                                     description="default: the configured TTL (60 minutes)")
     bin: BinCode | None = None
     lot: LotCode = ""
 
@@ -165,12 +166,29 @@ class ReturnIn(Body):
     reference_type: ReferenceType
     reference_id: ReferenceId
     reason: text(500, min_length=1)
+    lot: LotCode = ""
+
+
+class ReservationOut(Out):
+    id: int
+    sku: str
+    location: str
+    bin: str
+    lot: str | None
+    quantity: int
+    quantity_open: int
+    quantity_fulfilled: int
+    status: str
+    expires_at: UtcDateTime | None
 
 
 class StockChangeOut(Out):
-    reference_type: str | None = None
-    reference_id: str | None = None
+    """What a reserve, release, fulfil or return did: the reservation rows it changed and
+    the resulting stock of every key it touched."""
+    reference_type: str
+    reference_id: str
     quantity: int
+    reservations: list[ReservationOut]
     stock: list[KeyStock]
 
 

@@ -39,6 +39,7 @@ class Operation:
     response: type[BaseModel]
     status: int
     description: str = ""
+    atomic: bool = True  # False: the service runs its own transactions (and retries)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -56,12 +57,16 @@ OPERATIONS: list[Operation] = []
 def operation(bp, method: str, rule: str, *, summary: str, tag: str, response: type[BaseModel],
               permission: str | None = None, role: Role | None = None,
               query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
-              status: int = 200):
-    """Register `view(caller, [query], [body], **path)` returning a response-model instance."""
+              status: int = 200, atomic: bool = True):
+    """Register `view(caller, [query], [body], **path)` returning a response-model instance.
+
+    Writes run in one transaction around the whole view (atomic=True) unless the service
+    owns its transactions and retries races itself (reservations): then the view gets
+    `key`, a per-user digest of the Idempotency-Key, to hand to the service."""
     def decorate(view):
         op = Operation(method, rule, f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}",
                        summary, tag, permission, role, query, body, response, status,
-                       description=(view.__doc__ or "").strip())
+                       description=(view.__doc__ or "").strip(), atomic=atomic)
         OPERATIONS.append(op)
 
         def handler(**path):
@@ -94,6 +99,9 @@ def _handle(op: Operation, view, path: dict) -> Response:
         if who is not None:
             kwargs["caller"] = who
 
+        if not op.atomic:
+            kwargs["key"] = idempotency.service_key(who)
+
         def call() -> tuple[str, int]:
             result = view(**kwargs)
             status = op.status
@@ -102,7 +110,7 @@ def _handle(op: Operation, view, path: dict) -> Response:
             return json.dumps(result.model_dump(mode="json")), status
 
         if op.writes:
-            return idempotency.run(who, call)
+            return idempotency.run(who, call, atomic=op.atomic)
         body, status = call()
         return Response(body, status, mimetype="application/json")
     except ApiError as e:

@@ -1,0 +1,119 @@
+"""Reserve, release, fulfil and return through the API, idempotency, and 16 threads
+racing for the last 10 units on PostgreSQL."""
+import threading
+
+from tests.api.conftest import Api, error_code
+from warehouse.extensions import db
+from warehouse.models import ApiIdempotency, Movement, Reservation
+
+ORDER = {"reference_type": "order", "reference_id": "ord-1"}
+
+
+def reserve(api, qty, **extra):
+    return api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main",
+                                           "quantity": qty, **ORDER, **extra})
+
+
+def test_reserve_answers_with_the_keys_stock(api_as, stocked):
+    api = api_as("operator")
+    response = reserve(api, 35, ttl_seconds=600)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert sum(r["quantity"] for r in body["reservations"]) == 35
+    assert all(r["expires_at"].endswith("Z") for r in body["reservations"])
+    assert {(k["bin"], k["on_hand"], k["reserved"], k["available"]) for k in body["stock"]} == {
+        ("A-01-01", 30, 30, 0), ("A-01-02", 10, 5, 5)}
+
+
+def test_reserving_more_than_available_is_409_with_the_seed_message(api, stocked):
+    response = reserve(api, 41)
+    assert response.status_code == 409
+    assert error_code(response) == "insufficient_stock"
+    assert response.get_json()["error"]["message"].startswith(
+        "Insufficient stock available. Available: 40, Requested: 41")
+    assert db.session.query(Reservation).count() == 0
+
+
+def test_fulfill_part_then_release_the_rest(api, stocked):
+    reserve(api, 12)
+    fulfilled = api.post("/api/stock/fulfill", {**ORDER, "quantity": 4})
+    assert fulfilled.status_code == 200
+    assert fulfilled.get_json()["quantity"] == 4
+    released = api.post("/api/stock/release", ORDER).get_json()
+    assert released["quantity"] == 8
+    assert [(k["bin"], k["on_hand"], k["reserved"]) for k in released["stock"]] == [("A-01-01", 26, 0)]
+    again = api.post("/api/stock/release", ORDER)
+    assert again.status_code == 404
+
+
+def test_return_books_units_back(api, stocked):
+    response = api.post("/api/stock/return", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2,
+                                              **ORDER, "reason": "customer changed mind"})
+    assert response.status_code == 201
+    assert response.get_json()["stock"][0]["bin"] == "RCV-01"
+    assert response.get_json()["stock"][0]["on_hand"] == 2
+
+
+def test_an_idempotency_key_replays_the_first_answer_and_writes_once(api, stocked):
+    headers = {"Idempotency-Key": "order-1-reserve"}
+    first = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3,
+                                            **ORDER}, headers=headers)
+    replay = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3,
+                                             **ORDER}, headers=headers)
+    assert replay.status_code == first.status_code == 201
+    assert replay.get_data() == first.get_data()
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert db.session.query(Reservation).count() == 1
+    other = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 4,
+                                            **ORDER}, headers=headers)
+    assert other.status_code == 422
+    assert error_code(other) == "idempotency_key_reused"
+
+
+def test_idempotency_inside_one_transaction_for_adjustments(api, stocked):
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 5}
+    first = api.post("/api/stock", body, headers={"Idempotency-Key": "adj-1"})
+    replay = api.post("/api/stock", body, headers={"Idempotency-Key": "adj-1"})
+    assert first.get_json() == replay.get_json()
+    assert db.session.query(Movement).count() == 4
+    assert db.session.query(ApiIdempotency).count() == 1
+    assert api.post("/api/stock", {**body, "quantity": 6}, headers={"Idempotency-Key": "adj-1"}).status_code == 422
+    assert api.post("/api/stock", body, headers={"Idempotency-Key": "x" * 129}).status_code == 400
+
+
+def test_a_refused_write_keeps_no_key_so_a_retry_is_judged_again(api, stocked):
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -31}
+    assert api.post("/api/stock", body, headers={"Idempotency-Key": "k"}).status_code == 409
+    assert db.session.query(ApiIdempotency).count() == 0
+
+
+def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, client, token_for, stocked):
+    """Real threads, each its own connection (PostgreSQL: row locks and guarded UPDATEs;
+    SQLite: BEGIN IMMEDIATE queues the writers)."""
+    token = token_for("operator")
+    taken = Api(client, token_for("supervisor")).post("/api/stock", {
+        "sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -30})
+    assert taken.status_code == 201  # 10 units left, all in A-01-02
+    db.session.remove()
+    statuses, start = [], threading.Barrier(16)
+
+    def one(n):
+        with app.app_context():
+            c = app.test_client()
+            start.wait()
+            r = c.post("/api/stock/reserve", json={"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1,
+                                                   "reference_type": "order", "reference_id": f"race-{n}"},
+                       headers={"Authorization": f"Bearer {token}"})
+            statuses.append(r.status_code)
+            from warehouse.extensions import db as _db
+            _db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] * 10 + [409] * 6
+    assert sum(r.qty_open for r in db.session.query(Reservation)) == 10
+    main = Api(client, token).get("/api/stock/BOLT-M8").get_json()["by_location"]
+    assert next(l for l in main if l["location"] == "warehouse-main")["available"] == 0

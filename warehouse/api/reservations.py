@@ -1,0 +1,101 @@
+"""Reservations by reference (an order): reserve, release, fulfil, and returns.
+
+The reservations service owns its transactions and retries lost races itself, so these
+endpoints are not wrapped in the API's transaction (atomic=False); an Idempotency-Key
+reaches the service as its key, which makes the stock change happen once.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import adjustments, locations, lots, permissions as P, reservations, stock
+from ..errors import NotFound
+from ..models import NO_LOT, Location, Reservation
+from . import bp, schemas as s
+from .spec import operation
+from .stock import key_stock
+
+
+def _location(code: str | None) -> Location | None:
+    if code is None:
+        return None
+    location = locations.by_code(code)
+    if location is None:
+        raise NotFound(f"No location {code!r}. Check the code.")
+    return location
+
+
+def _lot(product, code: str):
+    if not code:
+        return None
+    lot = lots.existing(product, code)
+    if lot is None:
+        raise NotFound(f"No lot {code!r} of {product.sku}. Check the label.")
+    return lot
+
+
+def _changed(reference: tuple[str, str], quantity: int, rows: list[Reservation],
+             keys: list[tuple[int, int, int]] | None = None) -> s.StockChangeOut:
+    keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
+    return s.StockChangeOut(
+        reference_type=reference[0], reference_id=reference[1], quantity=quantity,
+        reservations=[s.ReservationOut(
+            id=r.id, sku=r.product.sku, location=r.location.code, bin=r.bin.code,
+            lot=r.lot.code if r.lot_id != NO_LOT else None, quantity=r.qty, quantity_open=r.qty_open,
+            quantity_fulfilled=r.qty_fulfilled, status=r.status.value, expires_at=r.expires_at)
+            for r in rows],
+        stock=[key_stock(*key) for key in keys])
+
+
+@operation(bp, "POST", "/stock/reserve", summary="Reserve stock for a reference (FEFO, with a TTL)",
+           tag="reservations", permission=P.INVENTORY_WRITE, body=s.ReserveIn, response=s.StockChangeOut,
+           status=201, atomic=False)
+def reserve(caller, body: s.ReserveIn, key: str | None):
+    product = stock.product_by_code(body.sku)
+    location = _location(body.location)
+    bin = adjustments._bin(location.code, body.bin) if body.bin else None
+    lot = _lot(product, body.lot)
+    ttl = {"ttl": timedelta(seconds=body.ttl_seconds)} if body.ttl_seconds else {}
+    reference = (body.reference_type, body.reference_id)
+    rows = reservations.reserve(product, location, body.quantity, reference, actor_id=caller.user_id,
+                                bin=bin, lot=lot, key=key, **ttl)
+    return _changed(reference, body.quantity, rows)
+
+
+@operation(bp, "POST", "/stock/release", summary="Release a reference's reservations (all, or narrowed)",
+           tag="reservations", permission=P.INVENTORY_WRITE, body=s.ByReferenceIn, response=s.StockChangeOut,
+           atomic=False)
+def release(caller, body: s.ByReferenceIn, key: str | None):
+    return _close(reservations.release, caller, body, key)
+
+
+@operation(bp, "POST", "/stock/fulfill", summary="Fulfil (sell) a reference's reserved stock",
+           tag="reservations", permission=P.INVENTORY_WRITE, body=s.ByReferenceIn, response=s.StockChangeOut,
+           atomic=False)
+def fulfill(caller, body: s.ByReferenceIn, key: str | None):
+    return _close(reservations.fulfill, caller, body, key)
+
+
+def _close(action, caller, body: s.ByReferenceIn, key):
+    reference = (body.reference_type, body.reference_id)
+    product = stock.product_by_code(body.sku) if body.sku else None
+    before = {r.id: r.qty_open for r in reservations.open_for(reference)}
+    rows = action(reference, product=product, location=_location(body.location), qty=body.quantity,
+                  actor_id=caller.user_id, key=key)
+    moved = sum(before.get(r.id, 0) - r.qty_open for r in rows) if before else sum(r.qty for r in rows)
+    return _changed(reference, body.quantity or moved, rows)
+
+
+@operation(bp, "POST", "/stock/return", summary="Book returned units back into stock",
+           tag="reservations", permission=P.INVENTORY_WRITE, body=s.ReturnIn, response=s.StockChangeOut,
+           status=201, atomic=False)
+def return_stock(caller, body: s.ReturnIn, key: str | None):
+    """Returned units land in the named location's receiving bin, else in the `returns`
+    location."""
+    product = stock.product_by_code(body.sku)
+    reference = (body.reference_type, body.reference_id)
+    returned = reservations.return_stock(product, body.quantity, reference, body.reason,
+                                         location=_location(body.location), lot=_lot(product, body.lot),
+                                         actor_id=caller.user_id, key=key)
+    lot_id = returned.lot.id if returned.lot else NO_LOT
+    return _changed(reference, body.quantity, [], [(product.id, returned.bin.id, lot_id)])
