@@ -297,7 +297,7 @@ def _safe_cell(value):
     return value
 
 
-PDF_COLUMNS = [("Location", 0.10, "location_code"), ("SKU", 0.10, "sku"), ("Name", 0.22, "product_name"),
+PDF_COLUMNS = [("Location", 0.13, "location_code"), ("SKU", 0.10, "sku"), ("Name", 0.22, "product_name"),
                ("On hand", 0.06, "on_hand"), ("Reserved", 0.06, "reserved"), ("Held", 0.05, "held"),
                ("Available", 0.065, "available"), ("Inbound", 0.06, "inbound"),
                ("Reorder pt", 0.065, "reorder_point"), ("Max", 0.055, "max_level"),

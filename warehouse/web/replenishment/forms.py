@@ -1,0 +1,73 @@
+"""Replenishment forms: the report's filter (GET) and applying a reorder point (POST,
+CSRF). Bad values become form errors, never 500s."""
+from flask_wtf import FlaskForm
+from wtforms import Form, HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
+
+from ...replenishment import MAX_DAYS, MAX_REORDER_POINT
+from ..stock.forms import WholeNumberField
+from ..transfers.forms import MAX_ID, _location_id
+
+DEFAULT_DAYS = 90
+
+
+def _location_choices(locations):
+    return [SelectChoice("", "All locations")] + [
+        SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations]
+
+
+def _between(low: int, high: int, what: str):
+    def check(form, field):
+        if field.data is None:
+            if field.raw_data and field.raw_data[0].strip():  # typed, but not a whole number
+                raise StopValidation()
+            return
+        if not low <= field.data <= high:
+            raise ValidationError(f"{what} must be {low:,} to {high:,}.")
+    return check
+
+
+class ReportForm(Form):
+    """Which location, and how many days of outbound the suggested points look back on."""
+    location = SelectField("Location", coerce=_location_id, validators=[Optional()])
+    days = WholeNumberField("Outbound days", default=DEFAULT_DAYS,
+                            validators=[Optional(), _between(1, MAX_DAYS, "Days")])
+
+    def __init__(self, *args, locations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location.choices = _location_choices(locations)
+
+    @property
+    def window(self) -> int:
+        return self.days.data or DEFAULT_DAYS
+
+
+def _id(value):
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+class IdField(HiddenField):
+    """A hidden row id: a whole number in the id range, or a form error."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = _id(valuelist[0].strip())
+            except ValueError:
+                raise ValueError("This row is not on the report any more. Reload the page.") from None
+
+
+class ApplyForm(FlaskForm):
+    """Set one policy's reorder point (the suggestion, or what the supervisor typed)."""
+    product = IdField(validators=[InputRequired("This row is not on the report any more. Reload the page.")])
+    location = IdField(validators=[InputRequired("This row is not on the report any more. Reload the page.")])
+    value = WholeNumberField("New reorder point", validators=[
+        InputRequired("Enter the new reorder point."), _between(0, MAX_REORDER_POINT, "The reorder point")])
+    # The report being looked at, so the answer shows the same rows.
+    report_location = HiddenField()
+    days = HiddenField()
