@@ -13,6 +13,7 @@ from .alerts import bp as alerts_bp
 from .webhooks import bp as webhooks_bp
 from .replenishment import bp as replenishment_bp
 from ..api import bp as api_bp
+from .dashboard import bp as dashboard_bp
 
 
 def init_app(app: Flask) -> None:
@@ -28,3 +29,4 @@ def init_app(app: Flask) -> None:
     for blueprint in (reservations_bp, holds_bp, alerts_bp, webhooks_bp, replenishment_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
+    app.register_blueprint(dashboard_bp)

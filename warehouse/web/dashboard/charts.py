@@ -1,0 +1,179 @@
+"""Chart geometry for the hand-built SVG templates (templates/dashboard/_chart_*.svg.html).
+
+The analytics module gives figures; this turns them into boxes and points in a fixed
+viewBox (the SVG scales to the screen) with the drill-down link of each. Templates only
+draw what is here. Only non-zero bars are drawn, so a chart's bars are the figures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask import url_for
+
+from ... import analytics
+
+WIDTH, HEIGHT = 720, 240
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the axis labels
+SERIES_COLOURS = {"in": "#0a6b2d", "out": "#b00020", "adjusted": "#8a5a00", "varied": "#8a5a00",
+                  "units": "#0b4fd0", "value": "#5b2a86"}
+LINE_COLOURS = ["#0b4fd0", "#b00020", "#0a6b2d", "#8a5a00", "#5b2a86", "#00707a", "#444444"]
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    w: float
+    h: float
+    series: str
+    label: str  # tooltip: what the bar is, in words
+    href: str
+    colour: str = ""
+
+
+@dataclass
+class Line:
+    name: str
+    colour: str
+    points: list[tuple[float, float, str, str]]  # x, y, tooltip, href
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y, _label, _href in self.points)
+
+
+@dataclass
+class Chart:
+    title: str
+    bars: list[Bar] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)  # y, label
+    x_labels: list[tuple[float, str]] = field(default_factory=list)  # x, label
+    zero_y: float = HEIGHT - BOTTOM
+    width: int = WIDTH
+    height: int = HEIGHT
+    legend: list[tuple[str, str]] = field(default_factory=list)  # colour, name
+
+    @property
+    def empty(self) -> bool:
+        return not self.bars and not any(line.points for line in self.lines)
+
+
+class _Scale:
+    """Maps values in [low, high] to y pixels, high at the top."""
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high = min(low, 0.0), max(high, 0.0)
+        if self.high == self.low:
+            self.high = self.low + 1
+
+    def y(self, value: float) -> float:
+        span = HEIGHT - TOP - BOTTOM
+        return TOP + span * (self.high - float(value)) / (self.high - self.low)
+
+    def ticks(self, money: bool = False) -> list[tuple[float, str]]:
+        steps = [self.low + (self.high - self.low) * i / 4 for i in range(5)]
+        return [(self.y(v), f"{v:,.0f}") for v in steps]
+
+
+def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
+    """Units in, out and adjusted per day: three bars per day around a zero line."""
+    days = dashboard.flows
+    values = [v for f in days for v in (f.units_in, f.units_out, f.adjusted)]
+    scale = _Scale(min(values, default=0), max(values, default=0))
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    width = max(slot / 3 * 0.9, 0.5)
+    chart = Chart("Units in, out and adjusted per day", ticks=scale.ticks(), zero_y=scale.y(0),
+                  x_labels=_day_labels([f.day for f in days], slot),
+                  legend=[(SERIES_COLOURS["in"], "In"), (SERIES_COLOURS["out"], "Out"),
+                          (SERIES_COLOURS["adjusted"], "Adjusted")])
+    for i, flow in enumerate(days):
+        href = _movements(filters, flow.day, flow.day)
+        for j, (series, value) in enumerate((("in", flow.units_in), ("out", flow.units_out),
+                                             ("adjusted", flow.adjusted))):
+            if value:
+                top, bottom = sorted((scale.y(value), scale.y(0)))
+                link = _movements(filters, flow.day, flow.day, type="adjustment") if series == "adjusted" else href
+                chart.bars.append(Bar(LEFT + i * slot + j * slot / 3, top, width, max(bottom - top, 1), series,
+                                      f"{flow.day.isoformat()} {series}: {value:,}", link,
+                                      SERIES_COLOURS[series]))
+    return chart
+
+
+def movers(dashboard: analytics.Dashboard, filters: dict, by: str) -> Chart:
+    """Top SKUs leaving (sales, transfers out, fulfilled, expired): horizontal bars."""
+    rows = dashboard.movers_by_units if by == "units" else dashboard.movers_by_value
+    figure = (lambda r: r.units) if by == "units" else (lambda r: r.value)
+    top = max((float(figure(r)) for r in rows), default=1) or 1
+    row_h = 22
+    chart = Chart(f"Top movers by {by}", height=max(len(rows), 1) * row_h + 8)
+    label_w = 150
+    for i, row in enumerate(rows):
+        w = (WIDTH - label_w - 90) * float(figure(row)) / top
+        shown = f"{row.units:,} units" if by == "units" else f"{row.value:,.2f}"
+        chart.bars.append(Bar(label_w, 4 + i * row_h, max(w, 1), row_h - 6, by,
+                              f"{row.sku} {row.name}: {shown}",
+                              url_for("stock.movements", sku=row.sku, location=filters["location"],
+                                      since=dashboard.period.first_day.isoformat()),
+                              SERIES_COLOURS[by]))
+    return chart
+
+
+def values(dashboard: analytics.Dashboard, filters: dict) -> Chart:
+    """Stock value at the end of each day, one line per location; each point opens the
+    valuation report as of that day."""
+    series = dashboard.values
+    all_values = [float(v) for s in series for _d, v in s.points]
+    scale = _Scale(min(all_values, default=0), max(all_values, default=0))
+    n = len(dashboard.period.days)
+    step = (WIDTH - LEFT - RIGHT) / max(n - 1, 1)
+    chart = Chart("Stock value per location (end of day)", ticks=scale.ticks(), zero_y=scale.y(0),
+                  x_labels=_day_labels(dashboard.period.days, step, centre=False))
+    for k, s in enumerate(series):
+        colour = LINE_COLOURS[k % len(LINE_COLOURS)]
+        points = [(LEFT + i * step, scale.y(v), f"{s.code} {d.isoformat()}: {v:,.2f}",
+                   url_for("dashboard.valuation", as_of=d.isoformat(), location=s.code))
+                  for i, (d, v) in enumerate(s.points)]
+        chart.lines.append(Line(s.code, colour, points))
+        chart.legend.append((colour, s.code))
+    return chart
+
+
+def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
+    """Lines with a variance per day of counting; each bar opens that day's variances."""
+    days = [d for d in dashboard.count_days if d.varied]
+    scale = _Scale(0, max((d.varied for d in days), default=0))
+    span = dashboard.period.days
+    slot = (WIDTH - LEFT - RIGHT) / max(len(span), 1)
+    index = {day: i for i, day in enumerate(span)}
+    chart = Chart("Count lines with a variance per day", ticks=scale.ticks(), zero_y=scale.y(0),
+                  x_labels=_day_labels(span, slot))
+    for d in days:
+        top = scale.y(d.varied)
+        chart.bars.append(Bar(LEFT + index.get(d.day, 0) * slot, top, max(slot * 0.8, 1.5),
+                              max(scale.y(0) - top, 1), "varied",
+                              f"{d.day.isoformat()}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
+                              url_for("dashboard.variances", since=d.day.isoformat(), until=d.day.isoformat(),
+                                      location=filters["location"]),
+                              SERIES_COLOURS["varied"]))
+    return chart
+
+
+def _movements(filters: dict, since: date, until: date, **extra) -> str:
+    return url_for("stock.movements", location=filters["location"], since=since.isoformat(),
+                   until=until.isoformat(), **extra)
+
+
+def _day_labels(days: list[date], slot: float, centre: bool = True) -> list[tuple[float, str]]:
+    """About six dates along the x axis."""
+    if not days:
+        return []
+    every = max(len(days) // 6, 1)
+    return [(LEFT + i * slot + (slot / 2 if centre else 0), day.strftime("%d %b"))
+            for i, day in enumerate(days) if i % every == 0]
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"

@@ -1,0 +1,156 @@
+"""Dashboard and reports. Each view: filters -> one analytics/reports call -> template
+or file. A bad filter (unknown location, text period, impossible date) answers 400 with
+the reason on the page, and the page still renders its filter form."""
+from datetime import date, timedelta
+
+from flask import Response, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ... import analytics, reports, stock
+from ...errors import NotFound
+from ...extensions import db
+from ...models import Location, MovementType, Role, utcnow
+from ..htmx import is_htmx
+from ..security import requires
+from . import bp, charts
+from .forms import DashboardFilterForm, MovementReportForm, RangeFilterForm, ValuationFilterForm
+
+FORMATS = "<any(csv,pdf):fmt>"
+
+
+@bp.get("")
+@requires(Role.SUPERVISOR)
+def index():
+    form, location, error = _dashboard_filters()
+    if error:
+        return _page("dashboard/index.html", 400, form=form, error=error)
+    data = analytics.dashboard(location, analytics.period(form.period.data))
+    filters = {"location": location.code if location else None, "period": form.period.data}
+    return _page("dashboard/index.html", 200, form=form, data=data, tiles=data.tiles, filters=filters,
+                 span=data.period,
+                 charts={"flows": charts.flows(data, filters), "units": charts.movers(data, filters, "units"),
+                         "value": charts.movers(data, filters, "value"), "values": charts.values(data, filters),
+                         "counts": charts.count_trend(data, filters)})
+
+
+@bp.get("/tiles")
+@requires(Role.SUPERVISOR)
+def tiles():
+    """The tiles alone, polled by htmx every 30 s; a plain request gets the whole page."""
+    if not is_htmx():
+        return redirect(url_for("dashboard.index", **request.args))
+    form, location, error = _dashboard_filters()
+    if error:
+        return _page("dashboard/_tiles.html", 400, form=form, error=error)
+    span = analytics.period(form.period.data)
+    return _page("dashboard/_tiles.html", 200, form=form, error=None, span=span,
+                 tiles=analytics.tiles(location.id if location else None, span),
+                 filters={"location": location.code if location else None, "period": form.period.data})
+
+
+@bp.get("/reports")
+@requires(Role.SUPERVISOR)
+def reports_index():
+    return _page("reports/index.html", 200, today=utcnow().date())
+
+
+@bp.get("/reports/valuation", defaults={"fmt": "html"})
+@bp.get(f"/reports/valuation.{FORMATS}")
+@requires(Role.SUPERVISOR)
+def valuation(fmt):
+    form = ValuationFilterForm(request.args)
+    location, error = _location(form)
+    if error:
+        return _report_error(form, "reports/valuation.html", error)
+    as_of = form.as_of.data or utcnow().date()
+    return _deliver(reports.valuation(as_of, location), fmt, "reports/valuation.html", form, "valuation")
+
+
+@bp.get("/reports/movements", defaults={"fmt": "html"})
+@bp.get(f"/reports/movements.{FORMATS}")
+@requires(Role.SUPERVISOR)
+def movements(fmt):
+    form = MovementReportForm(request.args)
+    location, error = _location(form)
+    product = None
+    if not error and form.sku.data:
+        try:
+            product = stock.product_by_code(form.sku.data)
+        except NotFound as e:
+            error = e.message
+    if error:
+        return _report_error(form, "reports/movements.html", error)
+    since, until = _range(form)
+    kind = MovementType(form.type.data) if form.type.data else None
+    report = reports.movements(since, until, location=location, product=product, type=kind)
+    return _deliver(report, fmt, "reports/movements.html", form, "movements")
+
+
+@bp.get("/reports/variances", defaults={"fmt": "html"})
+@bp.get(f"/reports/variances.{FORMATS}")
+@requires(Role.SUPERVISOR)
+def variances(fmt):
+    form = RangeFilterForm(request.args)
+    location, error = _location(form)
+    if error:
+        return _report_error(form, "reports/variances.html", error)
+    since, until = _range(form)
+    report = reports.count_variances(since, until, location=location)
+    return _deliver(report, fmt, "reports/variances.html", form, "count-variances")
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _dashboard_filters():
+    form = DashboardFilterForm(request.args)
+    location, error = _location(form)
+    return form, location, error
+
+
+def _location(form) -> tuple[Location | None, str | None]:
+    """Validate the form; resolve its location code. (location, None) or (None, error)."""
+    if not form.validate():
+        problems = " ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return None, f"{problems} Fix the filter and try again."
+    if not form.location.data:
+        return None, None
+    location = db.session.scalar(select(Location).where(Location.code == form.location.data))
+    if location is None:
+        return None, f"No location {form.location.data!r}: choose one from the list."
+    return location, None
+
+
+def _range(form) -> tuple[date, date]:
+    """From/to days; by default the last 30 days up to today."""
+    until = form.until.data or utcnow().date()
+    since = form.since.data or min(until, utcnow().date()) - timedelta(days=29)
+    return min(since, until), until
+
+
+def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -> Response:
+    if fmt == "csv":
+        return _file(reports.to_csv(report).encode(), "text/csv; charset=utf-8", f"{name}.csv")
+    if fmt == "pdf":
+        return _file(reports.to_pdf(report), "application/pdf", f"{name}.pdf")
+    args = {k: v for k, v in request.args.items() if v}
+    return _page(template, 200, form=form, report=report, args=args, locations=stock.locations(),
+                 endpoint=request.endpoint)
+
+
+def _report_error(form, template: str, error: str) -> Response:
+    return _page(template, 400, form=form, report=None, args={}, error=error,
+                 locations=stock.locations(), endpoint=request.endpoint)
+
+
+def _file(body: bytes, mimetype: str, filename: str) -> Response:
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _page(template: str, status: int, **context) -> Response:
+    context.setdefault("locations", stock.locations())
+    response = make_response(render_template(template, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
