@@ -389,3 +389,17 @@ def test_the_sweeper_racing_fulfilments_never_releases_a_row_twice(app, bolts):
     assert _postings(MovementType.RELEASE) == swept
     assert db.session.scalar(select(func.sum(Movement.reserved_delta))) == 0
     assert sum(ledger.balance(bolts.bolt.id, b.id)[0] for b in bolts.main.bins) == 64 - fulfilled
+
+
+def test_a_sweeper_that_read_a_row_before_it_was_fulfilled_leaves_it_alone(app, bolts):
+    [row] = reservations.reserve(bolts.bolt, bolts.main, 3, ORDER, actor_id=None, now=T0)
+    seen = (row.id, row.qty_open)  # what a sweeper read just before the sale committed
+    reservations.fulfill(ORDER, qty=1, actor_id=None)
+
+    claimed = ledger.atomically(reservations._expire_one, *seen, T0 + timedelta(hours=2))
+
+    assert claimed == 0 and _postings(MovementType.RELEASE) == 0
+    [row] = _rows()
+    assert (row.status, row.qty_open) == (R.ACTIVE, 2)
+    assert reservations.sweep(now=T0 + timedelta(hours=2)) == 1  # a fresh read expires the rest
+    assert _rows()[0].status is R.EXPIRED and _reserved(bolts) == 0

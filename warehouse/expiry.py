@@ -2,8 +2,8 @@
 expired lot key as held, and writing expired holds off.
 
 A lot is expired once its expiry date has passed: it is still good ON its expiry date
-(the date printed is the last day of use). Expired units are never reserved (reservations
-use `fefo_candidates`, which leaves them out); they stay on hand until a supervisor marks
+(the date printed is the last day of use). Expired units are never reserved nor allocated
+to a transfer (both filter with `unexpired`); they stay on hand until a supervisor marks
 them expired (hold, reason expired) and writes them off (an ``expire`` posting).
 """
 from __future__ import annotations
@@ -44,6 +44,13 @@ def is_expired(lot: Lot | None, today: date | None = None) -> bool:
 
 # --- FEFO --------------------------------------------------------------------------------
 
+def unexpired(today: date | None = None):
+    """SQL condition on Lot: undated, or not past its expiry date. Reservations and transfer
+    allocation both filter with it, so expired units are never promised."""
+    today = today or today_utc()
+    return or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today)
+
+
 def fefo_candidates(product_id: int, location_id: int, *, today: date | None = None,
                     bin_id: int | None = None, lot_id: int | None = None) -> list[Balance]:
     """Keys of a product at a location with units free to promise, in the order stock
@@ -55,7 +62,7 @@ def fefo_candidates(product_id: int, location_id: int, *, today: date | None = N
     query = (select(Balance).join(Bin, Bin.id == Balance.bin_id).join(Lot, Lot.id == Balance.lot_id)
              .options(joinedload(Balance.bin), joinedload(Balance.lot))
              .where(Balance.product_id == product_id, Balance.location_id == location_id, free > 0,
-                    or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today))
+                    unexpired(today))
              .order_by(Lot.expiry_date.is_(None), Lot.expiry_date, free.desc(), Bin.code))
     if bin_id is not None:
         query = query.where(Balance.bin_id == bin_id)
