@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(create_user)
     app.cli.add_command(create_token)
+    app.cli.add_command(deliver_webhooks)
     app.cli.add_command(sweep_reservations)
     app.cli.add_command(revoke_token)
 
@@ -99,3 +100,22 @@ def sweep_reservations():
 
     expired = reservations.sweep()
     click.echo(f"Expired {expired} reservation(s).")
+
+
+@click.command("deliver-webhooks")
+@click.option("--loop", is_flag=True, help="Keep running: a pass every --interval seconds.")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
+def deliver_webhooks(loop, interval):
+    """Send outbox events to webhook subscribers (one pass; --loop to keep going)."""
+    import time
+
+    from . import webhooks
+
+    while True:
+        made, delivered, failed = webhooks.run_pass()
+        db.session.remove()
+        if made or delivered or failed or not loop:
+            click.echo(f"Webhooks: {made} new deliveries, {delivered} delivered, {failed} failed tries.")
+        if not loop:
+            return
+        time.sleep(interval)
