@@ -19,7 +19,7 @@ from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, replenishment, transfers
 from warehouse.errors import InvalidPosting, NotFound
 from warehouse.extensions import db
-from warehouse.models import LocationType, MovementType, ReorderPolicy
+from warehouse.models import Alert, AlertKind, LocationType, MovementType, ReorderPolicy
 from warehouse.replenishment import NotAllowed, ReorderRow
 
 
@@ -258,6 +258,24 @@ def test_a_supervisor_applies_a_suggested_reorder_point(history):
     assert db.session.scalar(select(ReorderPolicy.reorder_point)) == 26
     again = replenishment.apply_reorder_point(history.bolt.id, history.main.id, 26, actor_id=supervisor.id)
     assert again.reorder_point == 26 and _points() == [(history.bolt.id, history.main.id, 26)]
+
+
+def test_applying_a_point_raises_and_clears_the_low_stock_alert_at_once(history):
+    supervisor = _user("supervisor")
+    on_hand = 500 - 40 - 30 - 15 - 5 - 20 - 9  # the history's sales, fulfilment, adjustment, transfer
+    assert replenishment.reorder_report(history.main.id) == []  # 381 is far above the point of 20
+
+    def live():
+        db.session.expire_all()
+        return db.session.scalars(select(Alert.kind).where(
+            Alert.product_id == history.bolt.id, Alert.location_id == history.main.id,
+            Alert.live_key.is_not(None))).all()
+
+    assert AlertKind.LOW_STOCK not in live()
+    replenishment.apply_reorder_point(history.bolt.id, history.main.id, on_hand, actor_id=supervisor.id)
+    assert AlertKind.LOW_STOCK in live() and AlertKind.REORDER_NEEDED in live()
+    replenishment.apply_reorder_point(history.bolt.id, history.main.id, on_hand - 1, actor_id=supervisor.id)
+    assert AlertKind.LOW_STOCK not in live() and AlertKind.REORDER_NEEDED not in live()
 
 
 def test_a_bad_reorder_point_is_refused_and_writes_nothing(history):

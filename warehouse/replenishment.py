@@ -27,6 +27,7 @@ from reportlab.lib.pagesizes import landscape
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import and_, case, func, select, update
 
+from . import alerts
 from .errors import DomainError, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -241,8 +242,8 @@ def _window_days(days) -> int:
 # --- applying a suggestion --------------------------------------------------------------
 
 def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_id: int) -> ReorderPolicy:
-    """Set the reorder point of one policy (a supervisor's decision; not a stock change).
-    Refused, writing nothing, when the value is not a whole number in range, lies above
+    """Set the reorder point of one policy (a supervisor's decision; not a stock change)
+    and bring the place's alerts in line with it. Refused, writing nothing, when the value is not a whole number in range, lies above
     the policy's max level, or there is no such policy."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
         raise InvalidPosting(f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}.")
@@ -267,6 +268,9 @@ def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_
             raise InvalidPosting(f"A reorder point of {value:,} is above the max level "
                                  f"{policy.max_level:,}. Choose {policy.max_level:,} or less, "
                                  "or ask an admin to raise the max level.")
+        # A new point changes which alerts hold (low stock, reorder needed): judge the
+        # place again now, in this transaction, rather than at its next posting.
+        alerts.judge({(product_id, location_id)})
         return policy
 
     return atomically(run)
