@@ -32,7 +32,7 @@ def document() -> dict:
     components = top.get("$defs", {})
     paths: dict = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs, components)
+        paths.setdefault(bp.url_prefix + op.path, {})[op.method.lower()] = _operation(op, refs, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Warehouse API", "version": "1.0.0",

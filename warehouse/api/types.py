@@ -49,8 +49,9 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    """Query-string parameters arrive as text and are converted; unknown ones are ignored."""
-    model_config = ConfigDict(extra="ignore")
+    """Query-string parameters arrive as text and are converted; an unknown one is refused
+    (a misspelt filter would otherwise silently list everything)."""
+    model_config = ConfigDict(extra="forbid")
 
 
 class Paging(Query):
