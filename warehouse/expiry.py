@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from . import holds, ledger
-from .errors import DomainError, InvalidPosting
+from .errors import DomainError, IdempotencyKeyReused, InvalidPosting
 from .extensions import db
 from .models import (
     Balance,
@@ -152,6 +152,8 @@ def mark_expired(product: Product, bin: Bin, lot: Lot, *, actor_id: int | None,
 
     def run() -> Hold:
         if (done := holds.earlier(actor_id, key)) is not None:
+            if (done.product_id, done.bin_id, done.lot_id) != (product.id, bin.id, lot.id):
+                raise IdempotencyKeyReused("This form was already used for another lot. Reload the page.")
             return done
         on_hand, reserved, held = ledger.balance(product.id, bin.id, lot.id)
         free = on_hand - reserved - held

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from . import ledger
@@ -181,3 +181,32 @@ def listing(*, status: HoldStatus | None = HoldStatus.ACTIVE, reason: HoldReason
     if created_before is not None:
         query = query.where(Hold.created_at < created_before)
     return list(db.session.scalars(query))
+
+
+# --- by codes (pages and the API) --------------------------------------------------------
+
+def place_by_codes(*, sku: str, location_code: str, bin_code: str, qty: int, reason: HoldReason,
+                   lot_code: str = "", note: str | None = None, actor_id: int | None,
+                   key: str | None = None) -> Hold:
+    """`place` with what a person types or scans: SKU or barcode, location, bin, lot."""
+    from . import lots, stock
+
+    product = stock.product_by_code(sku)
+    bin = find_bin(location_code, bin_code)
+    lot = None
+    if lot_code:
+        if not product.lot_tracked:
+            raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        lot = lots.existing(product, lot_code)
+        if lot is None:
+            raise NotFound(f"No lot {lot_code} of {product.sku}. Check the label.")
+    return place(product, bin, qty, reason, lot=lot, note=note, actor_id=actor_id, key=key)
+
+
+def find_bin(location_code: str, bin_code: str) -> Bin:
+    """A bin by its code (or barcode) inside a location."""
+    bin = db.session.scalar(select(Bin).join(Location, Location.id == Bin.location_id).where(
+        Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code)))
+    if bin is None:
+        raise NotFound(f"No bin {bin_code} at {location_code}. Check the bin label.")
+    return bin

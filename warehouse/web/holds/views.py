@@ -1,11 +1,124 @@
-"""Placeholder until the holds pages land (issue 6)."""
-from ...models import Role
+"""Holds pages for supervisors: the list with filters, a new hold, release; and the expiry
+lists (expiring in N days, expired) with mark expired and write off.
+
+A plain form post gets the whole page, an htmx request the region it swaps (`render`
+decides); every refusal lands in the page as a message with its status, never a 500."""
+import secrets
+
+from flask import request
+from flask_login import current_user
+
+from ... import expiry, holds, stock
+from ...errors import DomainError
+from ...extensions import db
+from ...models import Bin, HoldReason, HoldStatus, Lot, Product, Role
 from ..htmx import render
 from ..security import requires
 from . import bp
+from .forms import ExpiryFilterForm, HoldFilterForm, MarkExpiredForm, NewHoldForm, WriteOffForm
+
+ID = "int(max=2147483647)"
 
 
-@bp.get("/")
+@bp.get("")
 @requires(Role.SUPERVISOR)
 def index():
-    return render("holds/index.html", "holds/index.html")
+    return _holds_page("holds/_rows.html", filters=HoldFilterForm(request.args))
+
+
+@bp.post("/new")
+@requires(Role.SUPERVISOR)
+def new():
+    form = NewHoldForm(locations=stock.locations())
+    if not form.validate_on_submit():
+        return _holds_page(status=422, form=form, outcome=("error", "Nothing was held. Fix the marked fields."))
+    try:
+        hold = holds.place_by_codes(
+            sku=form.sku.data, location_code=form.location.data, bin_code=form.bin.data,
+            lot_code=form.lot.data or "", qty=form.qty.data, reason=HoldReason(form.reason.data),
+            note=form.note.data or None, actor_id=current_user.id, key=form.key.data or None)
+    except DomainError as refusal:
+        return _holds_page(status=refusal.status, form=form, outcome=("error", refusal.message))
+    return _holds_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} on hold "
+                                      f"at {hold.bin.code} ({hold.reason.value}). They are not available now."))
+
+
+@bp.post(f"/<{ID}:id>/release")
+@requires(Role.SUPERVISOR)
+def release(id):
+    try:
+        hold = holds.release(id, actor_id=current_user.id)
+    except DomainError as refusal:
+        return _holds_page(status=refusal.status, outcome=("error", refusal.message))
+    return _holds_page(outcome=("ok", f"{holds.number(hold)} released: {hold.qty} × {hold.product.sku} "
+                                      f"available again at {hold.bin.code}."))
+
+
+def _holds_page(partial: str = "holds/_holds.html", *, status: int = 200, filters=None, form=None, outcome=None):
+    filters = filters or HoldFilterForm(formdata=None)
+    rows = []
+    if filters.validate():
+        chosen = filters.status.data or "active"
+        rows = holds.listing(status=None if chosen == "any" else HoldStatus(chosen),
+                             reason=HoldReason(filters.reason.data) if filters.reason.data else None,
+                             sku=filters.sku.data or None, location_code=filters.location.data or None)
+    form = form or NewHoldForm(formdata=None, locations=stock.locations())
+    return render("holds/index.html", partial, status=status, filters=filters, rows=rows, form=form,
+                  outcome=outcome, number=holds.number)
+
+
+# --- expiry ------------------------------------------------------------------------------
+
+@bp.get("/expiry")
+@requires(Role.SUPERVISOR)
+def expiry_lists():
+    return _expiry_page(filters=ExpiryFilterForm(request.args))
+
+
+@bp.post("/expiry/mark")
+@requires(Role.SUPERVISOR)
+def mark_expired():
+    form = MarkExpiredForm()
+    if not form.validate_on_submit():
+        return _expiry_page(status=422, outcome=("error", "Nothing was marked. Reload the page and try again."))
+    product, bin, lot = (db.session.get(Product, form.product_id.data), db.session.get(Bin, form.bin_id.data),
+                         db.session.get(Lot, form.lot_id.data))
+    if product is None or bin is None or lot is None:
+        return _expiry_page(status=404, outcome=("error", "That lot is not in that bin any more. Reload the page."))
+    try:
+        hold = expiry.mark_expired(product, bin, lot, actor_id=current_user.id, key=form.key.data or None)
+    except DomainError as refusal:
+        return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
+    return _expiry_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {product.sku} lot {lot.code} at "
+                                       f"{bin.code} on hold as expired. Write it off once destroyed."))
+
+
+@bp.post(f"/<{ID}:id>/write-off")
+@requires(Role.SUPERVISOR)
+def write_off(id):
+    form = WriteOffForm()
+    if not form.validate_on_submit():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return _expiry_page(status=422, outcome=("error", f"Nothing was written off. {errors}"))
+    kind, _sep, ident = form.reference.data.partition(":")
+    try:
+        hold = expiry.write_off(id, actor_id=current_user.id, reference=(kind, ident))
+    except DomainError as refusal:
+        return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
+    return _expiry_page(outcome=("ok", f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} "
+                                       f"destroyed ({form.reference.data})."))
+
+
+def _expiry_page(*, status: int = 200, filters=None, outcome=None):
+    filters = filters or ExpiryFilterForm(formdata=None)
+    locations = stock.locations()
+    days, location_id, soon, gone, waiting = 30, None, [], [], []
+    if filters.validate():
+        days = filters.days.data if filters.days.data is not None else 30
+        if filters.location.data:
+            location_id = next((loc.id for loc in locations if loc.code == filters.location.data), 0)
+        soon, gone = expiry.expiring(days, location_id), expiry.expired(location_id=location_id)
+        waiting = expiry.expired_holds(location_id)
+    return render("holds/expiry.html", "holds/_expiry.html", status=status, filters=filters, days=days,
+                  locations=locations, soon=soon, gone=gone, waiting=waiting, outcome=outcome,
+                  today=expiry.today_utc(), number=holds.number, new_key=lambda: secrets.token_urlsafe(16))

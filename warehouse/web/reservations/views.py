@@ -1,11 +1,64 @@
-"""Placeholder until the reservations pages land (issue 6)."""
-from ...models import Role
+"""Reservations page for supervisors: the list with filters (status, reference, SKU,
+location) and a release button per reference (the order-cancel flow by hand).
+
+A plain form post gets the whole page, an htmx request the rows region; a refusal lands
+in the page as a message with its status, never a 500."""
+import secrets
+
+from flask import request
+from flask_login import current_user
+
+from ... import reservations, stock
+from ...errors import DomainError
+from ...models import ReservationStatus, Role
 from ..htmx import render
 from ..security import requires
 from . import bp
+from .forms import ReleaseForm, ReservationFilterForm
 
 
-@bp.get("/")
+@bp.get("")
 @requires(Role.SUPERVISOR)
 def index():
-    return render("reservations/index.html", "reservations/index.html")
+    return _page(ReservationFilterForm(request.args))
+
+
+@bp.post("/release")
+@requires(Role.SUPERVISOR)
+def release():
+    filters = ReservationFilterForm(request.args)  # the list the button was pressed on
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return _page(filters, status=422, outcome=("error", f"Nothing was released. {errors}"))
+    try:
+        rows = reservations.release(reservations.parse_reference(form.reference.data),
+                                    actor_id=current_user.id, key=form.key.data or None)
+    except DomainError as refusal:
+        return _page(filters, status=refusal.status, outcome=("error", refusal.message))
+    skus = ", ".join(sorted({r.product.sku for r in rows}))
+    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): its reserved "
+                                         "units are available again."))
+
+
+def _page(filters, *, status: int = 200, outcome=None):
+    rows = []
+    if filters.validate():
+        chosen = filters.status.data or "active"
+        rows = reservations.listing(status=None if chosen == "any" else ReservationStatus(chosen),
+                                    reference=filters.reference.data or None, sku=filters.sku.data or None,
+                                    location_code=filters.location.data or None)
+    releasable = _first_active_per_reference(rows)
+    return render("reservations/index.html", "reservations/_rows.html", status=status, filters=filters,
+                  rows=rows, releasable=releasable, outcome=outcome, locations=stock.locations(),
+                  new_key=lambda: secrets.token_urlsafe(16), query=request.args.to_dict())
+
+
+def _first_active_per_reference(rows) -> set[int]:
+    """Row ids that carry the reference's release button (one button per reference)."""
+    seen, ids = set(), set()
+    for row in rows:
+        if row.status is ReservationStatus.ACTIVE and row.reference not in seen:
+            seen.add(row.reference)
+            ids.add(row.id)
+    return ids
