@@ -1,11 +1,84 @@
-"""Placeholder until the alerts pages land (issue 6)."""
-from ...models import Role
-from ..htmx import render
+"""Alert pages for supervisors: the list with filters, acknowledge and resolve (htmx swaps
+one row; a plain post gets the whole page), and alert settings per SKU x location.
+The header badge's count comes from the context processor in this blueprint's package."""
+from flask import request
+from flask_login import current_user
+
+from ... import alerts, stock
+from ...errors import DomainError
+from ...models import AlertKind, Role
+from ..htmx import render, wants_partial
 from ..security import requires
 from . import bp
+from .forms import AlertFilterForm, AlertSettingForm
+
+ID = "int(max=2147483647)"  # larger ids are 404 before they reach the database
 
 
-@bp.get("/")
+@bp.get("")
 @requires(Role.SUPERVISOR)
 def index():
-    return render("alerts/index.html", "alerts/index.html")
+    return _list()
+
+
+@bp.post(f"/<{ID}:id>/acknowledge")
+@requires(Role.SUPERVISOR)
+def acknowledge(id):
+    return _act(id, alerts.acknowledge, "Acknowledged: it stays listed until stock recovers or someone resolves it.")
+
+
+@bp.post(f"/<{ID}:id>/resolve")
+@requires(Role.SUPERVISOR)
+def resolve(id):
+    return _act(id, alerts.resolve, "Resolved. If the condition still holds, the next stock movement raises it again.")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(Role.SUPERVISOR)
+def settings():
+    places = stock.locations()
+    form = AlertSettingForm(locations=places)
+    if request.method == "GET":
+        return _settings(form)
+    if not form.validate_on_submit():
+        return _settings(form, 422, ("error", "Nothing was saved. Fix the marked fields."))
+    try:
+        product = stock.product_by_code(form.sku.data)
+        location = next(loc for loc in places if loc.code == form.location.data)
+        alerts.configure(product.id, location.id, threshold=form.threshold.data,
+                         recipients=form.recipients.data or "", muted=form.muted.data, actor_id=current_user.id)
+    except DomainError as refusal:
+        return _settings(form, refusal.status, ("error", refusal.message))
+    return _settings(AlertSettingForm(formdata=None, locations=places), 200,
+                     ("ok", f"Saved the alert setting of {product.sku} at {location.code}."))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def _list(status: int = 200, outcome=None):
+    form = AlertFilterForm(request.args, locations=stock.locations())
+    rows = _rows(form) if form.validate() else []
+    return render("alerts/index.html", "alerts/_rows.html", status=status, form=form, rows=rows, outcome=outcome)
+
+
+def _rows(form: AlertFilterForm):
+    location = next((loc for loc in stock.locations() if loc.code == form.location.data), None)
+    return alerts.listing(status=form.status.data or None, kind=AlertKind(form.kind.data) if form.kind.data else None,
+                          location_id=location.id if location else None, sku=form.sku.data or None)
+
+
+def _act(id, service, done: str):
+    alerts.get(id)  # 404 for an unknown alert; CSRF was checked app-wide before the view
+    try:
+        alert = service(id, actor_id=current_user.id)
+        outcome, status = ("ok", done), 200
+    except DomainError as refusal:
+        alert, outcome, status = alerts.get(id), ("error", refusal.message), refusal.status
+    if wants_partial():
+        return render("alerts/_row.html", "alerts/_row.html", status=status, alert=alert, row_outcome=outcome)
+    return _list(status, outcome)
+
+
+def _settings(form, status: int = 200, outcome=None):
+    return render("alerts/settings.html", "alerts/_settings.html", status=status, form=form,
+                  rows=alerts.settings(), outcome=outcome)
