@@ -212,3 +212,35 @@ def test_an_empty_warehouse_has_zero_figures(site):
     assert (data.tiles.skus, data.tiles.units, data.tiles.value) == (0, 0, Decimal("0.00"))
     assert data.values == [] and data.movers_by_units == [] and data.count_days == []
     assert len(data.flows) == 7 and not any(f.units_in or f.units_out for f in data.flows)
+
+
+def test_demo_history_is_backdated_valid_and_written_once(app):
+    from warehouse import demo_history, reports
+    from warehouse.models import Movement
+
+    today = utcnow().date()
+    first = demo_history.load_history(today, days=10)
+    again = demo_history.load_history(today, days=10)
+
+    assert first.days == 9 and first.postings > 9 * 20
+    assert again.skipped.startswith("already there")
+    days = {d for (d,) in db.session.query(db.func.date(Movement.created_at)).distinct()}
+    assert len(days) == 10  # the opening stock 10 days ago, then every day up to yesterday
+    assert ledger.verify() == []
+    data = analytics.dashboard(None, analytics.period("30d", today))
+    assert sum(f.units_out for f in data.flows) > 0 and data.tiles.lines_counted > 0
+    week_ago = today - timedelta(days=7)
+    assert reports.valuation(week_ago).total[5] == value_from_ledger(datetime.combine(week_ago, time.max))
+    for series in data.values:
+        assert dict(series.points)[week_ago] == value_from_ledger(datetime.combine(week_ago, time.max),
+                                                                  series.location_id), series.code
+
+
+def test_demo_history_leaves_a_ledger_with_later_stock_alone(site):
+    from warehouse import demo_history
+
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 5)
+
+    report = demo_history.load_history(days=15)
+
+    assert "empty database" in report.skipped and not demo_history.history_exists()

@@ -37,10 +37,16 @@ def verify_ledger():
 
 
 @click.command("demo")
-def demo():
+@click.option("--history", is_flag=True,
+              help="Also a year of generated history up to today (on an empty database).")
+def demo(history):
     """Load the demo warehouse (safe to run again: it changes nothing the second time)."""
     from .demo import load_demo
 
+    if history:  # first: it loads the demo's opening stock at the start of the year
+        from .demo_history import load_history
+
+        click.echo(load_history().summary())
     report = load_demo()
     click.echo(report.summary())
     click.echo("Demo sign-ins (demo data only; change these before real use):")
