@@ -1,11 +1,63 @@
-"""Placeholder until the webhooks pages land (issue 6)."""
+"""The webhook admin page (admins only): add a subscription (its secret is shown once,
+here), deactivate, queue a test event, and see recent deliveries with every attempt.
+htmx swaps the page's one region; a plain post gets the whole page."""
+from flask_login import current_user
+
+from ... import webhooks
+from ...errors import DomainError
 from ...models import Role
 from ..htmx import render
 from ..security import requires
 from . import bp
+from .forms import SubscriptionForm
+
+ID = "int(max=2147483647)"
 
 
-@bp.get("/")
-@requires(Role.SUPERVISOR)
+@bp.get("")
+@requires(Role.ADMIN)
 def index():
-    return render("webhooks/index.html", "webhooks/index.html")
+    return _page(SubscriptionForm(formdata=None))
+
+
+@bp.post("")
+@requires(Role.ADMIN)
+def add():
+    form = SubscriptionForm()
+    if not form.validate_on_submit():
+        return _page(form, 422, ("error", "Nothing was added. Fix the marked fields."))
+    try:
+        subscription = webhooks.subscribe(form.url.data, form.event_types.data or "*", actor_id=current_user.id)
+    except DomainError as refusal:
+        return _page(form, refusal.status, ("error", refusal.message))
+    return _page(SubscriptionForm(formdata=None), 200, ("ok", f"Added {subscription.url}. Copy its secret now: "
+                                                               "verify X-Warehouse-Signature with it."),
+                 secret=subscription.secret)
+
+
+@bp.post(f"/<{ID}:id>/deactivate")
+@requires(Role.ADMIN)
+def deactivate(id):
+    return _act(webhooks.deactivate, id, "Deactivated: nothing more is sent there.")
+
+
+@bp.post(f"/<{ID}:id>/test")
+@requires(Role.ADMIN)
+def send_test(id):
+    return _act(webhooks.send_test, id, "Test event queued: the next `flask deliver-webhooks` pass sends it.")
+
+
+def _act(service, id, done: str):
+    webhooks.get(id)  # 404 for an unknown subscription
+    try:
+        service(id, actor_id=current_user.id)
+    except DomainError as refusal:
+        return _page(SubscriptionForm(formdata=None), refusal.status, ("error", refusal.message))
+    return _page(SubscriptionForm(formdata=None), 200, ("ok", done))
+
+
+def _page(form, status: int = 200, outcome=None, secret: str | None = None):
+    return render("webhooks/index.html", "webhooks/_admin.html", status=status, form=form, outcome=outcome,
+                  secret=secret, subscriptions=webhooks.subscriptions(),
+                  deliveries=webhooks.recent_deliveries(limit=30),
+                  waiting=webhooks.undispatched_count())
