@@ -17,14 +17,15 @@ def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts["Location"] == 3 and 55 <= counts["Bin"] <= 65 and counts["Product"] == 200
-    assert counts["Lot"] > 10 and counts["Posting"] == 260 and counts["Movement"] > 300  # 200 receipts, 60 sales
+    assert counts["Location"] == 4 and 55 <= counts["Bin"] <= 65 and counts["Product"] == 200
+    # 200 receipts, 60 sales, 5 sold down or out, 1 overstock delivery, 1 transfer approved
+    assert counts["Lot"] > 10 and counts["Posting"] == 267 and counts["Movement"] > 300
     assert db.session.scalar(select(func.count()).select_from(Lot).where(Lot.expiry_date.is_not(None))) > 5
     for username in ("operator", "supervisor", "admin"):
         assert f"{username:<11} password demo-{username}" in first.output
 
     again = runner.invoke(args=["demo"])
-    assert again.exit_code == 0 and "0 new, 260 already there" in again.output
+    assert again.exit_code == 0 and "0 new, 267 already there" in again.output
     assert _counts() == counts
 
     verified = runner.invoke(args=["verify-ledger"])

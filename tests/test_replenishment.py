@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, replenishment, transfers
@@ -351,3 +351,25 @@ def test_the_pdf_carries_the_filters_and_every_row(floor, tmp_path):
 def test_an_empty_report_still_prints(app, tmp_path):
     text = pdf_text(replenishment.reorder_pdf([], {"Location": "All locations"}), tmp_path)
     assert "Nothing is at or below its reorder point." in text
+
+
+# --- the demo data ----------------------------------------------------------------------
+
+def test_the_demo_shows_real_reorder_conditions_at_two_locations(app):
+    from warehouse.models import AlertStatus, Location
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    rows = replenishment.reorder_report()
+    places = {row.location_code for row in rows}
+    assert places == {"warehouse-main", "service-north"}
+    main = [row for row in rows if row.location_code == "warehouse-main"]
+    assert len(main) >= 3 and [row.sku for row in main if row.on_hand == 0] == ["SKU-10109"]
+    assert any(row.inbound > 0 for row in main)  # the approved transfer from north
+    returns = db.session.scalar(select(Location).where(Location.code == "returns"))
+    assert returns.type is LocationType.RETURNS and returns.name == "Returns"
+    assert [b.code for b in returns.bins] == ["RET-01"]
+    live = dict(db.session.execute(select(Alert.kind, func.count()).where(
+        Alert.status == AlertStatus.OPEN).group_by(Alert.kind)).all())
+    assert live[AlertKind.OUT_OF_STOCK] == 1 and live[AlertKind.OVERSTOCK] == 1
+    assert live[AlertKind.LOW_STOCK] == len(rows)  # low stock is on hand <= the point, as the report
+    assert live[AlertKind.REORDER_NEEDED] == len([row for row in rows if row.inbound == 0])

@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from . import accounts, ledger
+from . import accounts, alerts, ledger, transfers
 from .extensions import db
+from .transactions import transaction
 from .models import (
     Balance,
     Bin,
@@ -29,6 +30,8 @@ from .models import (
     ProductBarcode,
     ReorderPolicy,
     Role,
+    Transfer,
+    TransferStatus,
     User,
 )
 
@@ -42,6 +45,7 @@ LOCATIONS = [  # code, name, type, barcode prefix
     ("warehouse-main", "Main warehouse", LocationType.WAREHOUSE, "WM"),
     ("service-north", "North service center", LocationType.SERVICE_CENTER, "SN"),
     ("transit", "In transit", LocationType.TRANSIT, "TR"),
+    ("returns", "Returns", LocationType.RETURNS, "RT"),  # where returned stock lands by default
 ]
 
 ITEMS = [  # name pattern, unit cost, lot-tracked, expiry-tracked
@@ -89,6 +93,9 @@ def load_demo() -> DemoReport:
     _reorder_policies(report, products)
     _stock(report, rng, products, bins, actor_id=users["admin"].id)
     _sales(report, products, actor_id=users["admin"].id)
+    _stock_conditions(report, products, actor_id=users["admin"].id)
+    _north_policies(report, products)
+    _inbound_transfer(report, products, actor_id=users["supervisor"].id)
     report.credentials = list(DEMO_USERS)
     return report
 
@@ -108,6 +115,8 @@ def _users(report: DemoReport) -> dict[str, User]:
 def _bin_codes(type: LocationType) -> list[tuple[str, BinKind]]:
     if type is LocationType.TRANSIT:
         return [("TRANSIT", BinKind.STAGING)]  # the one default bin of an unbinned location
+    if type is LocationType.RETURNS:
+        return [("RET-01", BinKind.RECEIVING)]  # returns are checked before they go back to stock
     aisles = "ABC" if type is LocationType.WAREHOUSE else "S"
     bays = range(1, 5) if type is LocationType.WAREHOUSE else range(1, 7)
     codes = [("RCV-01", BinKind.RECEIVING)]
@@ -175,7 +184,7 @@ def _reorder_policies(report: DemoReport, products: list[Product]) -> None:
     for i, product in enumerate(products):
         if product.id not in have and i % 2 == 0:
             db.session.add(ReorderPolicy(product_id=product.id, location_id=main.id,
-                                         reorder_point=20, reorder_qty=100, max_level=400,
+                                         reorder_point=20, reorder_qty=100, max_level=600,
                                          lead_time_days=7 + i % 7, safety_stock=10))
             made += 1
     db.session.commit()
@@ -246,3 +255,95 @@ def _merge_same_keys(lines: list[ledger.Line]) -> list[ledger.Line]:
             line = ledger.Line(*line.key, qty=merged[line.key].qty + line.qty)
         merged[line.key] = line
     return list(merged.values())
+
+
+# --- conditions worth seeing: low, out of stock, overstock, inbound ---------------------
+
+# Products past the first 60 (no demo sales) with a main-warehouse policy (even index):
+# what the reorder report and the alerts should show on the demo data.
+SELL_DOWN_TO = {100: 12, 102: 8, 104: 5, 106: 15}  # index -> units left: below the point of 20
+SELL_OUT = 108  # nothing left at the main warehouse: out of stock
+OVERSTOCK = 110  # a delivery of 650 on top: above the max level of 600 whatever was there
+
+
+def _stock_conditions(report, products, *, actor_id) -> None:
+    """Sell some SKUs down below their reorder point, one out, and overstock one, all
+    through the ledger (so the alert listeners judge each posting as it is made)."""
+    for index, left in [*SELL_DOWN_TO.items(), (SELL_OUT, 0)]:
+        _sell_down(report, products[index], left, actor_id=actor_id)
+    product = products[OVERSTOCK]
+    bin = db.session.scalar(select(Bin).where(Bin.location_id == _main_id(), Bin.code == "A-01-01"))
+    lot = _lot(product, 1) if product.lot_tracked else None
+    posted = ledger.post(MovementType.INBOUND_PURCHASE, [ledger.Line.at(bin, product, lot, qty=650)],
+                         actor_id=actor_id, key=f"demo:overstock:{product.sku}",
+                         reference=("purchase_order", f"PO-DEMO-OVER-{product.sku[-5:]}"))
+    _count(report, posted)
+
+
+def _sell_down(report, product, left: int, *, actor_id) -> None:
+    """One sale taking the main warehouse's stock of `product` down to `left` units."""
+    key = f"demo:sell-down:{product.sku}"
+    if db.session.scalar(select(Posting.id).where(Posting.idempotency_key == key)):
+        report.postings_replayed += 1  # sold on an earlier run: stock has moved since
+        return
+    balances = db.session.scalars(select(Balance).where(
+        Balance.product_id == product.id, Balance.location_id == _main_id(), Balance.on_hand > 0)
+        .order_by(Balance.on_hand.desc(), Balance.id)).all()
+    lines, to_sell = [], sum(b.on_hand for b in balances) - left
+    for balance in balances:
+        qty = min(balance.on_hand - balance.reserved - balance.held, to_sell)
+        if qty > 0:
+            lines.append(ledger.Line(product.id, balance.location_id, balance.bin_id, balance.lot_id, qty=-qty))
+            to_sell -= qty
+    if lines:
+        posted = ledger.post(MovementType.OUTBOUND_SALE, lines, actor_id=actor_id, key=key,
+                             reference=("sales_order", f"SO-DEMO-LOW-{product.sku[-5:]}"))
+        _count(report, posted)
+
+
+def _north_policies(report, products) -> None:
+    """Policies at the second location too, for every tenth SKU it stocks; judged at once
+    (they come after the stock arrived), so the alerts show what they imply."""
+    north = db.session.scalar(select(Location).where(Location.code == "service-north"))
+    stocked = set(db.session.scalars(select(Balance.product_id).where(
+        Balance.location_id == north.id, Balance.on_hand > 0)))
+    have = set(db.session.scalars(select(ReorderPolicy.product_id).where(ReorderPolicy.location_id == north.id)))
+    new = [p for i, p in enumerate(products) if i % 10 == 1 and p.id in stocked and p.id not in have]
+    with transaction():
+        for i, product in enumerate(new):
+            db.session.add(ReorderPolicy(product_id=product.id, location_id=north.id, reorder_point=40,
+                                         reorder_qty=0, max_level=250, lead_time_days=3 + i % 3,
+                                         safety_stock=5))
+        db.session.flush()
+        alerts.judge({(p.id, north.id) for p in new})
+    report.created["reorder policies"] = report.created.get("reorder policies", 0) + len(new)
+
+
+def _inbound_transfer(report, products, *, actor_id) -> None:
+    """An approved transfer from the north service center to the main warehouse: the
+    reorder report counts it as inbound (created once: the request key finds it again)."""
+    main, north = _main_id(), db.session.scalar(select(Location.id).where(Location.code == "service-north"))
+    transfer = db.session.scalar(select(Transfer).where(Transfer.request_key == f"{actor_id}:demo-inbound"))
+    if transfer is not None and transfer.status is not TransferStatus.DRAFT:
+        report.postings_replayed += 1  # approved on an earlier run
+        return
+    # The first SKU sold down below its point that the north center has free stock of.
+    free, product = next(((transfers.available_at(p.id, north), p) for p in (products[i] for i in SELL_DOWN_TO)
+                          if transfers.available_at(p.id, north) > 0), (0, None))
+    if product is None:
+        return  # this demo's north center stocks none of them: no transfer to show
+    transfer = transfer or transfers.create(north, main, actor_id=actor_id, key="demo-inbound",
+                                            note="Demo: stock on its way to the main warehouse")
+    transfers.add_line(transfer.id, product, min(free, 10), key="demo-inbound-line")
+    transfers.approve(transfer.id, actor_id=actor_id)  # reserves at north: one posting
+    with transaction():  # the posting judged north; the main warehouse now has units inbound
+        alerts.judge({(product.id, main)})
+    report.postings_new += 1
+    report.created["transfers"] = 1
+
+
+def _count(report, posted) -> None:
+    if posted.replayed:
+        report.postings_replayed += 1
+    else:
+        report.postings_new += 1
