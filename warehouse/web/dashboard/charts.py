@@ -73,9 +73,10 @@ class _Scale:
         span = HEIGHT - TOP - BOTTOM
         return TOP + span * (self.high - float(value)) / (self.high - self.low)
 
-    def ticks(self, money: bool = False) -> list[tuple[float, str]]:
+    def ticks(self) -> list[tuple[float, str]]:
         steps = [self.low + (self.high - self.low) * i / 4 for i in range(5)]
-        return [(self.y(v), f"{v:,.0f}") for v in steps]
+        decimals = 0 if self.high - self.low >= 20 else 1  # small ranges: 0.5, not 0 twice
+        return [(self.y(v), f"{v:,.{decimals}f}") for v in steps]
 
 
 def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
