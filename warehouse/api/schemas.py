@@ -402,7 +402,45 @@ class CycleCountQuery(Paging):
 # --- alerts -----------------------------------------------------------------------------
 
 class AlertQuery(Paging):
-    status: AlertStatus | None = None
+    status: Literal["live", "any", "open", "acknowledged", "resolved", "cleared"] = Field(
+        "live", description="live: open or acknowledged")
     kind: AlertKind | None = None
-    sku: Sku | None = None
+    sku: Sku | None = Field(None, description="SKU (prefix match)")
     location: LocationCode | None = None
+
+
+class AlertOut(Out):
+    id: int
+    kind: AlertKind
+    status: AlertStatus
+    sku: str
+    location: str
+    threshold: int | None
+    on_hand: int
+    available: int
+    message: str
+    raised_at: UtcDateTime
+    acknowledged_at: UtcDateTime | None
+    closed_at: UtcDateTime | None
+
+
+class AlertPatch(Body):
+    id: Id
+    status: Literal["acknowledged", "resolved"]
+
+
+class AlertSettingIn(Body):
+    sku: Sku
+    location: LocationCode
+    low_stock_threshold: int | None = Field(None, ge=0, le=1_000_000_000,
+                                            description="empty: use the reorder point")
+    recipients: text(500) = Field("", description="comma-separated e-mail addresses")
+    muted: bool = False
+
+
+class AlertSettingOut(Out):
+    sku: str
+    location: str
+    low_stock_threshold: int | None
+    recipients: str | None
+    muted: bool
