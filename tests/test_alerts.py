@@ -135,6 +135,23 @@ def test_reorder_needed_only_when_nothing_is_inbound(wh):
     assert alerts.inbound_units({(wh.bolt.id, wh.main.id)}) == {(wh.bolt.id, wh.main.id): 6}
 
 
+def test_approving_or_cancelling_a_transfer_judges_reorder_needed_at_its_destination(wh):
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    north_bin = wh.bin(wh.north, "S-01-01")
+    db.session.add(ReorderPolicy(product_id=wh.bolt.id, location_id=wh.north.id, reorder_point=3))
+    db.session.commit()
+    receive(wh.bolt, wh.a1, 10)
+    receive(wh.bolt, north_bin, 2)
+    north = lambda: sorted(a.kind.value for a in live() if a.location_id == wh.north.id)  # noqa: E731
+    assert north() == ["low_stock", "reorder_needed"]
+    t = transfers.create(wh.main.id, wh.north.id, actor_id=None)
+    transfers.add_line(t.id, wh.bolt, 5)
+    transfers.approve(t.id, actor_id=None)  # its posting is at warehouse-main only
+    assert north() == ["low_stock"]  # 5 units on their way to service-north
+    transfers.cancel(t.id, actor_id=None)
+    assert north() == ["low_stock", "reorder_needed"]
+
+
 def test_a_threshold_setting_overrides_the_reorder_point_and_is_applied_at_once(wh):
     receive(wh.bolt, wh.a1, 8)
     assert kinds() == []

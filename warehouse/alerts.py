@@ -184,14 +184,30 @@ def inbound_units(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
 @ledger.after_posting
 def evaluate(made: ledger.PostingMade) -> None:
     """Raise and clear alerts for the places a posting touched (its transaction)."""
-    judge(made.places)
+    judge(made.places | _transfer_destinations(made))
     if made.type in ADJUSTMENTS:
         _announce_adjustment(made)
 
 
+def _transfer_destinations(made: ledger.PostingMade) -> set[tuple[int, int]]:
+    """A transfer's postings (approve, cancel, ship) change what is inbound at its
+    destination, so reorder_needed there is judged again too. One query, transfers only."""
+    if not made.reference or made.reference[0] != "transfer":
+        return set()
+    digits = made.reference[1].upper().removeprefix("TR-")
+    if not digits.isdigit() or len(digits) > 9:
+        return set()
+    to_location = db.session.scalar(select(Transfer.to_location_id).where(Transfer.id == int(digits)))
+    return {(line.product_id, to_location) for line in made.lines} if to_location else set()
+
+
 def judge(pairs: set[tuple[int, int]]) -> None:
     """Bring the live alerts of these (product, location) pairs in line with their stock.
-    Runs inside the caller's write transaction."""
+    Runs inside the caller's write transaction (services may call it after changing a
+    policy or setting)."""
+    if not pairs:
+        return
+    db.session.flush()  # ORM changes of the caller (a policy, a transfer's status) count
     places = _places(set(pairs))
     near = {(p.product_id, p.location_id) for p in places
             if p.reorder_point is not None and p.on_hand <= p.reorder_point}
