@@ -7,14 +7,14 @@ from wtforms.validators import InputRequired, Optional, StopValidation, Validati
 
 from ...replenishment import MAX_DAYS, MAX_REORDER_POINT
 from ..stock.forms import WholeNumberField
-from ..transfers.forms import MAX_ID, _location_id
+from ..transfers.forms import MAX_ID
 
 DEFAULT_DAYS = 90
 
 
 def _location_choices(locations):
     return [SelectChoice("", "All locations")] + [
-        SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations]
+        SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
 
 
 def _between(low: int, high: int, what: str):
@@ -29,14 +29,24 @@ def _between(low: int, high: int, what: str):
 
 
 class ReportForm(Form):
-    """Which location, and how many days of outbound the suggested points look back on."""
-    location = SelectField("Location", coerce=_location_id, validators=[Optional()])
+    """Which location (by code, as in the stock pages' URLs; an id is understood too), and
+    how many days of outbound the suggested points look back on."""
+    location = SelectField("Location", validators=[Optional()])
     days = WholeNumberField("Outbound days", default=DEFAULT_DAYS,
                             validators=[Optional(), _between(1, MAX_DAYS, "Days")])
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.location.choices = _location_choices(locations)
+        self._ids = {loc.code: loc.id for loc in locations}
+        by_id = {str(loc.id): loc.code for loc in locations}
+        self.location.data = by_id.get(self.location.data, self.location.data)
+
+    @property
+    def location_id(self) -> int | None:
+        """The chosen location's id; None for all locations (or a choice not on the list,
+        which validation reports)."""
+        return self._ids.get(self.location.data)
 
     @property
     def window(self) -> int:

@@ -55,7 +55,7 @@ def csv():
     form = ReportForm(request.args, locations=_places())
     if not form.validate():
         return _show(form, status=400)
-    response = make_response(replenishment.to_csv(replenishment.reorder_report(form.location.data)))
+    response = make_response(replenishment.to_csv(replenishment.reorder_report(form.location_id)))
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{_file_name(form)}.csv"'
     return response
@@ -67,8 +67,8 @@ def pdf():
     form = ReportForm(request.args, locations=_places())
     if not form.validate():
         return _show(form, status=400)
-    rows = replenishment.reorder_report(form.location.data)
-    filters = {"Location": _code(form.location.data) if form.location.data else "All locations",
+    rows = replenishment.reorder_report(form.location_id)
+    filters = {"Location": form.location.data or "All locations",
                "Rule": "on hand at or below the reorder point",
                "Printed": f"{utcnow():%Y-%m-%d %H:%M} UTC"}
     response = make_response(replenishment.reorder_pdf(rows, filters))
@@ -89,7 +89,7 @@ def _code(location_id: int) -> str:
 
 
 def _file_name(form: ReportForm) -> str:
-    where = _code(form.location.data) if form.location.data else "all-locations"
+    where = form.location.data or "all-locations"
     return re.sub(r"[^A-Za-z0-9_-]+", "-", f"reorder-{where}-{utcnow():%Y-%m-%d}")
 
 
@@ -99,7 +99,7 @@ def _filter_args(form: ApplyForm) -> MultiDict:
 
 def _show(form: ReportForm, *, status: int = 200, outcome=None):
     """The page, or the report region for htmx; no rows while the filter is wrong."""
-    rows = [] if form.errors else replenishment.reorder_report(form.location.data)
+    rows = [] if form.errors else replenishment.reorder_report(form.location_id)
     suggested = replenishment.suggestions(((r.product_id, r.location_id) for r in rows), days=form.window) \
         if rows else {}
     return render(PAGE, REPORT, status=status, form=form, rows=rows, suggested=suggested,
