@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import make_lot, receive
-from warehouse import expiry, holds, ledger
+from warehouse import accounts, expiry, holds, ledger, reservations
 from warehouse.extensions import db
-from warehouse.models import Hold, HoldReason, HoldStatus, MovementType, Posting, utcnow
+from warehouse.models import Hold, HoldReason, HoldStatus, MovementType, Posting, User, utcnow
 
 HX = {"HX-Request": "true"}
 
@@ -178,3 +178,14 @@ def test_an_operator_is_refused_every_hold_route_and_csrf_is_required(app, clien
     assert client.post("/holds/new", data=GOOD).status_code == 400
     assert client.post(f"/holds/{hold.id}/release").status_code == 400
     assert _postings() == before and expiry.expired_holds() == []
+
+
+def test_the_floor_look_up_shows_reserved_held_and_available(client, auth, shelf):
+    holds.place(shelf.bolt, shelf.a1, 2, HoldReason.DAMAGED, actor_id=None)
+    reservations.reserve(shelf.bolt, shelf.main, 3, ("order", "1"), actor_id=None)
+    auth.login("operator")
+    accounts.set_location(db.session.scalar(select(User).where(User.username == "operator")), shelf.main.id)
+    token = csrf_token(client, "/stock")
+    for scan in ("BOLT-M8", "warehouse-main:A-01-01"):
+        html = client.post("/floor/lookup", data={"csrf_token": token, "scan": scan}).get_data(as_text=True)
+        assert "on hand 10 · reserved 3 · held 2 · available 5" in html, scan
