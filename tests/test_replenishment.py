@@ -105,6 +105,7 @@ def test_a_location_filter_keeps_only_that_locations_rows(floor):
     assert [r.sku for r in replenishment.reorder_report(floor.main.id)] == ["BOLT-M8", "GLUE-50", "NUT-M8"]
     assert [r.sku for r in replenishment.reorder_report(floor.north.id)] == ["BOLT-M8"]
     assert replenishment.reorder_report(999_999) == []
+    assert replenishment.reorder_report(10**20) == [] and replenishment.reorder_report(-1) == []
 
 
 def test_on_hand_above_the_point_is_no_row_even_when_reservations_leave_little_available(floor):
@@ -230,6 +231,14 @@ def test_many_suggestions_come_from_two_queries(history, app):
     assert found[(bolt, north)].value == 2 + 1  # ceil(11 x 3 / 30) + 1
 
 
+def test_a_long_list_of_places_reads_the_ledger_by_location_and_time_alone(history, monkeypatch):
+    bolt, nut, main = history.bolt.id, history.nut.id, history.main.id
+    few = replenishment.suggestions([(bolt, main), (nut, main)], days=30, today=date(2026, 11, 22))
+    monkeypatch.setattr(replenishment, "MANY", 0)
+    many = replenishment.suggestions([(bolt, main), (nut, main), (10**20, main)], days=30, today=date(2026, 11, 22))
+    assert many == few and list(many) == [(bolt, main)] and many[(bolt, main)].units_out == 65
+
+
 def test_a_suggestion_needs_a_policy_and_a_sensible_window(history):
     with pytest.raises(NotFound):
         replenishment.suggested_reorder_point(history.nut.id, history.main.id)
@@ -298,8 +307,9 @@ def test_only_supervisors_apply_and_only_to_existing_policies(history):
             replenishment.apply_reorder_point(history.bolt.id, history.main.id, 30, actor_id=actor_id)
     with pytest.raises(NotFound):
         replenishment.apply_reorder_point(history.nut.id, history.main.id, 30, actor_id=admin.id)
-    with pytest.raises(NotFound):
-        replenishment.apply_reorder_point(history.bolt.id, 2_000_000_000, 30, actor_id=admin.id)
+    for location_id in (2_000_000_000, 10**20, 0, "1"):
+        with pytest.raises(NotFound):
+            replenishment.apply_reorder_point(history.bolt.id, location_id, 30, actor_id=admin.id)
     db.session.expire_all()
     assert _points() == before
     assert replenishment.apply_reorder_point(history.bolt.id, history.main.id, 30, actor_id=admin.id).reorder_point == 30

@@ -51,6 +51,8 @@ from .transactions import atomically
 OUTBOUND = (MovementType.OUTBOUND_SALE, MovementType.FULFILL, MovementType.TRANSFER_OUT)
 MAX_REORDER_POINT = 1_000_000_000  # a policy figure, kept inside a 32-bit INTEGER
 MAX_DAYS = 3650  # the longest outbound window a suggestion looks back over
+MAX_ID = 2_147_483_647  # ids are 32-bit INTEGER columns: larger ones exist nowhere
+MANY = 500  # above this many products, filter the ledger by location and time only
 CENT = Decimal("0.01")
 
 
@@ -126,8 +128,14 @@ def reorder_report(location_id: int | None = None) -> list[ReorderRow]:
                     on_hand <= ReorderPolicy.reorder_point)
              .order_by(Location.code, Product.sku))
     if location_id is not None:
+        if not _is_id(location_id):
+            return []  # no such location (and no id the database column could hold)
         query = query.where(ReorderPolicy.location_id == location_id)
     return [_row(*r) for r in db.session.execute(query)]
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def _stock_by_place(location_id: int | None):
@@ -201,22 +209,23 @@ def suggestions(places: Iterable[tuple[int, int]], *, days: int = 90,
     and the outbound units grouped by product x location); pairs without a policy are
     left out."""
     days = _window_days(days)
-    places = {(int(p), int(l)) for p, l in places}
+    places = {(p, l) for p, l in places if _is_id(p) and _is_id(l)}
     if not places:
         return {}
     until = datetime.combine((today or utcnow().date()) + timedelta(days=1), time())
     since = until - timedelta(days=days)
     products, locations = {p for p, _ in places}, {l for _, l in places}
-    policies = db.session.scalars(select(ReorderPolicy).where(
-        ReorderPolicy.product_id.in_(products), ReorderPolicy.location_id.in_(locations)))
-    out = dict(((p, l), int(units)) for p, l, units in db.session.execute(
-        select(Movement.product_id, Movement.location_id, func.sum(-Movement.qty))
-        .where(Movement.created_at >= since, Movement.created_at < until,
-               Movement.location_id.in_(locations), Movement.product_id.in_(products),
-               Movement.type.in_(OUTBOUND), Movement.qty < 0)
-        .group_by(Movement.product_id, Movement.location_id)))
+    policies = select(ReorderPolicy).where(ReorderPolicy.location_id.in_(locations))
+    outbound = (select(Movement.product_id, Movement.location_id, func.sum(-Movement.qty))
+                .where(Movement.created_at >= since, Movement.created_at < until,
+                       Movement.location_id.in_(locations), Movement.type.in_(OUTBOUND), Movement.qty < 0)
+                .group_by(Movement.product_id, Movement.location_id))
+    if len(products) <= MANY:  # a long IN list costs more than it saves (and has limits)
+        policies = policies.where(ReorderPolicy.product_id.in_(products))
+        outbound = outbound.where(Movement.product_id.in_(products))
+    out = {(p, l): int(units) for p, l, units in db.session.execute(outbound)}
     found = {}
-    for policy in policies:
+    for policy in db.session.scalars(policies):
         place = (policy.product_id, policy.location_id)
         if place in places:
             found[place] = _suggest(policy, out.get(place, 0), days, since, until)
@@ -243,10 +252,13 @@ def _window_days(days) -> int:
 
 def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_id: int) -> ReorderPolicy:
     """Set the reorder point of one policy (a supervisor's decision; not a stock change)
-    and bring the place's alerts in line with it. Refused, writing nothing, when the value is not a whole number in range, lies above
-    the policy's max level, or there is no such policy."""
+    and bring the place's alerts in line with it. Refused, writing nothing, when the value
+    is not a whole number in range, lies above the policy's max level, or there is no such
+    policy."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
         raise InvalidPosting(f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}.")
+    if not (_is_id(product_id) and _is_id(location_id)):
+        raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
 
     def run() -> ReorderPolicy:
         actor = db.session.get(User, actor_id) if actor_id else None
