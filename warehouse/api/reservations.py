@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from .. import adjustments, locations, lots, permissions as P, reservations, stock
 from ..errors import NotFound
+from ..extensions import db
 from ..models import NO_LOT, Location, Reservation
 from . import bp, schemas as s
 from .spec import operation
-from .stock import key_stock
+from .stock import key_stocks
 
 
 def _location(code: str | None) -> Location | None:
@@ -37,6 +41,11 @@ def _lot(product, code: str):
 def _changed(reference: tuple[str, str], quantity: int, rows: list[Reservation],
              keys: list[tuple[int, int, int]] | None = None) -> s.StockChangeOut:
     keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
+    if rows:  # one query for the rows and their names (the commit expired them)
+        rows = list(db.session.scalars(select(Reservation).where(Reservation.id.in_([r.id for r in rows]))
+                                       .options(joinedload(Reservation.product), joinedload(Reservation.location),
+                                                joinedload(Reservation.bin), joinedload(Reservation.lot))
+                                       .order_by(Reservation.id).execution_options(populate_existing=True)))
     return s.StockChangeOut(
         reference_type=reference[0], reference_id=reference[1], quantity=quantity,
         reservations=[s.ReservationOut(
@@ -44,7 +53,7 @@ def _changed(reference: tuple[str, str], quantity: int, rows: list[Reservation],
             lot=r.lot.code if r.lot_id != NO_LOT else None, quantity=r.qty, quantity_open=r.qty_open,
             quantity_fulfilled=r.qty_fulfilled, status=r.status.value, expires_at=r.expires_at)
             for r in rows],
-        stock=[key_stock(*key) for key in keys])
+        stock=key_stocks(keys))
 
 
 @operation(bp, "POST", "/stock/reserve", summary="Reserve stock for a reference (FEFO, with a TTL)",

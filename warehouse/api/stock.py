@@ -73,15 +73,36 @@ def count(caller, body: s.CountIn):
                       variance=counted.on_hand - counted.previous_on_hand, movement_id=movement_id)
 
 
-def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
-    """One balance key as the API shows it (zeros when the key never held stock)."""
+def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
+    """Balance keys (product_id, bin_id, lot_id) as the API shows them, in one query;
+    a key that never held stock shows zeros."""
+    from sqlalchemy import tuple_
+
     from ..models import Bin, Lot
 
-    product, bin, lot = db.session.get(Product, product_id), db.session.get(Bin, bin_id), db.session.get(Lot, lot_id)
-    on_hand, reserved, held = ledger.balance(product_id, bin_id, lot_id)
-    return s.KeyStock(sku=product.sku, location=bin.location.code, bin=bin.code,
-                      lot=lot.code if lot_id != NO_LOT else None, on_hand=on_hand, reserved=reserved,
-                      held=held, available=on_hand - reserved - held)
+    found = {(r.product_id, r.bin_id, r.lot_id): r for r in db.session.execute(
+        select(Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.on_hand, Balance.reserved,
+               Balance.held, Product.sku, Location.code.label("location"), Bin.code.label("bin"),
+               Lot.code.label("lot"))
+        .join(Product, Product.id == Balance.product_id).join(Bin, Bin.id == Balance.bin_id)
+        .join(Location, Location.id == Balance.location_id).join(Lot, Lot.id == Balance.lot_id)
+        .where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys)))}
+    out = []
+    for key in keys:
+        if (b := found.get(key)) is not None:
+            sku, location, bin_code, lot, stock = b.sku, b.location, b.bin, b.lot, (b.on_hand, b.reserved, b.held)
+        else:  # never held stock (a count of 0 on a new key)
+            bin = db.session.get(Bin, key[1])
+            sku, location, bin_code = db.session.get(Product, key[0]).sku, bin.location.code, bin.code
+            lot, stock = db.session.get(Lot, key[2]).code, (0, 0, 0)
+        on_hand, reserved, held = stock
+        out.append(s.KeyStock(sku=sku, location=location, bin=bin_code, lot=lot if key[2] != NO_LOT else None,
+                              on_hand=on_hand, reserved=reserved, held=held, available=on_hand - reserved - held))
+    return out
+
+
+def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
+    return key_stocks([(product_id, bin_id, lot_id)])[0]
 
 
 @operation(bp, "POST", "/availability/check", summary="Can these quantities be promised?",
