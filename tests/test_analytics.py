@@ -170,20 +170,34 @@ def test_top_movers_rank_by_units_and_by_value(site):
 def test_stock_value_per_location_per_day_equals_the_ledger_at_each_day_end(site):
     history = seed_history(site)
 
-    data = analytics.dashboard(None, analytics.period("90d", history.today))
+    data = analytics.dashboard(None, analytics.period("30d", history.today))
 
     by_code = {s.code: s for s in data.values}
     assert set(by_code) == {"warehouse-main", "service-north"}
     for series, location in ((by_code["warehouse-main"], site.main), (by_code["service-north"], site.north)):
-        assert len(series.points) == 90
+        assert len(series.points) == 30
         for day, value in series.points:
             end_of_day = datetime.combine(day, time.max)
             assert value == value_from_ledger(end_of_day, location.id), (series.code, day)
     main = dict(by_code["warehouse-main"].points)
-    assert main[history.day(41)] == 0
-    assert main[history.day(40)] == Decimal("300.00")  # 100 x 2.50 + 200 x 0.25
+    assert main[history.day(11)] == Decimal("300.00")  # 100 x 2.50 + 200 x 0.25
     assert main[history.day(10)] == Decimal("225.00")
     assert main[history.day(0)] == Decimal("232.50")  # today's value: 75 x 2.50 + 180 x 0.25
+
+
+def test_long_periods_chart_weeks_ending_today_and_values_at_each_week_end(site):
+    history = seed_history(site)
+
+    data = analytics.dashboard(None, analytics.period("90d", history.today))
+
+    assert len(data.flows) == 13 and data.flows[-1].until == history.today
+    assert data.flows[-1].day == history.day(6) and data.flows[0].day == history.day(89)
+    assert sum(f.units_in for f in data.flows) == 100 + 200 + 40 + 10
+    main = dict(next(s for s in data.values if s.code == "warehouse-main").points)
+    assert sorted(main) == [last for _first, last in data.period.buckets]
+    for day, value in main.items():
+        assert value == value_from_ledger(datetime.combine(day, time.max), site.main.id), day
+    assert len(analytics.dashboard(None, analytics.period("1y", history.today)).flows) == 53
 
 
 def test_value_at_a_past_instant_matches_the_ledger(site):
@@ -201,8 +215,10 @@ def test_count_trend_counts_varied_lines_per_day(site):
 
     trend = analytics.count_trend(None, analytics.period("90d", history.today))
 
-    assert [(d.day, d.counted, d.varied, d.value) for d in trend] == [
-        (history.day(60), 1, 1, Decimal("-2.50")), (history.day(2), 4, 1, Decimal("0.50"))]
+    assert [(d.counted, d.varied, d.value) for d in trend] == [(1, 1, Decimal("-2.50")), (4, 1, Decimal("0.50"))]
+    assert trend[0].day <= history.day(60) <= trend[0].until and trend[1].until == history.today
+    daily = analytics.count_trend(None, analytics.period("7d", history.today))
+    assert [(d.day, d.until, d.counted) for d in daily] == [(history.day(2), history.day(2), 4)]
     assert analytics.count_trend(site.north.id, analytics.period("90d", history.today)) == []
 
 

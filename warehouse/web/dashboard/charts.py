@@ -86,19 +86,19 @@ def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     scale = _Scale(min(values, default=0), max(values, default=0))
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     width = max(slot / 3 * 0.9, 0.5)
-    chart = Chart("Units in, out and adjusted per day", ticks=scale.ticks(), zero_y=scale.y(0),
+    chart = Chart(f"Units in, out and adjusted per {_step(dashboard)}", ticks=scale.ticks(), zero_y=scale.y(0),
                   x_labels=_day_labels([f.day for f in days], slot),
                   legend=[(SERIES_COLOURS["in"], "In"), (SERIES_COLOURS["out"], "Out"),
                           (SERIES_COLOURS["adjusted"], "Adjusted")])
     for i, flow in enumerate(days):
-        href = _movements(filters, flow.day, flow.day)
+        href = _movements(filters, flow.day, flow.until)
         for j, (series, value) in enumerate((("in", flow.units_in), ("out", flow.units_out),
                                              ("adjusted", flow.adjusted))):
             if value:
                 top, bottom = sorted((scale.y(value), scale.y(0)))
-                link = _movements(filters, flow.day, flow.day, type="adjustment") if series == "adjusted" else href
+                link = _movements(filters, flow.day, flow.until, type="adjustment") if series == "adjusted" else href
                 chart.bars.append(Bar(LEFT + i * slot + j * slot / 3, top, width, max(bottom - top, 1), series,
-                                      f"{flow.day.isoformat()} {series}: {value:,}", link,
+                                      f"{_when(flow.day, flow.until)} {series}: {value:,}", link,
                                       SERIES_COLOURS[series]))
     return chart
 
@@ -128,10 +128,10 @@ def values(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     series = dashboard.values
     all_values = [float(v) for s in series for _d, v in s.points]
     scale = _Scale(min(all_values, default=0), max(all_values, default=0))
-    n = len(dashboard.period.days)
-    step = (WIDTH - LEFT - RIGHT) / max(n - 1, 1)
-    chart = Chart("Stock value per location (end of day)", ticks=scale.ticks(), zero_y=scale.y(0),
-                  x_labels=_day_labels(dashboard.period.days, step, centre=False))
+    ends = [last for _first, last in dashboard.period.buckets]
+    step = (WIDTH - LEFT - RIGHT) / max(len(ends) - 1, 1)
+    chart = Chart(f"Stock value per location (end of each {_step(dashboard)})", ticks=scale.ticks(),
+                  zero_y=scale.y(0), x_labels=_day_labels(ends, step, centre=False))
     for k, s in enumerate(series):
         colour = LINE_COLOURS[k % len(LINE_COLOURS)]
         points = [(LEFT + i * step, scale.y(v), f"{s.code} {d.isoformat()}: {v:,.2f}",
@@ -146,20 +146,29 @@ def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     """Lines with a variance per day of counting; each bar opens that day's variances."""
     days = [d for d in dashboard.count_days if d.varied]
     scale = _Scale(0, max((d.varied for d in days), default=0))
-    span = dashboard.period.days
+    span = [first for first, _last in dashboard.period.buckets]
     slot = (WIDTH - LEFT - RIGHT) / max(len(span), 1)
     index = {day: i for i, day in enumerate(span)}
-    chart = Chart("Count lines with a variance per day", ticks=scale.ticks(), zero_y=scale.y(0),
+    chart = Chart(f"Count lines with a variance per {_step(dashboard)}", ticks=scale.ticks(), zero_y=scale.y(0),
                   x_labels=_day_labels(span, slot))
     for d in days:
         top = scale.y(d.varied)
         chart.bars.append(Bar(LEFT + index.get(d.day, 0) * slot, top, max(slot * 0.8, 1.5),
                               max(scale.y(0) - top, 1), "varied",
-                              f"{d.day.isoformat()}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
-                              url_for("dashboard.variances", since=d.day.isoformat(), until=d.day.isoformat(),
+                              f"{_when(d.day, d.until)}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
+                              url_for("dashboard.variances", since=d.day.isoformat(), until=d.until.isoformat(),
                                       location=filters["location"]),
                               SERIES_COLOURS["varied"]))
     return chart
+
+
+def _step(dashboard: analytics.Dashboard) -> str:
+    buckets = dashboard.period.buckets
+    return "week" if buckets and buckets[-1][0] != buckets[-1][1] else "day"
+
+
+def _when(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
 def _movements(filters: dict, since: date, until: date, **extra) -> str:
