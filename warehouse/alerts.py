@@ -126,8 +126,9 @@ def _build_places_query():
     b = Balance.__table__.c
     agg = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
                   func.sum(b.on_hand - b.reserved - b.held).label("available"))
-           .where(b.product_id.in_(bindparam("products", expanding=True)),
-                  b.location_id.in_(bindparam("locations", expanding=True)))
+           # Products only: the posting's locations are picked out in Python. With a
+           # location filter too, SQLite (no ANALYZE) scans the whole location's balances.
+           .where(b.product_id.in_(bindparam("products", expanding=True)))
            .group_by(b.product_id, b.location_id).subquery())
     policy, setting = ReorderPolicy.__table__.c, AlertSetting.__table__.c
     return (select(agg.c.product_id, agg.c.location_id, agg.c.on_hand, agg.c.available,
@@ -146,12 +147,11 @@ _PLACES = _build_places_query()  # built once: the posting path is benchmarked
 
 
 def _places(pairs: set[tuple[int, int]]) -> list[Place]:
-    rows = db.session.connection().execute(_PLACES, {
-        "products": sorted({p for p, _ in pairs}), "locations": sorted({l for _, l in pairs})})
+    rows = db.session.connection().execute(_PLACES, {"products": sorted({p for p, _ in pairs})})
     places = []
     for r in rows:
         if (r.product_id, r.location_id) not in pairs:
-            continue  # the IN lists cross products with locations
+            continue  # another location of a product the posting touched
         live = {kind: getattr(r, f"live_{kind.value}") for kind in K}
         places.append(Place(r.product_id, r.location_id, r.sku, r.code,
                             LocationType(r.type) is LocationType.TRANSIT, int(r.on_hand),
@@ -184,9 +184,9 @@ def inbound_units(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
 @ledger.after_posting
 def evaluate(made: ledger.PostingMade) -> None:
     """Raise and clear alerts for the places a posting touched (its transaction)."""
-    judge(made.places | _transfer_destinations(made))
+    places = judge(made.places | _transfer_destinations(made))
     if made.type in ADJUSTMENTS:
-        _announce_adjustment(made)
+        _announce_adjustment(made, places)
 
 
 def _transfer_destinations(made: ledger.PostingMade) -> set[tuple[int, int]]:
@@ -201,12 +201,12 @@ def _transfer_destinations(made: ledger.PostingMade) -> set[tuple[int, int]]:
     return {(line.product_id, to_location) for line in made.lines} if to_location else set()
 
 
-def judge(pairs: set[tuple[int, int]]) -> None:
+def judge(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
     """Bring the live alerts of these (product, location) pairs in line with their stock.
     Runs inside the caller's write transaction (services may call it after changing a
     policy or setting)."""
     if not pairs:
-        return
+        return {}
     db.session.flush()  # ORM changes of the caller (a policy, a transfer's status) count
     places = _places(set(pairs))
     near = {(p.product_id, p.location_id) for p in places
@@ -225,6 +225,7 @@ def judge(pairs: set[tuple[int, int]]) -> None:
             .values(status=A.CLEARED, live_key=None, closed_at=now))
     if to_raise:
         _raise(to_raise, now)
+    return {(p.product_id, p.location_id): p for p in places}
 
 
 def _raise(to_raise: list, now) -> None:
@@ -249,22 +250,24 @@ def _raise(to_raise: list, now) -> None:
                 reorder_point=place.reorder_point, threshold=threshold))
 
 
-def _announce_adjustment(made: ledger.PostingMade) -> None:
-    """One stock.adjusted event per adjustment posting, with every line."""
+_BINS = (select(Bin.id, Bin.code).where(Bin.id.in_(bindparam("ids", expanding=True))))
+_LOTS = (select(Lot.id, Lot.code).where(Lot.id.in_(bindparam("ids", expanding=True))))
+
+
+def _announce_adjustment(made: ledger.PostingMade, places: dict[tuple[int, int], Place]) -> None:
+    """One stock.adjusted event per adjustment posting, with every line. SKUs and location
+    codes come from the places just judged; bin codes (and lot codes, if any) in one query each."""
     conn = db.session.connection()
-    bin_ids = sorted({line.bin_id for line in made.lines})
-    bins = {row.id: row for row in conn.execute(
-        select(Bin.id, Bin.code, Location.code.label("location"))
-        .join(Location, Location.id == Bin.location_id).where(Bin.id.in_(bin_ids)))}
-    skus = dict(conn.execute(select(Product.id, Product.sku).where(
-        Product.id.in_(sorted({line.product_id for line in made.lines})))).all())
+    bins = dict(conn.execute(_BINS, {"ids": sorted({line.bin_id for line in made.lines})}).all())
     lot_ids = sorted({line.lot_id for line in made.lines if line.lot_id != NO_LOT})
-    lot_codes = dict(conn.execute(select(Lot.id, Lot.code).where(Lot.id.in_(lot_ids))).all()) if lot_ids else {}
-    lines = [dict(sku=skus.get(line.product_id), location=bins[line.bin_id].location,
-                  bin=bins[line.bin_id].code, lot=lot_codes.get(line.lot_id),
-                  qty=line.qty, on_hand_after=made.balances_after[line.key][0],
-                  available_after=_available(made.balances_after[line.key]))
-             for line in sorted(made.lines)]
+    lots = dict(conn.execute(_LOTS, {"ids": lot_ids}).all()) if lot_ids else {}
+    lines = []
+    for line in sorted(made.lines):
+        place = places[(line.product_id, line.location_id)]
+        after = made.balances_after[line.key]
+        lines.append(dict(sku=place.sku, location=place.location_code, bin=bins.get(line.bin_id),
+                          lot=lots.get(line.lot_id), qty=line.qty, on_hand_after=after[0],
+                          available_after=_available(after)))
     events.publish("stock.adjusted", dict(
         posting_id=made.posting_id, type=made.type.value,
         reason=made.reason.value if made.reason else None,
