@@ -291,3 +291,13 @@ def test_done_when_a_transfer_pick_and_ship_below_the_reorder_point_sends_a_sign
         "BOLT-M8", "warehouse-main", 4, 5)
     statuses = [g["body"]["data"]["to_status"] for g in receiver.got if g["event"] == "transfer.status_changed"]
     assert statuses == ["approved", "in_transit"]
+
+
+def test_the_cli_runs_one_pass_by_default(hooked, receiver, app):
+    publish("stock.low", sku="NUT-M8")
+    result = app.test_cli_runner().invoke(args=["deliver-webhooks"])
+    assert result.exit_code == 0, result.output
+    assert "1 new deliveries, 1 delivered, 0 failed" in result.output
+    assert [g["event"] for g in receiver.got] == ["stock.low"] and receiver.got[0]["signed_ok"]
+    bad = app.test_cli_runner().invoke(args=["deliver-webhooks", "--loop", "--interval", "0"])
+    assert bad.exit_code == 2  # refused before looping: the interval is at least 0.1 s
