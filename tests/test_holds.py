@@ -42,10 +42,10 @@ def test_a_hold_larger_than_the_available_stock_is_refused_and_writes_nothing(ap
     assert _postings() == before and db.session.scalar(select(func.count()).select_from(Hold)) == 0
 
 
-@pytest.mark.parametrize("qty", [0, -2, 1_000_001, "3", None])
-def test_silly_quantities_are_refused(app, shelf, qty):
-    with pytest.raises(InvalidPosting):
-        holds.place(shelf.bolt, shelf.a1, qty, HoldReason.QUALITY, actor_id=None)
+def test_silly_quantities_are_refused(app, shelf):
+    for qty in [0, -2, 1_000_001, "3", None, True]:
+        with pytest.raises(InvalidPosting):
+            holds.place(shelf.bolt, shelf.a1, qty, HoldReason.QUALITY, actor_id=None)
     assert ledger.balance(shelf.bolt.id, shelf.a1.id) == (10, 0, 0)
 
 

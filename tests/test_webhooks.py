@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from tests.factories import make_location, receive
 from warehouse import events, ledger, transfers, webhooks
-from warehouse.errors import InvalidPosting
 from warehouse.extensions import db
 from warehouse.ledger import Line
 from warehouse.models import (
@@ -30,7 +29,7 @@ from warehouse.models import (
     WebhookDelivery,
     utcnow,
 )
-from warehouse.webhooks import BACKOFF, MAX_ATTEMPTS, WebhookRefused
+from warehouse.webhooks import BACKOFF, MAX_ATTEMPTS, InvalidSubscription, WebhookRefused
 
 D = DeliveryStatus
 
@@ -108,16 +107,15 @@ def test_a_subscription_gets_a_long_random_secret_and_can_be_deactivated_once(ap
         webhooks.deactivate(one.id)
 
 
-@pytest.mark.parametrize("url", ["", "ftp://x.example.com", "http://", "javascript:alert(1)",
-                                 "https://x.example.com/" + "a" * 500])
-def test_bad_urls_are_refused(app, url):
-    with pytest.raises(InvalidPosting, match="http"):
-        webhooks.subscribe(url, actor_id=None)
+def test_bad_urls_are_refused(app):
+    for url in ["", "ftp://x.example.com", "http://", "javascript:alert(1)", "https://x.example.com/" + "a" * 500]:
+        with pytest.raises(InvalidSubscription, match="http"):
+            webhooks.subscribe(url, actor_id=None)
     assert webhooks.subscriptions() == []
 
 
 def test_unknown_event_types_are_refused(app):
-    with pytest.raises(InvalidPosting, match="Unknown event type"):
+    with pytest.raises(InvalidSubscription, match="Unknown event type"):
         webhooks.subscribe("https://x.example.com", "stock.low,stock.gone", actor_id=None)
 
 
