@@ -36,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from . import events, ledger
-from .errors import DomainError, InvalidPosting, NotFound
+from .errors import DomainError, NotFound
 from .extensions import db
 from .models import (
     NO_LOT,
@@ -69,6 +69,11 @@ MAX_RECIPIENTS = 500
 class AlertRefused(DomainError):
     code = "alert_refused"
     status = 409
+
+
+class InvalidAlertSetting(DomainError):
+    code = "invalid_alert_setting"
+    status = 422
 
 
 def live_key(kind: AlertKind, product_id: int, location_id: int) -> str:
@@ -368,7 +373,7 @@ def configure(product_id: int, location_id: int, *, threshold: int | None = None
     """Set the alert setting of one SKU at one location (made on first use), then judge
     that place again so the alerts follow the new setting at once."""
     if threshold is not None and not 0 <= threshold <= MAX_THRESHOLD:
-        raise InvalidPosting(f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point.")
+        raise InvalidAlertSetting(f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point.")
     recipients = _clean_recipients(recipients)
 
     def run():
@@ -390,9 +395,9 @@ def _clean_recipients(text: str) -> str:
     people = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
     bad = [p for p in people if "@" not in p or " " in p or len(p) > 254]
     if bad:
-        raise InvalidPosting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
+        raise InvalidAlertSetting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
     joined = ", ".join(people)
     if len(joined) > MAX_RECIPIENTS:
-        raise InvalidPosting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
+        raise InvalidAlertSetting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
     return joined
 

@@ -117,11 +117,14 @@ def deliver_webhooks(loop, interval):
 
     from . import webhooks
 
-    while True:
-        made, delivered, failed = webhooks.run_pass()
-        db.session.remove()
-        if made or delivered or failed or not loop:
-            click.echo(f"Webhooks: {made} new deliveries, {delivered} delivered, {failed} failed tries.")
-        if not loop:
-            return
-        time.sleep(interval)
+    try:
+        while True:
+            made, delivered, failed = webhooks.run_pass()
+            db.session.remove()
+            if made or delivered or failed or not loop:
+                click.echo(f"Webhooks: {made} new deliveries, {delivered} delivered, {failed} failed tries.")
+            if not loop:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:  # Ctrl-C or a stop signal between passes: a clean exit
+        click.echo("Webhooks: stopped.")

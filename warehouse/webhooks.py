@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from . import ledger
-from .errors import DomainError, InvalidPosting, NotFound
+from .errors import DomainError, NotFound
 from .extensions import db
 from .models import (
     DeliveryStatus,
@@ -59,6 +59,11 @@ D = DeliveryStatus
 class WebhookRefused(DomainError):
     code = "webhook_refused"
     status = 409
+
+
+class InvalidSubscription(DomainError):
+    code = "invalid_webhook_subscription"
+    status = 422
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -88,7 +93,7 @@ def _checked_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if len(url) > 500 or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidPosting("Enter a full http:// or https:// address (at most 500 characters).")
+        raise InvalidSubscription("Enter a full http:// or https:// address (at most 500 characters).")
     return url
 
 
@@ -100,7 +105,7 @@ def _checked_types(event_types) -> str:
         return "*"
     unknown = [t for t in chosen if t not in EVENT_TYPES]
     if unknown:
-        raise InvalidPosting(f"Unknown event type {unknown[0][:40]}: choose from {', '.join(EVENT_TYPES)}.")
+        raise InvalidSubscription(f"Unknown event type {unknown[0][:40]}: choose from {', '.join(EVENT_TYPES)}.")
     return ",".join(chosen)
 
 
