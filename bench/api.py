@@ -23,6 +23,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -207,8 +208,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     ap.add_argument("--reset", action="store_true", help="PostgreSQL: empty schema public first")
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = ap.parse_args()
-    url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='api-bench-')}/bench.db"
+    tmpdir = None if args.url else tempfile.mkdtemp(prefix="api-bench-")
+    url = args.url or f"sqlite:///{tmpdir}/bench.db"
     rng = random.Random(args.seed)
     seeded = seed(url, args.movements, args.skus, args.reset, rng)
     engine = url.split(":", 1)[0].split("+")[0]
@@ -242,6 +245,8 @@ def main() -> None:
     for r in results:
         label = "GET /api/stock/<sku>" if r["kind"] == "read" else "POST /api/stock/reserve"
         print(f"| {label} | {r['clients']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} |")
+    if tmpdir and not args.keep:
+        shutil.rmtree(tmpdir)
 
 
 if __name__ == "__main__":

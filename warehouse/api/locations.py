@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 
 from .. import locations, permissions as P
 from ..errors import NotFound
-from ..extensions import db
 from ..models import Bin, Location, LocationType, Role
 from . import bp, reads, schemas as s
 from .spec import operation

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import adjustments, ledger, permissions as P, stock, transfers
+from .. import adjustments, permissions as P, stock, transfers
 from ..errors import NotFound
 from ..extensions import db
 from ..models import NO_LOT, Balance, Location, LocationType, Movement, Product, ReasonCode
