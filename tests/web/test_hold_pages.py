@@ -116,6 +116,9 @@ def test_the_list_filters_and_htmx_gets_only_the_rows(client, supervisor, shelf)
     assert 'id="hold-rows"' in html and "<html" not in html and "HX-Request" in page.headers["Vary"]
     assert f'data-hold="{kept.id}"' in html and f'data-hold="{gone.id}"' not in html
     assert client.get("/holds?status=any").get_data(as_text=True).count("data-hold=") == 2
+    full = client.get("/holds?reason=damaged").get_data(as_text=True)
+    assert '<option value="active" selected>Active</option>' in full
+    assert '<option value="damaged" selected>Damaged</option>' in full
     assert client.get("/holds?status=any&reason=quality").get_data(as_text=True).count("data-hold=") == 1
     assert "Fix the filter" in client.get("/holds?status=nonsense").get_data(as_text=True)
 

@@ -51,6 +51,7 @@ def test_the_list_shows_active_reservations_with_one_release_button_per_referenc
     assert html.count('data-reservation="') == 3
     assert html.count("Release order:ord-1") == 1 and html.count("Release order:ord-2") == 1
     assert "no expiry" in html
+    assert '<option value="active" selected>Active</option>' in html  # the filter shows its choices
 
 
 def test_filters_narrow_the_rows_and_htmx_gets_only_the_rows(client, supervisor):
