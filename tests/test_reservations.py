@@ -408,3 +408,17 @@ def test_a_sweeper_that_read_a_row_before_it_was_fulfilled_leaves_it_alone(app, 
     assert (row.status, row.qty_open) == (R.ACTIVE, 2)
     assert reservations.sweep(now=T0 + timedelta(hours=2)) == 1  # a fresh read expires the rest
     assert _rows()[0].status is R.EXPIRED and _reserved(bolts) == 0
+
+
+def test_keys_are_per_caller_and_long_keys_still_replay(app, bolts):
+    from warehouse import accounts
+
+    shop, erp = (accounts.create_user(name, "correct-horse-battery", "supervisor").id for name in ("shop", "erp"))
+    long_key = "k" * 200
+    mine = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=shop, key=long_key)
+    again = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=shop, key=long_key)
+    theirs = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=erp, key=long_key)
+    assert [r.id for r in again] == [r.id for r in mine] != [r.id for r in theirs]
+    assert _postings(MovementType.RESERVE) == 2
+    with pytest.raises(InvalidPosting, match="1-255"):
+        reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=shop, key="k" * 256)

@@ -11,6 +11,7 @@ guarded UPDATE on a row locked first (hold row, then balances: one lock order).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -87,11 +88,14 @@ def place(product: Product, bin: Bin, qty: int, reason: HoldReason, *, lot: Lot 
 
 
 def _request_key(actor_id, key) -> str | None:
+    """One user's key never finds another's hold; a long key is hashed to fit the column."""
     if not key:
         return None
-    if not isinstance(key, str) or len(key) > 80:
-        raise InvalidPosting("A request key is at most 80 characters.")
-    return f"{actor_id}:{key}"  # one user's key never finds another's hold
+    if not isinstance(key, str) or len(key) > 255:
+        raise InvalidPosting("A request key is at most 255 characters.")
+    if len(key) > 80:
+        key = "#" + hashlib.sha256(key.encode()).hexdigest()
+    return f"{actor_id or 0}:{key}"
 
 
 def _by_key(request_key: str) -> Hold | None:

@@ -24,6 +24,7 @@ Idempotency: a key makes a replay return the first call's rows and write nothing
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -110,12 +111,16 @@ def _check_qty(qty, verb: str) -> None:
         raise InvalidPosting(f"{verb} 1 to {MAX_QTY:,} units.")
 
 
-def _ledger_key(verb: str, key: str | None) -> str | None:
+def _ledger_key(verb: str, key: str | None, actor_id: int | None) -> str | None:
+    """The posting's idempotency key: namespaced by verb and caller (one caller's key never
+    finds another's reservation); a long key is hashed to fit the column."""
     if key is None:
         return None
-    if not isinstance(key, str) or not 1 <= len(key) <= 100:
-        raise InvalidPosting("An idempotency key is 1-100 characters.")
-    return f"reservation:{verb}:{key}"
+    if not isinstance(key, str) or not 1 <= len(key) <= 255:
+        raise InvalidPosting("An idempotency key is 1-255 characters.")
+    if len(key) > 80:
+        key = "#" + hashlib.sha256(key.encode()).hexdigest()
+    return f"reservation:{verb}:{actor_id or 0}:{key}"
 
 
 # --- reserve -----------------------------------------------------------------------------
@@ -132,7 +137,7 @@ def reserve(product: Product, location: Location, qty: int, reference: tuple[str
     if ttl is not None and (not isinstance(ttl, timedelta) or not timedelta(0) < ttl <= MAX_TTL):
         raise InvalidPosting("The time to live must be more than 0 and at most 366 days.")
     _check_place(product, location, bin, lot)
-    ledger_key = _ledger_key("reserve", key)
+    ledger_key = _ledger_key("reserve", key, actor_id)
 
     def run() -> list[Reservation]:
         if ledger_key and (earlier := _earlier(ledger_key, MovementType.RESERVE, reference)):
@@ -236,7 +241,7 @@ def _close(reference, verb, product, location, qty, actor_id, key) -> list[Reser
     if qty is not None:
         _check_qty(qty, verb.capitalize())
     type, closed, order = _VERBS[verb]
-    ledger_key = _ledger_key(verb, key)
+    ledger_key = _ledger_key(verb, key, actor_id)
 
     def run() -> list[Reservation]:
         if ledger_key and (earlier := _earlier(ledger_key, type, reference)):
@@ -413,7 +418,7 @@ def return_stock(product: Product, qty: int, reference: tuple[str, str], reason:
         raise InvalidPosting(f"Bin {target.code} is not at {location.code}.")
     line = ledger.Line.at(target, product, lot, qty=qty)
     posted = ledger.post(MovementType.RETURN, [line], actor_id=actor_id,
-                         key=_ledger_key("return", key), reference=reference, note=reason)
+                         key=_ledger_key("return", key, actor_id), reference=reference, note=reason)
     return Returned(posted.posting_id, target, lot, qty, posted.replayed)
 
 
