@@ -260,3 +260,22 @@ def test_demo_history_leaves_a_ledger_with_later_stock_alone(site):
     report = demo_history.load_history(days=15)
 
     assert "empty database" in report.skipped and not demo_history.history_exists()
+
+
+def test_closed_days_come_from_the_rollup_and_the_last_two_days_from_the_ledger(site):
+    from sqlalchemy import event
+
+    history = seed_history(site)
+    span = analytics.period("90d", history.today)
+    analytics.dashboard(None, span)  # fills the rollup of closed days
+    reads = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, params, context, many: reads.append(statement))
+
+    receive(site.nut, site.bin(site.main, "A-01-02"), 7)  # today: read from the ledger
+    data = analytics.dashboard(None, span)
+
+    assert data.flows[-1].units_in == 10 + 7
+    assert sum(f.units_in for f in data.flows) == 100 + 200 + 40 + 10 + 7
+    period_scans = [s for s in reads if "stock_movements.created_at >=" in s]
+    assert period_scans and all("stock_movements.created_at <" not in s for s in period_scans)

@@ -1,10 +1,10 @@
 """Figures for the supervisor dashboard, aggregated in the database.
 
-Nothing here loads movements into Python: every figure is one grouped query, and only
-aggregated rows (per day, per location, per SKU) come back. Movement queries are bounded
-by the period (`created_at >= since`, ix_stock_movements_created_at) and, for one
-location, by ix_stock_movements_location, so their cost follows the period, not the
-ledger's size.
+Nothing here loads movements into Python: every figure is a grouped query, and only
+aggregated rows (per day x location, per day x location x SKU) come back. Movement
+queries are bounded by the period (`created_at >= since`, ix_stock_movements_created_at),
+and the per-day aggregates of closed days are kept as in-memory rollups (see "rollups of
+closed days" below), so a request reads the ledger for the last two days only.
 
 Stock value over time uses the ledger's point-in-time balances read backwards: the value
 at the end of a day is today's value (stock_balances, equal to the sum of every movement
@@ -15,6 +15,7 @@ current unit cost (the catalog keeps no cost history).
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -287,19 +288,10 @@ def count_trend(location_id: int | None, span: Period) -> list[CountDay]:
 
 # --- movements over the period ----------------------------------------------------------
 
-def _in_period(query, location_id: int | None, span: Period):
-    """Movements of the period (and location). SQLite takes the first index an equality
-    offers: `type IN (...)` or `location_id = ?` would make it walk every sale or every
-    movement of the location in the ledger. The created_at range is what bounds the work,
-    so those terms are written so no index serves them (`type || ''`, `location_id + 0`).
-    PostgreSQL plans by statistics and is not misled either way."""
-    query = query.where(m.created_at >= span.since)
-    if location_id is not None:
-        query = query.where(m.location_id + 0 == location_id)
-    return query
-
-
 def _unindexed_type_in(types):
+    """`type IN (...)` that no index serves: SQLite takes the first index an equality
+    offers and would walk every sale in the ledger through ix_stock_movements_type; the
+    created_at range is what bounds the work. PostgreSQL plans by statistics either way."""
     as_text = type_coerce(m.type, String)
     return (as_text + literal("", String)).in_([t.value for t in types])
 
@@ -307,7 +299,12 @@ def _unindexed_type_in(types):
 def _daily(location_id: int | None, span: Period) -> list[tuple]:
     """One row per day x location in the period: (day, location_id, units in, units out,
     net adjusted, value of the net on-hand change)."""
-    day = func.date(m.created_at)
+    rows = _rolled_up("daily", _daily_rows, span)
+    return [row for row in rows if location_id is None or row[1] == location_id]
+
+
+def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
+    day = _day(m.created_at)
     query = (select(day, m.location_id,
                     func.sum(case((and_(m.type.in_(INBOUND), m.qty > 0), m.qty), else_=0)),
                     func.sum(case((and_(m.type.in_(OUTBOUND), m.qty < 0), -m.qty), else_=0)),
@@ -315,9 +312,68 @@ def _daily(location_id: int | None, span: Period) -> list[tuple]:
                     func.sum(m.qty * p.unit_cost))
              .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
              .group_by(day, m.location_id))
-    query = _in_period(query, location_id, span)
     return [(_as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), _money(v))
-            for d, loc, i, o, a, v in db.session.execute(query)]
+            for d, loc, i, o, a, v in db.session.execute(_between(query, since, until))]
+
+
+def _outbound_rows(since: datetime, until: datetime | None) -> list[tuple]:
+    """(day, location_id, product_id, units out) of sales, transfers out, fulfilled and
+    expired stock."""
+    day = _day(m.created_at)
+    query = (select(day, m.location_id, m.product_id, func.sum(-m.qty))
+             .where(_unindexed_type_in(OUTBOUND), m.qty < 0)
+             .group_by(day, m.location_id, m.product_id))
+    return [(_as_date(d), loc, pid, int(n)) for d, loc, pid, n in db.session.execute(_between(query, since, until))]
+
+
+def _between(query, since: datetime, until: datetime | None):
+    query = query.where(m.created_at >= since)
+    return query if until is None else query.where(m.created_at < until)
+
+
+def _day(column):
+    """The UTC day of a timestamp. SQLite stores ISO text, whose first ten characters are
+    the day: cheaper than parsing it with date() on every row."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 10)
+    return func.date(column)
+
+
+# --- rollups of closed days -------------------------------------------------------------
+#
+# Movements are append-only and stamped with the clock when they are posted, so a day that
+# ended more than a day ago never changes (the extra day covers clock skew between hosts
+# and long transactions): its per-day aggregates are kept in memory, per engine and per
+# process, and only the last two days are read from the ledger on every request. A year
+# of 1M movements then costs one scan, once per process (see docs/performance.md). Days
+# older than ROLLUP_KEEP_DAYS are dropped. The one writer of the past is the demo history
+# generator (`flask demo --history`, run from the CLI before a server starts).
+
+ROLLUP_KEEP_DAYS = max(PERIODS.values()) + 7
+_rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _rolled_up(kind: str, read, span: Period) -> list[tuple]:
+    """Rows of `read(since, until)` for every day of the period: closed days from the
+    rollup (read once, in one query over the missing range), the rest from the ledger."""
+    now = utcnow()
+    cutoff = now.date() - timedelta(days=1)  # days before this are closed
+    store = _rollups.setdefault(db.engine, {}).setdefault(kind, {})
+    closed = [d for d in span.days if d < cutoff]
+    missing = [d for d in closed if d not in store]
+    if missing:
+        by_day: dict[date, list] = {d: [] for d in _days(missing[0], cutoff)}
+        for row in read(datetime.combine(missing[0], time.min), datetime.combine(cutoff, time.min)):
+            by_day.setdefault(row[0], []).append(row)
+        store.update(by_day)
+        for old in [d for d in store if d < cutoff - timedelta(days=ROLLUP_KEEP_DAYS)]:
+            del store[old]
+    rows = [row for d in closed for row in store[d]]
+    return rows + read(max(span.since, datetime.combine(cutoff, time.min)), None)
+
+
+def _days(first: date, stop: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((stop - first).days)]
 
 
 def _flows(daily: list[tuple], span: Period) -> list[DayFlow]:
@@ -336,14 +392,18 @@ def _flows(daily: list[tuple], span: Period) -> list[DayFlow]:
 
 def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     """SKUs that left most (sales, transfers out, fulfilled, expired), by units and by
-    value, in one grouped query."""
-    units = func.sum(-m.qty)
-    query = (select(m.product_id, p.sku, p.name, units, func.sum(-m.qty * p.unit_cost))
-             .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
-             .where(_unindexed_type_in(OUTBOUND), m.qty < 0)
-             .group_by(m.product_id, p.sku, p.name))
-    query = _in_period(query, location_id, span)
-    movers = [Mover(pid, sku, name, int(n), _money(v)) for pid, sku, name, n, v in db.session.execute(query)]
+    value (units x current unit cost), from the per-day outbound rollup."""
+    units: dict[int, int] = {}
+    for _day_, loc, pid, n in _rolled_up("outbound", _outbound_rows, span):
+        if location_id is None or loc == location_id:
+            units[pid] = units.get(pid, 0) + n
+    if not units:
+        return {"movers_by_units": [], "movers_by_value": []}
+    by_units = sorted(units, key=lambda pid: -units[pid])
+    catalog = {pid: (sku, name, cost) for pid, sku, name, cost in db.session.execute(
+        select(p.id, p.sku, p.name, p.unit_cost).where(p.id.in_(list(units))))}
+    movers = [Mover(pid, catalog[pid][0], catalog[pid][1], units[pid],
+                    _money(Decimal(units[pid]) * Decimal(catalog[pid][2] or 0))) for pid in by_units]
     return {"movers_by_units": sorted(movers, key=lambda x: (-x.units, x.sku))[:TOP_MOVERS],
             "movers_by_value": sorted(movers, key=lambda x: (-x.value, x.sku))[:TOP_MOVERS]}
 
