@@ -52,15 +52,16 @@ def test_the_expiring_and_expired_lists(app, lots):
 
 
 def test_fefo_candidates_match_transfer_allocation_order_and_skip_expired_lots(app, lots):
+    receive(lots.glue, lots.a1, 9, lot=lots.soon)  # the same lot in two bins: fullest first
     keys = [(b.lot.code, b.bin.code) for b in expiry.fefo_candidates(lots.glue.id, lots.main.id)]
-    assert keys == [("TODAY", "A-01-02"), ("SOON", "A-01-02"), ("LATE", "A-01-01")]
+    assert keys == [("TODAY", "A-01-02"), ("SOON", "A-01-01"), ("SOON", "A-01-02"), ("LATE", "A-01-01")]
     transfer = transfers.create(lots.main.id, lots.north.id, actor_id=None)
     line = transfers.add_line(transfer.id, lots.glue, 3)
     allocated = [(b.lot.code, b.bin.code) for b in transfers._candidates(line, lots.main.id)]
     assert allocated == keys  # the same order, and the expired lot left out there too
-    assert transfers.available_at(lots.glue.id, lots.main.id) == 2 + 4 + 9
+    assert transfers.available_at(lots.glue.id, lots.main.id) == 2 + 9 + 4 + 9
     assert transfers.available_at(lots.glue.id, lots.main.id, lots.old.id) == 0
-    assert transfers.available_for(transfers.get(transfer.id)) == {line.id: 15}
+    assert transfers.available_for(transfers.get(transfer.id)) == {line.id: 24}
 
 
 def test_mark_expired_holds_the_available_units_and_write_off_destroys_them(app, lots):

@@ -51,6 +51,14 @@ def unexpired(today: date | None = None):
     return or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today)
 
 
+def fefo_order() -> tuple:
+    """The order stock is taken in, everywhere it is suggested (reservations, transfer
+    allocation): earliest lot expiry first, undated last; then the bin with the most
+    available; then bin code. Needs Balance joined to Lot and Bin."""
+    free = Balance.on_hand - Balance.reserved - Balance.held
+    return (Lot.expiry_date.is_(None), Lot.expiry_date, free.desc(), Bin.code)
+
+
 def fefo_candidates(product_id: int, location_id: int, *, today: date | None = None,
                     bin_id: int | None = None, lot_id: int | None = None) -> list[Balance]:
     """Keys of a product at a location with units free to promise, in the order stock
@@ -63,7 +71,7 @@ def fefo_candidates(product_id: int, location_id: int, *, today: date | None = N
              .options(joinedload(Balance.bin), joinedload(Balance.lot))
              .where(Balance.product_id == product_id, Balance.location_id == location_id, free > 0,
                     unexpired(today))
-             .order_by(Lot.expiry_date.is_(None), Lot.expiry_date, free.desc(), Bin.code))
+             .order_by(*fefo_order()))
     if bin_id is not None:
         query = query.where(Balance.bin_id == bin_id)
     else:

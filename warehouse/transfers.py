@@ -311,11 +311,7 @@ def _candidates(line: TransferLine, location_id: int) -> list[Balance]:
                     expiry.unexpired()))
     if line.lot_id != NO_LOT:
         query = query.where(Balance.lot_id == line.lot_id)
-    if line.product.expiry_tracked:
-        query = query.order_by(Lot.expiry_date.is_(None), Lot.expiry_date, Bin.code)
-    else:
-        query = query.order_by((Balance.on_hand - Balance.reserved - Balance.held).desc(), Bin.code)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query.order_by(*expiry.fefo_order())))  # as reservations
 
 
 def cancel(transfer_id: int, *, actor_id: int) -> Transfer:
