@@ -16,6 +16,7 @@ current unit cost (the catalog keeps no cost history).
 from __future__ import annotations
 
 import weakref
+from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -316,6 +317,17 @@ def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
             for d, loc, i, o, a, v in db.session.execute(_between(query, since, until))]
 
 
+def _pack_outbound(rows: list[tuple]) -> tuple[array, array, array]:
+    """A day's outbound rows as three machine-integer arrays: about 20 bytes a row instead
+    of 140 as tuples (a year at 1M movements: ~8 MB per process, not ~57)."""
+    return (array("i", (r[1] for r in rows)), array("q", (r[2] for r in rows)),
+            array("q", (r[3] for r in rows)))
+
+
+def _unpack_outbound(packed: tuple[array, array, array]):
+    return zip(*packed)
+
+
 def _outbound_rows(since: datetime, until: datetime | None) -> list[tuple]:
     """(day, location_id, product_id, units out) of sales, transfers out, fulfilled and
     expired stock."""
@@ -353,9 +365,10 @@ ROLLUP_KEEP_DAYS = max(PERIODS.values()) + 7
 _rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _rolled_up(kind: str, read, span: Period) -> list[tuple]:
+def _rolled_up(kind: str, read, span: Period, pack=list, unpack=iter) -> list:
     """Rows of `read(since, until)` for every day of the period: closed days from the
-    rollup (read once, in one query over the missing range), the rest from the ledger."""
+    rollup (read once, in one query over the missing range, kept as `pack(rows)`), the
+    rest from the ledger."""
     now = utcnow()
     cutoff = now.date() - timedelta(days=1)  # days before this are closed
     store = _rollups.setdefault(db.engine, {}).setdefault(kind, {})
@@ -365,11 +378,11 @@ def _rolled_up(kind: str, read, span: Period) -> list[tuple]:
         by_day: dict[date, list] = {d: [] for d in _days(missing[0], cutoff)}
         for row in read(datetime.combine(missing[0], time.min), datetime.combine(cutoff, time.min)):
             by_day.setdefault(row[0], []).append(row)
-        store.update(by_day)
+        store.update((d, pack(rows)) for d, rows in by_day.items())
         for old in [d for d in store if d < cutoff - timedelta(days=ROLLUP_KEEP_DAYS)]:
             del store[old]
-    rows = [row for d in closed for row in store[d]]
-    return rows + read(max(span.since, datetime.combine(cutoff, time.min)), None)
+    rows = [row for d in closed for row in unpack(store[d])]
+    return rows + list(unpack(pack(read(max(span.since, datetime.combine(cutoff, time.min)), None))))
 
 
 def _days(first: date, stop: date) -> list[date]:
@@ -394,7 +407,7 @@ def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     """SKUs that left most (sales, transfers out, fulfilled, expired), by units and by
     value (units x current unit cost), from the per-day outbound rollup."""
     units: dict[int, int] = {}
-    for _day_, loc, pid, n in _rolled_up("outbound", _outbound_rows, span):
+    for loc, pid, n in _rolled_up("outbound", _outbound_rows, span, _pack_outbound, _unpack_outbound):
         if location_id is None or loc == location_id:
             units[pid] = units.get(pid, 0) + n
     if not units:
