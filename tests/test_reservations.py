@@ -422,3 +422,26 @@ def test_keys_are_per_caller_and_long_keys_still_replay(app, bolts):
     assert _postings(MovementType.RESERVE) == 2
     with pytest.raises(InvalidPosting, match="1-255"):
         reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=shop, key="k" * 256)
+
+
+def test_concurrent_retries_of_one_reserve_key_reserve_once(app, bolts):
+    bolt_id, main_id = bolts.bolt.id, bolts.main.id
+
+    def attempt(_i):
+        from warehouse.models import Location, Product
+
+        product, location = db.session.get(Product, bolt_id), db.session.get(Location, main_id)
+        return [r.id for r in reservations.reserve(product, location, 12, ORDER, actor_id=None, key="retry")]
+
+    results, errors = _in_threads(app, 6, attempt)
+
+    assert errors == [] and len({tuple(r) for r in results}) == 1
+    assert _postings(MovementType.RESERVE) == 1 and _reserved(bolts) == 12
+
+
+def test_concurrent_retries_of_one_release_key_release_once(app, bolts):
+    reservations.reserve(bolts.bolt, bolts.main, 12, ORDER, actor_id=None)
+    results, errors = _in_threads(app, 4, lambda _i: [
+        r.id for r in reservations.release(ORDER, actor_id=None, key="cancel-1")])
+    assert errors == [] and len({tuple(r) for r in results}) == 1 and len(results[0]) == 2
+    assert _postings(MovementType.RELEASE) == 1 and _reserved(bolts) == 0
