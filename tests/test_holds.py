@@ -97,3 +97,24 @@ def test_listing_shows_active_holds_by_default(app, shelf):
     assert [h.id for h in holds.listing(status=None)] == [gone.id, kept.id]
     assert [h.id for h in holds.listing(status=None, reason=HoldReason.QUALITY)] == [gone.id]
     assert holds.listing(sku="NUT-M8") == [] and holds.listing(location_code="service-north") == []
+
+
+def test_holds_and_reservations_racing_for_the_last_units_never_overcommit(app, shelf):
+    from tests.test_reservations import _in_threads
+    from warehouse.models import Bin, Location, Product
+
+    ids = (shelf.bolt.id, shelf.main.id, shelf.a1.id)
+
+    def attempt(i):
+        product, location, bin = (db.session.get(Product, ids[0]), db.session.get(Location, ids[1]),
+                                  db.session.get(Bin, ids[2]))
+        if i % 2:
+            return holds.place(product, bin, 3, HoldReason.QUALITY, actor_id=None).qty
+        return sum(r.qty for r in reservations.reserve(product, location, 3, ("order", f"o{i}"), actor_id=None))
+
+    results, errors = _in_threads(app, 8, attempt)
+
+    assert all(isinstance(e, InsufficientStock) for e in errors), errors
+    on_hand, reserved, held = ledger.balance(shelf.bolt.id, shelf.a1.id)
+    assert (on_hand, reserved + held, len(errors)) == (10, 9, 5)
+    assert sum(r for r in results if r) == 9
