@@ -117,3 +117,38 @@ def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, c
     assert sum(r.qty_open for r in db.session.query(Reservation)) == 10
     main = Api(client, token).get("/api/stock/BOLT-M8").get_json()["by_location"]
     assert next(l for l in main if l["location"] == "warehouse-main")["available"] == 0
+
+
+def _race(app, token, path, body, key, n=8):
+    """n threads send the same request with the same Idempotency-Key at once."""
+    answers, start = [], threading.Barrier(n)
+
+    def one():
+        with app.app_context():
+            c = app.test_client()
+            start.wait()
+            r = c.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+            answers.append((r.status_code, r.get_data()))
+            from warehouse.extensions import db as _db
+            _db.session.remove()
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def test_racing_retries_with_one_key_write_once_and_get_one_answer(app, client, token_for, stocked):
+    token = token_for("supervisor")
+    db.session.remove()
+    adjusted = _race(app, token, "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
+                                                "bin": "A-01-01", "quantity": -1}, "same-adjust")
+    reserved = _race(app, token, "/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main",
+                                                        "quantity": 2, **ORDER}, "same-reserve")
+    for answers in (adjusted, reserved):
+        assert {status for status, _ in answers} == {201}
+        assert len({body for _, body in answers}) == 1
+    assert db.session.query(Movement).filter(Movement.type == "adjustment").count() == 1
+    assert sum(r.qty for r in db.session.query(Reservation)) == 2
