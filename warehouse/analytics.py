@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import weakref
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -324,8 +325,24 @@ def _pack_outbound(rows: list[tuple]) -> tuple[array, array, array]:
             array("q", (r[3] for r in rows)))
 
 
-def _unpack_outbound(packed: tuple[array, array, array]):
-    return zip(*packed)
+def _outbound_by_place(span: Period) -> Counter:
+    """Units out per (location_id, product_id) over the period. The closed days' sum is
+    kept too, per period start, so a request adds up only the open days' rows."""
+    closed, cutoff = _closed_days("outbound", _outbound_rows, span, _pack_outbound)
+    sums = _rollups[db.engine].setdefault("outbound-sums", {})
+    key = (span.first_day, cutoff)
+    if key not in sums:
+        for stale in [k for k in sums if k[1] != cutoff]:
+            del sums[stale]
+        total = Counter()
+        for locs, pids, units in closed:
+            for loc, pid, n in zip(locs, pids, units):
+                total[(loc, pid)] += n
+        sums[key] = total
+    result = Counter(sums[key])
+    for _day_, loc, pid, n in _open_rows(_outbound_rows, span, cutoff):
+        result[(loc, pid)] += n
+    return result
 
 
 def _outbound_rows(since: datetime, until: datetime | None) -> list[tuple]:
@@ -365,12 +382,17 @@ ROLLUP_KEEP_DAYS = max(PERIODS.values()) + 7
 _rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _rolled_up(kind: str, read, span: Period, pack=list, unpack=iter) -> list:
+def _rolled_up(kind: str, read, span: Period) -> list:
     """Rows of `read(since, until)` for every day of the period: closed days from the
-    rollup (read once, in one query over the missing range, kept as `pack(rows)`), the
-    rest from the ledger."""
-    now = utcnow()
-    cutoff = now.date() - timedelta(days=1)  # days before this are closed
+    rollup, the rest from the ledger."""
+    closed, cutoff = _closed_days(kind, read, span, list)
+    return [row for rows in closed for row in rows] + _open_rows(read, span, cutoff)
+
+
+def _closed_days(kind: str, read, span: Period, pack) -> tuple[list, date]:
+    """(the period's closed days as kept by `pack(rows)`, the first open day). Missing
+    days are read once, in one query over the missing range."""
+    cutoff = utcnow().date() - timedelta(days=1)  # days before this are closed
     store = _rollups.setdefault(db.engine, {}).setdefault(kind, {})
     closed = [d for d in span.days if d < cutoff]
     missing = [d for d in closed if d not in store]
@@ -381,8 +403,11 @@ def _rolled_up(kind: str, read, span: Period, pack=list, unpack=iter) -> list:
         store.update((d, pack(rows)) for d, rows in by_day.items())
         for old in [d for d in store if d < cutoff - timedelta(days=ROLLUP_KEEP_DAYS)]:
             del store[old]
-    rows = [row for d in closed for row in unpack(store[d])]
-    return rows + list(unpack(pack(read(max(span.since, datetime.combine(cutoff, time.min)), None))))
+    return [store[d] for d in closed], cutoff
+
+
+def _open_rows(read, span: Period, cutoff: date) -> list:
+    return read(max(span.since, datetime.combine(cutoff, time.min)), None)
 
 
 def _days(first: date, stop: date) -> list[date]:
@@ -407,7 +432,7 @@ def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     """SKUs that left most (sales, transfers out, fulfilled, expired), by units and by
     value (units x current unit cost), from the per-day outbound rollup."""
     units: dict[int, int] = {}
-    for loc, pid, n in _rolled_up("outbound", _outbound_rows, span, _pack_outbound, _unpack_outbound):
+    for (loc, pid), n in _outbound_by_place(span).items():
         if location_id is None or loc == location_id:
             units[pid] = units.get(pid, 0) + n
     if not units:
