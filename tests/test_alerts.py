@@ -152,6 +152,21 @@ def test_approving_or_cancelling_a_transfer_judges_reorder_needed_at_its_destina
     assert north() == ["low_stock", "reorder_needed"]
 
 
+def test_a_sku_with_a_policy_and_no_stock_at_a_place_is_judged_there_too(wh):
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    db.session.add(ReorderPolicy(product_id=wh.nut.id, location_id=wh.north.id, reorder_point=2))
+    db.session.commit()
+    receive(wh.nut, wh.a1, 10)
+    t = transfers.create(wh.main.id, wh.north.id, actor_id=None)
+    transfers.add_line(t.id, wh.nut, 4)
+    transfers.approve(t.id, actor_id=None)  # judges NUT-M8 at service-north, never stocked there
+    north = lambda: sorted(a.kind.value for a in live() if a.location_id == wh.north.id)  # noqa: E731
+    assert north() == ["low_stock", "out_of_stock"]  # 4 are on their way: no reorder needed
+    transfers.cancel(t.id, actor_id=None)
+    assert north() == ["low_stock", "out_of_stock", "reorder_needed"]
+    assert sorted(a.kind.value for a in live() if a.location_id == wh.main.id) == []
+
+
 def test_a_threshold_setting_overrides_the_reorder_point_and_is_applied_at_once(wh):
     receive(wh.bolt, wh.a1, 8)
     assert kinds() == []

@@ -97,6 +97,7 @@ class Place:
     threshold: int | None  # the setting's override of the reorder point
     muted: bool
     live: dict  # AlertKind -> live alert id
+    watched: bool = True  # has (had) stock here, or a policy or setting: out_of_stock applies
 
     @property
     def low_mark(self) -> int | None:
@@ -109,7 +110,7 @@ class Place:
         if self.low_mark is not None and self.on_hand <= self.low_mark:
             found[K.LOW_STOCK] = (self.low_mark, f"{where}: on hand {self.on_hand}, at or below "
                                                  f"{self.low_mark}.")
-        if self.available <= 0 and not self.transit:
+        if self.available <= 0 and self.watched and not self.transit:
             found[K.OUT_OF_STOCK] = (0, f"{where}: nothing available (on hand {self.on_hand}).")
         if self.reorder_point is not None and self.on_hand <= self.reorder_point and inbound <= 0:
             found[K.REORDER_NEEDED] = (self.reorder_point, f"{where}: on hand {self.on_hand}, "
@@ -120,49 +121,59 @@ class Place:
         return found
 
 
-def _live_id(kind: AlertKind, agg):
-    key = (literal(f"{kind.value}:") + cast(agg.c.product_id, String) + literal(":")
-           + cast(agg.c.location_id, String))
+def _live_id(kind: AlertKind):
+    key = (literal(f"{kind.value}:") + cast(Product.id, String) + literal(":") + cast(Location.id, String))
     return (select(Alert.id).where(Alert.live_key == key).scalar_subquery()
             .label(f"live_{kind.value}"))
 
 
 def _build_places_query():
+    """Every asked (product, location) pair, with or without stock there (a SKU with a
+    policy and nothing ever received is still low), with its totals, policy, setting and
+    live alerts, in one statement."""
     b = Balance.__table__.c
-    agg = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
-                  func.sum(b.on_hand - b.reserved - b.held).label("available"))
-           # Products only: the posting's locations are picked out in Python. With a
-           # location filter too, SQLite (no ANALYZE) scans the whole location's balances.
-           .where(b.product_id.in_(bindparam("products", expanding=True)))
-           .group_by(b.product_id, b.location_id).subquery())
+    stock = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
+                    func.sum(b.on_hand - b.reserved - b.held).label("available"))
+             # By product only: with a location filter too, SQLite (no ANALYZE) scans the
+             # location's balances instead of the product's few rows.
+             .where(b.product_id.in_(bindparam("products", expanding=True)))
+             .group_by(b.product_id, b.location_id).subquery())
     policy, setting = ReorderPolicy.__table__.c, AlertSetting.__table__.c
-    return (select(agg.c.product_id, agg.c.location_id, agg.c.on_hand, agg.c.available,
+    return (select(Product.id.label("product_id"), Location.id.label("location_id"),
+                   stock.c.product_id.is_not(None).label("had_stock"),
+                   func.coalesce(stock.c.on_hand, 0).label("on_hand"),
+                   func.coalesce(stock.c.available, 0).label("available"),
                    Product.sku, Location.code, Location.type, policy.reorder_point,
-                   policy.max_level, setting.low_stock_threshold, setting.muted,
-                   *[_live_id(kind, agg) for kind in K])
-            .join(Product, Product.id == agg.c.product_id)
-            .join(Location, Location.id == agg.c.location_id)
-            .outerjoin(ReorderPolicy.__table__, and_(policy.product_id == agg.c.product_id,
-                                                     policy.location_id == agg.c.location_id))
-            .outerjoin(AlertSetting.__table__, and_(setting.product_id == agg.c.product_id,
-                                                    setting.location_id == agg.c.location_id)))
+                   policy.max_level, setting.id.label("setting_id"), setting.low_stock_threshold,
+                   setting.muted, *[_live_id(kind) for kind in K])
+            .select_from(Product).join(Location, literal(True))  # the pairs asked for: few
+            .outerjoin(stock, and_(stock.c.product_id == Product.id, stock.c.location_id == Location.id))
+            .outerjoin(ReorderPolicy.__table__, and_(policy.product_id == Product.id,
+                                                     policy.location_id == Location.id))
+            .outerjoin(AlertSetting.__table__, and_(setting.product_id == Product.id,
+                                                    setting.location_id == Location.id))
+            .where(Product.id.in_(bindparam("products", expanding=True)),
+                   Location.id.in_(bindparam("locations", expanding=True))))
 
 
 _PLACES = _build_places_query()  # built once: the posting path is benchmarked
 
 
 def _places(pairs: set[tuple[int, int]]) -> list[Place]:
-    rows = db.session.connection().execute(_PLACES, {"products": sorted({p for p, _ in pairs})})
+    rows = db.session.connection().execute(_PLACES, {
+        "products": sorted({p for p, _ in pairs}), "locations": sorted({l for _, l in pairs})})
     places = []
     for r in rows:
         if (r.product_id, r.location_id) not in pairs:
-            continue  # another location of a product the posting touched
+            continue  # the IN lists cross every product with every location
         live = {kind: getattr(r, f"live_{kind.value}") for kind in K}
         places.append(Place(r.product_id, r.location_id, r.sku, r.code,
                             LocationType(r.type) is LocationType.TRANSIT, int(r.on_hand),
                             int(r.available), r.reorder_point, r.max_level,
                             r.low_stock_threshold, bool(r.muted),
-                            {k: v for k, v in live.items() if v is not None}))
+                            {k: v for k, v in live.items() if v is not None},
+                            watched=bool(r.had_stock) or r.reorder_point is not None
+                            or r.setting_id is not None))
     return places
 
 
