@@ -102,6 +102,7 @@ def test_the_list_shows_newest_first_and_filters_by_status(client, supervisor, s
     assert page.index("TR-%06d" % second) < page.index("TR-%06d" % first)
     assert "warehouse-main → service-north" in page
     assert '<td data-label="Lines" class="num">2</td>' in page
+    assert '<option value="draft" >Draft</option>' in page or '<option value="draft">' in page.replace(" >", ">")
 
     fragment = client.get("/transfers?status=draft", headers=HX)
     body = fragment.get_data(as_text=True)
