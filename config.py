@@ -46,6 +46,9 @@ class Config:
     # COUNT_TOLERANCES = {"B": {"units": 1, "percent": "2"}}.
     ABC_SHARES = (0.80, 0.15)
     ABC_COUNT_EVERY_DAYS = {"A": 30, "B": 90, "C": 365}
+    # Reservations without an explicit TTL expire after this long (the API's ttl_seconds
+    # overrides it; `flask sweep-reservations` releases what expired).
+    RESERVATION_TTL_MINUTES = int(os.environ.get("RESERVATION_TTL_MINUTES", "60"))
 
 
 class ProductionConfig(Config):
