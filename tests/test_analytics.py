@@ -135,6 +135,8 @@ def test_tiles_show_stock_shortages_alerts_transfers_and_count_accuracy(site):
     assert (tiles.lines_counted, tiles.lines_exact) == (4, 3)
     assert tiles.accuracy == 0.75
     assert tiles.accepted_variance_value == Decimal("0.50")
+    day_before = datetime.combine(history.day(30), time.max)
+    assert tiles.value_before == value_from_ledger(day_before) == Decimal("300.00")
     north = analytics.tiles(site.north.id, span)
     assert (north.skus, north.units, north.value, north.low_stock, north.out_of_stock) == (
         1, 40, Decimal("10.00"), 0, 0)

@@ -111,6 +111,7 @@ class Tiles:
     lines_counted: int
     lines_exact: int
     accepted_variance_value: Decimal
+    value_before: Decimal = Decimal(0)  # stock value at the end of the day before the period
 
     @property
     def accuracy(self) -> float | None:
@@ -181,8 +182,9 @@ def tiles(location_id: int | None, span: Period) -> Tiles:
     skus, units, value = stock_totals(location_id)
     low, out = stock_shortages(location_id)
     counted, exact, accepted = count_accuracy(location_id, span)
+    moved = sum((row[5] for row in _daily(location_id, span)), Decimal(0))
     return Tiles(skus, units, value, low, out, open_alerts(location_id),
-                 open_transfers(location_id), counted, exact, accepted)
+                 open_transfers(location_id), counted, exact, accepted, value_before=value - moved)
 
 
 def stock_totals(location_id: int | None) -> tuple[int, int, Decimal]:

@@ -48,6 +48,7 @@ def test_the_tiles_show_the_seeded_figures(supervisor):
         "2", "295", "242.50", "1", "1", "2"]
     assert tile(html, "transfers-draft") == "2" and tile(html, "transfers-in_transit") == "1"
     assert tile(html, "accuracy") == "75.0%" and tile(html, "accepted") == "0.50"
+    assert tile(html, "value-before") == "300.00"  # a month ago: 100 x 2.50 + 200 x 0.25
     north = supervisor.get("/dashboard?location=service-north&period=7d").get_data(as_text=True)
     assert [tile(north, n) for n in ("skus", "units", "value")] == ["1", "40", "10.00"]
 
@@ -80,7 +81,7 @@ def test_every_bar_and_point_opens_the_list_behind_it(supervisor, history):
     assert supervisor.get(point).status_code == 200
     count_bar = unescape(BAR.findall(section(html, "chart-counts"))[0][0])
     assert "+2" in supervisor.get(count_bar).get_data(as_text=True) or "182" in supervisor.get(count_bar).get_data(as_text=True)
-    for name in ("skus", "low", "alerts", "accuracy", "transfers-draft"):
+    for name in ("skus", "value-before", "low", "alerts", "accuracy", "transfers-draft"):
         href = unescape(re.search(rf'data-tile="{name}" href="([^"]*)"', html).group(1))
         assert supervisor.get(href).status_code == 200, name
 

@@ -151,6 +151,7 @@ def _file(body: bytes, mimetype: str, filename: str) -> Response:
 
 def _page(template: str, status: int, **context) -> Response:
     context.setdefault("locations", stock.locations())
+    context.setdefault("timedelta", timedelta)
     response = make_response(render_template(template, **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
