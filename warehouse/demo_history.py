@@ -18,7 +18,9 @@ that already holds stock posted later (`flask demo` run earlier without --histor
 left alone with a message: start from an empty database for history.
 
 Deterministic (random.Random(SEED), fixed times of day) and idempotent: a ledger that
-already has history is skipped.
+already has history is skipped. Each day's postings share one transaction (services join
+an outer transaction), so a year takes about 25 s on SQLite instead of a commit per
+posting.
 """
 from __future__ import annotations
 
@@ -29,9 +31,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from . import counts, ledger
+from . import counts, ledger, transactions
 from .extensions import db
-from .errors import InvalidPosting
 from .models import (
     Balance,
     BinKind,
@@ -122,7 +123,8 @@ class _Generator:
     def run(self, start: date, today: date) -> None:
         with _clock(lambda: self.now):
             for offset in range(1, (today - start).days):  # up to yesterday
-                self._day(start + timedelta(days=offset), offset)
+                with transactions.transaction():  # one commit a day: the postings join it
+                    self._day(start + timedelta(days=offset), offset)
                 self.report.days += 1
             db.session.remove()
 
@@ -217,13 +219,12 @@ class _Generator:
         """A blind count of five SKUs at main: counted by the operator (now and then off by
         a few), submitted, accepted by the supervisor (four eyes)."""
         operator, supervisor = self.users.get("operator"), self.users.get("supervisor")
-        picks = {self.rng.choice(self.products).sku for _ in range(5)}
-        try:
-            batch = counts.create(self.main.id, counts.Selection(skus=tuple(sorted(picks))), actor_id=supervisor,
-                                  now=self.now)
-        except InvalidPosting:  # nothing of those SKUs in stock right now: no count this time
-            db.session.rollback()
+        stocked = sorted({k[0] for k, qty in self.stock.items() if k[1] == self.main.id and qty > 0})
+        if not stocked:
             return
+        ids = {self.rng.choice(stocked) for _ in range(5)}
+        skus = tuple(sorted(p.sku for p in self.products if p.id in ids))
+        batch = counts.create(self.main.id, counts.Selection(skus=skus), actor_id=supervisor, now=self.now)
         for line in list(batch.lines):
             expected = self.stock.get((line.product_id, self.main.id, line.bin_id, line.lot_id), 0)
             off = self.rng.choice([0] * 24 + [-2, -1, 1, 2]) if expected > 2 else 0
@@ -234,7 +235,6 @@ class _Generator:
         for line in accepted:
             key = (line.product_id, self.main.id, line.bin_id, line.lot_id)
             self.stock[key] = ledger.balance(line.product_id, line.bin_id, line.lot_id)[0]
-        db.session.commit()
         self.report.postings += 1
 
 
