@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
-BUDGET_SECONDS = 25  # per engine: the run stops taking new operations after this
+EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+BUDGET_SECONDS = 20  # per engine: the run stops taking new operations after this
 
 
 def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_for):
