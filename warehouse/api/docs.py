@@ -110,8 +110,37 @@ def openapi():
     return jsonify(document())
 
 
+def brief(schema: dict) -> str:
+    """A schema in a few words for people: "integer 1-100, default 20"."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        kinds = [brief(s) for s in schema["anyOf"] if s != {"type": "null"}]
+        return " or ".join(kinds) + (" or null" if len(kinds) < len(schema["anyOf"]) else "")
+    if "enum" in schema:
+        text = "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
+    elif "const" in schema:
+        text = json.dumps(schema["const"])
+    elif schema.get("type") == "array":
+        text = f"list of {brief(schema.get('items', {}))}"
+        if "maxItems" in schema:
+            text += f" ({schema.get('minItems', 0)}-{schema['maxItems']} items)"
+    else:
+        text = schema.get("type", "any")
+        if schema.get("format"):
+            text += f" ({schema['format']})"
+        low, high = schema.get("minimum", schema.get("minLength")), schema.get("maximum", schema.get("maxLength"))
+        if low is not None or high is not None:
+            text += (f" {low}-{high}" if low is not None and high is not None
+                     else f" up to {high}" if high is not None else f" from {low}")
+            text += " chars" if "maxLength" in schema or "minLength" in schema else ""
+    if "default" in schema:
+        text += f", default {json.dumps(schema['default'])}"
+    return text
+
+
 @bp.get("/docs")
 @public
 def docs_page():
     doc = document()
-    return render_template("api/docs.html", doc=doc, dumps=lambda v: json.dumps(v, indent=2))
+    return render_template("api/docs.html", doc=doc, brief=brief)
