@@ -1,7 +1,25 @@
-"""The OpenAPI document and the docs page: public, built from the validating models."""
+"""The OpenAPI document and the docs page: for signed-in people and tokens only, built
+from the validating models."""
 import re
 
+import pytest
+
 from warehouse.api.schemas import AdjustIn
+
+
+def test_the_document_needs_a_token_or_a_session_like_everything_else(app, token_for):
+    client = app.test_client()  # nobody signed in
+    refused = client.get("/api/openapi.json")
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "authentication_required"
+    assert client.get("/api/docs").status_code == 401  # people sign in first
+    with_token = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token_for('operator')}"})
+    assert with_token.status_code == 200 and with_token.get_json()["openapi"].startswith("3.")
+
+
+@pytest.fixture
+def client(client, auth):
+    auth.login("operator")
+    return client
 
 
 def test_the_document_lists_every_endpoint_of_the_issue(client, app):

@@ -7,7 +7,7 @@ from tests.api.conftest import Api
 class Script:
     def __init__(self, client, token):
         self.http = Api(client, token)
-        self.doc = client.get("/api/openapi.json").get_json()
+        self.doc = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"}).get_json()
         self.routes = {op["operationId"]: (method, path) for path, methods in self.doc["paths"].items()
                        for method, op in methods.items()}
 

@@ -9,8 +9,10 @@ from functools import lru_cache
 from flask import jsonify, render_template
 from pydantic.json_schema import models_json_schema
 
-from ..web.security import public
-from . import bp, idempotency
+from ..models import Role
+from ..web.security import requires
+from . import auth, bp, idempotency
+from .errors import ApiError, error_response
 from .spec import MAX_ID, OPERATIONS, Operation
 from .types import ErrorBody
 
@@ -105,9 +107,18 @@ def _query_params(schema: dict) -> list[dict]:
 
 
 @bp.get("/openapi.json")
-@public
 def openapi():
+    """For any signed-in person or valid token (sign-in is required everywhere but the
+    sign-in page): an integrator fetches it with the token they call the API with."""
+    try:
+        auth.caller()
+    except ApiError as refused:
+        return error_response(refused.status, refused.code, refused.message, headers=refused.headers)
     return jsonify(document())
+
+
+openapi.api_auth = True  # the sign-in gate leaves it to us: JSON 401, never a redirect
+openapi.required_role = Role.OPERATOR
 
 
 def brief(schema: dict) -> str:
@@ -140,7 +151,7 @@ def brief(schema: dict) -> str:
 
 
 @bp.get("/docs")
-@public
+@requires(Role.OPERATOR)
 def docs_page():
     doc = document()
     return render_template("api/docs.html", doc=doc, brief=brief)
