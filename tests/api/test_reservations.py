@@ -46,9 +46,12 @@ def test_fulfill_part_then_release_the_rest(api, stocked):
     assert again.status_code == 404
 
 
-def test_return_books_units_back(api, stocked):
-    response = api.post("/api/stock/return", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2,
-                                              **ORDER, "reason": "customer changed mind"})
+def test_return_books_units_back_for_a_supervisor_only(api, api_as, stocked):
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2, **ORDER,
+            "reason": "customer changed mind"}
+    refused = api_as("operator").post("/api/stock/return", body)  # a return adds stock
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "permission_denied"
+    response = api.post("/api/stock/return", body)  # a supervisor's token
     assert response.status_code == 201
     assert response.get_json()["stock"][0]["bin"] == "RCV-01"
     assert response.get_json()["stock"][0]["on_hand"] == 2

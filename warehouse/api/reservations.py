@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from .. import adjustments, locations, lots, permissions as P, reservations, stock
 from ..errors import NotFound
 from ..extensions import db
-from ..models import NO_LOT, Location, Reservation
+from ..models import NO_LOT, Location, Reservation, Role
 from . import bp, schemas as s
 from .spec import operation
 from .stock import key_stocks
@@ -96,11 +96,12 @@ def _close(action, caller, body: s.ByReferenceIn, key):
 
 
 @operation(bp, "POST", "/stock/return", summary="Book returned units back into stock",
-           tag="reservations", permission=P.INVENTORY_WRITE, body=s.ReturnIn, response=s.StockChangeOut,
-           status=201, atomic=False)
+           tag="reservations", permission=P.INVENTORY_WRITE, role=Role.SUPERVISOR, body=s.ReturnIn,
+           response=s.StockChangeOut, status=201, atomic=False)
 def return_stock(caller, body: s.ReturnIn, key: str | None):
     """Returned units land in the named location's receiving bin, else in the `returns`
-    location."""
+    location. Needs a supervisor's token: a return adds stock, so an operator's token
+    (which may reserve, release and fulfil for orders) may not."""
     product = stock.product_by_code(body.sku)
     reference = (body.reference_type, body.reference_id)
     returned = reservations.return_stock(product, body.quantity, reference, body.reason,
