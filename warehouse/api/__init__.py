@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import docs, stock, reservations, locations, transfers, counts, alerts  # noqa: E402,F401  (routes register on bp)
+from . import docs, stock, reservations, locations, transfers, counts, alerts, replenishment  # noqa: E402,F401  (routes register on bp)
