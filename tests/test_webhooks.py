@@ -39,7 +39,7 @@ class Receiver:
     with the subscription's secret. `answers` is the status code to send next (default 204)."""
 
     def __init__(self):
-        self.got, self.answers, self.secret = [], [], None
+        self.got, self.answers, self.secret, self.on_post = [], [], None, None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +50,8 @@ class Receiver:
                     event=self.headers["X-Warehouse-Event"], delivery=self.headers["X-Warehouse-Delivery"],
                     signed_ok=hmac.compare_digest(expected, self.headers["X-Warehouse-Signature"]),
                     content_type=self.headers["Content-Type"], body=json.loads(body)))
+                if receiver.on_post:  # a test's hook, run while the worker waits for the answer
+                    receiver.on_post(receiver.got[-1])
                 self.send_response(receiver.answers.pop(0) if receiver.answers else 204)
                 self.end_headers()
 
@@ -299,3 +301,59 @@ def test_the_cli_runs_one_pass_by_default(hooked, receiver, app):
     assert [g["event"] for g in receiver.got] == ["stock.low"] and receiver.got[0]["signed_ok"]
     bad = app.test_cli_runner().invoke(args=["deliver-webhooks", "--loop", "--interval", "0"])
     assert bad.exit_code == 2  # refused before looping: the interval is at least 0.1 s
+
+
+# --- a slow pass and the clock -----------------------------------------------------------
+
+class SlowClock:
+    """A controllable clock: every POST the receiver gets "takes" `step` of it."""
+
+    def __init__(self, start, step):
+        self.now, self.step = start, step
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_slow_pass_leases_and_backs_off_from_the_moment_it_claims_not_from_its_start(
+        hooked, receiver, app):
+    """Cron starts a new pass every minute while an earlier pass may still be sending: the
+    later pass must not claim a delivery the earlier one claimed and is about to send."""
+    start = utcnow()
+    clock = SlowClock(start, timedelta(seconds=70))
+    publish("stock.out", n=1)
+    publish("stock.out", n=2)
+    webhooks.dispatch(now=start)
+    later_pass = []
+
+    def on_post(got):
+        clock.now += clock.step  # this POST took a while
+        if len(receiver.got) == 2 and not later_pass:  # the first pass is sending its 2nd
+            later_pass.append(None)
+            with app.app_context():  # cron's next pass starts meanwhile
+                later_pass[0] = webhooks.deliver_due(now=clock)
+                db.session.remove()
+
+    receiver.on_post = on_post
+    receiver.answers = [204, 500]
+    first_pass = webhooks.deliver_due(now=clock)
+
+    assert [t.ok for t in first_pass] == [True, False]
+    assert later_pass == [[]]  # nothing was due: the second delivery was leased
+    assert len(receiver.got) == 2 and len({g["delivery"] for g in receiver.got}) == 2
+    _, second = deliveries()
+    [tried] = attempts(second.id)
+    # Tried (and recorded) after the first POST, and retried BACKOFF after its answer.
+    assert tried.at == start + 2 * clock.step
+    assert second.next_attempt_at == start + 2 * clock.step + BACKOFF[0] > clock.now
+
+
+def test_a_worker_never_leases_for_less_than_its_timeout(hooked, receiver):
+    publish()
+    webhooks.dispatch()
+    [d] = deliveries()
+    now = utcnow()
+    assert webhooks._claim(d.id, 0, now, webhooks._lease(600.0)) is not None
+    assert webhooks.deliver_due(now=now + webhooks.LEASE) == []  # still inside its 600 s
+    [d] = deliveries()
+    assert d.next_attempt_at >= now + timedelta(seconds=600)

@@ -11,6 +11,9 @@
    worker that dies mid-send leaves the delivery to be retried after the lease, with the
    same uuid. Every try is recorded as a WebhookAttempt; a failure is retried after
    BACKOFF, and after MAX_ATTEMPTS tries the delivery is failed.
+   A pass may take limit x timeout (50 x 5 s) while cron starts another every minute, so
+   the clock is read afresh for each claim and each result: a lease runs from the moment
+   of its claim and a retry waits from the moment of its answer, never from the pass start.
 
 The body is the outbox row's JSON as stored, so every retry sends the same bytes, signed
 `X-Warehouse-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
@@ -25,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -54,6 +58,7 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again before this (> TIMEOUT)
 TIMEOUT = 5.0  # seconds per POST
 D = DeliveryStatus
+Clock = Callable[[], datetime]
 
 
 class WebhookRefused(DomainError):
@@ -187,23 +192,40 @@ class Tried:
     error: str | None
 
 
-def deliver_due(*, now: datetime | None = None, limit: int = 50, timeout: float = TIMEOUT) -> list[Tried]:
+def _clock(now: datetime | Clock | None) -> Clock:
+    """The real clock (read afresh at every step), a test's clock function, or one fixed
+    moment (tests that step time by hand)."""
+    if now is None:
+        return utcnow
+    if callable(now):
+        return now
+    return lambda: now
+
+
+def _lease(timeout: float) -> timedelta:
+    """How long a claim keeps other workers off: LEASE, and never less than twice the POST
+    timeout (a claim is followed at once by one POST)."""
+    return max(LEASE, timedelta(seconds=2 * timeout))
+
+
+def deliver_due(*, now: datetime | Clock | None = None, limit: int = 50,
+                timeout: float = TIMEOUT) -> list[Tried]:
     """Send every due pending delivery (up to `limit`), one try each."""
-    now = now or utcnow()
+    clock = _clock(now)
     due = list(db.session.execute(
         select(WebhookDelivery.id, WebhookDelivery.attempts)
-        .where(WebhookDelivery.status == D.PENDING, WebhookDelivery.next_attempt_at <= now)
+        .where(WebhookDelivery.status == D.PENDING, WebhookDelivery.next_attempt_at <= clock())
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
     db.session.rollback()  # no read transaction held open while we talk to the network
     return [tried for delivery_id, attempts in due
-            if (tried := deliver_one(delivery_id, attempts, now=now, timeout=timeout)) is not None]
+            if (tried := deliver_one(delivery_id, attempts, now=clock, timeout=timeout)) is not None]
 
 
-def deliver_one(delivery_id: int, seen_attempts: int, *, now: datetime | None = None,
+def deliver_one(delivery_id: int, seen_attempts: int, *, now: datetime | Clock | None = None,
                 timeout: float = TIMEOUT) -> Tried | None:
     """Claim one delivery and try it; None when another worker has it (or it is gone)."""
-    now = now or utcnow()
-    claimed = _claim(delivery_id, seen_attempts, now)
+    clock = _clock(now)
+    claimed = _claim(delivery_id, seen_attempts, clock(), _lease(timeout))
     if claimed is None:
         return None
     url, secret, event_type, body, delivery_uuid, active = claimed
@@ -212,16 +234,17 @@ def deliver_one(delivery_id: int, seen_attempts: int, *, now: datetime | None = 
     else:
         status_code, error, ms = _post(url, secret, event_type, body, delivery_uuid, timeout)
     ok = error is None
-    _record(delivery_id, seen_attempts + 1, now, status_code, error, ms, ok, give_up=not active)
+    # The answer's moment, not the claim's: the attempt's time and the retry's wait.
+    _record(delivery_id, seen_attempts + 1, clock(), status_code, error, ms, ok, give_up=not active)
     return Tried(delivery_id, delivery_uuid, ok, status_code, error)
 
 
-def _claim(delivery_id: int, seen_attempts: int, now: datetime):
+def _claim(delivery_id: int, seen_attempts: int, now: datetime, lease: timedelta = LEASE):
     def run():
         won = db.session.execute(update(WebhookDelivery).where(
             WebhookDelivery.id == delivery_id, WebhookDelivery.status == D.PENDING,
             WebhookDelivery.next_attempt_at <= now, WebhookDelivery.attempts == seen_attempts)
-            .values(attempts=seen_attempts + 1, next_attempt_at=now + LEASE)).rowcount
+            .values(attempts=seen_attempts + 1, next_attempt_at=now + lease)).rowcount
         if won != 1:
             return None
         row = db.session.execute(
