@@ -281,3 +281,54 @@ def test_closed_days_come_from_the_rollup_and_the_last_two_days_from_the_ledger(
     assert sum(f.units_in for f in data.flows) == 100 + 200 + 40 + 10 + 7
     period_scans = [s for s in reads if "stock_movements.created_at >=" in s]
     assert period_scans and all("stock_movements.created_at <" not in s for s in period_scans)
+
+
+def test_stock_values_follow_a_unit_cost_change_on_days_already_rolled_up(site):
+    history = seed_history(site)
+    span = analytics.period("30d", history.today)
+    analytics.dashboard(None, span)  # rolls up the closed days at 2.50 a BOLT
+
+    site.bolt.unit_cost = Decimal("10.00")
+    db.session.commit()
+    data = analytics.dashboard(None, span)
+
+    main = next(s for s in data.values if s.code == "warehouse-main")
+    assert dict(main.points)[history.day(11)] == Decimal("1050.00")  # 100 x 10.00 + 200 x 0.25
+    for day, value in main.points:
+        assert value == value_from_ledger(datetime.combine(day, time.max), site.main.id), day
+    before = value_from_ledger(datetime.combine(history.day(30), time.max))
+    assert data.tiles.value_before == before
+
+
+def test_threads_fill_the_rollup_one_at_a_time_and_read_the_ledger_once(app):
+    import threading
+    import time as clock
+
+    span = analytics.period("30d")
+    active, most, reads = [0], [0], []
+    lock, start = threading.Lock(), threading.Barrier(4)
+
+    def read(since, until):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            reads.append((since, until))
+        clock.sleep(0.05)  # long enough for an unguarded thread to start its own fill
+        with lock:
+            active[0] -= 1
+        return [(span.first_day, 1)]
+
+    def load(results):
+        with app.app_context():
+            start.wait()
+            results.append(len(analytics._closed_days("thread-test", read, span, list)[0]))
+
+    results = []
+    threads = [threading.Thread(target=load, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert most[0] == 1 and len(reads) == 1
+    assert results == [28] * 4

@@ -383,3 +383,12 @@ def test_the_demo_shows_real_reorder_conditions_at_two_locations(app):
     assert live[AlertKind.OUT_OF_STOCK] == 1 and live[AlertKind.OVERSTOCK] == 1
     assert live[AlertKind.LOW_STOCK] == len(rows)  # low stock is on hand <= the point, as the report
     assert live[AlertKind.REORDER_NEEDED] == len([row for row in rows if row.inbound == 0])
+
+
+def test_the_csv_helper_defuses_formula_text_and_leaves_numbers_alone():
+    from warehouse.csv_safe import safe_cell
+
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert safe_cell(text) == "'" + text
+    assert [safe_cell(v) for v in ("BOLT-M8", "a=1", -5, Decimal("-1.50"), None)] == [
+        "BOLT-M8", "a=1", -5, Decimal("-1.50"), None]

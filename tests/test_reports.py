@@ -13,8 +13,11 @@ from decimal import Decimal
 import pytest
 
 from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts, value_from_ledger
-from warehouse import reports
+from warehouse import ledger, reports
+from warehouse.extensions import db
+from warehouse.ledger import Line
 from warehouse.models import MovementType
+from warehouse.pdf_fonts import regular_and_bold
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -102,3 +105,32 @@ def test_a_long_report_is_capped_and_says_so(site, monkeypatch):
 
     assert len(report.rows) == 3 and report.truncated
     assert "Only the first 3 rows" in reports.to_csv(report)
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_defused_and_numbers_stay_numbers(site):
+    history = seed_history(site)
+    site.nut.name = '=HYPERLINK("http://evil.example","x")'
+    db.session.commit()
+    ledger.post(MovementType.OUTBOUND_SALE, [Line.at(site.bin(site.main, "A-01-02"), site.nut, qty=-1)],
+                actor_id=None, reference=("@SUM(A1)", '=HYPERLINK("http://evil.example")'))
+
+    movements = list(csv.reader(io.StringIO(reports.to_csv(reports.movements(history.today, history.today)))))
+    valuation = list(csv.reader(io.StringIO(reports.to_csv(reports.valuation(history.today)))))
+
+    sale = movements[-1]
+    assert sale[9] == """'@SUM(A1) =HYPERLINK("http://evil.example")""" and sale[7] == "-1"
+    nut = next(line for line in valuation if line[:2] == ["warehouse-main", "NUT-M8"])
+    assert nut[2] == """'=HYPERLINK("http://evil.example","x")""" and nut[3] == "179"
+    assert not any(cell.startswith(("=", "+", "@")) for line in movements + valuation for cell in line)
+
+
+def test_pdf_prints_names_in_cyrillic_and_greek(site, tmp_path):
+    if regular_and_bold()[0] == "Helvetica":
+        pytest.skip("DejaVu Sans is not installed: apt-get install -y fonts-dejavu-core")
+    history = seed_history(site)
+    site.bolt.name = "Болт М8 · Βίδα"
+    db.session.commit()
+
+    text = pdf_text(reports.to_pdf(reports.valuation(history.today)), tmp_path)
+
+    assert "Болт М8 · Βίδα" in text and "BOLT-M8" in text

@@ -15,6 +15,7 @@ current unit cost (the catalog keeps no cost history).
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from array import array
 from collections import Counter
@@ -303,8 +304,18 @@ def _unindexed_type_in(types):
 def _daily(location_id: int | None, span: Period) -> list[tuple]:
     """One row per day x location in the period: (day, location_id, units in, units out,
     net adjusted, value of the net on-hand change)."""
-    rows = _rolled_up("daily", _daily_rows, span)
+    rows = _rolled_up("daily", _daily_rows, span, version=_catalog_costs())
     return [row for row in rows if location_id is None or row[1] == location_id]
+
+
+def _catalog_costs() -> tuple:
+    """A fingerprint of every product's unit cost: the closed days' values are on hand
+    moved x unit cost, so they are worth keeping only while the costs stay as they were.
+    One aggregate over the catalog (a few thousand rows), not over the ledger."""
+    cost = func.coalesce(p.unit_cost, 0)
+    row = db.session.execute(select(func.count(p.id), func.coalesce(func.sum(cost), 0),
+                                    func.coalesce(func.sum(cost * p.id), 0))).one()
+    return tuple(str(x) for x in row)
 
 
 def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
@@ -331,17 +342,18 @@ def _outbound_by_place(span: Period) -> Counter:
     """Units out per (location_id, product_id) over the period. The closed days' sum is
     kept too, per period start, so a request adds up only the open days' rows."""
     closed, cutoff = _closed_days("outbound", _outbound_rows, span, _pack_outbound)
-    sums = _rollups[db.engine].setdefault("outbound-sums", {})
     key = (span.first_day, cutoff)
-    if key not in sums:
-        for stale in [k for k in sums if k[1] != cutoff]:
-            del sums[stale]
-        total = Counter()
-        for locs, pids, units in closed:
-            for loc, pid, n in zip(locs, pids, units):
-                total[(loc, pid)] += n
-        sums[key] = total
-    result = Counter(sums[key])
+    with _rollup_lock:
+        sums = _rollups[db.engine].setdefault("outbound-sums", {})
+        if key not in sums:
+            for stale in [k for k in list(sums) if k[1] != cutoff]:
+                del sums[stale]
+            total = Counter()
+            for locs, pids, units in closed:
+                for loc, pid, n in zip(locs, pids, units):
+                    total[(loc, pid)] += n
+            sums[key] = total
+        result = Counter(sums[key])
     for _day_, loc, pid, n in _open_rows(_outbound_rows, span, cutoff):
         result[(loc, pid)] += n
     return result
@@ -379,33 +391,48 @@ def _day(column):
 # of 1M movements then costs one scan, once per process (see docs/performance.md). Days
 # older than ROLLUP_KEEP_DAYS are dropped. The one writer of the past is the demo history
 # generator (`flask demo --history`, run from the CLI before a server starts).
+#
+# Values in a rollup are at the unit costs of the moment they were read: a rollup kept
+# under a `version` (the catalog's cost fingerprint) is dropped when the version changes.
+#
+# gunicorn's gthread workers serve requests on several threads of one process: filling,
+# pruning and reading the rollups happen under one lock (a cold fill holds it for its one
+# query, so the other threads wait for its rows instead of scanning the ledger too).
+# What leaves the lock is never changed again: a day's rows are replaced, not mutated.
 
 ROLLUP_KEEP_DAYS = max(PERIODS.values()) + 7
 _rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_rollup_lock = threading.RLock()
 
 
-def _rolled_up(kind: str, read, span: Period) -> list:
+def _rolled_up(kind: str, read, span: Period, version=None) -> list:
     """Rows of `read(since, until)` for every day of the period: closed days from the
     rollup, the rest from the ledger."""
-    closed, cutoff = _closed_days(kind, read, span, list)
+    closed, cutoff = _closed_days(kind, read, span, list, version)
     return [row for rows in closed for row in rows] + _open_rows(read, span, cutoff)
 
 
-def _closed_days(kind: str, read, span: Period, pack) -> tuple[list, date]:
+def _closed_days(kind: str, read, span: Period, pack, version=None) -> tuple[list, date]:
     """(the period's closed days as kept by `pack(rows)`, the first open day). Missing
-    days are read once, in one query over the missing range."""
+    days are read once, in one query over the missing range. A rollup kept under another
+    `version` is dropped and read again."""
     cutoff = utcnow().date() - timedelta(days=1)  # days before this are closed
-    store = _rollups.setdefault(db.engine, {}).setdefault(kind, {})
     closed = [d for d in span.days if d < cutoff]
-    missing = [d for d in closed if d not in store]
-    if missing:
-        by_day: dict[date, list] = {d: [] for d in _days(missing[0], cutoff)}
-        for row in read(datetime.combine(missing[0], time.min), datetime.combine(cutoff, time.min)):
-            by_day.setdefault(row[0], []).append(row)
-        store.update((d, pack(rows)) for d, rows in by_day.items())
-        for old in [d for d in store if d < cutoff - timedelta(days=ROLLUP_KEEP_DAYS)]:
-            del store[old]
-    return [store[d] for d in closed], cutoff
+    with _rollup_lock:
+        kinds = _rollups.setdefault(db.engine, {})
+        if kinds.get((kind, "version"), version) != version:
+            kinds.pop(kind, None)
+        kinds[(kind, "version")] = version
+        store = kinds.setdefault(kind, {})
+        missing = [d for d in closed if d not in store]
+        if missing:
+            by_day: dict[date, list] = {d: [] for d in _days(missing[0], cutoff)}
+            for row in read(datetime.combine(missing[0], time.min), datetime.combine(cutoff, time.min)):
+                by_day.setdefault(row[0], []).append(row)
+            store.update((d, pack(rows)) for d, rows in by_day.items())
+            for old in [d for d in list(store) if d < cutoff - timedelta(days=ROLLUP_KEEP_DAYS)]:
+                del store[old]
+        return [store[d] for d in closed], cutoff
 
 
 def _open_rows(read, span: Period, cutoff: date) -> list:

@@ -28,6 +28,7 @@ from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import and_, case, func, select, update
 
 from . import alerts
+from .csv_safe import safe_cell
 from .errors import DomainError, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -301,16 +302,9 @@ def to_csv(rows: Iterable[ReorderRow]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(["" if v is None else _safe_cell(v)
+        writer.writerow(["" if v is None else safe_cell(v)
                          for v in (getattr(row, name) for name in CSV_COLUMNS)])
     return out.getvalue()
-
-
-def _safe_cell(value):
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 PDF_COLUMNS = [("Location", 0.13, "location_code"), ("SKU", 0.10, "sku"), ("Name", 0.22, "product_name"),

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from .csv_safe import safe_cell
 from .extensions import db
 from .models import (
     Bin,
@@ -165,13 +166,14 @@ def count_variances(since: date, until: date, *, location: Location | None = Non
 # --- files ------------------------------------------------------------------------------
 
 def to_csv(report: Report) -> str:
-    """The filters as the first line, then a header row and the rows."""
+    """The filters as the first line, then a header row and the rows. Text a spreadsheet
+    would run as a formula (a reference typed as `=HYPERLINK(...)`) is defused."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{report.title}: {report.heading}"])
+    writer.writerow([safe_cell(f"{report.title}: {report.heading}")])
     writer.writerow(report.columns)
     for row in report.rows + ([report.total] if report.total else []):
-        writer.writerow([_text(cell) for cell in row])
+        writer.writerow([_text(safe_cell(cell)) for cell in row])
     if report.truncated:
         writer.writerow([f"Only the first {MAX_ROWS} rows: narrow the filters for the rest."])
     return out.getvalue()
@@ -179,14 +181,19 @@ def to_csv(report: Report) -> str:
 
 def to_pdf(report: Report) -> bytes:
     """A landscape A4 table with the title and filters at the top of the first page and
-    the header row repeated on every page."""
+    the header row repeated on every page, in DejaVu Sans when installed so names in
+    Cyrillic or Greek print (see pdf_fonts)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
 
+    from .pdf_fonts import regular_and_bold
+
+    font, bold = regular_and_bold()
     styles = getSampleStyleSheet()
+    styles["Title"].fontName, styles["Normal"].fontName = bold, font
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm, title=report.title,
@@ -195,12 +202,12 @@ def to_pdf(report: Report) -> bytes:
     if report.total:
         body.append([_text(cell) for cell in report.total])
     table = LongTable([report.columns] + (body or [["No rows match these filters."]]), repeatRows=1)
-    style = [("FONT", (0, 0), (-1, -1), "Helvetica", 8), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+    style = [("FONT", (0, 0), (-1, -1), font, 8), ("FONT", (0, 0), (-1, 0), bold, 8),
              ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
              ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")])]
     style += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in report.numeric]
     if report.total and body:
-        style.append(("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8))
+        style.append(("FONT", (0, -1), (-1, -1), bold, 8))
     table.setStyle(TableStyle(style))
     story = [Paragraph(report.title, styles["Title"]), Paragraph(report.heading, styles["Normal"]), table]
     if report.truncated:
