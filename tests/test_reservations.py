@@ -275,6 +275,97 @@ def test_replayed_release_and_fulfil_write_nothing(app, bolts):
     assert _rows(("order", "b"))[0].qty_open == 3
 
 
+
+def test_the_same_key_with_other_content_is_refused_not_answered_with_the_old_rows(app, glue):
+    a1 = glue.bin(glue.main, "A-01-01")
+    first = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="k", ttl=None)
+    others = [dict(product=glue.bolt), dict(location=glue.north), dict(qty=4), dict(bin=a1),
+              dict(lot=glue.soon), dict(ttl=timedelta(minutes=5))]
+    for other in others:
+        request = dict(product=glue.glue, location=glue.main, qty=3, ttl=None) | other
+        product, location, qty = request.pop("product"), request.pop("location"), request.pop("qty")
+        with pytest.raises(IdempotencyKeyReused, match="different"):
+            reservations.reserve(product, location, qty, ORDER, actor_id=None, key="k", **request)
+    again = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="k", ttl=None)
+    assert [r.id for r in again] == [r.id for r in first] and _postings(MovementType.RESERVE) == 1
+
+    reservations.fulfill(ORDER, qty=1, actor_id=None, key="f")
+    for other in [dict(qty=2), dict(), dict(qty=1, product=glue.bolt), dict(qty=1, location=glue.north)]:
+        with pytest.raises(IdempotencyKeyReused, match="different"):
+            reservations.fulfill(ORDER, actor_id=None, key="f", **other)
+    reservations.release(ORDER, actor_id=None, key="r")
+    with pytest.raises(IdempotencyKeyReused, match="different"):
+        reservations.release(ORDER, qty=1, actor_id=None, key="r")
+    assert (_postings(MovementType.FULFILL), _postings(MovementType.RELEASE)) == (1, 1)
+    assert [r.status for r in _rows()] == [R.RELEASED]
+
+
+def _glue_reserved(site):
+    return sum(ledger.balance(site.glue.id, b.id, lot.id)[1]
+               for b in site.main.bins for lot in (site.old, site.soon, site.late))
+
+
+def _late_first_look(monkeypatch):
+    """A retry that looked for its key just before its first attempt committed: its first
+    look finds nothing, later ones see the database as it is."""
+    looks = []
+    real = reservations._earlier
+
+    def earlier(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(reservations, "_earlier", earlier)
+    return looks
+
+
+def test_a_retry_that_raced_its_first_attempt_gets_the_replay_not_a_409(app, glue, monkeypatch):
+    first = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
+    assert [(r.lot.code, r.qty) for r in first] == [("SOON", 3)]
+    _late_first_look(monkeypatch)
+    # It reads after the first attempt took SOON 3: it would take SOON 2 + LATE 1 instead.
+    again = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
+    assert [r.id for r in again] == [r.id for r in first]
+    assert _postings(MovementType.RESERVE) == 1 and _glue_reserved(glue) == 3
+
+
+def test_a_release_retry_that_raced_its_first_attempt_gets_the_replay(app, glue, monkeypatch):
+    reservations.reserve(glue.glue, glue.main, 8, ORDER, actor_id=None)  # SOON 5, LATE 3
+    first = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 2
+    _late_first_look(monkeypatch)
+    again = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 1 + SOON 1
+    assert [r.id for r in again] == [r.id for r in first]
+    assert _postings(MovementType.RELEASE) == 1
+    assert {r.lot.code: r.qty_open for r in _rows()} == {"SOON": 5, "LATE": 1}
+
+
+def test_a_raced_retry_with_other_content_is_still_refused(app, glue, monkeypatch):
+    reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
+    _late_first_look(monkeypatch)
+    with pytest.raises(IdempotencyKeyReused):
+        reservations.reserve(glue.glue, glue.main, 4, ORDER, actor_id=None, key="retry")
+    assert _postings(MovementType.RESERVE) == 1 and _glue_reserved(glue) == 3
+
+
+def test_a_reserved_lot_that_expired_is_not_shipped(app, glue):
+    today = utcnow()
+    # SOON was reserved with no TTL; 11 days later it has expired on the shelf.
+    [row] = reservations.reserve(glue.glue, glue.main, 2, ORDER, actor_id=None, ttl=None, lot=glue.soon)
+    before = _postings()
+    later = today + timedelta(days=11)
+    with pytest.raises(reservations.LotExpired, match=r"Lot SOON of GLUE-50 expired on .*Release order:ord-12345"):
+        reservations.fulfill(ORDER, actor_id=None, now=later)
+    with time_machine.travel(later, tick=False):
+        with pytest.raises(reservations.LotExpired, match="write the lot off"):
+            reservations.fulfill(ORDER, qty=1, actor_id=None, key="ship")
+    assert _postings() == before
+    [row] = _rows()
+    assert (row.status, row.qty_open, row.qty_fulfilled) == (R.ACTIVE, 2, 0)
+    assert ledger.balance(glue.glue.id, glue.bin(glue.main, "A-01-02").id, glue.soon.id) == (5, 2, 0)
+    released = reservations.release(ORDER, actor_id=None, now=later)  # what the message says to do
+    assert [r.status for r in released] == [R.RELEASED]
+
+
 # --- returns -----------------------------------------------------------------------------
 
 def test_returns_need_a_returns_location(app, bolts):

@@ -10,7 +10,8 @@
   the order keeps is what FEFO chose first.
 - fulfill: the sale, one ``fulfill`` posting (qty=-n, reserved=-n), consuming rows in
   FEFO order (earliest lot expiry first). An active row whose TTL has passed can still be
-  fulfilled until the sweeper has expired it (at most a minute with cron).
+  fulfilled until the sweeper has expired it (at most a minute with cron). A row whose LOT
+  has expired is never shipped: the fulfil is refused (release it, write the lot off).
 - return_stock: a ``return`` posting adding on-hand, by default into the ``returns``
   location's first bin.
 - sweep: releases every active row whose TTL has passed (status expired).
@@ -20,7 +21,10 @@ qty_open = what we read) in the same transaction as its posting: a sweeper racin
 fulfil can never both win. Reservation rows are claimed before the posting touches any
 balance, in id order, so these writers always lock in the same order.
 
-Idempotency: a key makes a replay return the first call's rows and write nothing.
+Idempotency: a key makes a replay return the first call's rows and write nothing. Each
+posting's note states the request as asked (verb, quantity, product, location, bin, lot,
+TTL), so the same key with other content is refused (IdempotencyKeyReused), and a retry
+that raced its own first attempt (and so computed other lines) still gets the replay.
 """
 from __future__ import annotations
 
@@ -67,6 +71,11 @@ DEFAULT_TTL = _Default()
 
 class ReservationChanged(DomainError):
     code = "reservation_changed"
+    status = 409
+
+
+class LotExpired(DomainError):
+    code = "lot_expired"
     status = 409
 
 
@@ -138,19 +147,26 @@ def reserve(product: Product, location: Location, qty: int, reference: tuple[str
         raise InvalidPosting("The time to live must be more than 0 and at most 366 days.")
     _check_place(product, location, bin, lot)
     ledger_key = _ledger_key("reserve", key, actor_id)
+    note = _reserve_note(product, location, qty, bin, lot, ttl)
+
+    def earlier() -> int | None:
+        return _earlier(ledger_key, MovementType.RESERVE, reference, note) if ledger_key else None
+
+    def replay(posting_id: int) -> list[Reservation]:
+        return _replay_reserve(posting_id, product, location, qty, reference, bin, lot, ttl)
 
     def run() -> list[Reservation]:
-        if ledger_key and (earlier := _earlier(ledger_key, MovementType.RESERVE, reference)):
-            return _replay_reserve(earlier, product, location, qty, reference)
+        if (done := earlier()) is not None:
+            return replay(done)
         moment = now or utcnow()
         lines = _allocate(product, location, qty, bin, lot, moment.date())
         try:
             posted = ledger.post(MovementType.RESERVE, lines, actor_id=actor_id,
-                                 key=ledger_key, reference=reference)
+                                 key=ledger_key, reference=reference, note=note)
         except InsufficientStock as raced:  # another request took units since we read
             raise _Retry() from raced
         if posted.replayed:
-            return _replay_reserve(posted.posting_id, product, location, qty, reference)
+            return replay(posted.posting_id)
         expires_at = moment + ttl if ttl is not None else None
         rows = [Reservation(reference_type=reference[0], reference_id=reference[1],
                             product_id=line.product_id, location_id=line.location_id,
@@ -162,7 +178,19 @@ def reserve(product: Product, location: Location, qty: int, reference: tuple[str
         db.session.flush()
         return rows
 
-    return _run(run, ledger_key, lambda posting_id: _replay_reserve(posting_id, product, location, qty, reference))
+    return _run(run, earlier, replay)
+
+
+def _reserve_note(product, location, qty, bin, lot, ttl) -> str:
+    """The request as asked, kept as the posting's note: what a key was first used for."""
+    where = location.code + (f" bin {bin.code}" if bin else "") + (f" lot {lot.code}" if lot else "")
+    if ttl is None:
+        keep = "no expiry"
+    else:
+        seconds = ttl.total_seconds()
+        keep = f"expires {seconds / 60:g} min after reserving" if seconds % 60 == 0 else \
+            f"expires {seconds:g} s after reserving"
+    return f"Reserve {qty} {product.sku} at {where}, {keep}."[:500]
 
 
 def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot | None) -> None:
@@ -197,11 +225,17 @@ def _allocate(product, location, qty, bin, lot, today: date) -> list[ledger.Line
                             "Reserve fewer or wait for stock.")
 
 
-def _replay_reserve(posting_id: int, product, location, qty, reference) -> list[Reservation]:
+def _replay_reserve(posting_id: int, product, location, qty, reference, bin=None, lot=None,
+                    ttl=None) -> list[Reservation]:
+    """The first call's rows, after checking they answer this request (postings made
+    before notes recorded the request are checked on what their rows record)."""
     rows = _by_posting(posting_id)
     if (not rows or {(r.product_id, r.location_id, r.reference_type, r.reference_id) for r in rows}
             != {(product.id, location.id, *reference)}
-            or sum(r.qty for r in rows) != qty):
+            or sum(r.qty for r in rows) != qty
+            or (bin is not None and {r.bin_id for r in rows} != {bin.id})
+            or (lot is not None and {r.lot_id for r in rows} != {lot.id})
+            or {None if r.expires_at is None else r.expires_at - r.created_at for r in rows} != {ttl}):
         raise IdempotencyKeyReused("This request key was already used for a different "
                                    "reservation. Use a new key for a new request.")
     return rows
@@ -216,18 +250,19 @@ def _by_posting(posting_id: int) -> list[Reservation]:
 
 def release(reference: tuple[str, str], *, product: Product | None = None,
             location: Location | None = None, qty: int | None = None, actor_id: int | None,
-            key: str | None = None) -> list[Reservation]:
+            key: str | None = None, now: datetime | None = None) -> list[Reservation]:
     """Give back a reference's reserved units (all, or `qty` of them, last reserved
     first); one release posting. Returns the rows it changed."""
-    return _close(reference, "release", product, location, qty, actor_id, key)
+    return _close(reference, "release", product, location, qty, actor_id, key, now)
 
 
 def fulfill(reference: tuple[str, str], *, product: Product | None = None,
             location: Location | None = None, qty: int | None = None, actor_id: int | None,
-            key: str | None = None) -> list[Reservation]:
+            key: str | None = None, now: datetime | None = None) -> list[Reservation]:
     """The sale: consume a reference's reserved units (and their on-hand), all or `qty`
-    of them in FEFO order; one fulfill posting. Returns the rows it changed."""
-    return _close(reference, "fulfill", product, location, qty, actor_id, key)
+    of them in FEFO order; one fulfill posting. Returns the rows it changed. Refused
+    (LotExpired, nothing written) when a row it would ship is of an expired lot."""
+    return _close(reference, "fulfill", product, location, qty, actor_id, key, now)
 
 
 _VERBS = {  # verb: (posting type, status when nothing is left open, order of taking)
@@ -236,29 +271,60 @@ _VERBS = {  # verb: (posting type, status when nothing is left open, order of ta
 }
 
 
-def _close(reference, verb, product, location, qty, actor_id, key) -> list[Reservation]:
+def _close(reference, verb, product, location, qty, actor_id, key, now) -> list[Reservation]:
     reference = check_reference(reference)
     if qty is not None:
         _check_qty(qty, verb.capitalize())
     type, closed, order = _VERBS[verb]
     ledger_key = _ledger_key(verb, key, actor_id)
+    note = _close_note(verb, product, location, qty)
+
+    def earlier() -> int | None:
+        return _earlier(ledger_key, type, reference, note) if ledger_key else None
+
+    def replay(posting_id: int) -> list[Reservation]:
+        return _touched_by(posting_id, reference)
 
     def run() -> list[Reservation]:
-        if ledger_key and (earlier := _earlier(ledger_key, type, reference)):
-            return _touched_by(earlier, reference)
+        if (done := earlier()) is not None:
+            return replay(done)
         rows = _open_rows(reference, product, location, order)
         takes = _split(rows, qty, reference, verb)
-        now = utcnow()
+        moment = now or utcnow()
+        if verb == "fulfill":
+            _refuse_expired_lots(takes, moment.date(), reference)
         for row, n in takes:
-            _take(row, n, closed if n == row.qty_open else R.ACTIVE, now,
+            _take(row, n, closed if n == row.qty_open else R.ACTIVE, moment,
                   fulfilled=n if verb == "fulfill" else 0)
         lines = _lines(takes, consume=verb == "fulfill")
-        posted = ledger.post(type, lines, actor_id=actor_id, key=ledger_key, reference=reference)
+        posted = ledger.post(type, lines, actor_id=actor_id, key=ledger_key, reference=reference,
+                             note=note)
         if posted.replayed:
             raise _Replayed(posted.posting_id)
         return _fresh([row.id for row, _n in takes])
 
-    return _run(run, ledger_key, lambda posting_id: _touched_by(posting_id, reference))
+    return _run(run, earlier, replay)
+
+
+def _close_note(verb, product, location, qty) -> str:
+    """The request as asked, kept as the posting's note: what a key was first used for."""
+    what = (f"{qty}" if qty is not None else "all") + (f" {product.sku}" if product else "")
+    where = f" at {location.code}" if location else ""
+    return f"{verb.capitalize()} {what} reserved{where}."[:500]
+
+
+def _refuse_expired_lots(takes, today: date, reference) -> None:
+    """An expired lot is never sold, even one reserved before it expired."""
+    lots = {lot.id: lot for lot in db.session.scalars(
+        select(Lot).where(Lot.id.in_({row.lot_id for row, _n in takes})))}
+    for row, _n in takes:
+        lot = lots.get(row.lot_id)
+        if expiry.is_expired(lot, today):
+            sku = db.session.get(Product, row.product_id).sku
+            raise LotExpired(
+                f"Lot {lot.code} of {sku} expired on {lot.expiry_date.isoformat()}: it cannot "
+                f"be shipped. Release {reference[0]}:{reference[1]} and write the lot off, "
+                "then reserve another lot.")
 
 
 def _open_rows(reference, product, location, order: str) -> list[Reservation]:
@@ -347,22 +413,26 @@ def _touched_by(posting_id: int, reference) -> list[Reservation]:
 
 # --- the shared run loop -----------------------------------------------------------------
 
-def _earlier(ledger_key: str, type: MovementType, reference) -> int | None:
-    """The posting made earlier with this key, if any; refused if it was another change."""
+def _earlier(ledger_key: str, type: MovementType, reference, note: str) -> int | None:
+    """The posting made earlier with this key, if any; refused if it was another change
+    (another verb, reference or request; postings from before notes recorded the request
+    have none and are checked by the replay)."""
     row = db.session.execute(select(Posting.id, Posting.type, Posting.reference_type,
-                                    Posting.reference_id)
+                                    Posting.reference_id, Posting.note)
                              .where(Posting.idempotency_key == ledger_key)).first()
     if row is None:
         return None
-    if row.type != type or (row.reference_type, row.reference_id) != tuple(reference):
+    if (row.type != type or (row.reference_type, row.reference_id) != tuple(reference)
+            or (row.note is not None and row.note != note)):
         raise IdempotencyKeyReused("This request key was already used for a different "
                                    "change. Use a new key for a new request.")
     return row.id
 
 
-def _run(work, ledger_key, replay, attempts: int = 4):
+def _run(work, earlier, replay, attempts: int = 4):
     """Run `work` in one write transaction; start again when it lost a race (nothing it
-    wrote is kept). A key that a concurrent first attempt won answers with its result."""
+    wrote is kept). `earlier()` finds this request's posting by its key (refusing a key
+    used for other content): a concurrent first attempt that won answers with its result."""
     last = None
     for _attempt in range(attempts):
         try:
@@ -371,20 +441,17 @@ def _run(work, ledger_key, replay, attempts: int = 4):
             return ledger.atomically(replay, done.posting_id)
         except _Retry as lost:
             last = lost
-        except IdempotencyKeyReused:
-            raise
         except DomainError:
-            # A concurrent twin with the same key may have won and changed what we read.
-            if ledger_key and (earlier := ledger.atomically(_posting_with_key, ledger_key)):
-                return ledger.atomically(replay, earlier)
+            # A concurrent twin with the same key may have won after our first look and
+            # changed what we read: we computed other lines (the ledger calls that key
+            # reuse) or found too little. If the key's posting is this same request, its
+            # result is our answer; if it is other content, _earlier refuses it.
+            if (done := ledger.atomically(earlier)) is not None:
+                return ledger.atomically(replay, done)
             raise
     if last is not None and isinstance(last.__cause__, DomainError):
         raise last.__cause__
     raise ReservationChanged("The reservation changed while saving. Reload and try again.")
-
-
-def _posting_with_key(ledger_key: str) -> int | None:
-    return db.session.scalar(select(Posting.id).where(Posting.idempotency_key == ledger_key))
 
 
 # --- returns -----------------------------------------------------------------------------
