@@ -25,6 +25,19 @@ def test_reserve_answers_with_the_keys_stock(api_as, stocked):
         ("A-01-01", 30, 30, 0), ("A-01-02", 10, 5, 5)}
 
 
+def test_ttl_left_out_is_the_default_and_null_means_no_expiry(api, app, stocked):
+    from datetime import datetime, timedelta
+
+    default = reserve(api, 1).get_json()["reservations"][0]["expires_at"]
+    minutes = app.config["RESERVATION_TTL_MINUTES"]
+    expires = datetime.fromisoformat(default.rstrip("Z"))
+    assert abs(expires - datetime.utcnow() - timedelta(minutes=minutes)) < timedelta(minutes=1)
+    pending = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1,
+                                              "reference_type": "order", "reference_id": "ord-pending",
+                                              "ttl_seconds": None})
+    assert pending.status_code == 201 and pending.get_json()["reservations"][0]["expires_at"] is None
+
+
 def test_reserving_more_than_available_is_409_with_the_seed_message(api, stocked):
     response = reserve(api, 41)
     assert response.status_code == 409

@@ -64,7 +64,11 @@ def reserve(caller, body: s.ReserveIn, key: str | None):
     location = _location(body.location)
     bin = adjustments._bin(location.code, body.bin) if body.bin else None
     lot = _lot(product, body.lot)
-    ttl = {"ttl": timedelta(seconds=body.ttl_seconds)} if body.ttl_seconds else {}
+    # Left out: the configured default. An explicit null: held until fulfilled or released.
+    if "ttl_seconds" not in body.model_fields_set:
+        ttl = {}
+    else:
+        ttl = {"ttl": timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None}
     reference = (body.reference_type, body.reference_id)
     rows = reservations.reserve(product, location, body.quantity, reference, actor_id=caller.user_id,
                                 bin=bin, lot=lot, key=key, **ttl)

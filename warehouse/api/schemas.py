@@ -146,7 +146,8 @@ class ReserveIn(Body):
     reference_type: ReferenceType
     reference_id: ReferenceId
     ttl_seconds: int | None = Field(None, ge=1, le=366 * 24 * 3600,
-                                     description="default: the configured TTL (60 minutes)")
+                                     description="left out: the configured TTL (60 minutes); "
+                                                 "null: no expiry (pending fulfillment)")
     bin: BinCode | None = None
     lot: LotCode = ""
 
