@@ -137,6 +137,14 @@ def test_an_event_reaches_the_receiver_signed_with_its_delivery_id(hooked, recei
     assert len(receiver.got) == 1
 
 
+def test_one_pass_drains_a_backlog_larger_than_a_batch(hooked, receiver):
+    backlog = webhooks.BATCH * 2 + 7
+    for n in range(backlog):
+        publish("stock.out", sku=f"SKU-{n}")
+    assert webhooks.run_pass() == (backlog, backlog, 0)
+    assert len({got["delivery"] for got in receiver.got}) == backlog
+
+
 def test_a_subscription_only_gets_the_types_it_asked_for(receiver, hooked):
     low_only = webhooks.subscribe(receiver.url, "stock.low", actor_id=None)
     publish("stock.out")

@@ -310,11 +310,28 @@ def _record(delivery_id, attempt_number, now, status_code, error, ms, ok, give_u
     ledger.atomically(run)
 
 
-def run_pass(*, now: datetime | None = None, timeout: float = TIMEOUT) -> tuple[int, int, int]:
-    """One worker pass: dispatch, then deliver what is due. (made, delivered, failed tries)."""
-    made = dispatch(now=now)
-    tried = deliver_due(now=now, timeout=timeout)
-    return made, sum(t.ok for t in tried), sum(not t.ok for t in tried)
+PASS_BUDGET_SECONDS = 45  # a pass ends before the next cron minute starts another
+BATCH, FAN_OUT = 50, 500  # deliveries tried, events fanned out per round of a pass
+
+
+def run_pass(*, now: datetime | None = None, timeout: float = TIMEOUT,
+             budget_seconds: float = PASS_BUDGET_SECONDS) -> tuple[int, int, int]:
+    """One worker pass: dispatch, then deliver what is due, batch after batch, until
+    nothing is due or the time budget is spent (a backlog drains at more than one batch
+    a minute). Returns (made, delivered, failed tries)."""
+    import time
+
+    stop_at = time.monotonic() + budget_seconds
+    made = delivered = failed = 0
+    while True:
+        fanned = dispatch(now=now, limit=FAN_OUT)
+        tried = deliver_due(now=now, limit=BATCH, timeout=timeout)
+        made += fanned
+        delivered += sum(t.ok for t in tried)
+        failed += sum(not t.ok for t in tried)
+        more = fanned >= FAN_OUT or len(tried) >= BATCH
+        if not more or time.monotonic() >= stop_at:
+            return made, delivered, failed
 
 
 # --- the admin page ----------------------------------------------------------------------
