@@ -240,3 +240,15 @@ def test_the_report_fits_a_360px_screen_and_apply_swaps_in_place(app, phone, she
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert phone.outside_requests == []
     assert (shelves.bolt.id, shelves.main.id, 15) in points()
+
+
+def test_the_transit_location_has_an_empty_report_not_an_error(client, app):
+    """The dashboard links every location's tiles to the reorder report, transit too."""
+    from tests.conftest import Auth
+    from tests.factories import make_location
+    from warehouse.models import LocationType
+
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    Auth(client).login("supervisor")
+    response = client.get("/replenishment?location=transit")
+    assert response.status_code == 200

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ... import replenishment, stock
 from ...errors import DomainError
-from ...models import LocationType, Role, utcnow
+from ...models import Role, utcnow
 from ..htmx import render
 from ..security import requires
 from . import bp
@@ -80,8 +80,9 @@ def pdf():
 # --- helpers -----------------------------------------------------------------------------
 
 def _places():
-    """Locations that hold stock of their own (transit only carries it between them)."""
-    return [loc for loc in stock.locations() if loc.active and loc.type is not LocationType.TRANSIT]
+    """Every active location. Transit has no reorder policies, so its report is empty, but
+    the dashboard links every location's tiles here and a link must never be a 400."""
+    return [loc for loc in stock.locations() if loc.active]
 
 
 def _code(location_id: int) -> str:
