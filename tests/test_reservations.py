@@ -15,6 +15,7 @@ from warehouse.models import (
     LocationType,
     Movement,
     MovementType,
+    PutawayTask,
     Posting,
     Reservation,
     ReservationStatus,
@@ -387,9 +388,14 @@ def test_a_return_lands_in_the_returns_location_once(app, glue):
 
     with pytest.raises(InvalidPosting, match="lot-tracked"):
         reservations.return_stock(glue.glue, 1, ORDER, "damaged", actor_id=None)
+    assert db.session.query(PutawayTask).count() == 0  # the returns location: inspected, not put away
     into_main = reservations.return_stock(glue.glue, 1, ORDER, "damaged", actor_id=None,
-                                          location=glue.main, lot=glue.late)
+                                          location=glue.main, lot=glue.late, key="r2")
     assert into_main.bin.code == "RCV-01"
+    reservations.return_stock(glue.glue, 1, ORDER, "damaged", actor_id=None,  # a replay
+                              location=glue.main, lot=glue.late, key="r2")
+    [task] = db.session.query(PutawayTask).all()  # like a delivery: someone puts it away
+    assert (task.from_bin.code, task.product_id, task.lot_id, task.qty) == ("RCV-01", glue.glue.id, glue.late.id, 1)
     with pytest.raises(InvalidPosting, match="Say why"):
         reservations.return_stock(glue.bolt, 1, ORDER, "  ", actor_id=None)
 

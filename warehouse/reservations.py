@@ -36,11 +36,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from . import expiry, ledger
+from . import expiry, ledger, putaway
 from .errors import DomainError, IdempotencyKeyReused, InsufficientStock, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
     Bin,
+    BinKind,
     Location,
     LocationType,
     Lot,
@@ -484,8 +485,18 @@ def return_stock(product: Product, qty: int, reference: tuple[str, str], reason:
     if location is not None and target.location_id != location.id:
         raise InvalidPosting(f"Bin {target.code} is not at {location.code}.")
     line = ledger.Line.at(target, product, lot, qty=qty)
-    posted = ledger.post(MovementType.RETURN, [line], actor_id=actor_id,
-                         key=_ledger_key("return", key, actor_id), reference=reference, note=reason)
+
+    def run() -> ledger.Posted:
+        posted = ledger.post(MovementType.RETURN, [line], actor_id=actor_id,
+                             key=_ledger_key("return", key, actor_id), reference=reference, note=reason)
+        # Returned into a warehouse's receiving bin: someone must put it away, as with a
+        # delivery. In the `returns` location it waits for inspection instead.
+        if (not posted.replayed and target.kind is BinKind.RECEIVING
+                and target.location.type is not LocationType.RETURNS):
+            putaway.open_task(target, product.id, line.lot_id, qty)
+        return posted
+
+    posted = ledger.atomically(run)
     return Returned(posted.posting_id, target, lot, qty, posted.replayed)
 
 
