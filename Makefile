@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make run    install, migrate, load the demo warehouse, serve http://127.0.0.1:5000
+#   make run    install, migrate, load the demo warehouse and its year of history, serve http://127.0.0.1:5000
 #   make test   install and run every test
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +22,7 @@ $(HTMX): package.json package-lock.json
 
 run: setup
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo
+	$(BIN)/flask demo --history
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup
