@@ -205,6 +205,16 @@ def test_the_lot_prompt_refuses_a_product_barcode_and_takes_a_gs1_lot(client, fl
     assert "+1 GLUE-50 lot L-7: now 1." in right
 
 
+def test_receiving_an_expired_lot_is_counted_with_a_warning_to_set_it_aside(client, floor):
+    _, _, glue = floor
+    receipt = receiving.start("PO-X", location_id=floor[0].id, actor_id=1)
+    body = assert_fragment(post(client, f"/floor/receive/{receipt.id}", True,
+                                scan="(01)09506000100050(17)200131(10)OLD-1"))
+    assert 'data-result="warn"' in body
+    assert "Lot OLD-1 expired on 2020-01-31: set it aside" in body
+    assert receiving.get(receipt.id).lines[0].qty == 1
+
+
 def test_a_gs1_lot_on_an_untracked_item_is_ignored_with_a_warning(client, floor):
     receipt = receiving.start("PO-G", location_id=floor[0].id, actor_id=1)
     body = assert_fragment(post(client, f"/floor/receive/{receipt.id}", True, scan="(01)09506000134352(10)X1"))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_login import current_user
 
-from ... import lots, receiving, stock as catalog
+from ... import expiry as shelf_life, lots, receiving, stock as catalog
 from ...errors import DomainError, InvalidPosting
 from ...models import Role
 from ...scan import UnknownScan, find_bin, find_product, looks_like_gs1, resolve
@@ -148,6 +148,9 @@ def _added(receipt, form, product, qty, lot_code, expiry, note="") -> Outcome:
     _ask(form, "item", None, None, None)
     form.line.data = line.id
     lot = f" lot {line.lot.code}" if lot_code else ""
+    if lot_code and shelf_life.is_expired(line.lot):
+        note += (f" Lot {line.lot.code} expired on {line.lot.expiry_date:%Y-%m-%d}: set it aside "
+                 "and tell a supervisor.")
     message = f"+{qty} {product.sku}{lot}: now {line.qty}.{note}"
     return Outcome.warn(message) if note else Outcome.ok(message)
 
