@@ -150,8 +150,21 @@ def _parse_gs1(code: str) -> GS1Message:
             or GS1Message.parse(code.removeprefix("]C1").removeprefix("]d2"),
                                 config=ParseConfig(separator_chars=[GS]))
     except Exception as error:  # biip raises several kinds; all mean "not a valid label"
-        raise UnknownScan(f"Could not read this GS1 label ({error}). Scan it again or "
-                          "type the SKU.") from error
+        raise UnknownScan(_unreadable(str(error))) from error
+
+
+AI_NAMES = {"00": "SSCC", "01": "GTIN", "02": "GTIN", "10": "lot", "11": "production date",
+            "15": "best-before date", "17": "expiry date", "21": "serial number", "37": "count"}
+
+
+def _unreadable(detail: str) -> str:
+    """biip's message names a regex; the operator needs which field is wrong."""
+    ai = re.search(r"AI \((\d{2,4})\)", detail)
+    if ai:
+        field = AI_NAMES.get(ai.group(1), f"field ({ai.group(1)})")
+        return (f"The {field} on this GS1 label does not read. Scan it again, or type the "
+                "SKU and enter the details by hand.")
+    return "Could not read this GS1 label. Scan it again, or type the SKU."
 
 
 def _value(fields, ai: str) -> str | None:
