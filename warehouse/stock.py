@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from .errors import NotFound
 from .extensions import db
-from .models import Balance, Bin, Location, Movement, MovementType, Product
+from .models import Balance, Bin, Location, LocationType, Movement, MovementType, Product
 
 
 @dataclass
@@ -22,6 +22,13 @@ class Page:
 
 def locations() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.code)))
+
+
+def workplaces() -> list[Location]:
+    """Where an operator can work: active locations other than transit (stock only passes
+    through it), warehouses first so the usual choice is the first one offered."""
+    places = [loc for loc in locations() if loc.active and loc.type is not LocationType.TRANSIT]
+    return sorted(places, key=lambda loc: (loc.type is not LocationType.WAREHOUSE, loc.name))
 
 
 def product(product_id: int) -> Product | None:

@@ -1,5 +1,6 @@
 """Floor endpoints through the test client: each works as a plain form post (scripts off:
 the whole page) and as an htmx request (only the step region), with Vary: HX-Request."""
+import re
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ from tests.conftest import csrf_token
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, receiving
 from warehouse.extensions import db
-from warehouse.models import Movement, PutawayTask, Receipt, User
+from warehouse.models import Location, LocationType, Movement, PutawayTask, Receipt, User
 
 HX = {"HX-Request": "true"}
 
@@ -53,6 +54,20 @@ def test_floor_home_asks_for_the_location_once_then_shows_the_big_buttons(client
     client.post("/floor/location", data={"location": 1, "csrf_token": token})
     home = client.get("/floor/").get_data(as_text=True)
     assert "Working at" in home and "Receive" in home and "Look up" in home and location_id
+
+
+def test_the_location_choice_offers_warehouses_first_and_never_transit(client, auth, app):
+    make_location("returns", LocationType.RETURNS, bins=("RET-01",))
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    make_location("warehouse-main")
+    auth.login("operator")
+    page = client.get("/floor/").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*>([^<]+)</option>', page)
+    assert offered == ["Warehouse Main (warehouse-main)", "Returns (returns)"]
+    token = csrf_token(client, "/floor/")
+    transit_id = db.session.scalar(select(Location.id).where(Location.code == "transit"))
+    client.post("/floor/location", data={"location": transit_id, "csrf_token": token})
+    assert db.session.scalar(select(User.location_id).where(User.username == "operator")) is None
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -24,7 +24,7 @@ def needs_location():
 @requires(Role.OPERATOR)
 def home():
     form = LocationForm()
-    form.location.choices = [(loc.id, f"{loc.name} ({loc.code})") for loc in stock.locations()]
+    form.location.choices = [(loc.id, f"{loc.name} ({loc.code})") for loc in stock.workplaces()]
     return render("floor/home.html", "floor/home.html", form=form)
 
 
@@ -32,7 +32,7 @@ def home():
 @requires(Role.OPERATOR)
 def choose_location():
     form = LocationForm()
-    form.location.choices = [(loc.id, loc.code) for loc in stock.locations()]
+    form.location.choices = [(loc.id, loc.code) for loc in stock.workplaces()]
     if form.validate_on_submit():
         accounts.set_location(current_user, form.location.data)
     return redirect(url_for("floor.home"))
