@@ -38,6 +38,8 @@ def test_a_supervisor_acknowledges_an_alert_on_a_phone(phone, low):
     assert phone.evaluate("window.sameDocument") is True  # swapped by htmx, no reload
     row.locator("button", has_text="Resolve").click()
     phone.wait_for_selector('tr[data-kind="low_stock"][data-status="resolved"]')
+    phone.wait_for_selector('nav [data-alert-count="1"]')  # the badge follows without a reload
+    assert phone.evaluate("window.sameDocument") is True
     phone.reload()
     assert phone.inner_text("[data-alert-count]") == "1"
     assert phone.evaluate(WIDTH) <= 360

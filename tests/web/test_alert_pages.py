@@ -68,12 +68,17 @@ def test_acknowledge_then_resolve_with_htmx_swaps_the_row(client, supervisor):
     assert response.status_code == 200 and html.lstrip().startswith(f'<tr id="alert-{alert.id}"')
     assert 'data-status="acknowledged"' in html and "Acknowledge</button>" not in html
     assert the_alert().status is AlertStatus.ACKNOWLEDGED
+    # the header badge is outside the row: it comes along as an out-of-band swap
+    assert '<span id="alert-badge" hx-swap-oob="true">' in html and 'data-alert-count="2"' in html
+    other = the_alert(AlertKind.REORDER_NEEDED)
+    resolved = supervisor(f"/alerts/{other.id}/resolve", htmx=True).get_data(as_text=True)
+    assert 'hx-swap-oob="true">&nbsp;<span class="badge" data-alert-count="1"' in resolved
     again = supervisor(f"/alerts/{alert.id}/acknowledge", htmx=True)
     assert again.status_code == 409 and "already acknowledged" in again.get_data(as_text=True)
     plain = supervisor(f"/alerts/{alert.id}/resolve")
     assert plain.status_code == 200 and "<html" in plain.get_data(as_text=True)
     assert the_alert().status is AlertStatus.RESOLVED and the_alert().live_key is None
-    assert 'data-alert-count="1"' in plain.get_data(as_text=True)
+    assert 'data-alert-count' not in plain.get_data(as_text=True)  # both closed: no badge
 
 
 def test_unknown_alerts_are_404(client, supervisor):

@@ -75,7 +75,9 @@ def _act(id, service, done: str):
     except DomainError as refusal:
         alert, outcome, status = alerts.get(id), ("error", refusal.message), refusal.status
     if wants_partial():
-        return render("alerts/_row.html", "alerts/_row.html", status=status, alert=alert, row_outcome=outcome)
+        # The header's badge sits outside the row: an out-of-band swap keeps it true.
+        return render("alerts/_row.html", "alerts/_row.html", status=status, alert=alert, row_outcome=outcome,
+                      badge_count=alerts.open_count())
     return _list(status, outcome)
 
 
