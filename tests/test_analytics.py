@@ -9,15 +9,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import time_machine
+from sqlalchemy import select
 
 from tests.factories import Warehouse, receive
-from warehouse import analytics, ledger
+from warehouse import alerts, analytics, ledger
 from warehouse.extensions import db
 from warehouse.ledger import Line
 from warehouse.models import (
     Alert,
     AlertKind,
-    AlertStatus,
     CountBatch,
     CountLine,
     CountLineStatus,
@@ -77,8 +77,9 @@ def seed_history(site: Warehouse) -> History:
 
 
 def seed_rules_alerts_transfers_counts(history: History) -> None:
-    """BOLT main: reorder point 80 (75 on hand: low). GLUE main: nothing at all (out).
-    NUT north: reorder point 10 (fine). Alerts: open + acknowledged live, one resolved.
+    """BOLT main: reorder point 80 (75 on hand: low). GLUE main: nothing at all (out, and
+    low: 0 <= 5). NUT north: reorder point 10 (fine). Live alerts as judged: low BOLT, low
+    GLUE, out GLUE, reorder-needed GLUE (BOLT's reorder-needed resolved by a person).
     Transfers: 2 draft, 1 in transit, 1 completed. Counts: 4 lines counted in the last 30
     days (3 exact, 1 accepted at +2 NUT = 0.50), one varied line 60 days ago, one replaced
     by a recount."""
@@ -87,9 +88,13 @@ def seed_rules_alerts_transfers_counts(history: History) -> None:
         ReorderPolicy(product_id=site.bolt.id, location_id=site.main.id, reorder_point=80),
         ReorderPolicy(product_id=site.glue.id, location_id=site.main.id, reorder_point=5),
         ReorderPolicy(product_id=site.nut.id, location_id=site.north.id, reorder_point=10)])
-    for status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED):
-        db.session.add(Alert(kind=AlertKind.LOW_STOCK, product_id=site.bolt.id, location_id=site.main.id,
-                             status=status, on_hand=75, available=75, message="low"))
+    db.session.commit()
+    # The alerts judge the new policies (as every posting would); one is then resolved.
+    alerts.judge({(site.bolt.id, site.main.id), (site.glue.id, site.main.id), (site.nut.id, site.north.id)})
+    db.session.commit()
+    reorder = db.session.scalar(select(Alert).where(Alert.kind == AlertKind.REORDER_NEEDED,
+                                                    Alert.product_id == site.bolt.id))
+    alerts.resolve(reorder.id, actor_id=None)
     for status in (TransferStatus.DRAFT, TransferStatus.DRAFT, TransferStatus.IN_TRANSIT,
                    TransferStatus.COMPLETED):
         db.session.add(Transfer(from_location_id=site.main.id, to_location_id=site.north.id, status=status))
@@ -129,8 +134,8 @@ def test_tiles_show_stock_shortages_alerts_transfers_and_count_accuracy(site):
     tiles = analytics.tiles(None, span)
 
     assert (tiles.skus, tiles.units, tiles.value) == (2, 295, Decimal("242.50"))
-    assert (tiles.low_stock, tiles.out_of_stock) == (1, 1)
-    assert tiles.open_alerts == 2
+    assert (tiles.low_stock, tiles.out_of_stock) == (2, 1)  # as the alert list shows them
+    assert tiles.open_alerts == 4
     assert tiles.transfers == {"draft": 2, "approved": 0, "in_transit": 1, "received": 0}
     assert (tiles.lines_counted, tiles.lines_exact) == (4, 3)
     assert tiles.accuracy == 0.75

@@ -28,7 +28,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, type_coer
 from .extensions import db
 from .models import (
     Alert,
-    AlertSetting,
+    AlertKind,
     AlertStatus,
     Balance,
     CountBatch,
@@ -38,7 +38,6 @@ from .models import (
     Movement,
     MovementType,
     Product,
-    ReorderPolicy,
     Transfer,
     TransferStatus,
     utcnow,
@@ -201,27 +200,14 @@ def stock_totals(location_id: int | None) -> tuple[int, int, Decimal]:
 
 
 def stock_shortages(location_id: int | None) -> tuple[int, int]:
-    """(low, out) SKU x location pairs with a reorder policy: out of stock when nothing is
-    available, low when on hand is at or under the threshold (the alert setting's
-    low-stock threshold where one is set, else the reorder point)."""
-    rp = ReorderPolicy.__table__.c
-    s = AlertSetting.__table__.c
-    stock = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
-                    func.sum(b.on_hand - b.reserved - b.held).label("available"))
-             .group_by(b.product_id, b.location_id).subquery())
-    on_hand = func.coalesce(stock.c.on_hand, 0)
-    available = func.coalesce(stock.c.available, 0)
-    threshold = func.coalesce(s.low_stock_threshold, rp.reorder_point)
-    out = available <= 0
-    query = (select(func.coalesce(func.sum(case((and_(~out, on_hand <= threshold), 1), else_=0)), 0),
-                    func.coalesce(func.sum(case((out, 1), else_=0)), 0))
-             .select_from(ReorderPolicy.__table__
-                          .outerjoin(stock, and_(stock.c.product_id == rp.product_id,
-                                                 stock.c.location_id == rp.location_id))
-                          .outerjoin(AlertSetting.__table__, and_(s.product_id == rp.product_id,
-                                                                  s.location_id == rp.location_id))))
+    """(low, out): SKU x location pairs with a live low_stock / out_of_stock alert. The
+    alerts judge those conditions after every posting (warehouse/alerts.py holds the one
+    rule), so the tiles always agree with the alert list they link to."""
+    query = (select(func.coalesce(func.sum(case((Alert.kind == AlertKind.LOW_STOCK, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((Alert.kind == AlertKind.OUT_OF_STOCK, 1), else_=0)), 0))
+             .where(Alert.status.in_(LIVE_ALERTS)))
     if location_id is not None:
-        query = query.where(rp.location_id == location_id)
+        query = query.where(Alert.location_id == location_id)
     low, out_count = db.session.execute(query).one()
     return int(low), int(out_count)
 

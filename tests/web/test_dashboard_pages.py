@@ -45,7 +45,9 @@ def test_the_tiles_show_the_seeded_figures(supervisor):
     html = supervisor.get("/dashboard").get_data(as_text=True)
 
     assert [tile(html, n) for n in ("skus", "units", "value", "low", "out", "alerts")] == [
-        "2", "295", "242.50", "1", "1", "2"]
+        "2", "295", "242.50", "2", "1", "4"]
+    low_list = supervisor.get("/alerts?status=live&kind=low_stock").get_data(as_text=True)
+    assert low_list.count('data-kind="low_stock"') == 2  # the tile's number is the list it opens
     assert tile(html, "transfers-draft") == "2" and tile(html, "transfers-in_transit") == "1"
     assert tile(html, "accuracy") == "75.0%" and tile(html, "accepted") == "0.50"
     assert tile(html, "value-before") == "300.00"  # a month ago: 100 x 2.50 + 200 x 0.25
