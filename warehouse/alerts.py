@@ -237,7 +237,7 @@ def judge(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
             to_raise += [(place, kind, *holds[kind]) for kind in holds if kind not in place.live]
     if to_clear:
         db.session.connection().execute(
-            update(Alert.__table__).where(Alert.id.in_(to_clear), Alert.live_key.is_not(None))
+            update(Alert.__table__).where(Alert.id.in_(sorted(to_clear)), Alert.live_key.is_not(None))
             .values(status=A.CLEARED, live_key=None, closed_at=now))
     if to_raise:
         _raise(to_raise, now)
@@ -251,6 +251,7 @@ def _raise(to_raise: list, now) -> None:
                  threshold=threshold, on_hand=place.on_hand, available=place.available,
                  message=message[:300], raised_at=now)
             for place, kind, threshold, message in to_raise]
+    rows.sort(key=lambda row: row["live_key"])  # one lock order for every posting: no deadlocks
     make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = (make(Alert.__table__).values(rows)
                  .on_conflict_do_nothing(index_elements=["live_key"])

@@ -656,6 +656,7 @@ class Reservation(db.Model):
         Index("ix_reservations_reference", "reference_type", "reference_id", "status"),
         Index("ix_reservations_expiry", "status", "expires_at"),
         Index("ix_reservations_product", "product_id", "location_id", "status"),
+        Index("ix_reservations_posting", "posting_id"),  # a replayed request finds its rows
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
     )

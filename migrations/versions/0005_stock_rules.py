@@ -157,6 +157,7 @@ def upgrade():
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.create_index('ix_reservations_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_reservations_product', ['product_id', 'location_id', 'status'], unique=False)
+        batch_op.create_index('ix_reservations_posting', ['posting_id'], unique=False)
         batch_op.create_index('ix_reservations_reference', ['reference_type', 'reference_id', 'status'], unique=False)
 
     op.create_table('webhook_deliveries',
@@ -218,6 +219,7 @@ def downgrade():
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.drop_index('ix_reservations_reference')
         batch_op.drop_index('ix_reservations_product')
+        batch_op.drop_index('ix_reservations_posting')
         batch_op.drop_index('ix_reservations_expiry')
 
     op.drop_table('reservations')
