@@ -110,3 +110,11 @@ def test_every_api_route_checks_a_permission_or_a_sign_in(app):
             continue
         assert rule.endpoint.removeprefix("api.") in documented
         assert view.required_permission
+
+
+def test_a_wrong_method_or_path_answers_in_json_for_programs(api, stocked):
+    wrong_method = api.client.delete("/api/stock", headers=api.headers())
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json()["error"]["message"].startswith("This endpoint does not take that method")
+    missing = api.get("/api/no-such-thing")
+    assert missing.status_code in (401, 404) and "error" in missing.get_json()

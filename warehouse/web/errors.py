@@ -16,8 +16,15 @@ MESSAGES = {
 }
 
 
+API_MESSAGES = {  # the same failures, said to a program's author
+    404: "No such endpoint. See /api/openapi.json for the paths.",
+    405: "This endpoint does not take that method. See /api/openapi.json.",
+}
+
+
 def _error(status: int, message: str, code: str):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        message = API_MESSAGES.get(status, message) if request.path.startswith("/api/") else message
         return jsonify(error={"code": code, "message": message}), status
     return render("errors/error.html", "partials/_error.html", status=status,
                   message=message, status_code=status)
