@@ -51,6 +51,7 @@ def phone(browser, live_server):
 def sign_in(page, username, password, lands_on="**/stock"):
     """Sign in with the keyboard only: type, Tab, type, Enter."""
     page.goto(page.base + "/login")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

@@ -56,7 +56,8 @@ def test_pick_ship_and_receive_a_transfer_with_one_short_line(phone, approved_tr
     assert transfers.get(transfer.id).status is TransferStatus.IN_TRANSIT
     assert ledger.verify() == []
 
-    phone.click("text=Sign out")
+    with phone.expect_navigation():  # let the sign-out land before the next sign-in types
+        phone.click("text=Sign out")
     sign_in(phone, "rex", PASSWORD, lands_on="**/floor/")
     phone.goto(phone.base + "/floor/transfer-receive")
     with phone.expect_navigation():

@@ -1,7 +1,7 @@
 """Replenishment pages through the real client: the reorder report per location with its
 suggested reorder points, Apply through htmx (CSRF), the CSV and PDF carrying the rows
 the page shows, operators refused, and bad input answered with a 4xx that writes nothing.
-One real-Chromium check that the report fits a 360 px screen."""
+(The real-Chromium check lives in tests/browser/test_replenishment_browser.py.)"""
 import csv
 import io
 import re
@@ -11,11 +11,9 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import browser, live_server, phone, sign_in  # noqa: F401  (fixtures)
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token
 from tests.factories import receive
 from tests.test_replenishment import policy, post
-from warehouse import accounts
 from warehouse.extensions import db
 from warehouse.models import MovementType, ReorderPolicy
 
@@ -220,26 +218,6 @@ def test_the_pdf_holds_the_rows_the_page_shows_and_its_filter(client, supervisor
         line = next(l for l in text.splitlines() if f" {row['sku']} " in f" {l} ")
         assert line.split()[0] == row["location"] and line.split()[-2:] == [row["Order qty"][0], row["Value"][0]]
     assert "service-north" not in text
-
-
-# --- a real phone -----------------------------------------------------------------------
-
-@pytest.mark.browser
-def test_the_report_fits_a_360px_screen_and_apply_swaps_in_place(app, phone, shelves):  # noqa: F811
-    accounts.create_user("sam", PASSWORD, "supervisor")
-    sign_in(phone, "sam", PASSWORD)
-    phone.goto(phone.base + "/replenishment")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    phone.evaluate("window.sameDocument = true")
-    row = phone.locator('tr[data-sku="BOLT-M8"]')
-    row.locator('input[name="value"]').fill("15")
-    row.locator("text=Apply").click()
-    outcome = phone.wait_for_selector('#reorder-report [role=status][data-result="ok"]')
-    assert "is now 15" in outcome.inner_text()
-    assert phone.evaluate("window.sameDocument") is True
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    assert phone.outside_requests == []
-    assert (shelves.bolt.id, shelves.main.id, 15) in points()
 
 
 def test_the_transit_location_has_an_empty_report_not_an_error(client, app):
