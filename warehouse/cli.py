@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deliver_webhooks)
     app.cli.add_command(sweep_reservations)
     app.cli.add_command(revoke_token)
+    app.cli.add_command(prune)
 
 
 @click.command("verify-ledger")
@@ -97,6 +98,19 @@ def revoke_token(token_or_prefix):
     if not count:
         raise click.ClickException("No live token matches that.")
     click.echo(f"Revoked {count} token(s).")
+
+
+@click.command("prune")
+@click.option("--days", type=click.IntRange(1, 36500), default=30, show_default=True,
+              help="Keep this many days of stored API answers, delivered webhook events and failed sign-ins.")
+def prune(days):
+    """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
+    from .retention import prune as prune_older
+
+    done = prune_older(days)
+    click.echo(f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
+               f"with {done.deliveries} delivery(ies) and {done.attempts} attempt(s), "
+               f"{done.sign_in_attempts} failed sign-in(s) older than {days} days.")
 
 
 @click.command("sweep-reservations")
