@@ -114,6 +114,11 @@ def listing(status: TransferStatus | None = None, limit: int = 100) -> list[Tran
     return list(db.session.scalars(query))
 
 
+def pick_bins(transfer: Transfer) -> list[Bin]:
+    """The bins approval reserved this transfer's stock in (what the pick list walks)."""
+    return sorted({a.bin for line in transfer.lines for a in line.allocations}, key=lambda b: b.code)
+
+
 def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int:
     """Units of a product a transfer could take from a location: free to promise, outside
     receiving bins (goods still arriving), of one lot when the line names one. The same

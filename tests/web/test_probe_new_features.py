@@ -373,6 +373,14 @@ def test_pick_then_double_ship_posts_once(client, world, op_main):
     assert_refused(op_main(f"{url}/ship"), before, statuses=[409])
 
 
+def test_a_bin_off_the_pick_list_is_a_warning_naming_the_listed_bins(client, world, op_main):
+    url = f"/floor/pick/{world['approved']}"
+    body = op_main(url, htmx=True, scan="warehouse-main:A-01-02").get_data(as_text=True)
+    assert 'data-result="warn"' in body and "A-01-02 is not on the pick list (A-01-01)" in body
+    listed = op_main(url, htmx=True, scan="warehouse-main:A-01-01").get_data(as_text=True)
+    assert 'data-result="ok"' in listed and "Bin A-01-01. Scan the item." in listed
+
+
 def test_double_short_pick_is_refused(client, world, op_main):
     url = f"/floor/pick/{world['approved']}/short"
     line = str(world["line_of"](world["approved"]))

@@ -114,6 +114,11 @@ def _pick_scan(transfer, form):
         return open_transfer(scan) or _not_here(scan.transfer)
     if scan.kind == "bin":
         form.bin.data = scan.bin.id
+        listed = transfers.pick_bins(transfer)
+        if listed and scan.bin.id not in {b.id for b in listed}:
+            return Outcome.warn(f"Bin {scan.bin.code} is not on the pick list "
+                                f"({', '.join(b.code for b in listed)}). Scan the item only if you "
+                                "really take it from here.")
         return Outcome.ok(f"Bin {scan.bin.code}. Scan the item.")
     if scan.kind != "product":
         return Outcome.error("Scan a bin label or an item.")
