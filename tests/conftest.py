@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -44,7 +45,7 @@ def pg_migrated():
     if not PG_URL:
         if IN_CI:
             pytest.fail("CI must run the PostgreSQL tests: set TEST_DATABASE_URL (.ci/run does).")
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (see README); .ci/run sets it.")
+        pytest.skip(reason="PostgreSQL tests need TEST_DATABASE_URL (see README); .ci/run sets it.")
     url = _database_for_this_worker(PG_URL)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -119,6 +120,28 @@ def app(request, database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- system tools a test needs --------------------------------------------------------
+
+def require(present: bool, what: str, install: str) -> None:
+    """Skip, saying why, when a system tool is missing here; fail in CI, which installs it
+    (.ci/run), so CI never skips a test."""
+    if present:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test: {what} is missing ({install}; .ci/run installs it).")
+    pytest.skip(reason=f"{what} is not installed here ({install}); CI installs it and fails "
+                       "instead of skipping.")
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    """A PDF's text as pdftotext lays it out (poppler-utils)."""
+    require(shutil.which("pdftotext") is not None, "pdftotext", "apt-get install -y poppler-utils")
+    path = tmp_path / "text.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
 
 
 # --- signing in --------------------------------------------------------------------------

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from tests.conftest import pdf_text
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, replenishment, transfers
 from warehouse.errors import InvalidPosting, NotFound
@@ -335,15 +334,6 @@ def test_csv_text_that_a_spreadsheet_would_run_is_defused():
                      Decimal("1"), Decimal("1.00"))
     line = list(csv.reader(io.StringIO(replenishment.to_csv([row]))))[1]
     assert line[1] == "'=HYPERLINK(1)" and line[2] == "'@SUM(A1)"
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_the_pdf_carries_the_filters_and_every_row(floor, tmp_path):

@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 from datetime import datetime, time
 from decimal import Decimal
 
-import pytest
 
+from tests.conftest import pdf_text, require
 from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts, value_from_ledger
 from warehouse import ledger, reports
 from warehouse.extensions import db
 from warehouse.ledger import Line
 from warehouse.models import MovementType
 from warehouse.pdf_fonts import regular_and_bold
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed: apt-get install -y poppler-utils")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_valuation_as_of_a_past_date_equals_the_ledger(site):
@@ -125,8 +114,7 @@ def test_csv_text_that_a_spreadsheet_would_run_is_defused_and_numbers_stay_numbe
 
 
 def test_pdf_prints_names_in_cyrillic_and_greek(site, tmp_path):
-    if regular_and_bold()[0] == "Helvetica":
-        pytest.skip("DejaVu Sans is not installed: apt-get install -y fonts-dejavu-core")
+    require(regular_and_bold()[0] != "Helvetica", "DejaVu Sans", "apt-get install -y fonts-dejavu-core")
     history = seed_history(site)
     site.bolt.name = "Болт М8 · Βίδα"
     db.session.commit()

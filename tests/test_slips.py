@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.conftest import pdf_text
 from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import slips, transfers
 from warehouse.extensions import db
@@ -62,11 +63,7 @@ def _page_number(png) -> int:
     return int(png.stem.rsplit("-", 1)[1])
 
 
-def text_of(pdf: bytes, tmp_path) -> str:
-    source = tmp_path / "text.pdf"
-    source.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(source), "-"], check=True,
-                          capture_output=True, text=True).stdout
+text_of = pdf_text  # the name the slip and count-sheet tests read best with
 
 
 def pdf_info(pdf: bytes, tmp_path) -> dict[str, str]:

@@ -18,7 +18,7 @@ def browser():
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the browser tests: apt-get install -y chromium (.ci/run does).")
-        pytest.skip("Browser tests need Debian's chromium: apt-get install -y chromium")
+        pytest.skip(reason="Browser tests need Debian's chromium: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

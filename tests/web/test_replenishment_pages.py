@@ -5,13 +5,11 @@ the page shows, operators refused, and bad input answered with a 4xx that writes
 import csv
 import io
 import re
-import shutil
-import subprocess
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, pdf_text
 from tests.factories import receive
 from tests.test_replenishment import policy, post
 from warehouse.extensions import db
@@ -204,15 +202,11 @@ def test_the_csv_holds_exactly_the_rows_the_page_shows(client, supervisor, shelv
 
 
 def test_the_pdf_holds_the_rows_the_page_shows_and_its_filter(client, supervisor, shelves, tmp_path):
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
     query = f"?location={shelves.main.id}"
     shown = page_rows(client.get("/replenishment" + query).get_data(as_text=True))
     response = client.get("/replenishment/reorder.pdf" + query)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    path = tmp_path / "reorder.pdf"
-    path.write_bytes(response.data)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(response.data, tmp_path)
     assert "Location: warehouse-main" in text and "Reorder report" in text
     for row in shown:
         line = next(l for l in text.splitlines() if f" {row['sku']} " in f" {l} ")
