@@ -55,7 +55,7 @@ def fefo_order() -> tuple:
     """The order stock is taken in, everywhere it is suggested (reservations, transfer
     allocation): earliest lot expiry first, undated last; then the bin with the most
     available; then bin code. Needs Balance joined to Lot and Bin."""
-    free = Balance.on_hand - Balance.reserved - Balance.held
+    free = Balance.available
     return (Lot.expiry_date.is_(None), Lot.expiry_date, free.desc(), Bin.code)
 
 
@@ -66,7 +66,7 @@ def fefo_candidates(product_id: int, location_id: int, *, today: date | None = N
     available, then bin code. Expired lots are left out. Receiving bins are left out (goods
     still arriving, the same rule as transfers) unless `bin_id` names one."""
     today = today or today_utc()
-    free = Balance.on_hand - Balance.reserved - Balance.held
+    free = Balance.available
     # "location_id + 0": without statistics SQLite would walk the location's index (every
     # balance of the location); the key index, which starts with product_id, is the
     # selective one on both engines (docs/performance.md).

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -274,6 +275,10 @@ class Movement(db.Model):
     lot: Mapped[Lot] = relationship(viewonly=True)
     user: Mapped[User | None] = relationship(viewonly=True)
 
+    @property
+    def available_after(self) -> int:
+        return self.balance_after - self.reserved_after - self.held_after
+
 
 class Balance(db.Model):
     """Current stock per key, updated in the same transaction as its movements."""
@@ -306,8 +311,10 @@ class Balance(db.Model):
     bin: Mapped[Bin] = relationship(viewonly=True)
     lot: Mapped[Lot] = relationship(viewonly=True)
 
-    @property
+    @hybrid_property
     def available(self) -> int:
+        """on_hand - reserved - held: in Python on a row, and in SQL as `Balance.available`,
+        so every query and page derives it the same way."""
         return self.on_hand - self.reserved - self.held
 
 

@@ -137,7 +137,7 @@ def available_for(transfer: Transfer) -> dict[int, int]:
     product_ids = {line.product_id for line in transfer.lines}
     if not product_ids:
         return {}
-    free = Balance.on_hand - Balance.reserved - Balance.held
+    free = Balance.available
     rows = db.session.execute(
         select(Balance.product_id, Balance.lot_id, func.sum(case((free > 0, free), else_=0)))
         .join(Bin, Bin.id == Balance.bin_id).join(Lot, Lot.id == Balance.lot_id)

@@ -1,7 +1,7 @@
 """Read queries behind the API's lists: one query per page plus one count, no N+1.
 
-available = on_hand - reserved - held is derived here in SQL exactly as models.Balance
-defines it; nothing is stored or decided here.
+available = on_hand - reserved - held comes from models.Balance.available (a hybrid: the same
+expression in SQL as in Python); nothing is stored or decided here.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def page_of(query: Select, page: int, limit: int, *, scalars: bool = True) -> Li
 
 def stock_rows(q) -> Listed:
     b = Balance
-    available = b.on_hand - b.reserved - b.held
+    available = b.available
     other = aliased(Balance)
     place_total = (select(func.sum(other.on_hand)).where(
         other.product_id == b.product_id, other.location_id == b.location_id)

@@ -56,7 +56,7 @@ def adjust(caller, body: s.AdjustIn):
         movement_id=m.id, type=m.type.value, sku=m.product.sku, location=m.location.code, bin=m.bin.code,
         lot=m.lot.code if m.lot_id != NO_LOT else None, quantity=m.qty,
         previous_on_hand=m.balance_after - m.qty, new_on_hand=m.balance_after, reserved=m.reserved_after,
-        available=m.balance_after - m.reserved_after - m.held_after, recorded_at=m.created_at)
+        available=m.available_after, recorded_at=m.created_at)
 
 
 @operation(bp, "POST", "/stock/count", summary="Set a key's on-hand to a counted quantity "

@@ -171,7 +171,7 @@ def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outc
 def _sku_matches(text: str, location_id: int) -> list[tuple[Product, int]]:
     """Up to 10 active products whose SKU or name starts with `text`, each with its units
     available at the location: one query (a correlated sum per row, after the limit)."""
-    available = (select(func.coalesce(func.sum(Balance.on_hand - Balance.reserved - Balance.held), 0))
+    available = (select(func.coalesce(func.sum(Balance.available), 0))
                  .where(Balance.product_id == Product.id, Balance.location_id == location_id)
                  .correlate(Product).scalar_subquery())
     query = (select(Product, available)
