@@ -44,6 +44,9 @@ def phone(browser, live_server):
     page.outside_requests = []
     page.on("request", lambda r: None if r.url.startswith(live_server) else page.outside_requests.append(r.url))
     page.base = live_server
+    slowdown = float(os.environ.get("BROWSER_CPU_SLOWDOWN", "1"))
+    if slowdown > 1:  # e.g. 6: a handheld's CPU, and the way races on a slow CI machine show up
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     yield page
     context.close()
 
@@ -57,3 +60,20 @@ def sign_in(page, username, password, lands_on="**/stock"):
     page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(lands_on)
+
+
+# scan.js counts the scans it has sent and not yet put on screen in <body data-scans-in-flight>.
+# The POST's response arrives before its answer is swapped in, so waiting for the response
+# alone can read the previous answer on a slow machine. A scan that navigates (HX-Redirect)
+# lands on a fresh page without the attribute, which also counts as settled.
+SCANS_SETTLED = "!document.body.dataset.scansInFlight || document.body.dataset.scansInFlight === '0'"
+
+
+def scan(page, code):
+    """Type like a keyboard-wedge scanner and wait until the answer is on screen."""
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.keyboard.type(code, delay=5)
+        page.keyboard.press("Enter")
+    page.wait_for_function(SCANS_SETTLED)
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'scan'")
+    return page.locator("[data-outcome]")

@@ -3,8 +3,7 @@ scanner: three bins, one variance and one unexpected item. The expected quantiti
 reach the page."""
 import pytest
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_receive_and_put_away import scan
+from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts

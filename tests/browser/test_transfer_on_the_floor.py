@@ -3,8 +3,7 @@ by scanning, then receive it at the destination with one short line; put-away ta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_receive_and_put_away import scan
+from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, transfers
