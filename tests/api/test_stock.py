@@ -38,6 +38,22 @@ def test_stock_filters(api, stocked):
     assert [(r["bin"], r["on_hand"], r["available"]) for r in out] == [("S-01-01", 0, 0)]
 
 
+def test_low_stock_follows_the_alert_threshold_override_like_the_alert_does(api, stocked):
+    db.session.add(ReorderPolicy(product_id=stocked.bolt.id, location_id=stocked.main.id,
+                                 reorder_point=10, reorder_qty=100))
+    db.session.commit()
+    assert api.get("/api/stock", low_stock="true").get_json()["data"] == []  # 40 on hand > 10
+    api.post("/api/alerts", {"sku": "BOLT-M8", "location": "warehouse-main", "low_stock_threshold": 40})
+    low = api.get("/api/stock", low_stock="true").get_json()["data"]
+    assert {(r["location"], r["bin"]) for r in low} == {("warehouse-main", "A-01-01"), ("warehouse-main", "A-01-02")}
+    api.post("/api/stock", {**ADJUST, "bin": "S-01-01", "location": "service-north", "quantity": -1})
+    api.post("/api/alerts", {"sku": "BOLT-M8", "location": "service-north", "low_stock_threshold": 4})
+    low = api.get("/api/stock", low_stock="true").get_json()["data"]  # no policy at north: the override alone
+    assert {r["location"] for r in low} == {"warehouse-main", "service-north"}
+    live = {(a["kind"], a["location"]) for a in api.get("/api/alerts").get_json()["data"]}
+    assert {("low_stock", "warehouse-main"), ("low_stock", "service-north")} <= live
+
+
 def test_paging_limits_are_enforced(api, stocked):
     response = api.get("/api/stock", limit=101)
     assert response.status_code == 422

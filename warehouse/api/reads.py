@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Balance, Bin, Location, Lot, Movement, Product, ReorderPolicy, User
+from ..models import AlertSetting, Balance, Bin, Location, Lot, Movement, Product, ReorderPolicy, User
 from .types import PageMeta
 
 
@@ -50,8 +50,12 @@ def stock_rows(q) -> Listed:
                                             ReorderPolicy.location_id == b.location_id))
              .order_by(Location.code, Bin.code, Product.sku, b.lot_id))
     query = query.where(available <= 0) if q.out_of_stock else query.where(b.on_hand > 0)
-    if q.low_stock:
-        query = query.where(ReorderPolicy.id.is_not(None), place_total <= ReorderPolicy.reorder_point)
+    if q.low_stock:  # the same rule as the low_stock alert: a threshold override beats the reorder point
+        setting = aliased(AlertSetting)
+        low_at = func.coalesce(setting.low_stock_threshold, ReorderPolicy.reorder_point)
+        query = (query.outerjoin(setting, and_(setting.product_id == b.product_id,
+                                               setting.location_id == b.location_id))
+                 .where(low_at.is_not(None), place_total <= low_at))
     if q.sku:
         query = query.where(Product.sku.startswith(q.sku, autoescape=True))
     if q.location:

@@ -35,7 +35,8 @@ class StockQuery(Paging):
     location: LocationCode | None = None
     bin: BinCode | None = None
     lot: LotCode | None = None
-    low_stock: bool = Field(False, description="only where the location's on-hand is at or below the reorder point")
+    low_stock: bool = Field(False, description="only where the location's on-hand is at or below the low-stock "
+                                               "threshold (the alert setting's override, else the reorder point)")
     out_of_stock: bool = Field(False, description="only keys with nothing available (includes empty keys)")
 
 
