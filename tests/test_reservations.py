@@ -193,8 +193,9 @@ def test_release_by_reference_gives_back_every_active_row_in_one_posting(app, bo
 
     released = reservations.release(ORDER, actor_id=None)
 
-    assert len(released) == 3 and {r.status for r in released} == {R.RELEASED}
-    assert all(r.qty_open == 0 and r.closed_at for r in released)
+    assert released.units == 14
+    assert len(released.rows) == 3 and {r.status for r in released.rows} == {R.RELEASED}
+    assert all(r.qty_open == 0 and r.closed_at for r in released.rows)
     posting = db.session.scalar(select(Posting).where(Posting.type == MovementType.RELEASE))
     assert len(posting.movements) == 3
     assert sum(m.reserved_delta for m in posting.movements) == -14
@@ -207,7 +208,7 @@ def test_a_partial_release_takes_the_last_reserved_units_first(app, bolts):
     first = reservations.reserve(bolts.bolt, bolts.main, 3, ORDER, actor_id=None)[0]
     second = reservations.reserve(bolts.bolt, bolts.main, 4, ORDER, actor_id=None)[0]
 
-    reservations.release(ORDER, qty=5, actor_id=None)
+    assert reservations.release(ORDER, qty=5, actor_id=None).units == 5
 
     rows = {r.id: r for r in _rows()}
     assert (rows[second.id].status, rows[second.id].qty_open) == (R.RELEASED, 0)
@@ -220,7 +221,7 @@ def test_release_can_be_narrowed_to_one_product(app, bolts, glue):
     reservations.reserve(bolts.bolt, bolts.main, 2, ORDER, actor_id=None)
     reservations.reserve(glue.glue, glue.main, 2, ORDER, actor_id=None)
     released = reservations.release(ORDER, product=glue.glue, actor_id=None)
-    assert {r.product_id for r in released} == {glue.glue.id}
+    assert {r.product_id for r in released.rows} == {glue.glue.id} and released.units == 2
     assert {r.product_id for r in _rows() if r.status is R.ACTIVE} == {bolts.bolt.id}
 
 
@@ -230,7 +231,8 @@ def test_fulfil_consumes_reserved_and_on_hand(app, bolts):
 
     done = reservations.fulfill(ORDER, actor_id=None)
 
-    assert {(r.status, r.qty_open, r.qty_fulfilled) for r in done} == {
+    assert done.units == 12
+    assert {(r.status, r.qty_open, r.qty_fulfilled) for r in done.rows} == {
         (R.FULFILLED, 0, 10), (R.FULFILLED, 0, 2)}
     assert ledger.balance(bolts.bolt.id, a2.id) == (0, 0, 0)
     assert ledger.balance(bolts.bolt.id, a1.id) == (2, 0, 0)
@@ -268,10 +270,11 @@ def test_replayed_release_and_fulfil_write_nothing(app, bolts):
     reservations.reserve(bolts.bolt, bolts.main, 5, ORDER, actor_id=None)
     reservations.reserve(bolts.bolt, bolts.main, 5, ("order", "b"), actor_id=None)
     a = reservations.release(ORDER, actor_id=None, key="rel-1")
-    assert [r.id for r in reservations.release(ORDER, actor_id=None, key="rel-1")] == [r.id for r in a]
+    a_again = reservations.release(ORDER, actor_id=None, key="rel-1")
+    assert ([r.id for r in a_again.rows], a_again.units) == ([r.id for r in a.rows], 5)
     b = reservations.fulfill(("order", "b"), qty=2, actor_id=None, key="ful-1")
     again = reservations.fulfill(("order", "b"), qty=2, actor_id=None, key="ful-1")
-    assert [r.id for r in again] == [r.id for r in b]
+    assert ([r.id for r in again.rows], again.units) == ([r.id for r in b.rows], 2)
     assert (_postings(MovementType.RELEASE), _postings(MovementType.FULFILL)) == (1, 1)
     assert _rows(("order", "b"))[0].qty_open == 3
 
@@ -335,7 +338,7 @@ def test_a_release_retry_that_raced_its_first_attempt_gets_the_replay(app, glue,
     first = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 2
     _late_first_look(monkeypatch)
     again = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 1 + SOON 1
-    assert [r.id for r in again] == [r.id for r in first]
+    assert ([r.id for r in again.rows], again.units) == ([r.id for r in first.rows], 2)
     assert _postings(MovementType.RELEASE) == 1
     assert {r.lot.code: r.qty_open for r in _rows()} == {"SOON": 5, "LATE": 1}
 
@@ -364,7 +367,7 @@ def test_a_reserved_lot_that_expired_is_not_shipped(app, glue):
     assert (row.status, row.qty_open, row.qty_fulfilled) == (R.ACTIVE, 2, 0)
     assert ledger.balance(glue.glue.id, glue.bin(glue.main, "A-01-02").id, glue.soon.id) == (5, 2, 0)
     released = reservations.release(ORDER, actor_id=None, now=later)  # what the message says to do
-    assert [r.status for r in released] == [R.RELEASED]
+    assert [r.status for r in released.rows] == [R.RELEASED]
 
 
 # --- returns -----------------------------------------------------------------------------
@@ -539,6 +542,6 @@ def test_concurrent_retries_of_one_reserve_key_reserve_once(app, bolts):
 def test_concurrent_retries_of_one_release_key_release_once(app, bolts):
     reservations.reserve(bolts.bolt, bolts.main, 12, ORDER, actor_id=None)
     results, errors = _in_threads(app, 4, lambda _i: [
-        r.id for r in reservations.release(ORDER, actor_id=None, key="cancel-1")])
+        r.id for r in reservations.release(ORDER, actor_id=None, key="cancel-1").rows])
     assert errors == [] and len({tuple(r) for r in results}) == 1 and len(results[0]) == 2
     assert _postings(MovementType.RELEASE) == 1 and _reserved(bolts) == 0

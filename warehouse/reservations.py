@@ -251,19 +251,28 @@ def _by_posting(posting_id: int) -> list[Reservation]:
 
 # --- release and fulfill -----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Closed:
+    """What a release or fulfil did: the rows it changed and how many reserved units it
+    released or shipped (a replay answers with the first call's rows and units)."""
+    posting_id: int
+    rows: list[Reservation]
+    units: int
+
+
 def release(reference: tuple[str, str], *, product: Product | None = None,
             location: Location | None = None, qty: int | None = None, actor_id: int | None,
-            key: str | None = None, now: datetime | None = None) -> list[Reservation]:
+            key: str | None = None, now: datetime | None = None) -> Closed:
     """Give back a reference's reserved units (all, or `qty` of them, last reserved
-    first); one release posting. Returns the rows it changed."""
+    first); one release posting."""
     return _close(reference, "release", product, location, qty, actor_id, key, now)
 
 
 def fulfill(reference: tuple[str, str], *, product: Product | None = None,
             location: Location | None = None, qty: int | None = None, actor_id: int | None,
-            key: str | None = None, now: datetime | None = None) -> list[Reservation]:
+            key: str | None = None, now: datetime | None = None) -> Closed:
     """The sale: consume a reference's reserved units (and their on-hand), all or `qty`
-    of them in FEFO order; one fulfill posting. Returns the rows it changed. Refused
+    of them in FEFO order; one fulfill posting. Refused
     (LotExpired, nothing written) when a row it would ship is of an expired lot."""
     return _close(reference, "fulfill", product, location, qty, actor_id, key, now)
 
@@ -274,7 +283,7 @@ _VERBS = {  # verb: (posting type, status when nothing is left open, order of ta
 }
 
 
-def _close(reference, verb, product, location, qty, actor_id, key, now) -> list[Reservation]:
+def _close(reference, verb, product, location, qty, actor_id, key, now) -> Closed:
     reference = check_reference(reference)
     if qty is not None:
         _check_qty(qty, verb.capitalize())
@@ -285,10 +294,10 @@ def _close(reference, verb, product, location, qty, actor_id, key, now) -> list[
     def earlier() -> int | None:
         return _earlier(ledger_key, type, reference, note) if ledger_key else None
 
-    def replay(posting_id: int) -> list[Reservation]:
+    def replay(posting_id: int) -> Closed:
         return _touched_by(posting_id, reference)
 
-    def run() -> list[Reservation]:
+    def run() -> Closed:
         if (done := earlier()) is not None:
             return replay(done)
         rows = _open_rows(reference, product, location, order)
@@ -304,7 +313,8 @@ def _close(reference, verb, product, location, qty, actor_id, key, now) -> list[
                              note=note)
         if posted.replayed:
             raise _Replayed(posted.posting_id)
-        return _fresh([row.id for row, _n in takes])
+        return Closed(posted.posting_id, _fresh([row.id for row, _n in takes]),
+                      units=sum(n for _row, n in takes))
 
     return _run(run, earlier, replay)
 
@@ -403,15 +413,16 @@ def _fresh(ids) -> list[Reservation]:
                                    .execution_options(populate_existing=True)))
 
 
-def _touched_by(posting_id: int, reference) -> list[Reservation]:
-    """The rows of a reference at the keys an earlier release/fulfil posting moved (its
-    replay answer; rows record only their reserve posting)."""
-    keys = {(m.product_id, m.bin_id, m.lot_id) for m in
-            db.session.get(Posting, posting_id).movements}
+def _touched_by(posting_id: int, reference) -> Closed:
+    """An earlier release/fulfil posting as its replay answer: the reference's rows at the
+    keys it moved (rows record only their reserve posting) and the units it moved."""
+    movements = db.session.get(Posting, posting_id).movements
+    keys = {(m.product_id, m.bin_id, m.lot_id) for m in movements}
     rows = db.session.scalars(select(Reservation).where(
         Reservation.reference_type == reference[0], Reservation.reference_id == reference[1])
         .order_by(Reservation.id).execution_options(populate_existing=True))
-    return [r for r in rows if (r.product_id, r.bin_id, r.lot_id) in keys]
+    return Closed(posting_id, [r for r in rows if (r.product_id, r.bin_id, r.lot_id) in keys],
+                  units=-sum(m.reserved_delta for m in movements))
 
 
 # --- the shared run loop -----------------------------------------------------------------
@@ -574,12 +585,4 @@ def listing(*, status: ReservationStatus | None = None, reference: str | None = 
     if expiring_before is not None:
         query = query.where(Reservation.expires_at.is_not(None), Reservation.expires_at < expiring_before)
     return list(db.session.scalars(query))
-
-
-def open_for(reference: tuple[str, str]) -> list[Reservation]:
-    """Active rows of one reference (what a release or fulfil would touch)."""
-    reference = check_reference(reference)
-    return list(db.session.scalars(select(Reservation).where(
-        Reservation.reference_type == reference[0], Reservation.reference_id == reference[1],
-        Reservation.status == R.ACTIVE).order_by(Reservation.id)))
 

@@ -92,11 +92,9 @@ def fulfill(caller, body: s.ByReferenceIn, key: str | None):
 def _close(action, caller, body: s.ByReferenceIn, key):
     reference = (body.reference_type, body.reference_id)
     product = stock.product_by_code(body.sku) if body.sku else None
-    before = {r.id: r.qty_open for r in reservations.open_for(reference)}
-    rows = action(reference, product=product, location=_location(body.location), qty=body.quantity,
-                  actor_id=caller.user_id, key=key)
-    moved = sum(before.get(r.id, 0) - r.qty_open for r in rows) if before else sum(r.qty for r in rows)
-    return _changed(reference, body.quantity or moved, rows)
+    closed = action(reference, product=product, location=_location(body.location), qty=body.quantity,
+                    actor_id=caller.user_id, key=key)
+    return _changed(reference, closed.units, closed.rows)
 
 
 @operation(bp, "POST", "/stock/return", summary="Book returned units back into stock",

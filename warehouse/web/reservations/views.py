@@ -32,13 +32,13 @@ def release():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
         return _page(filters, status=422, outcome=("error", f"Nothing was released. {errors}"))
     try:
-        rows = reservations.release(reservations.parse_reference(form.reference.data),
-                                    actor_id=current_user.id, key=form.key.data or None)
+        released = reservations.release(reservations.parse_reference(form.reference.data),
+                                        actor_id=current_user.id, key=form.key.data or None)
     except DomainError as refusal:
         return _page(filters, status=refusal.status, outcome=("error", refusal.message))
-    skus = ", ".join(sorted({r.product.sku for r in rows}))
-    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): its reserved "
-                                         "units are available again."))
+    skus = ", ".join(sorted({r.product.sku for r in released.rows}))
+    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): its {released.units} "
+                                         "reserved units are available again."))
 
 
 def _page(filters, *, status: int = 200, outcome=None):
