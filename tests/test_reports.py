@@ -8,13 +8,14 @@ import io
 from datetime import datetime, time
 from decimal import Decimal
 
+from sqlalchemy import select
 
 from tests.conftest import pdf_text, require
 from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts, value_from_ledger
 from warehouse import ledger, reports
 from warehouse.extensions import db
 from warehouse.ledger import Line
-from warehouse.models import MovementType
+from warehouse.models import Movement, MovementType
 from warehouse.pdf_fonts import regular_and_bold
 
 
@@ -86,14 +87,26 @@ def test_pdf_holds_the_filters_and_every_row(site, tmp_path):
     assert "300.00" in text
 
 
-def test_a_long_report_is_capped_and_says_so(site, monkeypatch):
+def test_a_long_report_is_capped_and_says_so(site):
     history = seed_history(site)
-    monkeypatch.setattr(reports, "MAX_ROWS", 3)
 
-    report = reports.movements(history.day(40), history.today)
+    report = reports.movements(history.day(40), history.today, cap=3)
 
     assert len(report.rows) == 3 and report.truncated
     assert "Only the first 3 rows" in reports.to_csv(report)
+
+
+def test_an_uncapped_movement_report_streams_every_row_oldest_first(site):
+    history = seed_history(site)
+    expected = db.session.scalars(select(Movement.id).where(
+        Movement.created_at >= datetime.combine(history.day(40), time.min)).order_by(Movement.id)).all()
+
+    report = reports.movements(history.day(40), history.today, cap=None)
+
+    assert not isinstance(report.rows, list)  # a stream, read while the CSV is written
+    lines = list(csv.reader(io.StringIO(reports.to_csv(report))))
+    assert [int(line[0]) for line in lines[2:]] == expected and len(expected) > 3
+    assert not report.truncated
 
 
 def test_csv_text_that_a_spreadsheet_would_run_is_defused_and_numbers_stay_numbers(site):

@@ -3,12 +3,16 @@ history, count variances. Each is a `Report` (title, the filters in words, colum
 so the page, the CSV and the PDF show the same rows from one query; `to_csv` and `to_pdf`
 turn it into a file. The reorder report belongs to replenishment.
 
+Pages and PDFs stop at MAX_ROWS rows and say so; a CSV has every row (`cap=None`), and the
+movement history, the one report that grows without bound, is streamed row by row.
+
 Pure domain code: it reads no request. Filters arrive validated (dates, a location row).
 """
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,7 +34,8 @@ from .models import (
     User,
 )
 
-MAX_ROWS = 2000  # a page, a CSV and a PDF stay readable; narrow the filters for more
+MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
+STREAM_BATCH = 2000  # rows fetched at a time when a CSV streams the movement history
 
 m = Movement.__table__.c
 p = Product.__table__.c
@@ -41,7 +46,7 @@ class Report:
     title: str
     filters: list[tuple[str, str]]  # (label, value) printed in the heading
     columns: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: Iterable[list] = field(default_factory=list)  # a list, or a stream for an uncapped CSV
     numeric: set[int] = field(default_factory=set)  # column indexes right-aligned
     total: list | None = None  # a closing row, when the report has one
     truncated: bool = False  # more rows matched than MAX_ROWS
@@ -58,7 +63,7 @@ def end_of(day: date) -> datetime:
 
 # --- stock valuation --------------------------------------------------------------------
 
-def valuation(as_of: date, location: Location | None = None) -> Report:
+def valuation(as_of: date, location: Location | None = None, *, cap: int | None = MAX_ROWS) -> Report:
     """Stock per location x SKU at the end of `as_of`, from the ledger: the balance_after
     of the last movement per key created before the next day (last by id), valued at the
     current unit cost."""
@@ -81,7 +86,7 @@ def valuation(as_of: date, location: Location | None = None) -> Report:
         value = _money(Decimal(on_hand) * Decimal(cost or 0))
         units, total = units + int(on_hand), total + value
         report.rows.append([code, sku, name, int(on_hand), _money(cost, "0.0001"), value])
-    _cap(report)
+    _cap(report, cap)
     report.total = ["Total", "", "", units, "", total]
     return report
 
@@ -89,8 +94,10 @@ def valuation(as_of: date, location: Location | None = None) -> Report:
 # --- movement history -------------------------------------------------------------------
 
 def movements(since: date, until: date, *, location: Location | None = None,
-              product: Product | None = None, type: MovementType | None = None) -> Report:
-    """Movements from `since` to `until` (whole days), oldest first."""
+              product: Product | None = None, type: MovementType | None = None,
+              cap: int | None = MAX_ROWS) -> Report:
+    """Movements from `since` to `until` (whole days), oldest first. Uncapped, the rows
+    are a stream read in batches: a year of movements never sits in memory at once."""
     query = (select(m.id, m.created_at, m.type, p.sku, Location.code, Bin.code, Lot.code,
                     m.qty, m.balance_after, m.reason, m.reference_type, m.reference_id,
                     User.username)
@@ -99,7 +106,7 @@ def movements(since: date, until: date, *, location: Location | None = None,
                           .join(Bin, Bin.id == m.bin_id).join(Lot, Lot.id == m.lot_id)
                           .outerjoin(User, User.id == m.user_id))
              .where(m.created_at >= datetime.combine(since, time.min), m.created_at < end_of(until))
-             .order_by(m.id).limit(MAX_ROWS + 1))
+             .order_by(m.id))
     if location is not None:
         query = query.where(m.location_id == location.id)
     if product is not None:
@@ -113,18 +120,26 @@ def movements(since: date, until: date, *, location: Location | None = None,
                      ("Type", type.value if type else "all")],
                     ["#", "When (UTC)", "Type", "SKU", "Location", "Bin", "Lot", "Qty", "After",
                      "Reason / reference", "By"], numeric={0, 7, 8})
-    for (id, at, kind, sku, loc, bin_code, lot, qty, after, reason, ref_type, ref_id,
-         user) in db.session.execute(query):
-        reference = " ".join(x for x in (reason.value if reason else "", ref_type or "", ref_id or "") if x)
-        report.rows.append([id, at.strftime("%Y-%m-%d %H:%M"), MovementType(kind).value, sku, loc,
-                            bin_code, lot or "", qty, after, reference, user or "system"])
-    _cap(report)
+    if cap is None:
+        report.rows = map(_movement_row, db.session.execute(
+            query.execution_options(yield_per=STREAM_BATCH)))
+        return report
+    report.rows = [_movement_row(row) for row in db.session.execute(query.limit(cap + 1))]
+    _cap(report, cap)
     return report
+
+
+def _movement_row(row) -> list:
+    id, at, kind, sku, loc, bin_code, lot, qty, after, reason, ref_type, ref_id, user = row
+    reference = " ".join(x for x in (reason.value if reason else "", ref_type or "", ref_id or "") if x)
+    return [id, at.strftime("%Y-%m-%d %H:%M"), MovementType(kind).value, sku, loc,
+            bin_code, lot or "", qty, after, reference, user or "system"]
 
 
 # --- count variances --------------------------------------------------------------------
 
-def count_variances(since: date, until: date, *, location: Location | None = None) -> Report:
+def count_variances(since: date, until: date, *, location: Location | None = None,
+                    cap: int | None = MAX_ROWS) -> Report:
     """Counted lines whose count differed from the ledger at the moment of counting,
     counted from `since` to `until` (whole days), with their status and value. A line
     replaced by a recount is left out, as on the dashboard."""
@@ -142,7 +157,9 @@ def count_variances(since: date, until: date, *, location: Location | None = Non
                     CountLine.status != CountLineStatus.RECOUNT,  # its recount stands for it
                     CountLine.counted_at >= datetime.combine(since, time.min),
                     CountLine.counted_at < end_of(until))
-             .order_by(CountLine.counted_at, CountLine.id).limit(MAX_ROWS + 1))
+             .order_by(CountLine.counted_at, CountLine.id))
+    if cap is not None:
+        query = query.limit(cap + 1)
     if location is not None:
         query = query.where(CountBatch.location_id == location.id)
     report = Report("Count variances",
@@ -158,25 +175,38 @@ def count_variances(since: date, until: date, *, location: Location | None = Non
             accepted += value
         report.rows.append([f"CNT-{batch_id:06d}", at.strftime("%Y-%m-%d %H:%M"), loc, bin_code, sku,
                             lot or "", ledger_qty, counted, diff, value, status.value])
-    _cap(report)
+    _cap(report, cap)
     report.total = ["Accepted", "", "", "", "", "", "", "", "", accepted, ""]
     return report
 
 
 # --- files ------------------------------------------------------------------------------
 
-def to_csv(report: Report) -> str:
-    """The filters as the first line, then a header row and the rows. Text a spreadsheet
-    would run as a formula (a reference typed as `=HYPERLINK(...)`) is defused."""
+def csv_lines(report: Report) -> Iterator[str]:
+    """The filters as the first line, then a header row and the rows, one CSV line at a
+    time (a streamed report is written while it is read). Text a spreadsheet would run as a
+    formula (a reference typed as `=HYPERLINK(...)`) is defused."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([safe_cell(f"{report.title}: {report.heading}")])
-    writer.writerow(report.columns)
-    for row in report.rows + ([report.total] if report.total else []):
-        writer.writerow([_text(safe_cell(cell)) for cell in row])
+
+    def line(cells) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue()
+
+    yield line([safe_cell(f"{report.title}: {report.heading}")])
+    yield line(report.columns)
+    for row in report.rows:
+        yield line([_text(safe_cell(cell)) for cell in row])
+    if report.total:
+        yield line([_text(safe_cell(cell)) for cell in report.total])
     if report.truncated:
-        writer.writerow([f"Only the first {MAX_ROWS} rows: narrow the filters for the rest."])
-    return out.getvalue()
+        yield line([f"Only the first {len(report.rows)} rows: narrow the filters for the rest."])
+
+
+def to_csv(report: Report) -> str:
+    return "".join(csv_lines(report))
 
 
 def to_pdf(report: Report) -> bytes:
@@ -211,15 +241,15 @@ def to_pdf(report: Report) -> bytes:
     table.setStyle(TableStyle(style))
     story = [Paragraph(report.title, styles["Title"]), Paragraph(report.heading, styles["Normal"]), table]
     if report.truncated:
-        story.append(Paragraph(f"Only the first {MAX_ROWS} rows: narrow the filters for the rest.",
-                               styles["Normal"]))
+        story.append(Paragraph(f"Only the first {len(report.rows)} rows: narrow the filters for the "
+                               "rest, or download the CSV, which has every row.", styles["Normal"]))
     doc.build(story)
     return out.getvalue()
 
 
-def _cap(report: Report) -> None:
-    if len(report.rows) > MAX_ROWS:
-        report.rows, report.truncated = report.rows[:MAX_ROWS], True
+def _cap(report: Report, cap: int | None) -> None:
+    if cap is not None and len(report.rows) > cap:
+        report.rows, report.truncated = report.rows[:cap], True
 
 
 def _text(cell) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts
 from tests.test_reports import pdf_text
+from warehouse import reports
 
 HX = {"HX-Request": "true"}
 BAR = re.compile(r'<a href="([^"]+)">\s*(?:<text[^>]*>[^<]*</text>\s*)?<rect class="bar" data-series="([a-z]+)"')
@@ -122,6 +123,20 @@ def test_report_page_csv_and_pdf_show_the_same_rows(supervisor, history, tmp_pat
     for sku, qty in rows:
         assert re.search(rf"{sku}.*\b{qty}\b", text)
     assert "Location: warehouse-main" in text
+
+
+def test_a_capped_page_says_so_and_its_csv_has_every_row(supervisor, history, monkeypatch):
+    args = f"?since={history.day(90).isoformat()}"
+    everything = supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True).count("<tr>") - 1
+    monkeypatch.setattr(reports, "MAX_ROWS", 3)
+
+    page = supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True)
+    response = supervisor.get("/dashboard/reports/movements.csv" + args)
+
+    assert page.count("<tr>") - 1 == 3 and "Only the first 3 rows" in page and "the CSV, which has every row" in page
+    assert response.is_streamed
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert len(lines) - 2 == everything > 3 and "Only the first" not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/dashboard/reports/movements", "/dashboard/reports/variances"])

@@ -3,7 +3,7 @@ or file. A bad filter (unknown location, text period, impossible date) answers 4
 the reason on the page, and the page still renders its filter form."""
 from datetime import date, timedelta
 
-from flask import Response, make_response, redirect, render_template, request, url_for
+from flask import Response, make_response, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
 from ... import analytics, reports, stock
@@ -63,7 +63,8 @@ def valuation(fmt):
     if error:
         return _report_error(form, "reports/valuation.html", error)
     as_of = form.as_of.data or utcnow().date()
-    return _deliver(reports.valuation(as_of, location), fmt, "reports/valuation.html", form, "valuation")
+    report = reports.valuation(as_of, location, cap=_cap(fmt))
+    return _deliver(report, fmt, "reports/valuation.html", form, "valuation")
 
 
 @bp.get("/reports/movements", defaults={"fmt": "html"})
@@ -82,7 +83,7 @@ def movements(fmt):
         return _report_error(form, "reports/movements.html", error)
     since, until = _range(form)
     kind = MovementType(form.type.data) if form.type.data else None
-    report = reports.movements(since, until, location=location, product=product, type=kind)
+    report = reports.movements(since, until, location=location, product=product, type=kind, cap=_cap(fmt))
     return _deliver(report, fmt, "reports/movements.html", form, "movements")
 
 
@@ -95,7 +96,7 @@ def variances(fmt):
     if error:
         return _report_error(form, "reports/variances.html", error)
     since, until = _range(form)
-    report = reports.count_variances(since, until, location=location)
+    report = reports.count_variances(since, until, location=location, cap=_cap(fmt))
     return _deliver(report, fmt, "reports/variances.html", form, "count-variances")
 
 
@@ -127,9 +128,16 @@ def _range(form) -> tuple[date, date]:
     return min(since, until), until
 
 
+def _cap(fmt: str) -> int | None:
+    """A page or a PDF shows the first rows; a CSV takes them all (it is for spreadsheets
+    and auditors, and the movement history streams)."""
+    return None if fmt == "csv" else reports.MAX_ROWS
+
+
 def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -> Response:
     if fmt == "csv":
-        return _file(reports.to_csv(report).encode(), "text/csv; charset=utf-8", f"{name}.csv")
+        lines = stream_with_context(line.encode() for line in reports.csv_lines(report))
+        return _file(lines, "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "pdf":
         return _file(reports.to_pdf(report), "application/pdf", f"{name}.pdf")
     args = {k: v for k, v in request.args.items() if v}
@@ -142,8 +150,8 @@ def _report_error(form, template: str, error: str) -> Response:
                  locations=stock.locations(), endpoint=request.endpoint)
 
 
-def _file(body: bytes, mimetype: str, filename: str) -> Response:
-    response = make_response(body)
+def _file(body, mimetype: str, filename: str) -> Response:
+    response = Response(body) if not isinstance(body, bytes) else make_response(body)
     response.headers["Content-Type"] = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
