@@ -49,6 +49,9 @@ class Config:
     # Reservations without an explicit TTL expire after this long (the API's ttl_seconds
     # overrides it; `flask sweep-reservations` releases what expired).
     RESERVATION_TTL_MINUTES = int(os.environ.get("RESERVATION_TTL_MINUTES", "60"))
+    # Webhook receivers must have public addresses unless this is set (receivers on the
+    # local network; see warehouse/webhooks.py for why).
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "") in ("1", "true", "yes")
 
 
 class ProductionConfig(Config):
@@ -60,3 +63,4 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only-secret"
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # the receivers in the tests listen on 127.0.0.1

@@ -116,6 +116,39 @@ def test_bad_urls_are_refused(app):
     assert webhooks.subscriptions() == []
 
 
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://192.168.0.10/hook", "http://[::1]/hook",
+    "http://169.254.169.254/latest/meta-data", "http://[::ffff:10.0.0.1]/hook", "http://localhost:5000/hook",
+    "https://api.localhost/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook"])
+def test_local_and_private_receivers_are_refused_unless_allowed(app, url):
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    with pytest.raises(InvalidSubscription, match="local or private address"):
+        webhooks.subscribe(url, actor_id=None)
+    assert webhooks.subscriptions() == []
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True  # receivers on the local network
+    assert webhooks.subscribe(url, actor_id=None).url == url
+
+
+def test_public_receivers_are_accepted_with_private_addresses_refused(app):
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    for url in ["https://erp.example.com/hooks", "http://93.184.215.14:8080/hook", "https://[2606:4700::1111]/h"]:
+        assert webhooks.subscribe(url, actor_id=None).url == url
+
+
+def test_a_receiver_whose_address_turns_private_gets_nothing(app, hooked, receiver):
+    """Checked at the connection's peer, not only at subscribe time: a name that resolves
+    (or re-resolves) to a private address is refused when the POST would be sent."""
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    publish()
+    webhooks.dispatch()
+    [tried] = webhooks.deliver_due(timeout=2)
+    assert not tried.ok and tried.status_code is None
+    assert "127.0.0.1, a local or private address: not sent" in tried.error
+    assert receiver.got == []
+    [d] = deliveries()
+    assert d.status is D.PENDING and "not sent" in attempts(d.id)[0].error  # retried later, as any failure
+
+
 def test_unknown_event_types_are_refused(app):
     with pytest.raises(InvalidSubscription, match="Unknown event type"):
         webhooks.subscribe("https://x.example.com", "stock.low,stock.gone", actor_id=None)

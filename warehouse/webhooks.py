@@ -17,13 +17,23 @@
 
 The body is the outbox row's JSON as stored, so every retry sends the same bytes, signed
 `X-Warehouse-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
+
+Receivers are outside this network: a subscription to a loopback, private, link-local or
+otherwise non-public address is refused, and so is a connection whose peer turns out to be
+one (a name that resolves, or later re-resolves, to 10.x or 169.254.169.254). Otherwise an
+administrator's URL could make the server POST to internal services. Set
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES for receivers on the local network (and behind an egress
+proxy on a private address, whose address is the peer).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -97,9 +108,34 @@ def subscribe(url: str, event_types: str | list[str] = "*", *, actor_id: int | N
 def _checked_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if len(url) > 500 or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts.port  # noqa: B018 (reading it validates it)
+    except ValueError:
+        parts = None
+    if len(url) > 500 or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidSubscription("Enter a full http:// or https:// address (at most 500 characters).")
+    if not _private_allowed() and _names_a_private_host(parts.hostname):
+        raise InvalidSubscription(
+            f"{parts.hostname} is a local or private address: webhooks go to receivers outside this "
+            "network. Enter the receiver's public address, or ask the administrator to set "
+            "WEBHOOK_ALLOW_PRIVATE_ADDRESSES.")
     return url
+
+
+def _private_allowed() -> bool:
+    return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"))
+
+
+def _names_a_private_host(host: str) -> bool:
+    """An IP literal that is not public, or a localhost name. Other names are checked when
+    connecting (they may resolve differently by then)."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not _is_public(host)
+    except ValueError:
+        return False  # a name, not an address
 
 
 def _checked_types(event_types) -> str:
@@ -265,7 +301,55 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class PrivateAddress(OSError):
+    """The receiver's address is not public (see the module doc)."""
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])  # drop an IPv6 zone
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _connect_to_public(address, *args, **kwargs) -> socket.socket:
+    """socket.create_connection, then refuse a peer that is not public. Checking the
+    connected peer (not an earlier DNS answer) leaves no gap for a name to re-resolve."""
+    sock = socket.create_connection(address, *args, **kwargs)
+    peer = sock.getpeername()[0]
+    if not _is_public(peer):
+        sock.close()
+        raise PrivateAddress(f"{address[0]} is {peer}, a local or private address: not sent "
+                             "(see WEBHOOK_ALLOW_PRIVATE_ADDRESSES)")
+    return sock
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_to_public
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_to_public
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
+_OPENERS = {  # private addresses allowed? -> opener
+    True: urllib.request.build_opener(_NoRedirects),
+    False: urllib.request.build_opener(_NoRedirects, _PublicHTTPHandler, _PublicHTTPSHandler),
+}
 
 
 def _post(url, secret, event_type, payload: str, delivery_uuid, timeout) -> tuple[int | None, str | None, int]:
@@ -277,7 +361,7 @@ def _post(url, secret, event_type, payload: str, delivery_uuid, timeout) -> tupl
         "X-Warehouse-Signature": sign(secret, body)})
     started = time.monotonic()
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _OPENERS[_private_allowed()].open(request, timeout=timeout) as response:
             response.read(1024)
             code, error = response.status, None
     except urllib.error.HTTPError as answer:
