@@ -52,6 +52,15 @@ class Config:
     # Webhook receivers must have public addresses unless this is set (receivers on the
     # local network; see warehouse/webhooks.py for why).
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "") in ("1", "true", "yes")
+    # Alert e-mail to the recipients of an alert setting (`flask mail-alerts` sends it).
+    # Without MAIL_SERVER alerts stay on the alerts page and in webhooks only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = os.environ.get("MAIL_PORT", "25")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "warehouse@localhost")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_STARTTLS = os.environ.get("MAIL_STARTTLS", "") in ("1", "true", "yes")
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "")  # for links in mail, e.g. https://wms.example.com
 
 
 class ProductionConfig(Config):

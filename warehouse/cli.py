@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(create_token)
     app.cli.add_command(deliver_webhooks)
+    app.cli.add_command(mail_alerts)
     app.cli.add_command(sweep_reservations)
     app.cli.add_command(revoke_token)
     app.cli.add_command(prune)
@@ -142,3 +143,18 @@ def deliver_webhooks(loop, interval):
             time.sleep(interval)
     except KeyboardInterrupt:  # Ctrl-C or a stop signal between passes: a clean exit
         click.echo("Webhooks: stopped.")
+
+
+@click.command("mail-alerts")
+def mail_alerts():
+    """E-mail newly raised alerts to their setting's recipients (one pass, for cron)."""
+    from flask import current_app
+
+    from . import alert_mail
+
+    server = alert_mail.MailServer.from_config(current_app.config)
+    if server is None:
+        click.echo("MAIL_SERVER is not set: no alert e-mail sent (alerts are on the alerts page).")
+        return
+    done = alert_mail.send_due(server, base_url=current_app.config.get("APP_BASE_URL") or None)
+    click.echo(f"Alert e-mail: {done.sent} sent, {done.failed} failed tries (retried later).")

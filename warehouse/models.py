@@ -784,6 +784,11 @@ class Alert(db.Model):
     acknowledged_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    # E-mail to the setting's recipients (alert_mail.py): sent once, retried with backoff.
+    mailed_at: Mapped[datetime | None]
+    mail_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    mail_next_at: Mapped[datetime | None]  # not tried again before (a claim's lease or a backoff)
+    mail_error: Mapped[str | None] = mapped_column(String(300))
     product: Mapped[Product] = relationship()
     location: Mapped[Location] = relationship()
 

@@ -115,6 +115,14 @@ def test_a_setting_is_saved_and_applied_at_once(client, supervisor, low):
     assert the_alert() is not None and the_alert().status is AlertStatus.CLEARED  # 3 > 2: no longer low
 
 
+def test_the_settings_page_says_whether_recipients_are_mailed(client, supervisor, app):
+    app.config["MAIL_SERVER"] = ""
+    assert 'data-mail="off"' in client.get("/alerts/settings").get_data(as_text=True)
+    app.config["MAIL_SERVER"] = "smtp.example.com"
+    page = client.get("/alerts/settings").get_data(as_text=True)
+    assert 'data-mail="off"' not in page and "mailed when an alert is raised" in page
+
+
 BAD_SETTINGS = [
     (dict(sku="NOPE-1", location="warehouse-main"), "No product"),
     (dict(sku="BOLT-M8", location="nowhere"), "Not a valid choice"),

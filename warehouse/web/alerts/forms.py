@@ -53,7 +53,7 @@ class AlertSettingForm(FlaskForm):
                       validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
     location = SelectField("Location", validators=[DataRequired("Choose a location.")])
     threshold = ThresholdField("Low-stock threshold (empty: reorder point)")
-    recipients = StringField("Recipients (e-mails, comma separated; kept for your notifications, no mail is sent yet)", filters=[clean_text],
+    recipients = StringField("Recipients (e-mails, comma separated): mailed when an alert is raised", filters=[clean_text],
                              validators=[Optional(), Length(max=500, message="Keep the list under 500 characters.")])
     muted = BooleanField("Mute alerts for this SKU here")
 

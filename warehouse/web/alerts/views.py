@@ -1,7 +1,7 @@
 """Alert pages for supervisors: the list with filters, acknowledge and resolve (htmx swaps
 one row; a plain post gets the whole page), and alert settings per SKU x location.
 The header badge's count comes from the context processor in this blueprint's package."""
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from ... import alerts, stock
@@ -83,4 +83,4 @@ def _act(id, service, done: str):
 
 def _settings(form, status: int = 200, outcome=None):
     return render("alerts/settings.html", "alerts/_settings.html", status=status, form=form,
-                  rows=alerts.settings(), outcome=outcome)
+                  rows=alerts.settings(), outcome=outcome, mail_on=bool(current_app.config.get("MAIL_SERVER")))
