@@ -436,7 +436,8 @@ class AlertSettingIn(Body):
     location: LocationCode
     low_stock_threshold: int | None = Field(None, ge=0, le=1_000_000_000,
                                             description="empty: use the reorder point")
-    recipients: text(500) = Field("", description="comma-separated e-mail addresses, mailed when an alert is raised here (flask mail-alerts)")
+    recipients: text(500) = Field("", description="comma-separated e-mail addresses, mailed when an alert "
+                                                  "is raised here (flask mail-alerts)")
     muted: bool = False
 
 
