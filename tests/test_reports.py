@@ -35,6 +35,16 @@ def test_valuation_as_of_a_past_date_equals_the_ledger(site):
     assert reports.valuation(history.day(41)).rows == []
 
 
+def test_valuation_equals_the_ledger_on_every_day_and_at_every_location(site):
+    history = seed_history(site)
+    for days_ago in range(0, 42, 3):
+        day = history.day(days_ago)
+        end = datetime.combine(day, time.max)
+        assert reports.valuation(day).total[5] == value_from_ledger(end), day
+        for location in (site.main, site.north):
+            assert reports.valuation(day, location).total[5] == value_from_ledger(end, location.id), (day, location)
+
+
 def test_movement_report_filters_by_dates_location_sku_and_type(site):
     history = seed_history(site)
 

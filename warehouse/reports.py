@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .csv_safe import safe_cell
 from .extensions import db
 from .models import (
+    Balance,
     Bin,
     CountBatch,
     CountLine,
@@ -64,20 +65,27 @@ def end_of(day: date) -> datetime:
 # --- stock valuation --------------------------------------------------------------------
 
 def valuation(as_of: date, location: Location | None = None, *, cap: int | None = MAX_ROWS) -> Report:
-    """Stock per location x SKU at the end of `as_of`, from the ledger: the balance_after
-    of the last movement per key created before the next day (last by id), valued at the
-    current unit cost."""
-    last = select(func.max(m.id).label("id")).where(m.created_at < end_of(as_of))
-    if location is not None:
-        last = last.where(m.location_id == location.id)
-    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
-    qty = func.sum(m.balance_after)
+    """Stock per location x SKU at the end of `as_of`, from the ledger, valued at the
+    current unit cost: today's balances minus what moved after that day. Movements are
+    append-only and every balance equals the sum of its movements (`flask verify-ledger`),
+    so this equals the balance_after of each key's last movement before the day ended,
+    and it reads only the movements after the date (none for today) through the
+    created_at index instead of the last movement of every key in the ledger."""
+    b = Balance.__table__.c
+    now = select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"))
+    later = select(m.product_id, m.location_id, func.sum(m.qty).label("moved")).where(
+        m.created_at >= end_of(as_of))
+    if location is not None:  # `+ 0`: the created_at range bounds the work, not every movement of the location
+        now, later = now.where(b.location_id == location.id), later.where(m.location_id + 0 == location.id)
+    now = now.group_by(b.product_id, b.location_id).subquery()
+    later = later.group_by(m.product_id, m.location_id).subquery()
+    qty = now.c.on_hand - func.coalesce(later.c.moved, 0)
     query = (select(Location.code, p.sku, p.name, qty, p.unit_cost)
-             .select_from(Movement.__table__.join(last, last.c.id == m.id)
-                          .join(Product.__table__, p.id == m.product_id)
-                          .join(Location, Location.id == m.location_id))
-             .group_by(Location.code, p.sku, p.name, p.unit_cost)
-             .having(qty > 0).order_by(Location.code, p.sku))
+             .select_from(now.outerjoin(later, and_(later.c.product_id == now.c.product_id,
+                                                    later.c.location_id == now.c.location_id))
+                          .join(Product.__table__, p.id == now.c.product_id)
+                          .join(Location, Location.id == now.c.location_id))
+             .where(qty > 0).order_by(Location.code, p.sku))
     report = Report("Stock valuation", [("As of", f"{as_of.isoformat()} end of day (UTC)"),
                                         ("Location", location.code if location else "all")],
                     ["Location", "SKU", "Name", "On hand", "Unit cost", "Value"], numeric={3, 4, 5})
