@@ -8,6 +8,7 @@ import io
 from datetime import datetime, time
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import pdf_text, require
@@ -106,7 +107,9 @@ def test_a_long_report_is_capped_and_says_so(site):
     assert "Only the first 3 rows" in reports.to_csv(report)
 
 
-def test_an_uncapped_movement_report_streams_every_row_oldest_first(site):
+@pytest.mark.parametrize("batch", [2, 3, 10_000])  # many batches, an exact multiple or not, one
+def test_an_uncapped_movement_report_streams_every_row_oldest_first(site, monkeypatch, batch):
+    monkeypatch.setattr(reports, "STREAM_BATCH", batch)
     history = seed_history(site)
     expected = db.session.scalars(select(Movement.id).where(
         Movement.created_at >= datetime.combine(history.day(40), time.min)).order_by(Movement.id)).all()

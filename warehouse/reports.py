@@ -105,7 +105,7 @@ def movements(since: date, until: date, *, location: Location | None = None,
               product: Product | None = None, type: MovementType | None = None,
               cap: int | None = MAX_ROWS) -> Report:
     """Movements from `since` to `until` (whole days), oldest first. Uncapped, the rows
-    are a stream read in batches: a year of movements never sits in memory at once."""
+    are a stream read in batches (`_streamed`): a year of movements never sits in memory."""
     query = (select(m.id, m.created_at, m.type, p.sku, Location.code, Bin.code, Lot.code,
                     m.qty, m.balance_after, m.reason, m.reference_type, m.reference_id,
                     User.username)
@@ -129,12 +129,26 @@ def movements(since: date, until: date, *, location: Location | None = None,
                     ["#", "When (UTC)", "Type", "SKU", "Location", "Bin", "Lot", "Qty", "After",
                      "Reason / reference", "By"], numeric={0, 7, 8})
     if cap is None:
-        report.rows = map(_movement_row, db.session.execute(
-            query.execution_options(yield_per=STREAM_BATCH)))
+        report.rows = _streamed(query)
         return report
     report.rows = [_movement_row(row) for row in db.session.execute(query.limit(cap + 1))]
     _cap(report, cap)
     return report
+
+
+def _streamed(query) -> Iterator[list]:
+    """The movement rows in id order, STREAM_BATCH at a time, each batch one short query
+    on its own connection (`m.id > last`): a download that runs for minutes holds no
+    cursor, transaction or pooled connection between batches, and does not depend on the
+    request's session, which Flask may close while the response is still streaming."""
+    last = 0
+    while True:
+        with db.engine.connect() as connection:
+            batch = connection.execute(query.where(m.id > last).limit(STREAM_BATCH)).all()
+        yield from map(_movement_row, batch)
+        if len(batch) < STREAM_BATCH:
+            return
+        last = batch[-1][0]
 
 
 def _movement_row(row) -> list:

@@ -5,6 +5,7 @@ operators are refused, and bad filters answer 4xx with a message, never a 500.""
 import csv
 import io
 import re
+import threading
 from html import unescape
 
 import pytest
@@ -137,6 +138,25 @@ def test_a_capped_page_says_so_and_its_csv_has_every_row(supervisor, history, mo
     assert response.is_streamed
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert len(lines) - 2 == everything > 3 and "Only the first" not in response.get_data(as_text=True)
+
+
+def test_the_streamed_csv_outlives_the_request_that_started_it(supervisor, history, monkeypatch):
+    """As under gunicorn: no app context around the request (a fresh thread), so Flask
+    tears the request's session down before the body streams out."""
+    monkeypatch.setattr(reports, "STREAM_BATCH", 2)
+    args = f"?since={history.day(90).isoformat()}"
+    expected = supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True).count("<tr>") - 1
+    got = {}
+
+    def download():
+        response = supervisor.get("/dashboard/reports/movements.csv" + args)
+        got["status"], got["body"] = response.status_code, response.get_data(as_text=True)
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join(30)
+    lines = list(csv.reader(io.StringIO(got["body"])))
+    assert got["status"] == 200 and len(lines) - 2 == expected > 2
 
 
 @pytest.mark.parametrize("path", ["/dashboard/reports/movements", "/dashboard/reports/variances"])
