@@ -55,11 +55,12 @@ class Config:
     # Alert e-mail to the recipients of an alert setting (`flask mail-alerts` sends it).
     # Without MAIL_SERVER alerts stay on the alerts page and in webhooks only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = os.environ.get("MAIL_PORT", "25")
+    MAIL_PORT = os.environ.get("MAIL_PORT", "")  # 25, or 465 with MAIL_SSL
     MAIL_FROM = os.environ.get("MAIL_FROM", "warehouse@localhost")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_STARTTLS = os.environ.get("MAIL_STARTTLS", "") in ("1", "true", "yes")
+    MAIL_SSL = os.environ.get("MAIL_SSL", "") in ("1", "true", "yes")  # implicit TLS, port 465
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "")  # for links in mail, e.g. https://wms.example.com
 
 

@@ -5,18 +5,24 @@ server, so a worker (`flask mail-alerts`, from cron like the webhook worker) sen
 afterwards:
 
 1. due(): open alerts not mailed yet whose SKU x location setting has recipients and is
-   not muted (an alert raised before recipients were added is mailed once they are).
-2. Each is claimed with a guarded UPDATE (not mailed, the attempts as read, due) that
-   counts the try and pushes `mail_next_at` out by a lease, and committed before the SMTP
-   conversation; two workers never mail one alert at once.
-3. One message per SKU x location to all of the setting's recipients, naming every alert
-   raised there since the last one (low stock and reorder needed usually come together).
-   Success sets `mailed_at`; a failure
+   not muted (an alert raised before recipients were added is mailed once they are),
+   grouped by place.
+2. A place's due alerts are claimed together by one guarded UPDATE (still due, not
+   mailed) that counts the try and pushes `mail_next_at` out by LEASE, committed before
+   the SMTP conversation. A second worker's UPDATE finds them no longer due, so one alert
+   is never mailed by two workers at once, and one place gets one message.
+3. One message to all of the setting's recipients naming every alert claimed there (low
+   stock and reorder needed usually come together). Success sets `mailed_at`; a failure
    keeps the error and waits BACKOFF before the next try; after MAX_TRIES it stops (the
    alert stays on the alerts page either way).
 
-A worker that dies between the server accepting the message and `mailed_at` being saved
-sends it again after the lease: at least once, like most mail.
+LEASE is longer than the slowest conversation the timeouts allow (each socket operation
+may take TIMEOUT: connect, EHLO, STARTTLS, AUTH, MAIL, one RCPT per recipient, DATA,
+QUIT), so a slow server cannot let another worker send the same alert meanwhile. A worker
+that dies between the server accepting the message and `mailed_at` being saved sends it
+again after the lease: at least once, like most mail.
+
+A password is only ever sent over TLS: MAIL_USERNAME needs MAIL_STARTTLS or MAIL_SSL.
 """
 from __future__ import annotations
 
@@ -24,9 +30,9 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from itertools import groupby
 
 from sqlalchemy import and_, or_, select, update
 
@@ -36,8 +42,12 @@ from .models import Alert, AlertSetting, AlertStatus, Location, Product, utcnow
 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_TRIES = len(BACKOFF) + 1
-LEASE = timedelta(minutes=2)  # longer than one SMTP conversation (TIMEOUT)
-TIMEOUT = 20.0  # seconds for the whole conversation with the mail server
+TIMEOUT = 10.0  # seconds per socket operation with the mail server
+LEASE = timedelta(minutes=30)  # > (8 + the most recipients 500 characters hold) x TIMEOUT
+
+
+class MailConfigError(ValueError):
+    """The MAIL_* settings cannot work; the message says which to fix."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +58,26 @@ class MailServer:
     username: str | None = None
     password: str | None = None
     starttls: bool = False
+    ssl: bool = False  # implicit TLS (usually port 465)
     timeout: float = TIMEOUT
 
     @classmethod
     def from_config(cls, config) -> MailServer | None:
-        """None when MAIL_SERVER is not set: alerts then live on the alerts page only."""
+        """None when MAIL_SERVER is not set: alerts then live on the alerts page only.
+        MailConfigError when the settings cannot work."""
         if not config.get("MAIL_SERVER"):
             return None
-        return cls(host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
-                   sender=config.get("MAIL_FROM") or "warehouse@localhost",
-                   username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
-                   starttls=bool(config.get("MAIL_STARTTLS")))
+        port = str(config.get("MAIL_PORT") or ("465" if config.get("MAIL_SSL") else "25")).strip()
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise MailConfigError(f"MAIL_PORT must be a port number (1-65535), not {port[:20]!r}.")
+        server = cls(host=config["MAIL_SERVER"], port=int(port),
+                     sender=config.get("MAIL_FROM") or "warehouse@localhost",
+                     username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
+                     starttls=bool(config.get("MAIL_STARTTLS")), ssl=bool(config.get("MAIL_SSL")))
+        if server.username and not (server.starttls or server.ssl):
+            raise MailConfigError("MAIL_USERNAME is set but neither MAIL_STARTTLS=1 nor MAIL_SSL=1: "
+                                  "the password would cross the network in clear. Turn one on.")
+        return server
 
 
 @dataclass(frozen=True)
@@ -70,7 +89,6 @@ class Pass:
 @dataclass(frozen=True)
 class Due:
     alert_id: int
-    attempts: int
     product_id: int
     location_id: int
 
@@ -93,9 +111,10 @@ def send_due(server: MailServer, *, now: datetime | None = None, limit: int = 10
     """Mail the due alerts (up to `limit`): one message per SKU x location, one try each.
     Counts messages."""
     sent = failed = 0
-    for _place, group in groupby(due(now or utcnow(), limit), key=lambda d: (d.product_id, d.location_id)):
-        claimed = [c for d in group if (c := _claim(d.alert_id, d.attempts, now or utcnow())) is not None]
-        if not claimed:  # another worker has them, or they were closed meanwhile
+    for (product_id, location_id), _group in groupby(due(now or utcnow(), limit),
+                                                     key=lambda d: (d.product_id, d.location_id)):
+        claimed = _claim_place(product_id, location_id, now or utcnow())
+        if not claimed:  # another worker has them, or they were closed or muted meanwhile
             continue
         ok, note = _send(server, compose(claimed, server.sender, base_url))
         for alert in claimed:
@@ -118,38 +137,34 @@ def _with_setting(query):
 def due(now: datetime, limit: int = 100) -> list[Due]:
     """The alerts to mail now, by place (SKU x location), oldest first within one."""
     rows = db.session.execute(
-        _with_setting(select(Alert.id, Alert.mail_attempts, Alert.product_id, Alert.location_id))
+        _with_setting(select(Alert.id, Alert.product_id, Alert.location_id))
         .where(_due_filter(now)).order_by(Alert.product_id, Alert.location_id, Alert.id).limit(limit)).all()
     db.session.rollback()  # no read transaction held open while we talk to the mail server
     return [Due(*row) for row in rows]
 
 
-def _claim(alert_id: int, seen_attempts: int, now: datetime) -> Claimed | None:
+def _claim_place(product_id: int, location_id: int, now: datetime) -> list[Claimed]:
+    """Claim every due alert of one place in one guarded UPDATE; [] when none is left."""
     def run():
+        wanted = _with_setting(select(Alert.id)).where(
+            Alert.product_id == product_id, Alert.location_id == location_id, _due_filter(now))
         claimed = db.session.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.mail_attempts == seen_attempts, _due_filter(now))
-            .values(mail_attempts=seen_attempts + 1, mail_next_at=now + LEASE)
-            .execution_options(synchronize_session=False)).rowcount == 1
+            update(Alert).where(Alert.id.in_(wanted.scalar_subquery()), _due_filter(now))
+            .values(mail_attempts=Alert.mail_attempts + 1, mail_next_at=now + LEASE)
+            .returning(Alert.id, Alert.mail_attempts).execution_options(synchronize_session=False)).all()
         if not claimed:
-            return None
-        row = db.session.execute(_with_setting(
-            select(Alert.kind, Alert.message, Alert.raised_at, Product.sku, Product.name, Location.code,
-                   AlertSetting.recipients)
+            return []
+        attempt = dict(claimed)
+        rows = db.session.execute(_with_setting(
+            select(Alert.id, Alert.kind, Alert.message, Alert.raised_at, Product.sku, Product.name,
+                   Location.code, AlertSetting.recipients)
             .join(Product, Product.id == Alert.product_id).join(Location, Location.id == Alert.location_id))
-            .where(Alert.id == alert_id)).one_or_none()
-        if row is None:  # recipients removed or muted since due(): undo the claim
-            raise _Unclaim()
-        return Claimed(alert_id, seen_attempts + 1, row.kind.value, row.sku, row.name, row.code,
-                       row.message, row.raised_at, [r.strip() for r in row.recipients.split(",") if r.strip()])
+            .where(Alert.id.in_(attempt)).order_by(Alert.id)).all()
+        return [Claimed(row.id, attempt[row.id], row.kind.value, row.sku, row.name, row.code, row.message,
+                        row.raised_at, [r.strip() for r in row.recipients.split(",") if r.strip()])
+                for row in rows]
 
-    try:
-        return ledger.atomically(run)
-    except _Unclaim:
-        return None
-
-
-class _Unclaim(Exception):
-    """Raised inside the claim's transaction to roll it back."""
+    return ledger.atomically(run)
 
 
 def compose(alerts: list[Claimed], sender: str, base_url: str | None = None) -> EmailMessage:
@@ -176,7 +191,12 @@ def _send(server: MailServer, message: EmailMessage) -> tuple[bool, str | None]:
     """(sent, note). Sent when the server took the message for at least one recipient (a
     retry would mail those again); the note names any refused address, or the error."""
     try:
-        with smtplib.SMTP(server.host, server.port, timeout=server.timeout) as smtp:
+        if server.ssl:
+            connection = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
+                                          context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        with connection as smtp:
             if server.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if server.username:

@@ -152,7 +152,11 @@ def mail_alerts():
 
     from . import alert_mail
 
-    server = alert_mail.MailServer.from_config(current_app.config)
+    try:
+        server = alert_mail.MailServer.from_config(current_app.config)
+    except alert_mail.MailConfigError as problem:
+        click.echo(f"Alert e-mail not sent: {problem}", err=True)
+        sys.exit(2)
     if server is None:
         click.echo("MAIL_SERVER is not set: no alert e-mail sent (alerts are on the alerts page).")
         return

@@ -21,6 +21,10 @@ def upgrade():
         batch_op.add_column(sa.Column('mail_attempts', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('mail_next_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('mail_error', sa.String(length=300), nullable=True))
+    # Alerts raised before this release were never meant to be mailed (recipients were
+    # "kept, no mail sent yet"): mark them mailed, or the first `flask mail-alerts` would
+    # flood every recipient with every alert still open.
+    op.execute("UPDATE alerts SET mailed_at = raised_at")
 
 
 def downgrade():
