@@ -23,7 +23,7 @@ $(HTMX): package.json package-lock.json
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --history
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	WEBHOOK_ALLOW_PRIVATE_ADDRESSES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000  # dev: local webhook receivers
 
 test: setup
 	$(BIN)/python -m pytest -n auto

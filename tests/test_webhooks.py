@@ -110,7 +110,8 @@ def test_a_subscription_gets_a_long_random_secret_and_can_be_deactivated_once(ap
 
 
 def test_bad_urls_are_refused(app):
-    for url in ["", "ftp://x.example.com", "http://", "javascript:alert(1)", "https://x.example.com/" + "a" * 500]:
+    for url in ["", "ftp://x.example.com", "http://", "javascript:alert(1)", "https://x.example.com/" + "a" * 500,
+                "http://[::1/x", "https://x.example.com:99999/h", "https://x.example.com:port/h"]:
         with pytest.raises(InvalidSubscription, match="http"):
             webhooks.subscribe(url, actor_id=None)
     assert webhooks.subscriptions() == []
@@ -119,7 +120,8 @@ def test_bad_urls_are_refused(app):
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://192.168.0.10/hook", "http://[::1]/hook",
     "http://169.254.169.254/latest/meta-data", "http://[::ffff:10.0.0.1]/hook", "http://localhost:5000/hook",
-    "https://api.localhost/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook"])
+    "https://api.localhost/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook",
+    "http://[64:ff9b::a00:1]/hook", "http://[2002:a00:1::1]/hook", "http://[fd00::1]/hook"])
 def test_local_and_private_receivers_are_refused_unless_allowed(app, url):
     app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
     with pytest.raises(InvalidSubscription, match="local or private address"):
@@ -143,10 +145,22 @@ def test_a_receiver_whose_address_turns_private_gets_nothing(app, hooked, receiv
     webhooks.dispatch()
     [tried] = webhooks.deliver_due(timeout=2)
     assert not tried.ok and tried.status_code is None
-    assert "127.0.0.1, a local or private address: not sent" in tried.error
+    assert tried.error.endswith("127.0.0.1 has no public address: not sent (see WEBHOOK_ALLOW_PRIVATE_ADDRESSES)")
     assert receiver.got == []
     [d] = deliveries()
     assert d.status is D.PENDING and "not sent" in attempts(d.id)[0].error  # retried later, as any failure
+
+
+def test_the_guarded_connection_delivers_to_an_address_it_judges_public(app, hooked, receiver, monkeypatch):
+    """The guarded path end to end (resolve, keep public, connect, POST), with 127.0.0.1
+    standing in for a public address: this machine has no internet to post to."""
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    monkeypatch.setattr(webhooks, "_is_public", lambda address: address == "127.0.0.1")
+    publish()
+    webhooks.dispatch()
+    [tried] = webhooks.deliver_due(timeout=2)
+    assert tried.ok and tried.status_code == 204
+    assert [got["signed_ok"] for got in receiver.got] == [True]
 
 
 def test_unknown_event_types_are_refused(app):

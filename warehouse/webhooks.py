@@ -19,11 +19,13 @@ The body is the outbox row's JSON as stored, so every retry sends the same bytes
 `X-Warehouse-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
 
 Receivers are outside this network: a subscription to a loopback, private, link-local or
-otherwise non-public address is refused, and so is a connection whose peer turns out to be
-one (a name that resolves, or later re-resolves, to 10.x or 169.254.169.254). Otherwise an
-administrator's URL could make the server POST to internal services. Set
+otherwise non-public address is refused, and each POST resolves the receiver's name,
+keeps only its public addresses (an IPv6 form wrapping a private IPv4 address counts as
+private) and connects to those addresses only, never resolving twice, so a name that
+re-resolves to 10.x or 169.254.169.254 gets nothing and no internal port is even tried.
+Otherwise an administrator's URL could make the server POST to internal services. Set
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES for receivers on the local network (and behind an egress
-proxy on a private address, whose address is the peer).
+proxy on a private address, which is then what is connected to).
 """
 from __future__ import annotations
 
@@ -107,10 +109,10 @@ def subscribe(url: str, event_types: str | list[str] = "*", *, actor_id: int | N
 
 def _checked_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 (reading it validates it)
-    except ValueError:
+    except ValueError:  # e.g. "http://[::1/x" or a port out of range
         parts = None
     if len(url) > 500 or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidSubscription("Enter a full http:// or https:// address (at most 500 characters).")
@@ -305,23 +307,49 @@ class PrivateAddress(OSError):
     """The receiver's address is not public (see the module doc)."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _is_public(address: str) -> bool:
+    """A globally routable unicast address. IPv6 forms that carry an IPv4 address (mapped,
+    6to4, Teredo, NAT64) are judged by the IPv4 address they lead to."""
     ip = ipaddress.ip_address(address.split("%")[0])  # drop an IPv6 zone
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return _is_public(str(inner))
     return ip.is_global and not ip.is_multicast
 
 
-def _connect_to_public(address, *args, **kwargs) -> socket.socket:
-    """socket.create_connection, then refuse a peer that is not public. Checking the
-    connected peer (not an earlier DNS answer) leaves no gap for a name to re-resolve."""
-    sock = socket.create_connection(address, *args, **kwargs)
-    peer = sock.getpeername()[0]
-    if not _is_public(peer):
-        sock.close()
-        raise PrivateAddress(f"{address[0]} is {peer}, a local or private address: not sent "
-                             "(see WEBHOOK_ALLOW_PRIVATE_ADDRESSES)")
-    return sock
+def _connect_to_public(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None,
+                       *args, **kwargs) -> socket.socket:
+    """socket.create_connection, but only to the host's public addresses, resolved once
+    here: no second lookup can swap in a private address, and a private one is never
+    connected to (a refused or open internal port would tell the admin which it is)."""
+    host, port = address
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as failure:
+        raise OSError(f"{host}: cannot resolve ({failure.strerror})") from None
+    public = [info for info in found if _is_public(info[4][0])]
+    if not public:
+        raise PrivateAddress(f"{host} has no public address: not sent (see WEBHOOK_ALLOW_PRIVATE_ADDRESSES)")
+    failure = None
+    for family, kind, proto, _name, sockaddr in public:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as error:
+            failure = error
+            sock.close()
+    raise failure
 
 
 class _PublicHTTPConnection(http.client.HTTPConnection):
