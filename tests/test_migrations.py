@@ -9,5 +9,7 @@ from warehouse.extensions import db
 
 def test_the_migrated_schema_matches_the_models(app):
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "compare_server_default": True})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []

@@ -37,8 +37,8 @@ def release():
     except DomainError as refusal:
         return _page(filters, status=refusal.status, outcome=("error", refusal.message))
     skus = ", ".join(sorted({r.product.sku for r in released.rows}))
-    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): its {released.units} "
-                                         "reserved units are available again."))
+    units = f"{released.units} reserved unit{'s' if released.units != 1 else ''}"
+    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): {units} available again."))
 
 
 def _page(filters, *, status: int = 200, outcome=None):
