@@ -348,6 +348,19 @@ def test_the_pdf_carries_the_filters_and_every_row(floor, tmp_path):
     assert "page 1 of 1" in text
 
 
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_every_pdf_column_header_fits_its_column(page_size):
+    from reportlab.lib.pagesizes import landscape
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from warehouse.slips import BOLD, CELL_PAD, MARGIN, TEXT_SIZE, _paper
+
+    width = landscape(_paper(page_size))[0] - 2 * MARGIN
+    assert sum(share for _h, share, _a in replenishment.PDF_COLUMNS) == pytest.approx(1.0)
+    for header, share, _attr in replenishment.PDF_COLUMNS:
+        assert stringWidth(header, BOLD, TEXT_SIZE) + 2 * CELL_PAD <= width * share, header
+
+
 def test_an_empty_report_still_prints(app, tmp_path):
     text = pdf_text(replenishment.reorder_pdf([], {"Location": "All locations"}), tmp_path)
     assert "Nothing is at or below its reorder point." in text

@@ -16,6 +16,7 @@ Domain code: reads no request; the web pages, the API and the CLI call the same 
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from decimal import Decimal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
-from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import and_, case, func, select, update
 
 from . import alerts
@@ -307,11 +309,13 @@ def to_csv(rows: Iterable[ReorderRow]) -> str:
     return out.getvalue()
 
 
-PDF_COLUMNS = [("Location", 0.13, "location_code"), ("SKU", 0.10, "sku"), ("Name", 0.22, "product_name"),
-               ("On hand", 0.06, "on_hand"), ("Reserved", 0.06, "reserved"), ("Held", 0.05, "held"),
-               ("Available", 0.065, "available"), ("Inbound", 0.06, "inbound"),
-               ("Reorder pt", 0.065, "reorder_point"), ("Max", 0.055, "max_level"),
-               ("Order qty", 0.06, "suggested_qty"), ("Value", 0.07, "suggested_value")]
+PDF_COLUMNS = [  # (header, share of the printable width, attribute); every header fits on Letter too
+    ("Location", 0.115, "location_code"), ("SKU", 0.09, "sku"), ("Name", 0.162, "product_name"),
+    ("On hand", 0.072, "on_hand"), ("Reserved", 0.08, "reserved"), ("Held", 0.045, "held"),
+    ("Available", 0.08, "available"), ("Inbound", 0.072, "inbound"),
+    ("Reorder pt", 0.09, "reorder_point"), ("Max", 0.042, "max_level"),
+    ("Order qty", 0.082, "suggested_qty"), ("Value", 0.07, "suggested_value")]
+WRAPPED = {"product_name"}  # long names wrap onto a second line instead of being cut
 
 
 def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_size: str = "A4") -> bytes:
@@ -331,10 +335,15 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
         canvas.restoreState()
 
     widths = [width * share for _, share, _ in PDF_COLUMNS]
+    wrapping = ParagraphStyle("cell", fontName=FONT, fontSize=TEXT_SIZE, leading=TEXT_SIZE + 2)
     table_rows = [[title for title, _, _ in PDF_COLUMNS]]
     for row in rows:
-        cells = ["" if getattr(row, attr) is None else f"{getattr(row, attr)}" for _, _, attr in PDF_COLUMNS]
-        table_rows.append([_fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)])
+        cells = []
+        for (_title, _share, attr), w in zip(PDF_COLUMNS, widths):
+            text = "" if getattr(row, attr) is None else f"{getattr(row, attr)}"
+            cells.append(Paragraph(html.escape(text), wrapping) if attr in WRAPPED
+                         else _fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE))
+        table_rows.append(cells)
     if not rows:
         table_rows.append(["Nothing is at or below its reorder point."] + [""] * (len(widths) - 1))
     table = Table(table_rows, colWidths=widths, repeatRows=1)
@@ -342,7 +351,7 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
         ("FONT", (0, 0), (-1, 0), BOLD, TEXT_SIZE), ("FONT", (0, 1), (-1, -1), FONT, TEXT_SIZE),
         ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.grey),
-        ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+        ("ALIGN", (3, 0), (-1, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     out = io.BytesIO()
