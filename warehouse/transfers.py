@@ -522,6 +522,7 @@ def count_received(transfer_id: int, product: Product, qty: int, *, actor_id: in
         if not lines:
             raise PickRefused(f"{product.sku} is not on {transfer.number}. Set it aside and tell a supervisor.")
         line = next((l for l in lines if l.qty_received < l.qty_picked), lines[-1])
+        _check_extra_has_a_lot(transfer, line, line.qty_received + qty)
         line.qty_received += qty
         transfer.version += 1
         return line
@@ -540,12 +541,24 @@ def set_received(transfer_id: int, line_id: int, *, received: int, damaged: int,
         line = next((l for l in transfer.lines if l.id == line_id), None)
         if line is None:
             raise NotFound("No such line on this transfer.")
+        _check_extra_has_a_lot(transfer, line, received)
         line.qty_received, line.qty_damaged = received, damaged
         line.receive_reason = ReceiveReason(reason) if reason else None
         transfer.version += 1
         return line
 
     return ledger.atomically(run)
+
+
+def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int) -> None:
+    """Units received beyond what was picked land on the line's last picked lot (or its
+    named lot). A lot-tracked line that shipped nothing has no lot to put them on, and the
+    ledger never books lot-tracked stock without one: refuse now, not at Finish."""
+    if (received > line.qty_picked and line.product.lot_tracked and not line.picks
+            and line.lot_id == NO_LOT):
+        raise InvalidPosting(
+            f"{line.product.sku} was not shipped on {transfer.number} and is lot-tracked: set these "
+            "units aside and book them with Receive (scan them with their lot), not on this transfer.")
 
 
 def _receiving(transfer_id: int) -> Transfer:

@@ -1,27 +1,78 @@
 """Receiving a transfer on the floor when a line was picked short to nothing."""
-from tests.factories import make_location, receive
-from warehouse import accounts, transfers
+import pytest
+
+from tests.conftest import csrf_token
+from tests.factories import make_location, make_lot, receive
+from warehouse import accounts, ledger, transfers
+from warehouse.errors import InvalidPosting
 from warehouse.extensions import db
-from warehouse.models import LocationType, ShortReason, User
+from warehouse.models import LocationType, ReceiveReason, ShortReason, TransferStatus, User
+
+HX = {"HX-Request": "true"}
 
 
-def test_a_line_picked_short_to_nothing_says_not_shipped_instead_of_0_of_0(client, auth, site):
+@pytest.fixture
+def shipped(client, auth, site):
+    """TR with BOLT-M8 x3 picked and shipped, NUT-M8 x2 and GLUE-50 (lot-tracked) x1 picked
+    short to nothing; an operator at the destination, signed in."""
     make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
     a1 = site.bin(site.main, "A-01-01")
     receive(site.bolt, a1, 10)
     receive(site.nut, a1, 10)
+    receive(site.glue, a1, 5, lot=make_lot(site.glue, "G-1"))
     transfer = transfers.create(site.main.id, site.north.id, actor_id=None)
     transfers.add_line(transfer.id, site.bolt, 3)
-    nut_line = transfers.add_line(transfer.id, site.nut, 2)
+    short = [transfers.add_line(transfer.id, site.nut, 2), transfers.add_line(transfer.id, site.glue, 1)]
     transfers.approve(transfer.id, actor_id=None)
     transfers.pick(transfer.id, a1, site.bolt, 3, actor_id=None)
-    transfers.short_pick(transfer.id, nut_line.id, ShortReason.NOT_FOUND, actor_id=None)
+    for line in short:
+        transfers.short_pick(transfer.id, line.id, ShortReason.NOT_FOUND, actor_id=None)
     transfers.ship(transfer.id, actor_id=None)
-
     auth.login("operator")
     accounts.set_location(db.session.query(User).filter_by(username="operator").one(), site.north.id)
-    html = client.get(f"/floor/transfer-receive/{transfer.id}").get_data(as_text=True)
+    site.transfer, site.nut_line, site.glue_line = transfer, short[0], short[1]
+    return site
+
+
+def scan(client, transfer, code):
+    token = csrf_token(client, f"/floor/transfer-receive/{transfer.id}")
+    return client.post(f"/floor/transfer-receive/{transfer.id}", headers=HX,
+                       data={"csrf_token": token, "scan": code, "scan_id": code + "-1"})
+
+
+def test_a_line_picked_short_to_nothing_says_not_shipped_instead_of_0_of_0(client, shipped):
+    html = client.get(f"/floor/transfer-receive/{shipped.transfer.id}").get_data(as_text=True)
 
     assert "0 of 3 x BOLT-M8" in html
     assert "NUT-M8 not shipped" in html and "none of 2 was picked" in html
     assert "of 0 x" not in html
+
+
+def test_an_unshipped_item_that_arrives_anyway_is_counted_as_over_shipped(client, shipped):
+    answer = scan(client, shipped.transfer, "NUT-M8").get_data(as_text=True)
+
+    assert "+1 NUT-M8: 1 received, none was shipped: say why on its line (over shipped)." in answer
+    assert "received 1 anyway" in answer and "of 0 shipped" not in answer
+
+
+def test_an_unshipped_lot_tracked_item_cannot_be_received_on_the_transfer(client, shipped):
+    """Nothing says which lot it is, and the ledger never books lot-tracked stock without
+    one: refused at the scan (and the line form), so Finish is never blocked by it."""
+    transfer = shipped.transfer
+    answer = scan(client, transfer, "GLUE-50")
+
+    assert answer.status_code == 422
+    assert "GLUE-50 was not shipped on" in answer.get_data(as_text=True)
+    with pytest.raises(InvalidPosting, match="book them with Receive"):
+        transfers.set_received(transfer.id, shipped.glue_line.id, received=1, damaged=0,
+                               reason=ReceiveReason.OVER_SHIPPED)
+    db.session.rollback()
+    assert transfers.get(transfer.id).lines[2].qty_received == 0
+    transfers.set_received(transfer.id, shipped.nut_line.id, received=0, damaged=0,
+                           reason=ReceiveReason.SHORT_SHIPPED)
+    transfers.set_received(transfer.id, shipped.glue_line.id, received=0, damaged=0,
+                           reason=ReceiveReason.SHORT_SHIPPED)
+    transfers.count_received(transfer.id, shipped.bolt, 3, actor_id=None)
+    transfers.finish_receiving(transfer.id, actor_id=None)
+    assert transfers.get(transfer.id).status is TransferStatus.RECEIVED
+    assert ledger.verify() == []

@@ -197,8 +197,9 @@ def transfer_receive(transfer_id):
         line = transfers.count_received(transfer.id, scan.product, qty, actor_id=current_user.id)
     except DomainError as e:
         return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), e.status)
-    return _receive_page(transfers.get(transfer_id), form,
-                         Outcome.ok(f"+{qty} {scan.product.sku}: {line.qty_received} of {line.qty_picked} shipped."))
+    counted = (f"{line.qty_received} of {line.qty_picked} shipped." if line.qty_picked
+               else f"{line.qty_received} received, none was shipped: say why on its line (over shipped).")
+    return _receive_page(transfers.get(transfer_id), form, Outcome.ok(f"+{qty} {scan.product.sku}: {counted}"))
 
 
 @bp.post("/transfer-receive/<int(max=2147483647):transfer_id>/line")
