@@ -4,8 +4,9 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.factories import receive
-from warehouse import accounts, ledger
+from tests.factories import make_location, make_lot, receive
+from warehouse import accounts, ledger, transfers
+from warehouse.models import LocationType
 
 pytestmark = pytest.mark.browser
 
@@ -62,3 +63,18 @@ def test_a_bad_quantity_is_explained_in_the_page_and_nothing_is_posted(phone, su
     assert "on hand 12, requested 13" in outcome.inner_text()
     assert phone.input_value("#quantity") == "-13"  # kept, so the supervisor can correct it
     assert ledger.balance(supervisor.bolt.id, supervisor.bin(supervisor.main, "A-01-01").id)[0] == 12
+
+
+def test_an_approved_transfer_with_lot_allocations_fits_a_360px_screen(phone, supervisor):
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    glue = supervisor.glue
+    receive(glue, supervisor.bin(supervisor.main, "A-01-02"), 4, lot=make_lot(glue, "L10005-2026-11-A"))
+    transfer = transfers.create(supervisor.main.id, supervisor.north.id, actor_id=None)
+    transfers.add_line(transfer.id, glue, 3)
+    transfers.add_line(transfer.id, supervisor.bolt, 5)
+    transfers.approve(transfer.id, actor_id=None)
+
+    sign_in(phone, "sam", PASSWORD)
+    phone.goto(phone.base + f"/transfers/{transfer.id}")
+    assert "A-01-02 · L10005-2026-11-A × 3" in phone.inner_text("main")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
