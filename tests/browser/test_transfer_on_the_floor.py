@@ -70,6 +70,12 @@ def test_pick_ship_and_receive_a_transfer_with_one_short_line(phone, approved_tr
 
     phone.click("text=Finish receiving")
     phone.wait_for_selector("text=Say why NUT-M8 differ")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # the line forms fit too
+    overflowing = phone.evaluate("""() => [...document.querySelectorAll('#step select, #step input')]
+      .filter(e => e.getBoundingClientRect().right > 360).map(e => e.name)""")
+    assert overflowing == []
+    reason = phone.locator("#step select[name=reason]").first  # a row of its own: reads in full, not "No differe…"
+    assert reason.evaluate("e => e.getBoundingClientRect().width") > 250
     nut_line = phone.locator("li", has_text="NUT-M8")
     nut_line.locator("select[name=reason]").select_option("short_shipped")
     nut_line.locator("text=Save line").click()
