@@ -13,6 +13,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from tests.factories import make_location, receive
@@ -310,6 +311,16 @@ def test_events_wait_in_the_outbox_while_no_worker_runs(hooked, receiver, site):
                              .where(OutboxEvent.dispatched_at.is_(None))) == 1
     assert webhooks.run_pass() == (1, 1, 0)
     assert [g["event"] for g in receiver.got] == ["stock.out"]
+
+
+def test_a_new_subscription_gets_events_from_when_it_was_added_not_the_backlog(app, receiver):
+    publish("stock.out", sku="OLD-1")  # raised while nobody subscribed, no worker ran
+    with time_machine.travel(utcnow() + timedelta(seconds=1), tick=True):
+        subscription = webhooks.subscribe(receiver.url, "*", actor_id=None)
+        receiver.secret = subscription.secret
+        publish("stock.out", sku="NEW-1")
+        assert webhooks.run_pass() == (1, 1, 0)
+    assert [g["body"]["data"]["sku"] for g in receiver.got] == ["NEW-1"]
 
 
 def test_a_test_event_goes_to_its_subscription_only(hooked, receiver):

@@ -191,14 +191,17 @@ def dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
 
     def run():
         events = list(db.session.execute(
-            select(OutboxEvent.id, OutboxEvent.type).where(OutboxEvent.dispatched_at.is_(None))
-            .order_by(OutboxEvent.id).limit(limit)))
+            select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.created_at)
+            .where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)))
         if not events:
             return 0
         targets = subscriptions(active_only=True)
+        # A subscription gets the events raised since it was added, however long they
+        # waited for a worker, and none from before (a new ERP is not flooded with history).
         rows = [dict(uuid=str(uuid.uuid4()), event_id=event_id, subscription_id=s.id,
                      status=D.PENDING, attempts=0, next_attempt_at=now)
-                for event_id, type in events for s in targets if wants(s, type)]
+                for event_id, type, raised_at in events for s in targets
+                if wants(s, type) and raised_at >= s.created_at]
         made = _insert_deliveries(rows)
         db.session.execute(update(OutboxEvent).where(
             OutboxEvent.id.in_([e.id for e in events]), OutboxEvent.dispatched_at.is_(None))
