@@ -122,7 +122,8 @@ def test_bad_urls_are_refused(app):
     "http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://192.168.0.10/hook", "http://[::1]/hook",
     "http://169.254.169.254/latest/meta-data", "http://[::ffff:10.0.0.1]/hook", "http://localhost:5000/hook",
     "https://api.localhost/hook", "http://0.0.0.0/hook", "http://100.64.0.1/hook",
-    "http://[64:ff9b::a00:1]/hook", "http://[2002:a00:1::1]/hook", "http://[fd00::1]/hook"])
+    "http://[64:ff9b::a00:1]/hook", "http://[2002:a00:1::1]/hook", "http://[fd00::1]/hook",
+    "http://0x7f000001/x", "http://2130706433/x", "http://127.1/x", "http://0177.0.0.1/x"])
 def test_local_and_private_receivers_are_refused_unless_allowed(app, url):
     app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
     with pytest.raises(InvalidSubscription, match="local or private address"):

@@ -137,6 +137,10 @@ def _names_a_private_host(host: str) -> bool:
     try:
         return not _is_public(host)
     except ValueError:
+        pass
+    try:  # the old IPv4 spellings resolvers accept: 0x7f000001, 2130706433, 127.1
+        return not _is_public(socket.inet_ntoa(socket.inet_aton(host)))
+    except OSError:
         return False  # a name, not an address
 
 
