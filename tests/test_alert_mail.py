@@ -69,7 +69,8 @@ def the_alert(kind=AlertKind.LOW_STOCK) -> Alert:
 
 def test_a_raised_alert_is_mailed_once_to_every_recipient(low_bolts, smtp):
     assert alert_mail.send_due(smtp.server, base_url="https://wms.example.com").sent == 0  # nothing raised yet
-    sell(low_bolts, 4)  # 4 left <= reorder point 5
+    sell(low_bolts, 4)  # 4 left <= reorder point 5: the alerts are raised
+    sell(low_bolts, 2)  # still low: the same alerts stay live, 2 left when the mail goes
 
     done = alert_mail.send_due(smtp.server, base_url="https://wms.example.com")
 
@@ -80,6 +81,7 @@ def test_a_raised_alert_is_mailed_once_to_every_recipient(low_bolts, smtp):
     assert message["From"] == "wms@example.com"
     body = message.get_content()
     assert "- Low stock: " in body and "- Reorder needed: " in body and "https://wms.example.com/alerts" in body
+    assert "Now: on hand 2, available 2." in body  # the alert's own text has the 4 of when it was raised
     for kind in (AlertKind.LOW_STOCK, AlertKind.REORDER_NEEDED):
         alert = the_alert(kind)
         assert alert.mailed_at is not None and alert.mail_attempts == 1 and alert.mail_error is None

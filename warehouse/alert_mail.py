@@ -34,11 +34,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from itertools import groupby
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from . import ledger
 from .extensions import db
-from .models import Alert, AlertSetting, AlertStatus, Location, Product, utcnow
+from .models import Alert, AlertSetting, AlertStatus, Balance, Location, Product, utcnow
 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_TRIES = len(BACKOFF) + 1
@@ -104,6 +104,8 @@ class Claimed:
     message: str
     raised_at: datetime
     recipients: list[str]
+    on_hand_now: int  # the place's stock when the message is sent (the alert's text has it when raised)
+    available_now: int
 
 
 def send_due(server: MailServer, *, now: datetime | None = None, limit: int = 100,
@@ -155,13 +157,17 @@ def _claim_place(product_id: int, location_id: int, now: datetime) -> list[Claim
         if not claimed:
             return []
         attempt = dict(claimed)
+        on_hand, available = db.session.execute(
+            select(func.coalesce(func.sum(Balance.on_hand), 0), func.coalesce(func.sum(Balance.available), 0))
+            .where(Balance.product_id == product_id, Balance.location_id == location_id)).one()
         rows = db.session.execute(_with_setting(
             select(Alert.id, Alert.kind, Alert.message, Alert.raised_at, Product.sku, Product.name,
                    Location.code, AlertSetting.recipients)
             .join(Product, Product.id == Alert.product_id).join(Location, Location.id == Alert.location_id))
             .where(Alert.id.in_(attempt)).order_by(Alert.id)).all()
         return [Claimed(row.id, attempt[row.id], row.kind.value, row.sku, row.name, row.code, row.message,
-                        row.raised_at, [r.strip() for r in row.recipients.split(",") if r.strip()])
+                        row.raised_at, [r.strip() for r in row.recipients.split(",") if r.strip()],
+                        int(on_hand), int(available))
                 for row in rows]
 
     return ledger.atomically(run)
@@ -180,6 +186,7 @@ def compose(alerts: list[Claimed], sender: str, base_url: str | None = None) -> 
     lines = [f"{first.sku} ({first.product_name}) at {first.location}:", ""]
     lines += [f"- {a.kind.replace('_', ' ').capitalize()}: {a.message} "
               f"(alert #{a.alert_id}, raised {a.raised_at:%Y-%m-%d %H:%M} UTC)" for a in alerts]
+    lines += ["", f"Now: on hand {first.on_hand_now}, available {first.available_now}."]
     if base_url:
         lines += ["", f"See and acknowledge at {base_url.rstrip('/')}/alerts"]
     lines += ["", "You get this as a recipient of this SKU's alerts at this location."]
