@@ -73,12 +73,14 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
     created_at index instead of the last movement of every key in the ledger."""
     b = Balance.__table__.c
     now = select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"))
-    later = select(m.product_id, m.location_id, func.sum(m.qty).label("moved")).where(
-        m.created_at >= end_of(as_of))
-    if location is not None:  # `+ 0`: the created_at range bounds the work, not every movement of the location
+    # `+ 0`: no index serves these terms, so SQLite walks the created_at range instead of
+    # grouping the whole ledger in key-index order (1.5 s at 1M movements for today).
+    product_id, location_id = (m.product_id + 0).label("product_id"), (m.location_id + 0).label("location_id")
+    later = select(product_id, location_id, func.sum(m.qty).label("moved")).where(m.created_at >= end_of(as_of))
+    if location is not None:
         now, later = now.where(b.location_id == location.id), later.where(m.location_id + 0 == location.id)
     now = now.group_by(b.product_id, b.location_id).subquery()
-    later = later.group_by(m.product_id, m.location_id).subquery()
+    later = later.group_by(product_id, location_id).subquery()
     qty = now.c.on_hand - func.coalesce(later.c.moved, 0)
     query = (select(Location.code, p.sku, p.name, qty, p.unit_cost)
              .select_from(now.outerjoin(later, and_(later.c.product_id == now.c.product_id,
