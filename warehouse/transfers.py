@@ -521,8 +521,11 @@ def count_received(transfer_id: int, product: Product, qty: int, *, actor_id: in
         lines = [line for line in transfer.lines if line.product_id == product.id]
         if not lines:
             raise PickRefused(f"{product.sku} is not on {transfer.number}. Set it aside and tell a supervisor.")
-        line = next((l for l in lines if l.qty_received < l.qty_picked), lines[-1])
-        _check_extra_has_a_lot(transfer, line, line.qty_received + qty)
+        # The first line still short of what shipped; past that, the last line that has a
+        # lot to put extra units on (an item may be on two lines, one picked short to nothing).
+        line = next((l for l in lines if l.qty_received < l.qty_picked), None) or next(
+            (l for l in reversed(lines) if l.picks or l.lot_id != NO_LOT), lines[-1])
+        _check_extra_has_a_lot(transfer, line, line.qty_received + qty, line.qty_damaged)
         line.qty_received += qty
         transfer.version += 1
         return line
@@ -541,7 +544,7 @@ def set_received(transfer_id: int, line_id: int, *, received: int, damaged: int,
         line = next((l for l in transfer.lines if l.id == line_id), None)
         if line is None:
             raise NotFound("No such line on this transfer.")
-        _check_extra_has_a_lot(transfer, line, received)
+        _check_extra_has_a_lot(transfer, line, received, damaged)
         line.qty_received, line.qty_damaged = received, damaged
         line.receive_reason = ReceiveReason(reason) if reason else None
         transfer.version += 1
@@ -550,11 +553,12 @@ def set_received(transfer_id: int, line_id: int, *, received: int, damaged: int,
     return ledger.atomically(run)
 
 
-def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int) -> None:
-    """Units received beyond what was picked land on the line's last picked lot (or its
-    named lot). A lot-tracked line that shipped nothing has no lot to put them on, and the
-    ledger never books lot-tracked stock without one: refuse now, not at Finish."""
-    if (received > line.qty_picked and line.product.lot_tracked and not line.picks
+def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int, damaged: int) -> None:
+    """Good units (received - damaged) beyond what was picked land on the line's last
+    picked lot, or its named lot. A lot-tracked line that shipped nothing has no lot to put
+    them on, and the ledger never books lot-tracked stock without one: refuse now, not at
+    Finish. Damaged units are not booked, so they need no lot."""
+    if (received - damaged > line.qty_picked and line.product.lot_tracked and not line.picks
             and line.lot_id == NO_LOT):
         raise InvalidPosting(
             f"{line.product.sku} was not shipped on {transfer.number} and is lot-tracked: set these "

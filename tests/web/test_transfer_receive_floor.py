@@ -67,7 +67,7 @@ def test_an_unshipped_lot_tracked_item_cannot_be_received_on_the_transfer(client
         transfers.set_received(transfer.id, shipped.glue_line.id, received=1, damaged=0,
                                reason=ReceiveReason.OVER_SHIPPED)
     db.session.rollback()
-    assert transfers.get(transfer.id).lines[2].qty_received == 0
+    assert {l.product.sku: l.qty_received for l in transfers.get(transfer.id).lines}["GLUE-50"] == 0
     transfers.set_received(transfer.id, shipped.nut_line.id, received=0, damaged=0,
                            reason=ReceiveReason.SHORT_SHIPPED)
     transfers.set_received(transfer.id, shipped.glue_line.id, received=0, damaged=0,
@@ -76,3 +76,33 @@ def test_an_unshipped_lot_tracked_item_cannot_be_received_on_the_transfer(client
     transfers.finish_receiving(transfer.id, actor_id=None)
     assert transfers.get(transfer.id).status is TransferStatus.RECEIVED
     assert ledger.verify() == []
+
+
+def test_a_damaged_unshipped_lot_tracked_unit_is_recorded_it_needs_no_lot(client, shipped):
+    line = transfers.set_received(shipped.transfer.id, shipped.glue_line.id, received=1, damaged=1,
+                                  reason=ReceiveReason.OVER_SHIPPED)
+    assert (line.qty_received, line.qty_damaged) == (1, 1)
+
+
+def test_extra_units_of_an_item_on_two_lines_go_to_the_line_that_shipped(app, site):
+    """GLUE-50 x2 picked from lot G-1, and a second GLUE-50 line picked short to nothing:
+    a third unit arriving is over-shipped on the first line (it has a lot), not refused."""
+    make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
+    a1, g1 = site.bin(site.main, "A-01-01"), make_lot(site.glue, "G-1")
+    receive(site.glue, a1, 5, lot=g1)
+    transfer = transfers.create(site.main.id, site.north.id, actor_id=None)
+    shipped_line = transfers.add_line(transfer.id, site.glue, 2)
+    short_line = transfers.add_line(transfer.id, site.glue, 1)
+    transfers.approve(transfer.id, actor_id=None)
+    transfers.pick(transfer.id, a1, site.glue, 2, actor_id=None, lot_code="G-1")
+    transfers.short_pick(transfer.id, short_line.id, ShortReason.NOT_FOUND, actor_id=None)
+    transfers.ship(transfer.id, actor_id=None)
+
+    for _ in range(3):
+        line = transfers.count_received(transfer.id, site.glue, 1, actor_id=None)
+    assert line.id == shipped_line.id and line.qty_received == 3
+    transfers.set_received(transfer.id, shipped_line.id, received=3, damaged=0, reason=ReceiveReason.OVER_SHIPPED)
+    transfers.set_received(transfer.id, short_line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED)
+    transfers.finish_receiving(transfer.id, actor_id=None)
+    dock = site.bin(site.north, "RCV-01")
+    assert ledger.balance(site.glue.id, dock.id, g1.id) == (3, 0, 0)
