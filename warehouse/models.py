@@ -835,6 +835,10 @@ class WebhookSubscription(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Gets outbox events with ids above this: the newest event when it was added (ids, not
+    # clocks, so a server whose clock runs behind cannot make a new event look older).
+    after_event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                                default=0, server_default="0")
 
 
 class DeliveryStatus(str, enum.Enum):

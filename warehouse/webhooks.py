@@ -46,7 +46,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -98,8 +98,9 @@ def subscribe(url: str, event_types: str | list[str] = "*", *, actor_id: int | N
     types = _checked_types(event_types)
 
     def run():
+        newest = db.session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0)))
         subscription = WebhookSubscription(url=url, secret=secrets.token_hex(32), event_types=types,
-                                           created_by=actor_id)
+                                           created_by=actor_id, after_event_id=newest)
         db.session.add(subscription)
         db.session.flush()
         return subscription
@@ -114,7 +115,8 @@ def _checked_url(url: str) -> str:
         parts.port  # noqa: B018 (reading it validates it)
     except ValueError:  # e.g. "http://[::1/x" or a port out of range
         parts = None
-    if len(url) > 500 or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    spaced = any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url)
+    if len(url) > 500 or spaced or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidSubscription("Enter a full http:// or https:// address (at most 500 characters).")
     if not _private_allowed() and _names_a_private_host(parts.hostname):
         raise InvalidSubscription(
@@ -140,7 +142,7 @@ def _names_a_private_host(host: str) -> bool:
         pass
     try:  # the old IPv4 spellings resolvers accept: 0x7f000001, 2130706433, 127.1
         return not _is_public(socket.inet_ntoa(socket.inet_aton(host)))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL or an unencodable character
         return False  # a name, not an address
 
 
@@ -195,8 +197,8 @@ def dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
 
     def run():
         events = list(db.session.execute(
-            select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.created_at)
-            .where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)))
+            select(OutboxEvent.id, OutboxEvent.type).where(OutboxEvent.dispatched_at.is_(None))
+            .order_by(OutboxEvent.id).limit(limit)))
         if not events:
             return 0
         targets = subscriptions(active_only=True)
@@ -204,8 +206,8 @@ def dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
         # waited for a worker, and none from before (a new ERP is not flooded with history).
         rows = [dict(uuid=str(uuid.uuid4()), event_id=event_id, subscription_id=s.id,
                      status=D.PENDING, attempts=0, next_attempt_at=now)
-                for event_id, type, raised_at in events for s in targets
-                if wants(s, type) and raised_at >= s.created_at]
+                for event_id, type in events for s in targets
+                if wants(s, type) and event_id > s.after_event_id]
         made = _insert_deliveries(rows)
         db.session.execute(update(OutboxEvent).where(
             OutboxEvent.id.in_([e.id for e in events]), OutboxEvent.dispatched_at.is_(None))

@@ -1,4 +1,5 @@
-"""alert e-mail to the recipients of an alert setting
+"""alert e-mail to the recipients of an alert setting; webhook subscriptions start after
+the newest outbox event
 
 Revision ID: 0006_alert_mail
 Revises: 0005_stock_rules
@@ -25,9 +26,14 @@ def upgrade():
     # "kept, no mail sent yet"): mark them mailed, or the first `flask mail-alerts` would
     # flood every recipient with every alert still open.
     op.execute("UPDATE alerts SET mailed_at = raised_at")
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('after_event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+                                      server_default='0', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.drop_column('after_event_id')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_column('mail_error')
         batch_op.drop_column('mail_next_at')
