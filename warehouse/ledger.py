@@ -224,8 +224,14 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
             bin_id=line.bin_id, lot_id=line.lot_id, qty=line.qty,
             reserved_delta=line.reserved, held_delta=line.held, balance_after=on_hand,
             reserved_after=reserved, held_after=held, type=type, reason=reason,
-            reference_type=ref_type, reference_id=ref_id, user_id=actor_id, created_at=now,
+            reference_type=ref_type, reference_id=ref_id, user_id=actor_id,
         ))
+    # Stamped once every balance row is locked: a later posting on the same key waits for
+    # this one to commit before it stamps, so per key the times follow the ids (what
+    # stock_at and the valuation report rely on), whatever the lock waits were.
+    stamped = utcnow()
+    for row in rows:
+        row["created_at"] = stamped
     conn.execute(_INSERT_MOVEMENTS, rows)
     if _listeners:
         made = PostingMade(posting_id, MovementType(type), tuple(lines), actor_id,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 
 from .csv_safe import safe_cell
 from .extensions import db
@@ -33,6 +33,7 @@ from .models import (
     MovementType,
     Product,
     User,
+    utcnow,
 )
 
 MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
@@ -66,17 +67,20 @@ def end_of(day: date) -> datetime:
 
 def valuation(as_of: date, location: Location | None = None, *, cap: int | None = MAX_ROWS) -> Report:
     """Stock per location x SKU at the end of `as_of`, from the ledger, valued at the
-    current unit cost: today's balances minus what moved after that day. Movements are
-    append-only and every balance equals the sum of its movements (`flask verify-ledger`),
-    so this equals the balance_after of each key's last movement before the day ended,
-    and it reads only the movements after the date (none for today) through the
-    created_at index instead of the last movement of every key in the ledger."""
+    current unit cost: the balances now, minus what moved after that day when it is in
+    the past. Every balance is the sum of its movements (`flask verify-ledger`), so this is
+    the sum of the movements stamped up to the end of the day; per key the stamps follow
+    the ids (ledger._write), so it equals `ledger.stock_at`. It reads only the movements
+    after the date (none for today), through the created_at index, instead of the last
+    movement of every key in the ledger."""
     b = Balance.__table__.c
     now = select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"))
     # `+ 0`: no index serves these terms, so SQLite walks the created_at range instead of
     # grouping the whole ledger in key-index order (1.5 s at 1M movements for today).
     product_id, location_id = (m.product_id + 0).label("product_id"), (m.location_id + 0).label("location_id")
     later = select(product_id, location_id, func.sum(m.qty).label("moved")).where(m.created_at >= end_of(as_of))
+    if as_of >= utcnow().date():  # today or later: the balances are the answer
+        later = later.where(false())
     if location is not None:
         now, later = now.where(b.location_id == location.id), later.where(m.location_id + 0 == location.id)
     now = now.group_by(b.product_id, b.location_id).subquery()
