@@ -156,6 +156,43 @@ def _race(app, token, path, body, key, n=8):
     return answers
 
 
+def test_one_key_on_two_different_requests_at_once_writes_one_of_them(app, client, token_for, stocked):
+    """A client bug: the same Idempotency-Key on a reserve and on a release sent together.
+    One of them is done; the other is refused with 422 and writes nothing."""
+    token = token_for("supervisor")
+    api = Api(client, token)
+    for round in range(4):
+        ref = {"reference_type": "order", "reference_id": f"mixup-{round}"}
+        assert api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2,
+                                               **ref}).status_code == 201
+        db.session.remove()
+        requests = [("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1, **ref}),
+                    ("/api/stock/release", ref)]
+        answers, start = {}, threading.Barrier(2)
+
+        def one(path, body):
+            with app.app_context():
+                start.wait()
+                r = app.test_client().post(path, json=body, headers={
+                    "Authorization": f"Bearer {token}", "Idempotency-Key": f"same-{round}"})
+                answers[path] = r.status_code
+                from warehouse.extensions import db as _db
+                _db.session.remove()
+
+        threads = [threading.Thread(target=one, args=request) for request in requests]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(answers.values()) in ([200, 422], [201, 422]), answers
+        made = db.session.query(Reservation).filter_by(reference_id=f"mixup-{round}").all()
+        if answers["/api/stock/reserve"] == 201:  # the reserve won: nothing was released
+            assert sorted(r.qty_open for r in made) == [1, 2]
+        else:  # the release won: the extra unit was never reserved
+            assert [r.qty_open for r in made] == [0]
+        db.session.remove()
+
+
 def test_racing_retries_with_one_key_write_once_and_get_one_answer(app, client, token_for, stocked):
     token = token_for("supervisor")
     db.session.remove()

@@ -7,6 +7,12 @@ PostgreSQL the second INSERT waits for the first transaction and then hits the u
 key; on SQLite BEGIN IMMEDIATE queues them), and a refused write (4xx) rolls back with its
 key, so a retry after fixing stock is judged afresh. The same key with another method,
 path or body is refused with 422.
+
+Services that own their transactions (reservations) cannot share ours: for them the key's
+row is claimed first, pending, in a transaction of its own (`_run_outside`). The same key
+sent at the same moment with another request (say a reserve and a release) then finds the
+claim and is refused before it writes anything, instead of both writing and one being
+told "422" afterwards.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import hashlib
 import json
 
 from flask import Response, request
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -74,21 +80,42 @@ def service_key(who) -> str | None:
 
 
 def _run_outside(who, key: str, fingerprint: str, call) -> Response:
-    """For services with their own transactions: answer a replay from the stored row,
-    else call (the service dedups by `service_key`) and keep the first answer."""
-    if (earlier := _earlier(who.user_id, key)) is not None:
-        return _replay(earlier, fingerprint)
-    body, status = call()
+    """For services with their own transactions: claim the key (a pending row), call the
+    service (which dedups by `service_key`), keep its answer. Another request with this key
+    is refused before it writes; a pending twin of this same request runs the service too
+    and gets the same result from it. A refused call gives the claim back."""
+    claimed, earlier = _claim(who.user_id, key, fingerprint)
+    if earlier is not None and (earlier.fingerprint != fingerprint or earlier.status_code):
+        return _replay(earlier, fingerprint)  # 422 for other content, else the first answer
+    try:
+        body, status = call()
+    except BaseException:
+        if claimed:
+            _unclaim(who.user_id, key)
+        raise
+    with transaction():
+        db.session.execute(update(table).where(table.c.user_id == who.user_id, table.c.key == key,
+                                               table.c.status_code == 0)
+                           .values(status_code=status, response_body=body))
+    return _json(body, status)
+
+
+def _claim(user_id: int, key: str, fingerprint: str):
+    """(True, None) when this request claimed the key, else (False, the key's row)."""
     try:
         with transaction():
             db.session.execute(insert(table).values(
-                user_id=who.user_id, key=key, fingerprint=fingerprint, status_code=status,
-                response_body=body, created_at=utcnow()))
-    except IntegrityError:  # a racing twin stored its (equal) answer first
-        if (earlier := _earlier(who.user_id, key)) is not None:
-            return _replay(earlier, fingerprint)
-        raise
-    return _json(body, status)
+                user_id=user_id, key=key, fingerprint=fingerprint, status_code=0, response_body="",
+                created_at=utcnow()))
+        return True, None
+    except IntegrityError:
+        return False, _earlier(user_id, key)
+
+
+def _unclaim(user_id: int, key: str) -> None:
+    with transaction():
+        db.session.execute(delete(table).where(table.c.user_id == user_id, table.c.key == key,
+                                               table.c.status_code == 0))
 
 
 def _earlier(user_id: int, key: str):
