@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from . import accounts, alerts, ledger, transfers
+from . import accounts, alerts, ledger, locations, transfers
 from .extensions import db
 from .transactions import transaction
 from .models import (
@@ -177,7 +177,7 @@ def _products(report: DemoReport) -> list[Product]:
 
 
 def _reorder_policies(report: DemoReport, products: list[Product]) -> None:
-    main = db.session.scalar(select(Location).where(Location.code == "warehouse-main"))
+    main = locations.by_code("warehouse-main")
     have = set(db.session.scalars(select(ReorderPolicy.product_id).where(
         ReorderPolicy.location_id == main.id)))
     made = 0
@@ -304,7 +304,7 @@ def _sell_down(report, product, left: int, *, actor_id) -> None:
 def _north_policies(report, products) -> None:
     """Policies at the second location too, for every tenth SKU it stocks; judged at once
     (they come after the stock arrived), so the alerts show what they imply."""
-    north = db.session.scalar(select(Location).where(Location.code == "service-north"))
+    north = locations.by_code("service-north")
     stocked = set(db.session.scalars(select(Balance.product_id).where(
         Balance.location_id == north.id, Balance.on_hand > 0)))
     have = set(db.session.scalars(select(ReorderPolicy.product_id).where(ReorderPolicy.location_id == north.id)))

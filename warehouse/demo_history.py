@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from . import counts, ledger, transactions
+from . import counts, ledger, locations, transactions
 from .extensions import db
 from .models import (
     Balance,
@@ -103,9 +103,9 @@ class _Generator:
     def __init__(self, rng: random.Random, report: HistoryReport):
         self.rng, self.report = rng, report
         self.users = {u.username: u.id for u in db.session.scalars(select(User))}
-        self.main = db.session.scalar(select(Location).where(Location.code == "warehouse-main"))
-        self.north = db.session.scalar(select(Location).where(Location.code == "service-north"))
-        transit = db.session.scalar(select(Location).where(Location.code == "transit"))
+        self.main = locations.by_code("warehouse-main")
+        self.north = locations.by_code("service-north")
+        transit = locations.by_code("transit")
         self.transit_bin = transit.bins[0]
         self.products = list(db.session.scalars(select(Product).order_by(Product.sku)))
         self.storage = {loc.id: [b for b in loc.bins if b.kind is BinKind.STORAGE and not b.code.startswith("C-")]

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from . import expiry, ledger, putaway
+from . import expiry, ledger, locations, putaway
 from .errors import DomainError, IdempotencyKeyReused, InsufficientStock, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -517,7 +517,7 @@ def _returns_bin(location: Location | None) -> Bin:
     """Where returns land: the given location's (else the `returns` location's) receiving
     bin, else its first bin by code."""
     if location is None:
-        location = db.session.scalar(select(Location).where(Location.code == RETURNS_LOCATION))
+        location = locations.by_code(RETURNS_LOCATION)
         if location is None:
             raise DomainError(f"There is no '{RETURNS_LOCATION}' location to return stock "
                               "into. Ask an admin to add one, or name a location.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import adjustments, permissions as P, stock, transfers
+from .. import adjustments, locations, permissions as P, stock, transfers
 from ..errors import NotFound
 from ..extensions import db
 from ..models import NO_LOT, Balance, Location, LocationType, Movement, Product, ReasonCode
@@ -123,7 +123,7 @@ def availability(caller, body: s.AvailabilityIn):
 
 def _locations(code: str | None) -> list[Location]:
     if code:
-        location = db.session.scalar(select(Location).where(Location.code == code))
+        location = locations.by_code(code)
         if location is None:
             raise NotFound(f"No location {code!r}. Check the code.")
         return [location]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from flask import url_for
 
@@ -183,7 +182,3 @@ def _day_labels(days: list[date], slot: float, centre: bool = True) -> list[tupl
     every = max(len(days) // 6, 1)
     return [(LEFT + i * slot + (slot / 2 if centre else 0), day.strftime("%d %b"))
             for i, day in enumerate(days) if i % every == 0]
-
-
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"

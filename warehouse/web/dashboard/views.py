@@ -4,11 +4,9 @@ the reason on the page, and the page still renders its filter form."""
 from datetime import date, timedelta
 
 from flask import Response, make_response, redirect, render_template, request, stream_with_context, url_for
-from sqlalchemy import select
 
-from ... import analytics, reports, stock
+from ... import analytics, locations, reports, stock
 from ...errors import NotFound
-from ...extensions import db
 from ...models import Location, MovementType, Role, utcnow
 from ..htmx import is_htmx
 from ..security import requires
@@ -115,7 +113,7 @@ def _location(form) -> tuple[Location | None, str | None]:
         return None, f"{problems} Fix the filter and try again."
     if not form.location.data:
         return None, None
-    location = db.session.scalar(select(Location).where(Location.code == form.location.data))
+    location = locations.by_code(form.location.data)
     if location is None:
         return None, f"No location {form.location.data!r}: choose one from the list."
     return location, None
