@@ -193,3 +193,31 @@ def site(app):
     from tests.factories import Warehouse
 
     return Warehouse.build()
+
+
+def in_threads(app, n: int, work):
+    """Run work(i) in n real threads released together, each with its own app context
+    and session (its own database connection): how the race tests make requests collide.
+    Returns (results by i, exceptions raised); the barrier times out rather than hang CI."""
+    import threading
+
+    results, errors = [None] * n, []
+    start = threading.Barrier(n, timeout=60)
+
+    def run(i):
+        with app.app_context():
+            start.wait()
+            try:
+                results[i] = work(i)
+            except Exception as failure:  # noqa: BLE001 - reported by the caller
+                errors.append(failure)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.rollback()
+    return results, errors

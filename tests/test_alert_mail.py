@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+
+from tests.conftest import in_threads
 
 from warehouse import alert_mail, alerts, ledger
 from warehouse.alert_mail import BACKOFF, MAX_TRIES, MailServer
@@ -121,7 +122,9 @@ def test_a_cleared_or_acknowledged_alert_is_not_mailed(low_bolts, smtp):
 
 
 def test_a_failing_mail_server_is_retried_with_backoff_then_given_up(low_bolts):
-    dead = MailServer(host="127.0.0.1", port=free_port(), timeout=2)  # nothing listens there
+    bound = socket.socket()  # held, never listening: refused, and no other test can take the port
+    bound.bind(("127.0.0.1", 0))
+    dead = MailServer(host="127.0.0.1", port=bound.getsockname()[1], timeout=2)
     sell(low_bolts, 4)
     start = utcnow()
 
@@ -139,19 +142,8 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_given_up(low_bolts):
 
 def test_racing_workers_never_mail_one_alert_twice(low_bolts, smtp, app):
     sell(low_bolts, 4)
-    results, barrier = [], threading.Barrier(4)
-
-    def worker():
-        with app.app_context():
-            barrier.wait()
-            results.append(alert_mail.send_due(smtp.server).sent)
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = in_threads(app, 4, lambda _i: alert_mail.send_due(smtp.server).sent)
+    assert errors == []
     [(_to, message)] = smtp.got  # one message for the place, from whichever worker won
     mailed = sorted(int(n) for n in re.findall(r"alert #(\d+)", message.get_content()))
     assert mailed == sorted(the_alert(kind).id for kind in (AlertKind.LOW_STOCK, AlertKind.REORDER_NEEDED))

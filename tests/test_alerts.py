@@ -4,11 +4,11 @@ settings that override or mute; events written in the posting's own transaction.
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.conftest import in_threads
 from tests.factories import make_location, receive
 from warehouse import alerts, counts, ledger, transfers
 from warehouse.alerts import AlertRefused, InvalidAlertSetting
@@ -321,23 +321,7 @@ def test_racing_postings_make_exactly_one_live_alert_per_kind(wh, app):
     db.session.commit()
     first_new = (db.session.scalar(select(func.max(Alert.id))) or 0) + 1
     low_events = len(outbox("stock.low"))
-    start, errors = threading.Barrier(workers), []
-
-    def worker(n):
-        with app.app_context():
-            start.wait()
-            try:
-                sell(wh, wh.a1 if n % 2 else wh.a2, 1)
-            except Exception as unexpected:  # noqa: BLE001 - reported below
-                errors.append(repr(unexpected))
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.rollback()
+    _results, errors = in_threads(app, workers, lambda n: sell(wh, wh.a1 if n % 2 else wh.a2, 1))
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(Alert).where(
         Alert.kind == K.LOW_STOCK, Alert.id >= first_new)) == 1

@@ -100,7 +100,7 @@ def test_listing_shows_active_holds_by_default(app, shelf):
 
 
 def test_holds_and_reservations_racing_for_the_last_units_never_overcommit(app, shelf):
-    from tests.test_reservations import _in_threads
+    from tests.conftest import in_threads
     from warehouse.models import Bin, Location, Product
 
     ids = (shelf.bolt.id, shelf.main.id, shelf.a1.id)
@@ -112,7 +112,7 @@ def test_holds_and_reservations_racing_for_the_last_units_never_overcommit(app, 
             return holds.place(product, bin, 3, HoldReason.QUALITY, actor_id=None).qty
         return sum(r.qty for r in reservations.reserve(product, location, 3, ("order", f"o{i}"), actor_id=None))
 
-    results, errors = _in_threads(app, 8, attempt)
+    results, errors = in_threads(app, 8, attempt)
 
     assert all(isinstance(e, InsufficientStock) for e in errors), errors
     on_hand, reserved, held = ledger.balance(shelf.bolt.id, shelf.a1.id)

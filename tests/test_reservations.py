@@ -1,12 +1,12 @@
 """Reservations by reference: reserve (FEFO, TTL), release, fulfil, return, the sweeper,
 replays, and races on real threads."""
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from tests.conftest import in_threads
 from tests.factories import make_location, make_lot, receive
 from warehouse import ledger, reservations
 from warehouse.errors import DomainError, IdempotencyKeyReused, InsufficientStock, InvalidPosting, NotFound
@@ -421,30 +421,6 @@ def test_listing_filters_by_status_reference_sku_location_and_expiry(app, bolts,
 
 # --- races on real threads ---------------------------------------------------------------
 
-def _in_threads(app, n, work):
-    """Run work(i) in n threads, each with its own app context and session."""
-    results, errors = [None] * n, []
-    start = threading.Barrier(n)
-
-    def run(i):
-        with app.app_context():
-            start.wait()
-            try:
-                results[i] = work(i)
-            except Exception as failure:  # noqa: BLE001 - reported by the caller
-                errors.append(failure)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.rollback()
-    return results, errors
-
-
 def test_concurrent_reserves_of_the_last_units_never_oversell(app, site):
     a1 = site.bin(site.main, "A-01-01")
     receive(site.bolt, a1, 10)
@@ -456,7 +432,7 @@ def test_concurrent_reserves_of_the_last_units_never_oversell(app, site):
         product, location = db.session.get(Product, bolt_id), db.session.get(Location, main_id)
         return reservations.reserve(product, location, 3, ("order", f"race-{i}"), actor_id=None)
 
-    results, errors = _in_threads(app, 8, attempt)
+    results, errors = in_threads(app, 8, attempt)
 
     assert all(isinstance(e, InsufficientStock) for e in errors), errors
     assert (sum(r is not None for r in results), len(errors)) == (3, 5)
@@ -483,7 +459,7 @@ def test_sweepers_racing_fulfilments_never_release_a_row_twice(app, bolts):
                 pass
         return ("fulfilled", done)
 
-    results, errors = _in_threads(app, 5, work)
+    results, errors = in_threads(app, 5, work)
 
     assert errors == []
     swept = sum(n for what, n in results if what == "swept")
@@ -533,7 +509,7 @@ def test_concurrent_retries_of_one_reserve_key_reserve_once(app, bolts):
         product, location = db.session.get(Product, bolt_id), db.session.get(Location, main_id)
         return [r.id for r in reservations.reserve(product, location, 12, ORDER, actor_id=None, key="retry")]
 
-    results, errors = _in_threads(app, 6, attempt)
+    results, errors = in_threads(app, 6, attempt)
 
     assert errors == [] and len({tuple(r) for r in results}) == 1
     assert _postings(MovementType.RESERVE) == 1 and _reserved(bolts) == 12
@@ -541,7 +517,7 @@ def test_concurrent_retries_of_one_reserve_key_reserve_once(app, bolts):
 
 def test_concurrent_retries_of_one_release_key_release_once(app, bolts):
     reservations.reserve(bolts.bolt, bolts.main, 12, ORDER, actor_id=None)
-    results, errors = _in_threads(app, 4, lambda _i: [
+    results, errors = in_threads(app, 4, lambda _i: [
         r.id for r in reservations.release(ORDER, actor_id=None, key="cancel-1").rows])
     assert errors == [] and len({tuple(r) for r in results}) == 1 and len(results[0]) == 2
     assert _postings(MovementType.RELEASE) == 1 and _reserved(bolts) == 0

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from tests.conftest import in_threads
 from tests.factories import make_location, receive
 from warehouse import events, ledger, transfers, webhooks
 from warehouse.extensions import db
@@ -285,19 +286,9 @@ def test_racing_workers_send_each_delivery_once(hooked, receiver, app):
     for n in range(6):
         publish("stock.out", n=n)
     webhooks.dispatch()
-    start, sent = threading.Barrier(3), []
-
-    def worker():
-        with app.app_context():
-            start.wait()
-            sent.extend(t.uuid for t in webhooks.deliver_due())
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = in_threads(app, 3, lambda _i: [t.uuid for t in webhooks.deliver_due()])
+    assert errors == []
+    sent = [uuid for worker in results for uuid in worker]
     assert len(sent) == 6 == len(set(sent)) == len(receiver.got)
     assert sorted(g["delivery"] for g in receiver.got) == sorted(sent)
 

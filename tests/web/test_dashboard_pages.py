@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts
-from tests.test_reports import pdf_text
+from tests.conftest import pdf_text
 from warehouse import reports
 
 HX = {"HX-Request": "true"}
