@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from . import events, ledger
+from . import events, ledger, transfers
 from .errors import DomainError, NotFound
 from .extensions import db
 from .models import (
@@ -207,14 +207,12 @@ def evaluate(made: ledger.PostingMade) -> None:
 
 def _transfer_destinations(made: ledger.PostingMade) -> set[tuple[int, int]]:
     """A transfer's postings (approve, cancel, ship) change what is inbound at its
-    destination, so reorder_needed there is judged again too. One query, transfers only."""
+    destination, so reorder_needed there is judged again too. The transfer is normally in
+    the session already (its service is posting), so this costs no query."""
     if not made.reference or made.reference[0] != "transfer":
         return set()
-    digits = made.reference[1].upper().removeprefix("TR-")
-    if not digits.isdigit() or len(digits) > 9:
-        return set()
-    to_location = db.session.scalar(select(Transfer.to_location_id).where(Transfer.id == int(digits)))
-    return {(line.product_id, to_location) for line in made.lines} if to_location else set()
+    transfer = transfers.by_number(made.reference[1])
+    return {(line.product_id, transfer.to_location_id) for line in made.lines} if transfer else set()
 
 
 def judge(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:

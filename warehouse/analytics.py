@@ -25,11 +25,11 @@ from decimal import Decimal
 
 from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 
+from . import alerts
 from .extensions import db
 from .models import (
     Alert,
     AlertKind,
-    AlertStatus,
     Balance,
     CountBatch,
     CountLine,
@@ -56,7 +56,6 @@ OUTBOUND = (T.OUTBOUND_SALE, T.TRANSFER_OUT, T.FULFILL, T.EXPIRE)
 ADJUSTING = (T.ADJUSTMENT, T.ADJUSTMENT_COUNT)
 OPEN_TRANSFERS = (TransferStatus.DRAFT, TransferStatus.APPROVED, TransferStatus.IN_TRANSIT,
                   TransferStatus.RECEIVED)
-LIVE_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 m = Movement.__table__.c
 b = Balance.__table__.c
@@ -171,19 +170,21 @@ def dashboard(location: Location | None, span: Period) -> Dashboard:
     location_id = location.id if location else None
     daily = _daily(location_id, span)
     return Dashboard(
-        period=span, location=location, tiles=tiles(location_id, span),
+        period=span, location=location, tiles=tiles(location_id, span, daily),
         flows=_flows(daily, span), **_movers(location_id, span),
         values=_values(location_id, span, daily), count_days=count_trend(location_id, span))
 
 
 # --- tiles -------------------------------------------------------------------------------
 
-def tiles(location_id: int | None, span: Period) -> Tiles:
+def tiles(location_id: int | None, span: Period, daily: list[tuple] | None = None) -> Tiles:
+    """The tiles; `daily` when the caller has read the period's daily rows already."""
     skus, units, value = stock_totals(location_id)
     low, out = stock_shortages(location_id)
     counted, exact, accepted = count_accuracy(location_id, span)
-    moved = sum((row[5] for row in _daily(location_id, span)), Decimal(0))
-    return Tiles(skus, units, value, low, out, open_alerts(location_id),
+    daily = _daily(location_id, span) if daily is None else daily
+    moved = sum((row[5] for row in daily), Decimal(0))
+    return Tiles(skus, units, value, low, out, alerts.open_count(location_id),
                  open_transfers(location_id), counted, exact, accepted, value_before=value - moved)
 
 
@@ -205,18 +206,11 @@ def stock_shortages(location_id: int | None) -> tuple[int, int]:
     rule), so the tiles always agree with the alert list they link to."""
     query = (select(func.coalesce(func.sum(case((Alert.kind == AlertKind.LOW_STOCK, 1), else_=0)), 0),
                     func.coalesce(func.sum(case((Alert.kind == AlertKind.OUT_OF_STOCK, 1), else_=0)), 0))
-             .where(Alert.status.in_(LIVE_ALERTS)))
+             .where(Alert.live_key.is_not(None)))  # live: open or acknowledged (alerts.py)
     if location_id is not None:
         query = query.where(Alert.location_id == location_id)
     low, out_count = db.session.execute(query).one()
     return int(low), int(out_count)
-
-
-def open_alerts(location_id: int | None) -> int:
-    query = select(func.count(Alert.id)).where(Alert.status.in_(LIVE_ALERTS))
-    if location_id is not None:
-        query = query.where(Alert.location_id == location_id)
-    return int(db.session.scalar(query))
 
 
 def open_transfers(location_id: int | None) -> dict[str, int]:

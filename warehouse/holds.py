@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -168,7 +167,7 @@ def get(hold_id: int) -> Hold:
 
 def listing(*, status: HoldStatus | None = HoldStatus.ACTIVE, reason: HoldReason | None = None,
             sku: str | None = None, location_code: str | None = None,
-            created_before: datetime | None = None, limit: int = 200) -> list[Hold]:
+            limit: int = 200) -> list[Hold]:
     """Holds newest first (active ones by default)."""
     query = (select(Hold).join(Hold.product).join(Hold.location)
              .options(joinedload(Hold.product), joinedload(Hold.location), joinedload(Hold.bin),
@@ -182,8 +181,6 @@ def listing(*, status: HoldStatus | None = HoldStatus.ACTIVE, reason: HoldReason
         query = query.where(Product.sku == sku)
     if location_code:
         query = query.where(Location.code == location_code)
-    if created_before is not None:
-        query = query.where(Hold.created_at < created_before)
     return list(db.session.scalars(query))
 
 

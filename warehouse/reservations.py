@@ -381,12 +381,11 @@ def _split(rows, qty, reference, verb) -> list[tuple[Reservation, int]]:
 
 
 def _take(row: Reservation, n: int, status: ReservationStatus, now: datetime, *,
-          fulfilled: int = 0) -> bool:
+          fulfilled: int = 0) -> None:
     """Guarded UPDATE of one row: matches only while it is still active with the qty_open
     we read. Raises _Retry when another writer got there first."""
     if not _claim(row.id, row.qty_open, n, status, now, fulfilled=fulfilled):
         raise _Retry()
-    return True
 
 
 def _claim(row_id: int, seen: int, n: int, status: ReservationStatus, now: datetime, *,

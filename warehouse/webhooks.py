@@ -440,8 +440,6 @@ def run_pass(*, now: datetime | None = None, timeout: float = TIMEOUT,
     """One worker pass: dispatch, then deliver what is due, batch after batch, until
     nothing is due or the time budget is spent (a backlog drains at more than one batch
     a minute). Returns (made, delivered, failed tries)."""
-    import time
-
     stop_at = time.monotonic() + budget_seconds
     made = delivered = failed = 0
     while True:
@@ -497,7 +495,5 @@ def recent_deliveries(limit: int = 50, subscription_id: int | None = None) -> li
 
 
 def undispatched_count() -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count()).select_from(OutboxEvent)
                              .where(OutboxEvent.dispatched_at.is_(None))) or 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Response, request
 from pydantic import BaseModel, ValidationError
@@ -40,7 +40,6 @@ class Operation:
     status: int
     description: str = ""
     atomic: bool = True  # False: the service runs its own transactions (and retries)
-    extra: dict = field(default_factory=dict)
 
     @property
     def path(self) -> str:

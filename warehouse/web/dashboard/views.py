@@ -3,12 +3,12 @@ or file. A bad filter (unknown location, text period, impossible date) answers 4
 the reason on the page, and the page still renders its filter form."""
 from datetime import date, timedelta
 
-from flask import Response, make_response, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, make_response, redirect, request, stream_with_context, url_for
 
 from ... import analytics, locations, reports, stock
 from ...errors import NotFound
 from ...models import Location, MovementType, Role, utcnow
-from ..htmx import is_htmx
+from ..htmx import is_htmx, render
 from ..security import requires
 from . import bp, charts
 from .forms import DashboardFilterForm, MovementReportForm, RangeFilterForm, ValuationFilterForm
@@ -39,9 +39,9 @@ def tiles():
         return redirect(url_for("dashboard.index", **request.args))
     form, location, error = _dashboard_filters()
     if error:
-        return _page("dashboard/_tiles.html", 400, form=form, error=error)
+        return _page("dashboard/_tiles.html", 400, form=form, error=error, locations=())
     span = analytics.period(form.period.data)
-    return _page("dashboard/_tiles.html", 200, form=form, error=None, span=span,
+    return _page("dashboard/_tiles.html", 200, form=form, error=None, span=span, locations=(),  # no picker: no query
                  tiles=analytics.tiles(location.id if location else None, span),
                  filters={"location": location.code if location else None, "period": form.period.data})
 
@@ -156,8 +156,7 @@ def _file(body, mimetype: str, filename: str) -> Response:
 
 
 def _page(template: str, status: int, **context) -> Response:
-    context.setdefault("locations", stock.locations())
+    if "locations" not in context:  # setdefault would run the query even when given
+        context["locations"] = stock.locations()
     context.setdefault("timedelta", timedelta)
-    response = make_response(render_template(template, **context), status)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render(template, template, status=status, **context)

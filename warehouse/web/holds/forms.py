@@ -58,10 +58,6 @@ class NewHoldForm(KeyedForm):
         self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
 
 
-class ActionForm(FlaskForm):
-    """A button's form: the CSRF token is all it carries."""
-
-
 class ExpiryFilterForm(Form):
     days = IntegerField("Expiring within (days)", default=30,
                         validators=[Optional(), NumberRange(0, 3650, "Days must be 0 to 3650.")])
