@@ -59,6 +59,10 @@ class Counted:
     held: int
     posting_id: int | None  # None when the count agreed with the ledger (nothing posted)
 
+    @property
+    def variance(self) -> int:
+        return self.on_hand - self.previous_on_hand
+
 
 def count_to(*, sku: str, location_code: str, counted: int, actor_id: int, bin_code: str = "",
              lot_code: str = "", reference: str = "", key: str | None = None) -> Counted:

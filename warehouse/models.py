@@ -276,6 +276,10 @@ class Movement(db.Model):
     user: Mapped[User | None] = relationship(viewonly=True)
 
     @property
+    def balance_before(self) -> int:
+        return self.balance_after - self.qty
+
+    @property
     def available_after(self) -> int:
         return self.balance_after - self.reserved_after - self.held_after
 

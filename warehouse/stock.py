@@ -70,6 +70,12 @@ class SkuStock:
     balances: list[Balance]
     by_location: list[tuple[Location, int, int, int, int]]  # location, on_hand, reserved, held, available
 
+    @property
+    def totals(self) -> dict[str, int]:
+        """on_hand, reserved, held and available over every location."""
+        return {name: sum(row[i] for row in self.by_location)
+                for i, name in enumerate(("on_hand", "reserved", "held", "available"), start=1)}
+
 
 def sku_stock(sku: str) -> SkuStock:
     """One SKU's stock across every location and bin, with totals per location."""

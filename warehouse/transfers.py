@@ -123,13 +123,18 @@ def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int
     """Units of a product a transfer could take from a location: free to promise, outside
     receiving bins (goods still arriving), of one lot when the line names one. The same
     rule approval allocates by."""
-    query = (select(Balance.on_hand, Balance.reserved, Balance.held).join(Bin, Bin.id == Balance.bin_id)
+    return available_in(product_id, [location_id], lot_id)
+
+
+def available_in(product_id: int, location_ids: list[int], lot_id: int = NO_LOT) -> int:
+    """available_at summed over several locations, in one query."""
+    query = (select(Balance.available).join(Bin, Bin.id == Balance.bin_id)
              .join(Lot, Lot.id == Balance.lot_id)
-             .where(Balance.product_id == product_id, Balance.location_id == location_id,
+             .where(Balance.product_id == product_id, Balance.location_id.in_(location_ids),
                     Bin.kind != BinKind.RECEIVING, expiry.unexpired()))
     if lot_id != NO_LOT:
         query = query.where(Balance.lot_id == lot_id)
-    return sum(max(on_hand - reserved - held, 0) for on_hand, reserved, held in db.session.execute(query))
+    return sum(max(free, 0) for free in db.session.scalars(query))
 
 
 def available_for(transfer: Transfer) -> dict[int, int]:
@@ -380,7 +385,7 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked
                           "transfer. Pick from the suggested bin, or short-pick.")
     record = TransferPick(line_id=line.id, bin_id=bin.id, lot_id=lot_id, qty=qty, scan_id=scan_id,
                           user_id=actor_id)
-    db.session.add(record)
+    line.picks.append(record)  # in the loaded collection too: a ship in this session sees it
     line.qty_picked += qty
     transfer.version += 1
     db.session.flush()
@@ -577,6 +582,39 @@ def differences(transfer: Transfer) -> list[str]:
     """Lines whose count differs from what shipped (or has damage) and lacks a reason."""
     return [line.product.sku for line in transfer.lines
             if (line.qty_received != line.qty_picked or line.qty_damaged) and line.receive_reason is None]
+
+
+@dataclass(frozen=True)
+class LineCount:
+    received: int
+    damaged: int = 0
+    reason: ReceiveReason | None = None
+
+
+def ship_as_reserved(transfer_id: int, *, actor_id: int) -> ledger.Posted:
+    """Pick exactly what approval reserved, bin by bin, then ship (the API's one-step
+    ship; on the floor people scan each pick)."""
+    transfer = get(transfer_id)
+    if transfer.status is S.APPROVED:  # otherwise ship() refuses with the state in words
+        for line in transfer.lines:
+            for a in line.allocations:
+                pick(transfer_id, a.bin, line.product, a.qty, actor_id=actor_id,
+                     lot_code=a.lot.code if a.lot_id != NO_LOT else None, scan_id=f"api:{a.id}")
+    return ship(transfer_id, actor_id=actor_id)
+
+
+def receive_as_counted(transfer_id: int, counts: dict[int, LineCount], *, actor_id: int) -> ledger.Posted:
+    """Set the given lines' counts (lines left out arrive as shipped), then finish."""
+    transfer = get(transfer_id)
+    unknown = set(counts) - {line.id for line in transfer.lines}
+    if unknown:
+        raise NotFound(f"No line {min(unknown)} on {transfer.number}.")
+    if transfer.status is S.IN_TRANSIT:
+        for line in transfer.lines:
+            count = counts.get(line.id, LineCount(line.qty_picked))
+            set_received(transfer_id, line.id, received=count.received, damaged=count.damaged,
+                         reason=count.reason)
+    return finish_receiving(transfer_id, actor_id=actor_id)
 
 
 def finish_receiving(transfer_id: int, *, actor_id: int) -> ledger.Posted:

@@ -36,9 +36,7 @@ def sku_stock(caller, sku: str):
     by_location = [s.LocationStock(location=loc.code, location_name=loc.name, on_hand=on_hand,
                                    reserved=reserved, held=held, available=available, bins=bins[loc.id])
                    for loc, on_hand, reserved, held, available in found.by_location]
-    totals = s.Totals(**{f: sum(getattr(x, f) for x in by_location)
-                         for f in ("on_hand", "reserved", "held", "available")})
-    return s.SkuStock(sku=found.product.sku, product_name=found.product.name, totals=totals,
+    return s.SkuStock(sku=found.product.sku, product_name=found.product.name, totals=s.Totals(**found.totals),
                       by_location=by_location)
 
 
@@ -55,7 +53,7 @@ def adjust(caller, body: s.AdjustIn):
     return s.AdjustOut(
         movement_id=m.id, type=m.type.value, sku=m.product.sku, location=m.location.code, bin=m.bin.code,
         lot=m.lot.code if m.lot_id != NO_LOT else None, quantity=m.qty,
-        previous_on_hand=m.balance_after - m.qty, new_on_hand=m.balance_after, reserved=m.reserved_after,
+        previous_on_hand=m.balance_before, new_on_hand=m.balance_after, reserved=m.reserved_after,
         available=m.available_after, recorded_at=m.created_at)
 
 
@@ -70,7 +68,7 @@ def count(caller, body: s.CountIn):
     movement_id = counted.posting_id and db.session.scalar(
         select(Movement.id).where(Movement.posting_id == counted.posting_id))
     return s.CountOut(**key.model_dump(), previous_on_hand=counted.previous_on_hand,
-                      variance=counted.on_hand - counted.previous_on_hand, movement_id=movement_id)
+                      variance=counted.variance, movement_id=movement_id)
 
 
 def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
@@ -82,22 +80,22 @@ def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
 
     found = {(r.product_id, r.bin_id, r.lot_id): r for r in db.session.execute(
         select(Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.on_hand, Balance.reserved,
-               Balance.held, Product.sku, Location.code.label("location"), Bin.code.label("bin"),
-               Lot.code.label("lot"))
+               Balance.held, Balance.available.label("available"), Product.sku,
+               Location.code.label("location"), Bin.code.label("bin"), Lot.code.label("lot"))
         .join(Product, Product.id == Balance.product_id).join(Bin, Bin.id == Balance.bin_id)
         .join(Location, Location.id == Balance.location_id).join(Lot, Lot.id == Balance.lot_id)
         .where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys)))}
     out = []
     for key in keys:
         if (b := found.get(key)) is not None:
-            sku, location, bin_code, lot, stock = b.sku, b.location, b.bin, b.lot, (b.on_hand, b.reserved, b.held)
+            sku, location, bin_code, lot = b.sku, b.location, b.bin, b.lot
+            stock = dict(on_hand=b.on_hand, reserved=b.reserved, held=b.held, available=b.available)
         else:  # never held stock (a count of 0 on a new key)
             bin = db.session.get(Bin, key[1])
             sku, location, bin_code = db.session.get(Product, key[0]).sku, bin.location.code, bin.code
-            lot, stock = db.session.get(Lot, key[2]).code, (0, 0, 0)
-        on_hand, reserved, held = stock
+            lot, stock = db.session.get(Lot, key[2]).code, dict(on_hand=0, reserved=0, held=0, available=0)
         out.append(s.KeyStock(sku=sku, location=location, bin=bin_code, lot=lot if key[2] != NO_LOT else None,
-                              on_hand=on_hand, reserved=reserved, held=held, available=on_hand - reserved - held))
+                              **stock))
     return out
 
 
@@ -114,8 +112,7 @@ def availability(caller, body: s.AvailabilityIn):
     results = []
     for item in body.items:
         product = stock.product_by_code(item.sku)
-        available = sum(transfers.available_at(product.id, location.id)
-                        for location in _locations(item.location))
+        available = transfers.available_in(product.id, [loc.id for loc in _locations(item.location)])
         results.append(s.AvailabilityResult(sku=product.sku, location=item.location, quantity=item.quantity,
                                             available=available, ok=available >= item.quantity))
     return s.AvailabilityOut(ok=all(r.ok for r in results), items=results)
@@ -138,7 +135,7 @@ def movements(caller, query: s.MovementQuery):
     return Page[s.MovementOut](data=[s.MovementOut(
         id=m.id, posting_id=m.posting_id, type=m.type.value, sku=m.product.sku, location=m.location.code,
         bin=m.bin.code, lot=m.lot.code if m.lot_id != NO_LOT else None, quantity=m.qty,
-        reserved_delta=m.reserved_delta, held_delta=m.held_delta, balance_before=m.balance_after - m.qty,
+        reserved_delta=m.reserved_delta, held_delta=m.held_delta, balance_before=m.balance_before,
         balance_after=m.balance_after, reason=m.reason.value if m.reason else None,
         reference_type=m.reference_type, reference_id=m.reference_id, user=reads.username(m.user),
         created_at=m.created_at) for m in listed.rows], meta=listed.meta)

@@ -65,41 +65,17 @@ def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
     if body.status == "approved":
         transfers.approve(transfer_id, actor_id=actor)
     elif body.status == "in_transit":
-        _pick_as_reserved(transfer_id, actor)
-        transfers.ship(transfer_id, actor_id=actor)
+        transfers.ship_as_reserved(transfer_id, actor_id=actor)
     elif body.status == "received":
-        _receive(transfer_id, body.lines or [], actor)
+        counts = {line.line_id: transfers.LineCount(line.quantity_received, line.quantity_damaged,
+                                                     ReceiveReason(line.reason) if line.reason else None)
+                  for line in body.lines or []}
+        transfers.receive_as_counted(transfer_id, counts, actor_id=actor)
     elif body.status == "completed":
         transfers.complete(transfer_id, actor_id=actor)
     else:
         transfers.cancel(transfer_id, actor_id=actor)
     return _out(transfers.get(transfer_id))
-
-
-def _pick_as_reserved(transfer_id: int, actor_id: int) -> None:
-    transfer = transfers.get(transfer_id)
-    if transfer.status is not TransferStatus.APPROVED:
-        return  # ship() refuses with the state in words
-    for line in transfer.lines:
-        for a in line.allocations:
-            transfers.pick(transfer_id, a.bin, line.product, a.qty, actor_id=actor_id,
-                           lot_code=a.lot.code if a.lot_id != NO_LOT else None, scan_id=f"api:{a.id}")
-
-
-def _receive(transfer_id: int, lines: list[s.ReceivedLineIn], actor_id: int) -> None:
-    transfer = transfers.get(transfer_id)
-    given = {l.line_id: l for l in lines}
-    unknown = set(given) - {l.id for l in transfer.lines}
-    if unknown:
-        raise NotFound(f"No line {min(unknown)} on {transfer.number}.")
-    if transfer.status is TransferStatus.IN_TRANSIT:
-        for line in transfer.lines:
-            got = given.get(line.id)
-            transfers.set_received(
-                transfer_id, line.id, received=got.quantity_received if got else line.qty_picked,
-                damaged=got.quantity_damaged if got else 0,
-                reason=ReceiveReason(got.reason) if got and got.reason else None)
-    transfers.finish_receiving(transfer_id, actor_id=actor_id)
 
 
 def _location(code: str):
