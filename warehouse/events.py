@@ -19,6 +19,11 @@ _INSERT = insert(OutboxEvent.__table__)
 def publish(type: str, payload: dict) -> None:
     """Queue one event. Must run inside the transaction of the change it reports."""
     now = utcnow()
-    body = {"type": type, "occurred_at": now.isoformat() + "Z", "data": payload}
-    db.session.connection().execute(_INSERT, dict(
-        type=type, payload=json.dumps(body, sort_keys=True, default=str), created_at=now))
+    db.session.connection().execute(_INSERT, dict(type=type, payload=envelope(type, payload, now),
+                                                  created_at=now))
+
+
+def envelope(type: str, payload: dict, now) -> str:
+    """The JSON body every receiver gets: type, when, and the event's data."""
+    return json.dumps({"type": type, "occurred_at": now.isoformat() + "Z", "data": payload},
+                      sort_keys=True, default=str)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from . import ledger
-from .errors import InvalidPosting
+from .errors import InvalidPosting, NotFound
 from .extensions import db
 from .models import Bin, BinKind, Location, LocationType
 
@@ -41,3 +41,11 @@ def create(code: str, name: str, type: LocationType, *,
 
 def by_code(code: str) -> Location | None:
     return db.session.scalar(select(Location).where(Location.code == code))
+
+
+def require(code: str) -> Location:
+    """The location with this code, or NotFound saying so."""
+    location = by_code(code)
+    if location is None:
+        raise NotFound(f"No location {code!r}. Check the code.")
+    return location

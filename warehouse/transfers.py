@@ -311,17 +311,10 @@ def _allocate(transfer: Transfer) -> list[ledger.Line]:
 
 
 def _candidates(line: TransferLine, location_id: int) -> list[Balance]:
-    """Bins to pick a line from: first-expiry-first-out for expiring lots, else the bins
-    with the most available first. Receiving bins and expired lots are left out (goods still
-    arriving; expired goods are held and written off, never shipped: see expiry.py)."""
-    query = (select(Balance).join(Bin, Bin.id == Balance.bin_id).join(Lot, Lot.id == Balance.lot_id)
-             .options(joinedload(Balance.bin), joinedload(Balance.lot))
-             .where(Balance.location_id == location_id, Balance.product_id == line.product_id,
-                    Balance.on_hand > Balance.reserved + Balance.held, Bin.kind != BinKind.RECEIVING,
-                    expiry.unexpired()))
-    if line.lot_id != NO_LOT:
-        query = query.where(Balance.lot_id == line.lot_id)
-    return list(db.session.scalars(query.order_by(*expiry.fefo_order())))  # as reservations
+    """Bins to pick a line from, in the order reservations take stock (expiry.py):
+    first-expiry-first, then the fullest bin; never receiving bins or expired lots."""
+    return expiry.fefo_candidates(line.product_id, location_id,
+                                  lot_id=None if line.lot_id == NO_LOT else line.lot_id)
 
 
 def cancel(transfer_id: int, *, actor_id: int) -> Transfer:

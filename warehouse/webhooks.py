@@ -33,7 +33,6 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
-import json
 import secrets
 import socket
 import time
@@ -51,7 +50,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from . import ledger
+from . import events, ledger
 from .errors import DomainError, NotFound
 from .extensions import db
 from .models import (
@@ -463,10 +462,9 @@ def send_test(subscription_id: int, *, actor_id: int | None, now: datetime | Non
         subscription = get(subscription_id)
         if not subscription.active:
             raise WebhookRefused("This subscription is inactive: add it again to test it.")
-        body = {"type": TEST_EVENT, "occurred_at": now.isoformat() + "Z",
-                "data": {"subscription_id": subscription.id, "requested_by": actor_id,
-                         "message": "Test event from the warehouse."}}
-        event = OutboxEvent(type=TEST_EVENT, payload=json.dumps(body, sort_keys=True), created_at=now,
+        data = {"subscription_id": subscription.id, "requested_by": actor_id,
+                "message": "Test event from the warehouse."}
+        event = OutboxEvent(type=TEST_EVENT, payload=events.envelope(TEST_EVENT, data, now), created_at=now,
                             dispatched_at=now)  # fanned out here, to this subscription only
         db.session.add(event)
         db.session.flush()

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import alerts, locations, permissions as P, stock
-from ..errors import NotFound
 from ..models import Alert, AlertKind, AlertStatus, Location, Product
 from . import bp, reads, schemas as s
 from .spec import operation
@@ -49,9 +48,7 @@ def change_alert(caller, body: s.AlertPatch):
            response=s.AlertSettingOut)
 def configure_alerts(caller, body: s.AlertSettingIn):
     product = stock.product_by_code(body.sku)
-    location = locations.by_code(body.location)
-    if location is None:
-        raise NotFound(f"No location {body.location!r}. Check the code.")
+    location = locations.require(body.location)
     setting = alerts.configure(product.id, location.id, threshold=body.low_stock_threshold,
                                recipients=body.recipients, muted=body.muted, actor_id=caller.user_id)
     return s.AlertSettingOut(sku=product.sku, location=location.code, low_stock_threshold=setting.low_stock_threshold,

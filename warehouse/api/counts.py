@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import counts, locations, permissions as P
-from ..errors import InvalidPosting, NotFound
+from ..errors import InvalidPosting
 from ..models import NO_LOT, CountBatch, CountLine
 from . import bp, reads, schemas as s
 from .spec import operation
@@ -45,9 +45,7 @@ def list_counts(caller, query: s.CycleCountQuery):
 @operation(bp, "POST", "/cycle-counts", summary="Start a blind count batch", tag="cycle-counts",
            permission=P.INVENTORY_CYCLECOUNT, body=s.CycleCountIn, response=s.CycleCountDetail, status=201)
 def create_count(caller, body: s.CycleCountIn):
-    location = locations.by_code(body.location)
-    if location is None:
-        raise NotFound(f"No location {body.location!r}. Check the code.")
+    location = locations.require(body.location)
     selection = counts.Selection(bins_like=body.bins_like, skus=tuple(body.skus), abc_class=body.abc_class,
                                  not_counted_days=body.not_counted_days)
     batch = counts.create(location.id, selection, actor_id=caller.user_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from .. import locations, permissions as P
-from ..errors import NotFound
 from ..models import Bin, Location, LocationType, Role
 from . import bp, reads, schemas as s
 from .spec import operation
@@ -39,9 +38,7 @@ def create_location(caller, body: s.LocationIn):
 @operation(bp, "GET", "/locations/<string:code>/bins", summary="Bins of a location", tag="locations",
            permission=P.INVENTORY_READ, query=Paging, response=Page[s.BinOut])
 def list_bins(caller, code: str, query: Paging):
-    location = locations.by_code(code)
-    if location is None:
-        raise NotFound(f"No location {code!r}. Check the code.")
+    location = locations.require(code)
     listed = reads.page_of(select(Bin).where(Bin.location_id == location.id).order_by(Bin.code),
                            query.page, query.limit)
     return Page[s.BinOut](data=[s.BinOut(code=b.code, barcode=b.barcode, kind=b.kind.value,

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
+from .. import locations
 from ..errors import NotFound
 from ..extensions import db
 from ..models import AlertSetting, Balance, Bin, Location, Lot, Movement, Product, ReorderPolicy, User
@@ -78,10 +79,7 @@ def movements(q) -> Listed:
             raise NotFound(f"No product with SKU {q.sku!r}. Check the code.")
         query = query.where(Movement.product_id == product_id)
     if q.location:
-        location_id = db.session.scalar(select(Location.id).where(Location.code == q.location))
-        if location_id is None:
-            raise NotFound(f"No location {q.location!r}. Check the code.")
-        query = query.where(Movement.location_id == location_id)
+        query = query.where(Movement.location_id == locations.require(q.location).id)
     if q.type:
         query = query.where(Movement.type == q.type)
     if q.reference:

@@ -6,7 +6,6 @@ from decimal import Decimal
 from pydantic import Field
 
 from .. import locations, permissions as P, replenishment
-from ..errors import NotFound
 from . import bp
 from .spec import operation
 from .types import LocationCode, Out, Page, PageMeta, Paging
@@ -40,10 +39,7 @@ def reorder_report(caller, query: ReorderQuery):
     suggested quantity (reorder_qty, else up to max_level)."""
     location_id = None
     if query.location:
-        location = locations.by_code(query.location)
-        if location is None:
-            raise NotFound(f"No location {query.location!r}. Check the code.")
-        location_id = location.id
+        location_id = locations.require(query.location).id
     rows = replenishment.reorder_report(location_id)
     start = (query.page - 1) * query.limit
     shown = rows[start:start + query.limit]

@@ -23,10 +23,7 @@ from .stock import key_stocks
 def _location(code: str | None) -> Location | None:
     if code is None:
         return None
-    location = locations.by_code(code)
-    if location is None:
-        raise NotFound(f"No location {code!r}. Check the code.")
-    return location
+    return locations.require(code)
 
 
 def _lot(product, code: str):

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import adjustments, locations, permissions as P, stock, transfers
-from ..errors import NotFound
 from ..extensions import db
 from ..models import NO_LOT, Balance, Location, LocationType, Movement, Product, ReasonCode
 from . import bp, reads, schemas as s
@@ -120,10 +119,7 @@ def availability(caller, body: s.AvailabilityIn):
 
 def _locations(code: str | None) -> list[Location]:
     if code:
-        location = locations.by_code(code)
-        if location is None:
-            raise NotFound(f"No location {code!r}. Check the code.")
-        return [location]
+        return [locations.require(code)]
     return list(db.session.scalars(select(Location).where(
         Location.active.is_(True), Location.type != LocationType.TRANSIT)))
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import locations, permissions as P, stock, transfers
-from ..errors import InvalidPosting, NotFound
+from ..errors import InvalidPosting
 from ..models import NO_LOT, ReceiveReason, Transfer, TransferLine, TransferStatus
 from . import bp, reads, schemas as s
 from .spec import operation
@@ -79,7 +79,4 @@ def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
 
 
 def _location(code: str):
-    location = locations.by_code(code)
-    if location is None:
-        raise NotFound(f"No location {code!r}. Check the code.")
-    return location
+    return locations.require(code)
