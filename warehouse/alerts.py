@@ -133,7 +133,7 @@ def _build_places_query():
     live alerts, in one statement."""
     b = Balance.__table__.c
     stock = (select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"),
-                    func.sum(b.on_hand - b.reserved - b.held).label("available"))
+                    func.sum(Balance.available).label("available"))
              # By product only: with a location filter too, SQLite (no ANALYZE) scans the
              # location's balances instead of the product's few rows.
              .where(b.product_id.in_(bindparam("products", expanding=True)))

@@ -245,7 +245,7 @@ def _sales(report, products, *, actor_id) -> None:
 
 
 def _main_id() -> int:
-    return db.session.scalar(select(Location.id).where(Location.code == "warehouse-main"))
+    return locations.by_code("warehouse-main").id
 
 
 def _merge_same_keys(lines: list[ledger.Line]) -> list[ledger.Line]:
@@ -291,7 +291,7 @@ def _sell_down(report, product, left: int, *, actor_id) -> None:
         .order_by(Balance.on_hand.desc(), Balance.id)).all()
     lines, to_sell = [], sum(b.on_hand for b in balances) - left
     for balance in balances:
-        qty = min(balance.on_hand - balance.reserved - balance.held, to_sell)
+        qty = min(balance.available, to_sell)
         if qty > 0:
             lines.append(ledger.Line(product.id, balance.location_id, balance.bin_id, balance.lot_id, qty=-qty))
             to_sell -= qty
@@ -322,7 +322,7 @@ def _north_policies(report, products) -> None:
 def _inbound_transfer(report, products, *, actor_id) -> None:
     """An approved transfer from the north service center to the main warehouse: the
     reorder report counts it as inbound (created once: the request key finds it again)."""
-    main, north = _main_id(), db.session.scalar(select(Location.id).where(Location.code == "service-north"))
+    main, north = _main_id(), locations.by_code("service-north").id
     transfer = db.session.scalar(select(Transfer).where(Transfer.request_key == f"{actor_id}:demo-inbound"))
     if transfer is not None and transfer.status is not TransferStatus.DRAFT:
         report.postings_replayed += 1  # approved on an earlier run

@@ -1,15 +1,15 @@
 """Forms of the holds and expiry pages. Every POST form carries a key minted when the form
 is rendered, so a double submit is recognised and written once."""
-import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ...holds import MAX_QTY
 from ...models import HoldReason, HoldStatus
 from ..filters import clean_text
+from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
 
 MAX_ID = 2_147_483_647
@@ -22,15 +22,6 @@ REFERENCE_HINT = "Enter the destruction reference as type:id, e.g. destruction:C
 def _quantity(form, field):
     if field.data is not None and not 1 <= field.data <= MAX_QTY:
         raise ValidationError(f"Quantity must be 1 to {MAX_QTY:,}.")
-
-
-class KeyedForm(FlaskForm):
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.key.data:
-            self.key.data = secrets.token_urlsafe(16)
 
 
 class HoldFilterForm(Form):

@@ -3,7 +3,6 @@ lists (expiring in N days, expired) with mark expired and write off.
 
 A plain form post gets the whole page, an htmx request the region it swaps (`render`
 decides); every refusal lands in the page as a message with its status, never a 500."""
-import secrets
 
 from flask import request
 from flask_login import current_user
@@ -13,6 +12,7 @@ from ...errors import DomainError
 from ...extensions import db
 from ...models import Bin, HoldReason, HoldStatus, Lot, Product, Role
 from ..htmx import render
+from ..keyed import new_key
 from ..security import requires
 from . import bp
 from .forms import ExpiryFilterForm, HoldFilterForm, MarkExpiredForm, NewHoldForm, WriteOffForm
@@ -121,4 +121,4 @@ def _expiry_page(*, status: int = 200, filters=None, outcome=None):
         waiting = expiry.expired_holds(location_id)
     return render("holds/expiry.html", "holds/_expiry.html", status=status, filters=filters, days=days,
                   locations=locations, soon=soon, gone=gone, waiting=waiting, outcome=outcome,
-                  today=expiry.today_utc(), number=holds.number, new_key=lambda: secrets.token_urlsafe(16))
+                  today=expiry.today_utc(), number=holds.number, new_key=new_key)

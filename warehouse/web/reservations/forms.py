@@ -1,12 +1,11 @@
-import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...models import ReservationStatus
 from ..filters import clean_text
+from ..keyed import KeyedForm
 
 STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in ReservationStatus] + [
     SelectChoice("any", "Any status")]
@@ -20,14 +19,8 @@ class ReservationFilterForm(Form):
     location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
-class ReleaseForm(FlaskForm):
+class ReleaseForm(KeyedForm):
     """The release button of one reference; its key makes a double tap release once."""
     reference = HiddenField(filters=[clean_text], validators=[
         DataRequired("Choose a reservation to release."), Length(max=97),
         Regexp(r"^[^:]{1,32}:.{1,64}$", message="A reference is type:id, e.g. order:ord-12345.")])
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.key.data:
-            self.key.data = secrets.token_urlsafe(16)

@@ -3,7 +3,6 @@ location) and a release button per reference (the order-cancel flow by hand).
 
 A plain form post gets the whole page, an htmx request the rows region; a refusal lands
 in the page as a message with its status, never a 500."""
-import secrets
 
 from flask import request
 from flask_login import current_user
@@ -12,6 +11,7 @@ from ... import reservations, stock
 from ...errors import DomainError
 from ...models import ReservationStatus, Role
 from ..htmx import render
+from ..keyed import new_key
 from ..security import requires
 from . import bp
 from .forms import ReleaseForm, ReservationFilterForm
@@ -51,7 +51,7 @@ def _page(filters, *, status: int = 200, outcome=None):
     releasable = _first_active_per_reference(rows)
     return render("reservations/index.html", "reservations/_rows.html", status=status, filters=filters,
                   rows=rows, releasable=releasable, outcome=outcome, locations=stock.locations(),
-                  new_key=lambda: secrets.token_urlsafe(16), query=request.args.to_dict())
+                  new_key=new_key, query=request.args.to_dict())
 
 
 def _first_active_per_reference(rows) -> set[int]:

@@ -1,7 +1,5 @@
-import secrets
-
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -9,13 +7,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from ...models import TransferStatus
 from ...transfers import MAX_QTY
 from ..filters import clean_text
+from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
 
 MAX_ID = 2_147_483_647
@@ -47,17 +45,7 @@ class TransferFilterForm(Form):
     status = SelectField("Status", choices=STATUSES, validators=[Optional()])
 
 
-class _KeyedForm(FlaskForm):
-    """A key minted when the form is rendered: a double submit is recognised and counted once."""
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.key.data:
-            self.key.data = secrets.token_urlsafe(16)
-
-
-class NewTransferForm(_KeyedForm):
+class NewTransferForm(KeyedForm):
     from_location = SelectField("From", coerce=_location_id,
                                 validators=[InputRequired("Choose where the stock leaves from.")])
     to_location = SelectField("To", coerce=_location_id,
@@ -76,7 +64,7 @@ class NewTransferForm(_KeyedForm):
             raise ValidationError("Choose two different locations.")
 
 
-class AddLineForm(_KeyedForm):
+class AddLineForm(KeyedForm):
     code = StringField("SKU or barcode", filters=[clean_text],
                        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
     qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, e.g. 5."),
