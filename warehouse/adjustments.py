@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from . import ledger
+from . import ledger, locations
 from .errors import InvalidPosting, NotFound
 from .extensions import db
 from .models import NO_LOT, Balance, Bin, Location, Lot, MovementType, Product, ReasonCode, utcnow
@@ -112,8 +112,7 @@ def _only_bin(product: Product, location_code: str) -> Bin:
 
 def _bin(location_code: str, bin_code: str) -> Bin:
     """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
-    bin = db.session.scalar(select(Bin).join(Location).where(
-        Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code)))
+    bin = locations.bin_at(location_code, bin_code)
     if bin is None:
         raise NotFound(f"No bin {bin_code!r} in {location_code}. Check the bin label.")
     return bin

@@ -27,6 +27,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, type_coer
 
 from . import alerts
 from .extensions import db
+from .money import money
 from .models import (
     Alert,
     AlertKind,
@@ -197,7 +198,7 @@ def stock_totals(location_id: int | None) -> tuple[int, int, Decimal]:
     if location_id is not None:
         query = query.where(b.location_id == location_id)
     skus, units, value = db.session.execute(query).one()
-    return int(skus), int(units), _money(value)
+    return int(skus), int(units), money(value)
 
 
 def stock_shortages(location_id: int | None) -> tuple[int, int]:
@@ -248,7 +249,7 @@ def count_accuracy(location_id: int | None, span: Period) -> tuple[int, int, Dec
         func.coalesce(func.sum(case((and_(CountLine.counted_at >= span.since, exact), 1), else_=0)), 0),
         func.coalesce(func.sum(case((accepted, variance_value), else_=0)), 0))
     counted, exact_n, value = db.session.execute(query).one()
-    return int(counted), int(exact_n), _money(value)
+    return int(counted), int(exact_n), money(value)
 
 
 def count_trend(location_id: int | None, span: Period) -> list[CountDay]:
@@ -267,7 +268,7 @@ def count_trend(location_id: int | None, span: Period) -> list[CountDay]:
         if k is None:  # counted "in the future" (a clock ahead): not in this period
             continue
         step = steps.setdefault(k, CountDay(*buckets[k], 0, 0, Decimal(0)))
-        step.counted, step.varied, step.value = step.counted + int(n), step.varied + int(v or 0), step.value + _money(value)
+        step.counted, step.varied, step.value = step.counted + int(n), step.varied + int(v or 0), step.value + money(value)
     return [steps[k] for k in sorted(steps)]
 
 
@@ -307,7 +308,7 @@ def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
                     func.sum(m.qty * p.unit_cost))
              .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
              .group_by(day, m.location_id))
-    return [(_as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), _money(v))
+    return [(_as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), money(v))
             for d, loc, i, o, a, v in db.session.execute(_between(query, since, until))]
 
 
@@ -450,7 +451,7 @@ def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     catalog = {pid: (sku, name, cost) for pid, sku, name, cost in db.session.execute(
         select(p.id, p.sku, p.name, p.unit_cost).where(p.id.in_(list(units))))}
     movers = [Mover(pid, catalog[pid][0], catalog[pid][1], units[pid],
-                    _money(Decimal(units[pid]) * Decimal(catalog[pid][2] or 0))) for pid in by_units]
+                    money(Decimal(units[pid]) * Decimal(catalog[pid][2] or 0))) for pid in by_units]
     return {"movers_by_units": sorted(movers, key=lambda x: (-x.units, x.sku))[:TOP_MOVERS],
             "movers_by_value": sorted(movers, key=lambda x: (-x.value, x.sku))[:TOP_MOVERS]}
 
@@ -463,7 +464,7 @@ def _values(location_id: int | None, span: Period, daily: list[tuple]) -> list[V
              .group_by(b.location_id))
     if location_id is not None:
         query = query.where(b.location_id == location_id)
-    now_value = {loc: _money(v) for loc, v in db.session.execute(query)}
+    now_value = {loc: money(v) for loc, v in db.session.execute(query)}
     deltas: dict[int, dict[date, Decimal]] = {}
     for day, loc, *_units, value in daily:
         deltas.setdefault(loc, {})[day] = value
@@ -491,7 +492,7 @@ def value_at(instant: datetime, location_id: int | None = None) -> Decimal:
     query = (select(func.coalesce(func.sum(m.balance_after * p.unit_cost), 0))
              .select_from(Movement.__table__.join(last, last.c.id == m.id)
                           .join(Product.__table__, p.id == m.product_id)))
-    return _money(db.session.scalar(query))
+    return money(db.session.scalar(query))
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -499,7 +500,3 @@ def value_at(instant: datetime, location_id: int | None = None) -> Decimal:
 def _as_date(value) -> date:
     """SQLite's date() gives text, PostgreSQL's a date."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from . import ledger
+from . import ledger, locations
 from .errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
@@ -206,8 +206,7 @@ def place_by_codes(*, sku: str, location_code: str, bin_code: str, qty: int, rea
 
 def find_bin(location_code: str, bin_code: str) -> Bin:
     """A bin by its code (or barcode) inside a location."""
-    bin = db.session.scalar(select(Bin).join(Location, Location.id == Bin.location_id).where(
-        Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code)))
+    bin = locations.bin_at(location_code, bin_code)
     if bin is None:
         raise NotFound(f"No bin {bin_code} at {location_code}. Check the bin label.")
     return bin

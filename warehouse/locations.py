@@ -2,7 +2,7 @@
 hold no NULLs, so even an unbinned place (transit) stores stock in a default bin."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from . import ledger
 from .errors import InvalidPosting, NotFound
@@ -41,6 +41,12 @@ def create(code: str, name: str, type: LocationType, *,
 
 def by_code(code: str) -> Location | None:
     return db.session.scalar(select(Location).where(Location.code == code))
+
+
+def bin_at(location_code: str, bin_code: str) -> Bin | None:
+    """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
+    return db.session.scalar(select(Bin).join(Location, Location.id == Bin.location_id).where(
+        Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code)))
 
 
 def require(code: str) -> Location:

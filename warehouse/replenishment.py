@@ -33,6 +33,7 @@ from . import alerts
 from .csv_safe import safe_cell
 from .errors import DomainError, InvalidPosting, NotFound
 from .extensions import db
+from .money import money
 from .models import (
     Balance,
     Location,
@@ -56,7 +57,6 @@ MAX_REORDER_POINT = 1_000_000_000  # a policy figure, kept inside a 32-bit INTEG
 MAX_DAYS = 3650  # the longest outbound window a suggestion looks back over
 MAX_ID = 2_147_483_647  # ids are 32-bit INTEGER columns: larger ones exist nowhere
 MANY = 500  # above this many products, filter the ledger by location and time only
-CENT = Decimal("0.01")
 
 
 class NotAllowed(DomainError):
@@ -181,7 +181,7 @@ def _row(policy: ReorderPolicy, sku, name, unit_cost, location_code,
         location_code=location_code, on_hand=on_hand, reserved=reserved, held=held,
         available=on_hand - reserved - held, inbound=inbound, reorder_point=policy.reorder_point,
         reorder_qty=policy.reorder_qty, max_level=policy.max_level, suggested_qty=qty,
-        unit_cost=cost, suggested_value=(cost * qty).quantize(CENT))
+        unit_cost=cost, suggested_value=money(cost * qty))
 
 
 def suggested_qty(on_hand: int, inbound: int, reorder_point: int, reorder_qty: int,
@@ -240,7 +240,7 @@ def _suggest(policy: ReorderPolicy, units_out: int, days: int, since, until) -> 
     cover = -(-units_out * lead // days)  # ceil in whole numbers: no float rounding
     return Suggestion(
         product_id=policy.product_id, location_id=policy.location_id, days=days, since=since,
-        until=until, units_out=units_out, average_daily=(Decimal(units_out) / days).quantize(CENT),
+        until=until, units_out=units_out, average_daily=money(Decimal(units_out) / days),
         lead_time_days=lead, safety_stock=policy.safety_stock, value=cover + policy.safety_stock,
         current=policy.reorder_point)
 

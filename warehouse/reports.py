@@ -21,6 +21,7 @@ from sqlalchemy import and_, false, func, select
 
 from .csv_safe import safe_cell
 from .extensions import db
+from .money import money
 from .models import (
     Balance,
     Bin,
@@ -97,9 +98,9 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
                     ["Location", "SKU", "Name", "On hand", "Unit cost", "Value"], numeric={3, 4, 5})
     units, total = 0, Decimal(0)
     for code, sku, name, on_hand, cost in db.session.execute(query):
-        value = _money(Decimal(on_hand) * Decimal(cost or 0))
+        value = money(Decimal(on_hand) * Decimal(cost or 0))
         units, total = units + int(on_hand), total + value
-        report.rows.append([code, sku, name, int(on_hand), _money(cost, "0.0001"), value])
+        report.rows.append([code, sku, name, int(on_hand), money(cost, "0.0001"), value])
     _cap(report, cap)
     report.total = ["Total", "", "", units, "", total]
     return report
@@ -197,7 +198,7 @@ def count_variances(since: date, until: date, *, location: Location | None = Non
                      "Variance", "Value", "Status"], numeric={6, 7, 8, 9})
     accepted = Decimal(0)
     for batch_id, at, loc, bin_code, sku, lot, ledger_qty, counted, diff, value, status in db.session.execute(query):
-        value = _money(value)
+        value = money(value)
         status = CountLineStatus(status)
         if status is CountLineStatus.ACCEPTED:
             accepted += value
@@ -282,7 +283,3 @@ def _cap(report: Report, cap: int | None) -> None:
 
 def _text(cell) -> str:
     return "" if cell is None else str(cell)
-
-
-def _money(value, places: str = "0.01") -> Decimal:
-    return Decimal(value or 0).quantize(Decimal(places))
