@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from . import holds, ledger
-from .errors import DomainError, IdempotencyKeyReused, InvalidPosting
+from .errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
 from .extensions import db
 from .models import (
     Balance,
@@ -149,6 +149,16 @@ def _dated_stock(*conditions, location_id: int | None) -> list[LotStock]:
 class NotExpired(DomainError):
     code = "lot_not_expired"
     status = 409
+
+
+def mark_expired_by_ids(product_id: int, bin_id: int, lot_id: int, *, actor_id: int | None,
+                        key: str | None = None) -> Hold:
+    """mark_expired for a row of the expiry list (a form carries ids)."""
+    product, bin, lot = (db.session.get(Product, product_id), db.session.get(Bin, bin_id),
+                         db.session.get(Lot, lot_id))
+    if product is None or bin is None or lot is None:
+        raise NotFound("That lot is not in that bin any more. Reload the page.")
+    return mark_expired(product, bin, lot, actor_id=actor_id, key=key)
 
 
 def mark_expired(product: Product, bin: Bin, lot: Lot, *, actor_id: int | None,

@@ -9,8 +9,7 @@ from flask_login import current_user
 
 from ... import expiry, holds, stock
 from ...errors import DomainError
-from ...extensions import db
-from ...models import Bin, HoldReason, HoldStatus, Lot, Product, Role
+from ...models import HoldReason, HoldStatus, Role
 from ..htmx import render
 from ..keyed import new_key
 from ..security import requires
@@ -81,16 +80,13 @@ def mark_expired():
     form = MarkExpiredForm()
     if not form.validate_on_submit():
         return _expiry_page(status=422, outcome=("error", "Nothing was marked. Reload the page and try again."))
-    product, bin, lot = (db.session.get(Product, form.product_id.data), db.session.get(Bin, form.bin_id.data),
-                         db.session.get(Lot, form.lot_id.data))
-    if product is None or bin is None or lot is None:
-        return _expiry_page(status=404, outcome=("error", "That lot is not in that bin any more. Reload the page."))
     try:
-        hold = expiry.mark_expired(product, bin, lot, actor_id=current_user.id, key=form.key.data or None)
+        hold = expiry.mark_expired_by_ids(form.product_id.data, form.bin_id.data, form.lot_id.data,
+                                          actor_id=current_user.id, key=form.key.data or None)
     except DomainError as refusal:
         return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
-    return _expiry_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {product.sku} lot {lot.code} at "
-                                       f"{bin.code} on hold as expired. Write it off once destroyed."))
+    return _expiry_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} lot {hold.lot.code} "
+                                       f"at {hold.bin.code} on hold as expired. Write it off once destroyed."))
 
 
 @bp.post(f"/<{ID}:id>/write-off")
