@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -54,7 +54,6 @@ from .models import (
     ReorderPolicy,
     Transfer,
     TransferLine,
-    TransferStatus,
     utcnow,
 )
 
@@ -178,17 +177,13 @@ def _places(pairs: set[tuple[int, int]]) -> list[Place]:
 
 
 def inbound_units(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """Units on their way to each (product, location): on approved transfers the units
-    requested (not yet short-picked), on transfers in transit the units shipped."""
+    """Units on their way to each (product, location) (transfers.units_arriving)."""
     if not pairs:
         return {}
-    units = func.sum(case((Transfer.status == TransferStatus.IN_TRANSIT, TransferLine.qty_picked),
-                          (TransferLine.short_picked.is_(True), TransferLine.qty_picked),
-                          else_=TransferLine.qty_requested))
     rows = db.session.execute(
-        select(TransferLine.product_id, Transfer.to_location_id, units)
+        select(TransferLine.product_id, Transfer.to_location_id, func.sum(transfers.units_arriving()))
         .join(Transfer, Transfer.id == TransferLine.transfer_id)
-        .where(Transfer.status.in_([TransferStatus.APPROVED, TransferStatus.IN_TRANSIT]),
+        .where(Transfer.status.in_(transfers.INBOUND),
                TransferLine.product_id.in_({p for p, _ in pairs}),
                Transfer.to_location_id.in_({l for _, l in pairs}))
         .group_by(TransferLine.product_id, Transfer.to_location_id))

@@ -27,9 +27,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, func, select, update
 
-from . import alerts
+from . import alerts, transfers
 from .csv_safe import safe_cell
 from .errors import DomainError, InvalidPosting, NotFound
 from .extensions import db
@@ -44,7 +44,6 @@ from .models import (
     Role,
     Transfer,
     TransferLine,
-    TransferStatus,
     User,
     utcnow,
 )
@@ -154,17 +153,11 @@ def _stock_by_place(location_id: int | None):
 
 
 def _inbound_by_place(location_id: int | None):
-    """Units that will arrive per product x destination: an approved transfer brings
-    what was requested (what was picked, once a line is closed short); one in transit
-    brings what was shipped."""
-    arriving = case(
-        (and_(Transfer.status == TransferStatus.APPROVED, TransferLine.short_picked.is_(False)),
-         TransferLine.qty_requested),
-        else_=TransferLine.qty_picked)
+    """Units that will arrive per product x destination (transfers.units_arriving)."""
     query = (select(TransferLine.product_id, Transfer.to_location_id.label("location_id"),
-                    func.sum(arriving).label("units"))
+                    func.sum(transfers.units_arriving()).label("units"))
              .join(Transfer, Transfer.id == TransferLine.transfer_id)
-             .where(Transfer.status.in_((TransferStatus.APPROVED, TransferStatus.IN_TRANSIT)))
+             .where(Transfer.status.in_(transfers.INBOUND))
              .group_by(TransferLine.product_id, Transfer.to_location_id))
     if location_id is not None:
         query = query.where(Transfer.to_location_id == location_id)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import events, expiry, ledger, lots, putaway, receiving
@@ -98,6 +98,17 @@ def by_number(number: str) -> Transfer | None:
     if not digits.isdigit() or len(digits) > 9:
         return None
     return db.session.get(Transfer, int(digits))
+
+
+INBOUND = (S.APPROVED, S.IN_TRANSIT)  # transfers whose units are on their way
+
+
+def units_arriving():
+    """Per transfer line (SQL, for a sum over INBOUND transfers): an approved transfer
+    brings what was requested, or what was picked once a line is closed short; one in
+    transit brings what was shipped. The alerts and the reorder report count inbound so."""
+    return case((and_(Transfer.status == S.APPROVED, TransferLine.short_picked.is_(False)),
+                 TransferLine.qty_requested), else_=TransferLine.qty_picked)
 
 
 def units_in_transit(transfer: Transfer) -> int:
