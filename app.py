@@ -2,6 +2,7 @@
 
 WAREHOUSE_CONFIG picks the config class (config.ProductionConfig behind TLS: secure cookies).
 """
+
 import os
 
 from warehouse import create_app

@@ -1,4 +1,5 @@
 """Configuration classes. DATABASE_URL picks the engine; SQLite under instance/ by default."""
+
 import os
 from pathlib import Path
 
@@ -51,7 +52,11 @@ class Config:
     RESERVATION_TTL_MINUTES = int(os.environ.get("RESERVATION_TTL_MINUTES", "60"))
     # Webhook receivers must have public addresses unless this is set (receivers on the
     # local network; see warehouse/webhooks.py for why).
-    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "") in ("1", "true", "yes")
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "") in (
+        "1",
+        "true",
+        "yes",
+    )
     # Alert e-mail to the recipients of an alert setting (`flask mail-alerts` sends it).
     # Without MAIL_SERVER alerts stay on the alerts page and in webhooks only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -66,6 +71,7 @@ class Config:
 
 class ProductionConfig(Config):
     """Behind TLS: cookies only over HTTPS."""
+
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -14,6 +14,7 @@ workers, so connections are kept alive); for each (endpoint, clients) pair a war
 then --requests requests per client, each timed from send to the last byte read; the
 ledger verified again at the end. Prints a table and writes bench/results/api-<engine>-<ts>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,10 @@ bench_ledger = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_ledger)
 
 from warehouse import accounts, create_app, ledger  # noqa: E402
-from warehouse.extensions import db  # noqa: E402
-from warehouse.models import Balance, Bin, MovementType, Product, Role  # noqa: E402
+from warehouse.accounts.models import Role  # noqa: E402
+from warehouse.catalog.models import Bin, Product  # noqa: E402
+from warehouse.core.extensions import db  # noqa: E402
+from warehouse.ledger.models import Balance, MovementType  # noqa: E402
 
 log = bench_ledger.log
 HOT_SKUS = 200  # reserve and read spread over this many SKUs (given plenty of stock)
@@ -77,7 +80,9 @@ def _stock_up(rng: random.Random) -> list[tuple[str, str]]:
     the ledger, so reserving one unit per request never runs out."""
     rows = db.session.execute(
         db.select(Product.sku, Product.id, Balance.bin_id, Balance.location_id)
-        .join(Balance, Balance.product_id == Product.id).order_by(Product.id, Balance.bin_id)).all()
+        .join(Balance, Balance.product_id == Product.id)
+        .order_by(Product.id, Balance.bin_id)
+    ).all()
     chosen: dict[str, tuple] = {}
     for sku, product_id, bin_id, location_id in rows:
         chosen.setdefault(sku, (product_id, bin_id, location_id))
@@ -85,7 +90,7 @@ def _stock_up(rng: random.Random) -> list[tuple[str, str]]:
     lines = [ledger.Line(chosen[s][0], chosen[s][2], chosen[s][1], qty=1_000_000) for s in picked]
     ledger.post(MovementType.INBOUND_PURCHASE, lines, actor_id=None, reference=("bench", "stock-up"))
     codes = dict(db.session.execute(db.select(Bin.id, Bin.location_id)).all())
-    from warehouse.models import Location
+    from warehouse.catalog.models import Location
 
     location_codes = dict(db.session.execute(db.select(Location.id, Location.code)).all())
     return [(s, location_codes[codes[chosen[s][1]]]) for s in picked]
@@ -107,9 +112,25 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(16))
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
-         "--threads", str(threads), "--keep-alive", "30", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:app"], env=env, start_new_session=True)
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -147,8 +168,17 @@ def make_request(kind: str, hot: list, rng: random.Random, n: list, client: int)
     if kind == "read":
         return "GET", f"/api/stock/{sku}", None
     n[0] += 1
-    return "POST", "/api/stock/reserve", {"sku": sku, "location": location, "quantity": 1,
-                                          "reference_type": "bench", "reference_id": f"{os.getpid()}-{client}-{n[0]}"}
+    return (
+        "POST",
+        "/api/stock/reserve",
+        {
+            "sku": sku,
+            "location": location,
+            "quantity": 1,
+            "reference_type": "bench",
+            "reference_id": f"{os.getpid()}-{client}-{n[0]}",
+        },
+    )
 
 
 def _client(i, port, token, kind, requests, hot, seed, barrier, out) -> None:
@@ -173,8 +203,10 @@ def run_load(port: int, token: str, kind: str, clients: int, requests: int, hot:
 
     ctx = mp.get_context("fork")
     barrier, out = ctx.Barrier(clients + 1), ctx.Queue()
-    procs = [ctx.Process(target=_client, args=(i, port, token, kind, requests, hot, seed, barrier, out))
-             for i in range(clients)]
+    procs = [
+        ctx.Process(target=_client, args=(i, port, token, kind, requests, hot, seed, barrier, out))
+        for i in range(clients)
+    ]
     for p in procs:
         p.start()
     barrier.wait()
@@ -189,9 +221,17 @@ def run_load(port: int, token: str, kind: str, clients: int, requests: int, hot:
     for p in procs:
         p.join()
     latencies.sort()
-    return dict(kind=kind, clients=clients, requests=len(latencies), wall_s=round(wall, 2),
-                rps=round(len(latencies) / wall, 1), p50_ms=round(_pct(latencies, 50), 2),
-                p99_ms=round(_pct(latencies, 99), 2), max_ms=round(latencies[-1], 2), statuses=statuses)
+    return dict(
+        kind=kind,
+        clients=clients,
+        requests=len(latencies),
+        wall_s=round(wall, 2),
+        rps=round(len(latencies) / wall, 1),
+        p50_ms=round(_pct(latencies, 50), 2),
+        p99_ms=round(_pct(latencies, 99), 2),
+        max_ms=round(latencies[-1], 2),
+        statuses=statuses,
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -221,10 +261,19 @@ def main() -> None:
     try:
         for kind in ("read", "reserve"):
             for clients in (1, 8):
-                r = run_load(port, seeded["token"], kind, clients, args.requests // (1 if clients == 1 else 4),
-                             seeded["hot_skus"], args.seed)
-                log(f"{kind:8} clients={clients}: {r['rps']} req/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
-                    f"statuses {r['statuses']}")
+                r = run_load(
+                    port,
+                    seeded["token"],
+                    kind,
+                    clients,
+                    args.requests // (1 if clients == 1 else 4),
+                    seeded["hot_skus"],
+                    args.seed,
+                )
+                log(
+                    f"{kind:8} clients={clients}: {r['rps']} req/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
+                    f"statuses {r['statuses']}"
+                )
                 results.append(r)
     finally:
         stop(proc)
@@ -233,10 +282,17 @@ def main() -> None:
         verify_s, drifts = _verify()
         movements = db.session.query(db.func.count(bench_ledger.Movement.id)).scalar()
         db.engine.dispose()
-    out = dict(engine=engine, movements_seeded=args.movements, movements_at_end=movements,
-               seed_s=seeded["seed_s"], drifts_after_seed=seeded["drifts"], drifts_at_end=drifts,
-               gunicorn=dict(workers=args.workers, worker_class="gthread", threads=args.threads),
-               results=results, started=time.strftime("%Y%m%d-%H%M%S"))
+    out = dict(
+        engine=engine,
+        movements_seeded=args.movements,
+        movements_at_end=movements,
+        seed_s=seeded["seed_s"],
+        drifts_after_seed=seeded["drifts"],
+        drifts_at_end=drifts,
+        gunicorn=dict(workers=args.workers, worker_class="gthread", threads=args.threads),
+        results=results,
+        started=time.strftime("%Y%m%d-%H%M%S"),
+    )
     path = ROOT / "bench" / "results" / f"api-{engine}-{out['started']}.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2))

@@ -24,6 +24,7 @@ What it does (see docs/performance.md, "Dashboard"):
     process: routing, session, queries, template rendering;
  4. prints a table and writes bench/results/dashboard-<engine>-<ts>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,31 +49,14 @@ from sqlalchemy import create_engine, event, insert, inspect, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from warehouse import accounts, create_app, ledger  # noqa: E402
-from warehouse.engines import configure_engine  # noqa: E402
-from warehouse.extensions import db  # noqa: E402
-from warehouse.models import (  # noqa: E402
-    NO_LOT,
-    Alert,
-    AlertKind,
-    AlertStatus,
-    Balance,
-    Bin,
-    BinKind,
-    CountBatch,
-    CountLine,
-    CountLineStatus,
-    CountStatus,
-    Location,
-    LocationType,
-    Movement,
-    MovementType,
-    Posting,
-    Product,
-    ReorderPolicy,
-    Transfer,
-    TransferStatus,
-    utcnow,
-)
+from warehouse.alerts.models import Alert, AlertKind, AlertStatus, ReorderPolicy  # noqa: E402
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, LocationType, Product  # noqa: E402
+from warehouse.core.columns import utcnow  # noqa: E402
+from warehouse.core.engines import configure_engine  # noqa: E402
+from warehouse.core.extensions import db  # noqa: E402
+from warehouse.counts.models import CountBatch, CountLine, CountLineStatus, CountStatus  # noqa: E402
+from warehouse.ledger.models import Balance, Movement, MovementType, Posting  # noqa: E402
+from warehouse.transfers.models import Transfer, TransferStatus  # noqa: E402
 
 T = MovementType
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -101,9 +85,11 @@ def seed_engine(url: str):
     engine = create_engine(url, poolclass=NullPool)
     configure_engine(engine)
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _cache(dbapi_conn, _record):
             dbapi_conn.execute("PRAGMA cache_size=-262144")  # seeding only
+
     return engine
 
 
@@ -113,22 +99,65 @@ class Seeder:
 
     def catalog(self) -> None:
         with self.engine.begin() as conn:
-            for i, (code, type, bins) in enumerate((("warehouse-main", LocationType.WAREHOUSE, 60),
-                                                    ("service-north", LocationType.SERVICE_CENTER, 20),
-                                                    ("transit", LocationType.TRANSIT, 1))):
-                conn.execute(insert(Location.__table__), dict(id=i + 1, code=code, name=code, type=type, active=True))
-                conn.execute(insert(Bin.__table__), [
-                    dict(location_id=i + 1, code=f"B-{b:03d}", barcode=f"{code}:B-{b:03d}",
-                         kind=BinKind.STORAGE, active=True) for b in range(bins)])
-            conn.execute(insert(Product.__table__), [
-                dict(id=p + 1, sku=f"SKU-{p + 1:05d}", name=f"Item {p + 1}", lot_tracked=False,
-                     expiry_tracked=False, active=True,
-                     unit_cost=Decimal(self.rng.randint(50, 5000)) / 100) for p in range(self.skus)])
-            conn.execute(insert(ReorderPolicy.__table__), [
-                dict(product_id=p + 1, location_id=1, reorder_point=20, reorder_qty=100, lead_time_days=7,
-                     safety_stock=5) for p in range(0, self.skus, 2)])
-            self.bins = {loc: [r[0] for r in conn.execute(text(f"SELECT id FROM bins WHERE location_id={loc} ORDER BY id"))]
-                         for loc in (1, 2)}
+            for i, (code, type, bins) in enumerate(
+                (
+                    ("warehouse-main", LocationType.WAREHOUSE, 60),
+                    ("service-north", LocationType.SERVICE_CENTER, 20),
+                    ("transit", LocationType.TRANSIT, 1),
+                )
+            ):
+                conn.execute(
+                    insert(Location.__table__), dict(id=i + 1, code=code, name=code, type=type, active=True)
+                )
+                conn.execute(
+                    insert(Bin.__table__),
+                    [
+                        dict(
+                            location_id=i + 1,
+                            code=f"B-{b:03d}",
+                            barcode=f"{code}:B-{b:03d}",
+                            kind=BinKind.STORAGE,
+                            active=True,
+                        )
+                        for b in range(bins)
+                    ],
+                )
+            conn.execute(
+                insert(Product.__table__),
+                [
+                    dict(
+                        id=p + 1,
+                        sku=f"SKU-{p + 1:05d}",
+                        name=f"Item {p + 1}",
+                        lot_tracked=False,
+                        expiry_tracked=False,
+                        active=True,
+                        unit_cost=Decimal(self.rng.randint(50, 5000)) / 100,
+                    )
+                    for p in range(self.skus)
+                ],
+            )
+            conn.execute(
+                insert(ReorderPolicy.__table__),
+                [
+                    dict(
+                        product_id=p + 1,
+                        location_id=1,
+                        reorder_point=20,
+                        reorder_qty=100,
+                        lead_time_days=7,
+                        safety_stock=5,
+                    )
+                    for p in range(0, self.skus, 2)
+                ],
+            )
+            self.bins = {
+                loc: [
+                    r[0]
+                    for r in conn.execute(text(f"SELECT id FROM bins WHERE location_id={loc} ORDER BY id"))
+                ]
+                for loc in (1, 2)
+            }
 
     def movements(self) -> None:
         """`self.n` movements in id order over the last 365 days (see the docstring)."""
@@ -146,7 +175,9 @@ class Seeder:
                 at = start + step * mid
                 if mid % 100 == 0:
                     pid += 1
-                    posting_rows.append(dict(id=pid, type=T.INBOUND_PURCHASE, fingerprint="bench", created_at=at))
+                    posting_rows.append(
+                        dict(id=pid, type=T.INBOUND_PURCHASE, fingerprint="bench", created_at=at)
+                    )
                 key = rng.choices(keys, weights)[0] if rng.random() < 0.8 else rng.choice(keys)
                 have = on_hand.get(key, 0)
                 roll = rng.random()
@@ -155,7 +186,11 @@ class Seeder:
                     for k, q in ((key, -qty), (north[key[0]], qty)):
                         on_hand[k] = on_hand.get(k, 0) + q
                         mid += 1
-                        rows.append(self._row(mid, pid, k, q, on_hand[k], T.TRANSFER_OUT if q < 0 else T.TRANSFER_IN, at))
+                        rows.append(
+                            self._row(
+                                mid, pid, k, q, on_hand[k], T.TRANSFER_OUT if q < 0 else T.TRANSFER_IN, at
+                            )
+                        )
                     continue
                 if roll < 0.15 and have > 0:
                     qty, kind = rng.choice((-1, 1)), T.ADJUSTMENT
@@ -164,7 +199,11 @@ class Seeder:
                     have = on_hand[key]
                 else:
                     want = rng.randint(1, 8)
-                    qty, kind = (-want, T.OUTBOUND_SALE) if have >= want else (rng.randint(50, 200), T.INBOUND_PURCHASE)
+                    qty, kind = (
+                        (-want, T.OUTBOUND_SALE)
+                        if have >= want
+                        else (rng.randint(50, 200), T.INBOUND_PURCHASE)
+                    )
                 on_hand[key] = have + qty
                 mid += 1
                 rows.append(self._row(mid, pid, key, qty, on_hand[key], kind, at))
@@ -172,15 +211,40 @@ class Seeder:
                     self._flush(conn, rows, posting_rows)
                     log(f"  {mid:,} movements")
             self._flush(conn, rows, posting_rows)
-            conn.execute(insert(Balance.__table__), [
-                dict(product_id=k[0], location_id=k[1], bin_id=k[2], lot_id=NO_LOT, on_hand=q, reserved=0, held=0)
-                for k, q in on_hand.items()])
+            conn.execute(
+                insert(Balance.__table__),
+                [
+                    dict(
+                        product_id=k[0],
+                        location_id=k[1],
+                        bin_id=k[2],
+                        lot_id=NO_LOT,
+                        on_hand=q,
+                        reserved=0,
+                        held=0,
+                    )
+                    for k, q in on_hand.items()
+                ],
+            )
 
     @staticmethod
     def _row(mid, pid, key, qty, after, kind, at) -> dict:
-        return dict(id=mid, posting_id=pid, product_id=key[0], location_id=key[1], bin_id=key[2], lot_id=NO_LOT,
-                    qty=qty, reserved_delta=0, held_delta=0, balance_after=after, reserved_after=0, held_after=0,
-                    type=kind, created_at=at)
+        return dict(
+            id=mid,
+            posting_id=pid,
+            product_id=key[0],
+            location_id=key[1],
+            bin_id=key[2],
+            lot_id=NO_LOT,
+            qty=qty,
+            reserved_delta=0,
+            held_delta=0,
+            balance_after=after,
+            reserved_after=0,
+            held_after=0,
+            type=kind,
+            created_at=at,
+        )
 
     @staticmethod
     def _flush(conn, rows, posting_rows) -> None:
@@ -196,20 +260,64 @@ class Seeder:
         rng, now = self.rng, utcnow()
         with self.engine.begin() as conn:
             statuses = list(TransferStatus)
-            conn.execute(insert(Transfer.__table__), [
-                dict(from_location_id=1, to_location_id=2, status=rng.choice(statuses), version=0, created_at=now)
-                for _ in range(200)])
-            conn.execute(insert(Alert.__table__), [
-                dict(kind=AlertKind.LOW_STOCK, product_id=p, location_id=1, on_hand=1, available=1, message="low",
-                     status=rng.choice(list(AlertStatus)), raised_at=now) for p in range(1, 301)])
+            conn.execute(
+                insert(Transfer.__table__),
+                [
+                    dict(
+                        from_location_id=1,
+                        to_location_id=2,
+                        status=rng.choice(statuses),
+                        version=0,
+                        created_at=now,
+                    )
+                    for _ in range(200)
+                ],
+            )
+            conn.execute(
+                insert(Alert.__table__),
+                [
+                    dict(
+                        kind=AlertKind.LOW_STOCK,
+                        product_id=p,
+                        location_id=1,
+                        on_hand=1,
+                        available=1,
+                        message="low",
+                        status=rng.choice(list(AlertStatus)),
+                        raised_at=now,
+                    )
+                    for p in range(1, 301)
+                ],
+            )
             for b in range(26):
                 when = now - timedelta(days=14 * b)
-                batch = conn.execute(insert(CountBatch.__table__).values(
-                    location_id=1, status=CountStatus.RESOLVED, selection="bench", created_at=when, version=0)).lastrowid
-                conn.execute(insert(CountLine.__table__), [
-                    dict(batch_id=batch, bin_id=self.bins[1][i], product_id=rng.randint(1, self.skus), lot_id=NO_LOT,
-                         status=CountLineStatus.ACCEPTED, unexpected=False, counted_qty=10 + rng.choice((0, 0, 0, 1, -1)),
-                         ledger_qty_at_count=10, counted_at=when, resolved_at=when) for i in range(20)])
+                batch = conn.execute(
+                    insert(CountBatch.__table__).values(
+                        location_id=1,
+                        status=CountStatus.RESOLVED,
+                        selection="bench",
+                        created_at=when,
+                        version=0,
+                    )
+                ).lastrowid
+                conn.execute(
+                    insert(CountLine.__table__),
+                    [
+                        dict(
+                            batch_id=batch,
+                            bin_id=self.bins[1][i],
+                            product_id=rng.randint(1, self.skus),
+                            lot_id=NO_LOT,
+                            status=CountLineStatus.ACCEPTED,
+                            unexpected=False,
+                            counted_qty=10 + rng.choice((0, 0, 0, 1, -1)),
+                            ledger_qty_at_count=10,
+                            counted_at=when,
+                            resolved_at=when,
+                        )
+                        for i in range(20)
+                    ],
+                )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -226,8 +334,12 @@ def timed(client, path: str, samples: int, headers=None) -> dict:
         body = r.get_data()  # inside the timing: a streamed CSV is produced while it is read
         ms.append((time.perf_counter() - t0) * 1000)
         assert r.status_code == 200, (path, r.status_code)
-    return dict(p50=round(statistics.median(ms), 1), p95=round(pct(ms, 0.95), 1), max=round(max(ms), 1),
-                bytes=len(body))
+    return dict(
+        p50=round(statistics.median(ms), 1),
+        p95=round(pct(ms, 0.95), 1),
+        max=round(max(ms), 1),
+        bytes=len(body),
+    )
 
 
 def main() -> None:
@@ -237,8 +349,9 @@ def main() -> None:
     parser.add_argument("--movements", type=int, default=1_000_000)
     parser.add_argument("--skus", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=30)
-    parser.add_argument("--seeded", action="store_true",
-                        help="--url is a database an earlier run seeded: only measure")
+    parser.add_argument(
+        "--seeded", action="store_true", help="--url is a database an earlier run seeded: only measure"
+    )
     args = parser.parse_args()
     url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-dash-')}/bench.db"
     log(f"database {url}")
@@ -254,8 +367,18 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:<36} {r['p50']:>8} {r['p95']:>8} {r['max']:>8} {r['bytes'] / 1024:>6.0f}")
     out = ROOT / "bench" / "results" / f"dashboard-{engine_name}-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps(dict(movements=args.movements, skus=args.skus, samples=args.samples,
-                                   python=platform.python_version(), results=results), indent=2))
+    out.write_text(
+        json.dumps(
+            dict(
+                movements=args.movements,
+                skus=args.skus,
+                samples=args.samples,
+                python=platform.python_version(),
+                results=results,
+            ),
+            indent=2,
+        )
+    )
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
@@ -285,7 +408,9 @@ def seed(app, url: str, args) -> None:
 def measure(app, args) -> dict:
     client = app.test_client()
     token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data=dict(username="bench-supervisor", password="bench-password-1", csrf_token=token))
+    client.post(
+        "/login", data=dict(username="bench-supervisor", password="bench-password-1", csrf_token=token)
+    )
     results = {}
     # The first request of a process reads every closed day of the year once and keeps
     # the per-day rollups (analytics.py); every later request reads two days.
@@ -299,14 +424,19 @@ def measure(app, args) -> dict:
             label = f"{location or 'all'} {period}"
             query = f"?period={period}" + (f"&location={location}" if location else "")
             results[f"page {label}"] = timed(client, "/dashboard" + query, args.samples)
-            results[f"tiles {label}"] = timed(client, "/dashboard/tiles" + query, args.samples,
-                                              headers={"HX-Request": "true"})
-            log(f"{label}: page p95 {results[f'page {label}']['p95']} ms, "
-                f"tiles p95 {results[f'tiles {label}']['p95']} ms")
+            results[f"tiles {label}"] = timed(
+                client, "/dashboard/tiles" + query, args.samples, headers={"HX-Request": "true"}
+            )
+            log(
+                f"{label}: page p95 {results[f'page {label}']['p95']} ms, "
+                f"tiles p95 {results[f'tiles {label}']['p95']} ms"
+            )
     few = max(args.samples // 3, 3)
     results["valuation report today"] = timed(client, "/dashboard/reports/valuation", few)
     month_ago = (datetime.utcnow() - timedelta(days=30)).date().isoformat()
-    results["valuation report a month ago"] = timed(client, f"/dashboard/reports/valuation?as_of={month_ago}", few)
+    results["valuation report a month ago"] = timed(
+        client, f"/dashboard/reports/valuation?as_of={month_ago}", few
+    )
     results["valuation CSV today (every row)"] = timed(client, "/dashboard/reports/valuation.csv", few)
     return results
 

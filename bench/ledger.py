@@ -20,6 +20,7 @@ What it does, in one process and on one engine (see docs/performance.md):
     movement, commit), in alternating rounds so noise hits both alike;
  6. checks verify() again, prints a table and writes bench/results/<engine>-<ts>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,24 +47,18 @@ os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from warehouse import create_app, ledger, stock, transactions  # noqa: E402
-from warehouse.engines import configure_engine  # noqa: E402
-from warehouse.extensions import db  # noqa: E402
-from warehouse.ledger import MAX_BALANCE, Line  # noqa: E402
-from warehouse.models import (  # noqa: E402
-    NO_LOT,
-    Balance,
-    Bin,
-    BinKind,
-    Location,
-    LocationType,
-    Movement,
-    MovementType,
-    Posting,
-    Product,
-    ProductBarcode,
-    utcnow,
+from warehouse import create_app, ledger  # noqa: E402
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, LocationType, Product, ProductBarcode  # noqa: E402
+from warehouse.core import transactions  # noqa: E402
+from warehouse.core.columns import utcnow  # noqa: E402
+from warehouse.core.engines import configure_engine  # noqa: E402
+from warehouse.core.extensions import db  # noqa: E402
+from warehouse.ledger import (  # noqa: E402
+    MAX_BALANCE,
+    Line,
+    stock,  # noqa: E402
 )
+from warehouse.ledger.models import Balance, Movement, MovementType, Posting  # noqa: E402
 
 BALANCES = Balance.__table__
 MOVEMENTS = Movement.__table__
@@ -72,9 +67,11 @@ POSTINGS = Posting.__table__
 FIRST_STAGE = 10_000  # movements before the first read measurement
 CHUNK = 20_000  # movements per seeding transaction (and per seeding posting row)
 BINS_PER_LOCATION = 20
-LOCATIONS = [("BENCH-A", "Bench warehouse A", LocationType.WAREHOUSE),
-             ("BENCH-B", "Bench warehouse B", LocationType.WAREHOUSE),
-             ("BENCH-S", "Bench service center", LocationType.SERVICE_CENTER)]
+LOCATIONS = [
+    ("BENCH-A", "Bench warehouse A", LocationType.WAREHOUSE),
+    ("BENCH-B", "Bench warehouse B", LocationType.WAREHOUSE),
+    ("BENCH-S", "Bench service center", LocationType.SERVICE_CENTER),
+]
 WARMUP_READS = 100
 WARMUP_WRITES = 100
 
@@ -84,6 +81,7 @@ def log(msg: str) -> None:
 
 
 # --- database setup ----------------------------------------------------------------------
+
 
 def prepare_empty(url: str, reset: bool) -> None:
     """Refuse a non-empty database (PostgreSQL: --reset drops and recreates schema public)."""
@@ -98,9 +96,11 @@ def prepare_empty(url: str, reset: bool) -> None:
                 conn.execute(text("CREATE SCHEMA public"))
             log("dropped and recreated schema public")
             return
-        sys.exit(f"{url}: database is not empty ({len(tables)} tables). Use an empty "
-                 "database" + (" or pass --reset." if engine.dialect.name == "postgresql"
-                               else " (a new SQLite file)."))
+        sys.exit(
+            f"{url}: database is not empty ({len(tables)} tables). Use an empty "
+            "database"
+            + (" or pass --reset." if engine.dialect.name == "postgresql" else " (a new SQLite file).")
+        )
     finally:
         engine.dispose()
 
@@ -111,9 +111,11 @@ def seed_engine(url: str):
     engine = create_engine(url, poolclass=NullPool)
     configure_engine(engine)
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _cache(dbapi_conn, _record):
             dbapi_conn.execute("PRAGMA cache_size=-262144")  # 256 MiB, seeding only
+
     return engine
 
 
@@ -127,6 +129,7 @@ def after_bulk_load(engine) -> None:
 
 
 # --- seeding -----------------------------------------------------------------------------
+
 
 class Seeder:
     """Generates movements per key with running totals, writes them in bulk Core inserts."""
@@ -142,31 +145,65 @@ class Seeder:
 
     def catalog(self) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(Location.__table__), [
-                dict(code=c, name=n, type=t, active=True) for c, n, t in LOCATIONS])
-            locs = dict(conn.execute(select(Location.code, Location.id)
-                                     .where(Location.code.in_([c for c, *_ in LOCATIONS]))).all())
-            conn.execute(insert(Bin.__table__), [
-                dict(location_id=locs[c], code=f"R{i:02d}", barcode=f"{c}-R{i:02d}",
-                     kind=BinKind.STORAGE, active=True)
-                for c, *_ in LOCATIONS for i in range(1, BINS_PER_LOCATION + 1)])
+            conn.execute(
+                insert(Location.__table__),
+                [dict(code=c, name=n, type=t, active=True) for c, n, t in LOCATIONS],
+            )
+            locs = dict(
+                conn.execute(
+                    select(Location.code, Location.id).where(Location.code.in_([c for c, *_ in LOCATIONS]))
+                ).all()
+            )
+            conn.execute(
+                insert(Bin.__table__),
+                [
+                    dict(
+                        location_id=locs[c],
+                        code=f"R{i:02d}",
+                        barcode=f"{c}-R{i:02d}",
+                        kind=BinKind.STORAGE,
+                        active=True,
+                    )
+                    for c, *_ in LOCATIONS
+                    for i in range(1, BINS_PER_LOCATION + 1)
+                ],
+            )
             bins = {}
-            for loc_id, bin_id in conn.execute(select(Bin.location_id, Bin.id)
-                                               .where(Bin.location_id.in_(locs.values()))
-                                               .order_by(Bin.location_id, Bin.id)):
+            for loc_id, bin_id in conn.execute(
+                select(Bin.location_id, Bin.id)
+                .where(Bin.location_id.in_(locs.values()))
+                .order_by(Bin.location_id, Bin.id)
+            ):
                 bins.setdefault(loc_id, []).append(bin_id)
             for start in range(0, self.skus, 10_000):
                 stop = min(start + 10_000, self.skus)
-                conn.execute(insert(Product.__table__), [
-                    dict(sku=f"BSKU-{i:06d}", name=f"Bench item {i}", unit_cost=Decimal("1.2500"),
-                         lot_tracked=False, expiry_tracked=False, active=True)
-                    for i in range(start, stop)])
-            products = list(conn.execute(select(Product.id, Product.sku)
-                                         .where(Product.sku.like("BSKU-%")).order_by(Product.id)))
+                conn.execute(
+                    insert(Product.__table__),
+                    [
+                        dict(
+                            sku=f"BSKU-{i:06d}",
+                            name=f"Bench item {i}",
+                            unit_cost=Decimal("1.2500"),
+                            lot_tracked=False,
+                            expiry_tracked=False,
+                            active=True,
+                        )
+                        for i in range(start, stop)
+                    ],
+                )
+            products = list(
+                conn.execute(
+                    select(Product.id, Product.sku).where(Product.sku.like("BSKU-%")).order_by(Product.id)
+                )
+            )
             for start in range(0, len(products), 10_000):
-                conn.execute(insert(ProductBarcode.__table__), [
-                    dict(product_id=pid, code=f"29{pid:011d}")
-                    for pid, _sku in products[start:start + 10_000]])
+                conn.execute(
+                    insert(ProductBarcode.__table__),
+                    [
+                        dict(product_id=pid, code=f"29{pid:011d}")
+                        for pid, _sku in products[start : start + 10_000]
+                    ],
+                )
         a, b, s = (locs[c] for c, *_ in LOCATIONS)
         for n, (pid, _sku) in enumerate(products):
             # every product in a bin of A and of B; every tenth also at the service center
@@ -174,8 +211,10 @@ class Seeder:
             self.keys.append((pid, b, bins[b][(n * 7) % BINS_PER_LOCATION], NO_LOT))
             if n % 10 == 0:
                 self.keys.append((pid, s, bins[s][n % BINS_PER_LOCATION], NO_LOT))
-        log(f"catalog: {len(products):,} products (+barcodes), {len(LOCATIONS)} locations x "
-            f"{BINS_PER_LOCATION} bins, {len(self.keys):,} possible balance keys")
+        log(
+            f"catalog: {len(products):,} products (+barcodes), {len(LOCATIONS)} locations x "
+            f"{BINS_PER_LOCATION} bins, {len(self.keys):,} possible balance keys"
+        )
 
     def _movement(self, key: tuple, posting_id: int) -> dict:
         rng = self.rng
@@ -200,11 +239,25 @@ class Seeder:
             qty, type_ = rng.randint(1, 40), MovementType.INBOUND_PURCHASE
         st[0], st[1], st[2] = on + qty, res + rsv, held + hld
         self.clock += timedelta(seconds=30)
-        return dict(posting_id=posting_id, product_id=key[0], location_id=key[1],
-                    bin_id=key[2], lot_id=key[3], qty=qty, reserved_delta=rsv,
-                    held_delta=hld, balance_after=st[0], reserved_after=st[1],
-                    held_after=st[2], type=type_, reason=None, reference_type=None,
-                    reference_id=None, user_id=None, created_at=self.clock)
+        return dict(
+            posting_id=posting_id,
+            product_id=key[0],
+            location_id=key[1],
+            bin_id=key[2],
+            lot_id=key[3],
+            qty=qty,
+            reserved_delta=rsv,
+            held_delta=hld,
+            balance_after=st[0],
+            reserved_after=st[1],
+            held_after=st[2],
+            type=type_,
+            reason=None,
+            reference_type=None,
+            reference_id=None,
+            user_id=None,
+            created_at=self.clock,
+        )
 
     def movements(self, n: int) -> float:
         """Append n movements on random keys; rewrite stock_balances from the totals."""
@@ -214,14 +267,21 @@ class Seeder:
             while done < n:
                 size = min(CHUNK, n - done)
                 with conn.begin():
-                    posting_id = conn.execute(insert(POSTINGS).values(
-                        type=MovementType.ADJUSTMENT, idempotency_key=None,
-                        fingerprint="bench-seed", reference_type="bench-seed",
-                        reference_id=str(self.count + done), note="benchmark seed",
-                        user_id=None, created_at=self.clock,
-                    ).returning(POSTINGS.c.id)).scalar_one()
-                    rows = [self._movement(self.rng.choice(self.keys), posting_id)
-                            for _ in range(size)]
+                    posting_id = conn.execute(
+                        insert(POSTINGS)
+                        .values(
+                            type=MovementType.ADJUSTMENT,
+                            idempotency_key=None,
+                            fingerprint="bench-seed",
+                            reference_type="bench-seed",
+                            reference_id=str(self.count + done),
+                            note="benchmark seed",
+                            user_id=None,
+                            created_at=self.clock,
+                        )
+                        .returning(POSTINGS.c.id)
+                    ).scalar_one()
+                    rows = [self._movement(self.rng.choice(self.keys), posting_id) for _ in range(size)]
                     conn.execute(insert(MOVEMENTS), rows)
                 done += size
                 if (self.count + done) % 200_000 == 0:
@@ -230,10 +290,21 @@ class Seeder:
                 conn.execute(BALANCES.delete())
                 items = list(self.state.items())
                 for start in range(0, len(items), 20_000):
-                    conn.execute(insert(BALANCES), [
-                        dict(product_id=k[0], location_id=k[1], bin_id=k[2], lot_id=k[3],
-                             on_hand=v[0], reserved=v[1], held=v[2])
-                        for k, v in items[start:start + 20_000]])
+                    conn.execute(
+                        insert(BALANCES),
+                        [
+                            dict(
+                                product_id=k[0],
+                                location_id=k[1],
+                                bin_id=k[2],
+                                lot_id=k[3],
+                                on_hand=v[0],
+                                reserved=v[1],
+                                held=v[2],
+                            )
+                            for k, v in items[start : start + 20_000]
+                        ],
+                    )
         self.count += n
         after_bulk_load(self.engine)
         return time.perf_counter() - t0
@@ -241,15 +312,21 @@ class Seeder:
 
 # --- measuring ---------------------------------------------------------------------------
 
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
 
 
 def summary(ms: list[float]) -> dict:
-    return dict(samples=len(ms), p50_ms=round(statistics.median(ms), 4),
-                p90_ms=round(pct(ms, 0.90), 4), p99_ms=round(pct(ms, 0.99), 4),
-                max_ms=round(max(ms), 4), mean_ms=round(statistics.fmean(ms), 4))
+    return dict(
+        samples=len(ms),
+        p50_ms=round(statistics.median(ms), 4),
+        p90_ms=round(pct(ms, 0.90), 4),
+        p99_ms=round(pct(ms, 0.99), 4),
+        max_ms=round(max(ms), 4),
+        mean_ms=round(statistics.fmean(ms), 4),
+    )
 
 
 def timed_calls(fn, args_list: list) -> list[float]:
@@ -266,10 +343,10 @@ def timed_calls(fn, args_list: list) -> list[float]:
 
 def measure_reads(rng: random.Random, samples: int) -> dict:
     b = BALANCES.c
-    keys = db.session.execute(select(b.product_id, b.bin_id, b.lot_id)
-                              .where(b.on_hand > 0)).all()
-    skus = db.session.scalars(select(Product.sku).where(
-        Product.id.in_(select(b.product_id).where(b.on_hand > 0)))).all()
+    keys = db.session.execute(select(b.product_id, b.bin_id, b.lot_id).where(b.on_hand > 0)).all()
+    skus = db.session.scalars(
+        select(Product.sku).where(Product.id.in_(select(b.product_id).where(b.on_hand > 0)))
+    ).all()
     db.session.rollback()
     key_args = [tuple(k) for k in rng.choices(keys, k=samples + WARMUP_READS)]
     sku_args = [(s,) for s in rng.choices(skus, k=samples + WARMUP_READS)]
@@ -277,26 +354,32 @@ def measure_reads(rng: random.Random, samples: int) -> dict:
     timed_calls(stock.sku_stock, sku_args[:WARMUP_READS])
     one_key = timed_calls(ledger.balance, key_args[WARMUP_READS:])
     one_sku = timed_calls(stock.sku_stock, sku_args[WARMUP_READS:])
-    return dict(keys_with_stock=len(keys), skus_with_stock=len(skus),
-                balance=summary(one_key), sku_stock=summary(one_sku))
+    return dict(
+        keys_with_stock=len(keys),
+        skus_with_stock=len(skus),
+        balance=summary(one_key),
+        sku_stock=summary(one_sku),
+    )
 
 
 def query_plans() -> dict:
     """The engine's plan for the two read paths (so a flat or a rising p99 is explained)."""
     dialect = db.engine.dialect.name
-    pid, bin_id = db.session.execute(select(BALANCES.c.product_id, BALANCES.c.bin_id)
-                                     .limit(1)).one()
+    pid, bin_id = db.session.execute(select(BALANCES.c.product_id, BALANCES.c.bin_id).limit(1)).one()
     sku = db.session.scalar(select(Product.sku).where(Product.id == pid))
     bal = select(BALANCES.c.on_hand, BALANCES.c.reserved, BALANCES.c.held).where(
-        BALANCES.c.product_id == pid, BALANCES.c.bin_id == bin_id, BALANCES.c.lot_id == NO_LOT)
+        BALANCES.c.product_id == pid, BALANCES.c.bin_id == bin_id, BALANCES.c.lot_id == NO_LOT
+    )
     # stock.sku_stock -> scan.find_product: by SKU, then (if none) by barcode
     by_sku = select(Product.id).where(Product.sku == sku)
-    by_barcode = (select(Product.id).join(ProductBarcode)
-                  .where(ProductBarcode.code.in_([sku])).limit(1))
+    by_barcode = select(Product.id).join(ProductBarcode).where(ProductBarcode.code.in_([sku])).limit(1)
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     plans = {}
-    for name, stmt in (("balance", bal), ("find_product.by_sku", by_sku),
-                       ("find_product.by_barcode", by_barcode)):
+    for name, stmt in (
+        ("balance", bal),
+        ("find_product.by_sku", by_sku),
+        ("find_product.by_barcode", by_barcode),
+    ):
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
         rows = db.session.execute(text(prefix + sql)).all()
         plans[name] = [" | ".join(str(c) for c in r) for r in rows]
@@ -312,16 +395,27 @@ class WriteBench:
         self.tag = tag
         self.dialect = db.engine.dialect.name
         b = BALANCES.c
-        self.keys = [tuple(r) for r in db.session.execute(
-            select(b.product_id, b.location_id, b.bin_id, b.lot_id)
-            .where(b.on_hand - b.reserved - b.held >= 1))]
+        self.keys = [
+            tuple(r)
+            for r in db.session.execute(
+                select(b.product_id, b.location_id, b.bin_id, b.lot_id).where(
+                    b.on_hand - b.reserved - b.held >= 1
+                )
+            )
+        ]
         self.seq = 0
         with transactions.transaction():
-            self.raw_posting = db.session.execute(insert(POSTINGS).values(
-                type=MovementType.ADJUSTMENT, fingerprint="bench-raw",
-                reference_type="bench-raw", note="raw DBAPI benchmark movements",
-                created_at=utcnow(),
-            ).returning(POSTINGS.c.id)).scalar_one()
+            self.raw_posting = db.session.execute(
+                insert(POSTINGS)
+                .values(
+                    type=MovementType.ADJUSTMENT,
+                    fingerprint="bench-raw",
+                    reference_type="bench-raw",
+                    note="raw DBAPI benchmark movements",
+                    created_at=utcnow(),
+                )
+                .returning(POSTINGS.c.id)
+            ).scalar_one()
         self.raw = db.engine.raw_connection()  # checked out once, held for the whole run
         self.cur = self.raw.cursor()
         ph = "?" if self.dialect == "sqlite" else "%s"
@@ -330,11 +424,13 @@ class WriteBench:
             "held = held + 0 WHERE product_id = {p} AND location_id = {p} AND bin_id = {p} "
             "AND lot_id = {p} AND on_hand + {p} >= 0 AND on_hand + {p} <= {max} "
             "AND reserved + 0 >= 0 AND held + 0 >= 0 AND reserved + held <= on_hand + {p} "
-            "RETURNING on_hand, reserved, held").format(p=ph, max=MAX_BALANCE)
+            "RETURNING on_hand, reserved, held"
+        ).format(p=ph, max=MAX_BALANCE)
         self.insert_sql = (
             "INSERT INTO stock_movements (posting_id, product_id, location_id, bin_id, lot_id, "
             "qty, reserved_delta, held_delta, balance_after, reserved_after, held_after, type, "
-            "created_at) VALUES ({})".format(", ".join([ph] * 13)))
+            "created_at) VALUES ({})".format(", ".join([ph] * 13))
+        )
 
     def _pairs(self, n: int):
         """n changes: +1 then -1 on a random key with stock (net zero per pair)."""
@@ -347,8 +443,12 @@ class WriteBench:
         t0 = time.perf_counter()
         for key, qty in self._pairs(n):
             self.seq += 1
-            ledger.post(MovementType.ADJUSTMENT, [Line(*key, qty=qty)], actor_id=None,
-                        key=f"bench-{self.tag}-{self.seq}")
+            ledger.post(
+                MovementType.ADJUSTMENT,
+                [Line(*key, qty=qty)],
+                actor_id=None,
+                key=f"bench-{self.tag}-{self.seq}",
+            )
         return n / (time.perf_counter() - t0)
 
     def raw_loop(self, n: int) -> float:
@@ -363,8 +463,24 @@ class WriteBench:
             row = cur.fetchone()
             if row is None:
                 raise RuntimeError(f"raw guarded UPDATE matched nothing for {pid, loc, bin_id}")
-            cur.execute(self.insert_sql, (self.raw_posting, pid, loc, bin_id, lot, qty, 0, 0,
-                                          row[0], row[1], row[2], "adjustment", now))
+            cur.execute(
+                self.insert_sql,
+                (
+                    self.raw_posting,
+                    pid,
+                    loc,
+                    bin_id,
+                    lot,
+                    qty,
+                    0,
+                    0,
+                    row[0],
+                    row[1],
+                    row[2],
+                    "adjustment",
+                    now,
+                ),
+            )
             if sqlite:
                 cur.execute("COMMIT")
             else:
@@ -376,6 +492,7 @@ class WriteBench:
 
         def _count(*_a, **_k):
             count[0] += 1
+
         event.listen(db.engine, "before_cursor_execute", _count)
         try:
             self.service(n)
@@ -404,20 +521,29 @@ def profile_service(bench: WriteBench, n: int, path: Path) -> str:
 
 # --- main --------------------------------------------------------------------------------
 
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", help="database URL (default: a new SQLite file in a temp dir)")
     ap.add_argument("--skus", type=int, default=50_000)
     ap.add_argument("--movements", type=int, default=1_000_000)
-    ap.add_argument("--postings", type=int, default=3000, help="service postings (and raw "
-                    "transactions) measured, split over --rounds")
+    ap.add_argument(
+        "--postings",
+        type=int,
+        default=3000,
+        help="service postings (and raw transactions) measured, split over --rounds",
+    )
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--reads", type=int, default=2000, help="samples per read measurement")
     ap.add_argument("--seed", type=int, default=20261122)
-    ap.add_argument("--reset", action="store_true",
-                    help="PostgreSQL: drop and recreate schema public if not empty")
-    ap.add_argument("--profile", action="store_true",
-                    help="also cProfile 1000 extra service postings (stats in bench/results)")
+    ap.add_argument(
+        "--reset", action="store_true", help="PostgreSQL: drop and recreate schema public if not empty"
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile 1000 extra service postings (stats in bench/results)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = ap.parse_args()
 
@@ -433,9 +559,11 @@ def main() -> None:
 
     prepare_empty(url, args.reset)
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=url)
-    res: dict = dict(started=started, params=vars(args) | {"url": None},
-                     machine=dict(cpus=os.cpu_count(), python=platform.python_version(),
-                                  platform=platform.platform()))
+    res: dict = dict(
+        started=started,
+        params=vars(args) | {"url": None},
+        machine=dict(cpus=os.cpu_count(), python=platform.python_version(), platform=platform.platform()),
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -446,6 +574,7 @@ def main() -> None:
         res["engine"] = engine_name
         if engine_name == "sqlite":
             import sqlite3
+
             res["machine"]["sqlite"] = sqlite3.sqlite_version
         else:
             res["machine"]["server"] = db.session.scalar(text("SHOW server_version"))
@@ -464,21 +593,29 @@ def main() -> None:
             if n == 0:
                 continue
             secs = seeder.movements(n)
-            log(f"seeded {n:,} movements in {secs:.1f} s ({n / secs:,.0f}/s); "
-                f"total {seeder.count:,}")
+            log(f"seeded {n:,} movements in {secs:.1f} s ({n / secs:,.0f}/s); total {seeder.count:,}")
             t0 = time.perf_counter()
             drifts = ledger.verify()
             verify_s = time.perf_counter() - t0
             db.session.rollback()
             log(f"verify(): {len(drifts)} drifts ({verify_s:.1f} s)")
             reads = measure_reads(rng, args.reads)
-            log(f"reads at {seeder.count:,} movements: balance p50 "
+            log(
+                f"reads at {seeder.count:,} movements: balance p50 "
                 f"{reads['balance']['p50_ms']:.3f} ms p99 {reads['balance']['p99_ms']:.3f} ms; "
                 f"sku_stock p50 {reads['sku_stock']['p50_ms']:.3f} ms "
-                f"p99 {reads['sku_stock']['p99_ms']:.3f} ms")
-            res["stages"].append(dict(movements=seeder.count, seed_s=round(secs, 2),
-                                      seed_rows_per_s=round(n / secs), drifts=len(drifts),
-                                      verify_s=round(verify_s, 2), reads=reads))
+                f"p99 {reads['sku_stock']['p99_ms']:.3f} ms"
+            )
+            res["stages"].append(
+                dict(
+                    movements=seeder.count,
+                    seed_s=round(secs, 2),
+                    seed_rows_per_s=round(n / secs),
+                    drifts=len(drifts),
+                    verify_s=round(verify_s, 2),
+                    reads=reads,
+                )
+            )
         res["plans"] = query_plans()
         seeder.engine.dispose()
 
@@ -496,15 +633,15 @@ def main() -> None:
             else:
                 raw = bench.raw_loop(per_round)
                 svc = bench.service(per_round)
-            rounds.append(dict(service_tps=round(svc, 1), raw_tps=round(raw, 1),
-                               ratio=round(svc / raw, 3)))
-            log(f"round {r + 1}/{args.rounds}: service {svc:,.0f}/s  raw {raw:,.0f}/s  "
-                f"ratio {svc / raw:.2f}")
+            rounds.append(dict(service_tps=round(svc, 1), raw_tps=round(raw, 1), ratio=round(svc / raw, 3)))
+            log(f"round {r + 1}/{args.rounds}: service {svc:,.0f}/s  raw {raw:,.0f}/s  ratio {svc / raw:.2f}")
         res["writes"] = dict(
-            per_round=per_round, rounds=rounds,
+            per_round=per_round,
+            rounds=rounds,
             service_tps_median=round(statistics.median(x["service_tps"] for x in rounds), 1),
             raw_tps_median=round(statistics.median(x["raw_tps"] for x in rounds), 1),
-            ratio_median=round(statistics.median(x["ratio"] for x in rounds), 3))
+            ratio_median=round(statistics.median(x["ratio"] for x in rounds), 3),
+        )
         if args.profile:
             path = results_dir / f"{engine_name}-{started}.pstats"
             report = profile_service(bench, 1000, path)
@@ -514,9 +651,11 @@ def main() -> None:
 
         t0 = time.perf_counter()
         drifts = ledger.verify()
-        res["final_verify"] = dict(drifts=len(drifts), seconds=round(time.perf_counter() - t0, 2),
-                                   movements=db.session.scalar(select(func.count())
-                                                               .select_from(MOVEMENTS)))
+        res["final_verify"] = dict(
+            drifts=len(drifts),
+            seconds=round(time.perf_counter() - t0, 2),
+            movements=db.session.scalar(select(func.count()).select_from(MOVEMENTS)),
+        )
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
@@ -533,36 +672,48 @@ def main() -> None:
 
 def print_table(res: dict) -> None:
     w = res["writes"]
-    print(f"\n=== ledger benchmark: {res['engine']} "
-          f"({res['machine'].get('sqlite') or res['machine'].get('server')}), "
-          f"{res['machine']['cpus']} CPUs ===")
-    print(f"seeding: catalog {res['seed_catalog_s']} s; " + "; ".join(
-        f"to {s['movements']:,} movements {s['seed_s']} s ({s['seed_rows_per_s']:,}/s)"
-        for s in res["stages"]))
-    print("verify() drifts: " + ", ".join(f"{s['drifts']} at {s['movements']:,}"
-                                           for s in res["stages"])
-          + f", {res['final_verify']['drifts']} after writes "
-            f"({res['final_verify']['movements']:,} movements)")
+    print(
+        f"\n=== ledger benchmark: {res['engine']} "
+        f"({res['machine'].get('sqlite') or res['machine'].get('server')}), "
+        f"{res['machine']['cpus']} CPUs ==="
+    )
+    print(
+        f"seeding: catalog {res['seed_catalog_s']} s; "
+        + "; ".join(
+            f"to {s['movements']:,} movements {s['seed_s']} s ({s['seed_rows_per_s']:,}/s)"
+            for s in res["stages"]
+        )
+    )
+    print(
+        "verify() drifts: "
+        + ", ".join(f"{s['drifts']} at {s['movements']:,}" for s in res["stages"])
+        + f", {res['final_verify']['drifts']} after writes "
+        f"({res['final_verify']['movements']:,} movements)"
+    )
     print("\nstock reads (ms)        movements   samples     p50      p90      p99      max")
     for s in res["stages"]:
         for name in ("balance", "sku_stock"):
             r = s["reads"][name]
-            print(f"  {name:<20} {s['movements']:>11,} {r['samples']:>9} {r['p50_ms']:>8.3f} "
-                  f"{r['p90_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['max_ms']:>8.2f}")
+            print(
+                f"  {name:<20} {s['movements']:>11,} {r['samples']:>9} {r['p50_ms']:>8.3f} "
+                f"{r['p90_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['max_ms']:>8.2f}"
+            )
     if len(res["stages"]) == 2:
         a, b = res["stages"]
         for name in ("balance", "sku_stock"):
-            print(f"  {name}: p50 x{b['reads'][name]['p50_ms'] / a['reads'][name]['p50_ms']:.2f}"
-                  f", p99 x{b['reads'][name]['p99_ms'] / a['reads'][name]['p99_ms']:.2f} "
-                  f"from {a['movements']:,} to {b['movements']:,} movements")
-    print(f"\nwrites (tx/s, {len(w['rounds'])} rounds x {w['per_round']})  "
-          "service   raw   service/raw")
+            print(
+                f"  {name}: p50 x{b['reads'][name]['p50_ms'] / a['reads'][name]['p50_ms']:.2f}"
+                f", p99 x{b['reads'][name]['p99_ms'] / a['reads'][name]['p99_ms']:.2f} "
+                f"from {a['movements']:,} to {b['movements']:,} movements"
+            )
+    print(f"\nwrites (tx/s, {len(w['rounds'])} rounds x {w['per_round']})  service   raw   service/raw")
     for i, r in enumerate(w["rounds"], 1):
         print(f"  round {i:<28} {r['service_tps']:>7,.0f} {r['raw_tps']:>6,.0f} {r['ratio']:>8.2f}")
-    print(f"  median {'':<27} {w['service_tps_median']:>7,.0f} {w['raw_tps_median']:>6,.0f} "
-          f"{w['ratio_median']:>8.2f}   (target >= 0.50)")
-    print(f"  statements per service posting: {res['statements_per_posting']:.1f} "
-          "(raw: 2 + BEGIN/COMMIT)")
+    print(
+        f"  median {'':<27} {w['service_tps_median']:>7,.0f} {w['raw_tps_median']:>6,.0f} "
+        f"{w['ratio_median']:>8.2f}   (target >= 0.50)"
+    )
+    print(f"  statements per service posting: {res['statements_per_posting']:.1f} (raw: 2 + BEGIN/COMMIT)")
 
 
 if __name__ == "__main__":

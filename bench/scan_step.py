@@ -30,6 +30,7 @@ What it does, in one process (see docs/performance.md, "Scan step"):
     (level 6), and the raw/gzip size of each timed step response;
  6. verify() again, prints a table and writes bench/results/scan-step-sqlite-<ts>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,24 +56,17 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 
+from ledger import Seeder, pct, seed_engine  # noqa: E402  (bench/ledger.py)
 from sqlalchemy import event, func, select  # noqa: E402
 
-from ledger import Seeder, pct, seed_engine  # noqa: E402  (bench/ledger.py)
-from warehouse import create_app, ledger, receiving  # noqa: E402
+from warehouse import create_app, ledger  # noqa: E402
+from warehouse.accounts.models import User  # noqa: E402
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, Product  # noqa: E402
+from warehouse.core.extensions import db  # noqa: E402
 from warehouse.demo import load_demo, with_check_digit  # noqa: E402
-from warehouse.extensions import db  # noqa: E402
-from warehouse.models import (  # noqa: E402
-    NO_LOT,
-    Balance,
-    Bin,
-    BinKind,
-    Location,
-    Movement,
-    Product,
-    PutawayTask,
-    TaskStatus,
-    User,
-)
+from warehouse.inbound import receiving  # noqa: E402
+from warehouse.inbound.models import PutawayTask, TaskStatus  # noqa: E402
+from warehouse.ledger.models import Balance, Movement  # noqa: E402
 
 TARGET_P95_MS = 20.0
 TARGET_PAGE_GZIP = 60 * 1024
@@ -93,6 +87,7 @@ def demo_gtin(i: int) -> str:
 
 # --- seeding -----------------------------------------------------------------------------
 
+
 class DemoSeeder(Seeder):
     """bench/ledger.py's Seeder on top of the demo: its bench catalog and keys, plus each
     bench product in a main-warehouse storage bin (not aisle C, which put-away needs empty)
@@ -102,25 +97,41 @@ class DemoSeeder(Seeder):
         super().catalog()
         with self.engine.connect() as conn:
             main = conn.scalar(select(Location.id).where(Location.code == "warehouse-main"))
-            bins = list(conn.scalars(select(Bin.id).where(
-                Bin.location_id == main, Bin.kind == BinKind.STORAGE,
-                ~Bin.code.startswith("C-")).order_by(Bin.code)))
-            bench = list(conn.scalars(select(Product.id).where(Product.sku.like("BSKU-%"))
-                                      .order_by(Product.id)))
-            demo = conn.execute(select(Balance.product_id, Balance.location_id, Balance.bin_id,
-                                       Balance.lot_id, Balance.on_hand, Balance.reserved,
-                                       Balance.held)).all()
+            bins = list(
+                conn.scalars(
+                    select(Bin.id)
+                    .where(Bin.location_id == main, Bin.kind == BinKind.STORAGE, ~Bin.code.startswith("C-"))
+                    .order_by(Bin.code)
+                )
+            )
+            bench = list(
+                conn.scalars(select(Product.id).where(Product.sku.like("BSKU-%")).order_by(Product.id))
+            )
+            demo = conn.execute(
+                select(
+                    Balance.product_id,
+                    Balance.location_id,
+                    Balance.bin_id,
+                    Balance.lot_id,
+                    Balance.on_hand,
+                    Balance.reserved,
+                    Balance.held,
+                )
+            ).all()
         for n, pid in enumerate(bench):
             self.keys.append((pid, main, bins[(n * 3) % len(bins)], NO_LOT))
         for pid, loc, bin_id, lot, on, res, held in demo:
             key = (pid, loc, bin_id, lot)
             self.state[key] = [on, res, held]  # continue from the demo's stock
             self.keys.append(key)
-        log(f"  + {len(bench):,} bench keys in warehouse-main ({len(bins)} bins), "
-            f"{len(demo)} demo keys: {len(self.keys):,} keys")
+        log(
+            f"  + {len(bench):,} bench keys in warehouse-main ({len(bins)} bins), "
+            f"{len(demo)} demo keys: {len(self.keys):,} keys"
+        )
 
 
 # --- the client --------------------------------------------------------------------------
+
 
 class Floor:
     def __init__(self, client):
@@ -137,8 +148,7 @@ class Floor:
 
     def sign_in(self, username: str, password: str) -> None:
         token = self.csrf("/login")
-        r = self.client.post("/login", data=dict(username=username, password=password,
-                                                 csrf_token=token))
+        r = self.client.post("/login", data=dict(username=username, password=password, csrf_token=token))
         if r.status_code != 302:
             sys.exit(f"sign-in as {username} failed: {r.status_code}")
         self.token = self.csrf("/floor/")
@@ -146,8 +156,9 @@ class Floor:
     def post(self, path: str, **data):
         self.sent += 1  # each scan carries a new scan id, as static/scan.js sends it
         data.setdefault("scan_id", f"bench-{self.sent}")
-        return self.client.post(path, data=dict(data, csrf_token=self.token),
-                                headers=dict(HX, **{"X-CSRFToken": self.token}))
+        return self.client.post(
+            path, data=dict(data, csrf_token=self.token), headers=dict(HX, **{"X-CSRFToken": self.token})
+        )
 
 
 def check(response, what: str) -> None:
@@ -157,8 +168,7 @@ def check(response, what: str) -> None:
         sys.exit(f"{what}: HTTP {response.status_code}, outcome {outcome.groups() if outcome else None}")
 
 
-def timed(fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = None,
-          before=None) -> dict:
+def timed(fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = None, before=None) -> dict:
     """Time fn(i) for warmup + n calls (the warm-up ones are not kept); `before()` runs
     untimed ahead of each call. Also counts the SQL statements the timed calls send."""
     times, raw, gz = [], [], []
@@ -183,12 +193,19 @@ def timed(fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = No
             times.append(ms)
             raw.append(len(body))
             gz.append(len(gzip.compress(body, 6)))
-    return dict(samples=n, p50_ms=round(statistics.median(times), 3),
-                p95_ms=round(pct(times, 0.95), 3), p99_ms=round(pct(times, 0.99), 3),
-                max_ms=round(max(times), 3), mean_ms=round(statistics.fmean(times), 3),
-                bytes_raw_median=int(statistics.median(raw)), bytes_raw_max=max(raw),
-                bytes_gzip_median=int(statistics.median(gz)), bytes_gzip_max=max(gz),
-                statements=round(counter.count / n, 1))
+    return dict(
+        samples=n,
+        p50_ms=round(statistics.median(times), 3),
+        p95_ms=round(pct(times, 0.95), 3),
+        p99_ms=round(pct(times, 0.99), 3),
+        max_ms=round(max(times), 3),
+        mean_ms=round(statistics.fmean(times), 3),
+        bytes_raw_median=int(statistics.median(raw)),
+        bytes_raw_max=max(raw),
+        bytes_gzip_median=int(statistics.median(gz)),
+        bytes_gzip_max=max(gz),
+        statements=round(counter.count / n, 1),
+    )
 
 
 class StatementCounter:
@@ -208,6 +225,7 @@ class StatementCounter:
 
 # --- main --------------------------------------------------------------------------------
 
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--skus", type=int, default=50_000, help="bench products (as bench/ledger.py)")
@@ -216,8 +234,12 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--batch", type=int, default=20, help="put-away tasks prepared per receipt")
     ap.add_argument("--seed", type=int, default=20261122)
-    ap.add_argument("--profile", action="store_true", help="cProfile the timed requests "
-                    "(stats in bench/results; slows the timings, so they are not comparable)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the timed requests "
+        "(stats in bench/results; slows the timings, so they are not comparable)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = ap.parse_args()
 
@@ -227,11 +249,18 @@ def main() -> None:
     started = time.strftime("%Y%m%d-%H%M%S")
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    res: dict = dict(started=started, params=vars(args), targets=dict(
-        p95_ms=TARGET_P95_MS, page_gzip_bytes=TARGET_PAGE_GZIP, step_bytes=TARGET_STEP_BYTES),
-        machine=dict(cpus=os.cpu_count(), python=platform.python_version(),
-                     sqlite=sqlite3.sqlite_version, platform=platform.platform(),
-                     loadavg_start=os.getloadavg()))
+    res: dict = dict(
+        started=started,
+        params=vars(args),
+        targets=dict(p95_ms=TARGET_P95_MS, page_gzip_bytes=TARGET_PAGE_GZIP, step_bytes=TARGET_STEP_BYTES),
+        machine=dict(
+            cpus=os.cpu_count(),
+            python=platform.python_version(),
+            sqlite=sqlite3.sqlite_version,
+            platform=platform.platform(),
+            loadavg_start=os.getloadavg(),
+        ),
+    )
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
@@ -253,12 +282,17 @@ def main() -> None:
         log(f"seeded {args.movements:,} movements in {secs:.1f} s")
         t0 = time.perf_counter()
         drifts = ledger.verify()
-        res["verify_before"] = dict(drifts=len(drifts), seconds=round(time.perf_counter() - t0, 1),
-                                    movements=db.session.scalar(select(func.count()).select_from(Movement)),
-                                    balances=db.session.scalar(select(func.count()).select_from(Balance)))
+        res["verify_before"] = dict(
+            drifts=len(drifts),
+            seconds=round(time.perf_counter() - t0, 1),
+            movements=db.session.scalar(select(func.count()).select_from(Movement)),
+            balances=db.session.scalar(select(func.count()).select_from(Balance)),
+        )
         db.session.remove()
-        log(f"verify(): {len(drifts)} drifts; {res['verify_before']['movements']:,} movements, "
-            f"{res['verify_before']['balances']:,} balances")
+        log(
+            f"verify(): {len(drifts)} drifts; {res['verify_before']['movements']:,} movements, "
+            f"{res['verify_before']['balances']:,} balances"
+        )
         if drifts:
             sys.exit("the seeded ledger does not verify")
 
@@ -266,8 +300,9 @@ def main() -> None:
         operator_id = db.session.scalar(select(User.id).where(User.username == "operator"))
         lot_tracked = set(db.session.scalars(select(Product.sku).where(Product.lot_tracked)))
         plain = [i for i in range(200) if f"SKU-{10001 + i}" not in lot_tracked]
-        product_ids = dict(db.session.execute(select(Product.sku, Product.id)
-                                              .where(Product.sku.like("SKU-%"))).all())
+        product_ids = dict(
+            db.session.execute(select(Product.sku, Product.id).where(Product.sku.like("SKU-%"))).all()
+        )
         engine = db.engine
         db.session.remove()
 
@@ -296,6 +331,7 @@ def main() -> None:
         r = floor.post("/floor/lookup", scan=gtins[i])
         check(r, "lookup")
         return r
+
     steps["lookup"] = timed(lookup, args.iterations, args.warmup, engine, profile)
     log(f"lookup: {steps['lookup']}")
 
@@ -307,12 +343,19 @@ def main() -> None:
     line = [""]
 
     def receive(i):
-        r = floor.post(f"/floor/receive/{receipt_id}", scan=receive_gtins[i % 20],
-                       awaiting="item", line=line[0], product="", lot="")
+        r = floor.post(
+            f"/floor/receive/{receipt_id}",
+            scan=receive_gtins[i % 20],
+            awaiting="item",
+            line=line[0],
+            product="",
+            lot="",
+        )
         check(r, "receive")
         m = re.search(r'name="line" type="hidden" value="(\d*)"', r.get_data(as_text=True))
         line[0] = m.group(1) if m else ""
         return r
+
     steps["receive"] = timed(receive, args.iterations, args.warmup, engine, profile)
     log(f"receive: {steps['receive']}")
 
@@ -326,15 +369,18 @@ def main() -> None:
         assets[path] = a.get_data()
         a.close()
     sizes = {k: dict(raw=len(v), gzip=len(gzip.compress(v, 6))) for k, v in assets.items()}
-    res["page"] = dict(path=f"/floor/receive/{receipt_id}", receipt_lines=20, files=sizes,
-                       raw=sum(s["raw"] for s in sizes.values()),
-                       gzip=sum(s["gzip"] for s in sizes.values()))
+    res["page"] = dict(
+        path=f"/floor/receive/{receipt_id}",
+        receipt_lines=20,
+        files=sizes,
+        raw=sum(s["raw"] for s in sizes.values()),
+        gzip=sum(s["gzip"] for s in sizes.values()),
+    )
     log(f"full page: {res['page']['raw']:,} B raw, {res['page']['gzip']:,} B gzip")
 
     # (c) put-away: 1-unit tasks into their suggested bins, prepared in batches
     def prepare_batch(n: int) -> list[tuple[int, str]]:
-        receipt = receiving.start(f"PO-PUTAWAY-{rng.random():.8f}", location_id=main_id,
-                                  actor_id=operator_id)
+        receipt = receiving.start(f"PO-PUTAWAY-{rng.random():.8f}", location_id=main_id, actor_id=operator_id)
         for i in rng.sample(plain, n):
             receiving.add(receipt.id, db.session.get(Product, product_ids[f"SKU-{10001 + i}"]), qty=1)
         done = receiving.finish(receipt.id, actor_id=operator_id)
@@ -353,6 +399,7 @@ def main() -> None:
         r = floor.post(f"/floor/putaway/{task_id}", scan=barcode, qty="1", reason="")
         check(r, "putaway")
         return r
+
     steps["putaway"] = timed(putaway, args.iterations, args.warmup, engine, profile, before=refill)
     steps["putaway"]["batches"] = batches[0]
     log(f"putaway: {steps['putaway']}")
@@ -361,10 +408,13 @@ def main() -> None:
     with app.app_context():
         t0 = time.perf_counter()
         drifts = ledger.verify()
-        res["verify_after"] = dict(drifts=len(drifts), seconds=round(time.perf_counter() - t0, 1),
-                                   open_tasks=db.session.scalar(
-                                       select(func.count()).select_from(PutawayTask)
-                                       .where(PutawayTask.status == TaskStatus.OPEN)))
+        res["verify_after"] = dict(
+            drifts=len(drifts),
+            seconds=round(time.perf_counter() - t0, 1),
+            open_tasks=db.session.scalar(
+                select(func.count()).select_from(PutawayTask).where(PutawayTask.status == TaskStatus.OPEN)
+            ),
+        )
         db.session.remove()
         db.engine.dispose()
     res["machine"]["loadavg_end"] = os.getloadavg()
@@ -388,27 +438,43 @@ def main() -> None:
 
 def print_table(res: dict) -> None:
     m, v = res["machine"], res["verify_before"]
-    print(f"\n=== scan step: SQLite {m['sqlite']}, {m['cpus']} CPUs, demo + "
-          f"{v['movements']:,} movements, {v['balances']:,} balances ===")
+    print(
+        f"\n=== scan step: SQLite {m['sqlite']}, {m['cpus']} CPUs, demo + "
+        f"{v['movements']:,} movements, {v['balances']:,} balances ==="
+    )
     print(f"verify() drifts: {v['drifts']} before, {res['verify_after']['drifts']} after")
-    print("\nstep (ms)   samples     p50      p95      p99      max   SQL/req  bytes raw / gzip (median, max)")
+    print(
+        "\nstep (ms)   samples     p50      p95      p99      max   SQL/req  bytes raw / gzip (median, max)"
+    )
     for name, s in res["steps"].items():
-        print(f"  {name:<9} {s['samples']:>7} {s['p50_ms']:>7.2f} {s['p95_ms']:>8.2f} "
-              f"{s['p99_ms']:>8.2f} {s['max_ms']:>8.2f} {s['statements']:>7.1f}   "
-              f"{s['bytes_raw_median']:,}/{s['bytes_gzip_median']:,}  "
-              f"({s['bytes_raw_max']:,}/{s['bytes_gzip_max']:,})")
-    print(f"  target: p95 < {TARGET_P95_MS:.0f} ms -> " + ", ".join(
-        f"{n} {'met' if s['p95_ms'] < TARGET_P95_MS else 'MISSED'}" for n, s in res["steps"].items()))
-    print(f"  target: step response < {TARGET_STEP_BYTES // 1024} KB -> " + ", ".join(
-        f"{n} raw {'met' if s['bytes_raw_max'] < TARGET_STEP_BYTES else 'MISSED'}"
-        f"/gzip {'met' if s['bytes_gzip_max'] < TARGET_STEP_BYTES else 'MISSED'}"
-        for n, s in res["steps"].items()))
+        print(
+            f"  {name:<9} {s['samples']:>7} {s['p50_ms']:>7.2f} {s['p95_ms']:>8.2f} "
+            f"{s['p99_ms']:>8.2f} {s['max_ms']:>8.2f} {s['statements']:>7.1f}   "
+            f"{s['bytes_raw_median']:,}/{s['bytes_gzip_median']:,}  "
+            f"({s['bytes_raw_max']:,}/{s['bytes_gzip_max']:,})"
+        )
+    print(
+        f"  target: p95 < {TARGET_P95_MS:.0f} ms -> "
+        + ", ".join(
+            f"{n} {'met' if s['p95_ms'] < TARGET_P95_MS else 'MISSED'}" for n, s in res["steps"].items()
+        )
+    )
+    print(
+        f"  target: step response < {TARGET_STEP_BYTES // 1024} KB -> "
+        + ", ".join(
+            f"{n} raw {'met' if s['bytes_raw_max'] < TARGET_STEP_BYTES else 'MISSED'}"
+            f"/gzip {'met' if s['bytes_gzip_max'] < TARGET_STEP_BYTES else 'MISSED'}"
+            for n, s in res["steps"].items()
+        )
+    )
     p = res["page"]
     print(f"\nfull floor page {p['path']} ({p['receipt_lines']} receipt lines)      raw     gzip")
     for name, s in p["files"].items():
         print(f"  {name:<40} {s['raw']:>8,} {s['gzip']:>8,}")
-    print(f"  {'total':<40} {p['raw']:>8,} {p['gzip']:>8,}   target gzip < "
-          f"{TARGET_PAGE_GZIP // 1024} KB: {'met' if p['gzip'] < TARGET_PAGE_GZIP else 'MISSED'}")
+    print(
+        f"  {'total':<40} {p['raw']:>8,} {p['gzip']:>8,}   target gzip < "
+        f"{TARGET_PAGE_GZIP // 1024} KB: {'met' if p['gzip'] < TARGET_PAGE_GZIP else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ stock through the ledger so every fixture passes the audit.
 The schema always comes from the Alembic migrations (as in production), built once per
 session: SQLite copies a migrated template file per test; PostgreSQL truncates after each.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from warehouse import accounts, create_app
-from warehouse.extensions import db
+from warehouse.core.extensions import db
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -77,14 +78,18 @@ def _database_for_this_worker(url: str) -> str:
 def _pg_reset(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         # TRUNCATE fires no row triggers, so the append-only ledger can be emptied here.
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                          + " RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO lots (id, product_id, code, expiry_date) "
-                          "VALUES (0, NULL, '', NULL)"))
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO lots (id, product_id, code, expiry_date) VALUES (0, NULL, '', NULL)"))
     engine.dispose()
 
 
@@ -124,6 +129,7 @@ def client(app):
 
 # --- system tools a test needs --------------------------------------------------------
 
+
 def require(present: bool, what: str, install: str) -> None:
     """Skip, saying why, when a system tool is missing here; fail in CI, which installs it
     (.ci/run), so CI never skips a test."""
@@ -131,8 +137,9 @@ def require(present: bool, what: str, install: str) -> None:
         return
     if IN_CI:
         pytest.fail(f"CI must run this test: {what} is missing ({install}; .ci/run installs it).")
-    pytest.skip(reason=f"{what} is not installed here ({install}); CI installs it and fails "
-                       "instead of skipping.")
+    pytest.skip(
+        reason=f"{what} is not installed here ({install}); CI installs it and fails instead of skipping."
+    )
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -140,8 +147,9 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     require(shutil.which("pdftotext") is not None, "pdftotext", "apt-get install -y poppler-utils")
     path = tmp_path / "text.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 # --- signing in --------------------------------------------------------------------------
@@ -156,13 +164,12 @@ class Auth:
         self.client = client
 
     def login(self, role: str = "operator", password: str = PASSWORD):
-        from warehouse.models import User
+        from warehouse.accounts.models import User
 
         if db.session.query(User).filter_by(username=role).first() is None:
             accounts.create_user(role, PASSWORD, role, badge_code=f"BADGE-{role.upper()}", pin="4321")
         token = csrf_token(self.client, "/login")
-        return self.client.post("/login", data={"username": role, "password": password,
-                                                "csrf_token": token})
+        return self.client.post("/login", data={"username": role, "password": password, "csrf_token": token})
 
     def logout(self):
         token = csrf_token(self.client, "/stock")
@@ -186,6 +193,7 @@ def csrf_token(client, path: str) -> str:
 
 
 # --- seeding stock through the ledger ---------------------------------------------------
+
 
 @pytest.fixture
 def site(app):

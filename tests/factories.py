@@ -1,22 +1,15 @@
 """Test data built the way the app builds it: catalog rows directly, stock only through
 the ledger (so every fixture passes `verify-ledger`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
 from warehouse import ledger
-from warehouse.extensions import db
-from warehouse.models import (
-    Bin,
-    BinKind,
-    Location,
-    LocationType,
-    Lot,
-    MovementType,
-    Product,
-    ProductBarcode,
-)
+from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product, ProductBarcode
+from warehouse.core.extensions import db
+from warehouse.ledger.models import MovementType
 
 
 def make_location(code: str, type=LocationType.WAREHOUSE, bins=("RCV-01", "A-01-01", "A-01-02")):
@@ -25,15 +18,15 @@ def make_location(code: str, type=LocationType.WAREHOUSE, bins=("RCV-01", "A-01-
     db.session.flush()
     for bin_code in bins:
         kind = BinKind.RECEIVING if bin_code.startswith("RCV") else BinKind.STORAGE
-        db.session.add(Bin(location_id=location.id, code=bin_code,
-                           barcode=f"{code}:{bin_code}", kind=kind))
+        db.session.add(Bin(location_id=location.id, code=bin_code, barcode=f"{code}:{bin_code}", kind=kind))
     db.session.commit()
     return location
 
 
 def make_product(sku: str, *, gtin: str | None = None, lot_tracked=False, expiry_tracked=False):
-    product = Product(sku=sku, name=f"Item {sku}", unit_cost=1, lot_tracked=lot_tracked,
-                      expiry_tracked=expiry_tracked)
+    product = Product(
+        sku=sku, name=f"Item {sku}", unit_cost=1, lot_tracked=lot_tracked, expiry_tracked=expiry_tracked
+    )
     if gtin:
         product.barcodes.append(ProductBarcode(code=gtin))
     db.session.add(product)
@@ -49,8 +42,9 @@ def make_lot(product: Product, code: str, expiry: date | None = None) -> Lot:
 
 
 def receive(product, bin, qty, lot=None, key=None):
-    return ledger.post(MovementType.INBOUND_PURCHASE, [ledger.Line.at(bin, product, lot, qty=qty)],
-                       actor_id=None, key=key)
+    return ledger.post(
+        MovementType.INBOUND_PURCHASE, [ledger.Line.at(bin, product, lot, qty=qty)], actor_id=None, key=key
+    )
 
 
 @dataclass

@@ -1,15 +1,20 @@
 """The flask commands: demo, verify-ledger, create-user, create-token."""
+
 import pytest
 from sqlalchemy import func, select, text
 
 from warehouse import accounts
-from warehouse.extensions import db
-from warehouse.models import ApiToken, Bin, Location, Lot, Movement, Posting, Product, User
+from warehouse.accounts.models import ApiToken, User
+from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Movement, Posting
 
 
 def _counts():
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Location, Bin, Product, Lot, User, Posting, Movement)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Location, Bin, Product, Lot, User, Posting, Movement)
+    }
 
 
 def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
@@ -36,20 +41,28 @@ def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
 def test_verify_ledger_exits_non_zero_and_names_each_drifted_key(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
-    db.session.execute(text("UPDATE stock_balances SET on_hand = on_hand + 1 "
-                            "WHERE id = (SELECT MIN(id) FROM stock_balances)"))
+    db.session.execute(
+        text(
+            "UPDATE stock_balances SET on_hand = on_hand + 1 WHERE id = (SELECT MIN(id) FROM stock_balances)"
+        )
+    )
     db.session.commit()
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
-    assert "1 key(s) disagree" in result.output and "SKU-" in result.output and "warehouse-main/" in result.output
+    assert (
+        "1 key(s) disagree" in result.output
+        and "SKU-" in result.output
+        and "warehouse-main/" in result.output
+    )
 
 
 def test_create_user_with_a_password_or_a_prompt(app):
     runner = app.test_cli_runner()
     made = runner.invoke(args=["create-user", "dana", "--role", "supervisor", "--password", "s3cret-pass"])
     assert made.exit_code == 0 and "Created supervisor dana" in made.output
-    prompted = runner.invoke(args=["create-user", "eli", "--role", "operator"],
-                             input="another-pass\nanother-pass\n")
+    prompted = runner.invoke(
+        args=["create-user", "eli", "--role", "operator"], input="another-pass\nanother-pass\n"
+    )
     assert prompted.exit_code == 0, prompted.output
     assert accounts.authenticate("eli", "another-pass", max_failures=5, window_minutes=15).username == "eli"
     duplicate = runner.invoke(args=["create-user", "dana", "--role", "admin", "--password", "s3cret-pass"])

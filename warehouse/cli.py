@@ -1,14 +1,22 @@
 """`flask` commands: verify-ledger, demo, create-user, create-token."""
+
 import sys
+import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
-from . import accounts, ledger
-from .errors import DomainError
-from .extensions import db
-from .models import Role, User
+from warehouse import accounts, ledger
+from warehouse.accounts.models import Role, User
+from warehouse.alerts import alert_mail
+from warehouse.availability import reservations
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import db
+from warehouse.demo import load_demo
+from warehouse.demo.demo_history import load_history
+from warehouse.integrations import webhooks
+from warehouse.integrations.retention import prune as prune_older
 
 
 def init_app(app: Flask) -> None:
@@ -33,21 +41,22 @@ def verify_ledger():
     labels = ledger.describe_keys(d.key for d in drifts)
     click.echo(f"Ledger DRIFT: {len(drifts)} key(s) disagree with their movements.", err=True)
     for d in drifts:
-        click.echo(f"  {labels[d.key]} key={d.key}: movements say on_hand/reserved/held="
-                   f"{d.from_movements}, balance has {d.in_balances} ({d.problem})", err=True)
+        click.echo(
+            f"  {labels[d.key]} key={d.key}: movements say on_hand/reserved/held="
+            f"{d.from_movements}, balance has {d.in_balances} ({d.problem})",
+            err=True,
+        )
     sys.exit(1)
 
 
 @click.command("demo")
-@click.option("--history", is_flag=True,
-              help="Also a year of generated history up to today (on an empty database).")
+@click.option(
+    "--history", is_flag=True, help="Also a year of generated history up to today (on an empty database)."
+)
 def demo(history):
     """Load the demo warehouse (safe to run again: it changes nothing the second time)."""
-    from .demo import load_demo
 
     if history:  # first: it loads the demo's opening stock at the start of the year
-        from .demo_history import load_history
-
         click.echo(load_history().summary())
     report = load_demo()
     click.echo(report.summary())
@@ -59,8 +68,13 @@ def demo(history):
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for (hidden) when left out.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for (hidden) when left out.",
+)
 def create_user(username, role, password):
     """Create a user with a role."""
     try:
@@ -73,8 +87,11 @@ def create_user(username, role, password):
 @click.command("create-token")
 @click.argument("username")
 @click.option("--name", help="What the token is for, e.g. storefront.")
-@click.option("--scopes", help="Narrow it to these permissions (space or comma separated), "
-                               "e.g. 'inventory.read inventory.write'. Default: all of the role's.")
+@click.option(
+    "--scopes",
+    help="Narrow it to these permissions (space or comma separated), "
+    "e.g. 'inventory.read inventory.write'. Default: all of the role's.",
+)
 def create_token(username, name, scopes):
     """Make an API token for USERNAME. Only its hash is stored: copy it now."""
     user = db.session.scalar(select(User).where(User.username == username))
@@ -102,22 +119,27 @@ def revoke_token(token_or_prefix):
 
 
 @click.command("prune")
-@click.option("--days", type=click.IntRange(1, 36500), default=30, show_default=True,
-              help="Keep this many days of stored API answers, delivered webhook events and failed sign-ins.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 36500),
+    default=30,
+    show_default=True,
+    help="Keep this many days of stored API answers, delivered webhook events and failed sign-ins.",
+)
 def prune(days):
     """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
-    from .retention import prune as prune_older
 
     done = prune_older(days)
-    click.echo(f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
-               f"with {done.deliveries} delivery(ies) and {done.attempts} attempt(s), "
-               f"{done.sign_in_attempts} failed sign-in(s) older than {days} days.")
+    click.echo(
+        f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
+        f"with {done.deliveries} delivery(ies) and {done.attempts} attempt(s), "
+        f"{done.sign_in_attempts} failed sign-in(s) older than {days} days."
+    )
 
 
 @click.command("sweep-reservations")
 def sweep_reservations():
     """Release reservations whose time to live has passed (safe from cron every minute)."""
-    from . import reservations
 
     expired = reservations.sweep()
     click.echo(f"Expired {expired} reservation(s).")
@@ -128,9 +150,6 @@ def sweep_reservations():
 @click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
 def deliver_webhooks(loop, interval):
     """Send outbox events to webhook subscribers (one pass; --loop to keep going)."""
-    import time
-
-    from . import webhooks
 
     try:
         while True:
@@ -148,9 +167,6 @@ def deliver_webhooks(loop, interval):
 @click.command("mail-alerts")
 def mail_alerts():
     """E-mail newly raised alerts to their setting's recipients (one pass, for cron)."""
-    from flask import current_app
-
-    from . import alert_mail
 
     try:
         server = alert_mail.MailServer.from_config(current_app.config)

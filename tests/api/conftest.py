@@ -1,5 +1,6 @@
 """API fixtures: users per role, tokens (optionally narrowed), a client that sends them,
 and a small stocked warehouse seeded through the ledger."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,8 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.factories import Warehouse, receive
 from warehouse import accounts
-from warehouse.extensions import db
-from warehouse.models import User
+from warehouse.accounts.models import User
+from warehouse.core.extensions import db
 
 
 def user(role: str, username: str | None = None) -> User:
@@ -41,6 +42,7 @@ class Api:
 def token_for(app):
     def make(role: str = "supervisor", scopes: str | None = None, username: str | None = None) -> str:
         return accounts.create_token(user(role, username), name="test", scopes=scopes)
+
     return make
 
 
@@ -48,6 +50,7 @@ def token_for(app):
 def api_as(client, token_for):
     def make(role: str = "supervisor", scopes: str | None = None) -> Api:
         return Api(client, token_for(role, scopes))
+
     return make
 
 
@@ -61,7 +64,7 @@ def stocked(app):
     """warehouse-main: BOLT-M8 30 in A-01-01 and 10 in A-01-02; service-north: 5 in S-01-01;
     a transit location for transfers."""
     from tests.factories import make_location
-    from warehouse.models import LocationType
+    from warehouse.catalog.models import LocationType
 
     site = Warehouse.build()
     make_location("TRANSIT", LocationType.TRANSIT, ("TRANSIT",))

@@ -1,12 +1,16 @@
 """Alerts through the API: raised by postings, listed, acknowledged, resolved, configured."""
+
 from tests.api.conftest import error_code
-from warehouse.extensions import db
-from warehouse.models import AlertSetting, ReorderPolicy
+from warehouse.alerts.models import AlertSetting, ReorderPolicy
+from warehouse.core.extensions import db
 
 
 def low_on_bolts(api, stocked):
-    db.session.add(ReorderPolicy(product_id=stocked.bolt.id, location_id=stocked.north.id,
-                                 reorder_point=4, reorder_qty=20))
+    db.session.add(
+        ReorderPolicy(
+            product_id=stocked.bolt.id, location_id=stocked.north.id, reorder_point=4, reorder_qty=20
+        )
+    )
     db.session.commit()
     api.post("/api/stock", {"sku": "BOLT-M8", "location": "service-north", "bin": "S-01-01", "quantity": -2})
 
@@ -16,7 +20,12 @@ def test_a_posting_below_the_reorder_point_raises_an_alert_the_api_lists(api, st
     body = api.get("/api/alerts").get_json()
     assert body["meta"]["total"] >= 1
     low = next(a for a in body["data"] if a["kind"] == "low_stock")
-    assert (low["sku"], low["location"], low["on_hand"], low["status"]) == ("BOLT-M8", "service-north", 3, "open")
+    assert (low["sku"], low["location"], low["on_hand"], low["status"]) == (
+        "BOLT-M8",
+        "service-north",
+        3,
+        "open",
+    )
     assert api.get("/api/alerts", kind="overstock").get_json()["meta"]["total"] == 0
     assert api.get("/api/alerts", location="warehouse-main").get_json()["meta"]["total"] == 0
 
@@ -35,14 +44,23 @@ def test_acknowledge_then_resolve_and_not_twice(api, stocked):
 
 
 def test_configure_a_threshold_and_recipients(api, stocked):
-    response = api.post("/api/alerts", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                        "low_stock_threshold": 50, "recipients": "a@example.com, b@example.com"})
+    response = api.post(
+        "/api/alerts",
+        {
+            "sku": "BOLT-M8",
+            "location": "warehouse-main",
+            "low_stock_threshold": 50,
+            "recipients": "a@example.com, b@example.com",
+        },
+    )
     assert response.status_code == 200
     assert response.get_json()["low_stock_threshold"] == 50
     assert db.session.query(AlertSetting).one().recipients == "a@example.com, b@example.com"
     live = api.get("/api/alerts", sku="BOLT").get_json()["data"]
     assert any(a["kind"] == "low_stock" and a["location"] == "warehouse-main" for a in live)
-    bad = api.post("/api/alerts", {"sku": "BOLT-M8", "location": "warehouse-main", "recipients": "not-an-address"})
+    bad = api.post(
+        "/api/alerts", {"sku": "BOLT-M8", "location": "warehouse-main", "recipients": "not-an-address"}
+    )
     assert bad.status_code == 422
 
 

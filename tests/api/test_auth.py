@@ -1,9 +1,10 @@
 """Who may call the API: tokens, revocation, scopes, the browser session and its CSRF."""
+
 from tests.api.conftest import Api, error_code, user
 from tests.conftest import csrf_token
 from warehouse import accounts
-from warehouse.extensions import db
-from warehouse.models import ApiToken, Role
+from warehouse.accounts.models import ApiToken, Role
+from warehouse.core.extensions import db
 
 
 def test_without_credentials_the_api_answers_401_json_not_a_redirect(client, stocked):
@@ -38,8 +39,16 @@ def test_a_token_records_when_it_was_last_used(client, token_for, stocked):
 def test_an_operator_reads_but_may_not_adjust(api_as, stocked):
     operator = api_as("operator")
     assert operator.get("/api/stock").status_code == 200
-    response = operator.post("/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                            "bin": "A-01-01", "quantity": -1, "reason": "damaged"})
+    response = operator.post(
+        "/api/stock",
+        {
+            "sku": "BOLT-M8",
+            "location": "warehouse-main",
+            "bin": "A-01-01",
+            "quantity": -1,
+            "reason": "damaged",
+        },
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["details"] == {"permission": "inventory.adjust"}
 
@@ -47,16 +56,18 @@ def test_an_operator_reads_but_may_not_adjust(api_as, stocked):
 def test_a_token_narrowed_to_reading_cannot_write_though_its_user_could(api_as, stocked):
     narrowed = api_as("supervisor", scopes="inventory.read")
     assert narrowed.get("/api/stock/BOLT-M8").status_code == 200
-    response = narrowed.post("/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                            "bin": "A-01-01", "quantity": 1})
+    response = narrowed.post(
+        "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 1}
+    )
     assert response.status_code == 403
     assert narrowed.get("/api/transfers").status_code == 403
 
 
 def test_scopes_never_widen_a_role(api_as, stocked):
     operator = api_as("operator", scopes="inventory.read inventory.adjust")
-    response = operator.post("/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                            "bin": "A-01-01", "quantity": 1})
+    response = operator.post(
+        "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 1}
+    )
     assert response.status_code == 403
 
 
@@ -84,14 +95,16 @@ def test_the_browser_session_reads_and_writes_with_the_csrf_header(client, auth,
 def test_a_bearer_token_wins_over_a_session(client, auth, token_for, stocked):
     auth.login("supervisor")
     narrowed = token_for("operator", username="reader", scopes="inventory.read")
-    response = Api(client, narrowed).post("/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                                         "bin": "A-01-01", "quantity": 1})
+    response = Api(client, narrowed).post(
+        "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 1}
+    )
     assert response.status_code == 403
 
 
 def test_create_token_refuses_unknown_scopes(app):
     import pytest
-    from warehouse.errors import InvalidPosting
+
+    from warehouse.core.errors import InvalidPosting
 
     with pytest.raises(InvalidPosting, match="inventory.everything"):
         accounts.create_token(user("operator"), scopes="inventory.read inventory.everything")

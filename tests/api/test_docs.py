@@ -1,5 +1,6 @@
 """The OpenAPI document and the docs page: for signed-in people and tokens only, built
 from the validating models."""
+
 import re
 
 import pytest
@@ -25,15 +26,32 @@ def client(client, auth):
 def test_the_document_lists_every_endpoint_of_the_issue(client, app):
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    expected = {("get", "/api/stock"), ("get", "/api/stock/{sku}"), ("post", "/api/stock"),
-                ("post", "/api/stock/reserve"), ("post", "/api/stock/release"), ("post", "/api/stock/fulfill"),
-                ("post", "/api/stock/return"), ("post", "/api/stock/count"), ("post", "/api/availability/check"),
-                ("get", "/api/movements"), ("get", "/api/locations"), ("post", "/api/locations"),
-                ("get", "/api/locations/{code}/bins"), ("get", "/api/transfers"), ("post", "/api/transfers"),
-                ("get", "/api/transfers/{transfer_id}"), ("patch", "/api/transfers/{transfer_id}"),
-                ("get", "/api/alerts"), ("post", "/api/alerts"), ("patch", "/api/alerts"),
-                ("get", "/api/cycle-counts"), ("post", "/api/cycle-counts"),
-                ("get", "/api/cycle-counts/{batch_id}"), ("post", "/api/cycle-counts/{batch_id}/resolve")}
+    expected = {
+        ("get", "/api/stock"),
+        ("get", "/api/stock/{sku}"),
+        ("post", "/api/stock"),
+        ("post", "/api/stock/reserve"),
+        ("post", "/api/stock/release"),
+        ("post", "/api/stock/fulfill"),
+        ("post", "/api/stock/return"),
+        ("post", "/api/stock/count"),
+        ("post", "/api/availability/check"),
+        ("get", "/api/movements"),
+        ("get", "/api/locations"),
+        ("post", "/api/locations"),
+        ("get", "/api/locations/{code}/bins"),
+        ("get", "/api/transfers"),
+        ("post", "/api/transfers"),
+        ("get", "/api/transfers/{transfer_id}"),
+        ("patch", "/api/transfers/{transfer_id}"),
+        ("get", "/api/alerts"),
+        ("post", "/api/alerts"),
+        ("patch", "/api/alerts"),
+        ("get", "/api/cycle-counts"),
+        ("post", "/api/cycle-counts"),
+        ("get", "/api/cycle-counts/{batch_id}"),
+        ("post", "/api/cycle-counts/{batch_id}/resolve"),
+    }
     listed = {(m, p) for p, methods in doc["paths"].items() for m in methods}
     assert expected <= listed
 

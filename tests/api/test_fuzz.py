@@ -5,6 +5,7 @@ content type, body) matches the document.
 schemathesis' negative_data_rejection check is left out: we send the bearer token
 ourselves, so its "Authorization removed" mutations are not really sent; the contract
 tests assert each rejection explicitly instead."""
+
 import itertools
 import time
 from collections import Counter
@@ -19,8 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
 BUDGET_SECONDS = 20  # per engine: the run starts no new operation after this (~8 s needed)
 
@@ -40,8 +40,14 @@ def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_f
         checks, label = CHECKS, operation.label
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES[mode], deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES[mode],
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             response = case.call(headers=headers)
             statuses[response.status_code] += 1
@@ -52,7 +58,9 @@ def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_f
     print(sorted(statuses.items()))
     for mode in EXAMPLES:
         missing = [op.label for op in operations if not ran[op.label, mode]]
-        assert not missing, (f"the fuzzing budget ran out: no {mode.value} example was sent to "
-                             f"{len(missing)} of {len(operations)} operations, e.g. {missing[:3]}")
+        assert not missing, (
+            f"the fuzzing budget ran out: no {mode.value} example was sent to "
+            f"{len(missing)} of {len(operations)} operations, e.g. {missing[:3]}"
+        )
     # The run reached the endpoints' logic, not only their validation.
     assert statuses[200] + statuses[201] > 50 and statuses[422] > 50, statuses

@@ -1,13 +1,21 @@
 """GET /api/replenishment/reorder: the reorder report's rows for integrations (an ERP
 raising purchase orders), paged, per location, for tokens holding replenishment.read."""
+
 from tests.factories import receive
-from warehouse.extensions import db
-from warehouse.models import ReorderPolicy
+from warehouse.alerts.models import ReorderPolicy
+from warehouse.core.extensions import db
 
 
 def _policy(site, product, point, qty, max_level=None):
-    db.session.add(ReorderPolicy(product_id=product.id, location_id=site.main.id, reorder_point=point,
-                                 reorder_qty=qty, max_level=max_level))
+    db.session.add(
+        ReorderPolicy(
+            product_id=product.id,
+            location_id=site.main.id,
+            reorder_point=point,
+            reorder_qty=qty,
+            max_level=max_level,
+        )
+    )
     db.session.commit()
 
 
@@ -20,7 +28,11 @@ def test_the_reorder_report_lists_what_is_at_or_below_its_reorder_point(api, sto
     assert body["meta"] == {"total": 1, "page": 1, "limit": 20, "has_more": False}
     row = body["data"][0]
     assert (row["sku"], row["location"], row["reorder_point"], row["suggested_qty"]) == (
-        "NUT-M8", "warehouse-main", 5, 50 - row["on_hand"] - row["inbound"])
+        "NUT-M8",
+        "warehouse-main",
+        5,
+        50 - row["on_hand"] - row["inbound"],
+    )
 
 
 def test_an_unknown_location_is_404_and_a_narrowed_token_is_403(api, api_as, stocked):
@@ -28,4 +40,7 @@ def test_an_unknown_location_is_404_and_a_narrowed_token_is_403(api, api_as, sto
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     reader = api_as("supervisor", scopes="inventory.read")
     refused = reader.get("/api/replenishment/reorder")
-    assert refused.status_code == 403 and refused.get_json()["error"]["details"]["permission"] == "replenishment.read"
+    assert (
+        refused.status_code == 403
+        and refused.get_json()["error"]["details"]["permission"] == "replenishment.read"
+    )

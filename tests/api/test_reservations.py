@@ -1,17 +1,22 @@
 """Reserve, release, fulfil and return through the API, idempotency, and 16 threads
 racing for the last 10 units on PostgreSQL."""
+
 import threading
 
 from tests.api.conftest import Api, error_code
-from warehouse.extensions import db
-from warehouse.models import ApiIdempotency, Movement, Reservation
+from warehouse.availability.models import Reservation
+from warehouse.core.extensions import db
+from warehouse.core.models import ApiIdempotency
+from warehouse.ledger.models import Movement
 
 ORDER = {"reference_type": "order", "reference_id": "ord-1"}
 
 
 def reserve(api, qty, **extra):
-    return api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                           "quantity": qty, **ORDER, **extra})
+    return api.post(
+        "/api/stock/reserve",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": qty, **ORDER, **extra},
+    )
 
 
 def test_reserve_answers_with_the_keys_stock(api_as, stocked):
@@ -22,7 +27,9 @@ def test_reserve_answers_with_the_keys_stock(api_as, stocked):
     assert sum(r["quantity"] for r in body["reservations"]) == 35
     assert all(r["expires_at"].endswith("Z") for r in body["reservations"])
     assert {(k["bin"], k["on_hand"], k["reserved"], k["available"]) for k in body["stock"]} == {
-        ("A-01-01", 30, 30, 0), ("A-01-02", 10, 5, 5)}
+        ("A-01-01", 30, 30, 0),
+        ("A-01-02", 10, 5, 5),
+    }
 
 
 def test_ttl_left_out_is_the_default_and_null_means_no_expiry(api, app, stocked):
@@ -32,9 +39,17 @@ def test_ttl_left_out_is_the_default_and_null_means_no_expiry(api, app, stocked)
     minutes = app.config["RESERVATION_TTL_MINUTES"]
     expires = datetime.fromisoformat(default.rstrip("Z"))
     assert abs(expires - datetime.utcnow() - timedelta(minutes=minutes)) < timedelta(minutes=1)
-    pending = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1,
-                                              "reference_type": "order", "reference_id": "ord-pending",
-                                              "ttl_seconds": None})
+    pending = api.post(
+        "/api/stock/reserve",
+        {
+            "sku": "BOLT-M8",
+            "location": "warehouse-main",
+            "quantity": 1,
+            "reference_type": "order",
+            "reference_id": "ord-pending",
+            "ttl_seconds": None,
+        },
+    )
     assert pending.status_code == 201 and pending.get_json()["reservations"][0]["expires_at"] is None
 
 
@@ -43,7 +58,8 @@ def test_reserving_more_than_available_is_409_with_the_seed_message(api, stocked
     assert response.status_code == 409
     assert error_code(response) == "insufficient_stock"
     assert response.get_json()["error"]["message"].startswith(
-        "Insufficient stock available. Available: 40, Requested: 41")
+        "Insufficient stock available. Available: 40, Requested: 41"
+    )
     assert db.session.query(Reservation).count() == 0
 
 
@@ -60,8 +76,13 @@ def test_fulfill_part_then_release_the_rest(api, stocked):
 
 
 def test_return_books_units_back_for_a_supervisor_only(api, api_as, stocked):
-    body = {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2, **ORDER,
-            "reason": "customer changed mind"}
+    body = {
+        "sku": "BOLT-M8",
+        "location": "warehouse-main",
+        "quantity": 2,
+        **ORDER,
+        "reason": "customer changed mind",
+    }
     refused = api_as("operator").post("/api/stock/return", body)  # a return adds stock
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "permission_denied"
     response = api.post("/api/stock/return", body)  # a supervisor's token
@@ -72,16 +93,25 @@ def test_return_books_units_back_for_a_supervisor_only(api, api_as, stocked):
 
 def test_an_idempotency_key_replays_the_first_answer_and_writes_once(api, stocked):
     headers = {"Idempotency-Key": "order-1-reserve"}
-    first = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3,
-                                            **ORDER}, headers=headers)
-    replay = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3,
-                                             **ORDER}, headers=headers)
+    first = api.post(
+        "/api/stock/reserve",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3, **ORDER},
+        headers=headers,
+    )
+    replay = api.post(
+        "/api/stock/reserve",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3, **ORDER},
+        headers=headers,
+    )
     assert replay.status_code == first.status_code == 201
     assert replay.get_data() == first.get_data()
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert db.session.query(Reservation).count() == 1
-    other = api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 4,
-                                            **ORDER}, headers=headers)
+    other = api.post(
+        "/api/stock/reserve",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 4, **ORDER},
+        headers=headers,
+    )
     assert other.status_code == 422
     assert error_code(other) == "idempotency_key_reused"
 
@@ -93,7 +123,10 @@ def test_idempotency_inside_one_transaction_for_adjustments(api, stocked):
     assert first.get_json() == replay.get_json()
     assert db.session.query(Movement).count() == 4
     assert db.session.query(ApiIdempotency).count() == 1
-    assert api.post("/api/stock", {**body, "quantity": 6}, headers={"Idempotency-Key": "adj-1"}).status_code == 422
+    assert (
+        api.post("/api/stock", {**body, "quantity": 6}, headers={"Idempotency-Key": "adj-1"}).status_code
+        == 422
+    )
     assert api.post("/api/stock", body, headers={"Idempotency-Key": "x" * 129}).status_code == 400
 
 
@@ -107,8 +140,9 @@ def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, c
     """Real threads, each its own connection (PostgreSQL: row locks and guarded UPDATEs;
     SQLite: BEGIN IMMEDIATE queues the writers)."""
     token = token_for("operator")
-    taken = Api(client, token_for("supervisor")).post("/api/stock", {
-        "sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -30})
+    taken = Api(client, token_for("supervisor")).post(
+        "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -30}
+    )
     assert taken.status_code == 201  # 10 units left, all in A-01-02
     db.session.remove()
     statuses, start = [], threading.Barrier(16)
@@ -117,11 +151,20 @@ def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, c
         with app.app_context():
             c = app.test_client()
             start.wait()
-            r = c.post("/api/stock/reserve", json={"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1,
-                                                   "reference_type": "order", "reference_id": f"race-{n}"},
-                       headers={"Authorization": f"Bearer {token}"})
+            r = c.post(
+                "/api/stock/reserve",
+                json={
+                    "sku": "BOLT-M8",
+                    "location": "warehouse-main",
+                    "quantity": 1,
+                    "reference_type": "order",
+                    "reference_id": f"race-{n}",
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            )
             statuses.append(r.status_code)
-            from warehouse.extensions import db as _db
+            from warehouse.core.extensions import db as _db
+
             _db.session.remove()
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(16)]
@@ -145,7 +188,8 @@ def _race(app, token, path, body, key, n=8):
             start.wait()
             r = c.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
             answers.append((r.status_code, r.get_data()))
-            from warehouse.extensions import db as _db
+            from warehouse.core.extensions import db as _db
+
             _db.session.remove()
 
     threads = [threading.Thread(target=one) for _ in range(n)]
@@ -163,20 +207,30 @@ def test_one_key_on_two_different_requests_at_once_writes_one_of_them(app, clien
     api = Api(client, token)
     for round in range(4):
         ref = {"reference_type": "order", "reference_id": f"mixup-{round}"}
-        assert api.post("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2,
-                                               **ref}).status_code == 201
+        assert (
+            api.post(
+                "/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2, **ref}
+            ).status_code
+            == 201
+        )
         db.session.remove()
-        requests = [("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1, **ref}),
-                    ("/api/stock/release", ref)]
+        requests = [
+            ("/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 1, **ref}),
+            ("/api/stock/release", ref),
+        ]
         answers, start = {}, threading.Barrier(2)
 
         def one(path, body):
             with app.app_context():
                 start.wait()
-                r = app.test_client().post(path, json=body, headers={
-                    "Authorization": f"Bearer {token}", "Idempotency-Key": f"same-{round}"})
+                r = app.test_client().post(
+                    path,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"same-{round}"},
+                )
                 answers[path] = r.status_code
-                from warehouse.extensions import db as _db
+                from warehouse.core.extensions import db as _db
+
                 _db.session.remove()
 
         threads = [threading.Thread(target=one, args=request) for request in requests]
@@ -196,10 +250,20 @@ def test_one_key_on_two_different_requests_at_once_writes_one_of_them(app, clien
 def test_racing_retries_with_one_key_write_once_and_get_one_answer(app, client, token_for, stocked):
     token = token_for("supervisor")
     db.session.remove()
-    adjusted = _race(app, token, "/api/stock", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                                "bin": "A-01-01", "quantity": -1}, "same-adjust")
-    reserved = _race(app, token, "/api/stock/reserve", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                                        "quantity": 2, **ORDER}, "same-reserve")
+    adjusted = _race(
+        app,
+        token,
+        "/api/stock",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -1},
+        "same-adjust",
+    )
+    reserved = _race(
+        app,
+        token,
+        "/api/stock/reserve",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2, **ORDER},
+        "same-reserve",
+    )
     for answers in (adjusted, reserved):
         assert {status for status, _ in answers} == {201}
         assert len({body for _, body in answers}) == 1

@@ -1,22 +1,45 @@
 """Stock endpoints: levels, one SKU, adjust, count, availability, movement history."""
-from tests.api.conftest import error_code
-from warehouse.extensions import db
-from warehouse.models import Movement, MovementType, ReorderPolicy
 
-ADJUST = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -4,
-          "reason": "damaged", "reference": "INC-7"}
+from tests.api.conftest import error_code
+from warehouse.alerts.models import ReorderPolicy
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Movement, MovementType
+
+ADJUST = {
+    "sku": "BOLT-M8",
+    "location": "warehouse-main",
+    "bin": "A-01-01",
+    "quantity": -4,
+    "reason": "damaged",
+    "reference": "INC-7",
+}
 
 
 def test_stock_rows_carry_every_field_and_page_meta(api, stocked):
-    db.session.add(ReorderPolicy(product_id=stocked.bolt.id, location_id=stocked.main.id,
-                                 reorder_point=50, reorder_qty=100))
+    db.session.add(
+        ReorderPolicy(
+            product_id=stocked.bolt.id, location_id=stocked.main.id, reorder_point=50, reorder_qty=100
+        )
+    )
     db.session.commit()
     body = api.get("/api/stock", limit=2).get_json()
     assert body["meta"] == {"total": 3, "page": 1, "limit": 2, "has_more": True}
     first = body["data"][0]
-    assert first == {**first, "sku": "BOLT-M8", "product_name": "Item BOLT-M8", "location": "service-north",
-                     "bin": "S-01-01", "lot": None, "on_hand": 5, "reserved": 0, "held": 0, "available": 5,
-                     "reorder_point": None, "reorder_qty": None, "last_counted_at": None}
+    assert first == {
+        **first,
+        "sku": "BOLT-M8",
+        "product_name": "Item BOLT-M8",
+        "location": "service-north",
+        "bin": "S-01-01",
+        "lot": None,
+        "on_hand": 5,
+        "reserved": 0,
+        "held": 0,
+        "available": 5,
+        "reorder_point": None,
+        "reorder_qty": None,
+        "last_counted_at": None,
+    }
     assert first["last_movement_at"].endswith("Z")
     last_page = api.get("/api/stock", limit=2, page=2).get_json()
     assert last_page["meta"]["has_more"] is False
@@ -25,8 +48,11 @@ def test_stock_rows_carry_every_field_and_page_meta(api, stocked):
 
 
 def test_stock_filters(api, stocked):
-    db.session.add(ReorderPolicy(product_id=stocked.bolt.id, location_id=stocked.main.id,
-                                 reorder_point=40, reorder_qty=100))
+    db.session.add(
+        ReorderPolicy(
+            product_id=stocked.bolt.id, location_id=stocked.main.id, reorder_point=40, reorder_qty=100
+        )
+    )
     db.session.commit()
     assert api.get("/api/stock", location="warehouse-main").get_json()["meta"]["total"] == 2
     assert api.get("/api/stock", bin="S-01-01").get_json()["meta"]["total"] == 1
@@ -39,13 +65,19 @@ def test_stock_filters(api, stocked):
 
 
 def test_low_stock_follows_the_alert_threshold_override_like_the_alert_does(api, stocked):
-    db.session.add(ReorderPolicy(product_id=stocked.bolt.id, location_id=stocked.main.id,
-                                 reorder_point=10, reorder_qty=100))
+    db.session.add(
+        ReorderPolicy(
+            product_id=stocked.bolt.id, location_id=stocked.main.id, reorder_point=10, reorder_qty=100
+        )
+    )
     db.session.commit()
     assert api.get("/api/stock", low_stock="true").get_json()["data"] == []  # 40 on hand > 10
     api.post("/api/alerts", {"sku": "BOLT-M8", "location": "warehouse-main", "low_stock_threshold": 40})
     low = api.get("/api/stock", low_stock="true").get_json()["data"]
-    assert {(r["location"], r["bin"]) for r in low} == {("warehouse-main", "A-01-01"), ("warehouse-main", "A-01-02")}
+    assert {(r["location"], r["bin"]) for r in low} == {
+        ("warehouse-main", "A-01-01"),
+        ("warehouse-main", "A-01-02"),
+    }
     api.post("/api/stock", {**ADJUST, "bin": "S-01-01", "location": "service-north", "quantity": -1})
     api.post("/api/alerts", {"sku": "BOLT-M8", "location": "service-north", "low_stock_threshold": 4})
     low = api.get("/api/stock", low_stock="true").get_json()["data"]  # no policy at north: the override alone
@@ -103,8 +135,9 @@ def test_sales_and_purchases_carry_their_sign(api, stocked):
 
 
 def test_bad_input_names_each_field_and_never_500s(api, stocked):
-    response = api.post("/api/stock", {"sku": "", "location": "x" * 5000, "bin": "A", "quantity": "5",
-                                       "color": "red"})
+    response = api.post(
+        "/api/stock", {"sku": "", "location": "x" * 5000, "bin": "A", "quantity": "5", "color": "red"}
+    )
     assert response.status_code == 422
     fields = response.get_json()["error"]["details"]["fields"]
     assert {"sku", "location", "quantity", "color"} <= set(fields)
@@ -112,8 +145,9 @@ def test_bad_input_names_each_field_and_never_500s(api, stocked):
     assert api.post("/api/stock", {**ADJUST, "quantity": 10**12}).status_code == 422
     assert api.post("/api/stock", {**ADJUST, "sku": "NOPE"}).status_code == 404
     assert api.post("/api/stock", {**ADJUST, "bin": "Z-99"}).status_code == 404
-    malformed = api.client.post("/api/stock", data="{not json", headers=api.headers(
-        {"Content-Type": "application/json"}))
+    malformed = api.client.post(
+        "/api/stock", data="{not json", headers=api.headers({"Content-Type": "application/json"})
+    )
     assert malformed.status_code == 400 and error_code(malformed) == "malformed_json"
     assert error_code(api.post("/api/stock")) == "body_required"
     assert api.post("/api/stock", [1, 2]).status_code == 422
@@ -126,36 +160,54 @@ def test_an_oversized_body_is_413(api, stocked):
 
 
 def test_count_sets_on_hand_to_the_counted_quantity(api, stocked):
-    response = api.post("/api/stock/count", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                             "bin": "A-01-01", "counted_quantity": 27, "reference": "SPOT-1"})
+    response = api.post(
+        "/api/stock/count",
+        {
+            "sku": "BOLT-M8",
+            "location": "warehouse-main",
+            "bin": "A-01-01",
+            "counted_quantity": 27,
+            "reference": "SPOT-1",
+        },
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert (body["previous_on_hand"], body["on_hand"], body["variance"]) == (30, 27, -3)
     movement = db.session.get(Movement, body["movement_id"])
     assert movement.type is MovementType.ADJUSTMENT_COUNT and movement.qty == -3
-    again = api.post("/api/stock/count", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                          "bin": "A-01-01", "counted_quantity": 27}).get_json()
+    again = api.post(
+        "/api/stock/count",
+        {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "counted_quantity": 27},
+    ).get_json()
     assert again["variance"] == 0 and again["movement_id"] is None
 
 
 def test_count_without_a_bin_needs_the_product_in_one_bin_only(api, stocked):
     one = api.post("/api/stock/count", {"sku": "BOLT-M8", "location": "service-north", "counted_quantity": 6})
     assert one.status_code == 200 and one.get_json()["bin"] == "S-01-01"
-    several = api.post("/api/stock/count", {"sku": "BOLT-M8", "location": "warehouse-main",
-                                            "counted_quantity": 6})
+    several = api.post(
+        "/api/stock/count", {"sku": "BOLT-M8", "location": "warehouse-main", "counted_quantity": 6}
+    )
     assert several.status_code == 422 and "name the bin" in several.get_json()["error"]["message"]
 
 
 def test_count_is_for_supervisors(api_as, stocked):
-    response = api_as("operator").post("/api/stock/count", {"sku": "BOLT-M8", "location": "service-north",
-                                                            "counted_quantity": 6})
+    response = api_as("operator").post(
+        "/api/stock/count", {"sku": "BOLT-M8", "location": "service-north", "counted_quantity": 6}
+    )
     assert response.status_code == 403
 
 
 def test_availability_check_per_item(api, stocked):
-    response = api.post("/api/availability/check", {"items": [
-        {"sku": "BOLT-M8", "quantity": 40, "location": "warehouse-main"},
-        {"sku": "BOLT-M8", "quantity": 46}]})
+    response = api.post(
+        "/api/availability/check",
+        {
+            "items": [
+                {"sku": "BOLT-M8", "quantity": 40, "location": "warehouse-main"},
+                {"sku": "BOLT-M8", "quantity": 46},
+            ]
+        },
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert [(i["available"], i["ok"]) for i in body["items"]] == [(40, True), (45, False)]

@@ -1,13 +1,22 @@
 """Locations, transfers through every state, and cycle counts (supervisor view)."""
+
 from tests.api.conftest import error_code, user
 from warehouse import counts
-from warehouse.extensions import db
-from warehouse.models import Bin, CountLine
+from warehouse.catalog.models import Bin
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountLine
 
 
 def new_transfer(api, qty=6):
-    return api.post("/api/transfers", {"from_location": "warehouse-main", "to_location": "service-north",
-                                       "note": "top up", "lines": [{"sku": "BOLT-M8", "quantity": qty}]})
+    return api.post(
+        "/api/transfers",
+        {
+            "from_location": "warehouse-main",
+            "to_location": "service-north",
+            "note": "top up",
+            "lines": [{"sku": "BOLT-M8", "quantity": qty}],
+        },
+    )
 
 
 def test_locations_list_and_bins(api, stocked):
@@ -22,10 +31,17 @@ def test_locations_list_and_bins(api, stocked):
 
 def test_adding_a_location_with_its_bins_and_refusing_a_duplicate(api_as, stocked):
     admin = api_as("admin")
-    body = {"code": "dealer-7", "name": "Dealer 7", "type": "dealer",
-            "bins": [{"code": "D-1", "kind": "storage"}, {"code": "RCV", "kind": "receiving"}]}
+    body = {
+        "code": "dealer-7",
+        "name": "Dealer 7",
+        "type": "dealer",
+        "bins": [{"code": "D-1", "kind": "storage"}, {"code": "RCV", "kind": "receiving"}],
+    }
     assert admin.post("/api/locations", body).status_code == 201
-    assert {b.code for b in db.session.query(Bin).join(Bin.location).filter_by(code="dealer-7")} == {"D-1", "RCV"}
+    assert {b.code for b in db.session.query(Bin).join(Bin.location).filter_by(code="dealer-7")} == {
+        "D-1",
+        "RCV",
+    }
     again = admin.post("/api/locations", body)
     assert again.status_code == 422 and "exists already" in again.get_json()["error"]["message"]
     twice = admin.post("/api/locations", {**body, "code": "dealer-8", "bins": [{"code": "X"}, {"code": "X"}]})
@@ -42,8 +58,20 @@ def test_a_transfer_end_to_end(api, stocked):
     shipped = api.patch(path, {"status": "in_transit"}).get_json()
     assert shipped["status"] == "in_transit" and shipped["lines"][0]["quantity_picked"] == 6
     line_id = shipped["lines"][0]["id"]
-    received = api.patch(path, {"status": "received", "lines": [
-        {"line_id": line_id, "quantity_received": 6, "quantity_damaged": 1, "reason": "damaged_in_transit"}]})
+    received = api.patch(
+        path,
+        {
+            "status": "received",
+            "lines": [
+                {
+                    "line_id": line_id,
+                    "quantity_received": 6,
+                    "quantity_damaged": 1,
+                    "reason": "damaged_in_transit",
+                }
+            ],
+        },
+    )
     assert received.status_code == 200
     assert received.get_json()["lines"][0]["quantity_damaged"] == 1
     assert api.patch(path, {"status": "completed"}).get_json()["status"] == "completed"
@@ -72,9 +100,14 @@ def test_approving_more_than_available_is_409_and_reserves_nothing(api, stocked)
 
 
 def test_a_transfer_with_a_bad_line_is_not_created_at_all(api, stocked):
-    response = api.post("/api/transfers", {"from_location": "warehouse-main", "to_location": "service-north",
-                                           "lines": [{"sku": "BOLT-M8", "quantity": 1},
-                                                     {"sku": "NOPE", "quantity": 1}]})
+    response = api.post(
+        "/api/transfers",
+        {
+            "from_location": "warehouse-main",
+            "to_location": "service-north",
+            "lines": [{"sku": "BOLT-M8", "quantity": 1}, {"sku": "NOPE", "quantity": 1}],
+        },
+    )
     assert response.status_code == 404
     assert api.get("/api/transfers").get_json()["meta"]["total"] == 0
 
@@ -82,7 +115,10 @@ def test_a_transfer_with_a_bad_line_is_not_created_at_all(api, stocked):
 def test_cancel_releases_and_listing_filters_by_status(api, stocked):
     transfer = new_transfer(api).get_json()
     api.patch(f"/api/transfers/{transfer['id']}", {"status": "approved"})
-    assert api.patch(f"/api/transfers/{transfer['id']}", {"status": "cancelled"}).get_json()["status"] == "cancelled"
+    assert (
+        api.patch(f"/api/transfers/{transfer['id']}", {"status": "cancelled"}).get_json()["status"]
+        == "cancelled"
+    )
     assert api.get("/api/stock/BOLT-M8").get_json()["totals"]["reserved"] == 0
     assert api.get("/api/transfers", status="cancelled").get_json()["meta"]["total"] == 1
     assert api.get("/api/transfers", status="draft").get_json()["meta"]["total"] == 0

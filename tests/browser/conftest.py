@@ -1,5 +1,6 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live server.
 Never a browser download: `playwright install` is blocked here and not needed."""
+
 import os
 import threading
 from pathlib import Path
@@ -8,8 +9,15 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE = {"width": 360, "height": 740}
 
 
@@ -42,7 +50,9 @@ def phone(browser, live_server):
     context = browser.new_context(viewport=PHONE, has_touch=True)
     page = context.new_page()
     page.outside_requests = []
-    page.on("request", lambda r: None if r.url.startswith(live_server) else page.outside_requests.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(live_server) else page.outside_requests.append(r.url)
+    )
     page.base = live_server
     slowdown = float(os.environ.get("BROWSER_CPU_SLOWDOWN", "1"))
     if slowdown > 1:  # e.g. 6: a handheld's CPU, and the way races on a slow CI machine show up

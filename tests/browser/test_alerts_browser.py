@@ -1,14 +1,15 @@
 """Alerts and webhooks in a real browser at phone size (360 px): the header badge counts
 live alerts, Acknowledge swaps its row through htmx without a reload, and the alerts,
 settings and webhook pages never scroll sideways."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import receive
 from warehouse import accounts
-from warehouse.extensions import db
-from warehouse.models import ReorderPolicy
+from warehouse.alerts.models import ReorderPolicy
+from warehouse.core.extensions import db
 
 pytestmark = pytest.mark.browser
 WIDTH = "document.documentElement.scrollWidth"
@@ -18,7 +19,9 @@ WIDTH = "document.documentElement.scrollWidth"
 def low(app, site):
     accounts.create_user("sam", PASSWORD, "supervisor")
     accounts.create_user("ada", PASSWORD, "admin")
-    db.session.add(ReorderPolicy(product_id=site.bolt.id, location_id=site.main.id, reorder_point=5, max_level=50))
+    db.session.add(
+        ReorderPolicy(product_id=site.bolt.id, location_id=site.main.id, reorder_point=5, max_level=50)
+    )
     db.session.commit()
     receive(site.bolt, site.bin(site.main, "A-01-01"), 3)  # low_stock + reorder_needed
     return site

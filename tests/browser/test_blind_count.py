@@ -1,14 +1,15 @@
 """Blind counting on the handheld in real Chromium at 360x640, typing like a wedge
 scanner: three bins, one variance and one unexpected item. The expected quantities never
 reach the page."""
+
 import pytest
 
 from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
-from warehouse.extensions import db
-from warehouse.models import CountStatus
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountStatus
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.browser
 def batch(app):
     main = make_location("warehouse-main", bins=("RCV-01", "A-01-01", "A-01-02", "A-01-03"))
     bins = {b.code: b for b in main.bins}
-    bolt, nut, pin = make_product("BOLT-M8", gtin="9506000134352"), make_product("NUT-M8"), make_product("PIN-3")
+    bolt, nut, pin = (
+        make_product("BOLT-M8", gtin="9506000134352"),
+        make_product("NUT-M8"),
+        make_product("PIN-3"),
+    )
     receive(bolt, bins["A-01-01"], 7919)  # an unusual number: it must not appear anywhere
     receive(nut, bins["A-01-02"], 3)
     receive(pin, bins["A-01-03"], 2)
@@ -54,7 +59,11 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
     batch = counts.get(batch.id)
     assert batch.status is CountStatus.SUBMITTED
     assert sorted((l.bin.code, l.product.sku, l.variance) for l in batch.lines) == [
-        ("A-01-01", "BOLT-M8", -2), ("A-01-02", "NUT-M8", 0), ("A-01-02", "PIN-3", 1), ("A-01-03", "PIN-3", -2)]
+        ("A-01-01", "BOLT-M8", -2),
+        ("A-01-02", "NUT-M8", 0),
+        ("A-01-02", "PIN-3", 1),
+        ("A-01-03", "PIN-3", -2),
+    ]
     pages = seen + [phone.content()]
     assert not any("7919" in page for page in pages)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -74,6 +83,7 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
     tablet.wait_for_selector("text=Recount asked for: 1 line.")
     db.session.rollback()
     from warehouse import ledger
+
     assert ledger.balance(lines[("A-01-01", "BOLT-M8")].product_id, bins["A-01-01"].id)[0] == 7917
     assert counts.get(batch.id).status is CountStatus.COUNTING  # the recount waits for a counter
     assert ledger.verify() == []

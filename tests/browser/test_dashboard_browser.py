@@ -2,12 +2,13 @@
 chart is drawn (non-empty SVG with the seeded number of bars and points, each with a real
 size on screen), nothing scrolls sideways, nothing is fetched from elsewhere, and the
 tiles refresh themselves through htmx polling without reloading the page."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import receive
-from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts
+from tests.reporting.test_analytics import seed_history, seed_rules_alerts_transfers_counts
 from warehouse import accounts
 
 pytestmark = pytest.mark.browser
@@ -24,8 +25,9 @@ def seeded(app, site):
     return history
 
 
-@pytest.mark.parametrize("size", [{"width": 1280, "height": 800}, {"width": 360, "height": 640}],
-                         ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "size", [{"width": 1280, "height": 800}, {"width": 360, "height": 640}], ids=["desktop", "phone"]
+)
 def test_the_charts_render_with_one_bar_per_figure(browser, live_server, seeded, size, tmp_path):
     context = browser.new_context(viewport=size)
     page = context.new_page()

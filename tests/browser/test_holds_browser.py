@@ -1,5 +1,6 @@
 """Holds and expiry in real Chromium at 360 px: a supervisor puts stock on hold, releases
 it, marks an expired lot and writes it off; every step swaps in place (htmx), no reload."""
+
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,9 @@ from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import accounts, ledger
-from warehouse.extensions import db
-from warehouse.models import Hold, HoldStatus, utcnow
+from warehouse.availability.models import Hold, HoldStatus
+from warehouse.core.columns import utcnow
+from warehouse.core.extensions import db
 
 pytestmark = pytest.mark.browser
 
@@ -67,5 +69,7 @@ def test_hold_release_mark_expired_and_write_off_in_place(phone, floor_stock):
     db.session.rollback()
     assert ledger.balance(glue.id, a1.id, old.id) == (0, 0, 0)
     assert [h.status for h in db.session.scalars(select(Hold).order_by(Hold.id))] == [
-        HoldStatus.RELEASED, HoldStatus.WRITTEN_OFF]
+        HoldStatus.RELEASED,
+        HoldStatus.WRITTEN_OFF,
+    ]
     assert phone.outside_requests == []

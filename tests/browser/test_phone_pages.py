@@ -1,12 +1,13 @@
 """The first pages in a real browser at phone size (360 px): no sideways scrolling, big
 targets, the adjust form posting through htmx without a page reload."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_lot, receive
 from warehouse import accounts, ledger, transfers
-from warehouse.models import LocationType
+from warehouse.catalog.models import LocationType
 
 pytestmark = pytest.mark.browser
 

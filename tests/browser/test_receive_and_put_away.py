@@ -1,6 +1,7 @@
 """The handheld's main loop in real Chromium at 360x640, driven only by the keyboard the
 way a keyboard-wedge scanner types (fast keys, then Enter): receive three SKUs (one
 lot-tracked, scanned as GS1), finish, put everything away by scanning."""
+
 import time
 
 import pytest
@@ -11,8 +12,9 @@ from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger
-from warehouse.extensions import db
-from warehouse.models import Movement, MovementType, PutawayTask
+from warehouse.core.extensions import db
+from warehouse.inbound.models import PutawayTask
+from warehouse.ledger.models import Movement, MovementType
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +39,14 @@ def test_an_operator_receives_three_skus_and_puts_them_away_without_a_mouse(phon
     sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
     phone.goto(phone.base + "/floor/receive")
 
-    assert "Receive RCV-" in scan(phone, "PO-4711").inner_text() or phone.locator("h1").inner_text().startswith("Receive RCV-")
+    assert "Receive RCV-" in scan(phone, "PO-4711").inner_text() or phone.locator(
+        "h1"
+    ).inner_text().startswith("Receive RCV-")
     for _ in range(3):
         scan(phone, "9506000134352")
-    assert scan(phone, "(01)09506000100050(17)271231(10)LOT-A1").inner_text() == "+1 GLUE-50 lot LOT-A1: now 1."
+    assert (
+        scan(phone, "(01)09506000100050(17)271231(10)LOT-A1").inner_text() == "+1 GLUE-50 lot LOT-A1: now 1."
+    )
     scan(phone, "NUT-M8")
     assert scan(phone, "4").inner_text() == "Count set: 4 x NUT-M8."
 
@@ -49,12 +55,16 @@ def test_an_operator_receives_three_skus_and_puts_them_away_without_a_mouse(phon
     phone.wait_for_selector("text=3 put-away task(s) ready")
     phone.goto(phone.base + "/floor/putaway")
 
-    expected = {"BOLT-M8": ("9506000134352", "A-01-01", 3),
-                "GLUE-50": ("(01)09506000100050(10)LOT-A1", "A-01-03", 1),
-                "NUT-M8": ("9506000100012", "A-01-02", 4)}  # the bin already holding nuts
+    expected = {
+        "BOLT-M8": ("9506000134352", "A-01-01", 3),
+        "GLUE-50": ("(01)09506000100050(10)LOT-A1", "A-01-03", 1),
+        "NUT-M8": ("9506000100012", "A-01-02", 4),
+    }  # the bin already holding nuts
     for sku, (item_code, bin_code, qty) in expected.items():
         assert f"take to {bin_code}" in scan(phone, item_code).inner_text()
-        assert scan(phone, f"warehouse-main:{bin_code}").inner_text() == f"Put away {qty} {sku} in {bin_code}."
+        assert (
+            scan(phone, f"warehouse-main:{bin_code}").inner_text() == f"Put away {qty} {sku} in {bin_code}."
+        )
         assert phone.evaluate("document.activeElement.name") == "scan"
 
     assert "Nothing to put away" in phone.inner_text("#step")
@@ -89,8 +99,12 @@ def test_a_wrong_bin_scan_is_an_error_and_moves_nothing(phone, dock):
     assert outcome.get_attribute("data-result") == "error"
     assert "not the suggested bin A-01-01" in outcome.inner_text()
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(Movement).where(
-        Movement.type == MovementType.PUTAWAY)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Movement).where(Movement.type == MovementType.PUTAWAY)
+        )
+        == 0
+    )
 
 
 def test_a_double_enter_on_the_bin_posts_once(phone, dock):
@@ -104,8 +118,9 @@ def test_a_double_enter_on_the_bin_posts_once(phone, dock):
 
     def putaway_movements():
         db.session.rollback()
-        return db.session.scalar(select(func.count()).select_from(Movement).where(
-            Movement.type == MovementType.PUTAWAY))
+        return db.session.scalar(
+            select(func.count()).select_from(Movement).where(Movement.type == MovementType.PUTAWAY)
+        )
 
     deadline = time.monotonic() + 5  # a loaded CI machine may answer slowly
     while putaway_movements() < 2 and time.monotonic() < deadline:

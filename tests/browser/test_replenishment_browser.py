@@ -1,4 +1,5 @@
 """The reorder report on a real phone (360 px): it fits, and Apply swaps in place."""
+
 import pytest
 
 from tests.browser.conftest import sign_in

@@ -1,5 +1,6 @@
 """Transfers on the handheld in real Chromium at 360x640: pick and ship a 3-line transfer
 by scanning, then receive it at the destination with one short line; put-away tasks appear."""
+
 import pytest
 from sqlalchemy import select
 
@@ -7,8 +8,10 @@ from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, transfers
-from warehouse.extensions import db
-from warehouse.models import LocationType, PutawayTask, TransferStatus
+from warehouse.catalog.models import LocationType
+from warehouse.core.extensions import db
+from warehouse.inbound.models import PutawayTask
+from warehouse.transfers.models import TransferStatus
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +77,9 @@ def test_pick_ship_and_receive_a_transfer_with_one_short_line(phone, approved_tr
     overflowing = phone.evaluate("""() => [...document.querySelectorAll('#step select, #step input')]
       .filter(e => e.getBoundingClientRect().right > 360).map(e => e.name)""")
     assert overflowing == []
-    reason = phone.locator("#step select[name=reason]").first  # a row of its own: reads in full, not "No differe…"
+    reason = phone.locator(
+        "#step select[name=reason]"
+    ).first  # a row of its own: reads in full, not "No differe…"
     assert reason.evaluate("e => e.getBoundingClientRect().width") > 250
     nut_line = phone.locator("li", has_text="NUT-M8")
     nut_line.locator("select[name=reason]").select_option("short_shipped")

@@ -1,13 +1,14 @@
 """Alert pages through the real client: the list and its filters, acknowledge and resolve
 (htmx gets the row, a plain post the whole page), settings, the header badge, and the
 refusals: operators get 403, a missing CSRF token 400, bad input a message and no write."""
+
 import pytest
 from sqlalchemy import event, select
 
 from tests.conftest import csrf_token
 from tests.factories import receive
-from warehouse.extensions import db
-from warehouse.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
+from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
+from warehouse.core.extensions import db
 
 HX = {"HX-Request": "true"}
 
@@ -49,7 +50,9 @@ def test_filters_narrow_the_list_and_htmx_gets_only_the_rows(client, supervisor)
     response = client.get("/alerts?kind=reorder_needed&location=warehouse-main&sku=BOLT", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    assert "<html" not in html and 'data-kind="reorder_needed"' in html and 'data-kind="low_stock"' not in html
+    assert (
+        "<html" not in html and 'data-kind="reorder_needed"' in html and 'data-kind="low_stock"' not in html
+    )
     assert "No alerts match" in client.get("/alerts?sku=NUT").get_data(as_text=True)
     assert "No alerts match" in client.get("/alerts?status=resolved").get_data(as_text=True)
 
@@ -78,7 +81,7 @@ def test_acknowledge_then_resolve_with_htmx_swaps_the_row(client, supervisor):
     plain = supervisor(f"/alerts/{alert.id}/resolve")
     assert plain.status_code == 200 and "<html" in plain.get_data(as_text=True)
     assert the_alert().status is AlertStatus.RESOLVED and the_alert().live_key is None
-    assert 'data-alert-count' not in plain.get_data(as_text=True)  # both closed: no badge
+    assert "data-alert-count" not in plain.get_data(as_text=True)  # both closed: no badge
 
 
 def test_unknown_alerts_are_404(client, supervisor):
@@ -105,8 +108,15 @@ def test_a_post_without_csrf_is_refused_and_changes_nothing(client, supervisor):
 
 
 def test_a_setting_is_saved_and_applied_at_once(client, supervisor, low):
-    response = supervisor("/alerts/settings", htmx=True, sku="BOLT-M8", location="warehouse-main",
-                          threshold="", recipients="ops@example.com", muted="y")
+    response = supervisor(
+        "/alerts/settings",
+        htmx=True,
+        sku="BOLT-M8",
+        location="warehouse-main",
+        threshold="",
+        recipients="ops@example.com",
+        muted="y",
+    )
     assert response.status_code == 200 and "Saved the alert setting" in response.get_data(as_text=True)
     setting = db.session.scalar(select(AlertSetting))
     assert (setting.low_stock_threshold, setting.recipients, setting.muted) == (None, "ops@example.com", True)

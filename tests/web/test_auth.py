@@ -1,4 +1,5 @@
 """Sign-in, throttling, badge sign-in, the sign-in gate, CSRF and role checks."""
+
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token
@@ -74,8 +75,15 @@ def test_a_next_link_off_the_site_is_ignored_after_sign_in(client, auth):
     auth.login("operator")
     auth.logout()
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"username": "operator", "password": PASSWORD,
-                                           "csrf_token": token, "next": "https://evil.example/"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "operator",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["Location"].endswith("/floor/")
 
 

@@ -2,6 +2,7 @@
 scripts off, or htmx requests), no response carries the ledger's quantity, neither the
 seeded on-hand nor any `ledger_qty_at_count` stored beside a count. Another location's
 batch does not exist for an operator; bad input says what to do and records nothing."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,9 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
-from warehouse.extensions import db
-from warehouse.models import CountBatch, CountLine, CountStatus, User
+from warehouse.accounts.models import User
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountBatch, CountLine, CountStatus
 
 HX = {"HX-Request": "true"}
 EXPECTED = 7919  # an on-hand no counter would type by chance: it must never be shown
@@ -93,14 +95,19 @@ class Counter:
 
 def lines(batch_id):
     db.session.expire_all()
-    return sorted((l.bin.code, l.product.sku, l.status.value, l.counted_qty, l.unexpected)
-                  for l in counts.get(batch_id).lines)
+    return sorted(
+        (l.bin.code, l.product.sku, l.status.value, l.counted_qty, l.unexpected)
+        for l in counts.get(batch_id).lines
+    )
 
 
 def ledger_quantities() -> set[int]:
     db.session.expire_all()
-    return set(db.session.scalars(select(CountLine.ledger_qty_at_count).where(
-        CountLine.ledger_qty_at_count.is_not(None))))
+    return set(
+        db.session.scalars(
+            select(CountLine.ledger_qty_at_count).where(CountLine.ledger_qty_at_count.is_not(None))
+        )
+    )
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -164,9 +171,11 @@ def test_the_whole_count_flow_never_shows_the_ledger(client, counting, htmx):
     response, body = hand.scan(batch.id, "BOLT-M8", bin=bins["A-01-01"].id)  # a stale second screen
     assert response.status_code == 409 and "counting is closed" in body
 
-    assert lines(batch.id) == [("A-01-01", "BOLT-M8", "counted", 7917, False),
-                               ("A-01-01", "PIN-3", "counted", 1, True),
-                               ("A-01-02", "NUT-M8", "counted", 0, False)]
+    assert lines(batch.id) == [
+        ("A-01-01", "BOLT-M8", "counted", 7917, False),
+        ("A-01-01", "PIN-3", "counted", 1, True),
+        ("A-01-02", "NUT-M8", "counted", 0, False),
+    ]
     stored = ledger_quantities()
     assert stored == {EXPECTED, PIN_EXPECTED, NUT_EXPECTED}
     hand.assert_blind(EXPECTED, *stored)
@@ -177,8 +186,9 @@ def test_another_locations_operator_gets_404_for_the_batch(client, auth, countin
     auth.logout()  # one client: the requests share the test's app context (and flask-login's g)
     user = accounts.create_user("olga", PASSWORD, "operator")
     accounts.set_location(user, north.id)
-    signed_in = client.post("/login", data={"username": "olga", "password": PASSWORD,
-                                            "csrf_token": csrf_token(client, "/login")})
+    signed_in = client.post(
+        "/login", data={"username": "olga", "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
+    )
     assert signed_in.status_code == 302
     hand = Counter(client, htmx=True)
     url = f"/floor/count/{batch.id}"
@@ -195,18 +205,35 @@ def test_another_locations_operator_gets_404_for_the_batch(client, auth, countin
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-@pytest.mark.parametrize("steps, message, status", [
-    ([("NOPE-42", {})], "Unknown code NOPE-42", 404),
-    ([("9506000134352", {})], "Scan the bin first", 422),  # an item before any bin
-    ([("X" * 201, {})], "too long", 422),
-    ([("warehouse-main:A-01-01", {}), ("X" * 201, {})], "too long", 422),
-    ([("warehouse-main:A-01-01", {}), ("12", {})], "Scan an item first", None),  # typed count, no item
-    ([("12", {})], "Scan the bin first", None),  # a typed count before the bin
-    ([("", {})], "Scan a bin, then its items", 422),
-    ([("warehouse-main:A-01-01", {}), ("9999999", {"product": "999999"})], "Scan the bin and the item again", 422),
-    ([("warehouse-main:S-01-01", {})], "Unknown code", 404),  # a bin label of another location
-], ids=["unknown", "item-before-bin", "too-long", "too-long-in-bin", "typed-before-item",
-        "typed-before-bin", "empty", "unknown-product-id", "other-location-bin"])
+@pytest.mark.parametrize(
+    "steps, message, status",
+    [
+        ([("NOPE-42", {})], "Unknown code NOPE-42", 404),
+        ([("9506000134352", {})], "Scan the bin first", 422),  # an item before any bin
+        ([("X" * 201, {})], "too long", 422),
+        ([("warehouse-main:A-01-01", {}), ("X" * 201, {})], "too long", 422),
+        ([("warehouse-main:A-01-01", {}), ("12", {})], "Scan an item first", None),  # typed count, no item
+        ([("12", {})], "Scan the bin first", None),  # a typed count before the bin
+        ([("", {})], "Scan a bin, then its items", 422),
+        (
+            [("warehouse-main:A-01-01", {}), ("9999999", {"product": "999999"})],
+            "Scan the bin and the item again",
+            422,
+        ),
+        ([("warehouse-main:S-01-01", {})], "Unknown code", 404),  # a bin label of another location
+    ],
+    ids=[
+        "unknown",
+        "item-before-bin",
+        "too-long",
+        "too-long-in-bin",
+        "typed-before-item",
+        "typed-before-bin",
+        "empty",
+        "unknown-product-id",
+        "other-location-bin",
+    ],
+)
 def test_bad_input_says_what_to_do_and_records_nothing(client, counting, htmx, steps, message, status):
     batch = counting["batch"]
     hand = Counter(client, htmx)

@@ -2,6 +2,7 @@
 seeded answers, every chart bar and point links to a list that shows what it counted,
 htmx polls only the tiles, the reports download as CSV and PDF with the page's rows,
 operators are refused, and bad filters answer 4xx with a message, never a 500."""
+
 import csv
 import io
 import re
@@ -10,12 +11,14 @@ from html import unescape
 
 import pytest
 
-from tests.test_analytics import seed_history, seed_rules_alerts_transfers_counts
 from tests.conftest import pdf_text
-from warehouse import reports
+from tests.reporting.test_analytics import seed_history, seed_rules_alerts_transfers_counts
+from warehouse.reporting import reports
 
 HX = {"HX-Request": "true"}
-BAR = re.compile(r'<a href="([^"]+)">\s*(?:<text[^>]*>[^<]*</text>\s*)?<rect class="bar" data-series="([a-z]+)"')
+BAR = re.compile(
+    r'<a href="([^"]+)">\s*(?:<text[^>]*>[^<]*</text>\s*)?<rect class="bar" data-series="([a-z]+)"'
+)
 POINT = re.compile(r'<a href="([^"]+)"><circle class="point"')
 
 
@@ -40,14 +43,20 @@ def tile(html: str, name: str) -> str:
 
 def section(html: str, id: str) -> str:
     start = html.index(f'id="{id}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_the_tiles_show_the_seeded_figures(supervisor):
     html = supervisor.get("/dashboard").get_data(as_text=True)
 
     assert [tile(html, n) for n in ("skus", "units", "value", "low", "out", "alerts")] == [
-        "2", "295", "242.50", "2", "1", "4"]
+        "2",
+        "295",
+        "242.50",
+        "2",
+        "1",
+        "4",
+    ]
     low_list = supervisor.get("/alerts?status=live&kind=low_stock").get_data(as_text=True)
     assert low_list.count('data-kind="low_stock"') == 2  # the tile's number is the list it opens
     assert tile(html, "transfers-draft") == "2" and tile(html, "transfers-in_transit") == "1"
@@ -84,7 +93,9 @@ def test_every_bar_and_point_opens_the_list_behind_it(supervisor, history):
     point = unescape(POINT.findall(section(html, "chart-values"))[0])
     assert supervisor.get(point).status_code == 200
     count_bar = unescape(BAR.findall(section(html, "chart-counts"))[0][0])
-    assert "+2" in supervisor.get(count_bar).get_data(as_text=True) or "182" in supervisor.get(count_bar).get_data(as_text=True)
+    assert "+2" in supervisor.get(count_bar).get_data(as_text=True) or "182" in supervisor.get(
+        count_bar
+    ).get_data(as_text=True)
     for name in ("skus", "value-before", "low", "alerts", "accuracy", "transfers-draft"):
         href = unescape(re.search(rf'data-tile="{name}" href="([^"]*)"', html).group(1))
         assert supervisor.get(href).status_code == 200, name
@@ -108,8 +119,11 @@ def test_htmx_polls_only_the_tiles(supervisor):
 def test_report_page_csv_and_pdf_show_the_same_rows(supervisor, history, tmp_path):
     args = f"?as_of={history.day(20).isoformat()}&location=warehouse-main"
     page = supervisor.get("/dashboard/reports/valuation" + args).get_data(as_text=True)
-    rows = re.findall(r'<td data-label="SKU"><a [^>]*>([^<]+)</a></td><td data-label="Name">[^<]*</td>'
-                      r'<td data-label="On hand" class="num">(\d+)</td>', page)
+    rows = re.findall(
+        r'<td data-label="SKU"><a [^>]*>([^<]+)</a></td><td data-label="Name">[^<]*</td>'
+        r'<td data-label="On hand" class="num">(\d+)</td>',
+        page,
+    )
     assert rows == [("BOLT-M8", "100"), ("NUT-M8", "200")]
     assert f"As of: {history.day(20).isoformat()}" in page
 
@@ -128,13 +142,19 @@ def test_report_page_csv_and_pdf_show_the_same_rows(supervisor, history, tmp_pat
 
 def test_a_capped_page_says_so_and_its_csv_has_every_row(supervisor, history, monkeypatch):
     args = f"?since={history.day(90).isoformat()}"
-    everything = supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True).count("<tr>") - 1
+    everything = (
+        supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True).count("<tr>") - 1
+    )
     monkeypatch.setattr(reports, "MAX_ROWS", 3)
 
     page = supervisor.get("/dashboard/reports/movements" + args).get_data(as_text=True)
     response = supervisor.get("/dashboard/reports/movements.csv" + args)
 
-    assert page.count("<tr>") - 1 == 3 and "Only the first 3 rows" in page and "the CSV, which has every row" in page
+    assert (
+        page.count("<tr>") - 1 == 3
+        and "Only the first 3 rows" in page
+        and "the CSV, which has every row" in page
+    )
     assert response.is_streamed
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert len(lines) - 2 == everything > 3 and "Only the first" not in response.get_data(as_text=True)
@@ -173,28 +193,40 @@ def test_movement_and_variance_reports_download_their_rows(supervisor, history, 
         assert f">{line[0]}<" in html.replace(" <small>", "<")  # each CSV row's first cell is on the page
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/dashboard/tiles", "/dashboard/reports",
-                                  "/dashboard/reports/valuation", "/dashboard/reports/valuation.csv",
-                                  "/dashboard/reports/movements.pdf", "/dashboard/reports/variances"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard",
+        "/dashboard/tiles",
+        "/dashboard/reports",
+        "/dashboard/reports/valuation",
+        "/dashboard/reports/valuation.csv",
+        "/dashboard/reports/movements.pdf",
+        "/dashboard/reports/variances",
+    ],
+)
 def test_operators_are_refused(client, auth, site, path):
     auth.login("operator")
 
     assert client.get(path, headers=HX if "tiles" in path else {}).status_code == 403
 
 
-@pytest.mark.parametrize("query, message", [
-    ("/dashboard?period=abc", "Not a valid choice"),
-    ("/dashboard?period=", "Not a valid choice"),
-    ("/dashboard?location=nowhere", "No location 'nowhere'"),
-    ("/dashboard?location=" + "x" * 5000, "location"),
-    ("/dashboard/reports/valuation?as_of=2026-02-30", "Not a valid date"),
-    ("/dashboard/reports/valuation?as_of=9999-12-31", "Choose a date between"),
-    ("/dashboard/reports/valuation.csv?as_of=yesterday", "Not a valid date"),
-    ("/dashboard/reports/movements?since=2026-05-01&until=2026-04-01", "before the start date"),
-    ("/dashboard/reports/movements.pdf?sku=NOPE-1", "No product with SKU"),
-    ("/dashboard/reports/movements?type=teleport", "Not a valid choice"),
-    ("/dashboard/reports/variances?location=nowhere", "No location"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("/dashboard?period=abc", "Not a valid choice"),
+        ("/dashboard?period=", "Not a valid choice"),
+        ("/dashboard?location=nowhere", "No location 'nowhere'"),
+        ("/dashboard?location=" + "x" * 5000, "location"),
+        ("/dashboard/reports/valuation?as_of=2026-02-30", "Not a valid date"),
+        ("/dashboard/reports/valuation?as_of=9999-12-31", "Choose a date between"),
+        ("/dashboard/reports/valuation.csv?as_of=yesterday", "Not a valid date"),
+        ("/dashboard/reports/movements?since=2026-05-01&until=2026-04-01", "before the start date"),
+        ("/dashboard/reports/movements.pdf?sku=NOPE-1", "No product with SKU"),
+        ("/dashboard/reports/movements?type=teleport", "Not a valid choice"),
+        ("/dashboard/reports/variances?location=nowhere", "No location"),
+    ],
+)
 def test_bad_filters_are_explained_with_a_400(supervisor, query, message):
     response = supervisor.get(query)
 

@@ -1,5 +1,6 @@
 """Floor endpoints through the test client: each works as a plain form post (scripts off:
 the whole page) and as an htmx request (only the step region), with Vary: HX-Request."""
+
 import re
 from datetime import date
 
@@ -8,9 +9,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import make_location, make_product, receive
-from warehouse import accounts, receiving
-from warehouse.extensions import db
-from warehouse.models import Location, LocationType, Movement, PutawayTask, Receipt, User
+from warehouse import accounts
+from warehouse.accounts.models import User
+from warehouse.catalog.models import Location, LocationType
+from warehouse.core.extensions import db
+from warehouse.inbound import receiving
+from warehouse.inbound.models import PutawayTask, Receipt
+from warehouse.ledger.models import Movement
 
 HX = {"HX-Request": "true"}
 
@@ -62,7 +67,7 @@ def test_the_location_choice_offers_warehouses_first_and_never_transit(client, a
     make_location("warehouse-main")
     auth.login("operator")
     page = client.get("/floor/").get_data(as_text=True)
-    offered = re.findall(r'<option[^>]*>([^<]+)</option>', page)
+    offered = re.findall(r"<option[^>]*>([^<]+)</option>", page)
     assert offered == ["Warehouse Main (warehouse-main)", "Returns (returns)"]
     token = csrf_token(client, "/floor/")
     transit_id = db.session.scalar(select(Location.id).where(Location.code == "transit"))
@@ -106,7 +111,9 @@ def test_receiving_by_scans_then_finishing_makes_put_away_tasks(client, floor, h
     assert "Type the expiry date of lot L-9" in asks_expiry
     bad_date = post(client, url, htmx, scan="soon", awaiting="expiry", product=product_id, lot="L-9")
     assert "not a date" in check(bad_date)
-    added = check(post(client, url, htmx, scan="2027-03-31", awaiting="expiry", product=product_id, lot="L-9"))
+    added = check(
+        post(client, url, htmx, scan="2027-03-31", awaiting="expiry", product=product_id, lot="L-9")
+    )
     assert "+1 GLUE-50 lot L-9: now 1." in added
 
     finished = check(post(client, f"{url}/finish", htmx))
@@ -123,13 +130,16 @@ def test_the_receive_start_is_idempotent_per_form(client, floor):
     assert db.session.scalar(select(func.count()).select_from(Receipt)) == 1
 
 
-@pytest.mark.parametrize("scan, message, status", [
-    ("", "Scan an item", 422),
-    ("X" * 201, "too long", 422),
-    ("NOPE", "Unknown code NOPE", 404),
-    ("warehouse-main:A-01-01", "not an item", 422),
-    ("0", "Scan an item first", 404),
-])
+@pytest.mark.parametrize(
+    "scan, message, status",
+    [
+        ("", "Scan an item", 422),
+        ("X" * 201, "too long", 422),
+        ("NOPE", "Unknown code NOPE", 404),
+        ("warehouse-main:A-01-01", "not an item", 422),
+        ("0", "Scan an item first", 404),
+    ],
+)
 def test_bad_receive_scans_say_what_to_do_and_count_nothing(client, floor, scan, message, status):
     receipt = receiving.start("PO-9", location_id=floor[0].id, actor_id=1)
     response = post(client, f"/floor/receive/{receipt.id}", True, scan=scan, line=999999)
@@ -166,13 +176,16 @@ def test_put_away_by_scanning_the_item_then_the_suggested_bin(client, floor, htm
     assert db.session.get(PutawayTask, rest.id).reason.value == "closer_bin"
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"scan": "A-01-01", "qty": "abc"}, "Not a valid integer"),
-    ({"scan": "A-01-01", "qty": "0"}, "Enter 1 or more"),
-    ({"scan": "A-01-01", "qty": "99"}, "Put away 1 to 4 units"),
-    ({"scan": "BOLT-M8"}, "That is not a bin"),
-    ({"scan": "A-01-01", "reason": "whim"}, "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"scan": "A-01-01", "qty": "abc"}, "Not a valid integer"),
+        ({"scan": "A-01-01", "qty": "0"}, "Enter 1 or more"),
+        ({"scan": "A-01-01", "qty": "99"}, "Put away 1 to 4 units"),
+        ({"scan": "BOLT-M8"}, "That is not a bin"),
+        ({"scan": "A-01-01", "reason": "whim"}, "Not a valid choice"),
+    ],
+)
 def test_bad_put_away_input_moves_nothing(client, floor, fields, message):
     main, bolt, _ = floor
     receipt = receiving.start("PO-6", location_id=main.id, actor_id=1)
@@ -215,16 +228,18 @@ def test_the_lot_prompt_refuses_a_product_barcode_and_takes_a_gs1_lot(client, fl
     url = f"/floor/receive/{receipt.id}"
     wrong = assert_fragment(post(client, url, True, scan="9506000100050", awaiting="lot", product=glue.id))
     assert "is a product or bin code, not a lot" in wrong
-    right = assert_fragment(post(client, url, True, scan="(01)09506000100050(17)271231(10)L-7",
-                                 awaiting="lot", product=glue.id))
+    right = assert_fragment(
+        post(client, url, True, scan="(01)09506000100050(17)271231(10)L-7", awaiting="lot", product=glue.id)
+    )
     assert "+1 GLUE-50 lot L-7: now 1." in right
 
 
 def test_receiving_an_expired_lot_is_counted_with_a_warning_to_set_it_aside(client, floor):
     _, _, glue = floor
     receipt = receiving.start("PO-X", location_id=floor[0].id, actor_id=1)
-    body = assert_fragment(post(client, f"/floor/receive/{receipt.id}", True,
-                                scan="(01)09506000100050(17)200131(10)OLD-1"))
+    body = assert_fragment(
+        post(client, f"/floor/receive/{receipt.id}", True, scan="(01)09506000100050(17)200131(10)OLD-1")
+    )
     assert 'data-result="warn"' in body
     assert "Lot OLD-1 expired on 2020-01-31: set it aside" in body
     assert receiving.get(receipt.id).lines[0].qty == 1
@@ -232,7 +247,9 @@ def test_receiving_an_expired_lot_is_counted_with_a_warning_to_set_it_aside(clie
 
 def test_a_gs1_lot_on_an_untracked_item_is_ignored_with_a_warning(client, floor):
     receipt = receiving.start("PO-G", location_id=floor[0].id, actor_id=1)
-    body = assert_fragment(post(client, f"/floor/receive/{receipt.id}", True, scan="(01)09506000134352(10)X1"))
+    body = assert_fragment(
+        post(client, f"/floor/receive/{receipt.id}", True, scan="(01)09506000134352(10)X1")
+    )
     assert 'data-result="warn"' in body and "lot on the label ignored" in body
 
 

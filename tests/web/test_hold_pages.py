@@ -1,5 +1,6 @@
 """Holds and expiry pages through the real client: place, release, mark expired, write
 off; htmx regions and plain pages; bad input and wrong roles write nothing."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,9 +8,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import make_lot, receive
-from warehouse import accounts, expiry, holds, ledger, reservations
-from warehouse.extensions import db
-from warehouse.models import Hold, HoldReason, HoldStatus, MovementType, Posting, User, utcnow
+from warehouse import accounts, ledger
+from warehouse.accounts.models import User
+from warehouse.availability import expiry, holds, reservations
+from warehouse.availability.models import Hold, HoldReason, HoldStatus
+from warehouse.core.columns import utcnow
+from warehouse.core.extensions import db
+from warehouse.ledger.models import MovementType, Posting
 
 HX = {"HX-Request": "true"}
 
@@ -45,8 +50,16 @@ def _holds():
     return db.session.scalar(select(func.count()).select_from(Hold))
 
 
-GOOD = dict(sku="BOLT-M8", location="warehouse-main", bin="A-01-01", lot="", qty="4",
-            reason="quality", note="scratched", key="form-1")
+GOOD = dict(
+    sku="BOLT-M8",
+    location="warehouse-main",
+    bin="A-01-01",
+    lot="",
+    qty="4",
+    reason="quality",
+    note="scratched",
+    key="form-1",
+)
 
 
 def test_a_supervisor_puts_stock_on_hold_and_it_is_not_available(client, supervisor, shelf):
@@ -64,7 +77,9 @@ def test_a_supervisor_puts_stock_on_hold_and_it_is_not_available(client, supervi
 
 
 def test_holding_a_lot_by_its_code(client, supervisor, shelf):
-    page = supervisor("/holds/new", **{**GOOD, "sku": "GLUE-50", "lot": "SOON", "qty": "4", "reason": "recall"})
+    page = supervisor(
+        "/holds/new", **{**GOOD, "sku": "GLUE-50", "lot": "SOON", "qty": "4", "reason": "recall"}
+    )
     assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
     assert ledger.balance(shelf.glue.id, shelf.a1.id, shelf.soon.id) == (4, 0, 4)
 
@@ -152,9 +167,11 @@ def test_the_expiry_page_lists_marks_and_writes_off(client, supervisor, shelf):
 
 def test_a_bad_mark_writes_nothing(client, supervisor):
     before = _postings()
-    for data, status in [(dict(product_id="x", bin_id="1", lot_id="1"), 422),
-                         (dict(product_id="99999999999", bin_id="1", lot_id="1"), 422),
-                         (dict(product_id="999", bin_id="999", lot_id="999"), 404)]:
+    for data, status in [
+        (dict(product_id="x", bin_id="1", lot_id="1"), 422),
+        (dict(product_id="99999999999", bin_id="1", lot_id="1"), 422),
+        (dict(product_id="999", bin_id="999", lot_id="999"), 404),
+    ]:
         assert supervisor("/holds/expiry/mark", htmx=True, **data).status_code == status, data
     assert _postings() == before
 

@@ -2,6 +2,7 @@
 suggested reorder points, Apply through htmx (CSRF), the CSV and PDF carrying the rows
 the page shows, operators refused, and bad input answered with a 4xx that writes nothing.
 (The real-Chromium check lives in tests/browser/test_replenishment_browser.py.)"""
+
 import csv
 import io
 import re
@@ -9,11 +10,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.alerts.test_replenishment import policy, post
 from tests.conftest import csrf_token, pdf_text
 from tests.factories import receive
-from tests.test_replenishment import policy, post
-from warehouse.extensions import db
-from warehouse.models import MovementType, ReorderPolicy
+from warehouse.alerts.models import ReorderPolicy
+from warehouse.core.extensions import db
+from warehouse.ledger.models import MovementType
 
 HX = {"HX-Request": "true"}
 ROW = re.compile(r'<tr data-sku="([^"]+)" data-location="([^"]+)">(.*?)</tr>', re.S)
@@ -41,8 +43,9 @@ def supervisor(client, auth, shelves):
     token = csrf_token(client, "/replenishment")
 
     def apply(htmx=True, **data):
-        return client.post("/replenishment/apply", data={"csrf_token": token, **data},
-                           headers=HX if htmx else {})
+        return client.post(
+            "/replenishment/apply", data={"csrf_token": token, **data}, headers=HX if htmx else {}
+        )
 
     return apply
 
@@ -58,11 +61,15 @@ def page_rows(html: str) -> list[dict]:
 
 def points():
     db.session.expire_all()
-    return sorted(db.session.execute(select(ReorderPolicy.product_id, ReorderPolicy.location_id,
-                                            ReorderPolicy.reorder_point)).all())
+    return sorted(
+        db.session.execute(
+            select(ReorderPolicy.product_id, ReorderPolicy.location_id, ReorderPolicy.reorder_point)
+        ).all()
+    )
 
 
 # --- the report -------------------------------------------------------------------------
+
 
 def test_the_report_shows_every_row_with_its_order_quantity_and_suggestion(client, supervisor):
     response = client.get("/replenishment")
@@ -70,7 +77,10 @@ def test_the_report_shows_every_row_with_its_order_quantity_and_suggestion(clien
     assert response.status_code == 200 and "<html" in html and "HX-Request" in response.headers["Vary"]
     rows = page_rows(html)
     assert [(r["location"], r["sku"]) for r in rows] == [
-        ("service-north", "NUT-M8"), ("warehouse-main", "BOLT-M8"), ("warehouse-main", "NUT-M8")]
+        ("service-north", "NUT-M8"),
+        ("warehouse-main", "BOLT-M8"),
+        ("warehouse-main", "NUT-M8"),
+    ]
     bolt = rows[1]
     assert bolt["On hand"] == ["12"] and bolt["Reserved"] == ["3"] and bolt["Available"] == ["9"]
     assert bolt["Order qty"] == ["88"] and bolt["Value"] == ["88.00"]
@@ -81,9 +91,15 @@ def test_the_report_shows_every_row_with_its_order_quantity_and_suggestion(clien
 def test_a_location_filter_and_htmx_get_only_the_report_region(client, supervisor, shelves):
     response = client.get(f"/replenishment?location={shelves.main.id}", headers=HX)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in html and html.startswith('<section id="reorder-report"')
-    assert [(r["location"], r["sku"]) for r in page_rows(html)] == [("warehouse-main", "BOLT-M8"),
-                                                                   ("warehouse-main", "NUT-M8")]
+    assert (
+        response.status_code == 200
+        and "<html" not in html
+        and html.startswith('<section id="reorder-report"')
+    )
+    assert [(r["location"], r["sku"]) for r in page_rows(html)] == [
+        ("warehouse-main", "BOLT-M8"),
+        ("warehouse-main", "NUT-M8"),
+    ]
     assert "/replenishment/reorder.csv?location=warehouse-main" in html
     by_code = client.get("/replenishment?location=warehouse-main", headers=HX).get_data(as_text=True)
     assert page_rows(by_code) == page_rows(html)  # the stock pages' way of naming a location
@@ -98,8 +114,17 @@ def test_the_suggestion_follows_the_outbound_of_the_chosen_window(client, superv
     assert next(r for r in rows if r["sku"] == "BOLT-M8")["Suggested"][0] == "6"  # ceil(1) + 5
 
 
-BAD_FILTERS = ["location=abc", "location=999999", "location=99999999999999999999", "location=-1", "days=0",
-               "days=abc", "days=3651", "days=" + "9" * 30, "location=" + "x" * 5000]
+BAD_FILTERS = [
+    "location=abc",
+    "location=999999",
+    "location=99999999999999999999",
+    "location=-1",
+    "days=0",
+    "days=abc",
+    "days=3651",
+    "days=" + "9" * 30,
+    "location=" + "x" * 5000,
+]
 
 
 def test_a_bad_filter_is_explained_with_a_400_never_a_500(client, supervisor):
@@ -112,10 +137,16 @@ def test_a_bad_filter_is_explained_with_a_400_never_a_500(client, supervisor):
 
 # --- applying a suggestion --------------------------------------------------------------
 
+
 def test_apply_sets_the_reorder_point_and_answers_with_the_report_region(client, supervisor, shelves):
     before = points()
-    response = supervisor(product=shelves.bolt.id, location=shelves.main.id, value="12",
-                          report_location=shelves.main.id, days="30")
+    response = supervisor(
+        product=shelves.bolt.id,
+        location=shelves.main.id,
+        value="12",
+        report_location=shelves.main.id,
+        days="30",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert 'data-result="ok"' in html and "Reorder point of BOLT-M8 at warehouse-main is now 12." in html
@@ -148,7 +179,9 @@ def test_bad_apply_input_is_refused_with_a_message_and_writes_nothing(client, su
     before = points()
     for data, status, says in BAD_APPLIES:
         for htmx in (True, False):
-            response = supervisor(htmx=htmx, **(dict(product=shelves.bolt.id, location=shelves.main.id) | data))
+            response = supervisor(
+                htmx=htmx, **(dict(product=shelves.bolt.id, location=shelves.main.id) | data)
+            )
             html = response.get_data(as_text=True)
             assert response.status_code == status and says in html, data
             assert "Nothing changed." in html and ("<html" in html) is not htmx
@@ -156,15 +189,17 @@ def test_bad_apply_input_is_refused_with_a_message_and_writes_nothing(client, su
 
 
 def test_a_broken_report_filter_on_apply_is_dropped_not_fatal(client, supervisor, shelves):
-    response = supervisor(product=shelves.bolt.id, location=shelves.main.id, value="5",
-                          report_location="x" * 5000, days="abc")
+    response = supervisor(
+        product=shelves.bolt.id, location=shelves.main.id, value="5", report_location="x" * 5000, days="abc"
+    )
     assert response.status_code == 200 and "is now 5" in response.get_data(as_text=True)
 
 
 def test_apply_without_the_csrf_token_is_refused(client, supervisor, shelves):
     before = points()
-    response = client.post("/replenishment/apply", data=dict(product=shelves.bolt.id, location=shelves.main.id,
-                                                             value="7"))
+    response = client.post(
+        "/replenishment/apply", data=dict(product=shelves.bolt.id, location=shelves.main.id, value="7")
+    )
     assert response.status_code == 400 and points() == before
 
 
@@ -173,12 +208,18 @@ def test_an_operator_is_refused_every_replenishment_route(app, client, auth, she
     auth.login("operator")
     token = csrf_token(client, "/stock")
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("replenishment.")]
-    assert {r.rule for r in rules} == {"/replenishment", "/replenishment/apply", "/replenishment/reorder.csv",
-                                       "/replenishment/reorder.pdf"}
+    assert {r.rule for r in rules} == {
+        "/replenishment",
+        "/replenishment/apply",
+        "/replenishment/reorder.csv",
+        "/replenishment/reorder.pdf",
+    }
     for rule in rules:
         if "POST" in rule.methods:
-            response = client.post(rule.rule, data=dict(csrf_token=token, product=shelves.bolt.id,
-                                                        location=shelves.main.id, value="1"))
+            response = client.post(
+                rule.rule,
+                data=dict(csrf_token=token, product=shelves.bolt.id, location=shelves.main.id, value="1"),
+            )
         else:
             response = client.get(rule.rule)
         assert response.status_code == 403, rule.rule
@@ -186,6 +227,7 @@ def test_an_operator_is_refused_every_replenishment_route(app, client, auth, she
 
 
 # --- the same rows for spreadsheets and paper ------------------------------------------
+
 
 def test_the_csv_holds_exactly_the_rows_the_page_shows(client, supervisor, shelves):
     for query in ("", f"?location={shelves.main.id}", f"?location={shelves.north.id}"):
@@ -196,8 +238,19 @@ def test_the_csv_holds_exactly_the_rows_the_page_shows(client, supervisor, shelv
         lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
         assert [(r["location_code"], r["sku"]) for r in lines] == [(r["location"], r["sku"]) for r in shown]
         for line, row in zip(lines, shown):
-            assert [line["on_hand"], line["reserved"], line["available"], line["inbound"], line["suggested_qty"]] == \
-                   [row["On hand"][0], row["Reserved"][0], row["Available"][0], row["Inbound"][0], row["Order qty"][0]]
+            assert [
+                line["on_hand"],
+                line["reserved"],
+                line["available"],
+                line["inbound"],
+                line["suggested_qty"],
+            ] == [
+                row["On hand"][0],
+                row["Reserved"][0],
+                row["Available"][0],
+                row["Inbound"][0],
+                row["Order qty"][0],
+            ]
             assert line["suggested_value"] == row["Value"][0].replace(",", "")
 
 
@@ -210,7 +263,10 @@ def test_the_pdf_holds_the_rows_the_page_shows_and_its_filter(client, supervisor
     assert "Location: warehouse-main" in text and "Reorder report" in text
     for row in shown:
         line = next(l for l in text.splitlines() if f" {row['sku']} " in f" {l} ")
-        assert line.split()[0] == row["location"] and line.split()[-2:] == [row["Order qty"][0], row["Value"][0]]
+        assert line.split()[0] == row["location"] and line.split()[-2:] == [
+            row["Order qty"][0],
+            row["Value"][0],
+        ]
     assert "service-north" not in text
 
 
@@ -218,7 +274,7 @@ def test_the_transit_location_has_an_empty_report_not_an_error(client, app):
     """The dashboard links every location's tiles to the reorder report, transit too."""
     from tests.conftest import Auth
     from tests.factories import make_location
-    from warehouse.models import LocationType
+    from warehouse.catalog.models import LocationType
 
     make_location("transit", LocationType.TRANSIT, bins=("TRANSIT",))
     Auth(client).login("supervisor")

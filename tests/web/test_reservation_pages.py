@@ -1,13 +1,15 @@
 """The reservations page through the real client: filters, release by reference with
 htmx and without, refusals that write nothing, operators refused."""
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import receive
-from warehouse import reservations
-from warehouse.extensions import db
-from warehouse.models import Posting, Reservation, ReservationStatus
+from warehouse.availability import reservations
+from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Posting
 
 HX = {"HX-Request": "true"}
 R = ReservationStatus
@@ -40,8 +42,12 @@ def _postings():
 
 def _statuses(ref):
     db.session.expire_all()
-    return [r.status for r in db.session.scalars(
-        select(Reservation).where(Reservation.reference_id == ref).order_by(Reservation.id))]
+    return [
+        r.status
+        for r in db.session.scalars(
+            select(Reservation).where(Reservation.reference_id == ref).order_by(Reservation.id)
+        )
+    ]
 
 
 def test_the_list_shows_active_reservations_with_one_release_button_per_reference(client, supervisor):
@@ -55,9 +61,14 @@ def test_the_list_shows_active_reservations_with_one_release_button_per_referenc
 
 
 def test_filters_narrow_the_rows_and_htmx_gets_only_the_rows(client, supervisor):
-    for query, expected in [("reference=order:ord-2", 1), ("reference=ord-1", 2), ("sku=NUT-M8", 1),
-                            ("location=service-north", 0), ("status=released", 0),
-                            ("status=any&sku=BOLT-M8", 2)]:
+    for query, expected in [
+        ("reference=order:ord-2", 1),
+        ("reference=ord-1", 2),
+        ("sku=NUT-M8", 1),
+        ("location=service-north", 0),
+        ("status=released", 0),
+        ("status=any&sku=BOLT-M8", 2),
+    ]:
         page = client.get(f"/reservations?{query}", headers=HX)
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "<html" not in html and 'id="reservation-rows"' in html
@@ -77,7 +88,9 @@ def test_release_by_reference_from_the_page_once_even_when_double_tapped(client,
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and "<html" not in html and 'data-result="ok"' in html
     assert "Released order:ord-1 (BOLT-M8, NUT-M8): 5 reserved units available again." in html
-    assert again.status_code == 200 and ": 5 reserved units available" in again.get_data(as_text=True)  # the replay
+    assert again.status_code == 200 and ": 5 reserved units available" in again.get_data(
+        as_text=True
+    )  # the replay
     assert _statuses("ord-1") == [R.RELEASED, R.RELEASED] and _statuses("ord-2") == [R.ACTIVE]
     assert db.session.scalar(select(func.count()).select_from(Posting).where(Posting.type == "release")) == 1
 
@@ -91,8 +104,11 @@ def test_a_plain_post_gets_the_whole_page(client, supervisor):
 def test_a_bad_release_writes_nothing(client, supervisor):
     before = _postings()
     for reference, status, message in [
-            ("order:nope", 404, "No active reservation"), ("", 422, "Choose a reservation"),
-            ("ord-1", 422, "type:id"), ("order:" + "x" * 5000, 422, "Nothing was released")]:
+        ("order:nope", 404, "No active reservation"),
+        ("", 422, "Choose a reservation"),
+        ("ord-1", 422, "type:id"),
+        ("order:" + "x" * 5000, 422, "Nothing was released"),
+    ]:
         page = supervisor("/reservations/release", htmx=True, reference=reference)
         assert (page.status_code, message in page.get_data(as_text=True)) == (status, True), reference
     assert _postings() == before and _statuses("ord-1") == [R.ACTIVE, R.ACTIVE]

@@ -1,13 +1,14 @@
 """Stock pages through the real client: full page without HX-Request, fragment with it,
 Vary always; the adjust form's happy path and every kind of bad input."""
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import make_lot, receive
 from warehouse import ledger
-from warehouse.extensions import db
-from warehouse.models import Movement, Posting
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Movement, Posting
 
 HX = {"HX-Request": "true"}
 
@@ -48,8 +49,11 @@ def test_bad_filters_get_a_message_not_an_error_page(client, auth, stocked):
 
 def test_one_sku_shows_its_stock_in_every_location_and_bin(client, auth, stocked):
     receive(stocked.bolt, stocked.bin(stocked.north, "S-01-01"), 4)
-    ledger.post("reserve", [ledger.Line.at(stocked.bin(stocked.main, "A-01-01"), stocked.bolt, reserved=2)],
-                actor_id=None)
+    ledger.post(
+        "reserve",
+        [ledger.Line.at(stocked.bin(stocked.main, "A-01-01"), stocked.bolt, reserved=2)],
+        actor_id=None,
+    )
     auth.login("operator")
     page = client.get("/stock/sku/9506000134352").get_data(as_text=True)  # by its GTIN
     assert "warehouse-main / A-01-01" in page and "service-north / S-01-01" in page
@@ -66,8 +70,13 @@ def test_movement_history_filters_and_pages_newest_first(client, auth, stocked, 
     assert "Older" in first
     last_id = db.session.scalar(select(func.max(Movement.id)))
     assert f">{last_id} <small>" in first
-    cursor = db.session.scalar(select(Movement.id).where(Movement.product_id == stocked.nut.id)
-                               .order_by(Movement.id.desc()).offset(49).limit(1))
+    cursor = db.session.scalar(
+        select(Movement.id)
+        .where(Movement.product_id == stocked.nut.id)
+        .order_by(Movement.id.desc())
+        .offset(49)
+        .limit(1)
+    )
     second = client.get(f"/movements?sku=NUT-M8&before={cursor}", headers=HX).get_data(as_text=True)
     assert second.count('data-label="SKU"') == 11 and "Older" not in second
     by_type = client.get("/movements?type=adjustment").get_data(as_text=True)
@@ -78,15 +87,26 @@ def test_movement_history_filters_and_pages_newest_first(client, auth, stocked, 
 
 def _adjust(client, **fields):
     token = csrf_token(client, "/adjust")
-    data = {"csrf_token": token, "sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01",
-            "quantity": "5", "reason": "found", "reference": "", "note": "", "key": "k-" + token[:12]}
+    data = {
+        "csrf_token": token,
+        "sku": "BOLT-M8",
+        "location": "warehouse-main",
+        "bin": "A-01-01",
+        "quantity": "5",
+        "reason": "found",
+        "reference": "",
+        "note": "",
+        "key": "k-" + token[:12],
+    }
     data.update(fields)
     return client.post("/adjust", data=data, headers=HX)
 
 
 def _ledger_size():
-    return (db.session.scalar(select(func.count()).select_from(Posting)),
-            db.session.scalar(select(func.count()).select_from(Movement)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Posting)),
+        db.session.scalar(select(func.count()).select_from(Movement)),
+    )
 
 
 def test_a_supervisor_adjusts_stock_with_a_reason_and_reference(client, auth, stocked):
@@ -100,22 +120,25 @@ def test_a_supervisor_adjusts_stock_with_a_reason_and_reference(client, auth, st
     assert ledger.verify() == []
 
 
-@pytest.mark.parametrize("fields, message, status", [
-    ({"quantity": "0"}, "must not be zero", 422),
-    ({"quantity": "-13"}, "Insufficient stock at A-01-01 for BOLT-M8: on hand 12, requested 13", 409),
-    ({"quantity": "abc"}, "Enter a whole number", 422),
-    ({"quantity": "1e3"}, "Enter a whole number", 422),
-    ({"quantity": str(10**12)}, "between -1,000,000 and 1,000,000", 422),
-    ({"quantity": ""}, "Enter a whole number", 422),
-    ({"sku": "NO-SUCH-SKU"}, "No product with SKU or barcode", 404),
-    ({"bin": "Z-99-99"}, "No bin &#39;Z-99-99&#39; in warehouse-main", 404),
-    ({"location": "atlantis"}, "Not a valid choice", 422),
-    ({"reason": "because"}, "Not a valid choice", 422),
-    ({"note": "x" * 5000}, "Keep the note under 500 characters", 422),
-    ({"reference": "r" * 65}, "Field cannot be longer than 64 characters", 422),
-    ({"sku": "GLUE-50"}, "GLUE-50 is lot-tracked: enter the lot", 422),
-    ({"lot": "L1"}, "BOLT-M8 is not lot-tracked", 422),
-])
+@pytest.mark.parametrize(
+    "fields, message, status",
+    [
+        ({"quantity": "0"}, "must not be zero", 422),
+        ({"quantity": "-13"}, "Insufficient stock at A-01-01 for BOLT-M8: on hand 12, requested 13", 409),
+        ({"quantity": "abc"}, "Enter a whole number", 422),
+        ({"quantity": "1e3"}, "Enter a whole number", 422),
+        ({"quantity": str(10**12)}, "between -1,000,000 and 1,000,000", 422),
+        ({"quantity": ""}, "Enter a whole number", 422),
+        ({"sku": "NO-SUCH-SKU"}, "No product with SKU or barcode", 404),
+        ({"bin": "Z-99-99"}, "No bin &#39;Z-99-99&#39; in warehouse-main", 404),
+        ({"location": "atlantis"}, "Not a valid choice", 422),
+        ({"reason": "because"}, "Not a valid choice", 422),
+        ({"note": "x" * 5000}, "Keep the note under 500 characters", 422),
+        ({"reference": "r" * 65}, "Field cannot be longer than 64 characters", 422),
+        ({"sku": "GLUE-50"}, "GLUE-50 is lot-tracked: enter the lot", 422),
+        ({"lot": "L1"}, "BOLT-M8 is not lot-tracked", 422),
+    ],
+)
 def test_bad_adjustments_say_what_is_wrong_and_write_nothing(client, auth, stocked, fields, message, status):
     auth.login("supervisor")
     before = _ledger_size()
@@ -186,7 +209,7 @@ def test_the_movements_of_a_count_batch_are_found_by_its_number(client, auth, st
 
 
 def test_stock_pages_say_when_each_bin_was_last_counted(client, auth, stocked):
-    from warehouse.models import utcnow
+    from warehouse.core.columns import utcnow
 
     a1 = stocked.bin(stocked.main, "A-01-01")
     ledger.mark_counted(stocked.bolt.id, a1.id, 0, utcnow().replace(year=2026, month=3, day=4))

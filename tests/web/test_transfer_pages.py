@@ -1,6 +1,7 @@
 """Transfer pages through the real client: a supervisor creates a draft, adds lines,
 approves, cancels or completes; refusals land in the page with their status and write
 nothing; htmx gets the region it swaps, a plain post the whole page."""
+
 import re
 
 import pytest
@@ -8,13 +9,12 @@ from sqlalchemy import event, func, select
 
 from tests.conftest import csrf_token
 from tests.factories import make_location, make_product, receive
-from warehouse import ledger, stock, transfers
-from warehouse.extensions import db
-from warehouse.models import (
-    Balance,
-    LocationType,
-    Movement,
-    Posting,
+from warehouse import ledger, transfers
+from warehouse.catalog.models import LocationType
+from warehouse.core.extensions import db
+from warehouse.ledger import stock
+from warehouse.ledger.models import Balance, Movement, Posting
+from warehouse.transfers.models import (
     ReceiveReason,
     Transfer,
     TransferAllocation,
@@ -58,8 +58,10 @@ def _reserved():
 
 
 def _ledger_size():
-    return (db.session.scalar(select(func.count()).select_from(Posting)),
-            db.session.scalar(select(func.count()).select_from(Movement)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Posting)),
+        db.session.scalar(select(func.count()).select_from(Movement)),
+    )
 
 
 def _status(transfer_id):
@@ -68,6 +70,7 @@ def _status(transfer_id):
 
 
 # --- who may open the pages --------------------------------------------------------------
+
 
 def test_an_operator_is_refused_every_transfer_route(app, client, auth, stocked):
     transfer_id = _draft(stocked, (stocked.bolt, 2))
@@ -94,6 +97,7 @@ def test_transfers_are_in_the_nav_for_supervisors_only(client, auth, stocked):
 
 # --- list and new ------------------------------------------------------------------------
 
+
 def test_the_list_shows_newest_first_and_filters_by_status(client, supervisor, stocked):
     first = _draft(stocked, (stocked.bolt, 1), (stocked.nut, 1))
     second = _draft(stocked)
@@ -102,11 +106,15 @@ def test_the_list_shows_newest_first_and_filters_by_status(client, supervisor, s
     assert page.index("TR-%06d" % second) < page.index("TR-%06d" % first)
     assert "warehouse-main → service-north" in page
     assert '<td data-label="Lines" class="num">2</td>' in page
-    assert '<option value="draft" >Draft</option>' in page or '<option value="draft">' in page.replace(" >", ">")
+    assert '<option value="draft" >Draft</option>' in page or '<option value="draft">' in page.replace(
+        " >", ">"
+    )
 
     fragment = client.get("/transfers?status=draft", headers=HX)
     body = fragment.get_data(as_text=True)
-    assert body.lstrip().startswith('<section id="transfer-rows"') and "HX-Request" in fragment.headers["Vary"]
+    assert (
+        body.lstrip().startswith('<section id="transfer-rows"') and "HX-Request" in fragment.headers["Vary"]
+    )
     assert "TR-%06d" % first in body and "TR-%06d" % second not in body
     bad = client.get("/transfers?status=lost")
     assert bad.status_code == 200 and "Fix the filter" in bad.get_data(as_text=True)
@@ -115,26 +123,36 @@ def test_the_list_shows_newest_first_and_filters_by_status(client, supervisor, s
 def test_a_supervisor_creates_a_draft_and_lands_on_it(client, supervisor, stocked):
     form = client.get("/transfers/new").get_data(as_text=True)
     assert "warehouse-main" in form and "(transit)" not in form  # transit is not a place to send to
-    response = supervisor("/transfers/new", from_location=stocked.main.id, to_location=stocked.north.id,
-                          note="for the van")
+    response = supervisor(
+        "/transfers/new", from_location=stocked.main.id, to_location=stocked.north.id, note="for the van"
+    )
     transfer = db.session.scalar(select(Transfer))
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/transfers/{transfer.id}")
-    assert (transfer.status, transfer.note, transfer.created_by is not None) == (TransferStatus.DRAFT, "for the van", True)
+    assert (transfer.status, transfer.note, transfer.created_by is not None) == (
+        TransferStatus.DRAFT,
+        "for the van",
+        True,
+    )
     page = client.get(f"/transfers/{transfer.id}").get_data(as_text=True)
     assert transfer.number in page and "for the van" in page and "Approve" in page
 
-    htmx = supervisor("/transfers/new", htmx=True, from_location=stocked.main.id, to_location=stocked.north.id)
+    htmx = supervisor(
+        "/transfers/new", htmx=True, from_location=stocked.main.id, to_location=stocked.north.id
+    )
     assert htmx.status_code == 204 and re.search(r"/transfers/\d+$", htmx.headers["HX-Redirect"])
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"to_location": "same"}, "Choose two different locations."),
-    ({"note": "x" * 501}, "Keep the note under 500 characters."),
-    ({"from_location": ""}, "Choose where the stock leaves from."),
-    ({"from_location": "abc"}, "Invalid Choice"),
-    ({"from_location": "99999"}, "Not a valid choice"),
-    ({"to_location": str(10**20)}, "Invalid Choice"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"to_location": "same"}, "Choose two different locations."),
+        ({"note": "x" * 501}, "Keep the note under 500 characters."),
+        ({"from_location": ""}, "Choose where the stock leaves from."),
+        ({"from_location": "abc"}, "Invalid Choice"),
+        ({"from_location": "99999"}, "Not a valid choice"),
+        ({"to_location": str(10**20)}, "Invalid Choice"),
+    ],
+)
 def test_a_bad_new_transfer_says_why_and_creates_nothing(client, supervisor, stocked, fields, message):
     data = {"from_location": str(stocked.main.id), "to_location": str(stocked.north.id), "note": ""}
     data.update(fields)
@@ -149,7 +167,10 @@ def test_a_bad_new_transfer_says_why_and_creates_nothing(client, supervisor, sto
 
 # --- draft editing -----------------------------------------------------------------------
 
-def test_adding_a_line_answers_htmx_with_the_lines_and_a_plain_post_with_the_page(client, supervisor, stocked):
+
+def test_adding_a_line_answers_htmx_with_the_lines_and_a_plain_post_with_the_page(
+    client, supervisor, stocked
+):
     transfer_id = _draft(stocked)
     fragment = supervisor(f"/transfers/{transfer_id}/lines", htmx=True, code="BOLT-M8", qty="5", lot="")
     body = fragment.get_data(as_text=True)
@@ -162,22 +183,28 @@ def test_adding_a_line_answers_htmx_with_the_lines_and_a_plain_post_with_the_pag
     page = full.get_data(as_text=True)
     assert full.status_code == 200 and "HX-Request" in full.headers["Vary"]
     assert "<html" in page and 'id="transfer"' in page and "Added 2 × BOLT-M8" in page
-    assert [(l.product.sku, l.qty_requested) for l in transfers.get(transfer_id).lines] == [("BOLT-M8", 5), ("BOLT-M8", 2)]
+    assert [(l.product.sku, l.qty_requested) for l in transfers.get(transfer_id).lines] == [
+        ("BOLT-M8", 5),
+        ("BOLT-M8", 2),
+    ]
 
 
-@pytest.mark.parametrize("fields, message, status", [
-    ({"code": "NO-SUCH-SKU"}, "No product with SKU or barcode", 404),
-    ({"code": ""}, "Enter or scan the SKU.", 422),
-    ({"qty": "0"}, "Quantity must be 1 to 1,000,000.", 422),
-    ({"qty": "-1"}, "Quantity must be 1 to 1,000,000.", 422),
-    ({"qty": "abc"}, "Enter a whole number", 422),
-    ({"qty": str(10**12)}, "Quantity must be 1 to 1,000,000.", 422),
-    ({"qty": str(10**30)}, "Enter a whole number", 422),
-    ({"qty": ""}, "Enter how many", 422),
-    ({"lot": "L1"}, "BOLT-M8 is not lot-tracked", 422),
-    ({"code": "GLUE-50", "lot": "NOPE"}, "No lot NOPE of GLUE-50", 404),
-    ({"code": "X" * 65}, "Field cannot be longer than 64 characters", 422),
-])
+@pytest.mark.parametrize(
+    "fields, message, status",
+    [
+        ({"code": "NO-SUCH-SKU"}, "No product with SKU or barcode", 404),
+        ({"code": ""}, "Enter or scan the SKU.", 422),
+        ({"qty": "0"}, "Quantity must be 1 to 1,000,000.", 422),
+        ({"qty": "-1"}, "Quantity must be 1 to 1,000,000.", 422),
+        ({"qty": "abc"}, "Enter a whole number", 422),
+        ({"qty": str(10**12)}, "Quantity must be 1 to 1,000,000.", 422),
+        ({"qty": str(10**30)}, "Enter a whole number", 422),
+        ({"qty": ""}, "Enter how many", 422),
+        ({"lot": "L1"}, "BOLT-M8 is not lot-tracked", 422),
+        ({"code": "GLUE-50", "lot": "NOPE"}, "No lot NOPE of GLUE-50", 404),
+        ({"code": "X" * 65}, "Field cannot be longer than 64 characters", 422),
+    ],
+)
 def test_a_bad_line_says_why_and_adds_nothing(client, supervisor, stocked, fields, message, status):
     transfer_id = _draft(stocked)
     data = {"code": "BOLT-M8", "qty": "5", "lot": ""}
@@ -196,12 +223,20 @@ def test_changing_a_quantity_and_zero_removes_the_line(client, supervisor, stock
     response = supervisor(f"/transfers/{transfer_id}/lines/{bolt_line.id}", htmx=True, qty="7")
     assert response.status_code == 200 and "Quantity set to 7." in response.get_data(as_text=True)
     removed = supervisor(f"/transfers/{transfer_id}/lines/{nut_line.id}", htmx=True, qty="0")
-    assert "Line removed." in removed.get_data(as_text=True) and "NUT-M8" not in removed.get_data(as_text=True)
-    for qty, message in [("-1", "0 to 1,000,000"), ("abc", "Enter a whole number"), (str(10**12), "0 to 1,000,000")]:
+    assert "Line removed." in removed.get_data(as_text=True) and "NUT-M8" not in removed.get_data(
+        as_text=True
+    )
+    for qty, message in [
+        ("-1", "0 to 1,000,000"),
+        ("abc", "Enter a whole number"),
+        (str(10**12), "0 to 1,000,000"),
+    ]:
         refused = supervisor(f"/transfers/{transfer_id}/lines/{bolt_line.id}", htmx=True, qty=qty)
         assert refused.status_code == 422 and message in refused.get_data(as_text=True)
     other = _draft(stocked, (stocked.nut, 1))
-    foreign = supervisor(f"/transfers/{transfer_id}/lines/{transfers.get(other).lines[0].id}", htmx=True, qty="3")
+    foreign = supervisor(
+        f"/transfers/{transfer_id}/lines/{transfers.get(other).lines[0].id}", htmx=True, qty="3"
+    )
     assert foreign.status_code == 404 and "No such line" in foreign.get_data(as_text=True)
     assert supervisor(f"/transfers/{transfer_id}/lines/{2**31}", qty="3").status_code == 404
     assert [(l.product.sku, l.qty_requested) for l in transfers.get(transfer_id).lines] == [("BOLT-M8", 7)]
@@ -216,9 +251,13 @@ def test_lines_cannot_be_edited_once_approved(client, supervisor, stocked):
     assert refused.status_code == 409 and "only drafts can be edited" in refused.get_data(as_text=True)
 
 
-def test_the_sku_search_matches_prefixes_with_stock_at_the_source_in_one_query(app, client, supervisor, stocked):
+def test_the_sku_search_matches_prefixes_with_stock_at_the_source_in_one_query(
+    app, client, supervisor, stocked
+):
     transfer_id = _draft(stocked)
-    body = client.get(f"/transfers/sku-search?transfer={transfer_id}&q=bolt", headers=HX).get_data(as_text=True)
+    body = client.get(f"/transfers/sku-search?transfer={transfer_id}&q=bolt", headers=HX).get_data(
+        as_text=True
+    )
     assert body.lstrip().startswith('<div id="sku-results"')
     assert "BOLT-M8" in body and "NUT-M8" not in body and "14 available at warehouse-main" in body
     by_name = client.get(f"/transfers/sku-search?transfer={transfer_id}&q=Item%20N").get_data(as_text=True)
@@ -232,7 +271,9 @@ def test_the_sku_search_matches_prefixes_with_stock_at_the_source_in_one_query(a
         listener = lambda *args: args[2].lstrip().upper().startswith("SELECT") and seen.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            body = client.get(f"/transfers/sku-search?transfer={transfer_id}&q={q}", headers=HX).get_data(as_text=True)
+            body = client.get(f"/transfers/sku-search?transfer={transfer_id}&q={q}", headers=HX).get_data(
+                as_text=True
+            )
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen), body.count("<li>"), seen
@@ -252,6 +293,7 @@ def test_the_sku_search_matches_prefixes_with_stock_at_the_source_in_one_query(a
 
 
 # --- approve, cancel, complete -----------------------------------------------------------
+
 
 def test_approving_reserves_at_the_source_and_shows_the_allocated_bins(client, supervisor, stocked):
     supervisor("/transfers/new", from_location=stocked.main.id, to_location=stocked.north.id)
@@ -309,7 +351,9 @@ def test_cancelling_an_approved_transfer_releases_its_reservations(client, super
     assert _reserved() == 12
     response = supervisor(f"/transfers/{transfer_id}/cancel")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" in body and "cancelled: any reservation is released" in body
+    assert (
+        response.status_code == 200 and "<html" in body and "cancelled: any reservation is released" in body
+    )
     assert _reserved() == 0 and _status(transfer_id) is TransferStatus.CANCELLED
     assert "Cancel transfer" not in body and ">Approve<" not in body
     refused = supervisor(f"/transfers/{transfer_id}/cancel", htmx=True)
@@ -352,9 +396,19 @@ def test_complete_is_offered_and_accepted_only_once_received(client, supervisor,
     assert ledger.verify() == []
 
 
-@pytest.mark.parametrize("path", ["/transfers/999999", "/transfers/2147483647", "/transfers/2147483648",
-                                  "/transfers/99999999999999999999", "/transfers/-1", "/transfers/abc",
-                                  "/transfers/999999/slip.pdf", "/transfers/2147483648/pick-list.pdf"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/transfers/999999",
+        "/transfers/2147483647",
+        "/transfers/2147483648",
+        "/transfers/99999999999999999999",
+        "/transfers/-1",
+        "/transfers/abc",
+        "/transfers/999999/slip.pdf",
+        "/transfers/2147483648/pick-list.pdf",
+    ],
+)
 def test_a_missing_transfer_is_a_404_page(client, supervisor, stocked, path):
     response = client.get(path)
     assert response.status_code == 404 and 'data-result="error"' in response.get_data(as_text=True)
@@ -373,6 +427,7 @@ def test_a_post_without_the_csrf_token_is_refused(client, supervisor, stocked):
 
 
 # --- movements and paper -----------------------------------------------------------------
+
 
 def test_movements_filter_by_transfer_and_link_both_ways(client, supervisor, stocked):
     transfer_id = _draft(stocked, (stocked.bolt, 12))
@@ -395,7 +450,9 @@ def test_movements_filter_by_transfer_and_link_both_ways(client, supervisor, sto
 
     everything = client.get("/movements").get_data(as_text=True)
     assert f'<a href="/transfers/{other}">' in everything
-    assert stock.movement_history(reference_type="transfer", reference_id=number).rows  # the domain filter too
+    assert stock.movement_history(
+        reference_type="transfer", reference_id=number
+    ).rows  # the domain filter too
 
 
 def test_operators_see_the_transfer_reference_without_a_link(client, auth, stocked):
@@ -430,11 +487,16 @@ def test_the_pdf_links_are_on_the_page(client, supervisor, stocked):
 
 
 def test_a_double_submitted_draft_and_line_are_written_once(client, supervisor, stocked):
-    from warehouse.models import Transfer, TransferLine
+    from warehouse.transfers.models import Transfer, TransferLine
 
     token = csrf_token(client, "/transfers/new")
-    data = {"csrf_token": token, "from_location": stocked.main.id, "to_location": stocked.north.id,
-            "note": "", "key": "same-draft"}
+    data = {
+        "csrf_token": token,
+        "from_location": stocked.main.id,
+        "to_location": stocked.north.id,
+        "note": "",
+        "key": "same-draft",
+    }
     first = client.post("/transfers/new", data=data)
     again = client.post("/transfers/new", data=data)
     assert first.headers["Location"] == again.headers["Location"]

@@ -1,12 +1,15 @@
 """Receiving a transfer on the floor when a line was picked short to nothing."""
+
 import pytest
 
 from tests.conftest import csrf_token
 from tests.factories import make_location, make_lot, receive
 from warehouse import accounts, ledger, transfers
-from warehouse.errors import InvalidPosting
-from warehouse.extensions import db
-from warehouse.models import LocationType, ReceiveReason, ShortReason, TransferStatus, User
+from warehouse.accounts.models import User
+from warehouse.catalog.models import LocationType
+from warehouse.core.errors import InvalidPosting
+from warehouse.core.extensions import db
+from warehouse.transfers.models import ReceiveReason, ShortReason, TransferStatus
 
 HX = {"HX-Request": "true"}
 
@@ -36,8 +39,11 @@ def shipped(client, auth, site):
 
 def scan(client, transfer, code):
     token = csrf_token(client, f"/floor/transfer-receive/{transfer.id}")
-    return client.post(f"/floor/transfer-receive/{transfer.id}", headers=HX,
-                       data={"csrf_token": token, "scan": code, "scan_id": code + "-1"})
+    return client.post(
+        f"/floor/transfer-receive/{transfer.id}",
+        headers=HX,
+        data={"csrf_token": token, "scan": code, "scan_id": code + "-1"},
+    )
 
 
 def test_a_line_picked_short_to_nothing_says_not_shipped_instead_of_0_of_0(client, shipped):
@@ -64,14 +70,17 @@ def test_an_unshipped_lot_tracked_item_cannot_be_received_on_the_transfer(client
     assert answer.status_code == 422
     assert "GLUE-50 was not shipped on" in answer.get_data(as_text=True)
     with pytest.raises(InvalidPosting, match="book them with Receive"):
-        transfers.set_received(transfer.id, shipped.glue_line.id, received=1, damaged=0,
-                               reason=ReceiveReason.OVER_SHIPPED)
+        transfers.set_received(
+            transfer.id, shipped.glue_line.id, received=1, damaged=0, reason=ReceiveReason.OVER_SHIPPED
+        )
     db.session.rollback()
     assert {l.product.sku: l.qty_received for l in transfers.get(transfer.id).lines}["GLUE-50"] == 0
-    transfers.set_received(transfer.id, shipped.nut_line.id, received=0, damaged=0,
-                           reason=ReceiveReason.SHORT_SHIPPED)
-    transfers.set_received(transfer.id, shipped.glue_line.id, received=0, damaged=0,
-                           reason=ReceiveReason.SHORT_SHIPPED)
+    transfers.set_received(
+        transfer.id, shipped.nut_line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+    )
+    transfers.set_received(
+        transfer.id, shipped.glue_line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+    )
     transfers.count_received(transfer.id, shipped.bolt, 3, actor_id=None)
     transfers.finish_receiving(transfer.id, actor_id=None)
     assert transfers.get(transfer.id).status is TransferStatus.RECEIVED
@@ -79,8 +88,9 @@ def test_an_unshipped_lot_tracked_item_cannot_be_received_on_the_transfer(client
 
 
 def test_a_damaged_unshipped_lot_tracked_unit_is_recorded_it_needs_no_lot(client, shipped):
-    line = transfers.set_received(shipped.transfer.id, shipped.glue_line.id, received=1, damaged=1,
-                                  reason=ReceiveReason.OVER_SHIPPED)
+    line = transfers.set_received(
+        shipped.transfer.id, shipped.glue_line.id, received=1, damaged=1, reason=ReceiveReason.OVER_SHIPPED
+    )
     assert (line.qty_received, line.qty_damaged) == (1, 1)
 
 
@@ -101,8 +111,12 @@ def test_extra_units_of_an_item_on_two_lines_go_to_the_line_that_shipped(app, si
     for _ in range(3):
         line = transfers.count_received(transfer.id, site.glue, 1, actor_id=None)
     assert line.id == shipped_line.id and line.qty_received == 3
-    transfers.set_received(transfer.id, shipped_line.id, received=3, damaged=0, reason=ReceiveReason.OVER_SHIPPED)
-    transfers.set_received(transfer.id, short_line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED)
+    transfers.set_received(
+        transfer.id, shipped_line.id, received=3, damaged=0, reason=ReceiveReason.OVER_SHIPPED
+    )
+    transfers.set_received(
+        transfer.id, short_line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+    )
     transfers.finish_receiving(transfer.id, actor_id=None)
     dock = site.bin(site.north, "RCV-01")
     assert ledger.balance(site.glue.id, dock.id, g1.id) == (3, 0, 0)

@@ -1,15 +1,17 @@
 """The webhook admin page through the real client: admins add a subscription (the secret is
 shown once), send a test, deactivate, and see deliveries with their attempts; supervisors
 and operators get 403; a missing CSRF token 400; bad input a message and no write."""
+
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from warehouse import webhooks
-from warehouse.extensions import db
-from warehouse.models import WebhookAttempt, WebhookDelivery, WebhookSubscription, utcnow
+from warehouse.core.columns import utcnow
+from warehouse.core.extensions import db
+from warehouse.integrations import webhooks
+from warehouse.integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 HX = {"HX-Request": "true"}
 
@@ -31,7 +33,9 @@ def subscriptions():
 
 
 def test_adding_a_subscription_shows_its_secret_once(client, admin):
-    response = admin("/webhooks", htmx=True, url="https://erp.example.com/in", event_types=["stock.low", "stock.out"])
+    response = admin(
+        "/webhooks", htmx=True, url="https://erp.example.com/in", event_types=["stock.low", "stock.out"]
+    )
     html = response.get_data(as_text=True)
     [sub] = subscriptions()
     assert response.status_code == 200 and "<html" not in html
@@ -54,7 +58,10 @@ def test_send_test_then_deactivate(client, admin):
     again = admin(f"/webhooks/{sub.id}/deactivate", htmx=True)
     assert again.status_code == 409 and "already inactive" in again.get_data(as_text=True)
     refused = admin(f"/webhooks/{sub.id}/test", htmx=True)
-    assert refused.status_code == 409 and db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
+    assert (
+        refused.status_code == 409
+        and db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
+    )
 
 
 BAD = [
@@ -85,7 +92,10 @@ def test_only_admins_may_use_the_page(client, auth, app, role):
     auth.login(role)
     token = csrf_token(client, "/stock")
     assert client.get("/webhooks").status_code == 403
-    assert client.post("/webhooks", data={"csrf_token": token, "url": "https://evil.example.com"}).status_code == 403
+    assert (
+        client.post("/webhooks", data={"csrf_token": token, "url": "https://evil.example.com"}).status_code
+        == 403
+    )
     assert client.post(f"/webhooks/{sub.id}/deactivate", data={"csrf_token": token}).status_code == 403
     assert [s.url for s in subscriptions()] == ["https://erp.example.com/in"] and subscriptions()[0].active
 
@@ -103,7 +113,9 @@ def test_deliveries_and_attempts_load_in_a_fixed_number_of_queries(client, admin
         webhooks.send_test(sub.id, actor_id=None)
     now = utcnow()
     for d in db.session.scalars(select(WebhookDelivery)).all():
-        db.session.add(WebhookAttempt(delivery_id=d.id, at=now, status_code=500, error="HTTP 500", duration_ms=3))
+        db.session.add(
+            WebhookAttempt(delivery_id=d.id, at=now, status_code=500, error="HTTP 500", duration_ms=3)
+        )
     db.session.commit()
     seen = []
     listen = lambda *args: seen.append(args[2])  # noqa: E731

@@ -1,7 +1,8 @@
 """The JSON API under /api: bearer tokens or the browser session, permissions per
 endpoint, pydantic schemas that both validate requests and generate /api/openapi.json."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import docs, stock, reservations, locations, transfers, counts, alerts, replenishment  # noqa: E402,F401  (routes register on bp)
+from . import alerts, counts, docs, locations, replenishment, reservations, stock, transfers  # noqa: E402,F401  (routes register on bp)

@@ -1,27 +1,58 @@
 """Alerts: list (live by default), configure a SKU x location, acknowledge or resolve."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import alerts, locations, permissions as P, stock
-from ..models import Alert, AlertKind, AlertStatus, Location, Product
-from . import bp, reads, schemas as s
+from warehouse import alerts
+from warehouse.accounts import permissions as P
+from warehouse.alerts.models import Alert, AlertKind, AlertStatus
+from warehouse.catalog import locations
+from warehouse.catalog.models import Location, Product
+from warehouse.ledger import stock
+
+from . import bp, reads
+from . import schemas as s
 from .spec import operation
 from .types import Page
 
 
 def _out(a: Alert) -> s.AlertOut:
-    return s.AlertOut(id=a.id, kind=a.kind, status=a.status, sku=a.product.sku, location=a.location.code,
-                      threshold=a.threshold, on_hand=a.on_hand, available=a.available, message=a.message,
-                      raised_at=a.raised_at, acknowledged_at=a.acknowledged_at, closed_at=a.closed_at)
+    return s.AlertOut(
+        id=a.id,
+        kind=a.kind,
+        status=a.status,
+        sku=a.product.sku,
+        location=a.location.code,
+        threshold=a.threshold,
+        on_hand=a.on_hand,
+        available=a.available,
+        message=a.message,
+        raised_at=a.raised_at,
+        acknowledged_at=a.acknowledged_at,
+        closed_at=a.closed_at,
+    )
 
 
-@operation(bp, "GET", "/alerts", summary="Stock alerts, newest first", tag="alerts",
-           permission=P.ALERTS_READ, query=s.AlertQuery, response=Page[s.AlertOut])
+@operation(
+    bp,
+    "GET",
+    "/alerts",
+    summary="Stock alerts, newest first",
+    tag="alerts",
+    permission=P.ALERTS_READ,
+    query=s.AlertQuery,
+    response=Page[s.AlertOut],
+)
 def list_alerts(caller, query: s.AlertQuery):
-    q = (select(Alert).join(Product, Product.id == Alert.product_id).join(Location, Location.id == Alert.location_id)
-         .options(joinedload(Alert.product), joinedload(Alert.location)).order_by(Alert.id.desc()))
+    q = (
+        select(Alert)
+        .join(Product, Product.id == Alert.product_id)
+        .join(Location, Location.id == Alert.location_id)
+        .options(joinedload(Alert.product), joinedload(Alert.location))
+        .order_by(Alert.id.desc())
+    )
     if query.status == "live":
         q = q.where(Alert.live_key.is_not(None))  # open or acknowledged (the domain's "live")
     elif query.status != "any":
@@ -36,20 +67,46 @@ def list_alerts(caller, query: s.AlertQuery):
     return Page[s.AlertOut](data=[_out(a) for a in listed.rows], meta=listed.meta)
 
 
-@operation(bp, "PATCH", "/alerts", summary="Acknowledge or resolve an alert", tag="alerts",
-           permission=P.ALERTS_WRITE, body=s.AlertPatch, response=s.AlertOut)
+@operation(
+    bp,
+    "PATCH",
+    "/alerts",
+    summary="Acknowledge or resolve an alert",
+    tag="alerts",
+    permission=P.ALERTS_WRITE,
+    body=s.AlertPatch,
+    response=s.AlertOut,
+)
 def change_alert(caller, body: s.AlertPatch):
     action = alerts.acknowledge if body.status == "acknowledged" else alerts.resolve
     return _out(action(body.id, actor_id=caller.user_id))
 
 
-@operation(bp, "POST", "/alerts", summary="Configure alerts for a SKU at a location (threshold, "
-           "recipients, mute)", tag="alerts", permission=P.ALERTS_WRITE, body=s.AlertSettingIn,
-           response=s.AlertSettingOut)
+@operation(
+    bp,
+    "POST",
+    "/alerts",
+    summary="Configure alerts for a SKU at a location (threshold, recipients, mute)",
+    tag="alerts",
+    permission=P.ALERTS_WRITE,
+    body=s.AlertSettingIn,
+    response=s.AlertSettingOut,
+)
 def configure_alerts(caller, body: s.AlertSettingIn):
     product = stock.product_by_code(body.sku)
     location = locations.require(body.location)
-    setting = alerts.configure(product.id, location.id, threshold=body.low_stock_threshold,
-                               recipients=body.recipients, muted=body.muted, actor_id=caller.user_id)
-    return s.AlertSettingOut(sku=product.sku, location=location.code, low_stock_threshold=setting.low_stock_threshold,
-                             recipients=setting.recipients, muted=setting.muted)
+    setting = alerts.configure(
+        product.id,
+        location.id,
+        threshold=body.low_stock_threshold,
+        recipients=body.recipients,
+        muted=body.muted,
+        actor_id=caller.user_id,
+    )
+    return s.AlertSettingOut(
+        sku=product.sku,
+        location=location.code,
+        low_stock_threshold=setting.low_stock_threshold,
+        recipients=setting.recipients,
+        muted=setting.muted,
+    )

@@ -4,6 +4,7 @@ Two ways in: `Authorization: Bearer <token>` (integrations; no cookies, so no CS
 or the browser session of a signed-in person calling from our own pages (cookies, so
 writes must carry the X-CSRFToken header). A bearer header always wins over a session.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +13,11 @@ from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import accounts, permissions
-from ..extensions import csrf
-from ..models import Role, User
+from warehouse import accounts
+from warehouse.accounts import permissions
+from warehouse.accounts.models import Role, User
+from warehouse.core.extensions import csrf
+
 from .errors import ApiError
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
@@ -41,8 +44,10 @@ def caller() -> Caller:
             raise _unauthorized("invalid_token", "Send the token as 'Authorization: Bearer <token>'.")
         found = accounts.token_identity(token)
         if found is None:
-            raise _unauthorized("invalid_token", "This token is unknown or revoked. "
-                                "Ask an admin for a new one (flask create-token).")
+            raise _unauthorized(
+                "invalid_token",
+                "This token is unknown or revoked. Ask an admin for a new one (flask create-token).",
+            )
         user, row = found
         scopes = permissions.parse_scopes(row.scopes)
         return Caller(user.id, user.username, user.role, permissions.granted(user.role, scopes), True)
@@ -51,8 +56,9 @@ def caller() -> Caller:
             _check_csrf()
         user: User = current_user
         return Caller(user.id, user.username, user.role, permissions.granted(user.role), False)
-    raise _unauthorized("authentication_required",
-                        "Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    raise _unauthorized(
+        "authentication_required", "Sign in, or send an API token as 'Authorization: Bearer <token>'."
+    )
 
 
 def _check_csrf() -> None:
@@ -60,8 +66,9 @@ def _check_csrf() -> None:
     try:
         csrf.protect()
     except CSRFError as e:
-        raise ApiError(400, "csrf_failed", "Send the page's CSRF token in the X-CSRFToken "
-                       "header (or use an API token).") from e
+        raise ApiError(
+            400, "csrf_failed", "Send the page's CSRF token in the X-CSRFToken header (or use an API token)."
+        ) from e
 
 
 def _unauthorized(code: str, message: str) -> ApiError:
@@ -72,12 +79,15 @@ def require(permission: str, role: Role | None = None) -> Caller:
     """The caller, if they hold `permission` (and at least `role`); else 403."""
     who = caller()
     if permission not in who.permissions:
-        raise ApiError(403, "permission_denied", f"This needs the {permission} permission, which "
-                       f"{'this token' if who.via_token else 'your role'} does not have.",
-                       {"permission": permission})
+        raise ApiError(
+            403,
+            "permission_denied",
+            f"This needs the {permission} permission, which "
+            f"{'this token' if who.via_token else 'your role'} does not have.",
+            {"permission": permission},
+        )
     if role is not None and _RANK[who.role] < _RANK[role]:
-        raise ApiError(403, "permission_denied", f"This needs the {role.value} role.",
-                       {"role": role.value})
+        raise ApiError(403, "permission_denied", f"This needs the {role.value} role.", {"role": role.value})
     return who
 
 

@@ -1,5 +1,6 @@
 """/api/openapi.json (built from the endpoints' own pydantic models) and /api/docs, the
 same document rendered as a plain HTML page (no scripts, nothing from a CDN)."""
+
 from __future__ import annotations
 
 import json
@@ -9,18 +10,27 @@ from functools import lru_cache
 from flask import jsonify, render_template
 from pydantic.json_schema import models_json_schema
 
-from ..models import Role
+from warehouse.accounts.models import Role
+
 from ..web.security import requires
 from . import auth, bp, idempotency
 from .errors import ApiError, error_response
 from .spec import MAX_ID, OPERATIONS, Operation
 from .types import ErrorBody
 
-ERRORS = {400: "Malformed request (bad JSON, missing body, CSRF)", 401: "No or unknown credentials",
-          403: "The permission is missing", 404: "Not found", 409: "Conflicts with the stock or state",
-          413: "Body too large", 422: "Invalid input (each bad field named) or a reused idempotency key"}
-PATH_PARAMS = {"int": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-               "string": {"type": "string", "minLength": 1, "maxLength": 64}}
+ERRORS = {
+    400: "Malformed request (bad JSON, missing body, CSRF)",
+    401: "No or unknown credentials",
+    403: "The permission is missing",
+    404: "Not found",
+    409: "Conflicts with the stock or state",
+    413: "Body too large",
+    422: "Invalid input (each bad field named) or a reused idempotency key",
+}
+PATH_PARAMS = {
+    "int": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "string": {"type": "string", "minLength": 1, "maxLength": 64},
+}
 
 
 @lru_cache(maxsize=1)
@@ -37,35 +47,60 @@ def document() -> dict:
         paths.setdefault(bp.url_prefix + op.path, {})[op.method.lower()] = _operation(op, refs, components)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Warehouse API", "version": "1.0.0",
-                 "description": "Stock, reservations, transfers and cycle counts over one ledger. "
-                                "See docs/api.md."},
+        "info": {
+            "title": "Warehouse API",
+            "version": "1.0.0",
+            "description": "Stock, reservations, transfers and cycle counts over one ledger. "
+            "See docs/api.md.",
+        },
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": components, "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer",
-                           "description": "A token from `flask create-token USER`"}}},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from `flask create-token USER`",
+                }
+            },
+        },
         "security": [{"bearerAuth": []}],
     }
 
 
 def _operation(op: Operation, refs: dict, components: dict) -> dict:
-    out: dict = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
-                 "parameters": _path_params(op)}
+    out: dict = {
+        "operationId": op.endpoint,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": _path_params(op),
+    }
     if op.description:
         out["description"] = op.description
     if op.query is not None:
         out["parameters"] += _query_params(_resolve(refs[(op.query, "validation")], components))
     if op.writes:
-        out["parameters"].append({"name": idempotency.HEADER, "in": "header", "required": False,
-                                  "description": "Retry safely: a replay returns the first answer",
-                                  "schema": {"type": "string", "minLength": 1, "maxLength": 128,
-                                             "pattern": r"^[!-~]+$"}})
+        out["parameters"].append(
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Retry safely: a replay returns the first answer",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[!-~]+$"},
+            }
+        )
     if op.body is not None:
-        out["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": refs[(op.body, "validation")]}}}
-    responses = {str(op.status): {"description": "OK", "content": {
-        "application/json": {"schema": refs[(op.response, "serialization")]}}}}
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    responses = {
+        str(op.status): {
+            "description": "OK",
+            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
+        }
+    }
     if op.permission:
         error = {"application/json": {"schema": refs[(ErrorBody, "serialization")]}}
         for status, text in ERRORS.items():
@@ -79,8 +114,10 @@ def _operation(op: Operation, refs: dict, components: dict) -> dict:
 
 
 def _path_params(op: Operation) -> list[dict]:
-    return [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMS[converter or "string"]}
-            for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", op.rule)]
+    return [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMS[converter or "string"]}
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", op.rule)
+    ]
 
 
 def _resolve(ref: dict, components: dict) -> dict:
@@ -140,10 +177,18 @@ def brief(schema: dict) -> str:
         text = schema.get("type", "any")
         if schema.get("format"):
             text += f" ({schema['format']})"
-        low, high = schema.get("minimum", schema.get("minLength")), schema.get("maximum", schema.get("maxLength"))
+        low, high = (
+            schema.get("minimum", schema.get("minLength")),
+            schema.get("maximum", schema.get("maxLength")),
+        )
         if low is not None or high is not None:
-            text += (f" {low}-{high}" if low is not None and high is not None
-                     else f" up to {high}" if high is not None else f" from {low}")
+            text += (
+                f" {low}-{high}"
+                if low is not None and high is not None
+                else f" up to {high}"
+                if high is not None
+                else f" from {low}"
+            )
             text += " chars" if "maxLength" in schema or "minLength" in schema else ""
     if "default" in schema:
         text += f", default {json.dumps(schema['default'])}"

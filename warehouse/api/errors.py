@@ -1,4 +1,5 @@
 """The API's one error shape: {"error": {"code", "message", "details"}}, always JSON."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,15 +11,17 @@ from pydantic import ValidationError
 class ApiError(Exception):
     """A refusal raised by the API layer itself (auth, validation, idempotency)."""
 
-    def __init__(self, status: int, code: str, message: str, details: dict | None = None,
-                 headers: dict | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.details, self.headers = details or {}, headers or {}
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None
+) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -36,5 +39,4 @@ def invalid(e: ValidationError, where: str) -> ApiError:
         name = ".".join(str(part) for part in problem["loc"]) or where
         fields.setdefault(name, problem["msg"])
     listed = ", ".join(list(fields)[:5]) + ("..." if len(fields) > 5 else "")
-    return ApiError(422, "validation_failed", f"Invalid {where}: check {listed}.",
-                    {"fields": fields})
+    return ApiError(422, "validation_failed", f"Invalid {where}: check {listed}.", {"fields": fields})

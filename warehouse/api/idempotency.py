@@ -14,6 +14,7 @@ sent at the same moment with another request (say a reserve and a release) then 
 claim and is refused before it writes anything, instead of both writing and one being
 told "422" afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,11 @@ from flask import Response, request
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import ApiIdempotency, utcnow
-from ..transactions import transaction
+from warehouse.core.columns import utcnow
+from warehouse.core.extensions import db
+from warehouse.core.models import ApiIdempotency
+from warehouse.core.transactions import transaction
+
 from .errors import ApiError
 
 HEADER = "Idempotency-Key"
@@ -48,12 +51,22 @@ def run(who, call, *, atomic: bool = True) -> Response:
         with transaction():
             if (earlier := _earlier(who.user_id, key)) is not None:
                 return _replay(earlier, fingerprint)
-            db.session.execute(insert(table).values(
-                user_id=who.user_id, key=key, fingerprint=fingerprint, status_code=0,
-                response_body="", created_at=utcnow()))
+            db.session.execute(
+                insert(table).values(
+                    user_id=who.user_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=0,
+                    response_body="",
+                    created_at=utcnow(),
+                )
+            )
             body, status = call()
-            db.session.execute(update(table).where(table.c.user_id == who.user_id, table.c.key == key)
-                               .values(status_code=status, response_body=body))
+            db.session.execute(
+                update(table)
+                .where(table.c.user_id == who.user_id, table.c.key == key)
+                .values(status_code=status, response_body=body)
+            )
         return _json(body, status)
     except IntegrityError:
         earlier = _earlier(who.user_id, key)
@@ -65,8 +78,11 @@ def run(who, call, *, atomic: bool = True) -> Response:
 def _key() -> str | None:
     key = request.headers.get(HEADER)
     if key is not None and (not 1 <= len(key) <= MAX_KEY or not key.isprintable()):
-        raise ApiError(400, "invalid_idempotency_key",
-                       f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).")
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).",
+        )
     return key
 
 
@@ -94,9 +110,11 @@ def _run_outside(who, key: str, fingerprint: str, call) -> Response:
             _unclaim(who.user_id, key)
         raise
     with transaction():
-        db.session.execute(update(table).where(table.c.user_id == who.user_id, table.c.key == key,
-                                               table.c.status_code == 0)
-                           .values(status_code=status, response_body=body))
+        db.session.execute(
+            update(table)
+            .where(table.c.user_id == who.user_id, table.c.key == key, table.c.status_code == 0)
+            .values(status_code=status, response_body=body)
+        )
     return _json(body, status)
 
 
@@ -104,9 +122,16 @@ def _claim(user_id: int, key: str, fingerprint: str):
     """(True, None) when this request claimed the key, else (False, the key's row)."""
     try:
         with transaction():
-            db.session.execute(insert(table).values(
-                user_id=user_id, key=key, fingerprint=fingerprint, status_code=0, response_body="",
-                created_at=utcnow()))
+            db.session.execute(
+                insert(table).values(
+                    user_id=user_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=0,
+                    response_body="",
+                    created_at=utcnow(),
+                )
+            )
         return True, None
     except IntegrityError:
         return False, _earlier(user_id, key)
@@ -114,20 +139,26 @@ def _claim(user_id: int, key: str, fingerprint: str):
 
 def _unclaim(user_id: int, key: str) -> None:
     with transaction():
-        db.session.execute(delete(table).where(table.c.user_id == user_id, table.c.key == key,
-                                               table.c.status_code == 0))
+        db.session.execute(
+            delete(table).where(table.c.user_id == user_id, table.c.key == key, table.c.status_code == 0)
+        )
 
 
 def _earlier(user_id: int, key: str):
-    return db.session.execute(select(table.c.fingerprint, table.c.status_code, table.c.response_body)
-                              .where(table.c.user_id == user_id, table.c.key == key)).first()
+    return db.session.execute(
+        select(table.c.fingerprint, table.c.status_code, table.c.response_body).where(
+            table.c.user_id == user_id, table.c.key == key
+        )
+    ).first()
 
 
 def _replay(earlier, fingerprint: str) -> Response:
     if earlier.fingerprint != fingerprint:
-        raise ApiError(422, "idempotency_key_reused",
-                       f"This {HEADER} was already used for a different request. "
-                       "Use a new key for a new request.")
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            f"This {HEADER} was already used for a different request. Use a new key for a new request.",
+        )
     response = _json(earlier.response_body, earlier.status_code)
     response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -3,6 +3,7 @@
 available = on_hand - reserved - held comes from models.Balance.available (a hybrid: the same
 expression in SQL as in Python); nothing is stored or decided here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +12,14 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import locations
-from ..errors import NotFound
-from ..extensions import db
-from ..models import AlertSetting, Balance, Bin, Location, Lot, Movement, Product, ReorderPolicy, User
+from warehouse.accounts.models import User
+from warehouse.alerts.models import AlertSetting, ReorderPolicy
+from warehouse.catalog import locations
+from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core.errors import NotFound
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance, Movement
+
 from .types import PageMeta
 
 
@@ -35,28 +40,60 @@ def stock_rows(q) -> Listed:
     b = Balance
     available = b.available
     other = aliased(Balance)
-    place_total = (select(func.sum(other.on_hand)).where(
-        other.product_id == b.product_id, other.location_id == b.location_id)
-        .correlate(b).scalar_subquery())
+    place_total = (
+        select(func.sum(other.on_hand))
+        .where(other.product_id == b.product_id, other.location_id == b.location_id)
+        .correlate(b)
+        .scalar_subquery()
+    )
     m = aliased(Movement)
-    last_movement = (select(m.created_at).where(
-        m.product_id == b.product_id, m.location_id == b.location_id, m.bin_id == b.bin_id,
-        m.lot_id == b.lot_id).order_by(m.id.desc()).limit(1).correlate(b).scalar_subquery())
-    query = (select(Product.sku, Product.name, Location.code, Bin.code, Lot.code, b.lot_id, b.on_hand,
-                    b.reserved, b.held, available, ReorderPolicy.reorder_point,
-                    ReorderPolicy.reorder_qty, last_movement, b.last_counted_at)
-             .join(Product, Product.id == b.product_id).join(Location, Location.id == b.location_id)
-             .join(Bin, Bin.id == b.bin_id).join(Lot, Lot.id == b.lot_id)
-             .outerjoin(ReorderPolicy, and_(ReorderPolicy.product_id == b.product_id,
-                                            ReorderPolicy.location_id == b.location_id))
-             .order_by(Location.code, Bin.code, Product.sku, b.lot_id))
+    last_movement = (
+        select(m.created_at)
+        .where(
+            m.product_id == b.product_id,
+            m.location_id == b.location_id,
+            m.bin_id == b.bin_id,
+            m.lot_id == b.lot_id,
+        )
+        .order_by(m.id.desc())
+        .limit(1)
+        .correlate(b)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Product.sku,
+            Product.name,
+            Location.code,
+            Bin.code,
+            Lot.code,
+            b.lot_id,
+            b.on_hand,
+            b.reserved,
+            b.held,
+            available,
+            ReorderPolicy.reorder_point,
+            ReorderPolicy.reorder_qty,
+            last_movement,
+            b.last_counted_at,
+        )
+        .join(Product, Product.id == b.product_id)
+        .join(Location, Location.id == b.location_id)
+        .join(Bin, Bin.id == b.bin_id)
+        .join(Lot, Lot.id == b.lot_id)
+        .outerjoin(
+            ReorderPolicy,
+            and_(ReorderPolicy.product_id == b.product_id, ReorderPolicy.location_id == b.location_id),
+        )
+        .order_by(Location.code, Bin.code, Product.sku, b.lot_id)
+    )
     query = query.where(available <= 0) if q.out_of_stock else query.where(b.on_hand > 0)
     if q.low_stock:  # the same rule as the low_stock alert: a threshold override beats the reorder point
         setting = aliased(AlertSetting)
         low_at = func.coalesce(setting.low_stock_threshold, ReorderPolicy.reorder_point)
-        query = (query.outerjoin(setting, and_(setting.product_id == b.product_id,
-                                               setting.location_id == b.location_id))
-                 .where(low_at.is_not(None), place_total <= low_at))
+        query = query.outerjoin(
+            setting, and_(setting.product_id == b.product_id, setting.location_id == b.location_id)
+        ).where(low_at.is_not(None), place_total <= low_at)
     if q.sku:
         query = query.where(Product.sku.startswith(q.sku, autoescape=True))
     if q.location:
@@ -69,10 +106,17 @@ def stock_rows(q) -> Listed:
 
 
 def movements(q) -> Listed:
-    query = (select(Movement).options(joinedload(Movement.product), joinedload(Movement.location),
-                                      joinedload(Movement.bin), joinedload(Movement.lot),
-                                      joinedload(Movement.user))
-             .order_by(Movement.id.desc()))
+    query = (
+        select(Movement)
+        .options(
+            joinedload(Movement.product),
+            joinedload(Movement.location),
+            joinedload(Movement.bin),
+            joinedload(Movement.lot),
+            joinedload(Movement.user),
+        )
+        .order_by(Movement.id.desc())
+    )
     if q.sku:
         product_id = db.session.scalar(select(Product.id).where(Product.sku == q.sku))
         if product_id is None:
@@ -84,8 +128,11 @@ def movements(q) -> Listed:
         query = query.where(Movement.type == q.type)
     if q.reference:
         ref_type, sep, ref_id = q.reference.partition(":")
-        query = (query.where(Movement.reference_type == ref_type, Movement.reference_id == ref_id)
-                 if sep else query.where(Movement.reference_id == q.reference))
+        query = (
+            query.where(Movement.reference_type == ref_type, Movement.reference_id == ref_id)
+            if sep
+            else query.where(Movement.reference_id == q.reference)
+        )
     if q.start_date:
         query = query.where(Movement.created_at >= datetime.combine(q.start_date, time.min))
     if q.end_date and q.end_date < date.max:

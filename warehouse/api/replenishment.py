@@ -1,11 +1,15 @@
 """The reorder report: what to order where (the same rows as the /replenishment page)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 from pydantic import Field
 
-from .. import locations, permissions as P, replenishment
+from warehouse.accounts import permissions as P
+from warehouse.alerts import replenishment
+from warehouse.catalog import locations
+
 from . import bp
 from .spec import operation
 from .types import LocationCode, Out, Page, PageMeta, Paging
@@ -32,8 +36,16 @@ class ReorderRowOut(Out):
     suggested_value: Decimal
 
 
-@operation(bp, "GET", "/replenishment/reorder", summary="Reorder report", tag="replenishment",
-           permission=P.REPLENISHMENT_READ, query=ReorderQuery, response=Page[ReorderRowOut])
+@operation(
+    bp,
+    "GET",
+    "/replenishment/reorder",
+    summary="Reorder report",
+    tag="replenishment",
+    permission=P.REPLENISHMENT_READ,
+    query=ReorderQuery,
+    response=Page[ReorderRowOut],
+)
 def reorder_report(caller, query: ReorderQuery):
     """SKUs at or below their reorder point, with units inbound on transfers and the
     suggested quantity (reorder_qty, else up to max_level)."""
@@ -42,10 +54,33 @@ def reorder_report(caller, query: ReorderQuery):
         location_id = locations.require(query.location).id
     rows = replenishment.reorder_report(location_id)
     start = (query.page - 1) * query.limit
-    shown = rows[start:start + query.limit]
+    shown = rows[start : start + query.limit]
     return Page[ReorderRowOut](
-        data=[ReorderRowOut(location=r.location_code, **{name: getattr(r, name) for name in (
-            "sku", "product_name", "on_hand", "reserved", "held", "available", "inbound", "reorder_point",
-            "reorder_qty", "max_level", "suggested_qty", "unit_cost", "suggested_value")}) for r in shown],
-        meta=PageMeta(total=len(rows), page=query.page, limit=query.limit,
-                      has_more=start + query.limit < len(rows)))
+        data=[
+            ReorderRowOut(
+                location=r.location_code,
+                **{
+                    name: getattr(r, name)
+                    for name in (
+                        "sku",
+                        "product_name",
+                        "on_hand",
+                        "reserved",
+                        "held",
+                        "available",
+                        "inbound",
+                        "reorder_point",
+                        "reorder_qty",
+                        "max_level",
+                        "suggested_qty",
+                        "unit_cost",
+                        "suggested_value",
+                    )
+                },
+            )
+            for r in shown
+        ],
+        meta=PageMeta(
+            total=len(rows), page=query.page, limit=query.limit, has_more=start + query.limit < len(rows)
+        ),
+    )

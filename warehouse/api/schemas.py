@@ -8,7 +8,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..models import AlertKind, AlertStatus, BinKind, LocationType, ReasonCode, TransferStatus, CountStatus
+from warehouse.alerts.models import AlertKind, AlertStatus
+from warehouse.catalog.models import BinKind, LocationType
+from warehouse.counts.models import CountStatus
+from warehouse.ledger.models import ReasonCode
+from warehouse.transfers.models import TransferStatus
+
 from .types import (
     BinCode,
     Body,
@@ -35,8 +40,11 @@ class StockQuery(Paging):
     location: LocationCode | None = None
     bin: BinCode | None = None
     lot: LotCode | None = None
-    low_stock: bool = Field(False, description="only where the location's on-hand is at or below the low-stock "
-                                               "threshold (the alert setting's override, else the reorder point)")
+    low_stock: bool = Field(
+        False,
+        description="only where the location's on-hand is at or below the low-stock "
+        "threshold (the alert setting's override, else the reorder point)",
+    )
     out_of_stock: bool = Field(False, description="only keys with nothing available (includes empty keys)")
 
 
@@ -91,8 +99,10 @@ class AdjustIn(Body):
     bin: BinCode
     lot: LotCode = ""
     type: AdjustType = "adjustment"
-    quantity: SignedQuantity = Field(description="signed: positive adds stock, negative removes it; "
-                                                 "inbound_purchase positive, outbound_sale negative")
+    quantity: SignedQuantity = Field(
+        description="signed: positive adds stock, negative removes it; "
+        "inbound_purchase positive, outbound_sale negative"
+    )
     reason: ReasonCode = ReasonCode.OTHER
     reference: text(64) = ""
     note: text(500) = ""
@@ -115,6 +125,7 @@ class AdjustOut(Out):
 
 class KeyStock(Out):
     """One affected balance key after the change."""
+
     sku: str
     location: str
     bin: str
@@ -146,9 +157,12 @@ class ReserveIn(Body):
     quantity: Quantity
     reference_type: ReferenceType
     reference_id: ReferenceId
-    ttl_seconds: int | None = Field(None, ge=1, le=366 * 24 * 3600,
-                                     description="left out: the configured TTL (60 minutes); "
-                                                 "null: no expiry (pending fulfillment)")
+    ttl_seconds: int | None = Field(
+        None,
+        ge=1,
+        le=366 * 24 * 3600,
+        description="left out: the configured TTL (60 minutes); null: no expiry (pending fulfillment)",
+    )
     bin: BinCode | None = None
     lot: LotCode = ""
 
@@ -187,6 +201,7 @@ class ReservationOut(Out):
 class StockChangeOut(Out):
     """What a reserve, release, fulfil or return did: the reservation rows it changed and
     the resulting stock of every key it touched."""
+
     reference_type: str
     reference_id: str
     quantity: int
@@ -219,13 +234,32 @@ class AvailabilityOut(Out):
 
 # --- movements --------------------------------------------------------------------------
 
+
 class MovementQuery(Paging):
     sku: Sku | None = None
     location: LocationCode | None = None
-    type: Literal["inbound_purchase", "outbound_sale", "transfer_out", "transfer_in", "adjustment",
-                  "adjustment_count", "reserve", "release", "fulfill", "return", "putaway", "hold",
-                  "hold_release", "expire"] | None = None
-    reference: text(100) | None = Field(None, description="'type:id' (e.g. transfer:TR-000001) or just the id")
+    type: (
+        Literal[
+            "inbound_purchase",
+            "outbound_sale",
+            "transfer_out",
+            "transfer_in",
+            "adjustment",
+            "adjustment_count",
+            "reserve",
+            "release",
+            "fulfill",
+            "return",
+            "putaway",
+            "hold",
+            "hold_release",
+            "expire",
+        ]
+        | None
+    ) = None
+    reference: text(100) | None = Field(
+        None, description="'type:id' (e.g. transfer:TR-000001) or just the id"
+    )
     start_date: date | None = Field(None, description="on or after this day (UTC)")
     end_date: date | None = Field(None, description="on or before this day (UTC)")
 
@@ -252,6 +286,7 @@ class MovementOut(Out):
 
 # --- locations --------------------------------------------------------------------------
 
+
 class BinIn(Body):
     code: BinCode
     kind: BinKind = BinKind.STORAGE
@@ -262,9 +297,11 @@ class LocationIn(Body):
     code: LocationCode
     name: text(200, min_length=1)
     type: LocationType = LocationType.WAREHOUSE
-    bins: list[BinIn] = Field(default_factory=list, max_length=500,
-                              description="default: a receiving bin RCV-01 and a storage bin DEFAULT "
-                                          "(transit: one bin TRANSIT)")
+    bins: list[BinIn] = Field(
+        default_factory=list,
+        max_length=500,
+        description="default: a receiving bin RCV-01 and a storage bin DEFAULT (transit: one bin TRANSIT)",
+    )
 
 
 class LocationOut(Out):
@@ -289,6 +326,7 @@ class LocationQuery(Paging):
 
 # --- transfers --------------------------------------------------------------------------
 
+
 class TransferLineIn(Body):
     sku: Sku
     quantity: Quantity
@@ -312,10 +350,10 @@ class ReceivedLineIn(Body):
 class TransferPatch(Body):
     status: Literal["approved", "in_transit", "received", "completed", "cancelled"] = Field(
         description="approved (reserve at the source), in_transit (pick what approval reserved "
-                    "and ship), received (with line quantities; default: as shipped), completed, "
-                    "cancelled (before shipping)")
-    lines: list[ReceivedLineIn] | None = Field(None, max_length=200,
-                                               description="only with status received")
+        "and ship), received (with line quantities; default: as shipped), completed, "
+        "cancelled (before shipping)"
+    )
+    lines: list[ReceivedLineIn] | None = Field(None, max_length=200, description="only with status received")
 
 
 class TransferLineOut(Out):
@@ -351,6 +389,7 @@ class TransferQuery(Paging):
 
 
 # --- cycle counts -----------------------------------------------------------------------
+
 
 class CycleCountIn(Body):
     location: LocationCode
@@ -403,9 +442,11 @@ class CycleCountQuery(Paging):
 
 # --- alerts -----------------------------------------------------------------------------
 
+
 class AlertQuery(Paging):
     status: Literal["live", "any", "open", "acknowledged", "resolved", "cleared"] = Field(
-        "live", description="live: open or acknowledged")
+        "live", description="live: open or acknowledged"
+    )
     kind: AlertKind | None = None
     sku: Sku | None = Field(None, description="SKU (prefix match)")
     location: LocationCode | None = None
@@ -434,10 +475,14 @@ class AlertPatch(Body):
 class AlertSettingIn(Body):
     sku: Sku
     location: LocationCode
-    low_stock_threshold: int | None = Field(None, ge=0, le=1_000_000_000,
-                                            description="empty: use the reorder point")
-    recipients: text(500) = Field("", description="comma-separated e-mail addresses, mailed when an alert "
-                                                  "is raised here (flask mail-alerts)")
+    low_stock_threshold: int | None = Field(
+        None, ge=0, le=1_000_000_000, description="empty: use the reorder point"
+    )
+    recipients: text(500) = Field(
+        "",
+        description="comma-separated e-mail addresses, mailed when an alert "
+        "is raised here (flask mail-alerts)",
+    )
     muted: bool = False
 
 

@@ -3,6 +3,7 @@ the query and body with the endpoint's pydantic models, runs writes in one trans
 (with Idempotency-Key replay), serialises the answer with the response model, and records
 all of it so /api/openapi.json is built from the very models that validate requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from .. import permissions
-from ..errors import DomainError
-from ..extensions import csrf
-from ..models import Role
+from warehouse.accounts import permissions
+from warehouse.accounts.models import Role
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import csrf
+
 from . import auth, idempotency
 from .errors import ApiError, error_response, invalid
 
@@ -53,19 +55,43 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def operation(bp, method: str, rule: str, *, summary: str, tag: str, response: type[BaseModel],
-              permission: str | None = None, role: Role | None = None,
-              query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
-              status: int = 200, atomic: bool = True):
+def operation(
+    bp,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    response: type[BaseModel],
+    permission: str | None = None,
+    role: Role | None = None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    status: int = 200,
+    atomic: bool = True,
+):
     """Register `view(caller, [query], [body], **path)` returning a response-model instance.
 
     Writes run in one transaction around the whole view (atomic=True) unless the service
     owns its transactions and retries races itself (reservations): then the view gets
     `key`, a per-user digest of the Idempotency-Key, to hand to the service."""
+
     def decorate(view):
-        op = Operation(method, rule, f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}",
-                       summary, tag, permission, role, query, body, response, status,
-                       description=(view.__doc__ or "").strip(), atomic=atomic)
+        op = Operation(
+            method,
+            rule,
+            f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}",
+            summary,
+            tag,
+            permission,
+            role,
+            query,
+            body,
+            response,
+            status,
+            description=(view.__doc__ or "").strip(),
+            atomic=atomic,
+        )
         OPERATIONS.append(op)
 
         def handler(**path):
@@ -81,6 +107,7 @@ def operation(bp, method: str, rule: str, *, summary: str, tag: str, response: t
         csrf.exempt(handler)  # bearer calls carry no cookies; session writes: auth._check_csrf
         bp.add_url_rule(rule, endpoint=op.endpoint, view_func=handler, methods=[method])
         return view
+
     return decorate
 
 
@@ -118,15 +145,22 @@ def _handle(op: Operation, view, path: dict) -> Response:
         return error_response(e.status, e.code, e.message)
     except HTTPException as e:  # 413 from reading an oversized body, mostly
         if e.code == 413:
-            return error_response(413, "payload_too_large",
-                                  f"The body is larger than {MAX_BODY // 1024} KiB. Send less.")
+            return error_response(
+                413, "payload_too_large", f"The body is larger than {MAX_BODY // 1024} KiB. Send less."
+            )
         return error_response(e.code or 400, e.name.lower().replace(" ", "_"), e.description or e.name)
     except IntegrityError:
-        return error_response(409, "conflict", "That conflicts with data changed meanwhile "
-                              "(a duplicate code?). Reload and try again.")
+        return error_response(
+            409,
+            "conflict",
+            "That conflicts with data changed meanwhile (a duplicate code?). Reload and try again.",
+        )
     except (DataError, UnicodeError):
-        return error_response(422, "unprocessable_value", "A value could not be stored as given. "
-                              "Check text fields for unusual characters.")
+        return error_response(
+            422,
+            "unprocessable_value",
+            "A value could not be stored as given. Check text fields for unusual characters.",
+        )
 
 
 def _parse(validate, data, where: str):

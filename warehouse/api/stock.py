@@ -1,89 +1,212 @@
 """Stock: levels, one SKU everywhere, adjust, count to a quantity, availability, history."""
+
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload
 
-from .. import adjustments, locations, permissions as P, stock, transfers
-from ..extensions import db
-from ..models import NO_LOT, Balance, Location, LocationType, Movement, Product, ReasonCode
-from . import bp, reads, schemas as s
+from warehouse import transfers
+from warehouse.accounts import permissions as P
+from warehouse.catalog import locations
+from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
+from warehouse.core.extensions import db
+from warehouse.ledger import adjustments, stock
+from warehouse.ledger.models import Balance, Movement, ReasonCode
+
+from . import bp, reads
+from . import schemas as s
 from .spec import operation
 from .types import Page
 
 
-@operation(bp, "GET", "/stock", summary="Stock levels by location, bin and lot", tag="stock",
-           permission=P.INVENTORY_READ, query=s.StockQuery, response=Page[s.StockRow])
+@operation(
+    bp,
+    "GET",
+    "/stock",
+    summary="Stock levels by location, bin and lot",
+    tag="stock",
+    permission=P.INVENTORY_READ,
+    query=s.StockQuery,
+    response=Page[s.StockRow],
+)
 def list_stock(caller, query: s.StockQuery):
     listed = reads.stock_rows(query)
-    return Page[s.StockRow](data=[s.StockRow(
-        sku=r[0], product_name=r[1], location=r[2], bin=r[3], lot=r[4] if r[5] != NO_LOT else None,
-        on_hand=r[6], reserved=r[7], held=r[8], available=r[9], reorder_point=r[10],
-        reorder_qty=r[11], last_movement_at=r[12], last_counted_at=r[13]) for r in listed.rows],
-        meta=listed.meta)
+    return Page[s.StockRow](
+        data=[
+            s.StockRow(
+                sku=r[0],
+                product_name=r[1],
+                location=r[2],
+                bin=r[3],
+                lot=r[4] if r[5] != NO_LOT else None,
+                on_hand=r[6],
+                reserved=r[7],
+                held=r[8],
+                available=r[9],
+                reorder_point=r[10],
+                reorder_qty=r[11],
+                last_movement_at=r[12],
+                last_counted_at=r[13],
+            )
+            for r in listed.rows
+        ],
+        meta=listed.meta,
+    )
 
 
-@operation(bp, "GET", "/stock/<string:sku>", summary="One SKU: totals and stock by location and bin",
-           tag="stock", permission=P.INVENTORY_READ, response=s.SkuStock)
+@operation(
+    bp,
+    "GET",
+    "/stock/<string:sku>",
+    summary="One SKU: totals and stock by location and bin",
+    tag="stock",
+    permission=P.INVENTORY_READ,
+    response=s.SkuStock,
+)
 def sku_stock(caller, sku: str):
     found = stock.sku_stock(sku)
     bins: dict[int, list[s.BinStock]] = {}
     for b in found.balances:
-        bins.setdefault(b.location_id, []).append(s.BinStock(
-            bin=b.bin.code, lot=b.lot.code if b.lot_id != NO_LOT else None, on_hand=b.on_hand,
-            reserved=b.reserved, held=b.held, available=b.available, last_counted_at=b.last_counted_at))
-    by_location = [s.LocationStock(location=loc.code, location_name=loc.name, on_hand=on_hand,
-                                   reserved=reserved, held=held, available=available, bins=bins[loc.id])
-                   for loc, on_hand, reserved, held, available in found.by_location]
-    return s.SkuStock(sku=found.product.sku, product_name=found.product.name, totals=s.Totals(**found.totals),
-                      by_location=by_location)
+        bins.setdefault(b.location_id, []).append(
+            s.BinStock(
+                bin=b.bin.code,
+                lot=b.lot.code if b.lot_id != NO_LOT else None,
+                on_hand=b.on_hand,
+                reserved=b.reserved,
+                held=b.held,
+                available=b.available,
+                last_counted_at=b.last_counted_at,
+            )
+        )
+    by_location = [
+        s.LocationStock(
+            location=loc.code,
+            location_name=loc.name,
+            on_hand=on_hand,
+            reserved=reserved,
+            held=held,
+            available=available,
+            bins=bins[loc.id],
+        )
+        for loc, on_hand, reserved, held, available in found.by_location
+    ]
+    return s.SkuStock(
+        sku=found.product.sku,
+        product_name=found.product.name,
+        totals=s.Totals(**found.totals),
+        by_location=by_location,
+    )
 
 
-@operation(bp, "POST", "/stock", summary="Adjust stock in one bin (signed quantity, reason code)",
-           tag="stock", permission=P.INVENTORY_ADJUST, body=s.AdjustIn, response=s.AdjustOut, status=201)
+@operation(
+    bp,
+    "POST",
+    "/stock",
+    summary="Adjust stock in one bin (signed quantity, reason code)",
+    tag="stock",
+    permission=P.INVENTORY_ADJUST,
+    body=s.AdjustIn,
+    response=s.AdjustOut,
+    status=201,
+)
 def adjust(caller, body: s.AdjustIn):
     posted = adjustments.adjust(
-        sku=body.sku, location_code=body.location, bin_code=body.bin, qty=body.quantity,
-        reason=ReasonCode(body.reason), actor_id=caller.user_id, lot_code=body.lot,
-        reference=body.reference, note=body.note, type=body.type)
-    m = db.session.scalar(select(Movement).where(Movement.posting_id == posted.posting_id).options(
-        joinedload(Movement.product), joinedload(Movement.location), joinedload(Movement.bin),
-        joinedload(Movement.lot)))
+        sku=body.sku,
+        location_code=body.location,
+        bin_code=body.bin,
+        qty=body.quantity,
+        reason=ReasonCode(body.reason),
+        actor_id=caller.user_id,
+        lot_code=body.lot,
+        reference=body.reference,
+        note=body.note,
+        type=body.type,
+    )
+    m = db.session.scalar(
+        select(Movement)
+        .where(Movement.posting_id == posted.posting_id)
+        .options(
+            joinedload(Movement.product),
+            joinedload(Movement.location),
+            joinedload(Movement.bin),
+            joinedload(Movement.lot),
+        )
+    )
     return s.AdjustOut(
-        movement_id=m.id, type=m.type.value, sku=m.product.sku, location=m.location.code, bin=m.bin.code,
-        lot=m.lot.code if m.lot_id != NO_LOT else None, quantity=m.qty,
-        previous_on_hand=m.balance_before, new_on_hand=m.balance_after, reserved=m.reserved_after,
-        available=m.available_after, recorded_at=m.created_at)
+        movement_id=m.id,
+        type=m.type.value,
+        sku=m.product.sku,
+        location=m.location.code,
+        bin=m.bin.code,
+        lot=m.lot.code if m.lot_id != NO_LOT else None,
+        quantity=m.qty,
+        previous_on_hand=m.balance_before,
+        new_on_hand=m.balance_after,
+        reserved=m.reserved_after,
+        available=m.available_after,
+        recorded_at=m.created_at,
+    )
 
 
-@operation(bp, "POST", "/stock/count", summary="Set a key's on-hand to a counted quantity "
-           "(adjustment_count of the difference)", tag="stock", permission=P.INVENTORY_CYCLECOUNT,
-           body=s.CountIn, response=s.CountOut)
+@operation(
+    bp,
+    "POST",
+    "/stock/count",
+    summary="Set a key's on-hand to a counted quantity (adjustment_count of the difference)",
+    tag="stock",
+    permission=P.INVENTORY_CYCLECOUNT,
+    body=s.CountIn,
+    response=s.CountOut,
+)
 def count(caller, body: s.CountIn):
     counted = adjustments.count_to(
-        sku=body.sku, location_code=body.location, bin_code=body.bin or "", lot_code=body.lot,
-        counted=body.counted_quantity, actor_id=caller.user_id, reference=body.reference)
+        sku=body.sku,
+        location_code=body.location,
+        bin_code=body.bin or "",
+        lot_code=body.lot,
+        counted=body.counted_quantity,
+        actor_id=caller.user_id,
+        reference=body.reference,
+    )
     key = key_stock(counted.product_id, counted.bin_id, counted.lot_id)
     movement_id = counted.posting_id and db.session.scalar(
-        select(Movement.id).where(Movement.posting_id == counted.posting_id))
-    return s.CountOut(**key.model_dump(), previous_on_hand=counted.previous_on_hand,
-                      variance=counted.variance, movement_id=movement_id)
+        select(Movement.id).where(Movement.posting_id == counted.posting_id)
+    )
+    return s.CountOut(
+        **key.model_dump(),
+        previous_on_hand=counted.previous_on_hand,
+        variance=counted.variance,
+        movement_id=movement_id,
+    )
 
 
 def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
     """Balance keys (product_id, bin_id, lot_id) as the API shows them, in one query;
     a key that never held stock shows zeros."""
-    from sqlalchemy import tuple_
 
-    from ..models import Bin, Lot
-
-    found = {(r.product_id, r.bin_id, r.lot_id): r for r in db.session.execute(
-        select(Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.on_hand, Balance.reserved,
-               Balance.held, Balance.available.label("available"), Product.sku,
-               Location.code.label("location"), Bin.code.label("bin"), Lot.code.label("lot"))
-        .join(Product, Product.id == Balance.product_id).join(Bin, Bin.id == Balance.bin_id)
-        .join(Location, Location.id == Balance.location_id).join(Lot, Lot.id == Balance.lot_id)
-        .where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys)))}
+    found = {
+        (r.product_id, r.bin_id, r.lot_id): r
+        for r in db.session.execute(
+            select(
+                Balance.product_id,
+                Balance.bin_id,
+                Balance.lot_id,
+                Balance.on_hand,
+                Balance.reserved,
+                Balance.held,
+                Balance.available.label("available"),
+                Product.sku,
+                Location.code.label("location"),
+                Bin.code.label("bin"),
+                Lot.code.label("lot"),
+            )
+            .join(Product, Product.id == Balance.product_id)
+            .join(Bin, Bin.id == Balance.bin_id)
+            .join(Location, Location.id == Balance.location_id)
+            .join(Lot, Lot.id == Balance.lot_id)
+            .where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys))
+        )
+    }
     out = []
     for key in keys:
         if (b := found.get(key)) is not None:
@@ -93,8 +216,11 @@ def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
             bin = db.session.get(Bin, key[1])
             sku, location, bin_code = db.session.get(Product, key[0]).sku, bin.location.code, bin.code
             lot, stock = db.session.get(Lot, key[2]).code, dict(on_hand=0, reserved=0, held=0, available=0)
-        out.append(s.KeyStock(sku=sku, location=location, bin=bin_code, lot=lot if key[2] != NO_LOT else None,
-                              **stock))
+        out.append(
+            s.KeyStock(
+                sku=sku, location=location, bin=bin_code, lot=lot if key[2] != NO_LOT else None, **stock
+            )
+        )
     return out
 
 
@@ -102,9 +228,17 @@ def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
     return key_stocks([(product_id, bin_id, lot_id)])[0]
 
 
-@operation(bp, "POST", "/availability/check", summary="Can these quantities be promised?",
-           tag="stock", permission=P.INVENTORY_READ, body=s.AvailabilityIn, response=s.AvailabilityOut,
-           status=200)
+@operation(
+    bp,
+    "POST",
+    "/availability/check",
+    summary="Can these quantities be promised?",
+    tag="stock",
+    permission=P.INVENTORY_READ,
+    body=s.AvailabilityIn,
+    response=s.AvailabilityOut,
+    status=200,
+)
 def availability(caller, body: s.AvailabilityIn):
     """Available = free to promise outside receiving bins (the rule transfers allocate by),
     summed over the named location or over every active non-transit location."""
@@ -112,26 +246,62 @@ def availability(caller, body: s.AvailabilityIn):
     for item in body.items:
         product = stock.product_by_code(item.sku)
         available = transfers.available_in(product.id, [loc.id for loc in _locations(item.location)])
-        results.append(s.AvailabilityResult(sku=product.sku, location=item.location, quantity=item.quantity,
-                                            available=available, ok=available >= item.quantity))
+        results.append(
+            s.AvailabilityResult(
+                sku=product.sku,
+                location=item.location,
+                quantity=item.quantity,
+                available=available,
+                ok=available >= item.quantity,
+            )
+        )
     return s.AvailabilityOut(ok=all(r.ok for r in results), items=results)
 
 
 def _locations(code: str | None) -> list[Location]:
     if code:
         return [locations.require(code)]
-    return list(db.session.scalars(select(Location).where(
-        Location.active.is_(True), Location.type != LocationType.TRANSIT)))
+    return list(
+        db.session.scalars(
+            select(Location).where(Location.active.is_(True), Location.type != LocationType.TRANSIT)
+        )
+    )
 
 
-@operation(bp, "GET", "/movements", summary="Movement history with balance before and after",
-           tag="stock", permission=P.INVENTORY_READ, query=s.MovementQuery, response=Page[s.MovementOut])
+@operation(
+    bp,
+    "GET",
+    "/movements",
+    summary="Movement history with balance before and after",
+    tag="stock",
+    permission=P.INVENTORY_READ,
+    query=s.MovementQuery,
+    response=Page[s.MovementOut],
+)
 def movements(caller, query: s.MovementQuery):
     listed = reads.movements(query)
-    return Page[s.MovementOut](data=[s.MovementOut(
-        id=m.id, posting_id=m.posting_id, type=m.type.value, sku=m.product.sku, location=m.location.code,
-        bin=m.bin.code, lot=m.lot.code if m.lot_id != NO_LOT else None, quantity=m.qty,
-        reserved_delta=m.reserved_delta, held_delta=m.held_delta, balance_before=m.balance_before,
-        balance_after=m.balance_after, reason=m.reason.value if m.reason else None,
-        reference_type=m.reference_type, reference_id=m.reference_id, user=reads.username(m.user),
-        created_at=m.created_at) for m in listed.rows], meta=listed.meta)
+    return Page[s.MovementOut](
+        data=[
+            s.MovementOut(
+                id=m.id,
+                posting_id=m.posting_id,
+                type=m.type.value,
+                sku=m.product.sku,
+                location=m.location.code,
+                bin=m.bin.code,
+                lot=m.lot.code if m.lot_id != NO_LOT else None,
+                quantity=m.qty,
+                reserved_delta=m.reserved_delta,
+                held_delta=m.held_delta,
+                balance_before=m.balance_before,
+                balance_after=m.balance_after,
+                reason=m.reason.value if m.reason else None,
+                reference_type=m.reference_type,
+                reference_id=m.reference_id,
+                user=reads.username(m.user),
+                created_at=m.created_at,
+            )
+            for m in listed.rows
+        ],
+        meta=listed.meta,
+    )

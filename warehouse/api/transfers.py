@@ -1,44 +1,93 @@
 """Transfers: list, create with lines, read, and move through their states."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import locations, permissions as P, stock, transfers
-from ..errors import InvalidPosting
-from ..models import NO_LOT, ReceiveReason, Transfer, TransferLine, TransferStatus
-from . import bp, reads, schemas as s
+from warehouse import transfers
+from warehouse.accounts import permissions as P
+from warehouse.catalog import locations
+from warehouse.catalog.models import NO_LOT
+from warehouse.core.errors import InvalidPosting
+from warehouse.ledger import stock
+from warehouse.transfers.models import ReceiveReason, Transfer, TransferLine, TransferStatus
+
+from . import bp, reads
+from . import schemas as s
 from .spec import operation
 from .types import Page
 
 
 def _out(t: Transfer) -> s.TransferOut:
     return s.TransferOut(
-        id=t.id, number=t.number, status=t.status, from_location=t.from_location.code,
-        to_location=t.to_location.code, note=t.note, created_at=t.created_at, approved_at=t.approved_at,
-        shipped_at=t.shipped_at, received_at=t.received_at, completed_at=t.completed_at,
-        cancelled_at=t.cancelled_at, lines=[s.TransferLineOut(
-            id=l.id, sku=l.product.sku, lot=l.lot.code if l.lot_id != NO_LOT else None,
-            quantity_requested=l.qty_requested, quantity_picked=l.qty_picked,
-            quantity_received=l.qty_received, quantity_damaged=l.qty_damaged, short_picked=l.short_picked,
-            receive_reason=l.receive_reason.value if l.receive_reason else None) for l in t.lines])
+        id=t.id,
+        number=t.number,
+        status=t.status,
+        from_location=t.from_location.code,
+        to_location=t.to_location.code,
+        note=t.note,
+        created_at=t.created_at,
+        approved_at=t.approved_at,
+        shipped_at=t.shipped_at,
+        received_at=t.received_at,
+        completed_at=t.completed_at,
+        cancelled_at=t.cancelled_at,
+        lines=[
+            s.TransferLineOut(
+                id=l.id,
+                sku=l.product.sku,
+                lot=l.lot.code if l.lot_id != NO_LOT else None,
+                quantity_requested=l.qty_requested,
+                quantity_picked=l.qty_picked,
+                quantity_received=l.qty_received,
+                quantity_damaged=l.qty_damaged,
+                short_picked=l.short_picked,
+                receive_reason=l.receive_reason.value if l.receive_reason else None,
+            )
+            for l in t.lines
+        ],
+    )
 
 
-@operation(bp, "GET", "/transfers", summary="Transfers, newest first", tag="transfers",
-           permission=P.TRANSFERS_READ, query=s.TransferQuery, response=Page[s.TransferOut])
+@operation(
+    bp,
+    "GET",
+    "/transfers",
+    summary="Transfers, newest first",
+    tag="transfers",
+    permission=P.TRANSFERS_READ,
+    query=s.TransferQuery,
+    response=Page[s.TransferOut],
+)
 def list_transfers(caller, query: s.TransferQuery):
-    q = (select(Transfer).options(joinedload(Transfer.from_location), joinedload(Transfer.to_location),
-                                  selectinload(Transfer.lines).joinedload(TransferLine.product),
-                                  selectinload(Transfer.lines).joinedload(TransferLine.lot))
-         .order_by(Transfer.id.desc()))
+    q = (
+        select(Transfer)
+        .options(
+            joinedload(Transfer.from_location),
+            joinedload(Transfer.to_location),
+            selectinload(Transfer.lines).joinedload(TransferLine.product),
+            selectinload(Transfer.lines).joinedload(TransferLine.lot),
+        )
+        .order_by(Transfer.id.desc())
+    )
     if query.status:
         q = q.where(Transfer.status == TransferStatus(query.status))
     listed = reads.page_of(q, query.page, query.limit)
     return Page[s.TransferOut](data=[_out(t) for t in listed.rows], meta=listed.meta)
 
 
-@operation(bp, "POST", "/transfers", summary="Create a draft transfer with its lines", tag="transfers",
-           permission=P.TRANSFERS_WRITE, body=s.TransferIn, response=s.TransferOut, status=201)
+@operation(
+    bp,
+    "POST",
+    "/transfers",
+    summary="Create a draft transfer with its lines",
+    tag="transfers",
+    permission=P.TRANSFERS_WRITE,
+    body=s.TransferIn,
+    response=s.TransferOut,
+    status=201,
+)
 def create_transfer(caller, body: s.TransferIn):
     source, destination = _location(body.from_location), _location(body.to_location)
     transfer = transfers.create(source.id, destination.id, actor_id=caller.user_id, note=body.note)
@@ -47,15 +96,29 @@ def create_transfer(caller, body: s.TransferIn):
     return _out(transfers.get(transfer.id))
 
 
-@operation(bp, "GET", "/transfers/<int:transfer_id>", summary="One transfer with its lines",
-           tag="transfers", permission=P.TRANSFERS_READ, response=s.TransferOut)
+@operation(
+    bp,
+    "GET",
+    "/transfers/<int:transfer_id>",
+    summary="One transfer with its lines",
+    tag="transfers",
+    permission=P.TRANSFERS_READ,
+    response=s.TransferOut,
+)
 def get_transfer(caller, transfer_id: int):
     return _out(transfers.get(transfer_id))
 
 
-@operation(bp, "PATCH", "/transfers/<int:transfer_id>", summary="Change a transfer's status "
-           "(approve, ship, receive, complete, cancel)", tag="transfers", permission=P.TRANSFERS_WRITE,
-           body=s.TransferPatch, response=s.TransferOut)
+@operation(
+    bp,
+    "PATCH",
+    "/transfers/<int:transfer_id>",
+    summary="Change a transfer's status (approve, ship, receive, complete, cancel)",
+    tag="transfers",
+    permission=P.TRANSFERS_WRITE,
+    body=s.TransferPatch,
+    response=s.TransferOut,
+)
 def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
     """Moving to `in_transit` picks exactly what approval reserved, bin by bin, then ships;
     `received` takes line quantities (lines left out arrive as shipped)."""
@@ -67,9 +130,14 @@ def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
     elif body.status == "in_transit":
         transfers.ship_as_reserved(transfer_id, actor_id=actor)
     elif body.status == "received":
-        counts = {line.line_id: transfers.LineCount(line.quantity_received, line.quantity_damaged,
-                                                     ReceiveReason(line.reason) if line.reason else None)
-                  for line in body.lines or []}
+        counts = {
+            line.line_id: transfers.LineCount(
+                line.quantity_received,
+                line.quantity_damaged,
+                ReceiveReason(line.reason) if line.reason else None,
+            )
+            for line in body.lines or []
+        }
         transfers.receive_as_counted(transfer_id, counts, actor_id=actor)
     elif body.status == "completed":
         transfers.complete(transfer_id, actor_id=actor)

@@ -5,21 +5,21 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from ..ledger import MAX_LINE_QTY
+from warehouse.ledger import MAX_LINE_QTY
 
 # No control characters (a NUL is refused by PostgreSQL; the rest is never meant).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def text(max_length: int, *, min_length: int = 0):
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length,
-                                            pattern=PRINTABLE)]
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=PRINTABLE)]
 
 
 def code(max_length: int):
     """A code typed or scanned (SKU, location, bin, lot): surrounding blanks dropped."""
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, strip_whitespace=True,
-                                            pattern=PRINTABLE)]
+    return Annotated[
+        str, StringConstraints(min_length=1, max_length=max_length, strip_whitespace=True, pattern=PRINTABLE)
+    ]
 
 
 Sku = code(64)
@@ -39,18 +39,23 @@ def _utc(value: datetime) -> str:
 
 
 # Stored naive UTC; sent as RFC 3339 with a Z so clients never guess the zone.
-UtcDateTime = Annotated[datetime, PlainSerializer(_utc, return_type=str),
-                        WithJsonSchema({"type": "string", "format": "date-time"})]
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class Body(BaseModel):
     """A request body: unknown fields and loosely typed values ("5" for 5) are refused."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Query(BaseModel):
     """Query-string parameters arrive as text and are converted; an unknown one is refused
     (a misspelt filter would otherwise silently list everything)."""
+
     model_config = ConfigDict(extra="forbid")
 
 

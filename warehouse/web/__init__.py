@@ -1,19 +1,20 @@
 """Web layer: blueprints by audience, the sign-in gate and error pages."""
+
 from flask import Flask
 
+from ..api import bp as api_bp
 from . import assets, errors, htmx, security
+from .alerts import bp as alerts_bp
 from .auth.views import bp as auth_bp
 from .counts import bp as counts_bp
+from .dashboard import bp as dashboard_bp
 from .floor import bp as floor_bp
+from .holds import bp as holds_bp
+from .replenishment import bp as replenishment_bp
+from .reservations import bp as reservations_bp
 from .stock.views import bp as stock_bp
 from .transfers import bp as transfers_bp
-from .reservations import bp as reservations_bp
-from .holds import bp as holds_bp
-from .alerts import bp as alerts_bp
 from .webhooks import bp as webhooks_bp
-from .replenishment import bp as replenishment_bp
-from ..api import bp as api_bp
-from .dashboard import bp as dashboard_bp
 
 
 def init_app(app: Flask) -> None:

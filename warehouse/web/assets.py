@@ -1,5 +1,6 @@
 """Serves htmx from node_modules (installed pinned by `npm ci`), never from a CDN:
 warehouse Wi-Fi often has no internet."""
+
 from pathlib import Path
 
 from flask import Blueprint

@@ -1,9 +1,11 @@
 """One place maps failures to pages, partials or JSON. Never a stack trace for bad input."""
+
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError
+from warehouse.core.errors import DomainError
+
 from .htmx import render
 
 MESSAGES = {
@@ -26,15 +28,19 @@ def _error(status: int, message: str, code: str):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         message = API_MESSAGES.get(status, message) if request.path.startswith("/api/") else message
         return jsonify(error={"code": code, "message": message}), status
-    return render("errors/error.html", "partials/_error.html", status=status,
-                  message=message, status_code=status)
+    return render(
+        "errors/error.html", "partials/_error.html", status=status, message=message, status_code=status
+    )
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e):
-        return _error(400, "This form has expired or did not come from this app. "
-                           "Reload the page and try again.", "csrf_failed")
+        return _error(
+            400,
+            "This form has expired or did not come from this app. Reload the page and try again.",
+            "csrf_failed",
+        )
 
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):
@@ -46,5 +52,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server(e):
-        return _error(500, "Something went wrong on our side; nothing was saved. "
-                           "Try again, and tell a supervisor if it keeps happening.", "server_error")
+        return _error(
+            500,
+            "Something went wrong on our side; nothing was saved. "
+            "Try again, and tell a supervisor if it keeps happening.",
+            "server_error",
+        )

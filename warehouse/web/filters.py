@@ -1,4 +1,5 @@
 """WTForms field filters that normalise scanner and keyboard input."""
+
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -1,5 +1,6 @@
 """The one place that decides "partial or full page", and the only user of htmx-flask
 (it gives us `request.htmx`, parsed from the HX-* headers)."""
+
 from flask import Flask, Response, make_response, render_template
 from htmx_flask import Htmx, request
 

@@ -1,5 +1,6 @@
 """Forms that carry a key minted when they are rendered, so a double submit (a double
 tap, a retried POST) is recognised by the service and written once."""
+
 import secrets
 
 from flask_wtf import FlaskForm

@@ -3,13 +3,15 @@
 Every endpoint is either public (listed here: sign-in pages and static files) or carries
 @requires(role). A test walks the URL map and fails if any endpoint has neither.
 """
+
 from functools import wraps
 
 from flask import Flask, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from ..extensions import db, login_manager
-from ..models import Role, User
+from warehouse.accounts.models import Role, User
+from warehouse.core.extensions import db, login_manager
+
 from .htmx import is_htmx, redirect_for_htmx
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -27,6 +29,7 @@ def public(endpoint_or_view):
 
 def requires(role: Role):
     """Allow the view to users of this role or higher (operator < supervisor < admin)."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -35,8 +38,10 @@ def requires(role: Role):
 
                 abort(403)
             return view(*args, **kwargs)
+
         wrapper.required_role = role
         return wrapper
+
     return decorate
 
 
@@ -50,8 +55,12 @@ def _gate():
         # redirect to the sign-in page (its views carry required_permission).
         if view is None or getattr(view, "api_auth", False) or current_user.is_authenticated:
             return None
-        return jsonify(error={"code": "authentication_required", "message": "Sign in or send "
-                              "'Authorization: Bearer <token>'."}), 401
+        return jsonify(
+            error={
+                "code": "authentication_required",
+                "message": "Sign in or send 'Authorization: Bearer <token>'.",
+            }
+        ), 401
     if current_user.is_authenticated:
         return None
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)

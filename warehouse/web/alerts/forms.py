@@ -1,4 +1,5 @@
 """Alert filters and the per SKU x location setting form."""
+
 import re
 
 from flask_wtf import FlaskForm
@@ -6,19 +7,23 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...alerts import MAX_THRESHOLD
-from ...models import AlertKind, AlertStatus
+from warehouse.alerts import MAX_THRESHOLD
+from warehouse.alerts.models import AlertKind, AlertStatus
+
 from ..filters import clean_text
 
-STATUSES = ([SelectChoice("live", "Open or acknowledged"), SelectChoice("", "Any status")]
-            + [SelectChoice(s.value, s.value.capitalize()) for s in AlertStatus])
-KINDS = [SelectChoice("", "Any kind")] + [SelectChoice(k.value, k.value.replace("_", " ").capitalize())
-                                          for k in AlertKind]
+STATUSES = [SelectChoice("live", "Open or acknowledged"), SelectChoice("", "Any status")] + [
+    SelectChoice(s.value, s.value.capitalize()) for s in AlertStatus
+]
+KINDS = [SelectChoice("", "Any kind")] + [
+    SelectChoice(k.value, k.value.replace("_", " ").capitalize()) for k in AlertKind
+]
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class AlertFilterForm(Form):
     """GET filters of the list: a bad value is reported, never a 500."""
+
     status = SelectField("Status", choices=STATUSES, default="live", validators=[Optional()])
     kind = SelectField("Kind", choices=KINDS, validators=[Optional()])
     location = SelectField("Location", validators=[Optional()])
@@ -27,7 +32,8 @@ class AlertFilterForm(Form):
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.location.choices = [SelectChoice("", "Any location")] + [
-            SelectChoice(loc.code, loc.code) for loc in locations]
+            SelectChoice(loc.code, loc.code) for loc in locations
+        ]
 
 
 class ThresholdField(StringField):
@@ -40,8 +46,10 @@ class ThresholdField(StringField):
             return
         if not _DIGITS.fullmatch(text) or int(text) > MAX_THRESHOLD:
             self.data = None
-            raise ValueError(f"Enter a whole number of units from 0 to {MAX_THRESHOLD:,}, "
-                             "or leave it empty to use the reorder point.")
+            raise ValueError(
+                f"Enter a whole number of units from 0 to {MAX_THRESHOLD:,}, "
+                "or leave it empty to use the reorder point."
+            )
         self.data = int(text)
 
     def _value(self):
@@ -49,16 +57,22 @@ class ThresholdField(StringField):
 
 
 class AlertSettingForm(FlaskForm):
-    sku = StringField("SKU or barcode", filters=[clean_text],
-                      validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
+    sku = StringField(
+        "SKU or barcode",
+        filters=[clean_text],
+        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+    )
     location = SelectField("Location", validators=[DataRequired("Choose a location.")])
     threshold = ThresholdField("Low-stock threshold (empty: reorder point)")
-    recipients = StringField("Recipients (e-mails, comma separated): mailed when an alert is raised", filters=[clean_text],
-                             validators=[Optional(), Length(max=500, message="Keep the list under 500 characters.")])
+    recipients = StringField(
+        "Recipients (e-mails, comma separated): mailed when an alert is raised",
+        filters=[clean_text],
+        validators=[Optional(), Length(max=500, message="Keep the list under 500 characters.")],
+    )
     muted = BooleanField("Mute alerts for this SKU here")
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.location.choices = [SelectChoice("", "Choose…")] + [
-            SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
-
+            SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations
+        ]

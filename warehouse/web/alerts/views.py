@@ -1,12 +1,16 @@
 """Alert pages for supervisors: the list with filters, acknowledge and resolve (htmx swaps
 one row; a plain post gets the whole page), and alert settings per SKU x location.
 The header badge's count comes from the context processor in this blueprint's package."""
+
 from flask import current_app, request
 from flask_login import current_user
 
-from ... import alerts, stock
-from ...errors import DomainError
-from ...models import AlertKind, Role
+from warehouse import alerts
+from warehouse.accounts.models import Role
+from warehouse.alerts.models import AlertKind
+from warehouse.core.errors import DomainError
+from warehouse.ledger import stock
+
 from ..htmx import render, wants_partial
 from ..security import requires
 from . import bp
@@ -24,13 +28,17 @@ def index():
 @bp.post(f"/<{ID}:id>/acknowledge")
 @requires(Role.SUPERVISOR)
 def acknowledge(id):
-    return _act(id, alerts.acknowledge, "Acknowledged: it stays listed until stock recovers or someone resolves it.")
+    return _act(
+        id, alerts.acknowledge, "Acknowledged: it stays listed until stock recovers or someone resolves it."
+    )
 
 
 @bp.post(f"/<{ID}:id>/resolve")
 @requires(Role.SUPERVISOR)
 def resolve(id):
-    return _act(id, alerts.resolve, "Resolved. If the condition still holds, the next stock movement raises it again.")
+    return _act(
+        id, alerts.resolve, "Resolved. If the condition still holds, the next stock movement raises it again."
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -45,26 +53,42 @@ def settings():
     try:
         product = stock.product_by_code(form.sku.data)
         location = next(loc for loc in places if loc.code == form.location.data)
-        alerts.configure(product.id, location.id, threshold=form.threshold.data,
-                         recipients=form.recipients.data or "", muted=form.muted.data, actor_id=current_user.id)
+        alerts.configure(
+            product.id,
+            location.id,
+            threshold=form.threshold.data,
+            recipients=form.recipients.data or "",
+            muted=form.muted.data,
+            actor_id=current_user.id,
+        )
     except DomainError as refusal:
         return _settings(form, refusal.status, ("error", refusal.message))
-    return _settings(AlertSettingForm(formdata=None, locations=places), 200,
-                     ("ok", f"Saved the alert setting of {product.sku} at {location.code}."))
+    return _settings(
+        AlertSettingForm(formdata=None, locations=places),
+        200,
+        ("ok", f"Saved the alert setting of {product.sku} at {location.code}."),
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def _list(status: int = 200, outcome=None):
     form = AlertFilterForm(request.args, locations=stock.locations())
     rows = _rows(form) if form.validate() else []
-    return render("alerts/index.html", "alerts/_rows.html", status=status, form=form, rows=rows, outcome=outcome)
+    return render(
+        "alerts/index.html", "alerts/_rows.html", status=status, form=form, rows=rows, outcome=outcome
+    )
 
 
 def _rows(form: AlertFilterForm):
     location = next((loc for loc in stock.locations() if loc.code == form.location.data), None)
-    return alerts.listing(status=form.status.data or None, kind=AlertKind(form.kind.data) if form.kind.data else None,
-                          location_id=location.id if location else None, sku=form.sku.data or None)
+    return alerts.listing(
+        status=form.status.data or None,
+        kind=AlertKind(form.kind.data) if form.kind.data else None,
+        location_id=location.id if location else None,
+        sku=form.sku.data or None,
+    )
 
 
 def _act(id, service, done: str):
@@ -76,11 +100,24 @@ def _act(id, service, done: str):
         alert, outcome, status = alerts.get(id), ("error", refusal.message), refusal.status
     if wants_partial():
         # The header's badge sits outside the row: an out-of-band swap keeps it true.
-        return render("alerts/_row.html", "alerts/_row.html", status=status, alert=alert, row_outcome=outcome,
-                      badge_count=alerts.open_count())
+        return render(
+            "alerts/_row.html",
+            "alerts/_row.html",
+            status=status,
+            alert=alert,
+            row_outcome=outcome,
+            badge_count=alerts.open_count(),
+        )
     return _list(status, outcome)
 
 
 def _settings(form, status: int = 200, outcome=None):
-    return render("alerts/settings.html", "alerts/_settings.html", status=status, form=form,
-                  rows=alerts.settings(), outcome=outcome, mail_on=bool(current_app.config.get("MAIL_SERVER")))
+    return render(
+        "alerts/settings.html",
+        "alerts/_settings.html",
+        status=status,
+        form=form,
+        rows=alerts.settings(),
+        outcome=outcome,
+        mail_on=bool(current_app.config.get("MAIL_SERVER")),
+    )

@@ -1,12 +1,14 @@
 """Sign-in by username + password, or by badge scan then PIN (floor staff)."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
-from ... import accounts
-from ...errors import SignInRefused, SignInThrottled
-from ...models import Role
+from warehouse import accounts
+from warehouse.accounts.models import Role
+from warehouse.core.errors import SignInRefused, SignInThrottled
+
 from ..security import public, requires
 from .forms import BadgeForm, SignInForm
 
@@ -14,15 +16,22 @@ bp = Blueprint("auth", __name__)
 
 
 def _limits():
-    return dict(max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
-                window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
+    return dict(
+        max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
+        window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"],
+    )
 
 
 def _safe_next(target: str | None, user) -> str:
     """Only same-site paths: never redirect off the app after sign-in. Without one,
     operators land on the floor home, supervisors and admins on stock."""
-    if (target and urlsplit(target).netloc == "" and target.startswith("/")
-            and not target.startswith("//") and "\\" not in target):
+    if (
+        target
+        and urlsplit(target).netloc == ""
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return url_for("floor.home") if user.role is Role.OPERATOR else url_for("stock.index")
 

@@ -3,7 +3,15 @@ import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Form, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    Form,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
@@ -15,7 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ... import counts
+from warehouse import counts
+
 from ..filters import clean_text
 from ..stock.forms import WholeNumberField
 from ..transfers.forms import MAX_ID, _location_id
@@ -28,7 +37,9 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def _location_choices(locations):
-    return [SelectChoice("", "Choose…")] + [SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations]
+    return [SelectChoice("", "Choose…")] + [
+        SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations
+    ]
 
 
 def _days_in_range(form, field):
@@ -53,7 +64,8 @@ def _line_ids(form, field):
 
 
 class FromRequestsForm(FlaskForm):
-    """"Count these": one batch of a location's open count requests."""
+    """ "Count these": one batch of a location's open count requests."""
+
     key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
     location = HiddenField(validators=[InputRequired("Choose the location to count.")])
 
@@ -68,12 +80,19 @@ class NewCountForm(FlaskForm):
     key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
     """What a new batch covers; any combination narrows the location's stock, and all
     empty counts the whole location."""
-    location = SelectField("Location", coerce=_location_id,
-                           validators=[InputRequired("Choose the location to count.")])
-    bins_like = StringField("Bin range (e.g. A-01-*)", filters=[clean_text],
-                            validators=[Optional(), Length(max=32, message="A bin range is at most 32 characters.")])
-    skus = TextAreaField("SKUs (comma or space separated)", filters=[clean_text],
-                         validators=[Optional(), Length(max=4000, message="Keep the SKU list under 4,000 characters.")])
+    location = SelectField(
+        "Location", coerce=_location_id, validators=[InputRequired("Choose the location to count.")]
+    )
+    bins_like = StringField(
+        "Bin range (e.g. A-01-*)",
+        filters=[clean_text],
+        validators=[Optional(), Length(max=32, message="A bin range is at most 32 characters.")],
+    )
+    skus = TextAreaField(
+        "SKUs (comma or space separated)",
+        filters=[clean_text],
+        validators=[Optional(), Length(max=4000, message="Keep the SKU list under 4,000 characters.")],
+    )
     abc_class = SelectField("ABC class", choices=CLASSES, validators=[Optional()])
     not_counted_days = WholeNumberField("Not counted in N days", validators=[Optional(), _days_in_range])
 
@@ -94,13 +113,17 @@ class NewCountForm(FlaskForm):
         return tuple(dict.fromkeys(s for s in _SEPARATORS.split(self.skus.data or "") if s))
 
     def selection(self) -> counts.Selection:
-        return counts.Selection(bins_like=self.bins_like.data or "", skus=self.sku_list(),
-                                abc_class=self.abc_class.data or "",
-                                not_counted_days=self.not_counted_days.data)
+        return counts.Selection(
+            bins_like=self.bins_like.data or "",
+            skus=self.sku_list(),
+            abc_class=self.abc_class.data or "",
+            not_counted_days=self.not_counted_days.data,
+        )
 
 
 class AbcFilterForm(Form):
     """GET ?location=<id> of the ABC report; a bad value is reported, never a 500."""
+
     location = SelectField("Location", coerce=_location_id, validators=[Optional()])
 
     def __init__(self, *args, locations=(), **kwargs):
@@ -110,8 +133,10 @@ class AbcFilterForm(Form):
 
 class DueCountForm(FlaskForm):
     """Count what is due today of one class at one location."""
-    location = SelectField("Location", coerce=_location_id,
-                           validators=[InputRequired("Choose the location to count.")])
+
+    location = SelectField(
+        "Location", coerce=_location_id, validators=[InputRequired("Choose the location to count.")]
+    )
     abc_class = SelectField("Class", choices=CLASSES[1:], default="A")
 
     def __init__(self, *args, locations=(), **kwargs):
@@ -121,10 +146,15 @@ class DueCountForm(FlaskForm):
 
 class ReviewFilterForm(Form):
     """GET filters of the review: only variances, variance value at least X."""
-    variances = SelectField(choices=[SelectChoice("", "All lines"), SelectChoice("1", "Only variances")],
-                            validators=[Optional()])
-    min_value = DecimalField("Variance value at least", places=2,
-                             validators=[Optional(), _finite, NumberRange(0, 10**9, "Enter 0 to 1,000,000,000.")])
+
+    variances = SelectField(
+        choices=[SelectChoice("", "All lines"), SelectChoice("1", "Only variances")], validators=[Optional()]
+    )
+    min_value = DecimalField(
+        "Variance value at least",
+        places=2,
+        validators=[Optional(), _finite, NumberRange(0, 10**9, "Enter 0 to 1,000,000,000.")],
+    )
 
     def keep(self, line) -> bool:
         if self.variances.data == "1" and not line.variance:
@@ -133,8 +163,10 @@ class ReviewFilterForm(Form):
 
 
 class ResolveForm(FlaskForm):
-    action = SelectField(choices=[SelectChoice(a, a.capitalize()) for a in ACTIONS],
-                         validators=[InputRequired("Choose Accept, Recount or Reject.")])
+    action = SelectField(
+        choices=[SelectChoice(a, a.capitalize()) for a in ACTIONS],
+        validators=[InputRequired("Choose Accept, Recount or Reject.")],
+    )
     line = SelectMultipleField(coerce=int, validate_choice=False, validators=[_line_ids])
 
     def service(self):

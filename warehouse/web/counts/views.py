@@ -10,6 +10,7 @@ page as a message with the refusal's status, never as a 500.
 Auto-accept reads its tolerances from the app config COUNT_TOLERANCES, a mapping of ABC
 class to counts.Tolerance, {"units": 1, "percent": "2"} or (1, "2"); a class left out
 keeps counts.DEFAULT_TOLERANCES."""
+
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -17,10 +18,17 @@ from flask import current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 
-from ... import abc, count_sheets, counts, stock
-from ...errors import DomainError, InvalidPosting
-from ...extensions import db
-from ...models import CountLine, CountLineStatus, CountStatus, LocationType, Role, utcnow
+from warehouse import counts
+from warehouse.accounts.models import Role
+from warehouse.catalog.models import LocationType
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, InvalidPosting
+from warehouse.core.extensions import db
+from warehouse.counts import abc
+from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
+from warehouse.ledger import stock
+from warehouse.paper import count_sheets
+
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from . import bp
@@ -49,8 +57,9 @@ def new():
     if not form.validate_on_submit():
         return _index(form, NEW_FORM, status=422)
     try:
-        batch = counts.create(form.location.data, form.selection(), actor_id=current_user.id,
-                              key=form.key.data or None)
+        batch = counts.create(
+            form.location.data, form.selection(), actor_id=current_user.id, key=form.key.data or None
+        )
     except DomainError as refusal:
         return _index(form, NEW_FORM, status=refusal.status, outcome=("error", refusal.message))
     return _to_batch(batch)
@@ -63,13 +72,21 @@ def from_requests():
     form = FromRequestsForm()
     location_id = form.location_id() if form.validate_on_submit() else None
     if location_id is None:
-        return _index(NewCountForm(formdata=None, locations=_places()), REQUESTS, status=422,
-                      request_outcome=("error", "That request list is out of date. Reload the page and try again."))
+        return _index(
+            NewCountForm(formdata=None, locations=_places()),
+            REQUESTS,
+            status=422,
+            request_outcome=("error", "That request list is out of date. Reload the page and try again."),
+        )
     try:
         batch = counts.create_from_requests(location_id, actor_id=current_user.id, key=form.key.data or None)
     except DomainError as refusal:
-        return _index(NewCountForm(formdata=None, locations=_places()), REQUESTS, status=refusal.status,
-                      request_outcome=("error", refusal.message))
+        return _index(
+            NewCountForm(formdata=None, locations=_places()),
+            REQUESTS,
+            status=refusal.status,
+            request_outcome=("error", refusal.message),
+        )
     return _to_batch(batch)
 
 
@@ -79,8 +96,15 @@ def abc_report():
     places = _places()
     form = AbcFilterForm(request.args, locations=places)
     if not form.validate():
-        return render(ABC_PAGE, ABC_REGION, form=form, location=None, rows=[], due=[],
-                      due_form=DueCountForm(formdata=None, locations=places))
+        return render(
+            ABC_PAGE,
+            ABC_REGION,
+            form=form,
+            location=None,
+            rows=[],
+            due=[],
+            due_form=DueCountForm(formdata=None, locations=places),
+        )
     location_id = form.location.data or (places[0].id if places else None)
     return _abc(places, location_id, DueCountForm(formdata=None, locations=places, location=location_id))
 
@@ -93,14 +117,22 @@ def due():
     if not form.validate_on_submit():
         return _abc(places, None, form, status=422, outcome=("error", _problems(form)))
     now, wanted = utcnow(), form.abc_class.data
-    skus = tuple(row.product.sku for row in abc.due_today(now, location_id=form.location.data) if row.abc == wanted)
+    skus = tuple(
+        row.product.sku for row in abc.due_today(now, location_id=form.location.data) if row.abc == wanted
+    )
     try:
         if not skus:
             raise InvalidPosting(f"Nothing of class {wanted} is due today here. Choose another class.")
-        batch = counts.create(form.location.data, counts.Selection(skus=skus, abc_class=wanted),
-                              actor_id=current_user.id, now=now)
+        batch = counts.create(
+            form.location.data,
+            counts.Selection(skus=skus, abc_class=wanted),
+            actor_id=current_user.id,
+            now=now,
+        )
     except DomainError as refusal:
-        return _abc(places, form.location.data, form, status=refusal.status, outcome=("error", refusal.message))
+        return _abc(
+            places, form.location.data, form, status=refusal.status, outcome=("error", refusal.message)
+        )
     return _to_batch(batch)
 
 
@@ -120,7 +152,9 @@ def resolve(id):
     try:
         done = form.service()(id, form.line.data, actor_id=current_user.id)
     except DomainError as refusal:
-        return _show(counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}"))
+        return _show(
+            counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}")
+        )
     return _show(counts.get(id), outcome=("ok", f"{DONE[form.action.data]}: {_lines(len(done))}."))
 
 
@@ -137,7 +171,9 @@ def auto_accept(id):
     try:
         counts.accept(id, ids, actor_id=current_user.id)
     except DomainError as refusal:
-        return _show(counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}"))
+        return _show(
+            counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}")
+        )
     return _show(counts.get(id), outcome=("ok", f"Accepted {_lines(len(ids))} within tolerance.{note}"))
 
 
@@ -147,8 +183,13 @@ def sheet(id):
     batch = counts.get(id)
     size = (request.args.get("size") or "A4").strip().upper()
     if size not in PAPER:
-        return render("errors/error.html", "partials/_error.html", status=400, status_code=400,
-                      message="Paper size must be A4 or LETTER (e.g. ?size=A4).")
+        return render(
+            "errors/error.html",
+            "partials/_error.html",
+            status=400,
+            status_code=400,
+            message="Paper size must be A4 or LETTER (e.g. ?size=A4).",
+        )
     response = make_response(count_sheets.count_sheet(batch, size))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{batch.number}-count-sheet.pdf"'
@@ -156,6 +197,7 @@ def sheet(id):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def _places():
     """Where a count can happen: active locations other than transit."""
@@ -169,9 +211,17 @@ def _to_batch(batch):
 
 def _index(form, partial: str, *, status: int = 200, outcome=None, request_outcome=None):
     rows = counts.listing()
-    return render(INDEX, partial, status=status, form=form, rows=rows, outcome=outcome,
-                  summary=_summary([batch.id for batch in rows]), requests=_requests_by_location(),
-                  request_outcome=request_outcome)
+    return render(
+        INDEX,
+        partial,
+        status=status,
+        form=form,
+        rows=rows,
+        outcome=outcome,
+        summary=_summary([batch.id for batch in rows]),
+        requests=_requests_by_location(),
+        request_outcome=request_outcome,
+    )
 
 
 def _requests_by_location() -> list[tuple[object, list, FromRequestsForm]]:
@@ -180,19 +230,30 @@ def _requests_by_location() -> list[tuple[object, list, FromRequestsForm]]:
     for request_ in counts.open_requests():
         groups.setdefault(request_.location_id, []).append(request_)
     places = {loc.id: loc for loc in stock.locations()}
-    return [(places[location_id], items, FromRequestsForm(formdata=None, location=location_id))
-            for location_id, items in groups.items()]
+    return [
+        (places[location_id], items, FromRequestsForm(formdata=None, location=location_id))
+        for location_id, items in groups.items()
+    ]
 
 
 def _summary(batch_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Batch id -> (lines, lines with a variance), in one query; replaced lines (a recount
     was asked) are not counted."""
     live = CountLine.status != L.RECOUNT
-    varied = and_(live, CountLine.counted_qty.is_not(None), CountLine.ledger_qty_at_count.is_not(None),
-                  CountLine.counted_qty != CountLine.ledger_qty_at_count)
-    query = (select(CountLine.batch_id, func.sum(case((live, 1), else_=0)), func.sum(case((varied, 1), else_=0)))
-             .where(CountLine.batch_id.in_(batch_ids)).group_by(CountLine.batch_id))
-    return {batch_id: (int(lines or 0), int(varies or 0)) for batch_id, lines, varies in db.session.execute(query)}
+    varied = and_(
+        live,
+        CountLine.counted_qty.is_not(None),
+        CountLine.ledger_qty_at_count.is_not(None),
+        CountLine.counted_qty != CountLine.ledger_qty_at_count,
+    )
+    query = (
+        select(CountLine.batch_id, func.sum(case((live, 1), else_=0)), func.sum(case((varied, 1), else_=0)))
+        .where(CountLine.batch_id.in_(batch_ids))
+        .group_by(CountLine.batch_id)
+    )
+    return {
+        batch_id: (int(lines or 0), int(varies or 0)) for batch_id, lines, varies in db.session.execute(query)
+    }
 
 
 def _abc(places, location_id, due_form, *, status: int = 200, outcome=None):
@@ -201,8 +262,17 @@ def _abc(places, location_id, due_form, *, status: int = 200, outcome=None):
     rows = abc.report(now, location_id=location.id) if location else []
     due = abc.due_today(now, location_id=location.id) if location else []
     form = AbcFilterForm(formdata=None, locations=places, location=location.id if location else None)
-    return render(ABC_PAGE, ABC_REGION, status=status, form=form, location=location, rows=rows, due=due,
-                  due_form=due_form, outcome=outcome)
+    return render(
+        ABC_PAGE,
+        ABC_REGION,
+        status=status,
+        form=form,
+        location=location,
+        rows=rows,
+        due=due,
+        due_form=due_form,
+        outcome=outcome,
+    )
 
 
 def _show(batch, *, status: int = 200, outcome=None):
@@ -211,11 +281,25 @@ def _show(batch, *, status: int = 200, outcome=None):
     filters = ReviewFilterForm(request.args)
     lines = [line for line in batch.lines if filters.keep(line)] if filters.validate() else list(batch.lines)
     values = {line.id: counts.value(line) for line in batch.lines}
-    args = {k: v for k, v in (("variances", filters.variances.data), ("min_value", request.args.get("min_value")))
-            if v and not filters.errors}
-    return render(PAGE, BATCH, status=status, batch=batch, lines=lines, values=values, filters=filters,
-                  args=args, outcome=outcome, reviewing=batch.status in (CountStatus.SUBMITTED, CountStatus.IN_REVIEW),
-                  net=sum((values[line.id] for line in lines), Decimal(0)), L=L)
+    args = {
+        k: v
+        for k, v in (("variances", filters.variances.data), ("min_value", request.args.get("min_value")))
+        if v and not filters.errors
+    }
+    return render(
+        PAGE,
+        BATCH,
+        status=status,
+        batch=batch,
+        lines=lines,
+        values=values,
+        filters=filters,
+        args=args,
+        outcome=outcome,
+        reviewing=batch.status in (CountStatus.SUBMITTED, CountStatus.IN_REVIEW),
+        net=sum((values[line.id] for line in lines), Decimal(0)),
+        L=L,
+    )
 
 
 def _tolerances() -> dict[str, counts.Tolerance]:

@@ -4,6 +4,7 @@ The analytics module gives figures; this turns them into boxes and points in a f
 viewBox (the SVG scales to the screen) with the drill-down link of each. Templates only
 draw what is here. Only non-zero bars are drawn, so a chart's bars are the figures.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,12 +12,18 @@ from datetime import date
 
 from flask import url_for
 
-from ... import analytics
+from warehouse.reporting import analytics
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the axis labels
-SERIES_COLOURS = {"in": "#0a6b2d", "out": "#b00020", "adjusted": "#8a5a00", "varied": "#8a5a00",
-                  "units": "#0b4fd0", "value": "#5b2a86"}
+SERIES_COLOURS = {
+    "in": "#0a6b2d",
+    "out": "#b00020",
+    "adjusted": "#8a5a00",
+    "varied": "#8a5a00",
+    "units": "#0b4fd0",
+    "value": "#5b2a86",
+}
 LINE_COLOURS = ["#0b4fd0", "#b00020", "#0a6b2d", "#8a5a00", "#5b2a86", "#00707a", "#444444"]
 
 
@@ -85,20 +92,41 @@ def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     scale = _Scale(min(values, default=0), max(values, default=0))
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     width = max(slot / 3 * 0.9, 0.5)
-    chart = Chart(f"Units in, out and adjusted per {_step(dashboard)}", ticks=scale.ticks(), zero_y=scale.y(0),
-                  x_labels=_day_labels([f.day for f in days], slot),
-                  legend=[(SERIES_COLOURS["in"], "In"), (SERIES_COLOURS["out"], "Out"),
-                          (SERIES_COLOURS["adjusted"], "Adjusted")])
+    chart = Chart(
+        f"Units in, out and adjusted per {_step(dashboard)}",
+        ticks=scale.ticks(),
+        zero_y=scale.y(0),
+        x_labels=_day_labels([f.day for f in days], slot),
+        legend=[
+            (SERIES_COLOURS["in"], "In"),
+            (SERIES_COLOURS["out"], "Out"),
+            (SERIES_COLOURS["adjusted"], "Adjusted"),
+        ],
+    )
     for i, flow in enumerate(days):
         href = _movements(filters, flow.day, flow.until)
-        for j, (series, value) in enumerate((("in", flow.units_in), ("out", flow.units_out),
-                                             ("adjusted", flow.adjusted))):
+        for j, (series, value) in enumerate(
+            (("in", flow.units_in), ("out", flow.units_out), ("adjusted", flow.adjusted))
+        ):
             if value:
                 top, bottom = sorted((scale.y(value), scale.y(0)))
-                link = _movements(filters, flow.day, flow.until, type="adjustment") if series == "adjusted" else href
-                chart.bars.append(Bar(LEFT + i * slot + j * slot / 3, top, width, max(bottom - top, 1), series,
-                                      f"{_when(flow.day, flow.until)} {series}: {value:,}", link,
-                                      SERIES_COLOURS[series]))
+                link = (
+                    _movements(filters, flow.day, flow.until, type="adjustment")
+                    if series == "adjusted"
+                    else href
+                )
+                chart.bars.append(
+                    Bar(
+                        LEFT + i * slot + j * slot / 3,
+                        top,
+                        width,
+                        max(bottom - top, 1),
+                        series,
+                        f"{_when(flow.day, flow.until)} {series}: {value:,}",
+                        link,
+                        SERIES_COLOURS[series],
+                    )
+                )
     return chart
 
 
@@ -113,11 +141,23 @@ def movers(dashboard: analytics.Dashboard, filters: dict, by: str) -> Chart:
     for i, row in enumerate(rows):
         w = (WIDTH - label_w - 90) * float(figure(row)) / top
         shown = f"{row.units:,} units" if by == "units" else f"{row.value:,.2f}"
-        chart.bars.append(Bar(label_w, 4 + i * row_h, max(w, 1), row_h - 6, by,
-                              f"{row.sku} {row.name}: {shown}",
-                              url_for("stock.movements", sku=row.sku, location=filters["location"],
-                                      since=dashboard.period.first_day.isoformat()),
-                              SERIES_COLOURS[by]))
+        chart.bars.append(
+            Bar(
+                label_w,
+                4 + i * row_h,
+                max(w, 1),
+                row_h - 6,
+                by,
+                f"{row.sku} {row.name}: {shown}",
+                url_for(
+                    "stock.movements",
+                    sku=row.sku,
+                    location=filters["location"],
+                    since=dashboard.period.first_day.isoformat(),
+                ),
+                SERIES_COLOURS[by],
+            )
+        )
     return chart
 
 
@@ -129,13 +169,23 @@ def values(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     scale = _Scale(min(all_values, default=0), max(all_values, default=0))
     ends = [last for _first, last in dashboard.period.buckets]
     step = (WIDTH - LEFT - RIGHT) / max(len(ends) - 1, 1)
-    chart = Chart(f"Stock value per location (end of each {_step(dashboard)})", ticks=scale.ticks(),
-                  zero_y=scale.y(0), x_labels=_day_labels(ends, step, centre=False))
+    chart = Chart(
+        f"Stock value per location (end of each {_step(dashboard)})",
+        ticks=scale.ticks(),
+        zero_y=scale.y(0),
+        x_labels=_day_labels(ends, step, centre=False),
+    )
     for k, s in enumerate(series):
         colour = LINE_COLOURS[k % len(LINE_COLOURS)]
-        points = [(LEFT + i * step, scale.y(v), f"{s.code} {d.isoformat()}: {v:,.2f}",
-                   url_for("dashboard.valuation", as_of=d.isoformat(), location=s.code))
-                  for i, (d, v) in enumerate(s.points)]
+        points = [
+            (
+                LEFT + i * step,
+                scale.y(v),
+                f"{s.code} {d.isoformat()}: {v:,.2f}",
+                url_for("dashboard.valuation", as_of=d.isoformat(), location=s.code),
+            )
+            for i, (d, v) in enumerate(s.points)
+        ]
         chart.lines.append(Line(s.code, colour, points))
         chart.legend.append((colour, s.code))
     return chart
@@ -148,16 +198,31 @@ def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     span = [first for first, _last in dashboard.period.buckets]
     slot = (WIDTH - LEFT - RIGHT) / max(len(span), 1)
     index = {day: i for i, day in enumerate(span)}
-    chart = Chart(f"Count lines with a variance per {_step(dashboard)}", ticks=scale.ticks(), zero_y=scale.y(0),
-                  x_labels=_day_labels(span, slot))
+    chart = Chart(
+        f"Count lines with a variance per {_step(dashboard)}",
+        ticks=scale.ticks(),
+        zero_y=scale.y(0),
+        x_labels=_day_labels(span, slot),
+    )
     for d in days:
         top = scale.y(d.varied)
-        chart.bars.append(Bar(LEFT + index.get(d.day, 0) * slot, top, max(slot * 0.8, 1.5),
-                              max(scale.y(0) - top, 1), "varied",
-                              f"{_when(d.day, d.until)}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
-                              url_for("dashboard.variances", since=d.day.isoformat(), until=d.until.isoformat(),
-                                      location=filters["location"]),
-                              SERIES_COLOURS["varied"]))
+        chart.bars.append(
+            Bar(
+                LEFT + index.get(d.day, 0) * slot,
+                top,
+                max(slot * 0.8, 1.5),
+                max(scale.y(0) - top, 1),
+                "varied",
+                f"{_when(d.day, d.until)}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
+                url_for(
+                    "dashboard.variances",
+                    since=d.day.isoformat(),
+                    until=d.until.isoformat(),
+                    location=filters["location"],
+                ),
+                SERIES_COLOURS["varied"],
+            )
+        )
     return chart
 
 
@@ -171,8 +236,13 @@ def _when(first: date, last: date) -> str:
 
 
 def _movements(filters: dict, since: date, until: date, **extra) -> str:
-    return url_for("stock.movements", location=filters["location"], since=since.isoformat(),
-                   until=until.isoformat(), **extra)
+    return url_for(
+        "stock.movements",
+        location=filters["location"],
+        since=since.isoformat(),
+        until=until.isoformat(),
+        **extra,
+    )
 
 
 def _day_labels(days: list[date], slot: float, centre: bool = True) -> list[tuple[float, str]]:
@@ -180,5 +250,8 @@ def _day_labels(days: list[date], slot: float, centre: bool = True) -> list[tupl
     if not days:
         return []
     every = max(len(days) // 6, 1)
-    return [(LEFT + i * slot + (slot / 2 if centre else 0), day.strftime("%d %b"))
-            for i, day in enumerate(days) if i % every == 0]
+    return [
+        (LEFT + i * slot + (slot / 2 if centre else 0), day.strftime("%d %b"))
+        for i, day in enumerate(days)
+        if i % every == 0
+    ]

@@ -1,5 +1,6 @@
 """GET filters for the dashboard and the reports. Bad values (text periods, impossible
 dates, 5000-character strings) are reported on the page with a 400, never a 500."""
+
 from datetime import date
 
 from wtforms import Form, SelectField, StringField
@@ -7,13 +8,16 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from ... import analytics
-from ...models import MovementType
+from warehouse.ledger.models import MovementType
+from warehouse.reporting import analytics
+
 from ..filters import clean_text
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-PERIODS = [SelectChoice(name, f"Last {name.replace('d', ' days').replace('1y', 'year')}")
-           for name in analytics.PERIODS]
+PERIODS = [
+    SelectChoice(name, f"Last {name.replace('d', ' days').replace('1y', 'year')}")
+    for name in analytics.PERIODS
+]
 TYPES = [SelectChoice("", "Any type")] + [SelectChoice(t.value, t.value) for t in MovementType]
 
 
@@ -24,8 +28,7 @@ def _sensible_date(form, field):
 
 class DashboardFilterForm(Form):
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
-    period = SelectField(choices=PERIODS, default=analytics.DEFAULT_PERIOD,
-                         validate_choice=True)
+    period = SelectField(choices=PERIODS, default=analytics.DEFAULT_PERIOD, validate_choice=True)
 
     def validate_period(self, field):
         if field.data not in analytics.PERIODS:
@@ -39,6 +42,7 @@ class ValuationFilterForm(Form):
 
 class RangeFilterForm(Form):
     """A date range of whole days, at most a year and a bit long."""
+
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     since = DateField("From", validators=[Optional(), _sensible_date])
     until = DateField("To", validators=[Optional(), _sensible_date])

@@ -1,13 +1,20 @@
 """Dashboard and reports. Each view: filters -> one analytics/reports call -> template
 or file. A bad filter (unknown location, text period, impossible date) answers 400 with
 the reason on the page, and the page still renders its filter form."""
+
 from datetime import date, timedelta
 
 from flask import Response, make_response, redirect, request, stream_with_context, url_for
 
-from ... import analytics, locations, reports, stock
-from ...errors import NotFound
-from ...models import Location, MovementType, Role, utcnow
+from warehouse.accounts.models import Role
+from warehouse.catalog import locations
+from warehouse.catalog.models import Location
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import NotFound
+from warehouse.ledger import stock
+from warehouse.ledger.models import MovementType
+from warehouse.reporting import analytics, reports
+
 from ..htmx import is_htmx, render
 from ..security import requires
 from . import bp, charts
@@ -24,11 +31,22 @@ def index():
         return _page("dashboard/index.html", 400, form=form, error=error)
     data = analytics.dashboard(location, analytics.period(form.period.data))
     filters = {"location": location.code if location else None, "period": form.period.data}
-    return _page("dashboard/index.html", 200, form=form, data=data, tiles=data.tiles, filters=filters,
-                 span=data.period,
-                 charts={"flows": charts.flows(data, filters), "units": charts.movers(data, filters, "units"),
-                         "value": charts.movers(data, filters, "value"), "values": charts.values(data, filters),
-                         "counts": charts.count_trend(data, filters)})
+    return _page(
+        "dashboard/index.html",
+        200,
+        form=form,
+        data=data,
+        tiles=data.tiles,
+        filters=filters,
+        span=data.period,
+        charts={
+            "flows": charts.flows(data, filters),
+            "units": charts.movers(data, filters, "units"),
+            "value": charts.movers(data, filters, "value"),
+            "values": charts.values(data, filters),
+            "counts": charts.count_trend(data, filters),
+        },
+    )
 
 
 @bp.get("/tiles")
@@ -41,9 +59,16 @@ def tiles():
     if error:
         return _page("dashboard/_tiles.html", 400, form=form, error=error, locations=())
     span = analytics.period(form.period.data)
-    return _page("dashboard/_tiles.html", 200, form=form, error=None, span=span, locations=(),  # no picker: no query
-                 tiles=analytics.tiles(location.id if location else None, span),
-                 filters={"location": location.code if location else None, "period": form.period.data})
+    return _page(
+        "dashboard/_tiles.html",
+        200,
+        form=form,
+        error=None,
+        span=span,
+        locations=(),  # no picker: no query
+        tiles=analytics.tiles(location.id if location else None, span),
+        filters={"location": location.code if location else None, "period": form.period.data},
+    )
 
 
 @bp.get("/reports")
@@ -100,6 +125,7 @@ def variances(fmt):
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def _dashboard_filters():
     form = DashboardFilterForm(request.args)
     location, error = _location(form)
@@ -139,13 +165,28 @@ def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -
     if fmt == "pdf":
         return _file(reports.to_pdf(report), "application/pdf", f"{name}.pdf")
     args = {k: v for k, v in request.args.items() if v}
-    return _page(template, 200, form=form, report=report, args=args, locations=stock.locations(),
-                 endpoint=request.endpoint)
+    return _page(
+        template,
+        200,
+        form=form,
+        report=report,
+        args=args,
+        locations=stock.locations(),
+        endpoint=request.endpoint,
+    )
 
 
 def _report_error(form, template: str, error: str) -> Response:
-    return _page(template, 400, form=form, report=None, args={}, error=error,
-                 locations=stock.locations(), endpoint=request.endpoint)
+    return _page(
+        template,
+        400,
+        form=form,
+        report=None,
+        args={},
+        error=error,
+        locations=stock.locations(),
+        endpoint=request.endpoint,
+    )
 
 
 def _file(body, mimetype: str, filename: str) -> Response:

@@ -1,4 +1,5 @@
 """Floor screens for handheld scanners: one scan input, htmx step swaps, big targets."""
+
 from flask import Blueprint
 
 bp = Blueprint("floor", __name__, url_prefix="/floor")

@@ -1,23 +1,28 @@
 """Blind counting on the handheld: scan the batch, then bin by bin: scan the bin, scan
 items (each scan adds one; a typed number sets the count of the item scanned last),
 "bin empty" when there is nothing. The expected quantity never reaches this screen."""
+
 import re
 
 from flask import request
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HttpNotFound
 
-from ... import counts
-from ...errors import DomainError
-from ...extensions import db
-from ...models import Bin, CountStatus, Product, Role
-from ...scan import UnknownScan, resolve
+from warehouse import counts
+from warehouse.accounts.models import Role
+from warehouse.catalog.models import Bin, Product
+from warehouse.catalog.scan import UnknownScan
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountStatus
+
 from ..htmx import render
 from ..security import requires
 from . import bp
 from .forms import CountScanForm, ScanForm
-from .home import needs_location
+from .guards import needs_location
 from .outcome import Outcome
+from .resolver import resolve
 from .transfers import opened_slip
 
 TYPED_COUNT = re.compile(r"[0-9]{1,7}")
@@ -32,10 +37,19 @@ def count_start():
     if request.method == "POST":
         if (opened := opened_slip(form.scan.data)) is not None:
             return opened
-        outcome, status = Outcome.error("That is not a count batch of this location. Scan the CNT- number."), 422
-    return render("floor/transfer_start.html", "floor/_transfer_start_step.html", status=status,
-                  endpoint="floor.count_start", title="Count", prompt="Scan the count sheet (CNT-...)",
-                  outcome=outcome)
+        outcome, status = (
+            Outcome.error("That is not a count batch of this location. Scan the CNT- number."),
+            422,
+        )
+    return render(
+        "floor/transfer_start.html",
+        "floor/_transfer_start_step.html",
+        status=status,
+        endpoint="floor.count_start",
+        title="Count",
+        prompt="Scan the count sheet (CNT-...)",
+        outcome=outcome,
+    )
 
 
 @bp.route("/count/<int(max=2147483647):batch_id>", methods=["GET", "POST"])
@@ -65,11 +79,16 @@ def _count_scan(batch, form) -> Outcome:
             raise
         if form.bin.data and form.product.data:
             return _record(batch, form, set_to=int(value))
-        return Outcome.error("Scan an item first, then type its count." if form.bin.data
-                             else "Scan the bin first, then its items.")
+        return Outcome.error(
+            "Scan an item first, then type its count."
+            if form.bin.data
+            else "Scan the bin first, then its items."
+        )
     if scan.kind == "bin":
         if batch.status not in (CountStatus.OPEN, CountStatus.COUNTING):
-            return Outcome.error(f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.")
+            return Outcome.error(
+                f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed."
+            )
         if scan.bin.location_id != batch.location_id:
             return Outcome.error(f"{scan.bin.code} is not at {batch.location.code}.")
         form.bin.data, form.product.data, form.lot.data = scan.bin.id, None, ""
@@ -86,8 +105,15 @@ def _record(batch, form, *, add=None, set_to=None) -> Outcome:
     bin, product = db.session.get(Bin, form.bin.data), db.session.get(Product, form.product.data)
     if bin is None or product is None:
         return Outcome.error("Scan the bin and the item again.")
-    line = counts.record(batch.id, bin, product, add=add, set_to=set_to, lot_code=form.lot.data or None,
-                         actor_id=current_user.id)
+    line = counts.record(
+        batch.id,
+        bin,
+        product,
+        add=add,
+        set_to=set_to,
+        lot_code=form.lot.data or None,
+        actor_id=current_user.id,
+    )
     lot = f" lot {line.lot.code}" if line.lot.code else ""
     verb = "Counted" if set_to is not None else f"+{add}"
     extra = " (not expected here: recorded as found)" if line.unexpected else ""
@@ -115,20 +141,35 @@ def count_bin_empty(batch_id):
 def count_submit(batch_id):
     batch = _mine(batch_id)
     if not ScanForm().validate_on_submit():
-        return _count_page(batch, CountScanForm(formdata=None), Outcome.error("Reload and submit again."), 400)
+        return _count_page(
+            batch, CountScanForm(formdata=None), Outcome.error("Reload and submit again."), 400
+        )
     try:
         counts.submit(batch.id, actor_id=current_user.id)
     except DomainError as e:
-        return _count_page(counts.get(batch_id), CountScanForm(formdata=None), Outcome.error(e.message), e.status)
-    return _count_page(counts.get(batch_id), CountScanForm(formdata=None),
-                       Outcome.ok(f"{batch.number} submitted for review. Thank you."))
+        return _count_page(
+            counts.get(batch_id), CountScanForm(formdata=None), Outcome.error(e.message), e.status
+        )
+    return _count_page(
+        counts.get(batch_id),
+        CountScanForm(formdata=None),
+        Outcome.ok(f"{batch.number} submitted for review. Thank you."),
+    )
 
 
 def _count_page(batch, form, outcome, status=200):
     bins = counts.bins_to_count(batch, current_user.id)
     current = next((b for b in bins if b.bin.id == form.bin.data), None)
-    return render("floor/count.html", "floor/_count_step.html", status=status, batch=batch, form=form,
-                  bins=bins, current=current, outcome=outcome)
+    return render(
+        "floor/count.html",
+        "floor/_count_step.html",
+        status=status,
+        batch=batch,
+        form=form,
+        bins=bins,
+        current=current,
+        outcome=outcome,
+    )
 
 
 def _mine(batch_id):

@@ -5,9 +5,9 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from ...models import PutawayReason, ReceiveReason, ShortReason
-from ...scan import MAX_SCAN, clean
-
+from warehouse.catalog.scan import MAX_SCAN, clean
+from warehouse.inbound.models import PutawayReason
+from warehouse.transfers.models import ReceiveReason, ShortReason
 
 MAX_ID = 2**31 - 1  # hidden ids ride along in the page: bound them before any lookup
 
@@ -15,6 +15,7 @@ MAX_ID = 2**31 - 1  # hidden ids ride along in the page: bound them before any l
 class ScanForm(FlaskForm):
     """The one scan input of a floor screen. Scanner control characters (CR, LF, TAB) are
     dropped; the GS1 group separator is kept for the resolver."""
+
     scan = StringField(filters=[clean], validators=[Length(max=MAX_SCAN, message="That code is too long.")])
     scan_id = HiddenField(validators=[Optional(), Length(max=64)])
 
@@ -31,6 +32,7 @@ class StartReceiptForm(ScanForm):
 class ReceiveScanForm(ScanForm):
     """State of the receive screen rides along in hidden fields, so each scan request is
     complete on its own (they can overlap)."""
+
     line = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     awaiting = HiddenField(default="item")  # item | lot | expiry
     product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
@@ -38,7 +40,8 @@ class ReceiveScanForm(ScanForm):
 
 
 REASONS = [SelectChoice("", "Suggested bin")] + [
-    SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in PutawayReason]
+    SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in PutawayReason
+]
 
 
 class PutawayScanForm(ScanForm):
@@ -53,27 +56,36 @@ class LocationForm(FlaskForm):
 class PickScanForm(ScanForm):
     """Pick and transfer-receive screens: the bin scanned last rides along, and a quantity
     for the next item scan (1 when empty)."""
+
     bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin first, then the item.")])
     qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 100_000, "Enter 1 to 100,000.")])
 
 
 class ShortPickForm(FlaskForm):
     line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
-    reason = SelectField("Why short?", choices=[SelectChoice(r.value, r.value.replace("_", " ").capitalize())
-                                                for r in ShortReason])
+    reason = SelectField(
+        "Why short?",
+        choices=[SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ShortReason],
+    )
 
 
 class ReceiveLineForm(FlaskForm):
     line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
     received = IntegerField("Received", validators=[NumberRange(0, 1_000_000, "Enter 0 to 1,000,000.")])
-    damaged = IntegerField("Damaged", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "Enter 0 or more.")])
-    reason = SelectField("Why different?", validators=[Optional()],
-                         choices=[SelectChoice("", "No difference")] + [
-                             SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason])
+    damaged = IntegerField(
+        "Damaged", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "Enter 0 or more.")]
+    )
+    reason = SelectField(
+        "Why different?",
+        validators=[Optional()],
+        choices=[SelectChoice("", "No difference")]
+        + [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason],
+    )
 
 
 class CountScanForm(ScanForm):
     """The bin being counted and the item scanned last ride along with each scan."""
+
     bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin again.")])
     product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     lot = HiddenField(validators=[Optional(), Length(max=64)])

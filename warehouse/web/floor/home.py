@@ -1,23 +1,21 @@
 """Floor home (big buttons, the operator's location) and Look up."""
+
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from ... import accounts, stock
-from ...errors import DomainError
-from ...models import Role
-from ...scan import resolve
+from warehouse import accounts
+from warehouse.accounts.models import Role
+from warehouse.core.errors import DomainError
+from warehouse.ledger import stock
+
 from ..htmx import render
 from ..security import requires
 from . import bp
 from .forms import LocationForm, ScanForm
+from .guards import needs_location
 from .outcome import Outcome
-
-
-def needs_location():
-    """Floor screens work at the operator's location; ask for it first."""
-    if current_user.location_id is None:
-        return redirect(url_for("floor.home"))
-    return None
+from .resolver import resolve
+from .transfers import opened_slip
 
 
 @bp.get("/")
@@ -45,8 +43,6 @@ def lookup():
         return redirect_
     form = ScanForm()
     found, outcome, status = None, None, 200
-    from .transfers import opened_slip  # a late import: transfers builds on this module
-
     if request.method == "POST" and (opened := opened_slip(form.scan.data)) is not None:
         return opened
     if request.method == "POST" and form.validate_on_submit():
@@ -57,20 +53,33 @@ def lookup():
             outcome, status = Outcome.error(e.message), e.status
     elif request.method == "POST":
         outcome, status = Outcome.from_form(form, "Scan again."), 422
-    return render("floor/lookup.html", "floor/_lookup_step.html", status=status,
-                  form=form, found=found, outcome=outcome)
+    return render(
+        "floor/lookup.html", "floor/_lookup_step.html", status=status, form=form, found=found, outcome=outcome
+    )
 
 
 def _describe(scan):
     if scan.kind == "product":
         item = stock.sku_stock(scan.product.sku)
-        return {"kind": "product", "title": f"{scan.product.sku}: {scan.product.name}", "item": item,
-                "scan": scan}
+        return {
+            "kind": "product",
+            "title": f"{scan.product.sku}: {scan.product.name}",
+            "item": item,
+            "scan": scan,
+        }
     if scan.kind == "bin":
-        return {"kind": "bin", "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})",
-                "bin": scan.bin, "contents": stock.bin_contents(scan.bin.id)}
+        return {
+            "kind": "bin",
+            "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})",
+            "bin": scan.bin,
+            "contents": stock.bin_contents(scan.bin.id),
+        }
     if scan.kind == "transfer":
         t = scan.transfer
-        return {"kind": "transfer", "scan": scan, "title": f"Transfer {t.number}: {t.status.value.replace('_', ' ')}, "
-                f"{t.from_location.code} to {t.to_location.code}"}
+        return {
+            "kind": "transfer",
+            "scan": scan,
+            "title": f"Transfer {t.number}: {t.status.value.replace('_', ' ')}, "
+            f"{t.from_location.code} to {t.to_location.code}",
+        }
     return {"kind": scan.kind, "title": f"Pallet SSCC {scan.sscc}", "scan": scan}

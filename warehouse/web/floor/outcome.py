@@ -1,4 +1,5 @@
 """What the scan screen tells the operator after each scan."""
+
 from dataclasses import dataclass
 
 

@@ -1,17 +1,21 @@
 """Put-away on the handheld: pick a task (or scan the item), scan the bin to confirm."""
+
 from flask import request, url_for
 from flask_login import current_user
 
-from ... import lots, putaway
-from ...errors import DomainError
-from ...models import PutawayReason, Role
-from ...scan import resolve
+from warehouse.accounts.models import Role
+from warehouse.catalog import lots
+from warehouse.core.errors import DomainError
+from warehouse.inbound import putaway
+from warehouse.inbound.models import PutawayReason
+
 from ..htmx import render
 from ..security import requires
 from . import bp
 from .forms import PutawayScanForm, ScanForm
-from .home import needs_location
+from .guards import needs_location
 from .outcome import Outcome
+from .resolver import resolve
 from .transfers import opened_slip
 
 
@@ -33,10 +37,15 @@ def putaway_list():
             return _list_page(Outcome.error("That is not an item. Scan the item you are holding."), 422)
         lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
         if scan.lot_code and lot is None:
-            return _list_page(Outcome.error(f"No lot {scan.lot_code} of {scan.product.sku} is waiting "
-                                            "here. Check the label."), 404)
-        task = putaway.begin(putaway.task_for_item(current_user.location_id, scan.product.id,
-                                                   lot.id if lot else None))
+            return _list_page(
+                Outcome.error(
+                    f"No lot {scan.lot_code} of {scan.product.sku} is waiting here. Check the label."
+                ),
+                404,
+            )
+        task = putaway.begin(
+            putaway.task_for_item(current_user.location_id, scan.product.id, lot.id if lot else None)
+        )
     except DomainError as e:
         return _list_page(Outcome.error(e.message), e.status)
     return _task_page(task, PutawayScanForm(formdata=None), _where_to(task), push=True)
@@ -59,28 +68,41 @@ def putaway_task(task_id):
         scan = resolve(form.scan.data, location_id=task.location_id, expect="bin")
         if scan.kind != "bin":
             return _task_page(task, form, Outcome.error("That is not a bin. Scan the bin label."), 422)
-        done = putaway.confirm(task.id, scan.bin, qty=form.qty.data,
-                               reason=PutawayReason(form.reason.data) if form.reason.data else None,
-                               actor_id=current_user.id)
+        done = putaway.confirm(
+            task.id,
+            scan.bin,
+            qty=form.qty.data,
+            reason=PutawayReason(form.reason.data) if form.reason.data else None,
+            actor_id=current_user.id,
+        )
     except putaway.AlreadyPutAway as e:
         return _list_page(Outcome.warn(e.message), push=True)
     except DomainError as e:
         return _task_page(putaway.get(task_id), form, Outcome.error(e.message), e.status)
     rest = f" {done.rest.qty} left on a new task." if done.rest else ""
-    return _list_page(Outcome.ok(f"Put away {done.task.qty} {done.task.product.sku} in "
-                                 f"{done.task.to_bin.code}.{rest}"), push=True)
+    return _list_page(
+        Outcome.ok(f"Put away {done.task.qty} {done.task.product.sku} in {done.task.to_bin.code}.{rest}"),
+        push=True,
+    )
 
 
 def _where_to(task) -> Outcome:
     if task.suggested_bin is None:
-        return Outcome.warn(f"{task.qty} {task.product.sku}: no empty storage bin. Scan any storage bin and choose a reason.")
+        return Outcome.warn(
+            f"{task.qty} {task.product.sku}: no empty storage bin. Scan any storage bin and choose a reason."
+        )
     return Outcome.ok(f"{task.qty} {task.product.sku}: take to {task.suggested_bin.code} and scan the bin.")
 
 
 def _list_page(outcome, status=200, push=False):
-    response = render("floor/putaway.html", "floor/_putaway_list_step.html", status=status,
-                      tasks=putaway.open_tasks(current_user.location_id), form=ScanForm(formdata=None),
-                      outcome=outcome)
+    response = render(
+        "floor/putaway.html",
+        "floor/_putaway_list_step.html",
+        status=status,
+        tasks=putaway.open_tasks(current_user.location_id),
+        form=ScanForm(formdata=None),
+        outcome=outcome,
+    )
     if push:
         response.headers["HX-Push-Url"] = url_for("floor.putaway_list")
     return response
@@ -89,8 +111,14 @@ def _list_page(outcome, status=200, push=False):
 def _task_page(task, form, outcome, status=200, push=False):
     if form.qty.data is None:
         form.qty.data = task.qty
-    response = render("floor/putaway.html", "floor/_putaway_task_step.html", status=status,
-                      task=task, form=form, outcome=outcome)
+    response = render(
+        "floor/putaway.html",
+        "floor/_putaway_task_step.html",
+        status=status,
+        task=task,
+        form=form,
+        outcome=outcome,
+    )
     if push:
         response.headers["HX-Push-Url"] = url_for("floor.putaway_task", task_id=task.id)
     return response

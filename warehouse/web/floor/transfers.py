@@ -1,20 +1,25 @@
 """Transfers on the handheld: pick and ship at the source, receive at the destination.
 Scanning a transfer slip's number on any floor screen opens the transfer here."""
-from flask import redirect, request, url_for
-from werkzeug.exceptions import NotFound as HttpNotFound
-from flask_login import current_user
 
-from ... import transfers
-from ...errors import DomainError
-from ...extensions import db
-from ...models import Bin, ReceiveReason, Role, ShortReason, TransferStatus
-from ...scan import COUNT_NUMBER, TRANSFER_NUMBER, resolve
+from flask import redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import NotFound as HttpNotFound
+
+from warehouse import transfers
+from warehouse.accounts.models import Role
+from warehouse.catalog.models import Bin
+from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import db
+from warehouse.transfers.models import ReceiveReason, ShortReason, TransferStatus
+
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from . import bp
 from .forms import PickScanForm, ReceiveLineForm, ScanForm, ShortPickForm
-from .home import needs_location
+from .guards import needs_location
 from .outcome import Outcome
+from .resolver import resolve
 
 
 def open_transfer(scan):
@@ -50,12 +55,15 @@ def opened_slip(code: str | None):
 
 
 def _not_here(transfer) -> Outcome:
-    return Outcome.error(f"{transfer.number} is {transfer.status.value.replace('_', ' ')} "
-                         f"({transfer.from_location.code} to {transfer.to_location.code}): "
-                         "nothing to pick or receive for it here.")
+    return Outcome.error(
+        f"{transfer.number} is {transfer.status.value.replace('_', ' ')} "
+        f"({transfer.from_location.code} to {transfer.to_location.code}): "
+        "nothing to pick or receive for it here."
+    )
 
 
 # --- picking ----------------------------------------------------------------------------
+
 
 @bp.route("/pick", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
@@ -75,8 +83,11 @@ def _start_screen(endpoint, title, prompt):
     form, outcome, status = ScanForm(), None, 200
     if request.method == "POST":
         try:
-            scan = resolve(form.scan.data or "", location_id=current_user.location_id) \
-                if form.validate_on_submit() else None
+            scan = (
+                resolve(form.scan.data or "", location_id=current_user.location_id)
+                if form.validate_on_submit()
+                else None
+            )
             if scan is None or scan.kind != "transfer":
                 outcome, status = Outcome.error("That is not a transfer slip. Scan the TR- number."), 422
             elif (opened := open_transfer(scan)) is not None:
@@ -85,8 +96,15 @@ def _start_screen(endpoint, title, prompt):
                 outcome, status = _not_here(scan.transfer), 409
         except DomainError as e:
             outcome, status = Outcome.error(e.message), e.status
-    return render("floor/transfer_start.html", "floor/_transfer_start_step.html", status=status,
-                  endpoint=endpoint, title=title, prompt=prompt, outcome=outcome)
+    return render(
+        "floor/transfer_start.html",
+        "floor/_transfer_start_step.html",
+        status=status,
+        endpoint=endpoint,
+        title=title,
+        prompt=prompt,
+        outcome=outcome,
+    )
 
 
 @bp.route("/pick/<int(max=2147483647):transfer_id>", methods=["GET", "POST"])
@@ -116,9 +134,11 @@ def _pick_scan(transfer, form):
         form.bin.data = scan.bin.id
         listed = transfers.pick_bins(transfer)
         if listed and scan.bin.id not in {b.id for b in listed}:
-            return Outcome.warn(f"Bin {scan.bin.code} is not on the pick list "
-                                f"({', '.join(b.code for b in listed)}). Scan the item only if you "
-                                "really take it from here.")
+            return Outcome.warn(
+                f"Bin {scan.bin.code} is not on the pick list "
+                f"({', '.join(b.code for b in listed)}). Scan the item only if you "
+                "really take it from here."
+            )
         return Outcome.ok(f"Bin {scan.bin.code}. Scan the item.")
     if scan.kind != "product":
         return Outcome.error("Scan a bin label or an item.")
@@ -126,11 +146,19 @@ def _pick_scan(transfer, form):
     if bin is None:
         return Outcome.error("Scan the bin first, then the item.")
     qty = scan.count or form.qty.data or 1
-    picked = transfers.pick(transfer.id, bin, scan.product, qty, actor_id=current_user.id,
-                            lot_code=scan.lot_code, scan_id=form.scan_id.data or None)
+    picked = transfers.pick(
+        transfer.id,
+        bin,
+        scan.product,
+        qty,
+        actor_id=current_user.id,
+        lot_code=scan.lot_code,
+        scan_id=form.scan_id.data or None,
+    )
     line = picked.line
-    return Outcome.ok(f"Picked {qty} {scan.product.sku} from {bin.code}: "
-                      f"{line.qty_picked} of {line.qty_requested}.")
+    return Outcome.ok(
+        f"Picked {qty} {scan.product.sku} from {bin.code}: {line.qty_picked} of {line.qty_requested}."
+    )
 
 
 def _current_bin(transfer, bin_id):
@@ -144,16 +172,28 @@ def short_pick(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
     form = ShortPickForm()
     if not form.validate_on_submit():
-        return _pick_page(transfer, PickScanForm(formdata=None),
-                          Outcome.from_form(form, "Choose why the line is short."), 422)
+        return _pick_page(
+            transfer,
+            PickScanForm(formdata=None),
+            Outcome.from_form(form, "Choose why the line is short."),
+            422,
+        )
     try:
-        line = transfers.short_pick(transfer.id, form.line.data, ShortReason(form.reason.data),
-                                    actor_id=current_user.id)
+        line = transfers.short_pick(
+            transfer.id, form.line.data, ShortReason(form.reason.data), actor_id=current_user.id
+        )
     except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status)
-    return _pick_page(transfers.get(transfer_id), PickScanForm(formdata=None),
-                      Outcome.warn(f"{line.product.sku} short: {line.qty_picked} of {line.qty_requested}. "
-                                   "A count of the bin is queued for the supervisor."))
+        return _pick_page(
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+        )
+    return _pick_page(
+        transfers.get(transfer_id),
+        PickScanForm(formdata=None),
+        Outcome.warn(
+            f"{line.product.sku} short: {line.qty_picked} of {line.qty_requested}. "
+            "A count of the bin is queued for the supervisor."
+        ),
+    )
 
 
 @bp.post("/pick/<int(max=2147483647):transfer_id>/ship")
@@ -165,18 +205,31 @@ def ship(transfer_id):
     try:
         transfers.ship(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status)
-    return _pick_page(transfers.get(transfer_id), PickScanForm(formdata=None),
-                      Outcome.ok(f"Shipped {transfer.number} into transit."))
+        return _pick_page(
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+        )
+    return _pick_page(
+        transfers.get(transfer_id),
+        PickScanForm(formdata=None),
+        Outcome.ok(f"Shipped {transfer.number} into transit."),
+    )
 
 
 def _pick_page(transfer, form, outcome, status=200):
-    return render("floor/pick.html", "floor/_pick_step.html", status=status, transfer=transfer,
-                  form=form, outcome=outcome, short_form=ShortPickForm(formdata=None),
-                  reasons=list(ShortReason))
+    return render(
+        "floor/pick.html",
+        "floor/_pick_step.html",
+        status=status,
+        transfer=transfer,
+        form=form,
+        outcome=outcome,
+        short_form=ShortPickForm(formdata=None),
+        reasons=list(ShortReason),
+    )
 
 
 # --- receiving a transfer ---------------------------------------------------------------
+
 
 @bp.route("/transfer-receive/<int(max=2147483647):transfer_id>", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
@@ -197,9 +250,14 @@ def transfer_receive(transfer_id):
         line = transfers.count_received(transfer.id, scan.product, qty, actor_id=current_user.id)
     except DomainError as e:
         return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), e.status)
-    counted = (f"{line.qty_received} of {line.qty_picked} shipped." if line.qty_picked
-               else f"{line.qty_received} received, none was shipped: say why on its line (over shipped).")
-    return _receive_page(transfers.get(transfer_id), form, Outcome.ok(f"+{qty} {scan.product.sku}: {counted}"))
+    counted = (
+        f"{line.qty_received} of {line.qty_picked} shipped."
+        if line.qty_picked
+        else f"{line.qty_received} received, none was shipped: say why on its line (over shipped)."
+    )
+    return _receive_page(
+        transfers.get(transfer_id), form, Outcome.ok(f"+{qty} {scan.product.sku}: {counted}")
+    )
 
 
 @bp.post("/transfer-receive/<int(max=2147483647):transfer_id>/line")
@@ -208,15 +266,26 @@ def transfer_receive_line(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     form = ReceiveLineForm()
     if not form.validate_on_submit():
-        return _receive_page(transfer, PickScanForm(formdata=None), Outcome.from_form(form, "Check the counts."), 422)
+        return _receive_page(
+            transfer, PickScanForm(formdata=None), Outcome.from_form(form, "Check the counts."), 422
+        )
     try:
-        line = transfers.set_received(transfer.id, form.line.data, received=form.received.data,
-                                      damaged=form.damaged.data or 0,
-                                      reason=ReceiveReason(form.reason.data) if form.reason.data else None)
+        line = transfers.set_received(
+            transfer.id,
+            form.line.data,
+            received=form.received.data,
+            damaged=form.damaged.data or 0,
+            reason=ReceiveReason(form.reason.data) if form.reason.data else None,
+        )
     except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status)
-    return _receive_page(transfers.get(transfer_id), PickScanForm(formdata=None),
-                         Outcome.ok(f"{line.product.sku}: received {line.qty_received}, damaged {line.qty_damaged}."))
+        return _receive_page(
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+        )
+    return _receive_page(
+        transfers.get(transfer_id),
+        PickScanForm(formdata=None),
+        Outcome.ok(f"{line.product.sku}: received {line.qty_received}, damaged {line.qty_damaged}."),
+    )
 
 
 @bp.post("/transfer-receive/<int(max=2147483647):transfer_id>/finish")
@@ -224,21 +293,36 @@ def transfer_receive_line(transfer_id):
 def transfer_receive_finish(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     if not ScanForm().validate_on_submit():
-        return _receive_page(transfer, PickScanForm(formdata=None), Outcome.error("Reload and finish again."), 400)
+        return _receive_page(
+            transfer, PickScanForm(formdata=None), Outcome.error("Reload and finish again."), 400
+        )
     try:
         transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status)
-    return _receive_page(transfers.get(transfer_id), PickScanForm(formdata=None),
-                         Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready."))
+        return _receive_page(
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+        )
+    return _receive_page(
+        transfers.get(transfer_id),
+        PickScanForm(formdata=None),
+        Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready."),
+    )
 
 
 def _receive_page(transfer, form, outcome, status=200):
-    return render("floor/transfer_receive.html", "floor/_transfer_receive_step.html", status=status,
-                  transfer=transfer, form=form, outcome=outcome, reasons=list(ReceiveReason))
+    return render(
+        "floor/transfer_receive.html",
+        "floor/_transfer_receive_step.html",
+        status=status,
+        transfer=transfer,
+        form=form,
+        outcome=outcome,
+        reasons=list(ReceiveReason),
+    )
 
 
 # --- shared -----------------------------------------------------------------------------
+
 
 def _mine(transfer_id, side):
     """The transfer, only when the operator works at its source (picking) or destination."""

@@ -1,4 +1,5 @@
 """Supervisor pages: holds."""
+
 from flask import Blueprint
 
 bp = Blueprint("holds", __name__, url_prefix="/holds")

@@ -4,10 +4,19 @@ is rendered, so a double submit is recognised and written once."""
 from flask_wtf import FlaskForm
 from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from ...holds import MAX_QTY
-from ...models import HoldReason, HoldStatus
+from warehouse.availability.holds import MAX_QTY
+from warehouse.availability.models import HoldReason, HoldStatus
+
 from ..filters import clean_text
 from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
@@ -15,7 +24,8 @@ from ..stock.forms import WholeNumberField
 MAX_ID = 2_147_483_647
 REASONS = [SelectChoice(r.value, r.value.capitalize()) for r in HoldReason]
 STATUSES = [SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in HoldStatus] + [
-    SelectChoice("any", "Any status")]
+    SelectChoice("any", "Any status")
+]
 REFERENCE_HINT = "Enter the destruction reference as type:id, e.g. destruction:CERT-981."
 
 
@@ -26,23 +36,37 @@ def _quantity(form, field):
 
 class HoldFilterForm(Form):
     """GET filters; a bad value is reported, never a 500."""
+
     status = SelectField("Status", choices=STATUSES, default="active", validators=[Optional()])
-    reason = SelectField("Reason", choices=[SelectChoice("", "Any reason")] + REASONS, validators=[Optional()])
+    reason = SelectField(
+        "Reason", choices=[SelectChoice("", "Any reason")] + REASONS, validators=[Optional()]
+    )
     sku = StringField("SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])
     location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class NewHoldForm(KeyedForm):
-    sku = StringField("SKU or barcode", filters=[clean_text],
-                      validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
+    sku = StringField(
+        "SKU or barcode",
+        filters=[clean_text],
+        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+    )
     location = SelectField("Location", validators=[DataRequired("Choose the location.")])
-    bin = StringField("Bin", filters=[clean_text],
-                      validators=[DataRequired("Enter or scan the bin."), Length(max=64)])
-    lot = StringField("Lot (lot-tracked items only)", filters=[clean_text], validators=[Optional(), Length(max=64)])
-    qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many to hold, e.g. 5."), _quantity])
+    bin = StringField(
+        "Bin", filters=[clean_text], validators=[DataRequired("Enter or scan the bin."), Length(max=64)]
+    )
+    lot = StringField(
+        "Lot (lot-tracked items only)", filters=[clean_text], validators=[Optional(), Length(max=64)]
+    )
+    qty = WholeNumberField(
+        "Quantity", validators=[InputRequired("Enter how many to hold, e.g. 5."), _quantity]
+    )
     reason = SelectField("Reason", choices=REASONS, validators=[DataRequired("Choose a reason.")])
-    note = TextAreaField("Note", filters=[clean_text],
-                         validators=[Length(max=500, message="Keep the note under 500 characters.")])
+    note = TextAreaField(
+        "Note",
+        filters=[clean_text],
+        validators=[Length(max=500, message="Keep the note under 500 characters.")],
+    )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,8 +74,11 @@ class NewHoldForm(KeyedForm):
 
 
 class ExpiryFilterForm(Form):
-    days = IntegerField("Expiring within (days)", default=30,
-                        validators=[Optional(), NumberRange(0, 3650, "Days must be 0 to 3650.")])
+    days = IntegerField(
+        "Expiring within (days)",
+        default=30,
+        validators=[Optional(), NumberRange(0, 3650, "Days must be 0 to 3650.")],
+    )
     location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
@@ -62,6 +89,12 @@ class MarkExpiredForm(KeyedForm):
 
 
 class WriteOffForm(FlaskForm):
-    reference = StringField("Destruction reference", filters=[clean_text],
-                            validators=[DataRequired(REFERENCE_HINT), Length(max=97),
-                                        Regexp(r"^[^:]{1,32}:.{1,64}$", message=REFERENCE_HINT)])
+    reference = StringField(
+        "Destruction reference",
+        filters=[clean_text],
+        validators=[
+            DataRequired(REFERENCE_HINT),
+            Length(max=97),
+            Regexp(r"^[^:]{1,32}:.{1,64}$", message=REFERENCE_HINT),
+        ],
+    )

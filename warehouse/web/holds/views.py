@@ -7,9 +7,12 @@ decides); every refusal lands in the page as a message with its status, never a 
 from flask import request
 from flask_login import current_user
 
-from ... import expiry, holds, stock
-from ...errors import DomainError
-from ...models import HoldReason, HoldStatus, Role
+from warehouse.accounts.models import Role
+from warehouse.availability import expiry, holds
+from warehouse.availability.models import HoldReason, HoldStatus
+from warehouse.core.errors import DomainError
+from warehouse.ledger import stock
+
 from ..htmx import render
 from ..keyed import new_key
 from ..security import requires
@@ -30,16 +33,30 @@ def index():
 def new():
     form = NewHoldForm(locations=stock.locations())
     if not form.validate_on_submit():
-        return _holds_page(status=422, form=form, outcome=("error", "Nothing was held. Fix the marked fields."))
+        return _holds_page(
+            status=422, form=form, outcome=("error", "Nothing was held. Fix the marked fields.")
+        )
     try:
         hold = holds.place_by_codes(
-            sku=form.sku.data, location_code=form.location.data, bin_code=form.bin.data,
-            lot_code=form.lot.data or "", qty=form.qty.data, reason=HoldReason(form.reason.data),
-            note=form.note.data or None, actor_id=current_user.id, key=form.key.data or None)
+            sku=form.sku.data,
+            location_code=form.location.data,
+            bin_code=form.bin.data,
+            lot_code=form.lot.data or "",
+            qty=form.qty.data,
+            reason=HoldReason(form.reason.data),
+            note=form.note.data or None,
+            actor_id=current_user.id,
+            key=form.key.data or None,
+        )
     except DomainError as refusal:
         return _holds_page(status=refusal.status, form=form, outcome=("error", refusal.message))
-    return _holds_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} on hold "
-                                      f"at {hold.bin.code} ({hold.reason.value}). They are not available now."))
+    return _holds_page(
+        outcome=(
+            "ok",
+            f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} on hold "
+            f"at {hold.bin.code} ({hold.reason.value}). They are not available now.",
+        )
+    )
 
 
 @bp.post(f"/<{ID}:id>/release")
@@ -49,24 +66,43 @@ def release(id):
         hold = holds.release(id, actor_id=current_user.id)
     except DomainError as refusal:
         return _holds_page(status=refusal.status, outcome=("error", refusal.message))
-    return _holds_page(outcome=("ok", f"{holds.number(hold)} released: {hold.qty} × {hold.product.sku} "
-                                      f"available again at {hold.bin.code}."))
+    return _holds_page(
+        outcome=(
+            "ok",
+            f"{holds.number(hold)} released: {hold.qty} × {hold.product.sku} "
+            f"available again at {hold.bin.code}.",
+        )
+    )
 
 
-def _holds_page(partial: str = "holds/_holds.html", *, status: int = 200, filters=None, form=None, outcome=None):
+def _holds_page(
+    partial: str = "holds/_holds.html", *, status: int = 200, filters=None, form=None, outcome=None
+):
     filters = filters or HoldFilterForm(formdata=None)
     rows = []
     if filters.validate():
         chosen = filters.status.data or "active"
-        rows = holds.listing(status=None if chosen == "any" else HoldStatus(chosen),
-                             reason=HoldReason(filters.reason.data) if filters.reason.data else None,
-                             sku=filters.sku.data or None, location_code=filters.location.data or None)
+        rows = holds.listing(
+            status=None if chosen == "any" else HoldStatus(chosen),
+            reason=HoldReason(filters.reason.data) if filters.reason.data else None,
+            sku=filters.sku.data or None,
+            location_code=filters.location.data or None,
+        )
     form = form or NewHoldForm(formdata=None, locations=stock.locations())
-    return render("holds/index.html", partial, status=status, filters=filters, rows=rows, form=form,
-                  outcome=outcome, number=holds.number)
+    return render(
+        "holds/index.html",
+        partial,
+        status=status,
+        filters=filters,
+        rows=rows,
+        form=form,
+        outcome=outcome,
+        number=holds.number,
+    )
 
 
 # --- expiry ------------------------------------------------------------------------------
+
 
 @bp.get("/expiry")
 @requires(Role.SUPERVISOR)
@@ -79,14 +115,26 @@ def expiry_lists():
 def mark_expired():
     form = MarkExpiredForm()
     if not form.validate_on_submit():
-        return _expiry_page(status=422, outcome=("error", "Nothing was marked. Reload the page and try again."))
+        return _expiry_page(
+            status=422, outcome=("error", "Nothing was marked. Reload the page and try again.")
+        )
     try:
-        hold = expiry.mark_expired_by_ids(form.product_id.data, form.bin_id.data, form.lot_id.data,
-                                          actor_id=current_user.id, key=form.key.data or None)
+        hold = expiry.mark_expired_by_ids(
+            form.product_id.data,
+            form.bin_id.data,
+            form.lot_id.data,
+            actor_id=current_user.id,
+            key=form.key.data or None,
+        )
     except DomainError as refusal:
         return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
-    return _expiry_page(outcome=("ok", f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} lot {hold.lot.code} "
-                                       f"at {hold.bin.code} on hold as expired. Write it off once destroyed."))
+    return _expiry_page(
+        outcome=(
+            "ok",
+            f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} lot {hold.lot.code} "
+            f"at {hold.bin.code} on hold as expired. Write it off once destroyed.",
+        )
+    )
 
 
 @bp.post(f"/<{ID}:id>/write-off")
@@ -101,8 +149,13 @@ def write_off(id):
         hold = expiry.write_off(id, actor_id=current_user.id, reference=(kind, ident))
     except DomainError as refusal:
         return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
-    return _expiry_page(outcome=("ok", f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} "
-                                       f"destroyed ({form.reference.data})."))
+    return _expiry_page(
+        outcome=(
+            "ok",
+            f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} "
+            f"destroyed ({form.reference.data}).",
+        )
+    )
 
 
 def _expiry_page(*, status: int = 200, filters=None, outcome=None):
@@ -115,6 +168,18 @@ def _expiry_page(*, status: int = 200, filters=None, outcome=None):
             location_id = next((loc.id for loc in locations if loc.code == filters.location.data), 0)
         soon, gone = expiry.expiring(days, location_id), expiry.expired(location_id=location_id)
         waiting = expiry.expired_holds(location_id)
-    return render("holds/expiry.html", "holds/_expiry.html", status=status, filters=filters, days=days,
-                  locations=locations, soon=soon, gone=gone, waiting=waiting, outcome=outcome,
-                  today=expiry.today_utc(), number=holds.number, new_key=new_key)
+    return render(
+        "holds/expiry.html",
+        "holds/_expiry.html",
+        status=status,
+        filters=filters,
+        days=days,
+        locations=locations,
+        soon=soon,
+        gone=gone,
+        waiting=waiting,
+        outcome=outcome,
+        today=expiry.today_utc(),
+        number=holds.number,
+        new_key=new_key,
+    )

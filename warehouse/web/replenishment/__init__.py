@@ -1,4 +1,5 @@
 """Supervisor pages: replenishment."""
+
 from flask import Blueprint
 
 bp = Blueprint("replenishment", __name__, url_prefix="/replenishment")

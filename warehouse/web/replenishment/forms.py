@@ -1,11 +1,13 @@
 """Replenishment forms: the report's filter (GET) and applying a reorder point (POST,
 CSRF). Bad values become form errors, never 500s."""
+
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
-from ...replenishment import MAX_DAYS, MAX_REORDER_POINT
+from warehouse.alerts.replenishment import MAX_DAYS, MAX_REORDER_POINT
+
 from ..stock.forms import WholeNumberField
 from ..transfers.forms import MAX_ID
 
@@ -14,7 +16,8 @@ DEFAULT_DAYS = 90
 
 def _location_choices(locations):
     return [SelectChoice("", "All locations")] + [
-        SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
+        SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations
+    ]
 
 
 def _between(low: int, high: int, what: str):
@@ -25,15 +28,18 @@ def _between(low: int, high: int, what: str):
             return
         if not low <= field.data <= high:
             raise ValidationError(f"{what} must be {low:,} to {high:,}.")
+
     return check
 
 
 class ReportForm(Form):
     """Which location (by code, as in the stock pages' URLs; an id is understood too), and
     how many days of outbound the suggested points look back on."""
+
     location = SelectField("Location", validators=[Optional()])
-    days = WholeNumberField("Outbound days", default=DEFAULT_DAYS,
-                            validators=[Optional(), _between(1, MAX_DAYS, "Days")])
+    days = WholeNumberField(
+        "Outbound days", default=DEFAULT_DAYS, validators=[Optional(), _between(1, MAX_DAYS, "Days")]
+    )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,10 +80,16 @@ class IdField(HiddenField):
 
 class ApplyForm(FlaskForm):
     """Set one policy's reorder point (the suggestion, or what the supervisor typed)."""
+
     product = IdField(validators=[InputRequired("This row is not on the report any more. Reload the page.")])
     location = IdField(validators=[InputRequired("This row is not on the report any more. Reload the page.")])
-    value = WholeNumberField("New reorder point", validators=[
-        InputRequired("Enter the new reorder point."), _between(0, MAX_REORDER_POINT, "The reorder point")])
+    value = WholeNumberField(
+        "New reorder point",
+        validators=[
+            InputRequired("Enter the new reorder point."),
+            _between(0, MAX_REORDER_POINT, "The reorder point"),
+        ],
+    )
     # The report being looked at, so the answer shows the same rows.
     report_location = HiddenField()
     days = HiddenField()

@@ -4,15 +4,20 @@ suggested reorder point (and an Apply button), as a page, CSV and PDF.
 Every route answers a plain request with the whole page and an htmx request with the
 report region (`render` decides); bad filters and refusals land in the page with a 4xx
 status and a message, never a 500, and write nothing."""
+
 import re
 
 from flask import make_response, request
-from werkzeug.datastructures import MultiDict
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
-from ... import replenishment, stock
-from ...errors import DomainError
-from ...models import Role, utcnow
+from warehouse.accounts.models import Role
+from warehouse.alerts import replenishment
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError
+from warehouse.ledger import stock
+from warehouse.paper import reorder_report
+
 from ..htmx import render
 from ..security import requires
 from . import bp
@@ -40,13 +45,19 @@ def apply():
         problems = " ".join(e for name, errs in form.errors.items() for e in errs)
         return _show(report, status=422, outcome=("error", f"Nothing changed. {problems}"))
     try:
-        policy = replenishment.apply_reorder_point(form.product.data, form.location.data, form.value.data,
-                                                   actor_id=current_user.id)
+        policy = replenishment.apply_reorder_point(
+            form.product.data, form.location.data, form.value.data, actor_id=current_user.id
+        )
     except DomainError as refusal:
         return _show(report, status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}"))
     sku = stock.product(policy.product_id).sku
-    return _show(report, outcome=("ok", f"Reorder point of {sku} at {_code(policy.location_id)} "
-                                        f"is now {policy.reorder_point:,}."))
+    return _show(
+        report,
+        outcome=(
+            "ok",
+            f"Reorder point of {sku} at {_code(policy.location_id)} is now {policy.reorder_point:,}.",
+        ),
+    )
 
 
 @bp.get("/reorder.csv")
@@ -55,7 +66,7 @@ def csv():
     form = ReportForm(request.args, locations=_places())
     if not form.validate():
         return _show(form, status=400)
-    response = make_response(replenishment.to_csv(replenishment.reorder_report(form.location_id)))
+    response = make_response(reorder_report.to_csv(replenishment.reorder_report(form.location_id)))
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{_file_name(form)}.csv"'
     return response
@@ -68,16 +79,19 @@ def pdf():
     if not form.validate():
         return _show(form, status=400)
     rows = replenishment.reorder_report(form.location_id)
-    filters = {"Location": form.location.data or "All locations",
-               "Rule": "on hand at or below the reorder point",
-               "Printed": f"{utcnow():%Y-%m-%d %H:%M} UTC"}
-    response = make_response(replenishment.reorder_pdf(rows, filters))
+    filters = {
+        "Location": form.location.data or "All locations",
+        "Rule": "on hand at or below the reorder point",
+        "Printed": f"{utcnow():%Y-%m-%d %H:%M} UTC",
+    }
+    response = make_response(reorder_report.reorder_pdf(rows, filters))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{_file_name(form)}.pdf"'
     return response
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def _places():
     """Every active location. Transit has no reorder policies, so its report is empty, but
@@ -95,16 +109,30 @@ def _file_name(form: ReportForm) -> str:
 
 
 def _filter_args(form: ApplyForm) -> MultiDict:
-    return MultiDict({k: v for k, v in (("location", form.report_location.data), ("days", form.days.data)) if v})
+    return MultiDict(
+        {k: v for k, v in (("location", form.report_location.data), ("days", form.days.data)) if v}
+    )
 
 
 def _show(form: ReportForm, *, status: int = 200, outcome=None):
     """The page, or the report region for htmx; no rows while the filter is wrong."""
     rows = [] if form.errors else replenishment.reorder_report(form.location_id)
-    suggested = replenishment.suggestions(((r.product_id, r.location_id) for r in rows), days=form.window) \
-        if rows else {}
-    return render(PAGE, REPORT, status=status, form=form, rows=rows, suggested=suggested,
-                  apply_form=ApplyForm(formdata=None), outcome=outcome, query=_query(form))
+    suggested = (
+        replenishment.suggestions(((r.product_id, r.location_id) for r in rows), days=form.window)
+        if rows
+        else {}
+    )
+    return render(
+        PAGE,
+        REPORT,
+        status=status,
+        form=form,
+        rows=rows,
+        suggested=suggested,
+        apply_form=ApplyForm(formdata=None),
+        outcome=outcome,
+        query=_query(form),
+    )
 
 
 def _query(form: ReportForm) -> dict:

@@ -1,4 +1,5 @@
 """Supervisor pages: reservations."""
+
 from flask import Blueprint
 
 bp = Blueprint("reservations", __name__, url_prefix="/reservations")

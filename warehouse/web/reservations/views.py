@@ -7,9 +7,12 @@ in the page as a message with its status, never a 500."""
 from flask import request
 from flask_login import current_user
 
-from ... import reservations, stock
-from ...errors import DomainError
-from ...models import ReservationStatus, Role
+from warehouse.accounts.models import Role
+from warehouse.availability import reservations
+from warehouse.availability.models import ReservationStatus
+from warehouse.core.errors import DomainError
+from warehouse.ledger import references, stock
+
 from ..htmx import render
 from ..keyed import new_key
 from ..security import requires
@@ -32,26 +35,43 @@ def release():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
         return _page(filters, status=422, outcome=("error", f"Nothing was released. {errors}"))
     try:
-        released = reservations.release(reservations.parse_reference(form.reference.data),
-                                        actor_id=current_user.id, key=form.key.data or None)
+        released = reservations.release(
+            references.parse_reference(form.reference.data),
+            actor_id=current_user.id,
+            key=form.key.data or None,
+        )
     except DomainError as refusal:
         return _page(filters, status=refusal.status, outcome=("error", refusal.message))
     skus = ", ".join(sorted({r.product.sku for r in released.rows}))
     units = f"{released.units} reserved unit{'s' if released.units != 1 else ''}"
-    return _page(filters, outcome=("ok", f"Released {form.reference.data} ({skus}): {units} available again."))
+    return _page(
+        filters, outcome=("ok", f"Released {form.reference.data} ({skus}): {units} available again.")
+    )
 
 
 def _page(filters, *, status: int = 200, outcome=None):
     rows = []
     if filters.validate():
         chosen = filters.status.data or "active"
-        rows = reservations.listing(status=None if chosen == "any" else ReservationStatus(chosen),
-                                    reference=filters.reference.data or None, sku=filters.sku.data or None,
-                                    location_code=filters.location.data or None)
+        rows = reservations.listing(
+            status=None if chosen == "any" else ReservationStatus(chosen),
+            reference=filters.reference.data or None,
+            sku=filters.sku.data or None,
+            location_code=filters.location.data or None,
+        )
     releasable = _first_active_per_reference(rows)
-    return render("reservations/index.html", "reservations/_rows.html", status=status, filters=filters,
-                  rows=rows, releasable=releasable, outcome=outcome, locations=stock.locations(),
-                  new_key=new_key, query=request.args.to_dict())
+    return render(
+        "reservations/index.html",
+        "reservations/_rows.html",
+        status=status,
+        filters=filters,
+        rows=rows,
+        releasable=releasable,
+        outcome=outcome,
+        locations=stock.locations(),
+        new_key=new_key,
+        query=request.args.to_dict(),
+    )
 
 
 def _first_active_per_reference(rows) -> set[int]:

@@ -16,7 +16,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...models import MovementType, ReasonCode
+from warehouse.ledger.models import MovementType, ReasonCode
+
 from ..filters import clean_text
 
 MAX_ADJUST = 1_000_000
@@ -26,6 +27,7 @@ REASONS = [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r i
 
 class WholeNumberField(IntegerField):
     """An integer typed in ASCII digits only ("1_000", "1e3" and "５" are refused)."""
+
     PATTERN = re.compile(r"[+-]?[0-9]{1,15}")
 
     def process_formdata(self, valuelist):
@@ -49,6 +51,7 @@ def _sensible_quantity(form, field):
 
 class StockFilterForm(Form):
     """GET filters; bad values are reported, never a 500."""
+
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     bin = StringField(filters=[clean_text], validators=[Optional(), Length(max=32)])
     sku = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
@@ -58,9 +61,10 @@ class StockFilterForm(Form):
 class MovementFilterForm(Form):
     sku = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
-    type = SelectField(choices=[SelectChoice("", "Any type")]
-                       + [SelectChoice(t.value, t.value) for t in MovementType],
-                       validators=[Optional()])
+    type = SelectField(
+        choices=[SelectChoice("", "Any type")] + [SelectChoice(t.value, t.value) for t in MovementType],
+        validators=[Optional()],
+    )
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
     before = IntegerField(validators=[Optional(), NumberRange(1, 2**62)])
@@ -83,25 +87,35 @@ class MovementFilterForm(Form):
 
 
 class AdjustForm(FlaskForm):
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # minted at render
-    sku = StringField("SKU or barcode", filters=[clean_text],
-                      validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
+    key = HiddenField(
+        validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")]
+    )  # minted at render
+    sku = StringField(
+        "SKU or barcode",
+        filters=[clean_text],
+        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+    )
     location = SelectField("Location", validators=[DataRequired("Choose the location.")])
-    bin = StringField("Bin", filters=[clean_text],
-                      validators=[DataRequired("Enter or scan the bin."), Length(max=32)])
-    lot = StringField("Lot (lot-tracked items only)", filters=[clean_text],
-                      validators=[Optional(), Length(max=64)])
+    bin = StringField(
+        "Bin", filters=[clean_text], validators=[DataRequired("Enter or scan the bin."), Length(max=32)]
+    )
+    lot = StringField(
+        "Lot (lot-tracked items only)", filters=[clean_text], validators=[Optional(), Length(max=64)]
+    )
     quantity = WholeNumberField(
         "Quantity (+ adds, - removes)",
-        validators=[InputRequired("Enter a whole number, e.g. 5 or -3."), _sensible_quantity])
+        validators=[InputRequired("Enter a whole number, e.g. 5 or -3."), _sensible_quantity],
+    )
     reason = SelectField("Reason", choices=REASONS)
     reference = StringField("Reference", filters=[clean_text], validators=[Length(max=64)])
-    note = TextAreaField("Note", filters=[clean_text],
-                         validators=[Length(max=500, message="Keep the note under 500 characters.")])
+    note = TextAreaField(
+        "Note",
+        filters=[clean_text],
+        validators=[Length(max=500, message="Keep the note under 500 characters.")],
+    )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})")
-                                 for loc in locations]
+        self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
         if not self.key.data:
             self.key.data = secrets.token_urlsafe(16)

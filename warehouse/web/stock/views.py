@@ -1,12 +1,15 @@
 """Stock pages: by location/bin/SKU, one SKU everywhere, movement history, adjustments."""
+
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from ... import adjustments, stock
-from ...errors import DomainError
-from ...models import MovementType, Role
+from warehouse.accounts.models import Role
+from warehouse.core.errors import DomainError
+from warehouse.ledger import adjustments, stock
+from warehouse.ledger.models import MovementType
+
 from ..htmx import render
 from ..security import requires
 from .forms import AdjustForm, MovementFilterForm, StockFilterForm
@@ -24,11 +27,24 @@ def home():
 @requires(Role.OPERATOR)
 def index():
     form = StockFilterForm(request.args)
-    page = (stock.stock_rows(location_code=form.location.data, bin_code=form.bin.data,
-                             sku=form.sku.data, page=form.page.data or 1)
-            if form.validate() else stock.Page([], False))
-    return render("stock/index.html", "stock/_stock_rows.html", form=form, page=page,
-                  locations=stock.locations(), page_number=form.page.data or 1)
+    page = (
+        stock.stock_rows(
+            location_code=form.location.data,
+            bin_code=form.bin.data,
+            sku=form.sku.data,
+            page=form.page.data or 1,
+        )
+        if form.validate()
+        else stock.Page([], False)
+    )
+    return render(
+        "stock/index.html",
+        "stock/_stock_rows.html",
+        form=form,
+        page=page,
+        locations=stock.locations(),
+        page_number=form.page.data or 1,
+    )
 
 
 @bp.get("/stock/sku/<path:sku>")
@@ -48,14 +64,26 @@ def movements():
         reference_type, reference_id = form.reference_key()
         try:
             page = stock.movement_history(
-                sku=form.sku.data, location_code=form.location.data,
+                sku=form.sku.data,
+                location_code=form.location.data,
                 type=MovementType(form.type.data) if form.type.data else None,
-                since=_start_of(form.since.data), until=_start_of(form.until.data, next_day=True),
-                before_id=form.before.data, reference_type=reference_type, reference_id=reference_id)
+                since=_start_of(form.since.data),
+                until=_start_of(form.until.data, next_day=True),
+                before_id=form.before.data,
+                reference_type=reference_type,
+                reference_id=reference_id,
+            )
         except DomainError as e:
             error = e.message
-    return render("stock/movements.html", "stock/_movement_rows.html", form=form, page=page,
-                  error=error, locations=stock.locations(), types=list(MovementType))
+    return render(
+        "stock/movements.html",
+        "stock/_movement_rows.html",
+        form=form,
+        page=page,
+        error=error,
+        locations=stock.locations(),
+        types=list(MovementType),
+    )
 
 
 def _start_of(day, next_day=False):
@@ -75,13 +103,25 @@ def adjust():
         return render("stock/adjust.html", "stock/_adjust_form.html", status=status, form=form)
     try:
         posted = adjustments.adjust(
-            sku=form.sku.data, location_code=form.location.data, bin_code=form.bin.data,
-            lot_code=form.lot.data or "", qty=form.quantity.data, reason=form.reason.data,
-            reference=form.reference.data or "", note=form.note.data or "",
-            actor_id=current_user.id, key=form.key.data or None)
+            sku=form.sku.data,
+            location_code=form.location.data,
+            bin_code=form.bin.data,
+            lot_code=form.lot.data or "",
+            qty=form.quantity.data,
+            reason=form.reason.data,
+            reference=form.reference.data or "",
+            note=form.note.data or "",
+            actor_id=current_user.id,
+            key=form.key.data or None,
+        )
     except DomainError as refusal:
-        return render("stock/adjust.html", "stock/_adjust_form.html", status=refusal.status,
-                      form=form, outcome=("error", refusal.message))
+        return render(
+            "stock/adjust.html",
+            "stock/_adjust_form.html",
+            status=refusal.status,
+            form=form,
+            outcome=("error", refusal.message),
+        )
     outcome = _adjust_outcome(form, posted)
     fresh = AdjustForm(formdata=None, locations=stock.locations(), location=form.location.data)
     return render("stock/adjust.html", "stock/_adjust_form.html", form=fresh, outcome=outcome)
@@ -90,6 +130,9 @@ def adjust():
 def _adjust_outcome(form, posted):
     if posted.replayed:
         return ("warn", f"Already posted (posting #{posted.posting_id}); nothing changed.")
-    (on_hand, _reserved, _held), = posted.balances_after.values()
-    return ("ok", f"Posted #{posted.posting_id}: {form.quantity.data:+d} {form.sku.data} "
-                  f"at {form.bin.data}. On hand now {on_hand}.")
+    ((on_hand, _reserved, _held),) = posted.balances_after.values()
+    return (
+        "ok",
+        f"Posted #{posted.posting_id}: {form.quantity.data:+d} {form.sku.data} "
+        f"at {form.bin.data}. On hand now {on_hand}.",
+    )

@@ -10,15 +10,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...models import TransferStatus
-from ...transfers import MAX_QTY
+from warehouse.transfers import MAX_QTY
+from warehouse.transfers.models import TransferStatus
+
 from ..filters import clean_text
 from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
 
 MAX_ID = 2_147_483_647
 STATUSES = [SelectChoice("", "Any status")] + [
-    SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in TransferStatus]
+    SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in TransferStatus
+]
 
 
 def _quantity_between(low: int):
@@ -27,6 +29,7 @@ def _quantity_between(low: int):
             return
         if not low <= field.data <= MAX_QTY:
             raise ValidationError(f"Quantity must be {low} to {MAX_QTY:,}.")
+
     return check
 
 
@@ -42,16 +45,22 @@ def _location_id(value):
 
 class TransferFilterForm(Form):
     """GET filter of the list; a bad value is reported, never a 500."""
+
     status = SelectField("Status", choices=STATUSES, validators=[Optional()])
 
 
 class NewTransferForm(KeyedForm):
-    from_location = SelectField("From", coerce=_location_id,
-                                validators=[InputRequired("Choose where the stock leaves from.")])
-    to_location = SelectField("To", coerce=_location_id,
-                              validators=[InputRequired("Choose where the stock goes.")])
-    note = TextAreaField("Note", filters=[clean_text],
-                         validators=[Length(max=500, message="Keep the note under 500 characters.")])
+    from_location = SelectField(
+        "From", coerce=_location_id, validators=[InputRequired("Choose where the stock leaves from.")]
+    )
+    to_location = SelectField(
+        "To", coerce=_location_id, validators=[InputRequired("Choose where the stock goes.")]
+    )
+    note = TextAreaField(
+        "Note",
+        filters=[clean_text],
+        validators=[Length(max=500, message="Keep the note under 500 characters.")],
+    )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,16 +74,22 @@ class NewTransferForm(KeyedForm):
 
 
 class AddLineForm(KeyedForm):
-    code = StringField("SKU or barcode", filters=[clean_text],
-                       validators=[DataRequired("Enter or scan the SKU."), Length(max=64)])
-    qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, e.g. 5."),
-                                                   _quantity_between(1)])
+    code = StringField(
+        "SKU or barcode",
+        filters=[clean_text],
+        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+    )
+    qty = WholeNumberField(
+        "Quantity", validators=[InputRequired("Enter how many, e.g. 5."), _quantity_between(1)]
+    )
     lot = StringField("Lot (optional)", filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class LineQtyForm(FlaskForm):
-    qty = WholeNumberField("Quantity", validators=[InputRequired("Enter how many, or 0 to remove the line."),
-                                                   _quantity_between(0)])
+    qty = WholeNumberField(
+        "Quantity",
+        validators=[InputRequired("Enter how many, or 0 to remove the line."), _quantity_between(0)],
+    )
 
 
 class SkuSearchForm(Form):

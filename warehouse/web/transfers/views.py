@@ -4,14 +4,21 @@ cancel, complete, and the printed slip and pick list.
 Every route answers a plain form post with the whole page and an htmx request with the
 region it swaps (`render` decides), and every refusal from the domain lands in the page
 as a message with the refusal's status, never as a 500."""
+
 from flask import make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ... import stock, transfers
-from ...errors import DomainError
-from ...extensions import db
-from ...models import Balance, LocationType, Product, Role, TransferStatus
+from warehouse import transfers
+from warehouse.accounts.models import Role
+from warehouse.catalog.models import LocationType, Product
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import db
+from warehouse.ledger import stock
+from warehouse.ledger.models import Balance
+from warehouse.paper import slips
+from warehouse.transfers.models import TransferStatus
+
 from ..htmx import is_htmx, redirect_for_htmx, render, wants_partial
 from ..security import requires
 from . import bp
@@ -27,9 +34,11 @@ ID = "int(max=2147483647)"  # larger ids are 404 before they reach the database
 PAGE, WHOLE, LINES = "transfers/detail.html", "transfers/_transfer.html", "transfers/_lines.html"
 PAPER = ("A4", "LETTER")
 S = TransferStatus
-ACTIONS = [(S.APPROVED, "transfers.approve", "Approve", "primary"),
-           (S.COMPLETED, "transfers.complete", "Complete", "primary"),
-           (S.CANCELLED, "transfers.cancel", "Cancel transfer", "secondary")]
+ACTIONS = [
+    (S.APPROVED, "transfers.approve", "Approve", "primary"),
+    (S.COMPLETED, "transfers.complete", "Complete", "primary"),
+    (S.CANCELLED, "transfers.cancel", "Cancel transfer", "secondary"),
+]
 
 
 @bp.get("")
@@ -48,11 +57,21 @@ def new():
         status = 422 if request.method == "POST" else 200
         return render("transfers/new.html", "transfers/_new_form.html", status=status, form=form)
     try:
-        transfer = transfers.create(form.from_location.data, form.to_location.data,
-                                    actor_id=current_user.id, note=form.note.data or "", key=form.key.data or None)
+        transfer = transfers.create(
+            form.from_location.data,
+            form.to_location.data,
+            actor_id=current_user.id,
+            note=form.note.data or "",
+            key=form.key.data or None,
+        )
     except DomainError as refusal:
-        return render("transfers/new.html", "transfers/_new_form.html", status=refusal.status,
-                      form=form, outcome=("error", refusal.message))
+        return render(
+            "transfers/new.html",
+            "transfers/_new_form.html",
+            status=refusal.status,
+            form=form,
+            outcome=("error", refusal.message),
+        )
     target = url_for("transfers.detail", id=transfer.id)
     return redirect_for_htmx(target) if is_htmx() else redirect(target, 303)
 
@@ -69,14 +88,26 @@ def add_line(id):
     transfer = transfers.get(id)
     form = AddLineForm()
     if not form.validate_on_submit():
-        return _show(transfer, LINES, status=422, add_form=form,
-                     lines_outcome=("error", "Nothing was added. Fix the marked fields."))
+        return _show(
+            transfer,
+            LINES,
+            status=422,
+            add_form=form,
+            lines_outcome=("error", "Nothing was added. Fix the marked fields."),
+        )
     try:
         product = stock.product_by_code(form.code.data)
-        transfers.add_line(id, product, form.qty.data, lot_code=form.lot.data or "", key=form.key.data or None)
+        transfers.add_line(
+            id, product, form.qty.data, lot_code=form.lot.data or "", key=form.key.data or None
+        )
     except DomainError as refusal:
-        return _show(transfers.get(id), LINES, status=refusal.status, add_form=form,
-                     lines_outcome=("error", refusal.message))
+        return _show(
+            transfers.get(id),
+            LINES,
+            status=refusal.status,
+            add_form=form,
+            lines_outcome=("error", refusal.message),
+        )
     return _show(transfers.get(id), LINES, lines_outcome=("ok", f"Added {form.qty.data} × {product.sku}."))
 
 
@@ -91,7 +122,9 @@ def change_line(id, line_id):
     try:
         transfers.change_line(id, line_id, form.qty.data)
     except DomainError as refusal:
-        return _show(transfers.get(id), LINES, status=refusal.status, lines_outcome=("error", refusal.message))
+        return _show(
+            transfers.get(id), LINES, status=refusal.status, lines_outcome=("error", refusal.message)
+        )
     done = "Line removed." if form.qty.data == 0 else f"Quantity set to {form.qty.data}."
     return _show(transfers.get(id), LINES, lines_outcome=("ok", done))
 
@@ -119,12 +152,23 @@ def complete(id):
 def sku_search():
     form = SkuSearchForm(request.args)
     if not form.validate() and form.transfer.errors:
-        return render("errors/error.html", "partials/_error.html", status=400, status_code=400,
-                      message="Open a transfer first, then search for SKUs to add.")
+        return render(
+            "errors/error.html",
+            "partials/_error.html",
+            status=400,
+            status_code=400,
+            message="Open a transfer first, then search for SKUs to add.",
+        )
     transfer = transfers.get(form.transfer.data)
     matches = _sku_matches(form.q.data, transfer.from_location_id) if form.q.data and not form.errors else []
-    return render("transfers/sku_search.html", "transfers/_sku_results.html", transfer=transfer,
-                  search=form, matches=matches, standalone=not wants_partial())
+    return render(
+        "transfers/sku_search.html",
+        "transfers/_sku_results.html",
+        transfer=transfer,
+        search=form,
+        matches=matches,
+        standalone=not wants_partial(),
+    )
 
 
 @bp.get(f"/<{ID}:id>/slip.pdf")
@@ -140,6 +184,7 @@ def pick_list(id):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def _places():
     """Where a transfer can start or end: active locations other than transit."""
@@ -160,25 +205,49 @@ def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outc
     draft = transfer.status is S.DRAFT
     available = transfers.available_for(transfer) if draft else {}
     in_transit = transfers.units_in_transit(transfer)
-    actions = [(endpoint, label, style) for target, endpoint, label, style in ACTIONS
-               if transfers.can_move(transfer.status, target)]
-    return render(PAGE, partial, status=status, transfer=transfer, draft=draft, available=available,
-                  in_transit=in_transit, actions=actions, outcome=outcome, lines_outcome=lines_outcome,
-                  add_form=add_form or AddLineForm(formdata=None), search=SkuSearchForm(formdata=None),
-                  matches=[])
+    actions = [
+        (endpoint, label, style)
+        for target, endpoint, label, style in ACTIONS
+        if transfers.can_move(transfer.status, target)
+    ]
+    return render(
+        PAGE,
+        partial,
+        status=status,
+        transfer=transfer,
+        draft=draft,
+        available=available,
+        in_transit=in_transit,
+        actions=actions,
+        outcome=outcome,
+        lines_outcome=lines_outcome,
+        add_form=add_form or AddLineForm(formdata=None),
+        search=SkuSearchForm(formdata=None),
+        matches=[],
+    )
 
 
 def _sku_matches(text: str, location_id: int) -> list[tuple[Product, int]]:
     """Up to 10 active products whose SKU or name starts with `text`, each with its units
     available at the location: one query (a correlated sum per row, after the limit)."""
-    available = (select(func.coalesce(func.sum(Balance.available), 0))
-                 .where(Balance.product_id == Product.id, Balance.location_id == location_id)
-                 .correlate(Product).scalar_subquery())
-    query = (select(Product, available)
-             .where(Product.active.is_(True),
-                    or_(Product.sku.istartswith(text, autoescape=True),
-                        Product.name.istartswith(text, autoescape=True)))
-             .order_by(Product.sku).limit(10))
+    available = (
+        select(func.coalesce(func.sum(Balance.available), 0))
+        .where(Balance.product_id == Product.id, Balance.location_id == location_id)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    query = (
+        select(Product, available)
+        .where(
+            Product.active.is_(True),
+            or_(
+                Product.sku.istartswith(text, autoescape=True),
+                Product.name.istartswith(text, autoescape=True),
+            ),
+        )
+        .order_by(Product.sku)
+        .limit(10)
+    )
     return [(product, qty) for product, qty in db.session.execute(query)]
 
 
@@ -186,15 +255,13 @@ def _pdf(id, maker: str, suffix: str):
     transfer = transfers.get(id)
     size = (request.args.get("size") or "A4").strip().upper()
     if size not in PAPER:
-        return render("errors/error.html", "partials/_error.html", status=400, status_code=400,
-                      message="Paper size must be A4 or LETTER (e.g. ?size=A4).")
-    try:
-        from ... import slips  # written alongside; imported here so the pages work without it
-    except ModuleNotFoundError as missing:
-        if missing.name != "warehouse.slips":
-            raise
-        return render("errors/error.html", "partials/_error.html", status=503, status_code=503,
-                      message="Printing is not available yet. Use the page instead.")
+        return render(
+            "errors/error.html",
+            "partials/_error.html",
+            status=400,
+            status_code=400,
+            message="Paper size must be A4 or LETTER (e.g. ?size=A4).",
+        )
     response = make_response(getattr(slips, maker)(transfer, size))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{transfer.number}{suffix}.pdf"'

@@ -1,4 +1,5 @@
 """Supervisor pages: webhooks."""
+
 from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -1,17 +1,28 @@
 """The add-subscription form of the webhook admin page."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...webhooks import EVENT_TYPES
+from warehouse.integrations.webhooks import EVENT_TYPES
+
 from ..filters import clean_text
 
 
 class SubscriptionForm(FlaskForm):
-    url = StringField("Receiver URL (https://…)", filters=[clean_text],
-                      validators=[DataRequired("Enter the address events are POSTed to."),
-                                  Length(max=500, message="Keep the address under 500 characters.")])
-    event_types = SelectMultipleField("Events (none ticked: all)", choices=[SelectChoice(t, t) for t in EVENT_TYPES],
-                                      option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    url = StringField(
+        "Receiver URL (https://…)",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter the address events are POSTed to."),
+            Length(max=500, message="Keep the address under 500 characters."),
+        ],
+    )
+    event_types = SelectMultipleField(
+        "Events (none ticked: all)",
+        choices=[SelectChoice(t, t) for t in EVENT_TYPES],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )

@@ -1,11 +1,13 @@
 """The webhook admin page (admins only): add a subscription (its secret is shown once,
 here), deactivate, queue a test event, and see recent deliveries with every attempt.
 htmx swaps the page's one region; a plain post gets the whole page."""
+
 from flask_login import current_user
 
-from ... import webhooks
-from ...errors import DomainError
-from ...models import Role
+from warehouse.accounts.models import Role
+from warehouse.core.errors import DomainError
+from warehouse.integrations import webhooks
+
 from ..htmx import render
 from ..security import requires
 from . import bp
@@ -27,12 +29,17 @@ def add():
     if not form.validate_on_submit():
         return _page(form, 422, ("error", "Nothing was added. Fix the marked fields."))
     try:
-        subscription = webhooks.subscribe(form.url.data, form.event_types.data or "*", actor_id=current_user.id)
+        subscription = webhooks.subscribe(
+            form.url.data, form.event_types.data or "*", actor_id=current_user.id
+        )
     except DomainError as refusal:
         return _page(form, refusal.status, ("error", refusal.message))
-    return _page(SubscriptionForm(formdata=None), 200, ("ok", f"Added {subscription.url}. Copy its secret now: "
-                                                               "verify X-Warehouse-Signature with it."),
-                 secret=subscription.secret)
+    return _page(
+        SubscriptionForm(formdata=None),
+        200,
+        ("ok", f"Added {subscription.url}. Copy its secret now: verify X-Warehouse-Signature with it."),
+        secret=subscription.secret,
+    )
 
 
 @bp.post(f"/<{ID}:id>/deactivate")
@@ -57,7 +64,14 @@ def _act(service, id, done: str):
 
 
 def _page(form, status: int = 200, outcome=None, secret: str | None = None):
-    return render("webhooks/index.html", "webhooks/_admin.html", status=status, form=form, outcome=outcome,
-                  secret=secret, subscriptions=webhooks.subscriptions(),
-                  deliveries=webhooks.recent_deliveries(limit=30),
-                  waiting=webhooks.undispatched_count())
+    return render(
+        "webhooks/index.html",
+        "webhooks/_admin.html",
+        status=status,
+        form=form,
+        outcome=outcome,
+        secret=secret,
+        subscriptions=webhooks.subscriptions(),
+        deliveries=webhooks.recent_deliveries(limit=30),
+        waiting=webhooks.undispatched_count(),
+    )

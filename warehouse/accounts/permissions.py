@@ -1,0 +1,73 @@
+"""API permissions (seed 003) and which role is granted which.
+
+A person's role grants a set of permissions; an API token acts for its user and may be
+narrowed to a subset (ApiToken.scopes), never widened. The pages keep checking roles
+(web/security.py); the JSON API checks these names.
+
+Why the operator gets what it gets: operators work the floor and look stock up, so they
+read everything an integration may read, and `inventory.write` (reserve, release, fulfil,
+return: what a storefront or packing station does for an order). Changing stock outside
+an order (adjust), counting with the expected quantities in sight (cycle-count review),
+moving stock between locations and closing alerts stay with supervisors, as on the pages.
+"""
+
+from __future__ import annotations
+
+from warehouse.accounts.models import Role
+from warehouse.core.errors import InvalidPosting
+
+INVENTORY_READ = "inventory.read"
+INVENTORY_ADJUST = "inventory.adjust"  # POST /api/stock (adjust), locations
+INVENTORY_WRITE = "inventory.write"  # reserve, release, fulfil, return
+INVENTORY_CYCLECOUNT = "inventory.cyclecount"  # count to a quantity, cycle-count review
+TRANSFERS_READ = "transfers.read"
+TRANSFERS_WRITE = "transfers.write"
+ALERTS_READ = "alerts.read"
+ALERTS_WRITE = "alerts.write"
+REPLENISHMENT_READ = "replenishment.read"
+
+ALL = (
+    INVENTORY_READ,
+    INVENTORY_ADJUST,
+    INVENTORY_WRITE,
+    INVENTORY_CYCLECOUNT,
+    TRANSFERS_READ,
+    TRANSFERS_WRITE,
+    ALERTS_READ,
+    ALERTS_WRITE,
+    REPLENISHMENT_READ,
+)
+
+_READS = frozenset({INVENTORY_READ, TRANSFERS_READ, ALERTS_READ, REPLENISHMENT_READ})
+
+BY_ROLE: dict[Role, frozenset[str]] = {
+    Role.OPERATOR: _READS | {INVENTORY_WRITE},
+    Role.SUPERVISOR: frozenset(ALL),
+    Role.ADMIN: frozenset(ALL),
+}
+
+
+def lowest_role(permission: str) -> Role:
+    """The least senior role granted a permission (what the route-walking test records)."""
+    for role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
+        if permission in BY_ROLE[role]:
+            return role
+    raise ValueError(f"unknown permission {permission!r}")
+
+
+def parse_scopes(text: str | None) -> frozenset[str] | None:
+    """'inventory.read transfers.read' (spaces or commas) to a set; None or '' means
+    not narrowed. Unknown names are refused so a typo never grants nothing silently."""
+    if text is None or not text.strip():
+        return None
+    names = frozenset(text.replace(",", " ").split())
+    unknown = sorted(names - set(ALL))
+    if unknown:
+        raise InvalidPosting(f"Unknown permission(s): {', '.join(unknown)}. Choose from: {', '.join(ALL)}.")
+    return names
+
+
+def granted(role: Role, scopes: frozenset[str] | None = None) -> frozenset[str]:
+    """What a request may do: the role's permissions, narrowed by a token's scopes."""
+    mine = BY_ROLE[Role(role)]
+    return mine if scopes is None else mine & scopes

@@ -1,0 +1,195 @@
+"""Users, sign-in (password or badge + PIN), throttling and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from warehouse.accounts.models import ApiToken, Role, SignInAttempt, User
+from warehouse.accounts.permissions import parse_scopes
+from warehouse.catalog.models import Location
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import InvalidPosting, SignInRefused, SignInThrottled
+from warehouse.core.extensions import db
+from warehouse.core.transactions import atomically
+
+HASH_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a faster one
+
+# Checked against when the username does not exist, so a wrong name costs as much time
+# as a wrong password and response times do not reveal which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def create_user(
+    username: str, password: str, role: Role | str, *, badge_code: str | None = None, pin: str | None = None
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidPosting("Username must be 1-64 characters.")
+    if len(password) < 8:
+        raise InvalidPosting("Password must be at least 8 characters.")
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, HASH_METHOD),
+        role=Role(role),
+        badge_code=badge_code,
+        pin_hash=generate_password_hash(pin, HASH_METHOD) if pin else None,
+    )
+
+    def add():
+        # Sign-in ignores case, so "Alice" and "alice" would be one person.
+        if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
+            raise InvalidPosting(f"User {username!r} already exists.")
+        db.session.add(user)
+        return user
+
+    return atomically(add)
+
+
+def authenticate(username: str, password: str, *, max_failures: int, window_minutes: int) -> User:
+    who = f"user:{username.strip().lower()}"[:80]
+    _count_attempt(who, max_failures, window_minutes)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    return _finish(who, user if ok else None, "Wrong username or password. Try again.")
+
+
+def authenticate_badge(badge_code: str, pin: str, *, max_failures: int, window_minutes: int) -> User:
+    who = f"badge:{badge_code.strip()}"[:80]
+    _count_attempt(who, max_failures, window_minutes)
+    user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
+    ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
+    return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.")
+
+
+def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
+    """Record the attempt first, then count: parallel guesses cannot all slip under the
+    limit. A successful sign-in removes the record again."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+
+    def record() -> int:
+        db.session.add(SignInAttempt(who=who))
+        db.session.flush()
+        return db.session.scalar(
+            select(func.count())
+            .select_from(SignInAttempt)
+            .where(SignInAttempt.who == who, SignInAttempt.at >= since)
+        )
+
+    if atomically(record) > max_failures:
+        raise SignInThrottled(
+            f"Too many failed sign-ins. Wait {window_minutes} minutes "
+            "or ask a supervisor to reset your password."
+        )
+
+
+def _finish(who: str, user: User | None, message: str) -> User:
+    if user is None or not user.active:
+        raise SignInRefused(message)
+    atomically(lambda: db.session.execute(delete(SignInAttempt).where(SignInAttempt.who == who)))
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < 8:
+        raise InvalidPosting("Password must be at least 8 characters.")
+    password_hash = generate_password_hash(password, HASH_METHOD)
+    atomically(
+        lambda: db.session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
+    )
+
+
+def _hash_token(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, *, name: str | None = None, scopes: str | None = None) -> str:
+    """Make an API token; only its hash is stored, so the caller must show it now.
+    `scopes` ("inventory.read transfers.read") narrows it below its user's role."""
+
+    narrowed = parse_scopes(scopes)
+    if name is not None and len(name) > 100:
+        raise InvalidPosting("Keep the token name under 100 characters.")
+    token = "wh_" + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_hash_token(token),
+        prefix=token[:10],
+        name=name or None,
+        scopes=" ".join(sorted(narrowed)) if narrowed else None,
+    )
+    atomically(db.session.add, row)
+    return token
+
+
+def revoke_token(token_or_prefix: str) -> int:
+    """Revoke a token, given whole or by its 10-character prefix (as listed); returns how
+    many live tokens were revoked (a prefix shared by two tokens revokes both)."""
+    text = token_or_prefix.strip()
+    if len(text) < 10:
+        raise InvalidPosting("Give the whole token or its first 10 characters (wh_...).")
+    which = ApiToken.token_hash == _hash_token(text) if len(text) > 10 else ApiToken.prefix == text
+    return atomically(
+        lambda: (
+            db.session.execute(
+                update(ApiToken).where(which, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+            ).rowcount
+        )
+    )
+
+
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is that precise: at most one write a minute
+
+
+def token_identity(token: str) -> tuple[User, ApiToken] | None:
+    """The active user and live token row for a bearer token, or None. Marks the token
+    used, but writes at most once a minute per token (a guarded UPDATE), so a busy
+    integration does not turn every read into a write."""
+    token_hash = _hash_token(token)
+    found = _live_token(token_hash)
+    now = utcnow()
+    if found and (found[1].last_used_at is None or found[1].last_used_at < now - TOUCH_EVERY):
+        token_id = found[1].id
+        atomically(
+            lambda: db.session.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - TOUCH_EVERY),
+                )
+                .values(last_used_at=now)
+            )
+        )
+        found = _live_token(token_hash)  # the commit expired the rows read above
+    return found
+
+
+def _live_token(token_hash: str) -> tuple[User, ApiToken] | None:
+    row = db.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    ).first()
+    return (row.User, row.ApiToken) if row and row.User.active else None
+
+
+def user_for_token(token: str) -> User | None:
+    found = token_identity(token)
+    return found[0] if found else None
+
+
+def set_location(user: User, location_id: int) -> None:
+    """Remember where an operator works (chosen once on the floor home)."""
+
+    def choose():
+        if db.session.get(Location, location_id) is None:
+            raise InvalidPosting("Choose one of the listed locations.")
+        db.session.execute(update(User).where(User.id == user.id).values(location_id=location_id))
+
+    atomically(choose)
+    db.session.refresh(user)

@@ -1,0 +1,520 @@
+"""Stock alerts: raised and cleared by postings, acknowledged and resolved by people.
+
+After every posting (`ledger.after_posting`, inside the posting's transaction) each
+(product, location) the posting touched is judged against its reorder policy and its alert
+setting:
+
+- low_stock: on hand <= the setting's threshold, else the policy's reorder point;
+- out_of_stock: available (on hand - reserved - held over the location's bins and lots)
+  <= 0 (not in transit locations, where stock only passes through);
+- reorder_needed: on hand <= the policy's reorder point and nothing inbound (units on
+  transfers to the location that are approved or in transit);
+- overstock: on hand above the policy's max level.
+
+At most one live (open or acknowledged) alert per kind x SKU x location: `live_key` is
+unique and set only while the alert is live, and alerts are inserted with ON CONFLICT DO
+NOTHING, so racing postings never make two. An alert whose condition ended is cleared.
+A muted setting raises nothing (live alerts still clear when their condition ends).
+
+Cost per posting is a constant number of statements whatever its size: one read of the
+touched places (totals, policy, setting, live alerts), one of inbound units only when some
+place is at or below its reorder point, and one statement per kind of change (insert,
+clear) only when something changed.
+
+A limit worth knowing: on PostgreSQL two postings on *different bins* of the same SKU and
+location commit independently, and each judges the place without the other's uncommitted
+units; the next posting there judges it again. Postings on the same bin queue on its row
+lock and are judged in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, bindparam, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
+
+from warehouse import ledger, transfers
+from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
+from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, NotFound
+from warehouse.core.extensions import db
+from warehouse.integrations import events
+from warehouse.ledger.models import Balance, MovementType
+from warehouse.transfers.models import Transfer, TransferLine
+
+K, A = AlertKind, AlertStatus
+LIVE = (A.OPEN, A.ACKNOWLEDGED)
+ADJUSTMENTS = (MovementType.ADJUSTMENT, MovementType.ADJUSTMENT_COUNT)
+EVENT_FOR = {K.LOW_STOCK: "stock.low", K.OUT_OF_STOCK: "stock.out"}
+MAX_THRESHOLD = 1_000_000_000
+MAX_RECIPIENTS = 500
+
+
+class AlertRefused(DomainError):
+    code = "alert_refused"
+    status = 409
+
+
+class InvalidAlertSetting(DomainError):
+    code = "invalid_alert_setting"
+    status = 422
+
+
+def live_key(kind: AlertKind, product_id: int, location_id: int) -> str:
+    return f"{AlertKind(kind).value}:{product_id}:{location_id}"
+
+
+# --- judging a place ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """One SKU at one location, as the posting left it."""
+
+    product_id: int
+    location_id: int
+    sku: str
+    location_code: str
+    transit: bool
+    on_hand: int
+    available: int
+    reorder_point: int | None  # None: no policy
+    max_level: int | None
+    threshold: int | None  # the setting's override of the reorder point
+    muted: bool
+    live: dict  # AlertKind -> live alert id
+    watched: bool = True  # has (had) stock here, or a policy or setting: out_of_stock applies
+
+    @property
+    def low_mark(self) -> int | None:
+        return self.threshold if self.threshold is not None else self.reorder_point
+
+    def conditions(self, inbound: int) -> dict[AlertKind, tuple[int | None, str]]:
+        """Kinds whose condition holds now -> (threshold judged against, message)."""
+        found = {}
+        where = f"{self.sku} at {self.location_code}"
+        if self.low_mark is not None and self.on_hand <= self.low_mark:
+            found[K.LOW_STOCK] = (
+                self.low_mark,
+                f"{where}: on hand {self.on_hand}, at or below {self.low_mark}.",
+            )
+        if self.available <= 0 and self.watched and not self.transit:
+            found[K.OUT_OF_STOCK] = (0, f"{where}: nothing available (on hand {self.on_hand}).")
+        if self.reorder_point is not None and self.on_hand <= self.reorder_point and inbound <= 0:
+            found[K.REORDER_NEEDED] = (
+                self.reorder_point,
+                f"{where}: on hand {self.on_hand}, reorder point {self.reorder_point}, nothing inbound.",
+            )
+        if self.max_level is not None and self.on_hand > self.max_level:
+            found[K.OVERSTOCK] = (
+                self.max_level,
+                f"{where}: on hand {self.on_hand}, above the max level {self.max_level}.",
+            )
+        return found
+
+
+def _live_id(kind: AlertKind):
+    key = literal(f"{kind.value}:") + cast(Product.id, String) + literal(":") + cast(Location.id, String)
+    return select(Alert.id).where(Alert.live_key == key).scalar_subquery().label(f"live_{kind.value}")
+
+
+def _build_places_query():
+    """Every asked (product, location) pair, with or without stock there (a SKU with a
+    policy and nothing ever received is still low), with its totals, policy, setting and
+    live alerts, in one statement."""
+    b = Balance.__table__.c
+    stock = (
+        select(
+            b.product_id,
+            b.location_id,
+            func.sum(b.on_hand).label("on_hand"),
+            func.sum(Balance.available).label("available"),
+        )
+        # By product only: with a location filter too, SQLite (no ANALYZE) scans the
+        # location's balances instead of the product's few rows.
+        .where(b.product_id.in_(bindparam("products", expanding=True)))
+        .group_by(b.product_id, b.location_id)
+        .subquery()
+    )
+    policy, setting = ReorderPolicy.__table__.c, AlertSetting.__table__.c
+    return (
+        select(
+            Product.id.label("product_id"),
+            Location.id.label("location_id"),
+            stock.c.product_id.is_not(None).label("had_stock"),
+            func.coalesce(stock.c.on_hand, 0).label("on_hand"),
+            func.coalesce(stock.c.available, 0).label("available"),
+            Product.sku,
+            Location.code,
+            Location.type,
+            policy.reorder_point,
+            policy.max_level,
+            setting.id.label("setting_id"),
+            setting.low_stock_threshold,
+            setting.muted,
+            *[_live_id(kind) for kind in K],
+        )
+        .select_from(Product)
+        .join(Location, literal(True))  # the pairs asked for: few
+        .outerjoin(stock, and_(stock.c.product_id == Product.id, stock.c.location_id == Location.id))
+        .outerjoin(
+            ReorderPolicy.__table__, and_(policy.product_id == Product.id, policy.location_id == Location.id)
+        )
+        .outerjoin(
+            AlertSetting.__table__, and_(setting.product_id == Product.id, setting.location_id == Location.id)
+        )
+        .where(
+            Product.id.in_(bindparam("products", expanding=True)),
+            Location.id.in_(bindparam("locations", expanding=True)),
+        )
+    )
+
+
+_PLACES = _build_places_query()  # built once: the posting path is benchmarked
+
+
+def _places(pairs: set[tuple[int, int]]) -> list[Place]:
+    rows = db.session.connection().execute(
+        _PLACES, {"products": sorted({p for p, _ in pairs}), "locations": sorted({l for _, l in pairs})}
+    )
+    places = []
+    for r in rows:
+        if (r.product_id, r.location_id) not in pairs:
+            continue  # the IN lists cross every product with every location
+        live = {kind: getattr(r, f"live_{kind.value}") for kind in K}
+        places.append(
+            Place(
+                r.product_id,
+                r.location_id,
+                r.sku,
+                r.code,
+                LocationType(r.type) is LocationType.TRANSIT,
+                int(r.on_hand),
+                int(r.available),
+                r.reorder_point,
+                r.max_level,
+                r.low_stock_threshold,
+                bool(r.muted),
+                {k: v for k, v in live.items() if v is not None},
+                watched=bool(r.had_stock) or r.reorder_point is not None or r.setting_id is not None,
+            )
+        )
+    return places
+
+
+def inbound_units(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Units on their way to each (product, location) (transfers.units_arriving)."""
+    if not pairs:
+        return {}
+    rows = db.session.execute(
+        select(TransferLine.product_id, Transfer.to_location_id, func.sum(transfers.units_arriving()))
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(
+            Transfer.status.in_(transfers.INBOUND),
+            TransferLine.product_id.in_({p for p, _ in pairs}),
+            Transfer.to_location_id.in_({l for _, l in pairs}),
+        )
+        .group_by(TransferLine.product_id, Transfer.to_location_id)
+    )
+    return {(p, l): int(q or 0) for p, l, q in rows if (p, l) in pairs}
+
+
+# --- the listener ------------------------------------------------------------------------
+
+
+def evaluate(made: ledger.PostingMade) -> None:
+    """Raise and clear alerts for the places a posting touched (its transaction)."""
+    places = judge(made.places | _transfer_destinations(made))
+    if made.type in ADJUSTMENTS:
+        _announce_adjustment(made, places)
+
+
+def _transfer_destinations(made: ledger.PostingMade) -> set[tuple[int, int]]:
+    """A transfer's postings (approve, cancel, ship) change what is inbound at its
+    destination, so reorder_needed there is judged again too. The transfer is normally in
+    the session already (its service is posting), so this costs no query."""
+    if not made.reference or made.reference[0] != "transfer":
+        return set()
+    transfer = transfers.by_number(made.reference[1])
+    return {(line.product_id, transfer.to_location_id) for line in made.lines} if transfer else set()
+
+
+def judge(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
+    """Bring the live alerts of these (product, location) pairs in line with their stock.
+    Runs inside the caller's write transaction (services may call it after changing a
+    policy or setting)."""
+    if not pairs:
+        return {}
+    db.session.flush()  # ORM changes of the caller (a policy, a transfer's status) count
+    places = _places(set(pairs))
+    near = {
+        (p.product_id, p.location_id)
+        for p in places
+        if p.reorder_point is not None and p.on_hand <= p.reorder_point
+    }
+    inbound = inbound_units(near) if near else {}
+    now = utcnow()
+    to_raise, to_clear = [], []
+    for place in places:
+        holds = place.conditions(inbound.get((place.product_id, place.location_id), 0))
+        to_clear += [alert_id for kind, alert_id in place.live.items() if kind not in holds]
+        if not place.muted:
+            to_raise += [(place, kind, *holds[kind]) for kind in holds if kind not in place.live]
+    if to_clear:
+        db.session.connection().execute(
+            update(Alert.__table__)
+            .where(Alert.id.in_(sorted(to_clear)), Alert.live_key.is_not(None))
+            .values(status=A.CLEARED, live_key=None, closed_at=now)
+        )
+    if to_raise:
+        _raise(to_raise, now)
+    return {(p.product_id, p.location_id): p for p in places}
+
+
+def _raise(to_raise: list, now) -> None:
+    conn = db.session.connection()
+    rows = [
+        dict(
+            kind=kind,
+            product_id=place.product_id,
+            location_id=place.location_id,
+            live_key=live_key(kind, place.product_id, place.location_id),
+            status=A.OPEN,
+            threshold=threshold,
+            on_hand=place.on_hand,
+            available=place.available,
+            message=message[:300],
+            raised_at=now,
+        )
+        for place, kind, threshold, message in to_raise
+    ]
+    rows.sort(key=lambda row: row["live_key"])  # one lock order for every posting: no deadlocks
+    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        make(Alert.__table__)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["live_key"])
+        .returning(Alert.id, Alert.live_key)
+    )
+    made = {key: alert_id for alert_id, key in conn.execute(statement)}
+    for place, kind, threshold, _message in to_raise:  # only alerts this posting made
+        alert_id = made.get(live_key(kind, place.product_id, place.location_id))
+        if alert_id is not None and kind in EVENT_FOR:
+            events.publish(
+                EVENT_FOR[kind],
+                dict(
+                    alert_id=alert_id,
+                    kind=kind.value,
+                    sku=place.sku,
+                    product_id=place.product_id,
+                    location=place.location_code,
+                    location_id=place.location_id,
+                    on_hand=place.on_hand,
+                    available=place.available,
+                    reorder_point=place.reorder_point,
+                    threshold=threshold,
+                ),
+            )
+
+
+_BINS = select(Bin.id, Bin.code).where(Bin.id.in_(bindparam("ids", expanding=True)))
+_LOTS = select(Lot.id, Lot.code).where(Lot.id.in_(bindparam("ids", expanding=True)))
+
+
+def _announce_adjustment(made: ledger.PostingMade, places: dict[tuple[int, int], Place]) -> None:
+    """One stock.adjusted event per adjustment posting, with every line. SKUs and location
+    codes come from the places just judged; bin codes (and lot codes, if any) in one query each."""
+    conn = db.session.connection()
+    bins = dict(conn.execute(_BINS, {"ids": sorted({line.bin_id for line in made.lines})}).all())
+    lot_ids = sorted({line.lot_id for line in made.lines if line.lot_id != NO_LOT})
+    lots = dict(conn.execute(_LOTS, {"ids": lot_ids}).all()) if lot_ids else {}
+    lines = []
+    for line in sorted(made.lines):
+        place = places[(line.product_id, line.location_id)]
+        after = made.balances_after[line.key]
+        lines.append(
+            dict(
+                sku=place.sku,
+                location=place.location_code,
+                bin=bins.get(line.bin_id),
+                lot=lots.get(line.lot_id),
+                qty=line.qty,
+                on_hand_after=after[0],
+                available_after=_available(after),
+            )
+        )
+    events.publish(
+        "stock.adjusted",
+        dict(
+            posting_id=made.posting_id,
+            type=made.type.value,
+            reason=made.reason.value if made.reason else None,
+            reference=":".join(made.reference) if made.reference else None,
+            actor_id=made.actor_id,
+            lines=lines,
+        ),
+    )
+
+
+def _available(after: tuple[int, int, int]) -> int:
+    on_hand, reserved, held = after
+    return on_hand - reserved - held
+
+
+# --- people: acknowledge and resolve -----------------------------------------------------
+
+
+def get(alert_id: int) -> Alert:
+    alert = db.session.get(
+        Alert,
+        alert_id,
+        options=[joinedload(Alert.product), joinedload(Alert.location)],
+        populate_existing=True,
+    )
+    if alert is None:
+        raise NotFound("No such alert. Reload the alerts page.")
+    return alert
+
+
+def acknowledge(alert_id: int, *, actor_id: int) -> Alert:
+    """Someone has seen it; it stays live until the condition ends or it is resolved."""
+    return _close_or_ack(alert_id, actor_id, A.ACKNOWLEDGED)
+
+
+def resolve(alert_id: int, *, actor_id: int) -> Alert:
+    """A person closes the alert. If the condition still holds, the next posting at that
+    place raises a new one."""
+    return _close_or_ack(alert_id, actor_id, A.RESOLVED)
+
+
+def _close_or_ack(alert_id: int, actor_id: int, target: AlertStatus) -> Alert:
+    allowed = [A.OPEN] if target is A.ACKNOWLEDGED else list(LIVE)
+    now = utcnow()
+    values = (
+        dict(status=target, acknowledged_by=actor_id, acknowledged_at=now)
+        if target is A.ACKNOWLEDGED
+        else dict(status=target, live_key=None, closed_by=actor_id, closed_at=now)
+    )
+
+    def run():
+        # Guarded: the WHERE carries the state, so a double click or two supervisors at
+        # once change it once; the loser is told what happened.
+        changed = db.session.execute(
+            update(Alert).where(Alert.id == alert_id, Alert.status.in_(allowed)).values(**values)
+        ).rowcount
+        if changed != 1:
+            alert = get(alert_id)
+            raise AlertRefused(f"This alert is already {alert.status.value}. Reload to see it.")
+
+    ledger.atomically(run)
+    return get(alert_id)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def open_count(location_id: int | None = None) -> int:
+    """Live alerts (open or acknowledged), for the header badge: one COUNT."""
+    query = select(func.count()).select_from(Alert).where(Alert.live_key.is_not(None))
+    if location_id is not None:
+        query = query.where(Alert.location_id == location_id)
+    return db.session.scalar(query) or 0
+
+
+def listing(
+    *,
+    status: AlertStatus | str | None = "live",
+    kind: AlertKind | None = None,
+    location_id: int | None = None,
+    sku: str | None = None,
+    limit: int = 200,
+) -> list[Alert]:
+    """Alerts newest first. status "live" means open or acknowledged; None means any."""
+    query = (
+        select(Alert)
+        .options(joinedload(Alert.product), joinedload(Alert.location))
+        .order_by(Alert.id.desc())
+        .limit(limit)
+    )
+    if status == "live":
+        query = query.where(Alert.status.in_(LIVE))
+    elif status:
+        query = query.where(Alert.status == AlertStatus(status))
+    if kind:
+        query = query.where(Alert.kind == AlertKind(kind))
+    if location_id is not None:
+        query = query.where(Alert.location_id == location_id)
+    if sku:
+        query = query.join(Product, Product.id == Alert.product_id).where(
+            Product.sku.istartswith(sku, autoescape=True)
+        )
+    return list(db.session.scalars(query))
+
+
+# --- settings per SKU x location ---------------------------------------------------------
+
+
+def setting_for(product_id: int, location_id: int) -> AlertSetting | None:
+    return db.session.scalar(
+        select(AlertSetting).where(
+            AlertSetting.product_id == product_id, AlertSetting.location_id == location_id
+        )
+    )
+
+
+def settings(limit: int = 200) -> list[AlertSetting]:
+    return list(
+        db.session.scalars(
+            select(AlertSetting)
+            .options(joinedload(AlertSetting.product), joinedload(AlertSetting.location))
+            .order_by(AlertSetting.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def configure(
+    product_id: int,
+    location_id: int,
+    *,
+    threshold: int | None = None,
+    recipients: str = "",
+    muted: bool = False,
+    actor_id: int | None = None,
+) -> AlertSetting:
+    """Set the alert setting of one SKU at one location (made on first use), then judge
+    that place again so the alerts follow the new setting at once."""
+    if threshold is not None and not 0 <= threshold <= MAX_THRESHOLD:
+        raise InvalidAlertSetting(
+            f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point."
+        )
+    recipients = _clean_recipients(recipients)
+
+    def run():
+        if db.session.get(Product, product_id) is None or db.session.get(Location, location_id) is None:
+            raise NotFound("Choose a known SKU and location.")
+        setting = setting_for(product_id, location_id)
+        if setting is None:
+            setting = AlertSetting(product_id=product_id, location_id=location_id)
+            db.session.add(setting)
+        setting.low_stock_threshold, setting.recipients, setting.muted = threshold, recipients or None, muted
+        db.session.flush()
+        judge({(product_id, location_id)})
+        return setting
+
+    return ledger.atomically(run)
+
+
+def _clean_recipients(text: str) -> str:
+    people = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+    bad = [p for p in people if "@" not in p or " " in p or len(p) > 254]
+    if bad:
+        raise InvalidAlertSetting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
+    joined = ", ".join(people)
+    if len(joined) > MAX_RECIPIENTS:
+        raise InvalidAlertSetting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
+    return joined

@@ -1,0 +1,285 @@
+"""Lots and expiry: FEFO ordering, the "expiring soon" and "expired" lists, marking an
+expired lot key as held, and writing expired holds off.
+
+A lot is expired once its expiry date has passed: it is still good ON its expiry date
+(the date printed is the last day of use). Expired units are never reserved nor allocated
+to a transfer (both filter with `unexpired`); they stay on hand until a supervisor marks
+them expired (hold, reason expired) and writes them off (an ``expire`` posting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from warehouse import ledger
+from warehouse.availability import holds
+from warehouse.availability.models import Hold, HoldReason, HoldStatus
+from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance, MovementType
+from warehouse.ledger.references import check_reference
+
+MAX_DAYS = 3650
+
+
+def today_utc() -> date:
+    return utcnow().date()
+
+
+def is_expired(lot: Lot | None, today: date | None = None) -> bool:
+    return bool(lot and lot.expiry_date and lot.expiry_date < (today or today_utc()))
+
+
+# --- FEFO --------------------------------------------------------------------------------
+
+
+def unexpired(today: date | None = None):
+    """SQL condition on Lot: undated, or not past its expiry date. Reservations and transfer
+    allocation both filter with it, so expired units are never promised."""
+    today = today or today_utc()
+    return or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today)
+
+
+def fefo_order() -> tuple:
+    """The order stock is taken in, everywhere it is suggested (reservations, transfer
+    allocation): earliest lot expiry first, undated last; then the bin with the most
+    available; then bin code. Needs Balance joined to Lot and Bin."""
+    free = Balance.available
+    return (Lot.expiry_date.is_(None), Lot.expiry_date, free.desc(), Bin.code)
+
+
+def fefo_candidates(
+    product_id: int,
+    location_id: int,
+    *,
+    today: date | None = None,
+    bin_id: int | None = None,
+    lot_id: int | None = None,
+) -> list[Balance]:
+    """Keys of a product at a location with units free to promise, in the order stock
+    should be taken: earliest lot expiry first (undated last), then the bin with the most
+    available, then bin code. Expired lots are left out. Receiving bins are left out (goods
+    still arriving, the same rule as transfers) unless `bin_id` names one."""
+    today = today or today_utc()
+    free = Balance.available
+    # "location_id + 0": without statistics SQLite would walk the location's index (every
+    # balance of the location); the key index, which starts with product_id, is the
+    # selective one on both engines (docs/performance.md).
+    query = (
+        select(Balance)
+        .join(Balance.bin)
+        .join(Balance.lot)
+        .options(contains_eager(Balance.bin), contains_eager(Balance.lot))
+        .where(
+            Balance.product_id == product_id,
+            Balance.location_id + 0 == location_id,
+            free > 0,
+            unexpired(today),
+        )
+        .order_by(*fefo_order())
+    )
+    if bin_id is not None:
+        query = query.where(Balance.bin_id == bin_id)
+    else:
+        query = query.where(Bin.kind != BinKind.RECEIVING)
+    if lot_id is not None:
+        query = query.where(Balance.lot_id == lot_id)
+    return list(db.session.scalars(query))
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotStock:
+    """One dated lot in one bin, with its stock."""
+
+    product: Product
+    lot: Lot
+    location: Location
+    bin: Bin
+    on_hand: int
+    reserved: int
+    held: int
+
+    @property
+    def sku(self) -> str:
+        return self.product.sku
+
+    @property
+    def expiry(self) -> date:
+        return self.lot.expiry_date
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved - self.held
+
+    def days_left(self, today: date | None = None) -> int:
+        return (self.lot.expiry_date - (today or today_utc())).days
+
+
+def expiring(
+    within_days: int, location_id: int | None = None, *, today: date | None = None
+) -> list[LotStock]:
+    """Lots with stock that expire from today up to `within_days` days ahead, soonest first."""
+    if not isinstance(within_days, int) or not 0 <= within_days <= MAX_DAYS:
+        raise InvalidPosting(f"Days ahead must be 0 to {MAX_DAYS}.")
+    today = today or today_utc()
+    return _dated_stock(
+        Lot.expiry_date >= today,
+        Lot.expiry_date <= today + timedelta(days=within_days),
+        location_id=location_id,
+    )
+
+
+def expired(today: date | None = None, location_id: int | None = None) -> list[LotStock]:
+    """Lots with stock whose expiry date has passed, oldest first (held ones included:
+    they still wait to be written off)."""
+    return _dated_stock(Lot.expiry_date < (today or today_utc()), location_id=location_id)
+
+
+def _dated_stock(*conditions, location_id: int | None) -> list[LotStock]:
+    query = (
+        select(Balance)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Product, Product.id == Balance.product_id)
+        .options(
+            joinedload(Balance.product),
+            joinedload(Balance.lot),
+            joinedload(Balance.location),
+            joinedload(Balance.bin),
+        )
+        .where(Balance.on_hand > 0, Lot.expiry_date.is_not(None), *conditions)
+        .order_by(Lot.expiry_date, Product.sku, Balance.location_id, Bin.code)
+        .limit(500)
+    )
+    if location_id is not None:
+        query = query.where(Balance.location_id == location_id)
+    return [
+        LotStock(b.product, b.lot, b.location, b.bin, b.on_hand, b.reserved, b.held)
+        for b in db.session.scalars(query)
+    ]
+
+
+# --- mark expired and write off ----------------------------------------------------------
+
+
+class NotExpired(DomainError):
+    code = "lot_not_expired"
+    status = 409
+
+
+def mark_expired_by_ids(
+    product_id: int, bin_id: int, lot_id: int, *, actor_id: int | None, key: str | None = None
+) -> Hold:
+    """mark_expired for a row of the expiry list (a form carries ids)."""
+    product, bin, lot = (
+        db.session.get(Product, product_id),
+        db.session.get(Bin, bin_id),
+        db.session.get(Lot, lot_id),
+    )
+    if product is None or bin is None or lot is None:
+        raise NotFound("That lot is not in that bin any more. Reload the page.")
+    return mark_expired(product, bin, lot, actor_id=actor_id, key=key)
+
+
+def mark_expired(
+    product: Product,
+    bin: Bin,
+    lot: Lot,
+    *,
+    actor_id: int | None,
+    key: str | None = None,
+    today: date | None = None,
+) -> Hold:
+    """Put every available unit of an expired lot in a bin on hold (reason expired). Units
+    reserved for someone stay reserved: release or fulfil those first."""
+    if lot is None or lot.product_id != product.id:
+        raise InvalidPosting(f"Choose a lot of {product.sku}.")
+    if not is_expired(lot, today):
+        when = lot.expiry_date.isoformat() if lot.expiry_date else "never"
+        raise NotExpired(f"Lot {lot.code} of {product.sku} has not expired (expires {when}).")
+
+    def run() -> Hold:
+        if (done := holds.earlier(actor_id, key)) is not None:
+            if (done.product_id, done.bin_id, done.lot_id) != (product.id, bin.id, lot.id):
+                raise IdempotencyKeyReused("This form was already used for another lot. Reload the page.")
+            return done
+        on_hand, reserved, held = ledger.balance(product.id, bin.id, lot.id)
+        free = on_hand - reserved - held
+        if free <= 0:
+            raise NotExpired(
+                f"Nothing to mark at {bin.code}: lot {lot.code} of {product.sku} has "
+                f"{held} held and {reserved} reserved, none available."
+            )
+        return holds.place(
+            product,
+            bin,
+            free,
+            HoldReason.EXPIRED,
+            lot=lot,
+            actor_id=actor_id,
+            key=key,
+            note=f"Lot expired on {lot.expiry_date.isoformat()}.",
+        )
+
+    return ledger.atomically(run)
+
+
+def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str]) -> Hold:
+    """Destroy the units of an expired hold: one expire posting (qty=-n, held=-n) carrying
+    `reference` (e.g. ("destruction", "CERT-981")); the hold becomes written_off."""
+    reference = check_reference(reference)
+
+    def expired_only(hold: Hold) -> None:
+        if hold.reason is not HoldReason.EXPIRED:
+            raise holds.HoldClosed(
+                f"{holds.number(hold)} is a {hold.reason.value} hold: only "
+                "expired holds are written off here. Use a stock adjustment."
+            )
+
+    return holds.close(
+        hold_id,
+        HoldStatus.WRITTEN_OFF,
+        actor_id=actor_id,
+        verb="written off",
+        check=expired_only,
+        post=lambda hold: ledger.post(
+            MovementType.EXPIRE,
+            [
+                ledger.Line(
+                    hold.product_id,
+                    hold.location_id,
+                    hold.bin_id,
+                    hold.lot_id,
+                    qty=-hold.qty_open,
+                    held=-hold.qty_open,
+                )
+            ],
+            actor_id=actor_id,
+            reference=reference,
+            note=f"Written off from {holds.number(hold)}.",
+        ),
+    )
+
+
+def expired_holds(location_id: int | None = None) -> list[Hold]:
+    """Active holds with reason expired: what waits to be written off."""
+    query = (
+        select(Hold)
+        .options(
+            joinedload(Hold.product), joinedload(Hold.lot), joinedload(Hold.bin), joinedload(Hold.location)
+        )
+        .where(Hold.status == HoldStatus.ACTIVE, Hold.reason == HoldReason.EXPIRED)
+        .order_by(Hold.id)
+    )
+    if location_id is not None:
+        query = query.where(Hold.location_id == location_id)
+    return list(db.session.scalars(query))

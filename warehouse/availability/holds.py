@@ -1,0 +1,283 @@
+"""Holds: units of one balance key that may not be sold, picked or reserved (quality hold,
+quarantine, damaged, recall, expired).
+
+- place: one ``hold`` posting (held=+n). The ledger refuses it when the key's available
+  (on_hand - reserved - held) is short, and nothing is written.
+- release: one ``hold_release`` posting (held=-n); the units are available again.
+- Expired holds are destroyed by `expiry.write_off` (an ``expire`` posting).
+
+A hold's status and qty_open change only in the same transaction as its posting, by a
+guarded UPDATE on a row locked first (hold row, then balances: one lock order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from warehouse import ledger
+from warehouse.availability.models import Hold, HoldReason, HoldStatus
+from warehouse.catalog import locations, lots
+from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
+from warehouse.core.extensions import db
+from warehouse.ledger import stock
+from warehouse.ledger.models import MovementType
+
+MAX_QTY = 1_000_000
+_holds = Hold.__table__
+
+
+class HoldClosed(DomainError):
+    code = "hold_closed"
+    status = 409
+
+
+def number(hold: Hold) -> str:
+    """How people and the ledger's reference name a hold: HLD-000042."""
+    return f"HLD-{hold.id:06d}"
+
+
+def reference_of(hold: Hold) -> tuple[str, str]:
+    return ("hold", number(hold))
+
+
+# --- place -------------------------------------------------------------------------------
+
+
+def place(
+    product: Product,
+    bin: Bin,
+    qty: int,
+    reason: HoldReason,
+    *,
+    lot: Lot | None = None,
+    note: str | None = None,
+    actor_id: int | None,
+    key: str | None = None,
+) -> Hold:
+    """Put `qty` units of a key on hold, or refuse and write nothing. A form's key makes a
+    double submit return the first hold."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
+        raise InvalidPosting(f"Hold 1 to {MAX_QTY:,} units.")
+    reason = HoldReason(reason)
+    note = (note or "").strip() or None
+    if note and len(note) > 500:
+        raise InvalidPosting("Keep the note under 500 characters.")
+    if lot is not None and lot.product_id != product.id:
+        raise InvalidPosting(f"Lot {lot.code} is not a lot of {product.sku}.")
+    if product.lot_tracked and lot is None:
+        raise InvalidPosting(f"{product.sku} is lot-tracked: say which lot to hold.")
+    request_key = _request_key(actor_id, key)
+
+    def run() -> Hold:
+        if request_key and (earlier := _by_key(request_key)):
+            return _same_or_refuse(earlier, product, bin, lot, qty)
+        hold = Hold(
+            product_id=product.id,
+            location_id=bin.location_id,
+            bin_id=bin.id,
+            lot_id=lot.id if lot else 0,
+            qty=qty,
+            qty_open=qty,
+            reason=reason,
+            note=note,
+            status=HoldStatus.ACTIVE,
+            request_key=request_key,
+            created_by=actor_id,
+            created_at=utcnow(),
+        )
+        db.session.add(hold)
+        db.session.flush()  # a twin with the same key waits here, then retries and finds us
+        posted = ledger.post(
+            MovementType.HOLD,
+            [ledger.Line.at(bin, product, lot, held=qty)],
+            actor_id=actor_id,
+            reference=reference_of(hold),
+            note=note,
+        )
+        hold.posting_id = posted.posting_id
+        db.session.flush()
+        return hold
+
+    return ledger.atomically(run)
+
+
+def _request_key(actor_id, key) -> str | None:
+    """One user's key never finds another's hold; a long key is hashed to fit the column."""
+    if not key:
+        return None
+    if not isinstance(key, str) or len(key) > 255:
+        raise InvalidPosting("A request key is at most 255 characters.")
+    if len(key) > 80:
+        key = "#" + hashlib.sha256(key.encode()).hexdigest()
+    return f"{actor_id or 0}:{key}"
+
+
+def _by_key(request_key: str) -> Hold | None:
+    return db.session.scalar(select(Hold).where(Hold.request_key == request_key))
+
+
+def earlier(actor_id: int | None, key: str | None) -> Hold | None:
+    """The hold this user's form key already made, if any."""
+    request_key = _request_key(actor_id, key)
+    return _by_key(request_key) if request_key else None
+
+
+def _same_or_refuse(hold: Hold, product, bin, lot, qty) -> Hold:
+    if (hold.product_id, hold.bin_id, hold.lot_id, hold.qty) != (
+        product.id,
+        bin.id,
+        lot.id if lot else 0,
+        qty,
+    ):
+        raise IdempotencyKeyReused(
+            "This form was already used for a different hold. Reload the page and try again."
+        )
+    return hold
+
+
+# --- release and close -------------------------------------------------------------------
+
+
+def release(hold_id: int, *, actor_id: int | None) -> Hold:
+    """Give a hold's units back to available: one hold_release posting."""
+    return close(
+        hold_id,
+        HoldStatus.RELEASED,
+        actor_id=actor_id,
+        verb="released",
+        post=lambda hold: ledger.post(
+            MovementType.HOLD_RELEASE,
+            [_line(hold, held=-hold.qty_open)],
+            actor_id=actor_id,
+            reference=reference_of(hold),
+        ),
+    )
+
+
+def close(
+    hold_id: int,
+    status: HoldStatus,
+    *,
+    actor_id: int | None,
+    verb: str,
+    post: Callable[[Hold], ledger.Posted],
+    check: Callable[[Hold], None] | None = None,
+) -> Hold:
+    """Close an active hold with `post(hold)` in one transaction (expiry.write_off uses it
+    too). A second close of the same hold is refused with HoldClosed."""
+
+    def run() -> Hold:
+        hold = db.session.get(Hold, hold_id, with_for_update=True, populate_existing=True)
+        if hold is None:
+            raise NotFound(f"No hold #{hold_id}. Reload the holds page.")
+        if hold.status is not HoldStatus.ACTIVE:
+            raise HoldClosed(
+                f"{number(hold)} is {hold.status.value.replace('_', ' ')} already: it cannot be {verb}."
+            )
+        if check:
+            check(hold)
+        seen = hold.qty_open
+        posted = post(hold)
+        claimed = db.session.execute(
+            update(_holds)
+            .where(_holds.c.id == hold.id, _holds.c.status == HoldStatus.ACTIVE, _holds.c.qty_open == seen)
+            .values(
+                qty_open=0,
+                status=status,
+                closed_by=actor_id,
+                closed_at=utcnow(),
+                close_posting_id=posted.posting_id,
+            )
+        )
+        if claimed.rowcount != 1:
+            raise HoldClosed(f"{number(hold)} changed while saving. Reload and try again.")
+        return db.session.get(Hold, hold.id, populate_existing=True)
+
+    return ledger.atomically(run)
+
+
+def _line(hold: Hold, **deltas) -> ledger.Line:
+    return ledger.Line(hold.product_id, hold.location_id, hold.bin_id, hold.lot_id, **deltas)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get(hold_id: int) -> Hold:
+    hold = db.session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound(f"No hold #{hold_id}. Reload the holds page.")
+    return hold
+
+
+def listing(
+    *,
+    status: HoldStatus | None = HoldStatus.ACTIVE,
+    reason: HoldReason | None = None,
+    sku: str | None = None,
+    location_code: str | None = None,
+    limit: int = 200,
+) -> list[Hold]:
+    """Holds newest first (active ones by default)."""
+    query = (
+        select(Hold)
+        .join(Hold.product)
+        .join(Hold.location)
+        .options(
+            joinedload(Hold.product), joinedload(Hold.location), joinedload(Hold.bin), joinedload(Hold.lot)
+        )
+        .order_by(Hold.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Hold.status == status)
+    if reason is not None:
+        query = query.where(Hold.reason == reason)
+    if sku:
+        query = query.where(Product.sku == sku)
+    if location_code:
+        query = query.where(Location.code == location_code)
+    return list(db.session.scalars(query))
+
+
+# --- by codes (pages and the API) --------------------------------------------------------
+
+
+def place_by_codes(
+    *,
+    sku: str,
+    location_code: str,
+    bin_code: str,
+    qty: int,
+    reason: HoldReason,
+    lot_code: str = "",
+    note: str | None = None,
+    actor_id: int | None,
+    key: str | None = None,
+) -> Hold:
+    """`place` with what a person types or scans: SKU or barcode, location, bin, lot."""
+
+    product = stock.product_by_code(sku)
+    bin = find_bin(location_code, bin_code)
+    lot = None
+    if lot_code:
+        if not product.lot_tracked:
+            raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        lot = lots.existing(product, lot_code)
+        if lot is None:
+            raise NotFound(f"No lot {lot_code} of {product.sku}. Check the label.")
+    return place(product, bin, qty, reason, lot=lot, note=note, actor_id=actor_id, key=key)
+
+
+def find_bin(location_code: str, bin_code: str) -> Bin:
+    """A bin by its code (or barcode) inside a location."""
+    bin = locations.bin_at(location_code, bin_code)
+    if bin is None:
+        raise NotFound(f"No bin {bin_code} at {location_code}. Check the bin label.")
+    return bin

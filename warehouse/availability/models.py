@@ -1,0 +1,122 @@
+"""Availability tables: reservations and holds."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core.columns import enum_column, utcnow
+from warehouse.core.extensions import db
+
+
+class ReservationStatus(str, enum.Enum):
+    ACTIVE = "active"  # some units still reserved (qty_open > 0)
+    RELEASED = "released"  # given back by a person or an API call (order cancelled)
+    EXPIRED = "expired"  # given back by the sweeper when its TTL ran out
+    FULFILLED = "fulfilled"  # consumed by a sale
+
+
+class Reservation(db.Model):
+    """Units of one balance key reserved for a reference (e.g. order:ord-12345).
+
+    One reserve request may span several bins/lots (FEFO), so it makes one row per key,
+    all with the same reference. qty_open is what is still reserved; every change to it is
+    a guarded UPDATE in the same transaction as the ledger posting that moves the units,
+    so the sweeper and a fulfil racing for the same row cannot both win.
+    """
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        Index("ix_reservations_reference", "reference_type", "reference_id", "status"),
+        Index("ix_reservations_expiry", "status", "expires_at"),
+        Index("ix_reservations_product", "product_id", "location_id", "status"),
+        Index("ix_reservations_posting", "posting_id"),  # a replayed request finds its rows
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_type: Mapped[str] = mapped_column(String(32))
+    reference_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    qty: Mapped[int]  # reserved at first
+    qty_open: Mapped[int]  # still reserved
+    qty_fulfilled: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ReservationStatus] = mapped_column(
+        enum_column(ReservationStatus, "reservation_status"), default=ReservationStatus.ACTIVE
+    )
+    expires_at: Mapped[datetime | None]  # NULL: held until fulfilled or released
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+    bin: Mapped[Bin] = relationship()
+    lot: Mapped[Lot] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"{self.reference_type}:{self.reference_id}"
+
+
+class HoldReason(str, enum.Enum):
+    QUALITY = "quality"
+    QUARANTINE = "quarantine"
+    DAMAGED = "damaged"
+    RECALL = "recall"
+    EXPIRED = "expired"
+    OTHER = "other"
+
+
+class HoldStatus(str, enum.Enum):
+    ACTIVE = "active"
+    RELEASED = "released"  # back to available
+    WRITTEN_OFF = "written_off"  # destroyed: left the ledger with an expire posting
+
+
+class Hold(db.Model):
+    """Units of one balance key that may not be sold, picked or reserved (quality hold,
+    quarantine, expired). qty_open changes only together with a ledger posting."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        Index("ix_holds_status", "status", "location_id"),
+        Index("ix_holds_key", "product_id", "bin_id", "lot_id", "status"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)
+    qty: Mapped[int]
+    qty_open: Mapped[int]
+    reason: Mapped[HoldReason] = mapped_column(enum_column(HoldReason, "hold_reason"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[HoldStatus] = mapped_column(
+        enum_column(HoldStatus, "hold_status"), default=HoldStatus.ACTIVE
+    )
+    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # double-submit guard
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    close_posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
+    bin: Mapped[Bin] = relationship()
+    lot: Mapped[Lot] = relationship()

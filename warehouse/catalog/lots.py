@@ -1,0 +1,37 @@
+"""Lots of a product: found by code, created on first receipt, expiry checked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from warehouse.catalog.models import Lot, Product
+from warehouse.core.errors import InvalidPosting
+from warehouse.core.extensions import db
+
+
+def find_or_create(product: Product, code: str, expiry: date | None) -> Lot:
+    """The product's lot with this code; made when new. Runs inside the caller's transaction."""
+    code = code.strip()
+    if not code or len(code) > 64:
+        raise InvalidPosting("A lot code is 1-64 characters. Scan the lot barcode again.")
+    lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code))
+    if lot is None:
+        if product.expiry_tracked and expiry is None:
+            raise InvalidPosting(f"{product.sku} lot {code} needs an expiry date.")
+        lot = Lot(product_id=product.id, code=code, expiry_date=expiry)
+        db.session.add(lot)
+        db.session.flush()
+    elif expiry and lot.expiry_date and lot.expiry_date != expiry:
+        raise InvalidPosting(
+            f"Lot {code} of {product.sku} expires {lot.expiry_date.isoformat()} on record but "
+            f"the label says {expiry.isoformat()}. Set it aside and call a supervisor."
+        )
+    elif expiry and lot.expiry_date is None:
+        lot.expiry_date = expiry
+    return lot
+
+
+def existing(product: Product, code: str) -> Lot | None:
+    return db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code))

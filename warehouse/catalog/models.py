@@ -1,0 +1,101 @@
+"""Catalog tables: products and their barcodes, locations and their bins, lots.
+
+Balance keys are (product, location, bin, lot) and hold no NULLs: every location has at
+least one bin, and "no lot" is the lot row with id 0 (NO_LOT), made by the first migration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    ForeignKey,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warehouse.core.columns import enum_column
+from warehouse.core.extensions import db
+
+NO_LOT = 0  # id of the "no lot" row in lots
+
+
+class LocationType(str, enum.Enum):
+    WAREHOUSE = "warehouse"
+    SERVICE_CENTER = "service_center"
+    CONSIGNMENT = "consignment"
+    TRANSIT = "transit"
+    DEALER = "dealer"
+    RETURNS = "returns"
+
+
+class BinKind(str, enum.Enum):
+    RECEIVING = "receiving"
+    STORAGE = "storage"
+    STAGING = "staging"
+    SHIPPING = "shipping"
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal("0"))
+    lot_tracked: Mapped[bool] = mapped_column(default=False)
+    expiry_tracked: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    barcodes: Mapped[list[ProductBarcode]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductBarcode.id"
+    )
+
+
+class ProductBarcode(db.Model):
+    """A product can carry several barcodes: GTIN-13/14, UPC, a supplier's own code."""
+
+    __tablename__ = "product_barcodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # used in URLs and the API
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[LocationType] = mapped_column(enum_column(LocationType, "location_type"))
+    active: Mapped[bool] = mapped_column(default=True)
+    bins: Mapped[list[Bin]] = relationship(back_populates="location", order_by="Bin.code")
+
+
+class Bin(db.Model):
+    __tablename__ = "bins"
+    __table_args__ = (
+        UniqueConstraint("location_id", "code"),
+        # Target of the balances' (bin_id, location_id) foreign key: a balance's bin is
+        # always inside the balance's location.
+        UniqueConstraint("id", "location_id", name="uq_bins_id_location"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[BinKind] = mapped_column(enum_column(BinKind, "bin_kind"), default=BinKind.STORAGE)
+    capacity: Mapped[int | None]  # units the bin holds in all; NULL = not limited
+    active: Mapped[bool] = mapped_column(default=True)
+    location: Mapped[Location] = relationship(back_populates="bins")
+
+
+class Lot(db.Model):
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("product_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL only on the NO_LOT row, which belongs to no product.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date | None]

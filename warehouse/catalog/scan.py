@@ -1,0 +1,214 @@
+"""One scan resolver for every floor screen: what did the operator just scan?
+
+A scan is tried, in order, as:
+1. a GS1 element string, human form "(01)...(17)...(10)..." or raw form (symbology
+   identifier "]C1"/"]d2"/"]Q3" or FNC1 sent as GS, 0x1d): GTIN, lot, expiry, serial,
+   SSCC and count come out of one scan (parsed by the biip library);
+2. a product SKU or barcode (GTINs match whatever length they were printed at);
+3. a bin label barcode, or a bin code within the operator's location;
+4. a transfer number as printed on the slip (TR-000123), or a count batch number (CNT-...).
+A code that is both a product and a bin is ambiguous unless the screen said which it
+expects. Unknown codes raise UnknownScan; nothing is ever written here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import biip
+from biip import ParseConfig
+from biip.gs1_messages import GS1Message
+from sqlalchemy import or_, select
+
+from warehouse.catalog.models import Bin, Product, ProductBarcode
+from warehouse.core.errors import DomainError
+from warehouse.core.extensions import db
+
+GS = "\x1d"
+SYMBOLOGY_IDS = ("]C1", "]d2", "]Q3", "]e0", "]J1")
+MAX_SCAN = 200
+_CONTROL_EXCEPT_GS = re.compile(r"[\x00-\x1c\x1e\x1f\x7f]")
+
+
+class UnknownScan(DomainError):
+    code = "unknown_scan"
+    status = 404
+
+
+class AmbiguousScan(DomainError):
+    code = "ambiguous_scan"
+    status = 409
+
+
+TRANSFER_NUMBER = re.compile(r"TR-[0-9]{1,9}", re.IGNORECASE)
+COUNT_NUMBER = re.compile(r"CNT-[0-9]{1,9}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Scan:
+    raw: str
+    kind: str  # "product" | "bin" | "sscc" | "transfer" | "count"
+    product: Product | None = None
+    bin: Bin | None = None
+    lot_code: str | None = None
+    expiry: date | None = None
+    serial: str | None = None
+    count: int | None = None
+    sscc: str | None = None
+    number: str | None = None  # a transfer slip's or count sheet's number, upper case
+    # Loaded by the floor's resolver (web/floor/resolver.py): the catalog does not know
+    # transfers or counts, the workflows that own them do.
+    transfer: object | None = None
+    batch: object | None = None
+
+    @property
+    def is_gs1(self) -> bool:
+        return any((self.lot_code, self.expiry, self.serial, self.count, self.sscc))
+
+
+def clean(code: str) -> str:
+    """Drop the CR/LF/TAB a scanner appends and any control character except GS (FNC1)."""
+    return _CONTROL_EXCEPT_GS.sub("", code or "").strip()
+
+
+def resolve(code: str, *, location_id: int | None = None, expect: str | None = None) -> Scan:
+    code = clean(code)
+    if not code:
+        raise UnknownScan("Nothing scanned. Scan the barcode again.")
+    if len(code) > MAX_SCAN:
+        raise UnknownScan("That code is too long to be one of ours. Scan a single label.")
+    if looks_like_gs1(code):
+        return _resolve_gs1(code)
+    if TRANSFER_NUMBER.fullmatch(code):
+        return Scan(code, "transfer", number=code.upper())
+    if COUNT_NUMBER.fullmatch(code):
+        return Scan(code, "count", number=code.upper())
+    product = find_product(code)
+    bin = find_bin(code, location_id)
+    if product and bin:
+        if expect in ("product", "bin"):
+            return Scan(
+                code,
+                expect,
+                product=product if expect == "product" else None,
+                bin=bin if expect == "bin" else None,
+            )
+        raise AmbiguousScan(
+            f"{code} is both a product and a bin. Scan the bin's label "
+            "barcode or the product's barcode instead."
+        )
+    if product:
+        return Scan(code, "product", product=product)
+    if bin:
+        return Scan(code, "bin", bin=bin)
+    raise UnknownScan(f"Unknown code {code}. Check the label, or type the SKU or bin code.")
+
+
+def looks_like_gs1(code: str) -> bool:
+    return (
+        code.startswith("(")
+        or code.startswith(SYMBOLOGY_IDS)
+        or GS in code
+        or (len(code) >= 16 and code[:2] in ("00", "01", "02") and code[2:16].isdigit())
+    )
+
+
+def _resolve_gs1(code: str) -> Scan:
+    message = _parse_gs1(code)
+    fields = {es.ai.ai: es for es in message.element_strings}
+    gtin = fields.get("01") or fields.get("02")
+    sscc = fields.get("00")
+    count = fields.get("30") or fields.get("37")
+    common = dict(
+        lot_code=_value(fields, "10"),
+        expiry=fields["17"].date if "17" in fields else None,
+        serial=_value(fields, "21"),
+        count=int(count.value) if count else None,
+    )
+    for element in (gtin, sscc):
+        if element is not None and (element.gtin_error or element.sscc_error):
+            raise UnknownScan(
+                f"Could not read this GS1 label ({element.gtin_error or element.sscc_error}). "
+                "Scan it again or type the SKU."
+            )
+    if gtin is not None:
+        product = find_product(gtin.value)
+        if product is None:
+            raise UnknownScan(
+                f"No product has GTIN {gtin.value}. Ask a supervisor to add this barcode to the product."
+            )
+        return Scan(code, "product", product=product, **common)
+    if sscc is not None:
+        return Scan(code, "sscc", sscc=sscc.value, **common)
+    raise UnknownScan("This GS1 label has no product (GTIN) in it. Scan the product barcode.")
+
+
+def _parse_gs1(code: str) -> GS1Message:
+    try:
+        if code.startswith("("):
+            return GS1Message.parse_hri(code)
+        return biip.parse(code, config=ParseConfig(separator_chars=[GS])).gs1_message or GS1Message.parse(
+            code.removeprefix("]C1").removeprefix("]d2"), config=ParseConfig(separator_chars=[GS])
+        )
+    except Exception as error:  # biip raises several kinds; all mean "not a valid label"
+        raise UnknownScan(_unreadable(str(error))) from error
+
+
+AI_NAMES = {
+    "00": "SSCC",
+    "01": "GTIN",
+    "02": "GTIN",
+    "10": "lot",
+    "11": "production date",
+    "15": "best-before date",
+    "17": "expiry date",
+    "21": "serial number",
+    "37": "count",
+}
+
+
+def _unreadable(detail: str) -> str:
+    """biip's message names a regex; the operator needs which field is wrong."""
+    ai = re.search(r"AI \((\d{2,4})\)", detail)
+    if ai:
+        field = AI_NAMES.get(ai.group(1), f"field ({ai.group(1)})")
+        return (
+            f"The {field} on this GS1 label does not read. Scan it again, or type the "
+            "SKU and enter the details by hand."
+        )
+    return "Could not read this GS1 label. Scan it again, or type the SKU."
+
+
+def _value(fields, ai: str) -> str | None:
+    return fields[ai].value if ai in fields else None
+
+
+def gtin_candidates(code: str) -> set[str]:
+    """A GTIN may be printed as 8, 12, 13 or 14 digits with leading zeros; try each."""
+    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+        return {code}
+    core = code.lstrip("0")
+    return {code} | {core.zfill(n) for n in (8, 12, 13, 14) if len(core) <= n}
+
+
+def find_product(code: str) -> Product | None:
+    """By SKU, else by barcode: two indexed lookups (an OR across a join scans every product)."""
+    product = db.session.scalar(select(Product).where(Product.sku == code))
+    if product is None:
+        product = db.session.scalar(
+            select(Product)
+            .join(ProductBarcode)
+            .where(ProductBarcode.code.in_(gtin_candidates(code)))
+            .limit(1)
+        )
+    return product
+
+
+def find_bin(code: str, location_id: int | None) -> Bin | None:
+    """A bin by its label barcode (unique everywhere) or by code at the operator's location."""
+    clauses = [Bin.barcode == code]
+    if location_id is not None:
+        clauses.append((Bin.code == code) & (Bin.location_id == location_id))
+    return db.session.scalar(select(Bin).where(or_(*clauses)).limit(1))

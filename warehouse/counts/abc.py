@@ -1,0 +1,111 @@
+"""ABC classification for cycle counting.
+
+Classes come from the last 12 months of outbound value per SKU (units shipped out x unit
+cost): A = the SKUs making the top 80% of the value, B = the next 15%, C = the rest
+(including SKUs that did not move). A-items are counted most often.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from warehouse.catalog.models import Product
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance, Movement, MovementType
+
+OUTBOUND = (MovementType.OUTBOUND_SALE, MovementType.FULFILL, MovementType.TRANSFER_OUT)
+DEFAULT_SHARES = (Decimal("0.80"), Decimal("0.15"))  # A, B; C is the rest
+DEFAULT_EVERY_DAYS = {"A": 30, "B": 90, "C": 365}  # how often each class is counted
+
+
+def configure(shares=None, every_days=None) -> None:
+    """Set the thresholds (config ABC_SHARES, ABC_COUNT_EVERY_DAYS; create_app calls this)."""
+    global DEFAULT_SHARES, DEFAULT_EVERY_DAYS
+    if shares:
+        a, b = (Decimal(str(x)) for x in shares)
+        if not (0 < a < 1 and 0 <= b < 1 - a):
+            raise ValueError("ABC_SHARES must be (A, B) with 0 < A < 1 and A + B < 1, e.g. (0.8, 0.15).")
+        DEFAULT_SHARES = (a, b)
+    if every_days:
+        DEFAULT_EVERY_DAYS = {**DEFAULT_EVERY_DAYS, **{k: int(v) for k, v in every_days.items()}}
+
+
+@dataclass(frozen=True)
+class Classified:
+    product: Product
+    abc: str
+    outbound_value: Decimal
+    last_counted_at: datetime | None
+
+
+def outbound_value(now: datetime, location_id: int | None = None) -> dict[int, Decimal]:
+    """Value shipped out per product over the last 12 months (units x unit cost)."""
+    query = (
+        select(Movement.product_id, func.sum(-Movement.qty))
+        .where(
+            Movement.type.in_(OUTBOUND),
+            Movement.qty < 0,
+            Movement.created_at >= now - timedelta(days=365),
+            Movement.created_at <= now,
+        )
+        .group_by(Movement.product_id)
+    )
+    if location_id is not None:
+        query = query.where(Movement.location_id == location_id)
+    units = dict(db.session.execute(query).all())
+    costs = dict(db.session.execute(select(Product.id, Product.unit_cost).where(Product.id.in_(units))).all())
+    return {pid: Decimal(units[pid]) * Decimal(costs[pid] or 0) for pid in units}
+
+
+def classify(
+    now: datetime, *, location_id: int | None = None, shares: tuple[Decimal, Decimal] | None = None
+) -> dict[int, str]:
+    """Product id -> "A" | "B" | "C" for every active product."""
+    shares = shares or DEFAULT_SHARES
+    values = outbound_value(now, location_id)
+    total = sum(values.values()) or Decimal(1)
+    a_share, b_share = shares
+    classes, running = {}, Decimal(0)
+    for product_id, value in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
+        share_before = running / total
+        running += value
+        if value <= 0:
+            break
+        classes[product_id] = (
+            "A" if share_before < a_share else "B" if share_before < a_share + b_share else "C"
+        )
+    for product_id in db.session.scalars(select(Product.id).where(Product.active.is_(True))):
+        classes.setdefault(product_id, "C")
+    return classes
+
+
+def report(
+    now: datetime, *, location_id: int | None = None, shares: tuple[Decimal, Decimal] | None = None
+) -> list[Classified]:
+    """Every active product with its class, outbound value and when it was last counted."""
+    classes = classify(now, location_id=location_id, shares=shares)
+    values = outbound_value(now, location_id)
+    counted = select(Balance.product_id, func.max(Balance.last_counted_at)).group_by(Balance.product_id)
+    if location_id is not None:
+        counted = counted.where(Balance.location_id == location_id)
+    last = dict(db.session.execute(counted).all())
+    products = db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.sku))
+    rows = [Classified(p, classes[p.id], values.get(p.id, Decimal(0)), last.get(p.id)) for p in products]
+    return sorted(rows, key=lambda r: (r.abc, -r.outbound_value, r.product.sku))
+
+
+def due_today(
+    now: datetime, *, location_id: int | None = None, every_days: dict[str, int] | None = None
+) -> list[Classified]:
+    """What to count today: products whose class says they are due (never counted first)."""
+    every_days = every_days or DEFAULT_EVERY_DAYS
+    due = [
+        row
+        for row in report(now, location_id=location_id)
+        if row.last_counted_at is None or row.last_counted_at <= now - timedelta(days=every_days[row.abc])
+    ]
+    return sorted(due, key=lambda r: (r.abc, r.last_counted_at is not None, r.last_counted_at or now))

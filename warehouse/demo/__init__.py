@@ -1,0 +1,11 @@
+"""A demo warehouse and a year of its history, for trying the app and for benchmarks."""
+
+from warehouse.demo.site import (
+    load_demo,
+    with_check_digit,
+)
+
+__all__ = [
+    "load_demo",
+    "with_check_digit",
+]

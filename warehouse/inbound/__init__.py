@@ -1,0 +1,1 @@
+"""Goods arriving: receipts against a reference, and put-away from the receiving bin."""

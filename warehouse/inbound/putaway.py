@@ -1,0 +1,257 @@
+"""Put-away: move received goods from the receiving bin into storage.
+
+The system suggests a bin (one already holding the same SKU and lot with room for it,
+else the first empty storage bin by bin code); the operator scans the bin to confirm. A
+different bin needs a reason, which is recorded. Confirming less than the task's quantity
+closes the task for what moved and opens a new task for the rest. Each confirmation is
+one bin-to-bin ledger posting; a task is claimed by a guarded UPDATE, so a double scan,
+double tap or retried request can never move the goods twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from warehouse import ledger
+from warehouse.catalog.models import Bin, BinKind
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, InvalidPosting, NotFound
+from warehouse.core.extensions import db
+from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
+from warehouse.ledger.models import Balance, MovementType
+
+
+class WrongBin(DomainError):
+    code = "wrong_bin"
+    status = 409
+
+
+class AlreadyPutAway(DomainError):
+    code = "already_put_away"
+    status = 409
+
+
+def open_task(
+    from_bin: Bin,
+    product_id: int,
+    lot_id: int,
+    qty: int,
+    *,
+    receipt_id: int | None = None,
+    split_from_id: int | None = None,
+) -> PutawayTask:
+    """Open a task (inside the caller's transaction) with a bin suggestion."""
+    suggestion = suggest_bin(from_bin.location_id, product_id, lot_id, qty)
+    task = PutawayTask(
+        location_id=from_bin.location_id,
+        product_id=product_id,
+        lot_id=lot_id,
+        from_bin_id=from_bin.id,
+        qty=qty,
+        receipt_id=receipt_id,
+        split_from_id=split_from_id,
+        suggested_bin_id=suggestion.id if suggestion else None,
+    )
+    db.session.add(task)
+    return task
+
+
+def suggest_bin(location_id: int, product_id: int, lot_id: int, qty: int) -> Bin | None:
+    """A storage bin already holding this SKU and lot with room, else the first empty one.
+
+    Units are summed per candidate bin only (a correlated subquery on the bin index), never
+    for the whole location: a big warehouse has tens of thousands of balances.
+    """
+    units_in_bin = (
+        select(func.coalesce(func.sum(Balance.on_hand), 0))
+        .where(Balance.bin_id == Bin.id)
+        .correlate(Bin)
+        .scalar_subquery()
+    )
+    storage = and_(Bin.location_id == location_id, Bin.kind == BinKind.STORAGE, Bin.active.is_(True))
+    same_item = db.session.scalar(
+        select(Bin)
+        .join(Balance, Balance.bin_id == Bin.id)
+        .where(
+            storage,
+            Balance.location_id == location_id,
+            Balance.product_id == product_id,
+            Balance.lot_id == lot_id,
+            Balance.on_hand > 0,
+            or_(Bin.capacity.is_(None), Bin.capacity - units_in_bin >= qty),
+        )
+        .order_by(Bin.code)
+        .limit(1)
+    )
+    if same_item is not None:
+        return same_item
+    occupied = select(Balance.id).where(Balance.bin_id == Bin.id, Balance.on_hand > 0).correlate(Bin)
+    return db.session.scalar(
+        select(Bin)
+        .where(storage, ~occupied.exists(), or_(Bin.capacity.is_(None), Bin.capacity >= qty))
+        .order_by(Bin.code)
+        .limit(1)
+    )
+
+
+def open_tasks(location_id: int) -> list[PutawayTask]:
+    """The location's open tasks, oldest first (one query, related rows joined)."""
+    return list(
+        db.session.scalars(
+            select(PutawayTask)
+            .options(
+                joinedload(PutawayTask.product),
+                joinedload(PutawayTask.lot),
+                joinedload(PutawayTask.from_bin),
+                joinedload(PutawayTask.suggested_bin),
+            )
+            .where(PutawayTask.location_id == location_id, PutawayTask.status == TaskStatus.OPEN)
+            .order_by(PutawayTask.id)
+        )
+    )
+
+
+def get(task_id: int, *, location_id: int | None = None) -> PutawayTask:
+    """A task; with location_id, only a task of that location (an operator's own)."""
+    task = db.session.get(PutawayTask, task_id)
+    if task is None or (location_id is not None and task.location_id != location_id):
+        raise NotFound(f"No put-away task #{task_id}. Go back to the task list.")
+    return task
+
+
+def begin(task: PutawayTask) -> PutawayTask:
+    """The operator is about to carry this task. Keep its suggestion while that bin still
+    fits (empty, or holding this SKU and lot); otherwise suggest again from the stock as it
+    is now (bins fill up between receipt and put-away)."""
+    if task.status is not TaskStatus.OPEN or _still_fits(task):
+        return task
+
+    def resuggest():
+        suggestion = suggest_bin(task.location_id, task.product_id, task.lot_id, task.qty)
+        db.session.execute(
+            update(PutawayTask)
+            .where(PutawayTask.id == task.id, PutawayTask.status == TaskStatus.OPEN)
+            .values(suggested_bin_id=suggestion.id if suggestion else None)
+        )
+
+    ledger.atomically(resuggest)
+    db.session.refresh(task)
+    return task
+
+
+def _still_fits(task: PutawayTask) -> bool:
+    if task.suggested_bin_id is None:
+        return False
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(Balance)
+        .where(
+            Balance.bin_id == task.suggested_bin_id,
+            Balance.on_hand > 0,
+            or_(Balance.product_id != task.product_id, Balance.lot_id != task.lot_id),
+        )
+    )
+    return others == 0
+
+
+def task_for_item(location_id: int, product_id: int, lot_id: int | None = None) -> PutawayTask:
+    """The oldest open task for a scanned item (and lot, when the scan carried one)."""
+    query = select(PutawayTask).where(
+        PutawayTask.location_id == location_id,
+        PutawayTask.status == TaskStatus.OPEN,
+        PutawayTask.product_id == product_id,
+    )
+    if lot_id is not None:
+        query = query.where(PutawayTask.lot_id == lot_id)
+    task = db.session.scalar(query.order_by(PutawayTask.id).limit(1))
+    if task is None:
+        raise NotFound(
+            "Nothing of this item is waiting to be put away here. "
+            "Check the label, or pick a task from the list."
+        )
+    return task
+
+
+@dataclass
+class Confirmed:
+    task: PutawayTask
+    rest: PutawayTask | None
+    posted: ledger.Posted
+
+
+def confirm(
+    task_id: int, bin: Bin, *, qty: int | None = None, reason: PutawayReason | None = None, actor_id: int
+) -> Confirmed:
+    """Move the task's goods (or `qty` of them) into `bin`. All or nothing."""
+    return ledger.atomically(_confirm, task_id, bin, qty, reason, actor_id)
+
+
+def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
+    task = get(task_id)
+    if task.status is TaskStatus.DONE:
+        raise AlreadyPutAway(f"Already put away to {task.to_bin.code}. Scan the next item.")
+    qty = task.qty if qty is None else qty
+    _check_destination(task, bin, qty, reason)
+    rest = task.qty - qty  # before the UPDATE below, which also sets task.qty in memory
+    claimed = db.session.execute(
+        update(PutawayTask)
+        .where(PutawayTask.id == task.id, PutawayTask.status == TaskStatus.OPEN)
+        .values(
+            status=TaskStatus.DONE,
+            qty=qty,
+            to_bin_id=bin.id,
+            reason=reason,
+            user_id=actor_id,
+            done_at=utcnow(),
+        )
+    )
+    if claimed.rowcount != 1:  # confirmed by a concurrent request: ours writes nothing
+        raise AlreadyPutAway("Already put away on another request. Scan the next item.")
+    posted = ledger.post(
+        MovementType.PUTAWAY,
+        [
+            ledger.Line(task.product_id, task.location_id, task.from_bin_id, task.lot_id, qty=-qty),
+            ledger.Line(task.product_id, bin.location_id, bin.id, task.lot_id, qty=qty),
+        ],
+        actor_id=actor_id,
+        key=f"putaway:{task.id}",
+        reference=("putaway_task", str(task.id)),
+    )
+    db.session.execute(
+        update(PutawayTask).where(PutawayTask.id == task.id).values(posting_id=posted.posting_id)
+    )
+    remainder = (
+        open_task(
+            task.from_bin,
+            task.product_id,
+            task.lot_id,
+            rest,
+            receipt_id=task.receipt_id,
+            split_from_id=task.id,
+        )
+        if rest
+        else None
+    )
+    db.session.flush()
+    db.session.refresh(task)
+    return Confirmed(task, remainder, posted)
+
+
+def _check_destination(task: PutawayTask, bin: Bin, qty: int, reason: PutawayReason | None) -> None:
+    if not 1 <= qty <= task.qty:
+        raise InvalidPosting(f"Put away 1 to {task.qty} units on this task.")
+    if bin.location_id != task.location_id:
+        raise WrongBin(f"{bin.code} is in another location. Scan a bin here.")
+    if not bin.active:
+        raise WrongBin(f"{bin.code} is out of use. Scan another storage bin.")
+    if bin.kind is not BinKind.STORAGE:
+        raise WrongBin(f"{bin.code} is a {bin.kind.value} bin, not storage. Scan a storage bin.")
+    suggested = task.suggested_bin
+    if suggested is not None and bin.id != suggested.id and reason is None:
+        raise WrongBin(
+            f"{bin.code} is not the suggested bin {suggested.code}. Scan "
+            f"{suggested.code}, or choose a reason and scan {bin.code} again."
+        )

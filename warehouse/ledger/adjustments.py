@@ -1,0 +1,208 @@
+"""Supervisor stock adjustments: a signed change to one bin, with a reason code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from warehouse import ledger
+from warehouse.catalog import locations
+from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance, MovementType, ReasonCode
+from warehouse.ledger.stock import product_by_code
+
+# Movement types an adjustment may carry, and the sign their quantity must have (None:
+# either). An integration books a sale or a purchase it handled itself the same way.
+ADJUSTMENT_TYPES = {
+    MovementType.ADJUSTMENT: None,
+    MovementType.INBOUND_PURCHASE: 1,
+    MovementType.OUTBOUND_SALE: -1,
+}
+
+
+def adjust(
+    *,
+    sku: str,
+    location_code: str,
+    bin_code: str,
+    qty: int,
+    reason: ReasonCode,
+    actor_id: int,
+    lot_code: str = "",
+    reference: str = "",
+    note: str = "",
+    key: str | None = None,
+    type: MovementType = MovementType.ADJUSTMENT,
+) -> ledger.Posted:
+    """Add (qty > 0) or remove (qty < 0) stock in one bin. Refused whole, or posted whole."""
+    type = MovementType(type)
+    if type not in ADJUSTMENT_TYPES:
+        raise InvalidPosting(f"Type must be one of: {', '.join(t.value for t in ADJUSTMENT_TYPES)}.")
+    sign = ADJUSTMENT_TYPES[type]
+    if sign is not None and qty * sign <= 0:
+        raise InvalidPosting(
+            f"A {type.value} {'adds' if sign > 0 else 'removes'} stock: "
+            f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
+        )
+    return ledger.atomically(
+        _adjust,
+        sku,
+        location_code,
+        bin_code,
+        qty,
+        ReasonCode(reason),
+        actor_id,
+        lot_code,
+        reference,
+        note,
+        key,
+        type,
+    )
+
+
+def _adjust(
+    sku,
+    location_code,
+    bin_code,
+    qty,
+    reason,
+    actor_id,
+    lot_code,
+    reference,
+    note,
+    key,
+    type=MovementType.ADJUSTMENT,
+):
+    product = product_by_code(sku)
+    bin = _bin(location_code, bin_code)
+    lot = _lot(product, lot_code, creating=qty > 0)
+    line = ledger.Line.at(bin, product, lot, qty=qty)
+    # The form's key is the client's: give it its own namespace per user, so it can never
+    # collide with keys the server derives (receipt:N:finish, putaway:N) or another user's.
+    key = f"adjust:{actor_id}:{key}" if key else None
+    return ledger.post(
+        type,
+        [line],
+        actor_id=actor_id,
+        key=key,
+        reference=("adjustment", reference) if reference else None,
+        reason=reason,
+        note=note or None,
+    )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A key set to a counted quantity: what the ledger said before, and after."""
+
+    product_id: int
+    bin_id: int
+    lot_id: int
+    previous_on_hand: int
+    on_hand: int
+    reserved: int
+    held: int
+    posting_id: int | None  # None when the count agreed with the ledger (nothing posted)
+
+    @property
+    def variance(self) -> int:
+        return self.on_hand - self.previous_on_hand
+
+
+def count_to(
+    *,
+    sku: str,
+    location_code: str,
+    counted: int,
+    actor_id: int,
+    bin_code: str = "",
+    lot_code: str = "",
+    reference: str = "",
+    key: str | None = None,
+) -> Counted:
+    """Set one key's on-hand to a counted quantity with one adjustment_count posting of the
+    difference (none when they agree), and mark the key counted. The balance row is read
+    locked, so a posting racing the count cannot slip between reading and posting."""
+    if not isinstance(counted, int) or isinstance(counted, bool) or not 0 <= counted <= ledger.MAX_LINE_QTY:
+        raise InvalidPosting(f"Counted quantity must be 0 to {ledger.MAX_LINE_QTY:,}.")
+    return ledger.atomically(
+        _count_to, sku, location_code, bin_code, lot_code, counted, actor_id, reference, key
+    )
+
+
+def _count_to(sku, location_code, bin_code, lot_code, counted, actor_id, reference, key) -> Counted:
+    product = product_by_code(sku)
+    bin = _bin(location_code, bin_code) if bin_code else _only_bin(product, location_code)
+    lot = _lot(product, lot_code, creating=counted > 0)
+    lot_id = lot.id if lot else NO_LOT
+    row = db.session.execute(
+        select(Balance.on_hand, Balance.reserved, Balance.held)
+        .where(Balance.product_id == product.id, Balance.bin_id == bin.id, Balance.lot_id == lot_id)
+        .with_for_update()
+    ).first()
+    before = tuple(row) if row else (0, 0, 0)
+    variance, posting_id, after = counted - before[0], None, before
+    if variance:
+        posted = ledger.post(
+            MovementType.ADJUSTMENT_COUNT,
+            [ledger.Line.at(bin, product, lot, qty=variance)],
+            actor_id=actor_id,
+            key=f"count-to:{actor_id}:{key}" if key else None,
+            reference=("count", reference) if reference else None,
+            reason=ReasonCode.PHYSICAL_COUNT,
+            note=f"counted {counted}, ledger had {before[0]}",
+        )
+        posting_id = posted.posting_id
+        after = posted.balances_after.get((product.id, bin.location_id, bin.id, lot_id)) or ledger.balance(
+            product.id, bin.id, lot_id
+        )
+    if row is not None or variance:
+        ledger.mark_counted(product.id, bin.id, lot_id, utcnow())
+    return Counted(product.id, bin.id, lot_id, before[0], *after, posting_id)
+
+
+def _only_bin(product: Product, location_code: str) -> Bin:
+    """Without a bin: the one bin of the location holding the product, if only one does."""
+    bins = list(
+        db.session.scalars(
+            select(Bin)
+            .join(Location)
+            .join(Balance, Balance.bin_id == Bin.id)
+            .where(Location.code == location_code, Balance.product_id == product.id, Balance.on_hand > 0)
+            .distinct()
+            .limit(2)
+        )
+    )
+    if len(bins) != 1:
+        where = "no bin" if not bins else "several bins"
+        raise InvalidPosting(f"{product.sku} is in {where} at {location_code}: name the bin counted.")
+    return bins[0]
+
+
+def _bin(location_code: str, bin_code: str) -> Bin:
+    """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
+    bin = locations.bin_at(location_code, bin_code)
+    if bin is None:
+        raise NotFound(f"No bin {bin_code!r} in {location_code}. Check the bin label.")
+    return bin
+
+
+def _lot(product: Product, lot_code: str, *, creating: bool) -> Lot | None:
+    if not lot_code:
+        if product.lot_tracked:
+            raise InvalidPosting(f"{product.sku} is lot-tracked: enter the lot.")
+        return None
+    if not product.lot_tracked:
+        raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+    lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == lot_code))
+    if lot is None:
+        if not creating:
+            raise NotFound(f"No lot {lot_code!r} of {product.sku}. Check the lot on the label.")
+        lot = Lot(product_id=product.id, code=lot_code)
+        db.session.add(lot)
+        db.session.flush()
+    return lot

@@ -1,0 +1,507 @@
+"""The stock ledger: the only code that changes stock.
+
+A posting is one business event made of movements, each a signed change to one balance
+key (product, location, bin, lot). A posting commits whole or not at all. Balances are
+updated in the same transaction as their movements by *guarded* UPDATEs: the WHERE clause
+carries every invariant, so two scanners racing for the last unit cannot both win on any
+engine. The database CHECK constraints are the second line of defence.
+
+Write path per line (hot path, SQLAlchemy Core, no ORM unit of work):
+    UPDATE stock_balances SET ... WHERE key AND invariants-hold-after RETURNING totals
+and only when that matches no row: read the row to explain the refusal, or insert a new
+key. Lines are applied in key order so that PostgreSQL row locks are always taken in the
+same order and two postings can never deadlock.
+
+Idempotency: a posting may carry a key. A replay with the same key and the same content
+returns the first posting and writes nothing; the same key with other content is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core.clock import utcnow
+from warehouse.core.errors import IdempotencyKeyReused, InsufficientStock, InvalidPosting
+from warehouse.core.extensions import db
+from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
+from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
+
+MAX_LINE_QTY = 1_000_000_000  # one line may not move more than this in any column
+MAX_BALANCE = 2_000_000_000  # stays inside a 32-bit INTEGER on every engine
+
+balances = Balance.__table__
+movements = Movement.__table__
+postings = Posting.__table__
+
+
+@dataclass(frozen=True, order=True)
+class Line:
+    """One signed change to one balance key. Build it with `Line.at(bin, product, ...)`."""
+
+    product_id: int
+    location_id: int
+    bin_id: int
+    lot_id: int = NO_LOT
+    qty: int = 0  # on-hand delta
+    reserved: int = 0
+    held: int = 0
+
+    @classmethod
+    def at(
+        cls,
+        bin: Bin,
+        product: Product,
+        lot: Lot | None = None,
+        *,
+        qty: int = 0,
+        reserved: int = 0,
+        held: int = 0,
+    ) -> Line:
+        return cls(product.id, bin.location_id, bin.id, lot.id if lot else NO_LOT, qty, reserved, held)
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return (self.product_id, self.location_id, self.bin_id, self.lot_id)
+
+
+@dataclass(frozen=True)
+class PostingMade:
+    """What listeners registered with `after_posting` are told, inside the posting's
+    transaction (so what they write commits or rolls back with the stock change)."""
+
+    posting_id: int
+    type: MovementType
+    lines: tuple[Line, ...]
+    actor_id: int | None
+    reference: tuple[str, str] | None
+    reason: ReasonCode | None
+    balances_after: dict[tuple, tuple[int, int, int]]
+
+    @property
+    def places(self) -> set[tuple[int, int]]:
+        """The (product_id, location_id) pairs this posting touched."""
+        return {(line.product_id, line.location_id) for line in self.lines}
+
+
+_listeners: list = []
+
+
+def after_posting(listener):
+    """Register `listener(PostingMade)` to run after every new posting (not on replays),
+    in the same transaction: alerts and the event outbox hang off this."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+@dataclass(frozen=True)
+class Posted:
+    posting_id: int
+    replayed: bool = False
+    balances_after: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)
+
+
+# --- posting -----------------------------------------------------------------------------
+
+
+def post(
+    type: MovementType,
+    lines: Sequence[Line],
+    *,
+    actor_id: int | None,
+    key: str | None = None,
+    reference: tuple[str, str] | None = None,
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> Posted:
+    """Post one business event. Raises InsufficientStock / InvalidPosting and writes nothing."""
+    _check_lines(lines)
+    ref_type, ref_id = reference if reference else (None, None)
+    fingerprint = _fingerprint(type, lines, ref_type, ref_id, reason, note)
+
+    def write() -> Posted:
+        return _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note)
+
+    return atomically(write)
+
+
+def replay_of(
+    key: str,
+    type: MovementType,
+    lines: Sequence[Line],
+    *,
+    reference: tuple[str, str] | None = None,
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> Posted | None:
+    """The earlier posting made with this key and content, if any (for services that must
+    skip their own side effects on a replay)."""
+    ref_type, ref_id = reference if reference else (None, None)
+    return _find_by_key(key, _fingerprint(type, lines, ref_type, ref_id, reason, note))
+
+
+def _check_lines(lines: Sequence[Line]) -> None:
+    if not lines:
+        raise InvalidPosting("Nothing to post: add at least one line.")
+    for line in lines:
+        deltas = (line.qty, line.reserved, line.held)
+        if not all(isinstance(d, int) and not isinstance(d, bool) for d in deltas):
+            raise InvalidPosting("Quantities must be whole units.")
+        if not any(deltas):
+            raise InvalidPosting("Quantity must not be zero.")
+        if any(abs(d) > MAX_LINE_QTY for d in deltas):
+            raise InvalidPosting(f"Quantity too large: at most {MAX_LINE_QTY:,} per line.")
+
+
+def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
+    payload = [
+        MovementType(type).value,
+        ref_type,
+        ref_id,
+        reason.value if reason else None,
+        note,
+        [[*line.key, line.qty, line.reserved, line.held] for line in lines],
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _find_by_key(key: str, fingerprint: str) -> Posted | None:
+    row = db.session.connection().execute(_SELECT_BY_KEY, {"key": key}).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This request key was already used for a different change. Reload the screen and try again."
+        )
+    return Posted(row.id, replayed=True)
+
+
+# The hot path's statements are built once: building SQLAlchemy constructs per call cost
+# more Python time than the database work (see docs/performance.md).
+_SELECT_BY_KEY = select(postings.c.id, postings.c.fingerprint).where(
+    postings.c.idempotency_key == bindparam("key")
+)
+
+
+def _posting_insert(dialect_insert):
+    """INSERT a posting unless its idempotency key exists; RETURNING id (none on a replay).
+    Folding the replay check into the INSERT saves a round trip per posting, and on
+    PostgreSQL a concurrent first attempt with the same key waits for the winner instead
+    of failing."""
+    return (
+        dialect_insert(postings)
+        .on_conflict_do_nothing(index_elements=[postings.c.idempotency_key])
+        .returning(postings.c.id)
+    )
+
+
+_INSERT_POSTING = {"postgresql": _posting_insert(pg_insert), "sqlite": _posting_insert(sqlite_insert)}
+_INSERT_BALANCE = {
+    name: make(balances).on_conflict_do_nothing().returning(balances.c.id)
+    for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_INSERT_MOVEMENTS = insert(movements)
+_LOT_TRACKED = select(Product.__table__.c.lot_tracked).where(Product.__table__.c.id == bindparam("id"))
+
+_KEY = and_(
+    balances.c.product_id == bindparam("k_product"),  # names must differ from
+    balances.c.location_id == bindparam("k_location"),  # the columns an UPDATE sets
+    balances.c.bin_id == bindparam("k_bin"),
+    balances.c.lot_id == bindparam("k_lot"),
+)
+_ON_HAND = balances.c.on_hand + bindparam("d_qty")
+_RESERVED = balances.c.reserved + bindparam("d_reserved")
+_HELD = balances.c.held + bindparam("d_held")
+# Every invariant in the WHERE clause: a change that would break one matches no row.
+_GUARDED_UPDATE = (
+    update(balances)
+    .where(
+        _KEY,
+        _ON_HAND >= 0,
+        _ON_HAND <= MAX_BALANCE,
+        _RESERVED >= 0,
+        _HELD >= 0,
+        _RESERVED + _HELD <= _ON_HAND,
+    )
+    .values(on_hand=_ON_HAND, reserved=_RESERVED, held=_HELD)
+    .returning(balances.c.on_hand, balances.c.reserved, balances.c.held)
+)
+_SELECT_FOR_UPDATE = (
+    select(balances.c.on_hand, balances.c.reserved, balances.c.held).where(_KEY).with_for_update()
+)
+
+
+def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, note) -> Posted:
+    conn = db.session.connection()
+    now = utcnow()
+    posting_id = conn.execute(
+        _INSERT_POSTING[conn.dialect.name],
+        dict(
+            type=type,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            reference_type=ref_type,
+            reference_id=ref_id,
+            reason=reason,
+            note=note,
+            user_id=actor_id,
+            created_at=now,
+        ),
+    ).scalar()
+    if posting_id is None:  # the key was used before: a replay, or a reuse for other content
+        return _find_by_key(key, fingerprint)
+    rows, after = [], {}
+    for line in sorted(lines):  # fixed key order: no lock-order deadlocks between postings
+        on_hand, reserved, held = _apply(conn, type, line)
+        after[line.key] = (on_hand, reserved, held)
+        rows.append(
+            dict(
+                posting_id=posting_id,
+                product_id=line.product_id,
+                location_id=line.location_id,
+                bin_id=line.bin_id,
+                lot_id=line.lot_id,
+                qty=line.qty,
+                reserved_delta=line.reserved,
+                held_delta=line.held,
+                balance_after=on_hand,
+                reserved_after=reserved,
+                held_after=held,
+                type=type,
+                reason=reason,
+                reference_type=ref_type,
+                reference_id=ref_id,
+                user_id=actor_id,
+            )
+        )
+    # Stamped once every balance row is locked: a later posting on the same key waits for
+    # this one to commit before it stamps, so per key the times follow the ids (what
+    # stock_at and the valuation report rely on), whatever the lock waits were.
+    stamped = utcnow()
+    for row in rows:
+        row["created_at"] = stamped
+    conn.execute(_INSERT_MOVEMENTS, rows)
+    if _listeners:
+        made = PostingMade(
+            posting_id,
+            MovementType(type),
+            tuple(lines),
+            actor_id,
+            (ref_type, ref_id) if ref_type else None,
+            reason,
+            after,
+        )
+        for listener in _listeners:
+            listener(made)
+    return Posted(posting_id, balances_after=after)
+
+
+def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
+    """Apply one line to its balance; return (on_hand, reserved, held) after it."""
+    key = dict(k_product=line.product_id, k_location=line.location_id, k_bin=line.bin_id, k_lot=line.lot_id)
+    params = dict(key, d_qty=line.qty, d_reserved=line.reserved, d_held=line.held)
+    for _attempt in range(2):
+        row = conn.execute(_GUARDED_UPDATE, params).first()
+        if row is not None:
+            return tuple(row)
+        current = conn.execute(_SELECT_FOR_UPDATE, key).first()
+        if current is not None:
+            raise _refusal(type, line, *current)
+        if _insert_new_key(conn, type, line):
+            return (line.qty, line.reserved, line.held)
+        # Another transaction created this key between our UPDATE and INSERT; go again.
+    raise InvalidPosting("The stock changed while posting; scan again.")
+
+
+def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
+    if not (
+        0 <= line.qty <= MAX_BALANCE
+        and line.reserved >= 0
+        and line.held >= 0
+        and line.reserved + line.held <= line.qty
+    ):
+        raise _refusal(type, line, 0, 0, 0)
+    # Lot-tracked stock always moves with a lot. Checked only here, where a key is born:
+    # stock can reach a key in no other way, so existing keys need no query per posting.
+    if line.lot_id == NO_LOT and conn.execute(_LOT_TRACKED, {"id": line.product_id}).scalar():
+        sku = _describe(line)[0]
+        raise InvalidPosting(f"{sku} is lot-tracked: scan or enter its lot number.")
+    row = conn.execute(
+        _INSERT_BALANCE[conn.dialect.name],
+        dict(
+            product_id=line.product_id,
+            location_id=line.location_id,
+            bin_id=line.bin_id,
+            lot_id=line.lot_id,
+            on_hand=line.qty,
+            reserved=line.reserved,
+            held=line.held,
+        ),
+    ).first()
+    return row is not None
+
+
+def _refusal(type: MovementType, line: Line, on_hand: int, reserved: int, held: int):
+    """Explain, in floor words, which invariant the line would break."""
+    sku, bin_code, lot_code = _describe(line)
+    where = f"{bin_code}" + (f" (lot {lot_code})" if lot_code else "")
+    available = on_hand - reserved - held
+    if on_hand + line.qty > MAX_BALANCE:
+        return InvalidPosting(f"Quantity too large: {sku} at {where} would exceed {MAX_BALANCE:,} units.")
+    if line.reserved < 0 and reserved + line.reserved < 0:
+        return InsufficientStock(
+            f"Cannot release {-line.reserved} of {sku} at {where}: only {reserved} reserved."
+        )
+    if line.held < 0 and held + line.held < 0:
+        return InsufficientStock(
+            f"Cannot release {-line.held} of {sku} at {where} from hold: only {held} held."
+        )
+    if line.qty < 0 and on_hand + line.qty < 0:
+        return InsufficientStock(
+            f"Insufficient stock at {where} for {sku}: on hand {on_hand}, requested {-line.qty}."
+        )
+    # What is left: the change would eat into units reserved or held for someone else.
+    requested = max(-line.qty, 0) + max(line.reserved, 0) + max(line.held, 0)
+    return InsufficientStock(
+        f"Insufficient stock available at {where} for {sku}: "
+        f"available {max(available, 0)}, requested {requested}."
+    )
+
+
+def _describe(line: Line) -> tuple[str, str, str]:
+    sku = db.session.scalar(select(Product.sku).where(Product.id == line.product_id))
+    bin_code = db.session.scalar(select(Bin.code).where(Bin.id == line.bin_id))
+    lot_code = (
+        "" if line.lot_id == NO_LOT else db.session.scalar(select(Lot.code).where(Lot.id == line.lot_id))
+    )
+    return sku or f"product #{line.product_id}", bin_code or f"bin #{line.bin_id}", lot_code or ""
+
+
+def mark_counted(product_id: int, bin_id: int, lot_id: int, at) -> None:
+    """Record when a key was last counted (a resolved cycle count). Not a stock change."""
+    db.session.execute(
+        update(balances)
+        .where(balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id)
+        .values(last_counted_at=at)
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def balance(product_id: int, bin_id: int, lot_id: int = NO_LOT) -> tuple[int, int, int]:
+    """(on_hand, reserved, held) for one key; zeros when the key has never had stock."""
+    row = db.session.execute(
+        select(balances.c.on_hand, balances.c.reserved, balances.c.held).where(
+            balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id
+        )
+    ).first()
+    return tuple(row) if row else (0, 0, 0)
+
+
+def stock_at(
+    instant: datetime, *, product_id: int | None = None, location_id: int | None = None
+) -> dict[tuple, tuple[int, int, int]]:
+    """Stock per key as it was at `instant`: the *_after figures of the last movement per
+    key at or before it. "Last" is by movement id (monotonic), not by timestamp."""
+    m = movements.c
+    last = select(func.max(m.id).label("id")).where(m.created_at <= instant)
+    if product_id is not None:
+        last = last.where(m.product_id == product_id)
+    if location_id is not None:
+        last = last.where(m.location_id == location_id)
+    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
+    rows = db.session.execute(
+        select(
+            m.product_id, m.location_id, m.bin_id, m.lot_id, m.balance_after, m.reserved_after, m.held_after
+        ).join(last, last.c.id == m.id)
+    )
+    return {tuple(r[:4]): tuple(r[4:]) for r in rows if any(r[4:])}
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    key: tuple[int, int, int, int]  # product_id, location_id, bin_id, lot_id
+    from_movements: tuple[int, int, int]  # on_hand, reserved, held
+    in_balances: tuple[int, int, int]
+    problem: str
+
+
+def verify() -> list[Drift]:
+    """Recompute every balance from the movements; return every key that disagrees.
+
+    Checks that each balance equals the sum of its movements, that the last movement's
+    *_after figures equal the balance, and that no balance exists without movements.
+    """
+    m = movements.c
+    sums = {
+        tuple(r[:4]): tuple(int(x) for x in r[4:])
+        for r in db.session.execute(
+            select(
+                m.product_id,
+                m.location_id,
+                m.bin_id,
+                m.lot_id,
+                func.sum(m.qty),
+                func.sum(m.reserved_delta),
+                func.sum(m.held_delta),
+            ).group_by(m.product_id, m.location_id, m.bin_id, m.lot_id)
+        )
+    }
+    last_ids = (
+        select(func.max(m.id).label("id"))
+        .group_by(m.product_id, m.location_id, m.bin_id, m.lot_id)
+        .subquery()
+    )
+    lasts = {
+        tuple(r[:4]): tuple(r[4:])
+        for r in db.session.execute(
+            select(
+                m.product_id,
+                m.location_id,
+                m.bin_id,
+                m.lot_id,
+                m.balance_after,
+                m.reserved_after,
+                m.held_after,
+            ).join(last_ids, last_ids.c.id == m.id)
+        )
+    }
+    b = balances.c
+    stored = {
+        tuple(r[:4]): tuple(r[4:])
+        for r in db.session.execute(
+            select(b.product_id, b.location_id, b.bin_id, b.lot_id, b.on_hand, b.reserved, b.held)
+        )
+    }
+    drifts = []
+    for key in sorted(set(sums) | set(stored)):
+        expected, actual = sums.get(key, (0, 0, 0)), stored.get(key, (0, 0, 0))
+        if expected != actual:
+            drifts.append(Drift(key, expected, actual, "balance differs from sum of movements"))
+        elif key in lasts and lasts[key] != actual:
+            drifts.append(Drift(key, expected, actual, f"last movement says {lasts[key]}"))
+    return drifts
+
+
+def describe_keys(keys: Iterable[tuple[int, int, int, int]]) -> dict[tuple, str]:
+    """Human labels "SKU @ location/bin lot X" for keys (the CLI's drift report)."""
+    labels = {}
+    for key in keys:
+        product_id, location_id, bin_id, lot_id = key
+        sku, bin_code, lot_code = _describe(Line(product_id, location_id, bin_id, lot_id, qty=1))
+        location = db.session.scalar(select(Location.code).where(Location.id == location_id))
+        labels[key] = f"{sku} @ {location}/{bin_code}" + (f" lot {lot_code}" if lot_code else "")
+    return labels

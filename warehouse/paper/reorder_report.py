@@ -1,0 +1,125 @@
+"""The reorder report for spreadsheets and paper: CSV (formula-safe cells) and a landscape
+PDF in the slips' page style (fonts, margins, "page N of M"), so all our paper looks alike."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterable, Mapping, Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from warehouse.alerts.replenishment import ReorderRow
+from warehouse.core.csv_safe import safe_cell
+from warehouse.paper.slips import BOLD, CELL_PAD, FONT, MARGIN, TEXT_SIZE, _fit, _PageCountCanvas, _paper
+
+CSV_COLUMNS = (
+    "location_code",
+    "sku",
+    "product_name",
+    "on_hand",
+    "reserved",
+    "held",
+    "available",
+    "inbound",
+    "reorder_point",
+    "reorder_qty",
+    "max_level",
+    "suggested_qty",
+    "unit_cost",
+    "suggested_value",
+)
+
+
+def to_csv(rows: Iterable[ReorderRow]) -> str:
+    """The rows as CSV (a header line, then one line per row, in the report's order)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else safe_cell(v) for v in (getattr(row, name) for name in CSV_COLUMNS)]
+        )
+    return out.getvalue()
+
+
+PDF_COLUMNS = [  # (header, share of the printable width, attribute); every header fits on Letter too
+    ("Location", 0.115, "location_code"),
+    ("SKU", 0.09, "sku"),
+    ("Name", 0.162, "product_name"),
+    ("On hand", 0.072, "on_hand"),
+    ("Reserved", 0.08, "reserved"),
+    ("Held", 0.045, "held"),
+    ("Available", 0.08, "available"),
+    ("Inbound", 0.072, "inbound"),
+    ("Reorder pt", 0.09, "reorder_point"),
+    ("Max", 0.042, "max_level"),
+    ("Order qty", 0.082, "suggested_qty"),
+    ("Value", 0.07, "suggested_value"),
+]
+WRAPPED = {"product_name"}  # long names wrap onto a second line instead of being cut
+
+
+def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_size: str = "A4") -> bytes:
+    """The report on paper (landscape), the filters in the heading of every page, page
+    N of M at the foot (slips.py's page style)."""
+    paper = landscape(_paper(page_size))
+    width = paper[0] - 2 * MARGIN
+    heading = "  ·  ".join(f"{name}: {value}" for name, value in filters.items())
+
+    def draw_heading(canvas, doc):
+        canvas.saveState()
+        top = paper[1] - MARGIN
+        canvas.setFont(BOLD, 14)
+        canvas.drawString(MARGIN, top - 14, "Reorder report")
+        canvas.setFont(FONT, TEXT_SIZE + 1)
+        canvas.drawString(MARGIN, top - 30, _fit(heading, width, size=TEXT_SIZE + 1))
+        canvas.restoreState()
+
+    widths = [width * share for _, share, _ in PDF_COLUMNS]
+    wrapping = ParagraphStyle("cell", fontName=FONT, fontSize=TEXT_SIZE, leading=TEXT_SIZE + 2)
+    table_rows = [[title for title, _, _ in PDF_COLUMNS]]
+    for row in rows:
+        cells = []
+        for (_title, _share, attr), w in zip(PDF_COLUMNS, widths):
+            text = "" if getattr(row, attr) is None else f"{getattr(row, attr)}"
+            cells.append(
+                Paragraph(html.escape(text), wrapping)
+                if attr in WRAPPED
+                else _fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE)
+            )
+        table_rows.append(cells)
+    if not rows:
+        table_rows.append(["Nothing is at or below its reorder point."] + [""] * (len(widths) - 1))
+    table = Table(table_rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), BOLD, TEXT_SIZE),
+                ("FONT", (0, 1), (-1, -1), FONT, TEXT_SIZE),
+                ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.grey),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ]
+        )
+    )
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=paper,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 40,
+        bottomMargin=MARGIN + 15,
+        title="Reorder report",
+        author="warehouse",
+    )
+    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=_PageCountCanvas)
+    return out.getvalue()

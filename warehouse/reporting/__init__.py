@@ -1,0 +1,1 @@
+"""Reading the ledger for people: dashboard analytics and reports (valuation, movements)."""

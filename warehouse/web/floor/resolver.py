@@ -1,0 +1,26 @@
+"""The floor's scan resolver. The catalog says what a code is (product, bin, GS1 label, a
+slip's or a sheet's number); a transfer or count batch number is loaded here, from the
+workflow that owns it, so the catalog never imports the workflows above it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from warehouse import counts, transfers
+from warehouse.catalog import scan as catalog_scan
+from warehouse.catalog.scan import Scan, UnknownScan
+
+
+def resolve(code: str, *, location_id: int | None = None, expect: str | None = None) -> Scan:
+    found = catalog_scan.resolve(code, location_id=location_id, expect=expect)
+    if found.kind == "transfer":
+        transfer = transfers.by_number(found.number)
+        if transfer is None:
+            raise UnknownScan(f"No transfer {found.number}. Check the slip.")
+        return replace(found, transfer=transfer)
+    if found.kind == "count":
+        batch = counts.by_number(found.number)
+        if batch is None:
+            raise UnknownScan(f"No count batch {found.number}. Check the sheet.")
+        return replace(found, batch=batch)
+    return found
