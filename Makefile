@@ -25,7 +25,11 @@ run: setup
 	$(BIN)/flask demo --history
 	WEBHOOK_ALLOW_PRIVATE_ADDRESSES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000  # dev: local webhook receivers
 
+# Lint (ruff), format check, the layers (lint-imports, contracts in .importlinter), then every test.
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto
 
 # The same tests with PostgreSQL as well, in a throwaway cluster (needs postgresql-common).

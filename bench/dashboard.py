@@ -413,7 +413,7 @@ def measure(app, args) -> dict:
     )
     results = {}
     # The first request of a process reads every closed day of the year once and keeps
-    # the per-day rollups (analytics.py); every later request reads two days.
+    # the per-day rollups (warehouse/reporting/rollups.py); every later request reads two days.
     t0 = time.perf_counter()
     first = client.get("/dashboard?period=1y")
     cold = round((time.perf_counter() - t0) * 1000, 1)

@@ -1,4 +1,4 @@
-// The scan loop shared by every floor screen (see DESIGN.md "Scanner screens").
+// The scan loop shared by every floor screen (docs/architecture.md, "The life of a scan").
 //
 // A keyboard-wedge scanner types a code fast and presses Enter, and may fire the next scan
 // before the last answer is back. htmx's own form submit reads the input when the request

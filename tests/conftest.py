@@ -12,12 +12,14 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from warehouse import accounts, create_app
 from warehouse.core.extensions import db
+from warehouse.web.context import SETTINGS
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -229,3 +231,8 @@ def in_threads(app, n: int, work):
         t.join()
     db.session.rollback()
     return results, errors
+
+
+def use_settings(app, **changes) -> None:
+    """Change the app's Settings for the rest of a test (create_app built them from config)."""
+    app.extensions[SETTINGS] = replace(app.extensions[SETTINGS], **changes)

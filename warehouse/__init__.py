@@ -5,7 +5,8 @@ from flask import Flask
 from warehouse import alerts, cli, ledger, web
 from warehouse.core.engines import configure_engine
 from warehouse.core.extensions import csrf, db, login_manager, migrate
-from warehouse.counts import abc
+from warehouse.core.settings import Settings
+from warehouse.web.context import SETTINGS
 
 
 def create_app(config_object="config.Config", **overrides) -> Flask:
@@ -24,7 +25,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     # Alerts are judged inside every posting's transaction (and write the event outbox).
     ledger.after_posting(alerts.evaluate)
-    abc.configure(app.config.get("ABC_SHARES"), app.config.get("ABC_COUNT_EVERY_DAYS"))
+    app.extensions[SETTINGS] = Settings.from_config(app.config)
 
     web.init_app(app)
     cli.init_app(app)

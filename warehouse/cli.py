@@ -17,6 +17,7 @@ from warehouse.demo import load_demo
 from warehouse.demo.demo_history import load_history
 from warehouse.integrations import webhooks
 from warehouse.integrations.retention import prune as prune_older
+from warehouse.web.context import SETTINGS
 
 
 def init_app(app: Flask) -> None:
@@ -153,7 +154,9 @@ def deliver_webhooks(loop, interval):
 
     try:
         while True:
-            made, delivered, failed = webhooks.run_pass()
+            made, delivered, failed = webhooks.run_pass(
+                allow_private=current_app.extensions[SETTINGS].webhook_allow_private_addresses
+            )
             db.session.remove()
             if made or delivered or failed or not loop:
                 click.echo(f"Webhooks: {made} new deliveries, {delivered} delivered, {failed} failed tries.")

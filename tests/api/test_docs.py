@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from warehouse.api.schemas import AdjustIn
+from warehouse.api.stock_schemas import AdjustIn
 
 
 def test_the_document_needs_a_token_or_a_session_like_everything_else(app, token_for):

@@ -12,6 +12,7 @@ from tests.factories import make_location, make_lot, receive
 from warehouse import ledger
 from warehouse.availability import reservations
 from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.availability.reservations import common, sweeper
 from warehouse.catalog.models import LocationType
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -22,6 +23,7 @@ from warehouse.core.errors import (
     NotFound,
 )
 from warehouse.core.extensions import db
+from warehouse.core.settings import Settings
 from warehouse.inbound.models import PutawayTask
 from warehouse.ledger import references
 from warehouse.ledger.models import Movement, MovementType, Posting
@@ -163,8 +165,8 @@ def test_a_bin_of_another_location_or_a_lot_of_another_product_is_refused(app, g
 
 def test_the_ttl_defaults_to_the_configured_minutes_and_none_means_no_expiry(app, bolts):
     first = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=None, now=T0)
-    app.config["RESERVATION_TTL_MINUTES"] = 5
-    second = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=None, now=T0)
+    configured = Settings.from_config({"RESERVATION_TTL_MINUTES": 5}).reservation_ttl  # the doors pass it
+    second = reservations.reserve(bolts.bolt, bolts.main, 1, ORDER, actor_id=None, now=T0, ttl=configured)
     override = reservations.reserve(
         bolts.bolt, bolts.main, 1, ORDER, actor_id=None, now=T0, ttl=timedelta(hours=2)
     )
@@ -347,13 +349,13 @@ def _late_first_look(monkeypatch):
     """A retry that looked for its key just before its first attempt committed: its first
     look finds nothing, later ones see the database as it is."""
     looks = []
-    real = reservations._earlier
+    real = common.earlier_posting
 
     def earlier(*args):
         looks.append(args)
         return None if len(looks) == 1 else real(*args)
 
-    monkeypatch.setattr(reservations, "_earlier", earlier)
+    monkeypatch.setattr(common, "earlier_posting", earlier)
     return looks
 
 
@@ -534,7 +536,7 @@ def test_a_sweeper_that_read_a_row_before_it_was_fulfilled_leaves_it_alone(app, 
     seen = (row.id, row.qty_open)  # what a sweeper read just before the sale committed
     reservations.fulfill(ORDER, qty=1, actor_id=None)
 
-    claimed = ledger.atomically(reservations._expire_one, *seen, T0 + timedelta(hours=2))
+    claimed = ledger.atomically(sweeper._expire_one, *seen, T0 + timedelta(hours=2))
 
     assert claimed == 0 and _postings(MovementType.RELEASE) == 0
     [row] = _rows()

@@ -26,7 +26,14 @@ from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.integrations import events, webhooks
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
-from warehouse.integrations.webhooks import BACKOFF, MAX_ATTEMPTS, InvalidSubscription, WebhookRefused
+from warehouse.integrations.webhooks import (
+    BACKOFF,
+    MAX_ATTEMPTS,
+    InvalidSubscription,
+    WebhookRefused,
+    delivery,
+    guarded_http,
+)
 from warehouse.ledger import Line
 from warehouse.ledger.models import MovementType
 
@@ -81,7 +88,7 @@ def receiver(app):
 
 @pytest.fixture
 def hooked(receiver):
-    subscription = webhooks.subscribe(receiver.url, "*", actor_id=None)
+    subscription = webhooks.subscribe(receiver.url, "*", actor_id=None, allow_private=True)
     receiver.secret = subscription.secret
     return subscription
 
@@ -109,8 +116,10 @@ def publish(type="stock.out", **data):
 
 
 def test_a_subscription_gets_a_long_random_secret_and_can_be_deactivated_once(app):
-    one = webhooks.subscribe("https://erp.example.com/hook", "stock.low, stock.out", actor_id=None)
-    two = webhooks.subscribe("https://erp.example.com/hook2", "", actor_id=None)
+    one = webhooks.subscribe(
+        "https://erp.example.com/hook", "stock.low, stock.out", actor_id=None, allow_private=True
+    )
+    two = webhooks.subscribe("https://erp.example.com/hook2", "", actor_id=None, allow_private=True)
     assert len(one.secret) == 64 and one.secret != two.secret
     assert (one.event_types, two.event_types) == ("stock.low,stock.out", "*")
     webhooks.deactivate(one.id)
@@ -134,7 +143,7 @@ def test_bad_urls_are_refused(app):
         "http://x.example.com/\nHost: y",
     ]:
         with pytest.raises(InvalidSubscription, match="http"):
-            webhooks.subscribe(url, actor_id=None)
+            webhooks.subscribe(url, actor_id=None, allow_private=True)
     assert webhooks.subscriptions() == []
 
 
@@ -161,16 +170,13 @@ def test_bad_urls_are_refused(app):
     ],
 )
 def test_local_and_private_receivers_are_refused_unless_allowed(app, url):
-    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
     with pytest.raises(InvalidSubscription, match="local or private address"):
         webhooks.subscribe(url, actor_id=None)
     assert webhooks.subscriptions() == []
-    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True  # receivers on the local network
-    assert webhooks.subscribe(url, actor_id=None).url == url
+    assert webhooks.subscribe(url, actor_id=None, allow_private=True).url == url
 
 
 def test_public_receivers_are_accepted_with_private_addresses_refused(app):
-    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
     for url in [
         "https://erp.example.com/hooks",
         "http://93.184.215.14:8080/hook",
@@ -182,7 +188,6 @@ def test_public_receivers_are_accepted_with_private_addresses_refused(app):
 def test_a_receiver_whose_address_turns_private_gets_nothing(app, hooked, receiver):
     """Checked at the connection's peer, not only at subscribe time: a name that resolves
     (or re-resolves) to a private address is refused when the POST would be sent."""
-    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
     publish()
     webhooks.dispatch()
     [tried] = webhooks.deliver_due(timeout=2)
@@ -198,8 +203,7 @@ def test_a_receiver_whose_address_turns_private_gets_nothing(app, hooked, receiv
 def test_the_guarded_connection_delivers_to_an_address_it_judges_public(app, hooked, receiver, monkeypatch):
     """The guarded path end to end (resolve, keep public, connect, POST), with 127.0.0.1
     standing in for a public address: this machine has no internet to post to."""
-    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
-    monkeypatch.setattr(webhooks, "_is_public", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr(guarded_http, "is_public", lambda address: address == "127.0.0.1")
     publish()
     webhooks.dispatch()
     [tried] = webhooks.deliver_due(timeout=2)
@@ -209,7 +213,7 @@ def test_the_guarded_connection_delivers_to_an_address_it_judges_public(app, hoo
 
 def test_unknown_event_types_are_refused(app):
     with pytest.raises(InvalidSubscription, match="Unknown event type"):
-        webhooks.subscribe("https://x.example.com", "stock.low,stock.gone", actor_id=None)
+        webhooks.subscribe("https://x.example.com", "stock.low,stock.gone", actor_id=None, allow_private=True)
 
 
 # --- dispatch and delivery ---------------------------------------------------------------
@@ -217,7 +221,7 @@ def test_unknown_event_types_are_refused(app):
 
 def test_an_event_reaches_the_receiver_signed_with_its_delivery_id(hooked, receiver):
     publish("stock.out", sku="BOLT-M8", on_hand=0)
-    assert webhooks.run_pass() == (1, 1, 0)
+    assert webhooks.run_pass(allow_private=True) == (1, 1, 0)
     [delivery] = deliveries()
     [got] = receiver.got
     assert got["signed_ok"] and got["content_type"] == "application/json"
@@ -225,7 +229,7 @@ def test_an_event_reaches_the_receiver_signed_with_its_delivery_id(hooked, recei
     assert got["body"]["type"] == "stock.out" and got["body"]["data"] == {"sku": "BOLT-M8", "on_hand": 0}
     assert (delivery.status, delivery.attempts) == (D.DELIVERED, 1)
     assert [a.status_code for a in attempts(delivery.id)] == [204]
-    assert webhooks.run_pass() == (0, 0, 0)  # nothing is sent twice
+    assert webhooks.run_pass(allow_private=True) == (0, 0, 0)  # nothing is sent twice
     assert len(receiver.got) == 1
 
 
@@ -233,12 +237,12 @@ def test_one_pass_drains_a_backlog_larger_than_a_batch(hooked, receiver):
     backlog = webhooks.BATCH * 2 + 7
     for n in range(backlog):
         publish("stock.out", sku=f"SKU-{n}")
-    assert webhooks.run_pass() == (backlog, backlog, 0)
+    assert webhooks.run_pass(allow_private=True) == (backlog, backlog, 0)
     assert len({got["delivery"] for got in receiver.got}) == backlog
 
 
 def test_a_subscription_only_gets_the_types_it_asked_for(receiver, hooked):
-    low_only = webhooks.subscribe(receiver.url, "stock.low", actor_id=None)
+    low_only = webhooks.subscribe(receiver.url, "stock.low", actor_id=None, allow_private=True)
     publish("stock.out")
     publish("stock.low")
     webhooks.dispatch()
@@ -263,17 +267,19 @@ def test_a_failing_receiver_gets_retries_with_backoff_and_the_same_delivery_id(h
     publish()
     webhooks.dispatch(now=start)
     [delivery] = deliveries()
-    tries = [t.ok for t in webhooks.deliver_due(now=start)]
+    tries = [t.ok for t in webhooks.deliver_due(now=start, allow_private=True)]
     assert tries == [False]
-    assert webhooks.deliver_due(now=start + BACKOFF[0] - timedelta(seconds=1)) == []  # not due yet
+    assert (
+        webhooks.deliver_due(now=start + BACKOFF[0] - timedelta(seconds=1), allow_private=True) == []
+    )  # not due yet
     [d] = deliveries()
     assert d.next_attempt_at == start + BACKOFF[0] and d.status is D.PENDING
     moment = start + BACKOFF[0]
-    assert [t.ok for t in webhooks.deliver_due(now=moment)] == [False]
+    assert [t.ok for t in webhooks.deliver_due(now=moment, allow_private=True)] == [False]
     moment += BACKOFF[1]
-    assert [t.ok for t in webhooks.deliver_due(now=moment)] == [False]
+    assert [t.ok for t in webhooks.deliver_due(now=moment, allow_private=True)] == [False]
     moment += BACKOFF[2]
-    assert [t.ok for t in webhooks.deliver_due(now=moment)] == [True]
+    assert [t.ok for t in webhooks.deliver_due(now=moment, allow_private=True)] == [True]
     assert {g["delivery"] for g in receiver.got} == {delivery.uuid}
     assert all(g["signed_ok"] for g in receiver.got) and len(receiver.got) == 4
     assert [g["body"] for g in receiver.got].count(receiver.got[0]["body"]) == 4  # same bytes each time
@@ -291,19 +297,19 @@ def test_after_the_last_try_a_delivery_is_failed(hooked, receiver):
     publish()
     webhooks.dispatch(now=moment)
     for n in range(MAX_ATTEMPTS):
-        assert len(webhooks.deliver_due(now=moment)) == 1
+        assert len(webhooks.deliver_due(now=moment, allow_private=True)) == 1
         moment += BACKOFF[n] if n < len(BACKOFF) else timedelta(0)
     [d] = deliveries()
     assert (d.status, d.attempts, len(attempts(d.id))) == (D.FAILED, MAX_ATTEMPTS, MAX_ATTEMPTS)
-    assert webhooks.deliver_due(now=moment + timedelta(days=30)) == []
+    assert webhooks.deliver_due(now=moment + timedelta(days=30), allow_private=True) == []
 
 
 def test_an_unreachable_receiver_is_recorded_without_a_status_code(app):
-    sub = webhooks.subscribe("http://127.0.0.1:9/nothing-listens-here", actor_id=None)
+    sub = webhooks.subscribe("http://127.0.0.1:9/nothing-listens-here", actor_id=None, allow_private=True)
     assert sub.id
     publish()
     webhooks.dispatch()
-    [tried] = webhooks.deliver_due(timeout=2)
+    [tried] = webhooks.deliver_due(timeout=2, allow_private=True)
     assert not tried.ok and tried.status_code is None and tried.error
     [d] = deliveries()
     [a] = attempts(d.id)
@@ -315,11 +321,13 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker(hooked, receiver):
     webhooks.dispatch()
     [d] = deliveries()
     now = utcnow()
-    assert webhooks._claim(d.id, 0, now) is not None  # worker 1 claims, then (say) dies
-    assert webhooks.deliver_one(d.id, 0, now=now) is None  # worker 2 read the same row: loses
-    assert webhooks.deliver_due(now=now) == []  # leased, not due
+    assert delivery._claim(d.id, 0, now) is not None  # worker 1 claims, then (say) dies
+    assert (
+        webhooks.deliver_one(d.id, 0, now=now, allow_private=True) is None
+    )  # worker 2 read the same row: loses
+    assert webhooks.deliver_due(now=now, allow_private=True) == []  # leased, not due
     assert receiver.got == []
-    later = webhooks.deliver_due(now=now + webhooks.LEASE)  # the lease ran out: retried
+    later = webhooks.deliver_due(now=now + webhooks.LEASE, allow_private=True)  # the lease ran out: retried
     assert [t.uuid for t in later] == [d.uuid] and len(receiver.got) == 1
 
 
@@ -327,7 +335,9 @@ def test_racing_workers_send_each_delivery_once(hooked, receiver, app):
     for n in range(6):
         publish("stock.out", n=n)
     webhooks.dispatch()
-    results, errors = in_threads(app, 3, lambda _i: [t.uuid for t in webhooks.deliver_due()])
+    results, errors = in_threads(
+        app, 3, lambda _i: [t.uuid for t in webhooks.deliver_due(allow_private=True)]
+    )
     assert errors == []
     sent = [uuid for worker in results for uuid in worker]
     assert len(sent) == 6 == len(set(sent)) == len(receiver.got)
@@ -347,25 +357,25 @@ def test_events_wait_in_the_outbox_while_no_worker_runs(hooked, receiver, site):
         )
         == 1
     )
-    assert webhooks.run_pass() == (1, 1, 0)
+    assert webhooks.run_pass(allow_private=True) == (1, 1, 0)
     assert [g["event"] for g in receiver.got] == ["stock.out"]
 
 
 def test_a_new_subscription_gets_events_from_when_it_was_added_not_the_backlog(app, receiver):
     publish("stock.out", sku="OLD-1")  # raised while nobody subscribed, no worker ran
-    subscription = webhooks.subscribe(receiver.url, "*", actor_id=None)
+    subscription = webhooks.subscribe(receiver.url, "*", actor_id=None, allow_private=True)
     receiver.secret = subscription.secret
     publish("stock.out", sku="NEW-1")
     with time_machine.travel(utcnow() - timedelta(hours=1), tick=True):  # a server whose clock runs behind
         publish("stock.out", sku="NEW-2")
-    assert webhooks.run_pass() == (2, 2, 0)
+    assert webhooks.run_pass(allow_private=True) == (2, 2, 0)
     assert [g["body"]["data"]["sku"] for g in receiver.got] == ["NEW-1", "NEW-2"]
 
 
 def test_a_test_event_goes_to_its_subscription_only(hooked, receiver):
-    other = webhooks.subscribe("http://127.0.0.1:9/other", actor_id=None)
+    other = webhooks.subscribe("http://127.0.0.1:9/other", actor_id=None, allow_private=True)
     delivery = webhooks.send_test(hooked.id, actor_id=None)
-    assert webhooks.run_pass() == (0, 1, 0)
+    assert webhooks.run_pass(allow_private=True) == (0, 1, 0)
     assert [(g["event"], g["delivery"]) for g in receiver.got] == [("webhook.test", delivery.uuid)]
     assert [d.subscription_id for d in deliveries()] == [hooked.id]
     webhooks.deactivate(other.id)
@@ -387,7 +397,7 @@ def test_a_transfer_pick_and_ship_below_the_reorder_point_sends_a_signed_stock_l
     transfers.pick(transfer.id, a1, site.bolt, 4, actor_id=None)
     transfers.ship(transfer.id, actor_id=None)  # 4 left at warehouse-main: below 5
 
-    webhooks.run_pass()
+    webhooks.run_pass(allow_private=True)
     lows = [g for g in receiver.got if g["event"] == "stock.low"]
     assert len(lows) == 1 and lows[0]["signed_ok"]
     data = lows[0]["body"]["data"]
@@ -441,12 +451,12 @@ def test_a_slow_pass_leases_and_backs_off_from_the_moment_it_claims_not_from_its
         if len(receiver.got) == 2 and not later_pass:  # the first pass is sending its 2nd
             later_pass.append(None)
             with app.app_context():  # cron's next pass starts meanwhile
-                later_pass[0] = webhooks.deliver_due(now=clock)
+                later_pass[0] = webhooks.deliver_due(now=clock, allow_private=True)
                 db.session.remove()
 
     receiver.on_post = on_post
     receiver.answers = [204, 500]
-    first_pass = webhooks.deliver_due(now=clock)
+    first_pass = webhooks.deliver_due(now=clock, allow_private=True)
 
     assert [t.ok for t in first_pass] == [True, False]
     assert later_pass == [[]]  # nothing was due: the second delivery was leased
@@ -463,7 +473,7 @@ def test_a_worker_never_leases_for_less_than_its_timeout(hooked, receiver):
     webhooks.dispatch()
     [d] = deliveries()
     now = utcnow()
-    assert webhooks._claim(d.id, 0, now, webhooks._lease(600.0)) is not None
-    assert webhooks.deliver_due(now=now + webhooks.LEASE) == []  # still inside its 600 s
+    assert delivery._claim(d.id, 0, now, delivery._lease(600.0)) is not None
+    assert webhooks.deliver_due(now=now + webhooks.LEASE, allow_private=True) == []  # still inside its 600 s
     [d] = deliveries()
     assert d.next_attempt_at >= now + timedelta(seconds=600)

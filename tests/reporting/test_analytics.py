@@ -5,12 +5,14 @@ point-in-time balances (ledger.stock_at) valued by hand."""
 
 from __future__ import annotations
 
+import threading
+import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.factories import Warehouse, receive
 from warehouse import alerts, ledger
@@ -19,9 +21,10 @@ from warehouse.catalog.models import Product
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus, CountStatus
+from warehouse.demo import demo_history
 from warehouse.ledger import Line
-from warehouse.ledger.models import MovementType, ReasonCode
-from warehouse.reporting import analytics
+from warehouse.ledger.models import Movement, MovementType, ReasonCode
+from warehouse.reporting import analytics, periods, reports, rollups, trends
 from warehouse.transfers.models import Transfer, TransferStatus
 
 COST = {"BOLT-M8": Decimal("2.50"), "NUT-M8": Decimal("0.25"), "GLUE-50": Decimal("4.00")}
@@ -148,7 +151,7 @@ def value_from_ledger(instant: datetime, location_id: int | None = None) -> Deci
 def test_tiles_show_stock_shortages_alerts_transfers_and_count_accuracy(site):
     history = seed_history(site)
     seed_rules_alerts_transfers_counts(history)
-    span = analytics.period("30d", history.today)
+    span = periods.period("30d", history.today)
 
     tiles = analytics.tiles(None, span)
 
@@ -170,13 +173,13 @@ def test_tiles_show_stock_shortages_alerts_transfers_and_count_accuracy(site):
         0,
     )
     assert north.open_alerts == 0 and north.lines_counted == 0 and north.accuracy is None
-    assert analytics.tiles(None, analytics.period("90d", history.today)).lines_counted == 5
+    assert analytics.tiles(None, periods.period("90d", history.today)).lines_counted == 5
 
 
 def test_flows_per_day_add_up_in_out_and_adjustments(site):
     history = seed_history(site)
 
-    data = analytics.dashboard(None, analytics.period("30d", history.today))
+    data = analytics.dashboard(None, periods.period("30d", history.today))
 
     assert len(data.flows) == 30 and data.flows[-1].day == history.today
     busy = {
@@ -185,7 +188,7 @@ def test_flows_per_day_add_up_in_out_and_adjustments(site):
         if f.units_in or f.units_out or f.adjusted
     }
     assert busy == {history.day(10): (40, 30, 0), history.day(3): (0, 20, -5), history.day(0): (10, 0, 0)}
-    week = analytics.dashboard(site.main, analytics.period("7d", history.today))
+    week = analytics.dashboard(site.main, periods.period("7d", history.today))
     assert {
         f.day: (f.units_in, f.units_out, f.adjusted)
         for f in week.flows
@@ -196,21 +199,21 @@ def test_flows_per_day_add_up_in_out_and_adjustments(site):
 def test_top_movers_rank_by_units_and_by_value(site):
     history = seed_history(site)
 
-    data = analytics.dashboard(None, analytics.period("30d", history.today))
+    data = analytics.dashboard(None, periods.period("30d", history.today))
 
     assert [(m.sku, m.units) for m in data.movers_by_units] == [("BOLT-M8", 30), ("NUT-M8", 20)]
     assert [(m.sku, m.value) for m in data.movers_by_value] == [
         ("BOLT-M8", Decimal("75.00")),
         ("NUT-M8", Decimal("5.00")),
     ]
-    week = analytics.dashboard(None, analytics.period("7d", history.today))
+    week = analytics.dashboard(None, periods.period("7d", history.today))
     assert [(m.sku, m.units) for m in week.movers_by_units] == [("NUT-M8", 20)]
 
 
 def test_stock_value_per_location_per_day_equals_the_ledger_at_each_day_end(site):
     history = seed_history(site)
 
-    data = analytics.dashboard(None, analytics.period("30d", history.today))
+    data = analytics.dashboard(None, periods.period("30d", history.today))
 
     by_code = {s.code: s for s in data.values}
     assert set(by_code) == {"warehouse-main", "service-north"}
@@ -228,7 +231,7 @@ def test_stock_value_per_location_per_day_equals_the_ledger_at_each_day_end(site
 def test_long_periods_chart_weeks_ending_today_and_values_at_each_week_end(site):
     history = seed_history(site)
 
-    data = analytics.dashboard(None, analytics.period("90d", history.today))
+    data = analytics.dashboard(None, periods.period("90d", history.today))
 
     assert len(data.flows) == 13 and data.flows[-1].until == history.today
     assert data.flows[-1].day == history.day(6) and data.flows[0].day == history.day(89)
@@ -237,36 +240,36 @@ def test_long_periods_chart_weeks_ending_today_and_values_at_each_week_end(site)
     assert sorted(main) == [last for _first, last in data.period.buckets]
     for day, value in main.items():
         assert value == value_from_ledger(datetime.combine(day, time.max), site.main.id), day
-    assert len(analytics.dashboard(None, analytics.period("1y", history.today)).flows) == 53
+    assert len(analytics.dashboard(None, periods.period("1y", history.today)).flows) == 53
 
 
 def test_value_at_a_past_instant_matches_the_ledger(site):
     history = seed_history(site)
     month_ago = datetime.combine(history.day(20), time(12))
 
-    assert analytics.value_at(month_ago) == value_from_ledger(month_ago) == Decimal("300.00")
-    assert analytics.value_at(datetime.combine(history.day(5), time(12))) == Decimal("235.00")
-    assert analytics.value_at(utcnow()) == Decimal("242.50")
+    assert trends.value_at(month_ago) == value_from_ledger(month_ago) == Decimal("300.00")
+    assert trends.value_at(datetime.combine(history.day(5), time(12))) == Decimal("235.00")
+    assert trends.value_at(utcnow()) == Decimal("242.50")
 
 
 def test_count_trend_counts_varied_lines_per_day(site):
     history = seed_history(site)
     seed_rules_alerts_transfers_counts(history)
 
-    trend = analytics.count_trend(None, analytics.period("90d", history.today))
+    trend = analytics.count_trend(None, periods.period("90d", history.today))
 
     assert [(d.counted, d.varied, d.value) for d in trend] == [
         (1, 1, Decimal("-2.50")),
         (4, 1, Decimal("0.50")),
     ]
     assert trend[0].day <= history.day(60) <= trend[0].until and trend[1].until == history.today
-    daily = analytics.count_trend(None, analytics.period("7d", history.today))
+    daily = analytics.count_trend(None, periods.period("7d", history.today))
     assert [(d.day, d.until, d.counted) for d in daily] == [(history.day(2), history.day(2), 4)]
-    assert analytics.count_trend(site.north.id, analytics.period("90d", history.today)) == []
+    assert analytics.count_trend(site.north.id, periods.period("90d", history.today)) == []
 
 
 def test_an_empty_warehouse_has_zero_figures(site):
-    data = analytics.dashboard(None, analytics.period("7d"))
+    data = analytics.dashboard(None, periods.period("7d"))
 
     assert (data.tiles.skus, data.tiles.units, data.tiles.value) == (0, 0, Decimal("0.00"))
     assert data.values == [] and data.movers_by_units == [] and data.count_days == []
@@ -274,10 +277,6 @@ def test_an_empty_warehouse_has_zero_figures(site):
 
 
 def test_demo_history_is_backdated_valid_and_written_once(app):
-    from warehouse.demo import demo_history
-    from warehouse.ledger.models import Movement
-    from warehouse.reporting import reports
-
     today = utcnow().date()
     first = demo_history.load_history(today, days=10)
     again = demo_history.load_history(today, days=10)
@@ -287,7 +286,7 @@ def test_demo_history_is_backdated_valid_and_written_once(app):
     days = {d for (d,) in db.session.query(db.func.date(Movement.created_at)).distinct()}
     assert len(days) == 10  # the opening stock 10 days ago, then every day up to yesterday
     assert ledger.verify() == []
-    data = analytics.dashboard(None, analytics.period("30d", today))
+    data = analytics.dashboard(None, periods.period("30d", today))
     assert sum(f.units_out for f in data.flows) > 0 and data.tiles.lines_counted > 0
     week_ago = today - timedelta(days=7)
     assert reports.valuation(week_ago).total[5] == value_from_ledger(datetime.combine(week_ago, time.max))
@@ -298,8 +297,6 @@ def test_demo_history_is_backdated_valid_and_written_once(app):
 
 
 def test_demo_history_leaves_a_ledger_with_later_stock_alone(site):
-    from warehouse.demo import demo_history
-
     receive(site.bolt, site.bin(site.main, "A-01-01"), 5)
 
     report = demo_history.load_history(days=15)
@@ -308,10 +305,8 @@ def test_demo_history_leaves_a_ledger_with_later_stock_alone(site):
 
 
 def test_closed_days_come_from_the_rollup_and_the_last_two_days_from_the_ledger(site):
-    from sqlalchemy import event
-
     history = seed_history(site)
-    span = analytics.period("90d", history.today)
+    span = periods.period("90d", history.today)
     analytics.dashboard(None, span)  # fills the rollup of closed days
     reads = []
     event.listen(
@@ -331,7 +326,7 @@ def test_closed_days_come_from_the_rollup_and_the_last_two_days_from_the_ledger(
 
 def test_stock_values_follow_a_unit_cost_change_on_days_already_rolled_up(site):
     history = seed_history(site)
-    span = analytics.period("30d", history.today)
+    span = periods.period("30d", history.today)
     analytics.dashboard(None, span)  # rolls up the closed days at 2.50 a BOLT
 
     site.bolt.unit_cost = Decimal("10.00")
@@ -347,10 +342,7 @@ def test_stock_values_follow_a_unit_cost_change_on_days_already_rolled_up(site):
 
 
 def test_threads_fill_the_rollup_one_at_a_time_and_read_the_ledger_once(app):
-    import threading
-    import time as clock
-
-    span = analytics.period("30d")
+    span = periods.period("30d")
     active, most, reads = [0], [0], []
     lock, start = threading.Lock(), threading.Barrier(4)
 
@@ -367,7 +359,7 @@ def test_threads_fill_the_rollup_one_at_a_time_and_read_the_ledger_once(app):
     def load(results):
         with app.app_context():
             start.wait()
-            results.append(len(analytics._closed_days("thread-test", read, span, list)[0]))
+            results.append(len(rollups._closed_days("thread-test", read, span, list)[0]))
 
     results = []
     threads = [threading.Thread(target=load, args=(results,)) for _ in range(4)]

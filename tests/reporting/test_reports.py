@@ -18,6 +18,7 @@ from warehouse import ledger
 from warehouse.core.extensions import db
 from warehouse.ledger import Line
 from warehouse.ledger.models import Movement, MovementType
+from warehouse.paper import report_files
 from warehouse.paper.pdf_fonts import regular_and_bold
 from warehouse.reporting import reports
 
@@ -89,7 +90,7 @@ def test_csv_holds_the_filters_and_every_row(site):
     history = seed_history(site)
     report = reports.movements(history.day(40), history.today)
 
-    lines = list(csv.reader(io.StringIO(reports.to_csv(report))))
+    lines = list(csv.reader(io.StringIO(report_files.to_csv(report))))
 
     assert lines[0][0].startswith("Movement history: From: ") and history.day(40).isoformat() in lines[0][0]
     assert lines[1] == report.columns
@@ -100,7 +101,7 @@ def test_pdf_holds_the_filters_and_every_row(site, tmp_path):
     history = seed_history(site)
     report = reports.valuation(history.day(20))
 
-    text = pdf_text(reports.to_pdf(report), tmp_path)
+    text = pdf_text(report_files.to_pdf(report), tmp_path)
 
     assert "Stock valuation" in text and f"As of: {history.day(20).isoformat()}" in text
     for row in report.rows:
@@ -115,7 +116,7 @@ def test_a_long_report_is_capped_and_says_so(site):
     report = reports.movements(history.day(40), history.today, cap=3)
 
     assert len(report.rows) == 3 and report.truncated
-    assert "Only the first 3 rows" in reports.to_csv(report)
+    assert "Only the first 3 rows" in report_files.to_csv(report)
 
 
 @pytest.mark.parametrize("batch", [2, 3, 10_000])  # many batches, an exact multiple or not, one
@@ -131,7 +132,7 @@ def test_an_uncapped_movement_report_streams_every_row_oldest_first(site, monkey
     report = reports.movements(history.day(40), history.today, cap=None)
 
     assert not isinstance(report.rows, list)  # a stream, read while the CSV is written
-    lines = list(csv.reader(io.StringIO(reports.to_csv(report))))
+    lines = list(csv.reader(io.StringIO(report_files.to_csv(report))))
     assert [int(line[0]) for line in lines[2:]] == expected and len(expected) > 3
     assert not report.truncated
 
@@ -147,8 +148,10 @@ def test_csv_text_that_a_spreadsheet_would_run_is_defused_and_numbers_stay_numbe
         reference=("@SUM(A1)", '=HYPERLINK("http://evil.example")'),
     )
 
-    movements = list(csv.reader(io.StringIO(reports.to_csv(reports.movements(history.today, history.today)))))
-    valuation = list(csv.reader(io.StringIO(reports.to_csv(reports.valuation(history.today)))))
+    movements = list(
+        csv.reader(io.StringIO(report_files.to_csv(reports.movements(history.today, history.today))))
+    )
+    valuation = list(csv.reader(io.StringIO(report_files.to_csv(reports.valuation(history.today)))))
 
     sale = movements[-1]
     assert sale[9] == """'@SUM(A1) =HYPERLINK("http://evil.example")""" and sale[7] == "-1"
@@ -163,6 +166,6 @@ def test_pdf_prints_names_in_cyrillic_and_greek(site, tmp_path):
     site.bolt.name = "Болт М8 · Βίδα"
     db.session.commit()
 
-    text = pdf_text(reports.to_pdf(reports.valuation(history.today)), tmp_path)
+    text = pdf_text(report_files.to_pdf(reports.valuation(history.today)), tmp_path)
 
     assert "Болт М8 · Βίδα" in text and "BOLT-M8" in text

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, use_settings
 from tests.factories import make_location, receive
 from warehouse import accounts, counts, ledger
 from warehouse.accounts.models import User
@@ -452,7 +452,7 @@ def test_auto_accept_takes_what_the_tolerances_allow(app, client, supervisor, st
     }
     assert ledger.balance(stocked.nut.id, stocked.bin(stocked.main, "A-01-02").id)[0] == 6
 
-    app.config["COUNT_TOLERANCES"] = {"A": {"units": 2, "percent": "0"}}
+    use_settings(app, count_tolerances={"A": {"units": 2, "percent": "0"}})
     looser = supervisor(f"/counts/{submitted}/auto-accept", htmx=True)
     assert "Accepted 1 line within tolerance." in looser.get_data(as_text=True)
     assert counts.get(submitted).status is CountStatus.RESOLVED

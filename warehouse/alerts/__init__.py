@@ -1,21 +1,25 @@
 """Stock conditions: low stock, out of stock, reorder needed and overstock rules, their
 e-mail, and replenishment suggestions."""
 
-from warehouse.alerts.rules import (
+from warehouse.alerts.alert_settings import (
     MAX_THRESHOLD,
-    AlertRefused,
     InvalidAlertSetting,
-    acknowledge,
     configure,
-    evaluate,
+    setting_for,
+    settings,
+)
+from warehouse.alerts.lifecycle import (
+    AlertRefused,
+    acknowledge,
     get,
-    inbound_units,
-    judge,
     listing,
     open_count,
     resolve,
-    setting_for,
-    settings,
+)
+from warehouse.alerts.rules import (
+    evaluate,
+    inbound_units,
+    judge,
 )
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Stock alerts: raised and cleared by postings, acknowledged and resolved by people.
+"""Stock alert rules: alerts raised and cleared by postings (people acknowledge and
+resolve them in lifecycle.py; per-SKU settings are in alert_settings.py).
 
 After every posting (`ledger.after_posting`, inside the posting's transaction) each
 (product, location) the posting touched is judged against its reorder policy and its alert
@@ -34,34 +35,19 @@ from dataclasses import dataclass
 from sqlalchemy import String, and_, bindparam, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
 
 from warehouse import ledger, transfers
 from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
 from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, NotFound
 from warehouse.core.extensions import db
 from warehouse.integrations import events
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.transfers.models import Transfer, TransferLine
 
 K, A = AlertKind, AlertStatus
-LIVE = (A.OPEN, A.ACKNOWLEDGED)
 ADJUSTMENTS = (MovementType.ADJUSTMENT, MovementType.ADJUSTMENT_COUNT)
 EVENT_FOR = {K.LOW_STOCK: "stock.low", K.OUT_OF_STOCK: "stock.out"}
-MAX_THRESHOLD = 1_000_000_000
-MAX_RECIPIENTS = 500
-
-
-class AlertRefused(DomainError):
-    code = "alert_refused"
-    status = 409
-
-
-class InvalidAlertSetting(DomainError):
-    code = "invalid_alert_setting"
-    status = 422
 
 
 def live_key(kind: AlertKind, product_id: int, location_id: int) -> str:
@@ -363,158 +349,3 @@ def _announce_adjustment(made: ledger.PostingMade, places: dict[tuple[int, int],
 def _available(after: tuple[int, int, int]) -> int:
     on_hand, reserved, held = after
     return on_hand - reserved - held
-
-
-# --- people: acknowledge and resolve -----------------------------------------------------
-
-
-def get(alert_id: int) -> Alert:
-    alert = db.session.get(
-        Alert,
-        alert_id,
-        options=[joinedload(Alert.product), joinedload(Alert.location)],
-        populate_existing=True,
-    )
-    if alert is None:
-        raise NotFound("No such alert. Reload the alerts page.")
-    return alert
-
-
-def acknowledge(alert_id: int, *, actor_id: int) -> Alert:
-    """Someone has seen it; it stays live until the condition ends or it is resolved."""
-    return _close_or_ack(alert_id, actor_id, A.ACKNOWLEDGED)
-
-
-def resolve(alert_id: int, *, actor_id: int) -> Alert:
-    """A person closes the alert. If the condition still holds, the next posting at that
-    place raises a new one."""
-    return _close_or_ack(alert_id, actor_id, A.RESOLVED)
-
-
-def _close_or_ack(alert_id: int, actor_id: int, target: AlertStatus) -> Alert:
-    allowed = [A.OPEN] if target is A.ACKNOWLEDGED else list(LIVE)
-    now = utcnow()
-    values = (
-        dict(status=target, acknowledged_by=actor_id, acknowledged_at=now)
-        if target is A.ACKNOWLEDGED
-        else dict(status=target, live_key=None, closed_by=actor_id, closed_at=now)
-    )
-
-    def run():
-        # Guarded: the WHERE carries the state, so a double click or two supervisors at
-        # once change it once; the loser is told what happened.
-        changed = db.session.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.status.in_(allowed)).values(**values)
-        ).rowcount
-        if changed != 1:
-            alert = get(alert_id)
-            raise AlertRefused(f"This alert is already {alert.status.value}. Reload to see it.")
-
-    ledger.atomically(run)
-    return get(alert_id)
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
-def open_count(location_id: int | None = None) -> int:
-    """Live alerts (open or acknowledged), for the header badge: one COUNT."""
-    query = select(func.count()).select_from(Alert).where(Alert.live_key.is_not(None))
-    if location_id is not None:
-        query = query.where(Alert.location_id == location_id)
-    return db.session.scalar(query) or 0
-
-
-def listing(
-    *,
-    status: AlertStatus | str | None = "live",
-    kind: AlertKind | None = None,
-    location_id: int | None = None,
-    sku: str | None = None,
-    limit: int = 200,
-) -> list[Alert]:
-    """Alerts newest first. status "live" means open or acknowledged; None means any."""
-    query = (
-        select(Alert)
-        .options(joinedload(Alert.product), joinedload(Alert.location))
-        .order_by(Alert.id.desc())
-        .limit(limit)
-    )
-    if status == "live":
-        query = query.where(Alert.status.in_(LIVE))
-    elif status:
-        query = query.where(Alert.status == AlertStatus(status))
-    if kind:
-        query = query.where(Alert.kind == AlertKind(kind))
-    if location_id is not None:
-        query = query.where(Alert.location_id == location_id)
-    if sku:
-        query = query.join(Product, Product.id == Alert.product_id).where(
-            Product.sku.istartswith(sku, autoescape=True)
-        )
-    return list(db.session.scalars(query))
-
-
-# --- settings per SKU x location ---------------------------------------------------------
-
-
-def setting_for(product_id: int, location_id: int) -> AlertSetting | None:
-    return db.session.scalar(
-        select(AlertSetting).where(
-            AlertSetting.product_id == product_id, AlertSetting.location_id == location_id
-        )
-    )
-
-
-def settings(limit: int = 200) -> list[AlertSetting]:
-    return list(
-        db.session.scalars(
-            select(AlertSetting)
-            .options(joinedload(AlertSetting.product), joinedload(AlertSetting.location))
-            .order_by(AlertSetting.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def configure(
-    product_id: int,
-    location_id: int,
-    *,
-    threshold: int | None = None,
-    recipients: str = "",
-    muted: bool = False,
-    actor_id: int | None = None,
-) -> AlertSetting:
-    """Set the alert setting of one SKU at one location (made on first use), then judge
-    that place again so the alerts follow the new setting at once."""
-    if threshold is not None and not 0 <= threshold <= MAX_THRESHOLD:
-        raise InvalidAlertSetting(
-            f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point."
-        )
-    recipients = _clean_recipients(recipients)
-
-    def run():
-        if db.session.get(Product, product_id) is None or db.session.get(Location, location_id) is None:
-            raise NotFound("Choose a known SKU and location.")
-        setting = setting_for(product_id, location_id)
-        if setting is None:
-            setting = AlertSetting(product_id=product_id, location_id=location_id)
-            db.session.add(setting)
-        setting.low_stock_threshold, setting.recipients, setting.muted = threshold, recipients or None, muted
-        db.session.flush()
-        judge({(product_id, location_id)})
-        return setting
-
-    return ledger.atomically(run)
-
-
-def _clean_recipients(text: str) -> str:
-    people = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
-    bad = [p for p in people if "@" not in p or " " in p or len(p) > 254]
-    if bad:
-        raise InvalidAlertSetting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
-    joined = ", ".join(people)
-    if len(joined) > MAX_RECIPIENTS:
-        raise InvalidAlertSetting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
-    return joined

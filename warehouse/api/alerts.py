@@ -13,7 +13,7 @@ from warehouse.catalog.models import Location, Product
 from warehouse.ledger import stock
 
 from . import bp, reads
-from . import schemas as s
+from . import control_schemas as s
 from .spec import operation
 from .types import Page
 

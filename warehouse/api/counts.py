@@ -14,9 +14,10 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT
 from warehouse.core.errors import InvalidPosting
 from warehouse.counts.models import CountBatch, CountLine
+from warehouse.web.context import settings
 
 from . import bp, reads
-from . import schemas as s
+from . import control_schemas as s
 from .spec import operation
 from .types import Page
 
@@ -98,7 +99,7 @@ def create_count(caller, body: s.CycleCountIn):
         abc_class=body.abc_class,
         not_counted_days=body.not_counted_days,
     )
-    batch = counts.create(location.id, selection, actor_id=caller.user_id)
+    batch = counts.create(location.id, selection, actor_id=caller.user_id, abc_shares=settings().abc_shares)
     return _detail(counts.get(batch.id))
 
 

@@ -10,7 +10,7 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, Location, LocationType
 
 from . import bp, reads
-from . import schemas as s
+from . import transfer_schemas as s
 from .spec import operation
 from .types import Page, Paging
 

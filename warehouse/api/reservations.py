@@ -21,9 +21,10 @@ from warehouse.catalog.models import NO_LOT, Location
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger import adjustments, stock
+from warehouse.web.context import settings
 
 from . import bp
-from . import schemas as s
+from . import stock_schemas as s
 from .spec import operation
 from .stock import key_stocks
 
@@ -107,12 +108,20 @@ def reserve(caller, body: s.ReserveIn, key: str | None):
     lot = _lot(product, body.lot)
     # Left out: the configured default. An explicit null: held until fulfilled or released.
     if "ttl_seconds" not in body.model_fields_set:
-        ttl = {}
+        ttl = settings().reservation_ttl
     else:
-        ttl = {"ttl": timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None}
+        ttl = timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None
     reference = (body.reference_type, body.reference_id)
     rows = reservations.reserve(
-        product, location, body.quantity, reference, actor_id=caller.user_id, bin=bin, lot=lot, key=key, **ttl
+        product,
+        location,
+        body.quantity,
+        reference,
+        actor_id=caller.user_id,
+        bin=bin,
+        lot=lot,
+        key=key,
+        ttl=ttl,
     )
     return _changed(reference, body.quantity, rows)
 

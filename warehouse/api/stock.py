@@ -14,7 +14,7 @@ from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import Balance, Movement, ReasonCode
 
 from . import bp, reads
-from . import schemas as s
+from . import stock_schemas as s
 from .spec import operation
 from .types import Page
 

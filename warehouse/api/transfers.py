@@ -14,7 +14,7 @@ from warehouse.ledger import stock
 from warehouse.transfers.models import ReceiveReason, Transfer, TransferLine, TransferStatus
 
 from . import bp, reads
-from . import schemas as s
+from . import transfer_schemas as s
 from .spec import operation
 from .types import Page
 

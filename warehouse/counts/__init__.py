@@ -1,14 +1,9 @@
 """Blind cycle counts: batches, counting, supervisor review, ABC classes, count requests."""
 
 from warehouse.counts.batches import (
-    DEFAULT_TOLERANCES,
-    MAX_COUNT,
     CountRefused,
     FourEyes,
     Selection,
-    Tolerance,
-    accept,
-    bin_empty,
     bins_to_count,
     by_number,
     can_move,
@@ -17,10 +12,14 @@ from warehouse.counts.batches import (
     get,
     listing,
     open_requests,
-    record,
+)
+from warehouse.counts.counting import MAX_COUNT, bin_empty, record, submit
+from warehouse.counts.review import (
+    DEFAULT_TOLERANCES,
+    Tolerance,
+    accept,
     recount,
     reject,
-    submit,
     value,
     within_tolerance,
 )

@@ -7,6 +7,7 @@ cost): A = the SKUs making the top 80% of the value, B = the next 15%, C = the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,23 +16,10 @@ from sqlalchemy import func, select
 
 from warehouse.catalog.models import Product
 from warehouse.core.extensions import db
+from warehouse.core.settings import DEFAULT_ABC_EVERY_DAYS, DEFAULT_ABC_SHARES
 from warehouse.ledger.models import Balance, Movement, MovementType
 
 OUTBOUND = (MovementType.OUTBOUND_SALE, MovementType.FULFILL, MovementType.TRANSFER_OUT)
-DEFAULT_SHARES = (Decimal("0.80"), Decimal("0.15"))  # A, B; C is the rest
-DEFAULT_EVERY_DAYS = {"A": 30, "B": 90, "C": 365}  # how often each class is counted
-
-
-def configure(shares=None, every_days=None) -> None:
-    """Set the thresholds (config ABC_SHARES, ABC_COUNT_EVERY_DAYS; create_app calls this)."""
-    global DEFAULT_SHARES, DEFAULT_EVERY_DAYS
-    if shares:
-        a, b = (Decimal(str(x)) for x in shares)
-        if not (0 < a < 1 and 0 <= b < 1 - a):
-            raise ValueError("ABC_SHARES must be (A, B) with 0 < A < 1 and A + B < 1, e.g. (0.8, 0.15).")
-        DEFAULT_SHARES = (a, b)
-    if every_days:
-        DEFAULT_EVERY_DAYS = {**DEFAULT_EVERY_DAYS, **{k: int(v) for k, v in every_days.items()}}
 
 
 @dataclass(frozen=True)
@@ -65,7 +53,7 @@ def classify(
     now: datetime, *, location_id: int | None = None, shares: tuple[Decimal, Decimal] | None = None
 ) -> dict[int, str]:
     """Product id -> "A" | "B" | "C" for every active product."""
-    shares = shares or DEFAULT_SHARES
+    shares = shares or DEFAULT_ABC_SHARES
     values = outbound_value(now, location_id)
     total = sum(values.values()) or Decimal(1)
     a_share, b_share = shares
@@ -99,13 +87,17 @@ def report(
 
 
 def due_today(
-    now: datetime, *, location_id: int | None = None, every_days: dict[str, int] | None = None
+    now: datetime,
+    *,
+    location_id: int | None = None,
+    shares: tuple[Decimal, Decimal] | None = None,
+    every_days: Mapping[str, int] | None = None,
 ) -> list[Classified]:
     """What to count today: products whose class says they are due (never counted first)."""
-    every_days = every_days or DEFAULT_EVERY_DAYS
+    every_days = every_days or DEFAULT_ABC_EVERY_DAYS
     due = [
         row
-        for row in report(now, location_id=location_id)
+        for row in report(now, location_id=location_id, shares=shares)
         if row.last_counted_at is None or row.last_counted_at <= now - timedelta(days=every_days[row.abc])
     ]
     return sorted(due, key=lambda r: (r.abc, r.last_counted_at is not None, r.last_counted_at or now))

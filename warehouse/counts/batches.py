@@ -6,6 +6,9 @@ for that key at the same instant, so the variance (counted - ledger at count tim
 fooled by picks and put-aways during the count. A supervisor accepts (one adjustment_count
 posting of exactly that variance), asks a recount (a new line, for someone else when
 possible) or rejects (nothing posted); nobody resolves a line they counted themselves.
+
+This module owns the state machine, creating batches and reading them. Counting on the
+floor lives in counting.py, the supervisor's review and tolerances in review.py.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from warehouse import ledger
-from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import DomainError, InvalidPosting, NotFound
@@ -32,8 +34,7 @@ from warehouse.counts.models import (
     CountRequestStatus,
     CountStatus,
 )
-from warehouse.integrations import events
-from warehouse.ledger.models import Balance, MovementType, ReasonCode
+from warehouse.ledger.models import Balance
 
 S, L = CountStatus, CountLineStatus
 TRANSITIONS = {
@@ -44,7 +45,6 @@ TRANSITIONS = {
     S.RESOLVED: set(),
     S.CANCELLED: set(),
 }
-MAX_COUNT = 1_000_000
 
 
 class CountRefused(DomainError):
@@ -71,6 +71,13 @@ def _move(batch: CountBatch, target: CountStatus) -> None:
         )
     batch.status = target
     batch.version += 1
+
+
+def _locked(batch_id: int) -> CountBatch:
+    batch = db.session.get(CountBatch, batch_id, with_for_update=True, populate_existing=True)
+    if batch is None:
+        raise NotFound(f"No count batch CNT-{batch_id:06d}.")
+    return batch
 
 
 # --- creating a batch -------------------------------------------------------------------
@@ -102,14 +109,15 @@ def create(
     actor_id: int,
     now: datetime | None = None,
     key: str | None = None,
+    abc_shares: tuple[Decimal, Decimal] | None = None,
 ) -> CountBatch:
     """A batch of the lines the selection covers. A form's key makes a double submit
-    return the first batch."""
+    return the first batch. abc_shares: Settings.abc_shares, for a selection by ABC class."""
     now = now or utcnow()
     key = f"{actor_id}:{key}" if key else None
     if key and (earlier := db.session.scalar(select(CountBatch).where(CountBatch.request_key == key))):
         return earlier
-    keys = _keys_for(location_id, selection, now)
+    keys = _keys_for(location_id, selection, now, abc_shares)
     if not keys:
         raise InvalidPosting("Nothing in stock matches that selection. Widen it and try again.")
 
@@ -208,7 +216,9 @@ def _keys_for_requests(location_id: int, requests: list[CountRequest]) -> list[t
     return sorted(keys)
 
 
-def _keys_for(location_id: int, selection: Selection, now: datetime) -> list[tuple[int, int, int]]:
+def _keys_for(
+    location_id: int, selection: Selection, now: datetime, abc_shares: tuple[Decimal, Decimal] | None
+) -> list[tuple[int, int, int]]:
     query = (
         select(Balance.product_id, Balance.bin_id, Balance.lot_id)
         .join(Bin, Bin.id == Balance.bin_id)
@@ -226,7 +236,7 @@ def _keys_for(location_id: int, selection: Selection, now: datetime) -> list[tup
         query = query.where((Balance.last_counted_at.is_(None)) | (Balance.last_counted_at < cutoff))
     keys = [tuple(row) for row in db.session.execute(query)]
     if selection.abc_class:
-        classes = abc.classify(now, location_id=location_id)
+        classes = abc.classify(now, location_id=location_id, shares=abc_shares)
         keys = [key for key in keys if classes.get(key[0]) == selection.abc_class]
     return keys
 
@@ -295,270 +305,3 @@ def bins_to_count(batch: CountBatch, counter_id: int | None = None) -> list[BinT
         )
         entry.items.append((line.product.sku, line.product.name, line.lot.code, line.counted_qty, note))
     return sorted(by_bin.values(), key=lambda b: b.bin.code)
-
-
-# --- counting (the counter's side: blind) ------------------------------------------------
-
-
-def record(
-    batch_id: int,
-    bin: Bin,
-    product: Product,
-    *,
-    actor_id: int,
-    add: int | None = None,
-    set_to: int | None = None,
-    lot_code: str | None = None,
-) -> CountLine:
-    """Count an item in a bin: add units (a scan adds one) or set the count (typed)."""
-    qty = add if add is not None else set_to
-    if qty is None or not 0 <= qty <= MAX_COUNT or (add is not None and add == 0):
-        raise InvalidPosting(f"Count 0 to {MAX_COUNT:,} units.")
-    return ledger.atomically(_record, batch_id, bin, product, actor_id, add, set_to, lot_code)
-
-
-def _record(batch_id, bin, product, actor_id, add, set_to, lot_code) -> CountLine:
-    batch = _counting(batch_id, bin)
-    lot_id = _lot_for(batch, bin, product, lot_code)
-    line = _open_line(batch, bin.id, product.id, lot_id)
-    if line is not None:
-        _not_the_first_counter(line, actor_id)
-    if line is None:  # found, though not expected here: a new line
-        line = CountLine(bin_id=bin.id, product_id=product.id, lot_id=lot_id, unexpected=True)
-        batch.lines.append(line)
-    line.counted_qty = (line.counted_qty or 0) + add if add is not None else set_to
-    _stamp(line, actor_id)
-    db.session.flush()
-    return line
-
-
-def bin_empty(batch_id: int, bin: Bin, *, actor_id: int) -> list[CountLine]:
-    """The explicit answer "nothing here": every line of the bin not yet counted is 0."""
-
-    def run():
-        batch = _counting(batch_id, bin)
-        lines = [l for l in batch.lines if l.bin_id == bin.id and l.status is L.PENDING]
-        for line in lines:
-            _not_the_first_counter(line, actor_id)
-        for line in lines:
-            line.counted_qty = 0
-            _stamp(line, actor_id)
-        return lines
-
-    return ledger.atomically(run)
-
-
-def _not_the_first_counter(line: CountLine, actor_id: int) -> None:
-    """A recount is a second pair of eyes: whoever counted the line first may not."""
-    if line.recount_of_id is not None and line.avoid_counter_id == actor_id:
-        raise FourEyes(
-            f"You counted {line.product.sku} in {line.bin.code} the first time: "
-            "a colleague must recount it. Count the other bins."
-        )
-
-
-def _stamp(line: CountLine, actor_id: int) -> None:
-    """Counted now: keep the ledger's quantity at this very instant beside the count."""
-    line.ledger_qty_at_count = ledger.balance(line.product_id, line.bin_id, line.lot_id)[0]
-    line.counted_by, line.counted_at, line.status = actor_id, utcnow(), L.COUNTED
-    line.batch.version += 1
-
-
-def _counting(batch_id: int, bin: Bin) -> CountBatch:
-    batch = _locked(batch_id)
-    if batch.status is S.OPEN:
-        _move(batch, S.COUNTING)
-    if batch.status is not S.COUNTING:
-        raise CountRefused(f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.")
-    if bin.location_id != batch.location_id:
-        raise CountRefused(f"{bin.code} is not at {batch.location.code}. Scan a bin there.")
-    return batch
-
-
-def _open_line(batch, bin_id, product_id, lot_id) -> CountLine | None:
-    return next(
-        (
-            l
-            for l in batch.lines
-            if (l.bin_id, l.product_id, l.lot_id) == (bin_id, product_id, lot_id)
-            and l.status in (L.PENDING, L.COUNTED)
-        ),
-        None,
-    )
-
-
-def _lot_for(batch: CountBatch, bin: Bin, product: Product, lot_code: str | None) -> int:
-    if not product.lot_tracked:
-        return NO_LOT
-    if lot_code:
-        return lots.find_or_create(product, lot_code, None).id
-    expected = {
-        l.lot_id
-        for l in batch.lines
-        if l.bin_id == bin.id and l.product_id == product.id and l.status in (L.PENDING, L.COUNTED)
-    }
-    if len(expected) == 1:
-        return expected.pop()
-    raise CountRefused(f"{product.sku} is lot-tracked: scan its GS1 label so the lot is known.")
-
-
-def submit(batch_id: int, *, actor_id: int) -> CountBatch:
-    def run():
-        batch = _locked(batch_id)
-        if batch.status not in (S.OPEN, S.COUNTING):
-            raise CountRefused(
-                f"{batch.number} is {batch.status.value.replace('_', ' ')}: it was already submitted."
-            )
-        left = sorted({l.bin.code for l in batch.lines if l.status is L.PENDING})
-        if batch.status in (S.OPEN, S.COUNTING) and left:
-            raise CountRefused(f"Bins not counted yet: {', '.join(left)}. Count them or answer 'bin empty'.")
-        _move(batch, S.SUBMITTED)
-        batch.submitted_at = utcnow()
-        return batch
-
-    return ledger.atomically(run)
-
-
-def _locked(batch_id: int) -> CountBatch:
-    batch = db.session.get(CountBatch, batch_id, with_for_update=True, populate_existing=True)
-    if batch is None:
-        raise NotFound(f"No count batch CNT-{batch_id:06d}.")
-    return batch
-
-
-# --- resolving (the supervisor's side) --------------------------------------------------
-
-
-def accept(batch_id: int, line_ids: list[int], *, actor_id: int) -> list[CountLine]:
-    """Post each line's variance (counted - ledger at count time) as adjustment_count."""
-    return ledger.atomically(_resolve, batch_id, line_ids, actor_id, _accept_one)
-
-
-def reject(batch_id: int, line_ids: list[int], *, actor_id: int) -> list[CountLine]:
-    """Keep the ledger as it is; the count is set aside. Nothing is posted."""
-    return ledger.atomically(_resolve, batch_id, line_ids, actor_id, _reject_one)
-
-
-def recount(batch_id: int, line_ids: list[int], *, actor_id: int) -> list[CountLine]:
-    """Ask for the line to be counted again, by someone else when possible."""
-    return ledger.atomically(_resolve, batch_id, line_ids, actor_id, _recount_one)
-
-
-def _resolve(batch_id, line_ids, actor_id, action) -> list[CountLine]:
-    batch = _locked(batch_id)
-    if batch.status not in (S.SUBMITTED, S.IN_REVIEW):
-        raise CountRefused(
-            f"{batch.number} is {batch.status.value.replace('_', ' ')}: submit it before review."
-        )
-    _move(batch, S.IN_REVIEW)
-    chosen = [l for l in batch.lines if l.id in set(line_ids)]
-    if len(chosen) != len(set(line_ids)):
-        raise NotFound("A chosen line is not on this batch.")
-    for line in chosen:
-        if line.status is not L.COUNTED:
-            raise CountRefused(
-                f"{line.bin.code} {line.product.sku} is {line.status.value}: nothing to resolve."
-            )
-        if line.counted_by == actor_id:
-            raise FourEyes(
-                f"You counted {line.bin.code} {line.product.sku}: another supervisor must resolve it."
-            )
-        action(batch, line, actor_id)
-        line.resolved_by, line.resolved_at = actor_id, utcnow()
-    if all(l.status in (L.ACCEPTED, L.REJECTED, L.RECOUNT) for l in batch.lines):
-        _move(batch, S.RESOLVED)
-        batch.resolved_at = utcnow()
-        events.publish("count.resolved", _resolved_event(batch))
-    elif any(l.status is L.PENDING for l in batch.lines):
-        _move(batch, S.COUNTING)  # recounts are waiting for a counter
-    return chosen
-
-
-def _resolved_event(batch: CountBatch) -> dict:
-    outcome = {
-        status.value: sum(1 for l in batch.lines if l.status is status)
-        for status in (L.ACCEPTED, L.REJECTED, L.RECOUNT)
-    }
-    return dict(
-        batch_id=batch.id,
-        number=batch.number,
-        location_id=batch.location_id,
-        lines=outcome,
-        posting_ids=sorted(l.posting_id for l in batch.lines if l.posting_id),
-    )
-
-
-def _accept_one(batch: CountBatch, line: CountLine, actor_id: int) -> None:
-    claimed = db.session.execute(
-        update(CountLine)
-        .where(CountLine.id == line.id, CountLine.status == L.COUNTED)
-        .values(status=L.ACCEPTED)
-    )
-    if claimed.rowcount != 1:
-        raise CountRefused("This line was resolved on another screen.")
-    line.status = L.ACCEPTED
-    if line.variance:
-        posted = ledger.post(
-            MovementType.ADJUSTMENT_COUNT,
-            [ledger.Line(line.product_id, batch.location_id, line.bin_id, line.lot_id, qty=line.variance)],
-            actor_id=actor_id,
-            key=f"count-line:{line.id}:accept",
-            reason=ReasonCode.PHYSICAL_COUNT,
-            reference=("count", f"{batch.number}/{line.id}"),
-            note=f"counted by user {line.counted_by}, approved by user {actor_id}",
-        )
-        line.posting_id = posted.posting_id
-    ledger.mark_counted(line.product_id, line.bin_id, line.lot_id, line.counted_at)
-
-
-def _reject_one(batch: CountBatch, line: CountLine, actor_id: int) -> None:
-    line.status = L.REJECTED
-
-
-def _recount_one(batch: CountBatch, line: CountLine, actor_id: int) -> None:
-    line.status = L.RECOUNT
-    batch.lines.append(
-        CountLine(
-            bin_id=line.bin_id,
-            product_id=line.product_id,
-            lot_id=line.lot_id,
-            status=L.PENDING,
-            unexpected=line.unexpected,
-            recount_of_id=line.id,
-            avoid_counter_id=line.counted_by,
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    units: int
-    percent: Decimal
-
-    def allows(self, line: CountLine) -> bool:
-        variance = abs(line.variance or 0)
-        return variance <= self.units or variance <= abs(line.ledger_qty_at_count or 0) * self.percent / 100
-
-
-DEFAULT_TOLERANCES = {
-    "A": Tolerance(0, Decimal(0)),
-    "B": Tolerance(1, Decimal(2)),
-    "C": Tolerance(1, Decimal(2)),
-}
-
-
-def within_tolerance(
-    batch: CountBatch, tolerances: dict[str, Tolerance] = DEFAULT_TOLERANCES, now: datetime | None = None
-) -> list[CountLine]:
-    """Counted lines whose variance the rules accept without a person (per ABC class)."""
-    classes = abc.classify(now or utcnow(), location_id=batch.location_id)
-    return [
-        l
-        for l in batch.lines
-        if l.status is L.COUNTED
-        and tolerances.get(classes.get(l.product_id, "C"), DEFAULT_TOLERANCES["C"]).allows(l)
-    ]
-
-
-def value(line: CountLine) -> Decimal:
-    return Decimal(line.variance or 0) * Decimal(line.product.unit_cost or 0)

@@ -38,7 +38,7 @@ from warehouse.catalog.models import BinKind, Location, Lot, Product
 from warehouse.core import clock, transactions
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
-from warehouse.demo import load_demo
+from warehouse.demo.site import load_demo
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
 
 SEED = 2026

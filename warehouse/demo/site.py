@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,36 +21,9 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product, ProductBarcode
 from warehouse.core.extensions import db
 from warehouse.core.transactions import transaction
+from warehouse.demo.demo_data import DEMO_EPOCH, DEMO_USERS, ITEMS, LOCATIONS, with_check_digit
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting
 from warehouse.transfers.models import Transfer, TransferStatus
-
-DEMO_USERS = [  # username, password, badge, PIN: demo data only, printed by `flask demo`
-    ("operator", "demo-operator", "BADGE-0001", "1111"),
-    ("supervisor", "demo-supervisor", "BADGE-0002", "2222"),
-    ("admin", "demo-admin", "BADGE-0003", "3333"),
-]
-
-LOCATIONS = [  # code, name, type, barcode prefix
-    ("warehouse-main", "Main warehouse", LocationType.WAREHOUSE, "WM"),
-    ("service-north", "North service center", LocationType.SERVICE_CENTER, "SN"),
-    ("transit", "In transit", LocationType.TRANSIT, "TR"),
-    ("returns", "Returns", LocationType.RETURNS, "RT"),  # where returned stock lands by default
-]
-
-ITEMS = [  # name pattern, unit cost, lot-tracked, expiry-tracked
-    ("Hex bolt M{n} x {m} mm, box of 50", "4.20", False, False),
-    ("Nylon lock nut M{n}, bag of 100", "3.10", False, False),
-    ("Cable tie {m} mm, pack of 100", "2.75", False, False),
-    ("Safety gloves size {n}", "6.90", False, False),
-    ("Hydraulic hose {m} cm, DN{n}", "18.40", True, False),
-    ("Sealant cartridge {m} ml, type {n}", "7.80", True, True),
-    ("Two-part epoxy {m} g, grade {n}", "12.50", True, True),
-    ("Bearing 6{n}0{m}-2RS", "9.60", False, False),
-    ("V-belt A{m}{n}", "11.20", False, False),
-    ("Machine oil ISO VG {m}, {n} l", "21.00", True, True),
-]
-
-DEMO_EPOCH = date(2026, 11, 1)
 
 
 @dataclass
@@ -67,12 +40,6 @@ class DemoReport:
             f"Demo warehouse ready: created {made}; stock postings {self.postings_new} new, "
             f"{self.postings_replayed} already there; {total} movements in the ledger."
         )
-
-
-def with_check_digit(body: str) -> str:
-    """Append the GS1 check digit: weights 3, 1, 3, ... from the rightmost digit."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
 
 
 def load_demo() -> DemoReport:

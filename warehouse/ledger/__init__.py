@@ -2,6 +2,8 @@
 balances, the audit (verify), stock at a point in time, movement history and stock reads,
 adjustments and retention."""
 
+from warehouse.ledger.audit import describe_keys, verify
+from warehouse.ledger.history import balance, stock_at
 from warehouse.ledger.posting import (
     MAX_BALANCE,
     MAX_LINE_QTY,
@@ -10,13 +12,9 @@ from warehouse.ledger.posting import (
     PostingMade,
     after_posting,
     atomically,
-    balance,
     balances,
-    describe_keys,
     mark_counted,
     post,
-    stock_at,
-    verify,
 )
 
 __all__ = [

@@ -14,21 +14,22 @@ same order and two postings can never deadlock.
 
 Idempotency: a posting may carry a key. A replay with the same key and the same content
 returns the first posting and writes nothing; the same key with other content is refused.
+
+Reads of stock at a point in time are history.py; the audit (verify) is audit.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.catalog.models import NO_LOT, Bin, Lot, Product
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import IdempotencyKeyReused, InsufficientStock, InvalidPosting
 from warehouse.core.extensions import db
@@ -393,115 +394,3 @@ def mark_counted(product_id: int, bin_id: int, lot_id: int, at) -> None:
         .where(balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id)
         .values(last_counted_at=at)
     )
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
-def balance(product_id: int, bin_id: int, lot_id: int = NO_LOT) -> tuple[int, int, int]:
-    """(on_hand, reserved, held) for one key; zeros when the key has never had stock."""
-    row = db.session.execute(
-        select(balances.c.on_hand, balances.c.reserved, balances.c.held).where(
-            balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id
-        )
-    ).first()
-    return tuple(row) if row else (0, 0, 0)
-
-
-def stock_at(
-    instant: datetime, *, product_id: int | None = None, location_id: int | None = None
-) -> dict[tuple, tuple[int, int, int]]:
-    """Stock per key as it was at `instant`: the *_after figures of the last movement per
-    key at or before it. "Last" is by movement id (monotonic), not by timestamp."""
-    m = movements.c
-    last = select(func.max(m.id).label("id")).where(m.created_at <= instant)
-    if product_id is not None:
-        last = last.where(m.product_id == product_id)
-    if location_id is not None:
-        last = last.where(m.location_id == location_id)
-    last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
-    rows = db.session.execute(
-        select(
-            m.product_id, m.location_id, m.bin_id, m.lot_id, m.balance_after, m.reserved_after, m.held_after
-        ).join(last, last.c.id == m.id)
-    )
-    return {tuple(r[:4]): tuple(r[4:]) for r in rows if any(r[4:])}
-
-
-# --- audit -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Drift:
-    key: tuple[int, int, int, int]  # product_id, location_id, bin_id, lot_id
-    from_movements: tuple[int, int, int]  # on_hand, reserved, held
-    in_balances: tuple[int, int, int]
-    problem: str
-
-
-def verify() -> list[Drift]:
-    """Recompute every balance from the movements; return every key that disagrees.
-
-    Checks that each balance equals the sum of its movements, that the last movement's
-    *_after figures equal the balance, and that no balance exists without movements.
-    """
-    m = movements.c
-    sums = {
-        tuple(r[:4]): tuple(int(x) for x in r[4:])
-        for r in db.session.execute(
-            select(
-                m.product_id,
-                m.location_id,
-                m.bin_id,
-                m.lot_id,
-                func.sum(m.qty),
-                func.sum(m.reserved_delta),
-                func.sum(m.held_delta),
-            ).group_by(m.product_id, m.location_id, m.bin_id, m.lot_id)
-        )
-    }
-    last_ids = (
-        select(func.max(m.id).label("id"))
-        .group_by(m.product_id, m.location_id, m.bin_id, m.lot_id)
-        .subquery()
-    )
-    lasts = {
-        tuple(r[:4]): tuple(r[4:])
-        for r in db.session.execute(
-            select(
-                m.product_id,
-                m.location_id,
-                m.bin_id,
-                m.lot_id,
-                m.balance_after,
-                m.reserved_after,
-                m.held_after,
-            ).join(last_ids, last_ids.c.id == m.id)
-        )
-    }
-    b = balances.c
-    stored = {
-        tuple(r[:4]): tuple(r[4:])
-        for r in db.session.execute(
-            select(b.product_id, b.location_id, b.bin_id, b.lot_id, b.on_hand, b.reserved, b.held)
-        )
-    }
-    drifts = []
-    for key in sorted(set(sums) | set(stored)):
-        expected, actual = sums.get(key, (0, 0, 0)), stored.get(key, (0, 0, 0))
-        if expected != actual:
-            drifts.append(Drift(key, expected, actual, "balance differs from sum of movements"))
-        elif key in lasts and lasts[key] != actual:
-            drifts.append(Drift(key, expected, actual, f"last movement says {lasts[key]}"))
-    return drifts
-
-
-def describe_keys(keys: Iterable[tuple[int, int, int, int]]) -> dict[tuple, str]:
-    """Human labels "SKU @ location/bin lot X" for keys (the CLI's drift report)."""
-    labels = {}
-    for key in keys:
-        product_id, location_id, bin_id, lot_id = key
-        sku, bin_code, lot_code = _describe(Line(product_id, location_id, bin_id, lot_id, qty=1))
-        location = db.session.scalar(select(Location.code).where(Location.id == location_id))
-        labels[key] = f"{sku} @ {location}/{bin_code}" + (f" lot {lot_code}" if lot_code else "")
-    return labels

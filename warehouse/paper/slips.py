@@ -6,8 +6,8 @@ the bin, a SKU barcode confirms the item.
 Pure domain code: give it a loaded transfer (transfers.get), get bytes back. It reads
 no request and writes nothing.
 
-Barcode rules (see TOOLCHAIN.md, "Printed barcodes"): reportlab's default Code128 bar
-(7.5 mil) does not decode from a 150 dpi scan or a worn laser printer, so bars are 15 mil
+Barcode rules (tests/paper/test_slips.py decodes the printed PDFs): reportlab's default
+Code128 bar (7.5 mil) does not decode from a 150 dpi scan or a worn laser printer, so bars are 15 mil
 and only shrink, down to 10 mil, when a long value would not fit the page; a value too
 long even then is printed as text only, never as a barcode that will not scan. Nothing
 is drawn inside a barcode's quiet zones: rows with barcodes get no vertical rules.

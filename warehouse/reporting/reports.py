@@ -1,7 +1,7 @@
 """Reports a supervisor takes out of the building: stock valuation as of a date, movement
 history, count variances. Each is a `Report` (title, the filters in words, columns, rows)
-so the page, the CSV and the PDF show the same rows from one query; `to_csv` and `to_pdf`
-turn it into a file. The reorder report belongs to replenishment.
+so the page, the CSV and the PDF show the same rows from one query; paper/report_files.py
+turns it into a file. The reorder report belongs to replenishment.
 
 Pages and PDFs stop at MAX_ROWS rows and say so; a CSV has every row (`cap=None`), and the
 movement history, the one report that grows without bound, is streamed row by row.
@@ -11,29 +11,20 @@ Pure domain code: it reads no request. Filters arrive validated (dates, a locati
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
 from sqlalchemy import and_, false, func, select
 
 from warehouse.accounts.models import User
 from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.csv_safe import safe_cell
 from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus
 from warehouse.ledger.models import Balance, Movement, MovementType
-from warehouse.paper.pdf_fonts import regular_and_bold
 
 MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
 STREAM_BATCH = 2000  # rows fetched at a time when a CSV streams the movement history
@@ -325,86 +316,6 @@ def count_variances(
     return report
 
 
-# --- files ------------------------------------------------------------------------------
-
-
-def csv_lines(report: Report) -> Iterator[str]:
-    """The filters as the first line, then a header row and the rows, one CSV line at a
-    time (a streamed report is written while it is read). Text a spreadsheet would run as a
-    formula (a reference typed as `=HYPERLINK(...)`) is defused."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-
-    def line(cells) -> str:
-        out.seek(0)
-        out.truncate()
-        writer.writerow(cells)
-        return out.getvalue()
-
-    yield line([safe_cell(f"{report.title}: {report.heading}")])
-    yield line(report.columns)
-    for row in report.rows:
-        yield line([_text(safe_cell(cell)) for cell in row])
-    if report.total:
-        yield line([_text(safe_cell(cell)) for cell in report.total])
-    if report.truncated:
-        yield line([f"Only the first {len(report.rows)} rows: narrow the filters for the rest."])
-
-
-def to_csv(report: Report) -> str:
-    return "".join(csv_lines(report))
-
-
-def to_pdf(report: Report) -> bytes:
-    """A landscape A4 table with the title and filters at the top of the first page and
-    the header row repeated on every page, in DejaVu Sans when installed so names in
-    Cyrillic or Greek print (see pdf_fonts)."""
-
-    font, bold = regular_and_bold()
-    styles = getSampleStyleSheet()
-    styles["Title"].fontName, styles["Normal"].fontName = bold, font
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=report.title,
-        author="warehouse",
-    )
-    body = [[_text(cell) for cell in row] for row in report.rows]
-    if report.total:
-        body.append([_text(cell) for cell in report.total])
-    table = LongTable([report.columns] + (body or [["No rows match these filters."]]), repeatRows=1)
-    style = [
-        ("FONT", (0, 0), (-1, -1), font, 8),
-        ("FONT", (0, 0), (-1, 0), bold, 8),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
-    ]
-    style += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in report.numeric]
-    if report.total and body:
-        style.append(("FONT", (0, -1), (-1, -1), bold, 8))
-    table.setStyle(TableStyle(style))
-    story = [Paragraph(report.title, styles["Title"]), Paragraph(report.heading, styles["Normal"]), table]
-    if report.truncated:
-        story.append(
-            Paragraph(
-                f"Only the first {len(report.rows)} rows: narrow the filters for the "
-                "rest, or download the CSV, which has every row.",
-                styles["Normal"],
-            )
-        )
-    doc.build(story)
-    return out.getvalue()
-
-
 def _cap(report: Report, cap: int | None) -> None:
     if cap is not None and len(report.rows) > cap:
         report.rows, report.truncated = report.rows[:cap], True
-
-
-def _text(cell) -> str:
-    return "" if cell is None else str(cell)

@@ -2,38 +2,38 @@
 completed, with picking, shipping and receiving."""
 
 from warehouse.transfers.lifecycle import (
-    INBOUND,
     MAX_QTY,
     TRANSITIONS,
-    LineCount,
     PickRefused,
     S,
     WrongState,
     add_line,
     allocation_candidates,
     approve,
-    available_at,
-    available_for,
-    available_in,
-    by_number,
     can_move,
     cancel,
     change_line,
     complete,
-    count_received,
     create,
-    finish_receiving,
+)
+from warehouse.transfers.picking import pick, pick_bins, ship, ship_as_reserved, short_pick
+from warehouse.transfers.queries import (
+    INBOUND,
+    available_at,
+    available_for,
+    available_in,
+    by_number,
     get,
     listing,
-    pick,
-    pick_bins,
-    receive_as_counted,
-    set_received,
-    ship,
-    ship_as_reserved,
-    short_pick,
     units_arriving,
     units_in_transit,
+)
+from warehouse.transfers.receiving import (
+    LineCount,
+    count_received,
+    finish_receiving,
+    receive_as_counted,
+    set_received,
 )
 
 __all__ = [

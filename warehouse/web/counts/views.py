@@ -14,7 +14,7 @@ keeps counts.DEFAULT_TOLERANCES."""
 from collections.abc import Mapping
 from decimal import Decimal
 
-from flask import current_app, make_response, redirect, request, url_for
+from flask import make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 
@@ -29,6 +29,7 @@ from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
 from warehouse.ledger import stock
 from warehouse.paper import count_sheets
 
+from ..context import settings
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from . import bp
@@ -58,7 +59,11 @@ def new():
         return _index(form, NEW_FORM, status=422)
     try:
         batch = counts.create(
-            form.location.data, form.selection(), actor_id=current_user.id, key=form.key.data or None
+            form.location.data,
+            form.selection(),
+            actor_id=current_user.id,
+            key=form.key.data or None,
+            abc_shares=settings().abc_shares,
         )
     except DomainError as refusal:
         return _index(form, NEW_FORM, status=refusal.status, outcome=("error", refusal.message))
@@ -118,7 +123,9 @@ def due():
         return _abc(places, None, form, status=422, outcome=("error", _problems(form)))
     now, wanted = utcnow(), form.abc_class.data
     skus = tuple(
-        row.product.sku for row in abc.due_today(now, location_id=form.location.data) if row.abc == wanted
+        row.product.sku
+        for row in abc.due_today(now, location_id=form.location.data, **_abc_settings())
+        if row.abc == wanted
     )
     try:
         if not skus:
@@ -128,6 +135,7 @@ def due():
             counts.Selection(skus=skus, abc_class=wanted),
             actor_id=current_user.id,
             now=now,
+            abc_shares=settings().abc_shares,
         )
     except DomainError as refusal:
         return _abc(
@@ -162,7 +170,7 @@ def resolve(id):
 @requires(Role.SUPERVISOR)
 def auto_accept(id):
     batch = counts.get(id)  # CSRF was checked app-wide (CSRFProtect) before the view
-    fitting = counts.within_tolerance(batch, _tolerances())
+    fitting = counts.within_tolerance(batch, _tolerances(), abc_shares=settings().abc_shares)
     ids = [line.id for line in fitting if line.counted_by != current_user.id]
     skipped = len(fitting) - len(ids)
     note = f" Skipped {_lines(skipped)} you counted: another supervisor must resolve them." if skipped else ""
@@ -259,8 +267,8 @@ def _summary(batch_ids: list[int]) -> dict[int, tuple[int, int]]:
 def _abc(places, location_id, due_form, *, status: int = 200, outcome=None):
     now = utcnow()
     location = next((loc for loc in places if loc.id == location_id), None)
-    rows = abc.report(now, location_id=location.id) if location else []
-    due = abc.due_today(now, location_id=location.id) if location else []
+    rows = abc.report(now, location_id=location.id, shares=settings().abc_shares) if location else []
+    due = abc.due_today(now, location_id=location.id, **_abc_settings()) if location else []
     form = AbcFilterForm(formdata=None, locations=places, location=location.id if location else None)
     return render(
         ABC_PAGE,
@@ -302,8 +310,12 @@ def _show(batch, *, status: int = 200, outcome=None):
     )
 
 
+def _abc_settings() -> dict:
+    return {"shares": settings().abc_shares, "every_days": settings().abc_count_every_days}
+
+
 def _tolerances() -> dict[str, counts.Tolerance]:
-    configured = current_app.config.get("COUNT_TOLERANCES") or {}
+    configured = settings().count_tolerances
     return {**counts.DEFAULT_TOLERANCES, **{cls: _tolerance(rule) for cls, rule in configured.items()}}
 
 

@@ -9,14 +9,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from warehouse.ledger.models import MovementType
-from warehouse.reporting import analytics
+from warehouse.reporting import periods
 
 from ..filters import clean_text
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 PERIODS = [
-    SelectChoice(name, f"Last {name.replace('d', ' days').replace('1y', 'year')}")
-    for name in analytics.PERIODS
+    SelectChoice(name, f"Last {name.replace('d', ' days').replace('1y', 'year')}") for name in periods.PERIODS
 ]
 TYPES = [SelectChoice("", "Any type")] + [SelectChoice(t.value, t.value) for t in MovementType]
 
@@ -28,10 +27,10 @@ def _sensible_date(form, field):
 
 class DashboardFilterForm(Form):
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
-    period = SelectField(choices=PERIODS, default=analytics.DEFAULT_PERIOD, validate_choice=True)
+    period = SelectField(choices=PERIODS, default=periods.DEFAULT_PERIOD, validate_choice=True)
 
     def validate_period(self, field):
-        if field.data not in analytics.PERIODS:
+        if field.data not in periods.PERIODS:
             raise ValidationError("Choose 7d, 30d, 90d or 1y.")
 
 

@@ -13,7 +13,8 @@ from warehouse.core.columns import utcnow
 from warehouse.core.errors import NotFound
 from warehouse.ledger import stock
 from warehouse.ledger.models import MovementType
-from warehouse.reporting import analytics, reports
+from warehouse.paper import report_files
+from warehouse.reporting import analytics, periods, reports
 
 from ..htmx import is_htmx, render
 from ..security import requires
@@ -29,7 +30,7 @@ def index():
     form, location, error = _dashboard_filters()
     if error:
         return _page("dashboard/index.html", 400, form=form, error=error)
-    data = analytics.dashboard(location, analytics.period(form.period.data))
+    data = analytics.dashboard(location, periods.period(form.period.data))
     filters = {"location": location.code if location else None, "period": form.period.data}
     return _page(
         "dashboard/index.html",
@@ -58,7 +59,7 @@ def tiles():
     form, location, error = _dashboard_filters()
     if error:
         return _page("dashboard/_tiles.html", 400, form=form, error=error, locations=())
-    span = analytics.period(form.period.data)
+    span = periods.period(form.period.data)
     return _page(
         "dashboard/_tiles.html",
         200,
@@ -160,10 +161,10 @@ def _cap(fmt: str) -> int | None:
 
 def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -> Response:
     if fmt == "csv":
-        lines = stream_with_context(line.encode() for line in reports.csv_lines(report))
+        lines = stream_with_context(line.encode() for line in report_files.csv_lines(report))
         return _file(lines, "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "pdf":
-        return _file(reports.to_pdf(report), "application/pdf", f"{name}.pdf")
+        return _file(report_files.to_pdf(report), "application/pdf", f"{name}.pdf")
     args = {k: v for k, v in request.args.items() if v}
     return _page(
         template,

@@ -8,6 +8,7 @@ from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.integrations import webhooks
 
+from ..context import settings
 from ..htmx import render
 from ..security import requires
 from . import bp
@@ -30,7 +31,10 @@ def add():
         return _page(form, 422, ("error", "Nothing was added. Fix the marked fields."))
     try:
         subscription = webhooks.subscribe(
-            form.url.data, form.event_types.data or "*", actor_id=current_user.id
+            form.url.data,
+            form.event_types.data or "*",
+            actor_id=current_user.id,
+            allow_private=settings().webhook_allow_private_addresses,
         )
     except DomainError as refusal:
         return _page(form, refusal.status, ("error", refusal.message))

@@ -1,0 +1,130 @@
+"""Request and response shapes of the JSON API for locations and the transfers between
+them (snake_case, as in the seeds).
+
+These models validate every request and are the source of /api/openapi.json.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from warehouse.catalog.models import BinKind, LocationType
+from warehouse.transfers.models import TransferStatus
+
+from .types import (
+    BinCode,
+    Body,
+    Count,
+    Id,
+    LocationCode,
+    LotCode,
+    Out,
+    Paging,
+    Quantity,
+    Sku,
+    UtcDateTime,
+    text,
+)
+
+# --- locations --------------------------------------------------------------------------
+
+
+class BinIn(Body):
+    code: BinCode
+    kind: BinKind = BinKind.STORAGE
+    capacity: int | None = Field(None, ge=1, le=1_000_000_000)
+
+
+class LocationIn(Body):
+    code: LocationCode
+    name: text(200, min_length=1)
+    type: LocationType = LocationType.WAREHOUSE
+    bins: list[BinIn] = Field(
+        default_factory=list,
+        max_length=500,
+        description="default: a receiving bin RCV-01 and a storage bin DEFAULT (transit: one bin TRANSIT)",
+    )
+
+
+class LocationOut(Out):
+    code: str
+    name: str
+    type: str
+    active: bool
+    bin_count: int
+
+
+class BinOut(Out):
+    code: str
+    barcode: str
+    kind: str
+    capacity: int | None
+    active: bool
+
+
+class LocationQuery(Paging):
+    type: LocationType | None = None
+
+
+# --- transfers --------------------------------------------------------------------------
+
+
+class TransferLineIn(Body):
+    sku: Sku
+    quantity: Quantity
+    lot: LotCode = ""
+
+
+class TransferIn(Body):
+    from_location: LocationCode
+    to_location: LocationCode
+    note: text(500) = ""
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=200)
+
+
+class ReceivedLineIn(Body):
+    line_id: Id
+    quantity_received: Count
+    quantity_damaged: Count = 0
+    reason: Literal["short_shipped", "damaged_in_transit", "over_shipped", "other"] | None = None
+
+
+class TransferPatch(Body):
+    status: Literal["approved", "in_transit", "received", "completed", "cancelled"] = Field(
+        description="approved (reserve at the source), in_transit (pick what approval reserved "
+        "and ship), received (with line quantities; default: as shipped), completed, "
+        "cancelled (before shipping)"
+    )
+    lines: list[ReceivedLineIn] | None = Field(None, max_length=200, description="only with status received")
+
+
+class TransferLineOut(Out):
+    id: int
+    sku: str
+    lot: str | None
+    quantity_requested: int
+    quantity_picked: int
+    quantity_received: int
+    quantity_damaged: int
+    short_picked: bool
+    receive_reason: str | None
+
+
+class TransferOut(Out):
+    id: int
+    number: str
+    status: TransferStatus
+    from_location: str
+    to_location: str
+    note: str | None
+    created_at: UtcDateTime
+    approved_at: UtcDateTime | None
+    shipped_at: UtcDateTime | None
+    received_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
+    cancelled_at: UtcDateTime | None
+    lines: list[TransferLineOut]
+
+
+class TransferQuery(Paging):
+    status: TransferStatus | None = None

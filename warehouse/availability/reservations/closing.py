@@ -1,0 +1,267 @@
+"""Release and fulfil: a reference's reservations given back or consumed by the sale."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+
+from warehouse import ledger
+from warehouse.availability import expiry
+from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.availability.reservations import common
+from warehouse.availability.reservations.common import (
+    LotExpired,
+    R,
+    _check_qty,
+    _ledger_key,
+    _Replayed,
+    _Retry,
+    _rows,
+    _run,
+)
+from warehouse.catalog.models import Location, Lot, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import (
+    InsufficientStock,
+    NotFound,
+)
+from warehouse.core.extensions import db
+from warehouse.ledger.models import MovementType, Posting
+from warehouse.ledger.references import check_reference
+
+# --- release and fulfill -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What a release or fulfil did: the rows it changed and how many reserved units it
+    released or shipped (a replay answers with the first call's rows and units)."""
+
+    posting_id: int
+    rows: list[Reservation]
+    units: int
+
+
+def release(
+    reference: tuple[str, str],
+    *,
+    product: Product | None = None,
+    location: Location | None = None,
+    qty: int | None = None,
+    actor_id: int | None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Closed:
+    """Give back a reference's reserved units (all, or `qty` of them, last reserved
+    first); one release posting."""
+    return _close(reference, "release", product, location, qty, actor_id, key, now)
+
+
+def fulfill(
+    reference: tuple[str, str],
+    *,
+    product: Product | None = None,
+    location: Location | None = None,
+    qty: int | None = None,
+    actor_id: int | None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Closed:
+    """The sale: consume a reference's reserved units (and their on-hand), all or `qty`
+    of them in FEFO order; one fulfill posting. Refused
+    (LotExpired, nothing written) when a row it would ship is of an expired lot."""
+    return _close(reference, "fulfill", product, location, qty, actor_id, key, now)
+
+
+_VERBS = {  # verb: (posting type, status when nothing is left open, order of taking)
+    "release": (MovementType.RELEASE, R.RELEASED, "lifo"),
+    "fulfill": (MovementType.FULFILL, R.FULFILLED, "fefo"),
+}
+
+
+def _close(reference, verb, product, location, qty, actor_id, key, now) -> Closed:
+    reference = check_reference(reference)
+    if qty is not None:
+        _check_qty(qty, verb.capitalize())
+    type, closed, order = _VERBS[verb]
+    ledger_key = _ledger_key(verb, key, actor_id)
+    note = _close_note(verb, product, location, qty)
+
+    def earlier() -> int | None:
+        return common.earlier_posting(ledger_key, type, reference, note) if ledger_key else None
+
+    def replay(posting_id: int) -> Closed:
+        return _touched_by(posting_id, reference)
+
+    def run() -> Closed:
+        if (done := earlier()) is not None:
+            return replay(done)
+        rows = _open_rows(reference, product, location, order)
+        takes = _split(rows, qty, reference, verb)
+        moment = now or utcnow()
+        if verb == "fulfill":
+            _refuse_expired_lots(takes, moment.date(), reference)
+        for row, n in takes:
+            _take(
+                row,
+                n,
+                closed if n == row.qty_open else R.ACTIVE,
+                moment,
+                fulfilled=n if verb == "fulfill" else 0,
+            )
+        lines = _lines(takes, consume=verb == "fulfill")
+        posted = ledger.post(type, lines, actor_id=actor_id, key=ledger_key, reference=reference, note=note)
+        if posted.replayed:
+            raise _Replayed(posted.posting_id)
+        return Closed(
+            posted.posting_id, _fresh([row.id for row, _n in takes]), units=sum(n for _row, n in takes)
+        )
+
+    return _run(run, earlier, replay)
+
+
+def _close_note(verb, product, location, qty) -> str:
+    """The request as asked, kept as the posting's note: what a key was first used for."""
+    what = (f"{qty}" if qty is not None else "all") + (f" {product.sku}" if product else "")
+    where = f" at {location.code}" if location else ""
+    return f"{verb.capitalize()} {what} reserved{where}."[:500]
+
+
+def _refuse_expired_lots(takes, today: date, reference) -> None:
+    """An expired lot is never sold, even one reserved before it expired."""
+    lots = {
+        lot.id: lot
+        for lot in db.session.scalars(select(Lot).where(Lot.id.in_({row.lot_id for row, _n in takes})))
+    }
+    for row, _n in takes:
+        lot = lots.get(row.lot_id)
+        if expiry.is_expired(lot, today):
+            sku = db.session.get(Product, row.product_id).sku
+            raise LotExpired(
+                f"Lot {lot.code} of {sku} expired on {lot.expiry_date.isoformat()}: it cannot "
+                f"be shipped. Release {reference[0]}:{reference[1]} and write the lot off, "
+                "then reserve another lot."
+            )
+
+
+def _open_rows(reference, product, location, order: str) -> list[Reservation]:
+    """Active rows of a reference, locked (PostgreSQL) in id order: the lock order every
+    writer of reservation rows uses."""
+    query = (
+        select(Reservation)
+        .where(
+            Reservation.reference_type == reference[0],
+            Reservation.reference_id == reference[1],
+            Reservation.status == R.ACTIVE,
+        )
+        .order_by(Reservation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if product is not None:
+        query = query.where(Reservation.product_id == product.id)
+    if location is not None:
+        query = query.where(Reservation.location_id == location.id)
+    rows = list(db.session.scalars(query))
+    if order == "lifo":
+        return rows[::-1]
+    expiries = {
+        lot.id: lot.expiry_date
+        for lot in db.session.scalars(select(Lot).where(Lot.id.in_({r.lot_id for r in rows})))
+    }
+    return sorted(
+        rows, key=lambda r: (expiries.get(r.lot_id) is None, expiries.get(r.lot_id) or date.max, r.id)
+    )
+
+
+def _split(rows, qty, reference, verb) -> list[tuple[Reservation, int]]:
+    what = f"{reference[0]}:{reference[1]}"
+    if not rows:
+        raise NotFound(
+            f"No active reservation for {what}: nothing to {verb}. "
+            "It may have expired, been released or been fulfilled already."
+        )
+    open_total = sum(r.qty_open for r in rows)
+    wanted = open_total if qty is None else qty
+    if wanted > open_total:
+        raise InsufficientStock(
+            f"Only {open_total} reserved for {what}: {verb} at most {open_total}, requested {wanted}."
+        )
+    takes = []
+    for row in rows:
+        n = min(row.qty_open, wanted)
+        if n:
+            takes.append((row, n))
+            wanted -= n
+    return takes
+
+
+def _take(row: Reservation, n: int, status: ReservationStatus, now: datetime, *, fulfilled: int = 0) -> None:
+    """Guarded UPDATE of one row: matches only while it is still active with the qty_open
+    we read. Raises _Retry when another writer got there first."""
+    if not _claim(row.id, row.qty_open, n, status, now, fulfilled=fulfilled):
+        raise _Retry()
+
+
+def _claim(
+    row_id: int,
+    seen: int,
+    n: int,
+    status: ReservationStatus,
+    now: datetime,
+    *,
+    fulfilled: int = 0,
+    due_by: datetime | None = None,
+) -> bool:
+    statement = (
+        update(_rows)
+        .where(_rows.c.id == row_id, _rows.c.status == R.ACTIVE, _rows.c.qty_open == seen)
+        .values(
+            qty_open=seen - n,
+            qty_fulfilled=_rows.c.qty_fulfilled + fulfilled,
+            status=status,
+            closed_at=None if status is R.ACTIVE else now,
+        )
+    )
+    if due_by is not None:  # the sweeper: only while the TTL has really passed
+        statement = statement.where(_rows.c.expires_at <= due_by)
+    return db.session.execute(statement).rowcount == 1
+
+
+def _lines(takes, *, consume: bool) -> list[ledger.Line]:
+    per_key: dict[tuple, int] = defaultdict(int)
+    for row, n in takes:
+        per_key[(row.product_id, row.location_id, row.bin_id, row.lot_id)] += n
+    return [ledger.Line(*k, qty=-n if consume else 0, reserved=-n) for k, n in per_key.items()]
+
+
+def _fresh(ids) -> list[Reservation]:
+    return list(
+        db.session.scalars(
+            select(Reservation)
+            .where(Reservation.id.in_(ids))
+            .order_by(Reservation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _touched_by(posting_id: int, reference) -> Closed:
+    """An earlier release/fulfil posting as its replay answer: the reference's rows at the
+    keys it moved (rows record only their reserve posting) and the units it moved."""
+    movements = db.session.get(Posting, posting_id).movements
+    keys = {(m.product_id, m.bin_id, m.lot_id) for m in movements}
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(Reservation.reference_type == reference[0], Reservation.reference_id == reference[1])
+        .order_by(Reservation.id)
+        .execution_options(populate_existing=True)
+    )
+    return Closed(
+        posting_id,
+        [r for r in rows if (r.product_id, r.bin_id, r.lot_id) in keys],
+        units=-sum(m.reserved_delta for m in movements),
+    )

@@ -1,0 +1,96 @@
+"""Returns: stock coming back from a customer, into the returns location by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warehouse import ledger
+from warehouse.availability.reservations.common import RETURNS_LOCATION, _check_qty, _ledger_key
+from warehouse.catalog import locations
+from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product
+from warehouse.core.errors import (
+    DomainError,
+    InvalidPosting,
+)
+from warehouse.inbound import putaway
+from warehouse.ledger.models import MovementType
+from warehouse.ledger.references import check_reference
+
+# --- returns -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Returned:
+    posting_id: int
+    bin: Bin
+    lot: Lot | None
+    qty: int
+    replayed: bool = False
+
+
+def return_stock(
+    product: Product,
+    qty: int,
+    reference: tuple[str, str],
+    reason: str,
+    *,
+    location: Location | None = None,
+    bin: Bin | None = None,
+    lot: Lot | None = None,
+    actor_id: int | None,
+    key: str | None = None,
+) -> Returned:
+    """Units coming back (a customer return): one return posting adding on-hand, into the
+    `returns` location's first bin unless a location or bin is given. `reason` is free
+    text kept as the posting's note."""
+    _check_qty(qty, "Return")
+    reference = check_reference(reference)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidPosting("Say why the stock came back (1-500 characters).")
+    if lot is not None and lot.product_id != product.id:
+        raise InvalidPosting(f"Lot {lot.code} is not a lot of {product.sku}.")
+    if product.lot_tracked and lot is None:
+        raise InvalidPosting(f"{product.sku} is lot-tracked: say which lot came back.")
+    target = bin or _returns_bin(location)
+    if location is not None and target.location_id != location.id:
+        raise InvalidPosting(f"Bin {target.code} is not at {location.code}.")
+    line = ledger.Line.at(target, product, lot, qty=qty)
+
+    def run() -> ledger.Posted:
+        posted = ledger.post(
+            MovementType.RETURN,
+            [line],
+            actor_id=actor_id,
+            key=_ledger_key("return", key, actor_id),
+            reference=reference,
+            note=reason,
+        )
+        # Returned into a warehouse's receiving bin: someone must put it away, as with a
+        # delivery. In the `returns` location it waits for inspection instead.
+        if (
+            not posted.replayed
+            and target.kind is BinKind.RECEIVING
+            and target.location.type is not LocationType.RETURNS
+        ):
+            putaway.open_task(target, product.id, line.lot_id, qty)
+        return posted
+
+    posted = ledger.atomically(run)
+    return Returned(posted.posting_id, target, lot, qty, posted.replayed)
+
+
+def _returns_bin(location: Location | None) -> Bin:
+    """Where returns land: the given location's (else the `returns` location's) receiving
+    bin, else its first bin by code."""
+    if location is None:
+        location = locations.by_code(RETURNS_LOCATION)
+        if location is None:
+            raise DomainError(
+                f"There is no '{RETURNS_LOCATION}' location to return stock "
+                "into. Ask an admin to add one, or name a location."
+            )
+    bins = sorted((b for b in location.bins if b.active), key=lambda b: (b.kind.value != "receiving", b.code))
+    if not bins:
+        raise DomainError(f"{location.code} has no active bin to return stock into.")
+    return bins[0]

@@ -1,0 +1,101 @@
+"""The sweeper (reservations whose TTL ran out) and the reservation list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from warehouse import ledger
+from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.availability.reservations.closing import _claim
+from warehouse.availability.reservations.common import R, log
+from warehouse.catalog.models import Location, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import (
+    DomainError,
+)
+from warehouse.core.extensions import db
+from warehouse.ledger.models import MovementType
+
+# --- the sweeper -------------------------------------------------------------------------
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Release every active reservation whose TTL has passed; return how many rows were
+    expired. Idempotent and safe beside requests: each row is claimed by a guarded UPDATE
+    in the same transaction as its release posting, so a row a fulfil or release changed
+    meanwhile is skipped, never released twice."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Reservation.id, Reservation.qty_open)
+        .where(Reservation.status == R.ACTIVE, Reservation.expires_at <= now)
+        .order_by(Reservation.id)
+    ).all()
+    db.session.rollback()  # end the read; each row gets its own write transaction
+    expired = 0
+    for row_id, seen in due:
+        try:
+            expired += ledger.atomically(_expire_one, row_id, seen, now)
+        except DomainError as refused:  # one odd row must not keep the rest reserved
+            log.warning("reservation %s was not expired: %s", row_id, refused.message)
+    return expired
+
+
+def _expire_one(row_id: int, seen: int, now: datetime) -> int:
+    if not _claim(row_id, seen, seen, R.EXPIRED, now, due_by=now):
+        return 0  # fulfilled, released or changed since we read it: not ours any more
+    row = db.session.get(Reservation, row_id, populate_existing=True)
+    ledger.post(
+        MovementType.RELEASE,
+        [ledger.Line(row.product_id, row.location_id, row.bin_id, row.lot_id, reserved=-seen)],
+        actor_id=None,
+        reference=(row.reference_type, row.reference_id),
+        note="Reservation expired (time to live passed).",
+    )
+    return 1
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def listing(
+    *,
+    status: ReservationStatus | None = None,
+    reference: str | None = None,
+    sku: str | None = None,
+    location_code: str | None = None,
+    expiring_before: datetime | None = None,
+    limit: int = 200,
+) -> list[Reservation]:
+    """Reservations newest first. `reference` is "type:id" or just the id."""
+    query = (
+        select(Reservation)
+        .join(Reservation.product)
+        .join(Reservation.location)
+        .options(
+            joinedload(Reservation.product),
+            joinedload(Reservation.location),
+            joinedload(Reservation.bin),
+            joinedload(Reservation.lot),
+        )
+        .order_by(Reservation.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Reservation.status == status)
+    if reference:
+        kind, sep, ident = reference.strip().partition(":")
+        query = (
+            query.where(Reservation.reference_type == kind.strip(), Reservation.reference_id == ident.strip())
+            if sep
+            else query.where(Reservation.reference_id == reference.strip())
+        )
+    if sku:
+        query = query.where(Product.sku == sku)
+    if location_code:
+        query = query.where(Location.code == location_code)
+    if expiring_before is not None:
+        query = query.where(Reservation.expires_at.is_not(None), Reservation.expires_at < expiring_before)
+    return list(db.session.scalars(query))

@@ -1,0 +1,259 @@
+"""Picking and shipping an approved transfer.
+
+- pick: record units taken from a bin for a line (no stock moves yet); a short pick
+  closes the line short and asks for a blind count of that bin, since shelf and ledger
+  disagree.
+- ship: one transfer_out posting: picked units leave their bins, every reservation of
+  the transfer is released, and the units land in the transit location.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from warehouse import ledger
+from warehouse.catalog import lots
+from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Product
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountRequest
+from warehouse.ledger.models import Balance, MovementType
+from warehouse.transfers.lifecycle import MAX_QTY, PickRefused, S, WrongState, _locked, _move, _release_lines
+from warehouse.transfers.models import ShortReason, Transfer, TransferLine, TransferPick
+from warehouse.transfers.queries import get
+
+
+def pick_bins(transfer: Transfer) -> list[Bin]:
+    """The bins approval reserved this transfer's stock in (what the pick list walks)."""
+    return sorted({a.bin for line in transfer.lines for a in line.allocations}, key=lambda b: b.code)
+
+
+@dataclass
+class Picked:
+    line: TransferLine
+    pick: TransferPick
+    replayed: bool = False
+
+
+def pick(
+    transfer_id: int,
+    bin: Bin,
+    product: Product,
+    qty: int,
+    *,
+    actor_id: int,
+    lot_code: str | None = None,
+    scan_id: str | None = None,
+) -> Picked:
+    """Take `qty` of a product from a bin for the transfer. Refused whole or recorded."""
+    if not 1 <= qty <= MAX_QTY:
+        raise PickRefused(f"Pick 1 to {MAX_QTY:,} units.")
+    return ledger.atomically(_pick, transfer_id, bin, product, qty, actor_id, lot_code, scan_id)
+
+
+def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked:
+    transfer = _locked(transfer_id)
+    if transfer.status is not S.APPROVED:
+        raise WrongState(
+            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
+            "only approved transfers are picked."
+        )
+    if bin.location_id != transfer.from_location_id:
+        raise PickRefused(f"{bin.code} is not at {transfer.from_location.code}. Scan a bin there.")
+    if scan_id and (earlier := _pick_by_scan(transfer, scan_id)) is not None:
+        return Picked(db.session.get(TransferLine, earlier.line_id), earlier, replayed=True)
+    line = _line_for(transfer, product)
+    lot_id = _pick_lot(line, bin, product, lot_code)
+    left = line.qty_requested - line.qty_picked
+    if qty > left:
+        raise PickRefused(f"Over-pick: only {left} of {product.sku} left to pick on {transfer.number}.")
+    free = _free_for_transfer(line, bin, lot_id)
+    if qty > free:
+        raise PickRefused(
+            f"Only {free} of {product.sku} can be picked from {bin.code} for this "
+            "transfer. Pick from the suggested bin, or short-pick."
+        )
+    record = TransferPick(
+        line_id=line.id, bin_id=bin.id, lot_id=lot_id, qty=qty, scan_id=scan_id, user_id=actor_id
+    )
+    line.picks.append(record)  # in the loaded collection too: a ship in this session sees it
+    line.qty_picked += qty
+    transfer.version += 1
+    db.session.flush()
+    return Picked(line, record)
+
+
+def _line_for(transfer: Transfer, product: Product) -> TransferLine:
+    lines = [line for line in transfer.lines if line.product_id == product.id]
+    if not lines:
+        raise PickRefused(f"{product.sku} is not on {transfer.number}. Check the item.")
+    open_lines = [line for line in lines if not line.short_picked and line.qty_picked < line.qty_requested]
+    if not open_lines:
+        raise PickRefused(f"{product.sku} is already picked in full on {transfer.number}.")
+    return open_lines[0]
+
+
+def _pick_by_scan(transfer: Transfer, scan_id: str) -> TransferPick | None:
+    """A pick this scan already made on any line of the transfer (a retried request)."""
+    return db.session.scalar(
+        select(TransferPick)
+        .join(TransferLine, TransferLine.id == TransferPick.line_id)
+        .where(TransferLine.transfer_id == transfer.id, TransferPick.scan_id == scan_id)
+    )
+
+
+def _pick_lot(line: TransferLine, bin: Bin, product: Product, lot_code: str | None) -> int:
+    """Which lot the picked units are: from the label, else the only lot in the bin."""
+    if not product.lot_tracked:
+        return NO_LOT
+    if lot_code:
+        lot = lots.existing(product, lot_code)
+        if lot is None:
+            raise PickRefused(f"No lot {lot_code} of {product.sku}. Check the label.")
+        lot_id = lot.id
+    else:
+        lot_ids = list(
+            db.session.scalars(
+                select(Balance.lot_id).where(
+                    Balance.bin_id == bin.id, Balance.product_id == product.id, Balance.on_hand > 0
+                )
+            )
+        )
+        if len(lot_ids) != 1:
+            raise PickRefused(
+                f"{bin.code} holds {len(lot_ids)} lots of {product.sku}: scan the "
+                "item's GS1 label so the lot is known."
+            )
+        lot_id = lot_ids[0]
+    if line.lot_id not in (NO_LOT, lot_id):
+        raise PickRefused(f"Wrong lot: {line.transfer.number} asks for lot {line.lot.code}.")
+    return lot_id
+
+
+def _free_for_transfer(line: TransferLine, bin: Bin, lot_id: int) -> int:
+    """Units in this bin and lot this transfer may take: what is free to anyone plus what
+    approval reserved here for this line, minus what was already picked here."""
+    on_hand, reserved, held = ledger.balance(line.product_id, bin.id, lot_id)
+    same_item = [l for l in line.transfer.lines if l.product_id == line.product_id]
+    mine = sum(a.qty for l in same_item for a in l.allocations if (a.bin_id, a.lot_id) == (bin.id, lot_id))
+    picked = sum(p.qty for l in same_item for p in l.picks if (p.bin_id, p.lot_id) == (bin.id, lot_id))
+    return on_hand - reserved - held + mine - picked
+
+
+def short_pick(transfer_id: int, line_id: int, reason: ShortReason, *, actor_id: int) -> TransferLine:
+    """Close a line short (with a reason) and ask for a blind count of the bins it was
+    meant to come from: the shelf and the ledger disagree."""
+
+    def run():
+        transfer = _locked(transfer_id)
+        if transfer.status is not S.APPROVED:
+            raise WrongState(f"{transfer.number} is not being picked.")
+        line = next((line for line in transfer.lines if line.id == line_id), None)
+        if line is None:
+            raise NotFound("No such line on this transfer.")
+        if line.qty_picked >= line.qty_requested:
+            raise PickRefused(f"{line.product.sku} is picked in full: nothing is short.")
+        if line.short_picked:
+            raise PickRefused(f"{line.product.sku} is already short-picked.")
+        line.short_picked, line.short_reason = True, ShortReason(reason)
+        for bin_id in sorted({a.bin_id for a in line.allocations}):  # one count per bin
+            db.session.add(
+                CountRequest(
+                    location_id=transfer.from_location_id,
+                    bin_id=bin_id,
+                    product_id=line.product_id,
+                    reason=f"short pick ({ShortReason(reason).value})",
+                    reference_type="transfer",
+                    reference_id=transfer.number,
+                )
+            )
+        transfer.version += 1
+        return line
+
+    return ledger.atomically(run)
+
+
+def ship(transfer_id: int, *, actor_id: int) -> ledger.Posted:
+    """Picked units leave their bins into transit; every reservation is released."""
+
+    def run():
+        transfer = _locked(transfer_id)
+        open_lines = [
+            l.product.sku for l in transfer.lines if l.qty_picked < l.qty_requested and not l.short_picked
+        ]
+        if transfer.status is S.APPROVED and open_lines:
+            raise PickRefused(f"Still to pick: {', '.join(open_lines)}. Pick them or short-pick.")
+        _move(transfer, S.IN_TRANSIT, "shipped")
+        if not any(line.qty_picked for line in transfer.lines):
+            raise PickRefused("Nothing was picked. Cancel the transfer instead.")
+        transfer.shipped_at = utcnow()
+        return ledger.post(
+            MovementType.TRANSFER_OUT,
+            _ship_lines(transfer),
+            actor_id=actor_id,
+            key=f"transfer:{transfer.id}:ship",
+            reference=("transfer", transfer.number),
+        )
+
+    return ledger.atomically(run)
+
+
+def _ship_lines(transfer: Transfer) -> list[ledger.Line]:
+    source: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # key -> [qty, reserved]
+    for key, qty in _release_lines_by_key(transfer).items():
+        source[key][1] -= qty
+    transit_bin = transit(transfer)
+    arriving: dict[tuple, int] = defaultdict(int)
+    for line in transfer.lines:
+        for p in line.picks:
+            source[(line.product_id, transfer.from_location_id, p.bin_id, p.lot_id)][0] -= p.qty
+            arriving[(line.product_id, transit_bin.location_id, transit_bin.id, p.lot_id)] += p.qty
+    return [
+        ledger.Line(*key, qty=qty, reserved=reserved)
+        for key, (qty, reserved) in source.items()
+        if qty or reserved
+    ] + [ledger.Line(*key, qty=qty) for key, qty in arriving.items()]
+
+
+def _release_lines_by_key(transfer: Transfer) -> dict[tuple, int]:
+    return {
+        (line.product_id, line.location_id, line.bin_id, line.lot_id): -line.reserved
+        for line in _release_lines(transfer)
+    }
+
+
+def transit(transfer: Transfer) -> Bin:
+    """The bin of the transit location goods travel in."""
+    bin = db.session.scalar(
+        select(Bin)
+        .join(Location)
+        .where(Location.type == LocationType.TRANSIT, Location.active.is_(True))
+        .order_by(Location.code, Bin.code)
+        .limit(1)
+    )
+    if bin is None:
+        raise InvalidPosting("There is no transit location. Ask an admin to add one.")
+    return bin
+
+
+def ship_as_reserved(transfer_id: int, *, actor_id: int) -> ledger.Posted:
+    """Pick exactly what approval reserved, bin by bin, then ship (the API's one-step
+    ship; on the floor people scan each pick)."""
+    transfer = get(transfer_id)
+    if transfer.status is S.APPROVED:  # otherwise ship() refuses with the state in words
+        for line in transfer.lines:
+            for a in line.allocations:
+                pick(
+                    transfer_id,
+                    a.bin,
+                    line.product,
+                    a.qty,
+                    actor_id=actor_id,
+                    lot_code=a.lot.code if a.lot_id != NO_LOT else None,
+                    scan_id=f"api:{a.id}",
+                )
+    return ship(transfer_id, actor_id=actor_id)

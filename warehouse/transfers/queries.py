@@ -1,0 +1,143 @@
+"""Reading transfers: one transfer, by slip number, the listing, units inbound, and the
+stock a transfer could take from a location (the rule approval allocates by)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from warehouse.availability import expiry
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Lot
+from warehouse.core.errors import NotFound
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance
+from warehouse.transfers.lifecycle import S
+from warehouse.transfers.models import (
+    Transfer,
+    TransferAllocation,
+    TransferLine,
+    TransferPick,
+    TransferStatus,
+)
+
+
+def get(transfer_id: int) -> Transfer:
+    transfer = db.session.get(
+        Transfer,
+        transfer_id,
+        options=[
+            joinedload(Transfer.from_location),
+            joinedload(Transfer.to_location),
+            selectinload(Transfer.lines).joinedload(TransferLine.product),
+            selectinload(Transfer.lines).joinedload(TransferLine.lot),
+            selectinload(Transfer.lines)
+            .selectinload(TransferLine.allocations)
+            .joinedload(TransferAllocation.bin),
+            selectinload(Transfer.lines)
+            .selectinload(TransferLine.allocations)
+            .joinedload(TransferAllocation.lot),
+            selectinload(Transfer.lines).selectinload(TransferLine.picks).joinedload(TransferPick.bin),
+            selectinload(Transfer.lines).selectinload(TransferLine.picks).joinedload(TransferPick.lot),
+        ],
+        populate_existing=True,
+    )
+    if transfer is None:
+        raise NotFound(f"No transfer TR-{transfer_id:06d}. Check the slip.")
+    return transfer
+
+
+def by_number(number: str) -> Transfer | None:
+    """TR-000123 (as printed on the slip) to its transfer."""
+    digits = number.strip().upper().removeprefix("TR-")
+    if not digits.isdigit() or len(digits) > 9:
+        return None
+    return db.session.get(Transfer, int(digits))
+
+
+INBOUND = (S.APPROVED, S.IN_TRANSIT)  # transfers whose units are on their way
+
+
+def units_arriving():
+    """Per transfer line (SQL, for a sum over INBOUND transfers): an approved transfer
+    brings what was requested, or what was picked once a line is closed short; one in
+    transit brings what was shipped. The alerts and the reorder report count inbound so."""
+    return case(
+        (
+            and_(Transfer.status == S.APPROVED, TransferLine.short_picked.is_(False)),
+            TransferLine.qty_requested,
+        ),
+        else_=TransferLine.qty_picked,
+    )
+
+
+def units_in_transit(transfer: Transfer) -> int:
+    """Units of this transfer travelling now (shipped, not yet received)."""
+    return sum(line.qty_picked for line in transfer.lines) if transfer.status is S.IN_TRANSIT else 0
+
+
+def listing(status: TransferStatus | None = None, limit: int = 100) -> list[Transfer]:
+    query = (
+        select(Transfer)
+        .options(
+            joinedload(Transfer.from_location), joinedload(Transfer.to_location), selectinload(Transfer.lines)
+        )
+        .order_by(Transfer.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Transfer.status == status)
+    return list(db.session.scalars(query))
+
+
+def available_at(product_id: int, location_id: int, lot_id: int = NO_LOT) -> int:
+    """Units of a product a transfer could take from a location: free to promise, outside
+    receiving bins (goods still arriving), of one lot when the line names one. The same
+    rule approval allocates by."""
+    return available_in(product_id, [location_id], lot_id)
+
+
+def available_in(product_id: int, location_ids: list[int], lot_id: int = NO_LOT) -> int:
+    """available_at summed over several locations, in one query."""
+    query = (
+        select(Balance.available)
+        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .where(
+            Balance.product_id == product_id,
+            Balance.location_id.in_(location_ids),
+            Bin.kind != BinKind.RECEIVING,
+            expiry.unexpired(),
+        )
+    )
+    if lot_id != NO_LOT:
+        query = query.where(Balance.lot_id == lot_id)
+    return sum(max(free, 0) for free in db.session.scalars(query))
+
+
+def available_for(transfer: Transfer) -> dict[int, int]:
+    """available_at for every line of a transfer in one query: line id -> units."""
+    product_ids = {line.product_id for line in transfer.lines}
+    if not product_ids:
+        return {}
+    free = Balance.available
+    rows = db.session.execute(
+        select(Balance.product_id, Balance.lot_id, func.sum(case((free > 0, free), else_=0)))
+        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .where(
+            Balance.location_id == transfer.from_location_id,
+            Balance.product_id.in_(product_ids),
+            Bin.kind != BinKind.RECEIVING,
+            expiry.unexpired(),
+        )
+        .group_by(Balance.product_id, Balance.lot_id)
+    )
+    by_lot: dict[tuple[int, int], int] = {(p, l): int(q or 0) for p, l, q in rows}
+    return {
+        line.id: (
+            by_lot.get((line.product_id, line.lot_id), 0)
+            if line.lot_id != NO_LOT
+            else sum(q for (p, _l), q in by_lot.items() if p == line.product_id)
+        )
+        for line in transfer.lines
+    }
