@@ -465,7 +465,6 @@ def test_operators_see_the_transfer_reference_without_a_link(client, auth, stock
 
 @pytest.mark.parametrize("document", ["slip.pdf", "pick-list.pdf"])
 def test_the_slip_and_pick_list_are_inline_pdfs_in_both_paper_sizes(client, supervisor, stocked, document):
-    pytest.importorskip("warehouse.slips")
     transfer_id = _draft(stocked, (stocked.bolt, 12))
     transfers.approve(transfer_id, actor_id=None)
     for size in ("A4", "LETTER", "letter", ""):
