@@ -139,9 +139,8 @@ def require(present: bool, what: str, install: str) -> None:
         return
     if IN_CI:
         pytest.fail(f"CI must run this test: {what} is missing ({install}; .ci/run installs it).")
-    pytest.skip(
-        reason=f"{what} is not installed here ({install}); CI installs it and fails instead of skipping."
-    )
+    why = f"{what} is not installed here ({install}); CI installs it and fails instead of skipping."
+    pytest.skip(reason=why)
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:

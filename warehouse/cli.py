@@ -17,7 +17,7 @@ from warehouse.demo import load_demo
 from warehouse.demo.demo_history import load_history
 from warehouse.integrations import webhooks
 from warehouse.integrations.retention import prune as prune_older
-from warehouse.web.context import SETTINGS
+from warehouse.web.context import settings
 
 
 def init_app(app: Flask) -> None:
@@ -56,7 +56,6 @@ def verify_ledger():
 )
 def demo(history):
     """Load the demo warehouse (safe to run again: it changes nothing the second time)."""
-
     if history:  # first: it loads the demo's opening stock at the start of the year
         click.echo(load_history().summary())
     report = load_demo()
@@ -129,7 +128,6 @@ def revoke_token(token_or_prefix):
 )
 def prune(days):
     """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
-
     done = prune_older(days)
     click.echo(
         f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
@@ -141,7 +139,6 @@ def prune(days):
 @click.command("sweep-reservations")
 def sweep_reservations():
     """Release reservations whose time to live has passed (safe from cron every minute)."""
-
     expired = reservations.sweep()
     click.echo(f"Expired {expired} reservation(s).")
 
@@ -151,11 +148,10 @@ def sweep_reservations():
 @click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
 def deliver_webhooks(loop, interval):
     """Send outbox events to webhook subscribers (one pass; --loop to keep going)."""
-
     try:
         while True:
             made, delivered, failed = webhooks.run_pass(
-                allow_private=current_app.extensions[SETTINGS].webhook_allow_private_addresses
+                allow_private=settings().webhook_allow_private_addresses
             )
             db.session.remove()
             if made or delivered or failed or not loop:
@@ -170,7 +166,6 @@ def deliver_webhooks(loop, interval):
 @click.command("mail-alerts")
 def mail_alerts():
     """E-mail newly raised alerts to their setting's recipients (one pass, for cron)."""
-
     try:
         server = alert_mail.MailServer.from_config(current_app.config)
     except alert_mail.MailConfigError as problem:

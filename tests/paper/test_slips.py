@@ -36,10 +36,11 @@ def poppler():
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must check printed barcodes: apt-get install -y poppler-utils (.ci/run does).")
-        pytest.skip(
-            reason=f"Slip tests need {', '.join(missing)} (not installed here): "
+        why = (
+            f"Slip tests need {', '.join(missing)} (not installed here): "
             "apt-get install -y poppler-utils. CI installs it and fails instead of skipping."
         )
+        pytest.skip(reason=why)
 
 
 # --- reading a PDF back -----------------------------------------------------------------

@@ -111,7 +111,6 @@ def _hash_token(token: str) -> str:
 def create_token(user: User, *, name: str | None = None, scopes: str | None = None) -> str:
     """Make an API token; only its hash is stored, so the caller must show it now.
     `scopes` ("inventory.read transfers.read") narrows it below its user's role."""
-
     narrowed = parse_scopes(scopes)
     if name is not None and len(name) > 100:
         raise InvalidPosting("Keep the token name under 100 characters.")

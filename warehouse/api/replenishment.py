@@ -59,24 +59,7 @@ def reorder_report(caller, query: ReorderQuery):
         data=[
             ReorderRowOut(
                 location=r.location_code,
-                **{
-                    name: getattr(r, name)
-                    for name in (
-                        "sku",
-                        "product_name",
-                        "on_hand",
-                        "reserved",
-                        "held",
-                        "available",
-                        "inbound",
-                        "reorder_point",
-                        "reorder_qty",
-                        "max_level",
-                        "suggested_qty",
-                        "unit_cost",
-                        "suggested_value",
-                    )
-                },
+                **{name: getattr(r, name) for name in ReorderRowOut.model_fields if name != "location"},
             )
             for r in shown
         ],

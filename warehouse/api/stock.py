@@ -183,7 +183,6 @@ def count(caller, body: s.CountIn):
 def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
     """Balance keys (product_id, bin_id, lot_id) as the API shows them, in one query;
     a key that never held stock shows zeros."""
-
     found = {
         (r.product_id, r.bin_id, r.lot_id): r
         for r in db.session.execute(

@@ -61,7 +61,6 @@ class HistoryReport:
 
 def load_history(today: date | None = None, days: int = DAYS) -> HistoryReport:
     """Load the demo (at the start of the history) and a year of postings up to today."""
-
     report = HistoryReport()
     today = today or utcnow().date()
     start = today - timedelta(days=days)

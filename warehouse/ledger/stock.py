@@ -40,7 +40,6 @@ def product(product_id: int) -> Product | None:
 
 def product_by_code(code: str) -> Product:
     """A product by SKU or by any of its barcodes."""
-
     product = find_product(code)
     if product is None:
         raise NotFound(f"No product with SKU or barcode {code!r}. Check the code and scan again.")

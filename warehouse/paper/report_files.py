@@ -66,7 +66,6 @@ def to_pdf(report: Report) -> bytes:
     """A landscape A4 table with the title and filters at the top of the first page and
     the header row repeated on every page, in DejaVu Sans when installed so names in
     Cyrillic or Greek print (see pdf_fonts)."""
-
     font, bold = regular_and_bold()
     styles = getSampleStyleSheet()
     styles["Title"].fontName, styles["Normal"].fontName = bold, font
