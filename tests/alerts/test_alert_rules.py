@@ -12,10 +12,9 @@ from sqlalchemy import event, func, select
 from tests.conftest import in_threads
 from tests.factories import make_location, receive
 from warehouse import alerts, counts, ledger, transfers
-from warehouse.alerts import AlertRefused, InvalidAlertSetting
 from warehouse.alerts.models import Alert, AlertKind, AlertStatus, ReorderPolicy
 from warehouse.catalog.models import LocationType
-from warehouse.core.errors import InsufficientStock
+from warehouse.core.errors import AlertRefused, InsufficientStock, InvalidAlertSetting
 from warehouse.core.extensions import db
 from warehouse.integrations.models import OutboxEvent
 from warehouse.ledger import Line

@@ -19,9 +19,9 @@ from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, transfers
 from warehouse.alerts import replenishment
 from warehouse.alerts.models import Alert, AlertKind, ReorderPolicy
-from warehouse.alerts.replenishment import NotAllowed, ReorderRow
+from warehouse.alerts.replenishment import ReorderRow
 from warehouse.catalog.models import LocationType
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import InvalidPosting, NotAllowed, NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger.models import MovementType
 from warehouse.paper import reorder_report

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from tests.factories import make_product
 from warehouse.catalog import scan
 from warehouse.catalog.models import Lot
-from warehouse.catalog.scan import AmbiguousScan, UnknownScan
+from warehouse.core.errors import AmbiguousScan, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Posting
+from warehouse.web.statuses import http_status
 
 GS = "\x1d"
 
@@ -118,7 +119,7 @@ def test_an_unknown_code_is_refused_with_a_message_saying_what_to_do(site):
         scan.resolve("NOPE-123", location_id=site.main.id)
 
     assert refused.value.message == "Unknown code NOPE-123. Check the label, or type the SKU or bin code."
-    assert (refused.value.code, refused.value.status) == ("unknown_scan", 404)
+    assert (refused.value.code, http_status(refused.value)) == ("unknown_scan", 404)
 
 
 def test_a_code_that_is_both_a_sku_and_a_bin_code_is_ambiguous(site):
@@ -128,7 +129,7 @@ def test_a_code_that_is_both_a_sku_and_a_bin_code_is_ambiguous(site):
         scan.resolve("A-01-01", location_id=site.main.id)
 
     assert "both a product and a bin" in refused.value.message
-    assert refused.value.status == 409
+    assert http_status(refused.value) == 409
 
 
 def test_an_ambiguous_code_is_resolved_when_the_screen_expects_a_bin(site):

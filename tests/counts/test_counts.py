@@ -21,9 +21,9 @@ from warehouse import accounts, counts, ledger
 from warehouse.accounts.models import User
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import CountRefused, FourEyes, InvalidPosting
 from warehouse.core.extensions import db
-from warehouse.counts import CountRefused, FourEyes, Selection, Tolerance, abc
+from warehouse.counts import Selection, Tolerance, abc
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus, CountStatus
 from warehouse.ledger import Line
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode

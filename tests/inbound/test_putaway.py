@@ -12,11 +12,10 @@ from tests.conftest import PASSWORD
 from tests.factories import make_location, make_lot, receive
 from warehouse import accounts, ledger
 from warehouse.catalog.models import NO_LOT, Bin, Lot
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import AlreadyPutAway, InvalidPosting, NotFound, WrongBin
 from warehouse.core.extensions import db
 from warehouse.inbound import putaway, receiving
 from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
-from warehouse.inbound.putaway import AlreadyPutAway, WrongBin
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting
 
 

@@ -12,11 +12,10 @@ from tests.factories import make_location, make_lot, make_product
 from warehouse import accounts, ledger
 from warehouse.catalog import scan
 from warehouse.catalog.models import NO_LOT, BinKind, Lot, Product
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import InvalidPosting, NotFound, ReceiptClosed
 from warehouse.core.extensions import db
 from warehouse.inbound import receiving
 from warehouse.inbound.models import PutawayTask, Receipt, ReceiptLine, ReceiptStatus, TaskStatus
-from warehouse.inbound.receiving import ReceiptClosed
 from warehouse.ledger.models import Movement, MovementType, Posting
 
 SERUM_GTIN = "9506000134376"  # a valid GTIN-13 (check digit 6)

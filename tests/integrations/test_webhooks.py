@@ -23,17 +23,11 @@ from warehouse import ledger, transfers
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog.models import LocationType
 from warehouse.core.columns import utcnow
+from warehouse.core.errors import InvalidSubscription, WebhookRefused
 from warehouse.core.extensions import db
 from warehouse.integrations import events, webhooks
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
-from warehouse.integrations.webhooks import (
-    BACKOFF,
-    MAX_ATTEMPTS,
-    InvalidSubscription,
-    WebhookRefused,
-    delivery,
-    guarded_http,
-)
+from warehouse.integrations.webhooks import BACKOFF, MAX_ATTEMPTS, delivery, guarded_http
 from warehouse.ledger import Line
 from warehouse.ledger.models import MovementType
 

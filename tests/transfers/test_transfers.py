@@ -15,12 +15,17 @@ from sqlalchemy import func, select
 from tests.factories import Warehouse, make_location, make_lot, receive
 from warehouse import ledger, transfers
 from warehouse.catalog.models import Bin, Location, LocationType, Lot, Product
-from warehouse.core.errors import DomainError, InsufficientStock, InvalidPosting
+from warehouse.core.errors import (
+    DomainError,
+    InsufficientStock,
+    InvalidPosting,
+    PickRefused,
+    TransferWrongState,
+)
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountRequest
 from warehouse.inbound.models import PutawayTask
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting
-from warehouse.transfers import PickRefused, WrongState
 from warehouse.transfers.models import (
     ReceiveReason,
     ShortReason,
@@ -282,7 +287,7 @@ def test_every_service_step_moves_exactly_as_the_table_says_and_a_refusal_writes
         step(transfer.id, actor_id=None)
         assert transfers.get(transfer.id).status is target
     else:
-        error = refused(WrongState, step, transfer.id, actor_id=None)
+        error = refused(TransferWrongState, step, transfer.id, actor_id=None)
         assert transfer.number in error.message
         assert transfers.get(transfer.id).status is current
     assert ledger.verify() == []
@@ -316,7 +321,7 @@ def test_approving_a_transfer_with_no_lines_is_refused(floor):
 def test_approving_twice_is_refused_and_reserves_once(floor):
     receive(floor.bolt, floor.a1, 10)
     transfer = approved(floor, (floor.bolt, 4))
-    refused(WrongState, transfers.approve, transfer.id, actor_id=None, match="cannot be approved now")
+    refused(TransferWrongState, transfers.approve, transfer.id, actor_id=None, match="cannot be approved now")
     assert reserve_postings() == 1
     assert totals(floor.bolt, floor.main) == (10, 4)
 
@@ -326,9 +331,15 @@ def test_lines_cannot_be_added_changed_or_removed_after_approval(floor):
     receive(floor.nut, floor.a1, 10)
     transfer = approved(floor, (floor.bolt, 4))
     line = transfer.lines[0]
-    refused(WrongState, transfers.add_line, transfer.id, floor.nut, 1, match="only drafts can be edited")
-    refused(WrongState, transfers.change_line, transfer.id, line.id, 2, match="only drafts can be edited")
-    refused(WrongState, transfers.change_line, transfer.id, line.id, 0, match="only drafts can be edited")
+    refused(
+        TransferWrongState, transfers.add_line, transfer.id, floor.nut, 1, match="only drafts can be edited"
+    )
+    refused(
+        TransferWrongState, transfers.change_line, transfer.id, line.id, 2, match="only drafts can be edited"
+    )
+    refused(
+        TransferWrongState, transfers.change_line, transfer.id, line.id, 0, match="only drafts can be edited"
+    )
 
 
 def test_a_draft_line_can_be_changed_and_removed(floor):
@@ -468,7 +479,11 @@ def test_cancelling_a_draft_posts_nothing(floor):
 def test_cancelling_after_shipping_is_refused(floor):
     transfer = in_state(floor, S.IN_TRANSIT)
     refused(
-        WrongState, transfers.cancel, transfer.id, actor_id=None, match="in transit: it cannot be cancelled"
+        TransferWrongState,
+        transfers.cancel,
+        transfer.id,
+        actor_id=None,
+        match="in transit: it cannot be cancelled",
     )
 
 
@@ -626,7 +641,7 @@ def test_picking_a_draft_or_a_shipped_transfer_is_refused(floor):
     receive(floor.bolt, floor.a1, 10)
     transfer = draft(floor, (floor.bolt, 2))
     refused(
-        WrongState,
+        TransferWrongState,
         transfers.pick,
         transfer.id,
         floor.a1,
@@ -638,7 +653,7 @@ def test_picking_a_draft_or_a_shipped_transfer_is_refused(floor):
     transfers.approve(transfer.id, actor_id=None)
     transfers.pick(transfer.id, floor.a1, floor.bolt, 2, actor_id=None)
     transfers.ship(transfer.id, actor_id=None)
-    refused(WrongState, transfers.pick, transfer.id, floor.a1, floor.bolt, 1, actor_id=None)
+    refused(TransferWrongState, transfers.pick, transfer.id, floor.a1, floor.bolt, 1, actor_id=None)
 
 
 def test_a_replayed_pick_scan_records_once(floor):
@@ -758,7 +773,7 @@ def test_short_picking_outside_picking_is_refused(floor):
     receive(floor.bolt, floor.a1, 10)
     transfer = draft(floor, (floor.bolt, 5))
     refused(
-        WrongState,
+        TransferWrongState,
         transfers.short_pick,
         transfer.id,
         transfer.lines[0].id,
@@ -805,7 +820,7 @@ def test_shipping_moves_picked_units_into_transit_and_releases_every_reservation
 
 def test_shipping_twice_is_refused(floor):
     transfer = in_state(floor, S.IN_TRANSIT)
-    refused(WrongState, transfers.ship, transfer.id, actor_id=None, match="cannot be shipped now")
+    refused(TransferWrongState, transfers.ship, transfer.id, actor_id=None, match="cannot be shipped now")
     assert (
         db.session.scalar(
             select(func.count()).select_from(Posting).where(Posting.type == MovementType.TRANSFER_OUT)
@@ -848,7 +863,7 @@ def test_receiving_before_shipping_is_refused(floor, status):
     transfer = in_state(floor, status)
     line_id = transfer.lines[0].id
     refused(
-        WrongState,
+        TransferWrongState,
         transfers.count_received,
         transfer.id,
         floor.bolt,
@@ -857,7 +872,7 @@ def test_receiving_before_shipping_is_refused(floor, status):
         match="only transfers in transit are received",
     )
     refused(
-        WrongState,
+        TransferWrongState,
         transfers.set_received,
         transfer.id,
         line_id,
@@ -867,7 +882,11 @@ def test_receiving_before_shipping_is_refused(floor, status):
         match="only transfers in transit are received",
     )
     refused(
-        WrongState, transfers.finish_receiving, transfer.id, actor_id=None, match="cannot be received now"
+        TransferWrongState,
+        transfers.finish_receiving,
+        transfer.id,
+        actor_id=None,
+        match="cannot be received now",
     )
 
 
@@ -886,7 +905,9 @@ def test_receiving_an_item_that_was_not_shipped_is_refused(floor):
 
 def test_completing_before_receiving_is_refused(floor):
     transfer = in_state(floor, S.IN_TRANSIT)
-    refused(WrongState, transfers.complete, transfer.id, actor_id=None, match="cannot be completed now")
+    refused(
+        TransferWrongState, transfers.complete, transfer.id, actor_id=None, match="cannot be completed now"
+    )
 
 
 @pytest.mark.parametrize(
@@ -940,7 +961,11 @@ def test_damaged_cannot_exceed_received(floor):
 def test_finishing_twice_is_refused_and_posts_once(floor):
     transfer = in_state(floor, S.RECEIVED)
     refused(
-        WrongState, transfers.finish_receiving, transfer.id, actor_id=None, match="cannot be received now"
+        TransferWrongState,
+        transfers.finish_receiving,
+        transfer.id,
+        actor_id=None,
+        match="cannot be received now",
     )
     assert (
         db.session.scalar(
@@ -1057,7 +1082,7 @@ def race(app, n, work):
             try:
                 work(i)
                 outcomes.append("approved")
-            except WrongState:
+            except TransferWrongState:
                 outcomes.append("wrong_state")
             except InsufficientStock:
                 outcomes.append("insufficient")

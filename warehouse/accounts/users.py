@@ -13,7 +13,14 @@ from warehouse.accounts.models import ApiToken, Role, SignInAttempt, User
 from warehouse.accounts.permissions import parse_scopes
 from warehouse.catalog.models import Location
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, SignInRefused, SignInThrottled
+from warehouse.core.errors import (
+    InvalidPosting,
+    NoteTooLong,
+    PasswordTooShort,
+    SignInRefused,
+    SignInThrottled,
+    UsernameTaken,
+)
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically
 
@@ -31,7 +38,7 @@ def create_user(
     if not username or len(username) > 64:
         raise InvalidPosting("Username must be 1-64 characters.")
     if len(password) < 8:
-        raise InvalidPosting("Password must be at least 8 characters.")
+        raise PasswordTooShort("Password must be at least 8 characters.")
     user = User(
         username=username,
         password_hash=generate_password_hash(password, HASH_METHOD),
@@ -43,7 +50,7 @@ def create_user(
     def add():
         # Sign-in ignores case, so "Alice" and "alice" would be one person.
         if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
-            raise InvalidPosting(f"User {username!r} already exists.")
+            raise UsernameTaken(f"User {username!r} already exists.")
         db.session.add(user)
         return user
 
@@ -96,7 +103,7 @@ def _finish(who: str, user: User | None, message: str) -> User:
 
 def set_password(user: User, password: str) -> None:
     if len(password) < 8:
-        raise InvalidPosting("Password must be at least 8 characters.")
+        raise PasswordTooShort("Password must be at least 8 characters.")
     password_hash = generate_password_hash(password, HASH_METHOD)
     atomically(
         lambda: db.session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
@@ -113,7 +120,7 @@ def create_token(user: User, *, name: str | None = None, scopes: str | None = No
     `scopes` ("inventory.read transfers.read") narrows it below its user's role."""
     narrowed = parse_scopes(scopes)
     if name is not None and len(name) > 100:
-        raise InvalidPosting("Keep the token name under 100 characters.")
+        raise NoteTooLong("Keep the token name under 100 characters.")
     token = "wh_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,

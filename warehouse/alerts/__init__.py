@@ -3,13 +3,11 @@ e-mail, and replenishment suggestions."""
 
 from warehouse.alerts.alert_settings import (
     MAX_THRESHOLD,
-    InvalidAlertSetting,
     configure,
     setting_for,
     settings,
 )
 from warehouse.alerts.lifecycle import (
-    AlertRefused,
     acknowledge,
     get,
     listing,
@@ -21,6 +19,7 @@ from warehouse.alerts.rules import (
     inbound_units,
     judge,
 )
+from warehouse.core.errors import AlertRefused, InvalidAlertSetting
 
 __all__ = [
     "AlertRefused",

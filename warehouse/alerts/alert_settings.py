@@ -11,16 +11,11 @@ from warehouse import ledger
 from warehouse.alerts.models import AlertSetting
 from warehouse.alerts.rules import judge
 from warehouse.catalog.models import Location, Product
-from warehouse.core.errors import DomainError, NotFound
+from warehouse.core.errors import InvalidAlertSetting, NotFound
 from warehouse.core.extensions import db
 
 MAX_THRESHOLD = 1_000_000_000
 MAX_RECIPIENTS = 500
-
-
-class InvalidAlertSetting(DomainError):
-    code = "invalid_alert_setting"
-    status = 422
 
 
 # --- settings per SKU x location ---------------------------------------------------------

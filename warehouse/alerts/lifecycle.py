@@ -12,16 +12,11 @@ from warehouse import ledger
 from warehouse.alerts.models import Alert, AlertKind, AlertStatus
 from warehouse.catalog.models import Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, NotFound
+from warehouse.core.errors import AlertRefused, NotFound
 from warehouse.core.extensions import db
 
 A = AlertStatus
 LIVE = (A.OPEN, A.ACKNOWLEDGED)
-
-
-class AlertRefused(DomainError):
-    code = "alert_refused"
-    status = 409
 
 
 # --- people: acknowledge and resolve -----------------------------------------------------

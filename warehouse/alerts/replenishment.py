@@ -28,7 +28,7 @@ from warehouse.accounts.models import Role, User
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, InvalidPosting, NotFound
+from warehouse.core.errors import InvalidPosting, NotAllowed, NotFound
 from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.core.transactions import atomically
@@ -42,11 +42,6 @@ MAX_REORDER_POINT = 1_000_000_000  # a policy figure, kept inside a 32-bit INTEG
 MAX_DAYS = 3650  # the longest outbound window a suggestion looks back over
 MAX_ID = 2_147_483_647  # ids are 32-bit INTEGER columns: larger ones exist nowhere
 MANY = 500  # above this many products, filter the ledger by location and time only
-
-
-class NotAllowed(DomainError):
-    code = "not_allowed"
-    status = 403
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from warehouse.accounts import permissions
 from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import csrf
+from warehouse.web.statuses import http_status
 
 from . import auth, idempotency
 from .errors import ApiError, error_response, invalid
@@ -142,7 +143,7 @@ def _handle(op: Operation, view, path: dict) -> Response:
     except ApiError as e:
         return error_response(e.status, e.code, e.message, e.details, e.headers)
     except DomainError as e:
-        return error_response(e.status, e.code, e.message)
+        return error_response(http_status(e), e.code, e.message)
     except HTTPException as e:  # 413 from reading an oversized body, mostly
         if e.code == 413:
             return error_response(

@@ -20,7 +20,13 @@ from warehouse.availability import holds
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
+from warehouse.core.errors import (
+    IdempotencyKeyReused,
+    InvalidPosting,
+    LotOfAnotherProduct,
+    NotExpired,
+    NotFound,
+)
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.ledger.references import check_reference
@@ -171,11 +177,6 @@ def _dated_stock(*conditions, location_id: int | None) -> list[LotStock]:
 # --- mark expired and write off ----------------------------------------------------------
 
 
-class NotExpired(DomainError):
-    code = "lot_not_expired"
-    status = 409
-
-
 def mark_expired_by_ids(
     product_id: int, bin_id: int, lot_id: int, *, actor_id: int | None, key: str | None = None
 ) -> Hold:
@@ -202,7 +203,7 @@ def mark_expired(
     """Put every available unit of an expired lot in a bin on hold (reason expired). Units
     reserved for someone stay reserved: release or fulfil those first."""
     if lot is None or lot.product_id != product.id:
-        raise InvalidPosting(f"Choose a lot of {product.sku}.")
+        raise LotOfAnotherProduct(f"Choose a lot of {product.sku}.")
     if not is_expired(lot, today):
         when = lot.expiry_date.isoformat() if lot.expiry_date else "never"
         raise NotExpired(f"Lot {lot.code} of {product.sku} has not expired (expires {when}).")

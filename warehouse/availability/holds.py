@@ -23,18 +23,23 @@ from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, IdempotencyKeyReused, InvalidPosting, NotFound
+from warehouse.core.errors import (
+    HoldClosed,
+    IdempotencyKeyReused,
+    KeyTooLong,
+    LotNotTracked,
+    LotOfAnotherProduct,
+    LotRequired,
+    NoteTooLong,
+    NotFound,
+    QuantityOutOfRange,
+)
 from warehouse.core.extensions import db
 from warehouse.ledger import stock
 from warehouse.ledger.models import MovementType
 
 MAX_QTY = 1_000_000
 _holds = Hold.__table__
-
-
-class HoldClosed(DomainError):
-    code = "hold_closed"
-    status = 409
 
 
 def number(hold: Hold) -> str:
@@ -63,15 +68,15 @@ def place(
     """Put `qty` units of a key on hold, or refuse and write nothing. A form's key makes a
     double submit return the first hold."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise InvalidPosting(f"Hold 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(f"Hold 1 to {MAX_QTY:,} units.")
     reason = HoldReason(reason)
     note = (note or "").strip() or None
     if note and len(note) > 500:
-        raise InvalidPosting("Keep the note under 500 characters.")
+        raise NoteTooLong("Keep the note under 500 characters.")
     if lot is not None and lot.product_id != product.id:
-        raise InvalidPosting(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
     if product.lot_tracked and lot is None:
-        raise InvalidPosting(f"{product.sku} is lot-tracked: say which lot to hold.")
+        raise LotRequired(f"{product.sku} is lot-tracked: say which lot to hold.")
     request_key = _request_key(actor_id, key)
 
     def run() -> Hold:
@@ -112,7 +117,7 @@ def _request_key(actor_id, key) -> str | None:
     if not key:
         return None
     if not isinstance(key, str) or len(key) > 255:
-        raise InvalidPosting("A request key is at most 255 characters.")
+        raise KeyTooLong("A request key is at most 255 characters.")
     if len(key) > 80:
         key = "#" + hashlib.sha256(key.encode()).hexdigest()
     return f"{actor_id or 0}:{key}"
@@ -268,7 +273,7 @@ def place_by_codes(
     lot = None
     if lot_code:
         if not product.lot_tracked:
-            raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+            raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
         lot = lots.existing(product, lot_code)
         if lot is None:
             raise NotFound(f"No lot {lot_code} of {product.sku}. Check the label.")

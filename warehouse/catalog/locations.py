@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
 from warehouse.core import transactions
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import BinCodeTaken, LocationCodeTaken, NotFound
 from warehouse.core.extensions import db
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
@@ -24,14 +24,14 @@ def create(
     ]
     codes = [c for c, _k, _cap in wanted]
     if len(set(codes)) != len(codes):
-        raise InvalidPosting("Bin codes must differ within a location.")
+        raise BinCodeTaken("Bin codes must differ within a location.")
 
     def make() -> Location:
         if db.session.scalar(select(Location.id).where(func.lower(Location.code) == code.lower())):
-            raise InvalidPosting(f"Location {code!r} exists already. Choose another code.")
+            raise LocationCodeTaken(f"Location {code!r} exists already. Choose another code.")
         barcodes = [f"{code}:{c}" for c in codes]
         if db.session.scalar(select(Bin.id).where(Bin.barcode.in_(barcodes)).limit(1)):
-            raise InvalidPosting("A bin label with these codes exists already. Choose another code.")
+            raise BinCodeTaken("A bin label with these codes exists already. Choose another code.")
         location = Location(code=code, name=name, type=type)
         db.session.add(location)
         db.session.flush()

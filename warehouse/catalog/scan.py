@@ -23,23 +23,13 @@ from biip.gs1_messages import GS1Message
 from sqlalchemy import or_, select
 
 from warehouse.catalog.models import Bin, Product, ProductBarcode
-from warehouse.core.errors import DomainError
+from warehouse.core.errors import AmbiguousScan, UnknownScan
 from warehouse.core.extensions import db
 
 GS = "\x1d"
 SYMBOLOGY_IDS = ("]C1", "]d2", "]Q3", "]e0", "]J1")
 MAX_SCAN = 200
 _CONTROL_EXCEPT_GS = re.compile(r"[\x00-\x1c\x1e\x1f\x7f]")
-
-
-class UnknownScan(DomainError):
-    code = "unknown_scan"
-    status = 404
-
-
-class AmbiguousScan(DomainError):
-    code = "ambiguous_scan"
-    status = 409
 
 
 TRANSFER_NUMBER = re.compile(r"TR-[0-9]{1,9}", re.IGNORECASE)

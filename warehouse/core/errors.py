@@ -1,41 +1,230 @@
-"""Domain failures: each has a stable code (for the API and tests) and a message a person
-on the floor understands, saying what to do next. One place in the web layer maps them to
-an error partial or a JSON error."""
+"""Domain failures, named after the rule they enforce, all in this one module.
+
+Each has a stable `code` (the API's error code; tests match on it) and a message a person
+on the floor understands, saying what to do next. A refused request writes nothing.
+
+The domain says only what kind of failure it is, by the base class:
+
+- `InvalidPosting`: the request breaks a rule; fix it and send it again.
+- `Conflict`: the state moved on (a closed task, a transfer in another status) or the
+  stock is not there; look again before retrying.
+- `NotFound`, `Forbidden`, `SignInRefused`, `SignInThrottled`.
+
+The doors choose what a kind becomes: an HTTP status and an error outcome on a floor
+screen (warehouse/web/errors.py `http_status`), the API's JSON error (warehouse/api/spec.py).
+"""
 
 
 class DomainError(Exception):
     code = "domain_error"
-    status = 422
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-class InsufficientStock(DomainError):
-    code = "insufficient_stock"
-    status = 409
+# --- kinds -------------------------------------------------------------------------------
 
 
 class InvalidPosting(DomainError):
+    """The request breaks a rule (a quantity out of range, a lot where none belongs...)."""
+
     code = "invalid_posting"
 
 
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    status = 409
+class Conflict(DomainError):
+    """The request was fine when it was made, but the state has moved on."""
+
+    code = "conflict"
 
 
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
+
+
+class Forbidden(DomainError):
+    """Allowed to the role, not to this person for this thing (e.g. the four-eyes rule)."""
+
+    code = "forbidden"
 
 
 class SignInRefused(DomainError):
     code = "sign_in_refused"
-    status = 401
 
 
 class SignInThrottled(DomainError):
     code = "sign_in_throttled"
-    status = 429
+
+
+# --- stock and keys ----------------------------------------------------------------------
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The same key came with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class QuantityOutOfRange(InvalidPosting):
+    """Whole units within the limit the service names (never zero where it moves stock)."""
+
+
+class NothingToPost(InvalidPosting):
+    """A posting, receipt or transfer needs at least one line."""
+
+
+class KeyTooLong(InvalidPosting):
+    """Idempotency and request keys have a length limit."""
+
+
+class NoteTooLong(InvalidPosting):
+    """Notes and reasons have a length limit."""
+
+
+class ReferenceMalformed(InvalidPosting):
+    """A business reference is type:id, e.g. order:ord-12345."""
+
+
+# --- catalog -----------------------------------------------------------------------------
+
+
+class ProductInactive(InvalidPosting):
+    """An inactive product is not received or reserved."""
+
+
+class LotRequired(InvalidPosting):
+    """A lot-tracked product moves with its lot."""
+
+
+class LotNotTracked(InvalidPosting):
+    """A product that is not lot-tracked takes no lot."""
+
+
+class LotOfAnotherProduct(InvalidPosting):
+    """The lot named belongs to another product."""
+
+
+class LotCodeTooLong(InvalidPosting):
+    """A lot code is 1-64 characters."""
+
+
+class ExpiryRequired(InvalidPosting):
+    """An expiry-tracked product's lot needs its expiry date."""
+
+
+class ExpiryMismatch(InvalidPosting):
+    """A known lot was scanned with another expiry date than it has."""
+
+
+class LocationCodeTaken(InvalidPosting):
+    """Location codes are unique."""
+
+
+class BinCodeTaken(InvalidPosting):
+    """Bin codes are unique within a location, bin labels everywhere."""
+
+
+class BinNotAtLocation(InvalidPosting):
+    """The bin named is at another location."""
+
+
+class SetupMissing(InvalidPosting):
+    """The warehouse lacks what the workflow needs (a receiving bin, a transit location)."""
+
+
+class UnknownScan(NotFound):
+    code = "unknown_scan"
+
+
+class AmbiguousScan(Conflict):
+    code = "ambiguous_scan"
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+class UsernameTaken(InvalidPosting):
+    """Usernames are unique, whatever their case."""
+
+
+class PasswordTooShort(InvalidPosting):
+    """Passwords are at least 8 characters."""
+
+
+# --- workflows ---------------------------------------------------------------------------
+
+
+class ReceiptClosed(Conflict):
+    code = "receipt_closed"
+
+
+class WrongBin(Conflict):
+    """Put-away goes to the bin scanned for the task, at the task's location."""
+
+    code = "wrong_bin"
+
+
+class AlreadyPutAway(Conflict):
+    code = "already_put_away"
+
+
+class TransferWrongState(Conflict):
+    """A transfer moves only along its state machine (draft -> approved -> ...)."""
+
+    code = "transfer_wrong_state"
+
+
+class PickRefused(Conflict):
+    code = "pick_refused"
+
+
+class CountRefused(Conflict):
+    code = "count_refused"
+
+
+class FourEyes(Forbidden):
+    """A count is reviewed by someone other than its counter."""
+
+    code = "four_eyes"
+
+
+class ReservationChanged(Conflict):
+    code = "reservation_changed"
+
+
+class LotExpired(Conflict):
+    """An expired lot is never reserved or shipped."""
+
+    code = "lot_expired"
+
+
+class HoldClosed(Conflict):
+    code = "hold_closed"
+
+
+class NotExpired(Conflict):
+    code = "lot_not_expired"
+
+
+class AlertRefused(Conflict):
+    code = "alert_refused"
+
+
+class InvalidAlertSetting(DomainError):
+    code = "invalid_alert_setting"
+
+
+class NotAllowed(Forbidden):
+    code = "not_allowed"
+
+
+class WebhookRefused(Conflict):
+    code = "webhook_refused"
+
+
+class InvalidSubscription(DomainError):
+    code = "invalid_webhook_subscription"

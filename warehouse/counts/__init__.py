@@ -1,8 +1,7 @@
 """Blind cycle counts: batches, counting, supervisor review, ABC classes, count requests."""
 
+from warehouse.core.errors import CountRefused, FourEyes
 from warehouse.counts.batches import (
-    CountRefused,
-    FourEyes,
     Selection,
     bins_to_count,
     by_number,

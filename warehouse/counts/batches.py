@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from warehouse import ledger
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
 from warehouse.core.clock import utcnow
-from warehouse.core.errors import DomainError, InvalidPosting, NotFound
+from warehouse.core.errors import CountRefused, InvalidPosting, NotFound
 from warehouse.core.extensions import db
 from warehouse.counts import abc
 from warehouse.counts.models import (
@@ -45,16 +45,6 @@ TRANSITIONS = {
     S.RESOLVED: set(),
     S.CANCELLED: set(),
 }
-
-
-class CountRefused(DomainError):
-    code = "count_refused"
-    status = 409
-
-
-class FourEyes(DomainError):
-    code = "four_eyes"
-    status = 403
 
 
 def can_move(current: CountStatus, target: CountStatus) -> bool:

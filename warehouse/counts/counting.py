@@ -8,9 +8,9 @@ from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Product
 from warehouse.core.clock import utcnow
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import CountRefused, FourEyes, QuantityOutOfRange
 from warehouse.core.extensions import db
-from warehouse.counts.batches import CountRefused, FourEyes, L, S, _locked, _move
+from warehouse.counts.batches import L, S, _locked, _move
 from warehouse.counts.models import CountBatch, CountLine
 
 MAX_COUNT = 1_000_000
@@ -29,7 +29,7 @@ def record(
     """Count an item in a bin: add units (a scan adds one) or set the count (typed)."""
     qty = add if add is not None else set_to
     if qty is None or not 0 <= qty <= MAX_COUNT or (add is not None and add == 0):
-        raise InvalidPosting(f"Count 0 to {MAX_COUNT:,} units.")
+        raise QuantityOutOfRange(f"Count 0 to {MAX_COUNT:,} units.")
     return ledger.atomically(_record, batch_id, bin, product, actor_id, add, set_to, lot_code)
 
 

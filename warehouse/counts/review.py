@@ -12,10 +12,10 @@ from sqlalchemy import update
 
 from warehouse import ledger
 from warehouse.core.clock import utcnow
-from warehouse.core.errors import NotFound
+from warehouse.core.errors import CountRefused, FourEyes, NotFound
 from warehouse.core.extensions import db
 from warehouse.counts import abc
-from warehouse.counts.batches import CountRefused, FourEyes, L, S, _locked, _move
+from warehouse.counts.batches import L, S, _locked, _move
 from warehouse.counts.models import CountBatch, CountLine
 from warehouse.integrations import events
 from warehouse.ledger.models import MovementType, ReasonCode

@@ -18,20 +18,10 @@ from sqlalchemy.orm import joinedload
 from warehouse import ledger
 from warehouse.catalog.models import Bin, BinKind
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, InvalidPosting, NotFound
+from warehouse.core.errors import AlreadyPutAway, NotFound, QuantityOutOfRange, WrongBin
 from warehouse.core.extensions import db
 from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
 from warehouse.ledger.models import Balance, MovementType
-
-
-class WrongBin(DomainError):
-    code = "wrong_bin"
-    status = 409
-
-
-class AlreadyPutAway(DomainError):
-    code = "already_put_away"
-    status = 409
 
 
 def open_task(
@@ -242,7 +232,7 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
 
 def _check_destination(task: PutawayTask, bin: Bin, qty: int, reason: PutawayReason | None) -> None:
     if not 1 <= qty <= task.qty:
-        raise InvalidPosting(f"Put away 1 to {task.qty} units on this task.")
+        raise QuantityOutOfRange(f"Put away 1 to {task.qty} units on this task.")
     if bin.location_id != task.location_id:
         raise WrongBin(f"{bin.code} is in another location. Scan a bin here.")
     if not bin.active:

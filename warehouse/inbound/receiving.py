@@ -18,7 +18,17 @@ from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, InvalidPosting, NotFound
+from warehouse.core.errors import (
+    LotNotTracked,
+    LotRequired,
+    NotFound,
+    NothingToPost,
+    ProductInactive,
+    QuantityOutOfRange,
+    ReceiptClosed,
+    ReferenceMalformed,
+    SetupMissing,
+)
 from warehouse.core.extensions import db
 from warehouse.inbound import putaway
 from warehouse.inbound.models import PutawayTask, Receipt, ReceiptLine, ReceiptScan, ReceiptStatus
@@ -27,15 +37,10 @@ from warehouse.ledger.models import MovementType
 MAX_LINE_QTY = 100_000  # per receipt line; a larger count is a typo
 
 
-class ReceiptClosed(DomainError):
-    code = "receipt_closed"
-    status = 409
-
-
 def start(reference: str, *, location_id: int, actor_id: int, key: str | None = None) -> Receipt:
     reference = reference.strip()
     if not reference or len(reference) > 64:
-        raise InvalidPosting("Scan or type the PO number (1-64 characters).")
+        raise ReferenceMalformed("Scan or type the PO number (1-64 characters).")
     return ledger.atomically(_start, reference, location_id, actor_id, key)
 
 
@@ -90,18 +95,18 @@ def add(
     """Count `qty` more of a product (and lot) on an open receipt. A scan_id seen before
     (the same request retried) counts nothing again."""
     if not 1 <= qty <= MAX_LINE_QTY:
-        raise InvalidPosting(f"Quantity must be 1 to {MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_LINE_QTY:,}.")
     _check_lot_needs(product, lot_code, expiry)
     return ledger.atomically(_add, receipt_id, product, qty, lot_code, expiry, scan_id)
 
 
 def _check_lot_needs(product: Product, lot_code, expiry) -> None:
     if not product.active:
-        raise InvalidPosting(f"{product.sku} is inactive and cannot be received. Call a supervisor.")
+        raise ProductInactive(f"{product.sku} is inactive and cannot be received. Call a supervisor.")
     if product.lot_tracked and not lot_code:
-        raise InvalidPosting(f"{product.sku} is lot-tracked: scan the lot.")
+        raise LotRequired(f"{product.sku} is lot-tracked: scan the lot.")
     if lot_code and not product.lot_tracked:
-        raise InvalidPosting(f"{product.sku} is not lot-tracked: scan its plain barcode.")
+        raise LotNotTracked(f"{product.sku} is not lot-tracked: scan its plain barcode.")
 
 
 def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
@@ -120,7 +125,7 @@ def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
         line = ReceiptLine(receipt_id=receipt.id, product_id=product.id, lot_id=lot_id, qty=0)
         db.session.add(line)
     if line.qty + qty > MAX_LINE_QTY:
-        raise InvalidPosting(
+        raise QuantityOutOfRange(
             f"More than {MAX_LINE_QTY:,} of {product.sku} on one receipt: "
             "type the count instead of adding to it."
         )
@@ -134,7 +139,7 @@ def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
 def set_count(receipt_id: int, line_id: int, qty: int, *, scan_id: str | None = None) -> ReceiptLine:
     """Set a line to a typed count (0 removes it from the receipt)."""
     if not 0 <= qty <= MAX_LINE_QTY:
-        raise InvalidPosting(f"Type a count from 0 to {MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(f"Type a count from 0 to {MAX_LINE_QTY:,}.")
     return ledger.atomically(_set_count, receipt_id, line_id, qty, scan_id)
 
 
@@ -194,7 +199,7 @@ def _finish(receipt_id, actor_id) -> Finished:
         return Finished(receipt, ledger.Posted(receipt.posting_id, replayed=True), [])
     lines = [line for line in receipt.lines if line.qty > 0]
     if not lines:
-        raise InvalidPosting("Nothing counted yet. Scan at least one item before finishing.")
+        raise NothingToPost("Nothing counted yet. Scan at least one item before finishing.")
     dock = receiving_bin(receipt.location_id)
     posted = ledger.post(
         MovementType.INBOUND_PURCHASE,
@@ -230,5 +235,5 @@ def receiving_bin(location_id: int) -> Bin:
         .limit(1)
     )
     if dock is None:
-        raise InvalidPosting("This location has no receiving bin. Ask an admin to add one.")
+        raise SetupMissing("This location has no receiving bin. Ask an admin to add one.")
     return dock

@@ -10,7 +10,7 @@ from warehouse import ledger
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import InvalidPosting, LotNotTracked, LotRequired, NotFound, QuantityOutOfRange
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.ledger.stock import product_by_code
@@ -128,7 +128,7 @@ def count_to(
     difference (none when they agree), and mark the key counted. The balance row is read
     locked, so a posting racing the count cannot slip between reading and posting."""
     if not isinstance(counted, int) or isinstance(counted, bool) or not 0 <= counted <= ledger.MAX_LINE_QTY:
-        raise InvalidPosting(f"Counted quantity must be 0 to {ledger.MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(f"Counted quantity must be 0 to {ledger.MAX_LINE_QTY:,}.")
     return ledger.atomically(
         _count_to, sku, location_code, bin_code, lot_code, counted, actor_id, reference, key
     )
@@ -194,10 +194,10 @@ def _bin(location_code: str, bin_code: str) -> Bin:
 def _lot(product: Product, lot_code: str, *, creating: bool) -> Lot | None:
     if not lot_code:
         if product.lot_tracked:
-            raise InvalidPosting(f"{product.sku} is lot-tracked: enter the lot.")
+            raise LotRequired(f"{product.sku} is lot-tracked: enter the lot.")
         return None
     if not product.lot_tracked:
-        raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
     lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == lot_code))
     if lot is None:
         if not creating:

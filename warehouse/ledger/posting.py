@@ -31,7 +31,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from warehouse.catalog.models import NO_LOT, Bin, Lot, Product
 from warehouse.core.clock import utcnow
-from warehouse.core.errors import IdempotencyKeyReused, InsufficientStock, InvalidPosting
+from warehouse.core.errors import (
+    IdempotencyKeyReused,
+    InsufficientStock,
+    InvalidPosting,
+    LotRequired,
+    NothingToPost,
+    QuantityOutOfRange,
+)
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
@@ -152,15 +159,15 @@ def replay_of(
 
 def _check_lines(lines: Sequence[Line]) -> None:
     if not lines:
-        raise InvalidPosting("Nothing to post: add at least one line.")
+        raise NothingToPost("Nothing to post: add at least one line.")
     for line in lines:
         deltas = (line.qty, line.reserved, line.held)
         if not all(isinstance(d, int) and not isinstance(d, bool) for d in deltas):
-            raise InvalidPosting("Quantities must be whole units.")
+            raise QuantityOutOfRange("Quantities must be whole units.")
         if not any(deltas):
-            raise InvalidPosting("Quantity must not be zero.")
+            raise QuantityOutOfRange("Quantity must not be zero.")
         if any(abs(d) > MAX_LINE_QTY for d in deltas):
-            raise InvalidPosting(f"Quantity too large: at most {MAX_LINE_QTY:,} per line.")
+            raise QuantityOutOfRange(f"Quantity too large: at most {MAX_LINE_QTY:,} per line.")
 
 
 def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
@@ -335,7 +342,7 @@ def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
     # stock can reach a key in no other way, so existing keys need no query per posting.
     if line.lot_id == NO_LOT and conn.execute(_LOT_TRACKED, {"id": line.product_id}).scalar():
         sku = _describe(line)[0]
-        raise InvalidPosting(f"{sku} is lot-tracked: scan or enter its lot number.")
+        raise LotRequired(f"{sku} is lot-tracked: scan or enter its lot number.")
     row = conn.execute(
         _INSERT_BALANCE[conn.dialect.name],
         dict(

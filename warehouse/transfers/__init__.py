@@ -1,12 +1,11 @@
 """Stock between locations: draft -> approved (reserved) -> in transit -> received ->
 completed, with picking, shipping and receiving."""
 
+from warehouse.core.errors import PickRefused, TransferWrongState
 from warehouse.transfers.lifecycle import (
     MAX_QTY,
     TRANSITIONS,
-    PickRefused,
     S,
-    WrongState,
     add_line,
     allocation_candidates,
     approve,
@@ -43,7 +42,7 @@ __all__ = [
     "PickRefused",
     "S",
     "TRANSITIONS",
-    "WrongState",
+    "TransferWrongState",
     "add_line",
     "allocation_candidates",
     "approve",

@@ -11,7 +11,7 @@ receiving in receiving.py, reads in queries.py.
 
 Every step runs in one write transaction with the transfer row locked, and each posting
 carries a key derived from the transfer, so a double tap or retry never posts twice: the
-second attempt finds the transfer already moved on and is refused with WrongState.
+second attempt finds the transfer already moved on and is refused with TransferWrongState.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from warehouse.availability import expiry
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Location, LocationType, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, InsufficientStock, InvalidPosting, NotFound
+from warehouse.core.errors import (
+    InsufficientStock,
+    InvalidPosting,
+    LotNotTracked,
+    NoteTooLong,
+    NotFound,
+    NothingToPost,
+    QuantityOutOfRange,
+    TransferWrongState,
+)
 from warehouse.core.extensions import db
 from warehouse.integrations import events
 from warehouse.ledger.models import Balance, MovementType
@@ -43,16 +52,6 @@ TRANSITIONS = {  # the state machine, as a table (tested as a truth table)
 MAX_QTY = 1_000_000
 
 
-class WrongState(DomainError):
-    code = "transfer_wrong_state"
-    status = 409
-
-
-class PickRefused(DomainError):
-    code = "pick_refused"
-    status = 409
-
-
 def can_move(current: TransferStatus, target: TransferStatus) -> bool:
     return target in TRANSITIONS[current]
 
@@ -68,7 +67,7 @@ def _locked(transfer_id: int) -> Transfer:
 
 def _move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
     if not can_move(transfer.status, target):
-        raise WrongState(
+        raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: it cannot be {verb} now."
         )
     was = transfer.status
@@ -97,7 +96,7 @@ def create(
     if from_location_id == to_location_id:
         raise InvalidPosting("Choose two different locations.")
     if len(note) > 500:
-        raise InvalidPosting("Keep the note under 500 characters.")
+        raise NoteTooLong("Keep the note under 500 characters.")
 
     key = f"{actor_id}:{key}" if key else None  # one user's key never finds another's draft
 
@@ -127,7 +126,7 @@ def add_line(
 ) -> TransferLine:
     """Add a line to a draft. A form's key makes a double submit add it once."""
     if not 1 <= qty <= MAX_QTY:
-        raise InvalidPosting(f"Quantity must be 1 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_QTY:,}.")
 
     def add():
         transfer = _locked(transfer_id)
@@ -153,7 +152,7 @@ def add_line(
 def change_line(transfer_id: int, line_id: int, qty: int) -> None:
     """Set a draft line's quantity; 0 removes the line."""
     if not 0 <= qty <= MAX_QTY:
-        raise InvalidPosting(f"Quantity must be 0 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(f"Quantity must be 0 to {MAX_QTY:,}.")
 
     def change():
         transfer = _locked(transfer_id)
@@ -172,7 +171,7 @@ def change_line(transfer_id: int, line_id: int, qty: int) -> None:
 
 def _editable(transfer: Transfer) -> None:
     if transfer.status is not S.DRAFT:
-        raise WrongState(
+        raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: only drafts can be edited."
         )
 
@@ -181,7 +180,7 @@ def _line_lot(product: Product, lot_code: str) -> Lot | None:
     if not lot_code:
         return None
     if not product.lot_tracked:
-        raise InvalidPosting(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
     lot = lots.existing(product, lot_code)
     if lot is None:
         raise NotFound(f"No lot {lot_code} of {product.sku}.")
@@ -198,7 +197,7 @@ def approve(transfer_id: int, *, actor_id: int) -> Transfer:
         transfer = _locked(transfer_id)
         _move(transfer, S.APPROVED, "approved")
         if not transfer.lines:
-            raise InvalidPosting(f"{transfer.number} has no lines. Add at least one.")
+            raise NothingToPost(f"{transfer.number} has no lines. Add at least one.")
         reserve = _allocate(transfer)
         ledger.post(
             MovementType.RESERVE,

@@ -18,11 +18,11 @@ from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import NotFound, PickRefused, SetupMissing, TransferWrongState
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountRequest
 from warehouse.ledger.models import Balance, MovementType
-from warehouse.transfers.lifecycle import MAX_QTY, PickRefused, S, WrongState, _locked, _move, _release_lines
+from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move, _release_lines
 from warehouse.transfers.models import ShortReason, Transfer, TransferLine, TransferPick
 from warehouse.transfers.queries import get
 
@@ -58,7 +58,7 @@ def pick(
 def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked:
     transfer = _locked(transfer_id)
     if transfer.status is not S.APPROVED:
-        raise WrongState(
+        raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
             "only approved transfers are picked."
         )
@@ -151,7 +151,7 @@ def short_pick(transfer_id: int, line_id: int, reason: ShortReason, *, actor_id:
     def run():
         transfer = _locked(transfer_id)
         if transfer.status is not S.APPROVED:
-            raise WrongState(f"{transfer.number} is not being picked.")
+            raise TransferWrongState(f"{transfer.number} is not being picked.")
         line = next((line for line in transfer.lines if line.id == line_id), None)
         if line is None:
             raise NotFound("No such line on this transfer.")
@@ -236,7 +236,7 @@ def transit(transfer: Transfer) -> Bin:
         .limit(1)
     )
     if bin is None:
-        raise InvalidPosting("There is no transit location. Ask an admin to add one.")
+        raise SetupMissing("There is no transit location. Ask an admin to add one.")
     return bin
 
 

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from warehouse import ledger
 from warehouse.catalog.models import NO_LOT, Bin, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.core.errors import (
+    InvalidPosting,
+    NotFound,
+    PickRefused,
+    QuantityOutOfRange,
+    TransferWrongState,
+)
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
-from warehouse.transfers.lifecycle import MAX_QTY, PickRefused, S, WrongState, _locked, _move
+from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move
 from warehouse.transfers.models import ReceiveReason, Transfer, TransferLine
 from warehouse.transfers.picking import transit
 from warehouse.transfers.queries import get
@@ -25,7 +31,7 @@ from warehouse.transfers.queries import get
 def count_received(transfer_id: int, product: Product, qty: int, *, actor_id: int) -> TransferLine:
     """Count units arriving at the destination against the shipped lines."""
     if not 1 <= qty <= MAX_QTY:
-        raise InvalidPosting(f"Count 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(f"Count 1 to {MAX_QTY:,} units.")
 
     def run():
         transfer = _receiving(transfer_id)
@@ -88,7 +94,7 @@ def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int
 def _receiving(transfer_id: int) -> Transfer:
     transfer = _locked(transfer_id)
     if transfer.status is not S.IN_TRANSIT:
-        raise WrongState(
+        raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
             "only transfers in transit are received."
         )

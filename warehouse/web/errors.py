@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from warehouse.core.errors import DomainError
+from warehouse.web.statuses import http_status
 
 from .htmx import render
 
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):
-        return _error(e.status, e.message, e.code)
+        return _error(http_status(e), e.message, e.code)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):

@@ -28,10 +28,11 @@ that raced its own first attempt (and so computed other lines) still gets the re
 """
 
 from warehouse.availability.reservations.closing import Closed, fulfill, release
-from warehouse.availability.reservations.common import DEFAULT_TTL, LotExpired, ReservationChanged
+from warehouse.availability.reservations.common import DEFAULT_TTL
 from warehouse.availability.reservations.reserving import reserve
 from warehouse.availability.reservations.returns import Returned, return_stock
 from warehouse.availability.reservations.sweeper import listing, sweep
+from warehouse.core.errors import LotExpired, ReservationChanged
 
 __all__ = [
     "DEFAULT_TTL",

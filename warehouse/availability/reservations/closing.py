@@ -13,7 +13,6 @@ from warehouse.availability import expiry
 from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.availability.reservations import common
 from warehouse.availability.reservations.common import (
-    LotExpired,
     R,
     _check_qty,
     _ledger_key,
@@ -26,6 +25,7 @@ from warehouse.catalog.models import Location, Lot, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     InsufficientStock,
+    LotExpired,
     NotFound,
 )
 from warehouse.core.extensions import db

@@ -14,7 +14,9 @@ from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.core.errors import (
     DomainError,
     IdempotencyKeyReused,
-    InvalidPosting,
+    KeyTooLong,
+    QuantityOutOfRange,
+    ReservationChanged,
 )
 from warehouse.core.extensions import db
 from warehouse.core.settings import Settings
@@ -32,16 +34,6 @@ _rows = Reservation.__table__
 DEFAULT_TTL = Settings().reservation_ttl
 
 
-class ReservationChanged(DomainError):
-    code = "reservation_changed"
-    status = 409
-
-
-class LotExpired(DomainError):
-    code = "lot_expired"
-    status = 409
-
-
 class _Retry(Exception):
     """Internal: a guarded UPDATE or a balance lost a race; run the whole step again."""
 
@@ -55,7 +47,7 @@ class _Replayed(Exception):
 
 def _check_qty(qty, verb: str) -> None:
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise InvalidPosting(f"{verb} 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(f"{verb} 1 to {MAX_QTY:,} units.")
 
 
 def _ledger_key(verb: str, key: str | None, actor_id: int | None) -> str | None:
@@ -64,7 +56,7 @@ def _ledger_key(verb: str, key: str | None, actor_id: int | None) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not 1 <= len(key) <= 255:
-        raise InvalidPosting("An idempotency key is 1-255 characters.")
+        raise KeyTooLong("An idempotency key is 1-255 characters.")
     if len(key) > 80:
         key = "#" + hashlib.sha256(key.encode()).hexdigest()
     return f"reservation:{verb}:{actor_id or 0}:{key}"

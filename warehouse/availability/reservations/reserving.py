@@ -22,9 +22,12 @@ from warehouse.availability.reservations.common import (
 from warehouse.catalog.models import Bin, Location, LocationType, Lot, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
+    BinNotAtLocation,
     IdempotencyKeyReused,
     InsufficientStock,
     InvalidPosting,
+    LotOfAnotherProduct,
+    ProductInactive,
 )
 from warehouse.core.extensions import db
 from warehouse.ledger.models import MovementType
@@ -120,13 +123,13 @@ def _reserve_note(product, location, qty, bin, lot, ttl) -> str:
 
 def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot | None) -> None:
     if not product.active:
-        raise InvalidPosting(f"{product.sku} is inactive: it cannot be reserved.")
+        raise ProductInactive(f"{product.sku} is inactive: it cannot be reserved.")
     if not location.active or location.type is LocationType.TRANSIT:
         raise InvalidPosting(f"{location.code} cannot hold reservations (inactive or transit).")
     if bin is not None and bin.location_id != location.id:
-        raise InvalidPosting(f"Bin {bin.code} is not at {location.code}.")
+        raise BinNotAtLocation(f"Bin {bin.code} is not at {location.code}.")
     if lot is not None and lot.product_id != product.id:
-        raise InvalidPosting(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
 
 
 def _allocate(product, location, qty, bin, lot, today: date) -> list[ledger.Line]:

@@ -9,8 +9,11 @@ from warehouse.availability.reservations.common import RETURNS_LOCATION, _check_
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product
 from warehouse.core.errors import (
+    BinNotAtLocation,
     DomainError,
-    InvalidPosting,
+    LotOfAnotherProduct,
+    LotRequired,
+    NoteTooLong,
 )
 from warehouse.inbound import putaway
 from warehouse.ledger.models import MovementType
@@ -47,14 +50,14 @@ def return_stock(
     reference = check_reference(reference)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise InvalidPosting("Say why the stock came back (1-500 characters).")
+        raise NoteTooLong("Say why the stock came back (1-500 characters).")
     if lot is not None and lot.product_id != product.id:
-        raise InvalidPosting(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
     if product.lot_tracked and lot is None:
-        raise InvalidPosting(f"{product.sku} is lot-tracked: say which lot came back.")
+        raise LotRequired(f"{product.sku} is lot-tracked: say which lot came back.")
     target = bin or _returns_bin(location)
     if location is not None and target.location_id != location.id:
-        raise InvalidPosting(f"Bin {target.code} is not at {location.code}.")
+        raise BinNotAtLocation(f"Bin {target.code} is not at {location.code}.")
     line = ledger.Line.at(target, product, lot, qty=qty)
 
     def run() -> ledger.Posted:

@@ -28,6 +28,7 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES for receivers on the local network (and behind a
 proxy on a private address, which is then what is connected to).
 """
 
+from warehouse.core.errors import InvalidSubscription, WebhookRefused
 from warehouse.integrations.webhooks.common import (
     BACKOFF,
     EVENT_TYPES,
@@ -35,8 +36,6 @@ from warehouse.integrations.webhooks.common import (
     MAX_ATTEMPTS,
     TEST_EVENT,
     TIMEOUT,
-    InvalidSubscription,
-    WebhookRefused,
     sign,
 )
 from warehouse.integrations.webhooks.delivery import (

@@ -8,7 +8,6 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from warehouse.core.errors import DomainError
 from warehouse.integrations.models import (
     DeliveryStatus,
 )
@@ -27,16 +26,6 @@ LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again before t
 TIMEOUT = 5.0  # seconds per POST
 D = DeliveryStatus
 Clock = Callable[[], datetime]
-
-
-class WebhookRefused(DomainError):
-    code = "webhook_refused"
-    status = 409
-
-
-class InvalidSubscription(DomainError):
-    code = "invalid_webhook_subscription"
-    status = 422
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import NotFound
+from warehouse.core.errors import InvalidSubscription, NotFound, WebhookRefused
 from warehouse.core.extensions import db
 from warehouse.integrations import events
 from warehouse.integrations.models import (
@@ -22,13 +22,7 @@ from warehouse.integrations.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from warehouse.integrations.webhooks.common import (
-    EVENT_TYPES,
-    TEST_EVENT,
-    D,
-    InvalidSubscription,
-    WebhookRefused,
-)
+from warehouse.integrations.webhooks.common import EVENT_TYPES, TEST_EVENT, D
 from warehouse.integrations.webhooks.guarded_http import is_public
 
 # --- subscriptions -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from warehouse.accounts.models import Role
 from warehouse.alerts.models import AlertKind
 from warehouse.core.errors import DomainError
 from warehouse.ledger import stock
+from warehouse.web.statuses import http_status
 
 from ..htmx import render, wants_partial
 from ..security import requires
@@ -62,7 +63,7 @@ def settings():
             actor_id=current_user.id,
         )
     except DomainError as refusal:
-        return _settings(form, refusal.status, ("error", refusal.message))
+        return _settings(form, http_status(refusal), ("error", refusal.message))
     return _settings(
         AlertSettingForm(formdata=None, locations=places),
         200,
@@ -97,7 +98,7 @@ def _act(id, service, done: str):
         alert = service(id, actor_id=current_user.id)
         outcome, status = ("ok", done), 200
     except DomainError as refusal:
-        alert, outcome, status = alerts.get(id), ("error", refusal.message), refusal.status
+        alert, outcome, status = alerts.get(id), ("error", refusal.message), http_status(refusal)
     if wants_partial():
         # The header's badge sits outside the row: an out-of-band swap keeps it true.
         return render(

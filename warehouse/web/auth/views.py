@@ -8,6 +8,7 @@ from flask_login import login_user, logout_user
 from warehouse import accounts
 from warehouse.accounts.models import Role
 from warehouse.core.errors import SignInRefused, SignInThrottled
+from warehouse.web.statuses import http_status
 
 from ..security import public, requires
 from .forms import BadgeForm, SignInForm
@@ -46,7 +47,7 @@ def login():
             user = accounts.authenticate(form.username.data, form.password.data, **_limits())
         except (SignInRefused, SignInThrottled) as refusal:
             form.password.errors.append(refusal.message)
-            status = refusal.status
+            status = http_status(refusal)
         else:
             login_user(user)
             return redirect(_safe_next(form.next.data, user))
@@ -68,7 +69,7 @@ def badge_login():
         except (SignInRefused, SignInThrottled) as refusal:
             form.badge.errors.append(refusal.message)
             form.badge.data = ""
-            status = refusal.status
+            status = http_status(refusal)
         else:
             login_user(user)
             return redirect(_safe_next(None, user))

@@ -28,6 +28,7 @@ from warehouse.counts import abc
 from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
 from warehouse.ledger import stock
 from warehouse.paper import count_sheets
+from warehouse.web.statuses import http_status
 
 from ..context import settings
 from ..htmx import is_htmx, redirect_for_htmx, render
@@ -66,7 +67,7 @@ def new():
             abc_shares=settings().abc_shares,
         )
     except DomainError as refusal:
-        return _index(form, NEW_FORM, status=refusal.status, outcome=("error", refusal.message))
+        return _index(form, NEW_FORM, status=http_status(refusal), outcome=("error", refusal.message))
     return _to_batch(batch)
 
 
@@ -89,7 +90,7 @@ def from_requests():
         return _index(
             NewCountForm(formdata=None, locations=_places()),
             REQUESTS,
-            status=refusal.status,
+            status=http_status(refusal),
             request_outcome=("error", refusal.message),
         )
     return _to_batch(batch)
@@ -139,7 +140,7 @@ def due():
         )
     except DomainError as refusal:
         return _abc(
-            places, form.location.data, form, status=refusal.status, outcome=("error", refusal.message)
+            places, form.location.data, form, status=http_status(refusal), outcome=("error", refusal.message)
         )
     return _to_batch(batch)
 
@@ -161,7 +162,9 @@ def resolve(id):
         done = form.service()(id, form.line.data, actor_id=current_user.id)
     except DomainError as refusal:
         return _show(
-            counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}")
+            counts.get(id),
+            status=http_status(refusal),
+            outcome=("error", f"Nothing changed. {refusal.message}"),
         )
     return _show(counts.get(id), outcome=("ok", f"{DONE[form.action.data]}: {_lines(len(done))}."))
 
@@ -180,7 +183,9 @@ def auto_accept(id):
         counts.accept(id, ids, actor_id=current_user.id)
     except DomainError as refusal:
         return _show(
-            counts.get(id), status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}")
+            counts.get(id),
+            status=http_status(refusal),
+            outcome=("error", f"Nothing changed. {refusal.message}"),
         )
     return _show(counts.get(id), outcome=("ok", f"Accepted {_lines(len(ids))} within tolerance.{note}"))
 

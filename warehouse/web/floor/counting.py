@@ -11,10 +11,10 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 from warehouse import counts
 from warehouse.accounts.models import Role
 from warehouse.catalog.models import Bin, Product
-from warehouse.catalog.scan import UnknownScan
-from warehouse.core.errors import DomainError
+from warehouse.core.errors import DomainError, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountStatus
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -66,7 +66,7 @@ def count(batch_id):
     try:
         outcome = _count_scan(batch, form)
     except DomainError as e:
-        return _count_page(counts.get(batch_id), form, Outcome.error(e.message), e.status)
+        return _count_page(counts.get(batch_id), form, Outcome.error(e.message), http_status(e))
     return _count_page(counts.get(batch_id), form, outcome, 422 if outcome.result == "error" else 200)
 
 
@@ -131,7 +131,7 @@ def count_bin_empty(batch_id):
     try:
         counts.bin_empty(batch.id, bin, actor_id=current_user.id)
     except DomainError as e:
-        return _count_page(counts.get(batch_id), form, Outcome.error(e.message), e.status)
+        return _count_page(counts.get(batch_id), form, Outcome.error(e.message), http_status(e))
     form.product.data = None
     return _count_page(counts.get(batch_id), form, Outcome.ok(f"{bin.code} counted as empty."))
 
@@ -148,7 +148,7 @@ def count_submit(batch_id):
         counts.submit(batch.id, actor_id=current_user.id)
     except DomainError as e:
         return _count_page(
-            counts.get(batch_id), CountScanForm(formdata=None), Outcome.error(e.message), e.status
+            counts.get(batch_id), CountScanForm(formdata=None), Outcome.error(e.message), http_status(e)
         )
     return _count_page(
         counts.get(batch_id),

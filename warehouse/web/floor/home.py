@@ -7,6 +7,7 @@ from warehouse import accounts
 from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.ledger import stock
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -50,7 +51,7 @@ def lookup():
             found = _describe(resolve(form.scan.data, location_id=current_user.location_id))
             outcome = Outcome.ok(found["title"])
         except DomainError as e:
-            outcome, status = Outcome.error(e.message), e.status
+            outcome, status = Outcome.error(e.message), http_status(e)
     elif request.method == "POST":
         outcome, status = Outcome.from_form(form, "Scan again."), 422
     return render(

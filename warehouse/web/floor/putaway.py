@@ -8,6 +8,7 @@ from warehouse.catalog import lots
 from warehouse.core.errors import DomainError
 from warehouse.inbound import putaway
 from warehouse.inbound.models import PutawayReason
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -47,7 +48,7 @@ def putaway_list():
             putaway.task_for_item(current_user.location_id, scan.product.id, lot.id if lot else None)
         )
     except DomainError as e:
-        return _list_page(Outcome.error(e.message), e.status)
+        return _list_page(Outcome.error(e.message), http_status(e))
     return _task_page(task, PutawayScanForm(formdata=None), _where_to(task), push=True)
 
 
@@ -78,7 +79,7 @@ def putaway_task(task_id):
     except putaway.AlreadyPutAway as e:
         return _list_page(Outcome.warn(e.message), push=True)
     except DomainError as e:
-        return _task_page(putaway.get(task_id), form, Outcome.error(e.message), e.status)
+        return _task_page(putaway.get(task_id), form, Outcome.error(e.message), http_status(e))
     rest = f" {done.rest.qty} left on a new task." if done.rest else ""
     return _list_page(
         Outcome.ok(f"Put away {done.task.qty} {done.task.product.sku} in {done.task.to_bin.code}.{rest}"),

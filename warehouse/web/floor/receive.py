@@ -10,10 +10,11 @@ from flask_login import current_user
 from warehouse.accounts.models import Role
 from warehouse.availability import expiry as shelf_life
 from warehouse.catalog import lots
-from warehouse.catalog.scan import UnknownScan, find_bin, find_product, looks_like_gs1
-from warehouse.core.errors import DomainError, InvalidPosting
+from warehouse.catalog.scan import find_bin, find_product, looks_like_gs1
+from warehouse.core.errors import DomainError, InvalidPosting, UnknownScan
 from warehouse.inbound import receiving
 from warehouse.ledger import stock as catalog
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -44,7 +45,7 @@ def receive_start():
                 key=form.key.data or None,
             )
         except DomainError as e:
-            return _start_page(form, Outcome.error(e.message), e.status)
+            return _start_page(form, Outcome.error(e.message), http_status(e))
         return _receipt_page(
             receipt,
             ReceiveScanForm(formdata=None),
@@ -78,7 +79,7 @@ def receive_scan(receipt_id):
     try:
         outcome = _handle(receipt, form)
     except DomainError as e:
-        return _receipt_page(receiving.get(receipt_id), form, Outcome.error(e.message), e.status)
+        return _receipt_page(receiving.get(receipt_id), form, Outcome.error(e.message), http_status(e))
     return _receipt_page(receiving.get(receipt_id), form, outcome, 422 if outcome.result == "error" else 200)
 
 
@@ -234,7 +235,10 @@ def receive_finish(receipt_id):
         done = receiving.finish(receipt_id, actor_id=current_user.id)
     except DomainError as e:
         return _receipt_page(
-            receiving.get(receipt_id), ReceiveScanForm(formdata=None), Outcome.error(e.message), e.status
+            receiving.get(receipt_id),
+            ReceiveScanForm(formdata=None),
+            Outcome.error(e.message),
+            http_status(e),
         )
     outcome = (
         Outcome.warn(f"Receipt {done.receipt.number} was already finished.")

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from warehouse import counts, transfers
 from warehouse.catalog import scan as catalog_scan
-from warehouse.catalog.scan import Scan, UnknownScan
+from warehouse.catalog.scan import Scan
+from warehouse.core.errors import UnknownScan
 
 
 def resolve(code: str, *, location_id: int | None = None, expect: str | None = None) -> Scan:

@@ -12,6 +12,7 @@ from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
 from warehouse.transfers.models import ReceiveReason, ShortReason, TransferStatus
+from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
@@ -95,7 +96,7 @@ def _start_screen(endpoint, title, prompt):
             else:
                 outcome, status = _not_here(scan.transfer), 409
         except DomainError as e:
-            outcome, status = Outcome.error(e.message), e.status
+            outcome, status = Outcome.error(e.message), http_status(e)
     return render(
         "floor/transfer_start.html",
         "floor/_transfer_start_step.html",
@@ -119,7 +120,7 @@ def pick(transfer_id):
     try:
         outcome = _pick_scan(transfer, form)
     except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), form, Outcome.error(e.message), e.status)
+        return _pick_page(transfers.get(transfer_id), form, Outcome.error(e.message), http_status(e))
     if isinstance(outcome, Outcome):
         status = 422 if outcome.result == "error" else 200
         return _pick_page(transfers.get(transfer_id), form, outcome, status)
@@ -184,7 +185,7 @@ def short_pick(transfer_id):
         )
     except DomainError as e:
         return _pick_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
         )
     return _pick_page(
         transfers.get(transfer_id),
@@ -206,7 +207,7 @@ def ship(transfer_id):
         transfers.ship(transfer.id, actor_id=current_user.id)
     except DomainError as e:
         return _pick_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
         )
     return _pick_page(
         transfers.get(transfer_id),
@@ -249,7 +250,7 @@ def transfer_receive(transfer_id):
         qty = scan.count or form.qty.data or 1
         line = transfers.count_received(transfer.id, scan.product, qty, actor_id=current_user.id)
     except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), e.status)
+        return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), http_status(e))
     counted = (
         f"{line.qty_received} of {line.qty_picked} shipped."
         if line.qty_picked
@@ -279,7 +280,7 @@ def transfer_receive_line(transfer_id):
         )
     except DomainError as e:
         return _receive_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
         )
     return _receive_page(
         transfers.get(transfer_id),
@@ -300,7 +301,7 @@ def transfer_receive_finish(transfer_id):
         transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
         return _receive_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), e.status
+            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
         )
     return _receive_page(
         transfers.get(transfer_id),

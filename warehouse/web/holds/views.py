@@ -12,6 +12,7 @@ from warehouse.availability import expiry, holds
 from warehouse.availability.models import HoldReason, HoldStatus
 from warehouse.core.errors import DomainError
 from warehouse.ledger import stock
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..keyed import new_key
@@ -49,7 +50,7 @@ def new():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _holds_page(status=refusal.status, form=form, outcome=("error", refusal.message))
+        return _holds_page(status=http_status(refusal), form=form, outcome=("error", refusal.message))
     return _holds_page(
         outcome=(
             "ok",
@@ -65,7 +66,7 @@ def release(id):
     try:
         hold = holds.release(id, actor_id=current_user.id)
     except DomainError as refusal:
-        return _holds_page(status=refusal.status, outcome=("error", refusal.message))
+        return _holds_page(status=http_status(refusal), outcome=("error", refusal.message))
     return _holds_page(
         outcome=(
             "ok",
@@ -127,7 +128,7 @@ def mark_expired():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
+        return _expiry_page(status=http_status(refusal), outcome=("error", refusal.message))
     return _expiry_page(
         outcome=(
             "ok",
@@ -148,7 +149,7 @@ def write_off(id):
     try:
         hold = expiry.write_off(id, actor_id=current_user.id, reference=(kind, ident))
     except DomainError as refusal:
-        return _expiry_page(status=refusal.status, outcome=("error", refusal.message))
+        return _expiry_page(status=http_status(refusal), outcome=("error", refusal.message))
     return _expiry_page(
         outcome=(
             "ok",

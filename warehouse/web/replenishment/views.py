@@ -17,6 +17,7 @@ from warehouse.core.columns import utcnow
 from warehouse.core.errors import DomainError
 from warehouse.ledger import stock
 from warehouse.paper import reorder_report
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -49,7 +50,9 @@ def apply():
             form.product.data, form.location.data, form.value.data, actor_id=current_user.id
         )
     except DomainError as refusal:
-        return _show(report, status=refusal.status, outcome=("error", f"Nothing changed. {refusal.message}"))
+        return _show(
+            report, status=http_status(refusal), outcome=("error", f"Nothing changed. {refusal.message}")
+        )
     sku = stock.product(policy.product_id).sku
     return _show(
         report,

@@ -12,6 +12,7 @@ from warehouse.availability import reservations
 from warehouse.availability.models import ReservationStatus
 from warehouse.core.errors import DomainError
 from warehouse.ledger import references, stock
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..keyed import new_key
@@ -41,7 +42,7 @@ def release():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _page(filters, status=refusal.status, outcome=("error", refusal.message))
+        return _page(filters, status=http_status(refusal), outcome=("error", refusal.message))
     skus = ", ".join(sorted({r.product.sku for r in released.rows}))
     units = f"{released.units} reserved unit{'s' if released.units != 1 else ''}"
     return _page(

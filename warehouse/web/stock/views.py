@@ -9,6 +9,7 @@ from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import MovementType
+from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
@@ -118,7 +119,7 @@ def adjust():
         return render(
             "stock/adjust.html",
             "stock/_adjust_form.html",
-            status=refusal.status,
+            status=http_status(refusal),
             form=form,
             outcome=("error", refusal.message),
         )

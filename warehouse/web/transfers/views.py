@@ -18,6 +18,7 @@ from warehouse.ledger import stock
 from warehouse.ledger.models import Balance
 from warehouse.paper import slips
 from warehouse.transfers.models import TransferStatus
+from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render, wants_partial
 from ..security import requires
@@ -68,7 +69,7 @@ def new():
         return render(
             "transfers/new.html",
             "transfers/_new_form.html",
-            status=refusal.status,
+            status=http_status(refusal),
             form=form,
             outcome=("error", refusal.message),
         )
@@ -104,7 +105,7 @@ def add_line(id):
         return _show(
             transfers.get(id),
             LINES,
-            status=refusal.status,
+            status=http_status(refusal),
             add_form=form,
             lines_outcome=("error", refusal.message),
         )
@@ -123,7 +124,7 @@ def change_line(id, line_id):
         transfers.change_line(id, line_id, form.qty.data)
     except DomainError as refusal:
         return _show(
-            transfers.get(id), LINES, status=refusal.status, lines_outcome=("error", refusal.message)
+            transfers.get(id), LINES, status=http_status(refusal), lines_outcome=("error", refusal.message)
         )
     done = "Line removed." if form.qty.data == 0 else f"Quantity set to {form.qty.data}."
     return _show(transfers.get(id), LINES, lines_outcome=("ok", done))
@@ -196,7 +197,9 @@ def _act(id, service, done: str):
     try:
         service(id, actor_id=current_user.id)
     except DomainError as refusal:
-        return _show(transfers.get(id), WHOLE, status=refusal.status, outcome=("error", refusal.message))
+        return _show(
+            transfers.get(id), WHOLE, status=http_status(refusal), outcome=("error", refusal.message)
+        )
     return _show(transfers.get(id), WHOLE, outcome=("ok", f"{transfer.number} {done}"))
 
 

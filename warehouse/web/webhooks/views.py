@@ -7,6 +7,7 @@ from flask_login import current_user
 from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.integrations import webhooks
+from warehouse.web.statuses import http_status
 
 from ..context import settings
 from ..htmx import render
@@ -37,7 +38,7 @@ def add():
             allow_private=settings().webhook_allow_private_addresses,
         )
     except DomainError as refusal:
-        return _page(form, refusal.status, ("error", refusal.message))
+        return _page(form, http_status(refusal), ("error", refusal.message))
     return _page(
         SubscriptionForm(formdata=None),
         200,
@@ -63,7 +64,7 @@ def _act(service, id, done: str):
     try:
         service(id, actor_id=current_user.id)
     except DomainError as refusal:
-        return _page(SubscriptionForm(formdata=None), refusal.status, ("error", refusal.message))
+        return _page(SubscriptionForm(formdata=None), http_status(refusal), ("error", refusal.message))
     return _page(SubscriptionForm(formdata=None), 200, ("ok", done))
 
 
