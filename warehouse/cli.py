@@ -132,7 +132,7 @@ def prune(days):
     click.echo(
         f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
         f"with {done.deliveries} delivery(ies) and {done.attempts} attempt(s), "
-        f"{done.sign_in_attempts} failed sign-in(s) older than {days} days."
+        f"{done.sign_in_attempts} failed sign-in(s), {done.commands} command key(s) older than {days} days."
     )
 
 

@@ -13,7 +13,7 @@ from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidPosting
 from warehouse.core.extensions import db
-from warehouse.core.models import ApiIdempotency
+from warehouse.core.models import ApiIdempotency, Command
 from warehouse.integrations import retention
 from warehouse.integrations.models import (
     DeliveryStatus,
@@ -107,3 +107,15 @@ def test_the_command_reports_what_it_pruned(books, app):
     result = app.test_cli_runner().invoke(args=["prune", "--days", "30"])
     assert result.exit_code == 0, result.output
     assert "Pruned 1 stored API answer(s), 2 delivered event(s)" in result.output
+
+
+def test_old_command_keys_are_pruned_recent_ones_kept(books):
+    db.session.add_all(
+        [
+            Command(owner="user:1", key="old-scan", name="counts.record", fingerprint="f", created_at=OLD),
+            Command(owner="user:1", key="new-scan", name="counts.record", fingerprint="f", created_at=RECENT),
+        ]
+    )
+    db.session.commit()
+    assert retention.prune(30, now=NOW).commands == 1
+    assert list(db.session.scalars(select(Command.key))) == ["new-scan"]

@@ -272,3 +272,16 @@ def test_a_typed_count_is_only_what_the_counter_typed(client, counting):
     response, body = hand.scan(batch.id, "0")
     assert "Counted BOLT-M8 in A-01-01: 0." in body and "counted 0" in body
     hand.assert_blind(EXPECTED, NUT_EXPECTED, PIN_EXPECTED)
+
+
+def test_a_retried_scan_counts_once(client, counting):
+    """A lost answer on bad Wi-Fi: the handheld sends the same scan again, with its id."""
+    batch = counting["batch"]
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-01")
+    hand.scan(batch.id, "BOLT-M8", scan_id="scan-1")
+    _, retried = hand.scan(batch.id, "BOLT-M8", scan_id="scan-1")
+    assert "+1 BOLT-M8 in A-01-01: 1." in retried
+    _, next_scan = hand.scan(batch.id, "BOLT-M8", scan_id="scan-2")
+    assert "+1 BOLT-M8 in A-01-01: 2." in next_scan
+    assert ("A-01-01", "BOLT-M8", "counted", 2, False) in lines(batch.id)

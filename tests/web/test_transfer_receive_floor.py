@@ -120,3 +120,12 @@ def test_extra_units_of_an_item_on_two_lines_go_to_the_line_that_shipped(app, si
     transfers.finish_receiving(transfer.id, actor_id=None)
     dock = site.bin(site.north, "RCV-01")
     assert ledger.balance(site.glue.id, dock.id, g1.id) == (3, 0, 0)
+
+
+def test_a_retried_receive_scan_counts_once(client, shipped):
+    """The same scan sent twice with its id (a lost answer retried) receives one unit."""
+    first = scan(client, shipped.transfer, "BOLT-M8").get_data(as_text=True)
+    retried = scan(client, shipped.transfer, "BOLT-M8").get_data(as_text=True)
+    assert "+1 BOLT-M8: 1 of 3" in first and "+1 BOLT-M8: 1 of 3" in retried
+    db.session.expire_all()
+    assert transfers.get(shipped.transfer.id).lines[0].qty_received == 1

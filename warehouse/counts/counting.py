@@ -4,9 +4,12 @@ first counter."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Product
+from warehouse.core import commands
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, QuantityOutOfRange
 from warehouse.core.extensions import db
@@ -25,12 +28,35 @@ def record(
     add: int | None = None,
     set_to: int | None = None,
     lot_code: str | None = None,
+    key: str | None = None,
 ) -> CountLine:
-    """Count an item in a bin: add units (a scan adds one) or set the count (typed)."""
+    """Count an item in a bin: add units (a scan adds one) or set the count (typed).
+
+    Checks, in order: the quantity (0 to MAX_COUNT, never +0); the batch is this bin's
+    location's and still counting (CountRefused); the lot, for a lot-tracked item; the
+    counter of a recount line is not its first counter (FourEyes). A scan's id as `key`
+    makes a retried scan count once: the retry gets the line as the first scan left it."""
     qty = add if add is not None else set_to
     if qty is None or not 0 <= qty <= MAX_COUNT or (add is not None and add == 0):
         raise QuantityOutOfRange(f"Count 0 to {MAX_COUNT:,} units.")
-    return ledger.atomically(_record, batch_id, bin, product, actor_id, add, set_to, lot_code)
+    return commands.run(
+        "counts.record",
+        lambda: _record(batch_id, bin, product, actor_id, add, set_to, lot_code),
+        key=key,
+        actor_id=actor_id,
+        request=[batch_id, bin.id, product.id, add, set_to, lot_code],
+        remember=lambda line: {"line_id": line.id, "counted_qty": line.counted_qty},
+        recall=_line_as_counted,
+    )
+
+
+def _line_as_counted(stored: dict) -> CountLine:
+    """The line the first scan counted, with the count it answered (later scans may have
+    counted more since: the replay says what the first answer said)."""
+    line = db.session.get(CountLine, stored["line_id"], options=[joinedload(CountLine.lot)])
+    db.session.expunge(line)  # an answer, not a change: never flushed back
+    line.counted_qty = stored["counted_qty"]
+    return line
 
 
 def _record(batch_id, bin, product, actor_id, add, set_to, lot_code) -> CountLine:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from warehouse import ledger
 from warehouse.catalog.models import NO_LOT, Bin, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     InvalidPosting,
@@ -20,6 +21,7 @@ from warehouse.core.errors import (
     QuantityOutOfRange,
     TransferWrongState,
 )
+from warehouse.core.extensions import db
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
 from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move
@@ -28,8 +30,14 @@ from warehouse.transfers.picking import transit
 from warehouse.transfers.queries import get
 
 
-def count_received(transfer_id: int, product: Product, qty: int, *, actor_id: int) -> TransferLine:
-    """Count units arriving at the destination against the shipped lines."""
+def count_received(
+    transfer_id: int, product: Product, qty: int, *, actor_id: int, key: str | None = None
+) -> TransferLine:
+    """Count units arriving at the destination against the shipped lines.
+
+    Checks, in order: the quantity (1 to MAX_QTY); the transfer is being received
+    (TransferWrongState); the item is on it (PickRefused); extra good units have a lot to
+    land on. A scan's id as `key` makes a retried scan count once."""
     if not 1 <= qty <= MAX_QTY:
         raise QuantityOutOfRange(f"Count 1 to {MAX_QTY:,} units.")
 
@@ -50,7 +58,15 @@ def count_received(transfer_id: int, product: Product, qty: int, *, actor_id: in
         transfer.version += 1
         return line
 
-    return ledger.atomically(run)
+    return commands.run(
+        "transfers.count_received",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[transfer_id, product.id, qty],
+        remember=lambda line: {"line_id": line.id},
+        recall=lambda stored: db.session.get(TransferLine, stored["line_id"]),
+    )
 
 
 def set_received(

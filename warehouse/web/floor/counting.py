@@ -113,6 +113,7 @@ def _record(batch, form, *, add=None, set_to=None) -> Outcome:
         set_to=set_to,
         lot_code=form.lot.data or None,
         actor_id=current_user.id,
+        key=form.scan_id.data or None,
     )
     lot = f" lot {line.lot.code}" if line.lot.code else ""
     verb = "Counted" if set_to is not None else f"+{add}"

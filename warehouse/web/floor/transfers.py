@@ -248,7 +248,9 @@ def transfer_receive(transfer_id):
         if scan.kind != "product":
             return _receive_page(transfer, form, Outcome.error("That is not an item. Scan the item."), 422)
         qty = scan.count or form.qty.data or 1
-        line = transfers.count_received(transfer.id, scan.product, qty, actor_id=current_user.id)
+        line = transfers.count_received(
+            transfer.id, scan.product, qty, actor_id=current_user.id, key=form.scan_id.data or None
+        )
     except DomainError as e:
         return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), http_status(e))
     counted = (
