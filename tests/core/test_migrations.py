@@ -45,3 +45,33 @@ def test_upgrading_to_alert_mail_marks_earlier_alerts_mailed(tmp_path):
         assert (str(row.mailed_at), row.mail_attempts) == ("2026-11-01 08:00:00", 0)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_carries_scan_ids_over_as_command_keys(tmp_path):
+    """A receipt scan retried after the upgrade, with an id from before it, counts once."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.factories import make_location, make_product
+    from warehouse import accounts, create_app
+    from warehouse.inbound import receiving
+
+    app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.db'}")
+    with app.app_context():
+        upgrade(revision="0007_commands")
+        location, product = make_location("warehouse-main", bins=("RCV-01",)), make_product("BOLT-M8")
+        operator = accounts.create_user("op", "long-enough-pw", "operator")
+        receipt = receiving.start("PO-1", location_id=location.id, actor_id=operator.id)
+        line = receiving.add(receipt.id, product, qty=1)
+        db.session.execute(
+            text("INSERT INTO receipt_scans (scan_id, receipt_id, line_id) VALUES ('scan-before', :r, :l)"),
+            {"r": receipt.id, "l": line.id},
+        )
+        db.session.commit()
+
+        upgrade()
+
+        again = receiving.add(receipt.id, product, qty=1, actor_id=operator.id, key="scan-before")
+        assert (again.id, again.qty) == (line.id, 1)
+        db.session.remove()
+        db.engine.dispose()

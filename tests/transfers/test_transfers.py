@@ -144,7 +144,6 @@ def snapshot():
             TransferPick.bin_id,
             TransferPick.lot_id,
             TransferPick.qty,
-            TransferPick.scan_id,
         ),
         count_requests=rows(CountRequest.id, CountRequest.bin_id, CountRequest.product_id),
         putaway_tasks=rows(PutawayTask.id, PutawayTask.product_id, PutawayTask.lot_id, PutawayTask.qty),
@@ -660,9 +659,9 @@ def test_a_replayed_pick_scan_records_once(floor):
     receive(floor.bolt, floor.a1, 10)
     transfer = approved(floor, (floor.bolt, 5))
 
-    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 2, actor_id=None, scan_id="scan-1")
+    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 2, actor_id=None, key="scan-1")
     before = snapshot()
-    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 2, actor_id=None, scan_id="scan-1")
+    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 2, actor_id=None, key="scan-1")
 
     assert (again.replayed, again.pick.id) == (True, first.pick.id)
     assert snapshot() == before
@@ -673,10 +672,10 @@ def test_a_replay_of_the_scan_that_completed_the_line_is_a_replay_not_a_refusal(
     """The answer to the last pick of a line was lost (Wi-Fi) and the scanner retries."""
     receive(floor.bolt, floor.a1, 10)
     transfer = approved(floor, (floor.bolt, 5))
-    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, scan_id="scan-last")
+    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, key="scan-last")
     before = snapshot()
 
-    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, scan_id="scan-last")
+    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, key="scan-last")
 
     assert (again.replayed, again.pick.id) == (True, first.pick.id)
     assert snapshot() == before
@@ -685,10 +684,10 @@ def test_a_replay_of_the_scan_that_completed_the_line_is_a_replay_not_a_refusal(
 def test_a_replay_of_a_scan_never_counts_again_on_the_next_line_of_the_same_product(floor):
     receive(floor.bolt, floor.a1, 10)
     transfer = approved(floor, (floor.bolt, 5), (floor.bolt, 5))
-    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, scan_id="scan-1")
+    first = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, key="scan-1")
     before = snapshot()
 
-    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, scan_id="scan-1")
+    again = transfers.pick(transfer.id, floor.a1, floor.bolt, 5, actor_id=None, key="scan-1")
 
     assert (again.replayed, again.pick.id) == (True, first.pick.id)
     assert snapshot() == before

@@ -67,17 +67,6 @@ class ReceiptLine(db.Model):
     lot: Mapped[Lot] = relationship()
 
 
-class ReceiptScan(db.Model):
-    """Each receive scan's id, so a retried request (lost Wi-Fi answer) counts once."""
-
-    __tablename__ = "receipt_scans"
-    __table_args__ = (UniqueConstraint("receipt_id", "scan_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scan_id: Mapped[str] = mapped_column(String(64))
-    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"))
-    line_id: Mapped[int] = mapped_column(ForeignKey("receipt_lines.id"))
-
-
 class TaskStatus(str, enum.Enum):
     OPEN = "open"
     DONE = "done"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     LotNotTracked,
@@ -31,7 +32,7 @@ from warehouse.core.errors import (
 )
 from warehouse.core.extensions import db
 from warehouse.inbound import putaway
-from warehouse.inbound.models import PutawayTask, Receipt, ReceiptLine, ReceiptScan, ReceiptStatus
+from warehouse.inbound.models import PutawayTask, Receipt, ReceiptLine, ReceiptStatus
 from warehouse.ledger.models import MovementType
 
 MAX_LINE_QTY = 100_000  # per receipt line; a larger count is a typo
@@ -90,14 +91,26 @@ def add(
     qty: int = 1,
     lot_code: str | None = None,
     expiry: date | None = None,
-    scan_id: str | None = None,
+    actor_id: int | None = None,
+    key: str | None = None,
 ) -> ReceiptLine:
-    """Count `qty` more of a product (and lot) on an open receipt. A scan_id seen before
-    (the same request retried) counts nothing again."""
+    """Count `qty` more of a product (and lot) on an open receipt.
+
+    Checks, in order: the quantity (1 to MAX_LINE_QTY); the product is active and its lot
+    is given exactly when it is lot-tracked; the receipt is open (ReceiptClosed); the line
+    stays within MAX_LINE_QTY. A scan's id as `key` makes a retried scan count once."""
     if not 1 <= qty <= MAX_LINE_QTY:
         raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_LINE_QTY:,}.")
     _check_lot_needs(product, lot_code, expiry)
-    return ledger.atomically(_add, receipt_id, product, qty, lot_code, expiry, scan_id)
+    return commands.run(
+        "receiving.add",
+        lambda: _add(receipt_id, product, qty, lot_code, expiry),
+        key=key,
+        actor_id=actor_id,
+        request=[receipt_id, product.id, qty, lot_code, expiry],
+        remember=_line_id,
+        recall=_line,
+    )
 
 
 def _check_lot_needs(product: Product, lot_code, expiry) -> None:
@@ -109,10 +122,8 @@ def _check_lot_needs(product: Product, lot_code, expiry) -> None:
         raise LotNotTracked(f"{product.sku} is not lot-tracked: scan its plain barcode.")
 
 
-def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
+def _add(receipt_id, product, qty, lot_code, expiry) -> ReceiptLine:
     receipt = _open_receipt(receipt_id)
-    if (seen := _seen(receipt.id, scan_id)) is not None:
-        return seen
     lot_id = lots.find_or_create(product, lot_code, expiry).id if lot_code else NO_LOT
     line = db.session.scalar(
         select(ReceiptLine).where(
@@ -132,45 +143,43 @@ def _add(receipt_id, product, qty, lot_code, expiry, scan_id) -> ReceiptLine:
     line.qty += qty
     receipt.version += 1
     db.session.flush()
-    _remember(scan_id, receipt.id, line.id)
     return line
 
 
-def set_count(receipt_id: int, line_id: int, qty: int, *, scan_id: str | None = None) -> ReceiptLine:
-    """Set a line to a typed count (0 removes it from the receipt)."""
+def set_count(
+    receipt_id: int, line_id: int, qty: int, *, actor_id: int | None = None, key: str | None = None
+) -> ReceiptLine:
+    """Set a line to a typed count (0 removes it from the receipt). Checks: the count (0 to
+    MAX_LINE_QTY); the receipt is open; the line is on it. `key` as for `add`."""
     if not 0 <= qty <= MAX_LINE_QTY:
         raise QuantityOutOfRange(f"Type a count from 0 to {MAX_LINE_QTY:,}.")
-    return ledger.atomically(_set_count, receipt_id, line_id, qty, scan_id)
-
-
-def _seen(receipt_id: int, scan_id: str | None) -> ReceiptLine | None:
-    if not scan_id:
-        return None
-    line_id = db.session.scalar(
-        select(ReceiptScan.line_id).where(
-            ReceiptScan.receipt_id == receipt_id, ReceiptScan.scan_id == scan_id
-        )
+    return commands.run(
+        "receiving.set_count",
+        lambda: _set_count(receipt_id, line_id, qty),
+        key=key,
+        actor_id=actor_id,
+        request=[receipt_id, line_id, qty],
+        remember=_line_id,
+        recall=_line,
     )
-    return db.session.get(ReceiptLine, line_id) if line_id else None
 
 
-def _remember(scan_id: str | None, receipt_id: int, line_id: int) -> None:
-    if scan_id:
-        db.session.add(ReceiptScan(scan_id=scan_id, receipt_id=receipt_id, line_id=line_id))
-        db.session.flush()
+def _line_id(line: ReceiptLine) -> dict:
+    return {"line_id": line.id}
 
 
-def _set_count(receipt_id, line_id, qty, scan_id) -> ReceiptLine:
+def _line(stored: dict) -> ReceiptLine:
+    return db.session.get(ReceiptLine, stored["line_id"])
+
+
+def _set_count(receipt_id, line_id, qty) -> ReceiptLine:
     receipt = _open_receipt(receipt_id)
-    if (seen := _seen(receipt.id, scan_id)) is not None:
-        return seen
     line = db.session.get(ReceiptLine, line_id)
     if line is None or line.receipt_id != receipt_id:
         raise NotFound("Scan an item first, then type its count.")
     line.qty = qty
     receipt.version += 1
     db.session.flush()
-    _remember(scan_id, receipt.id, line.id)
     return line
 
 

@@ -131,13 +131,12 @@ class TransferPick(db.Model):
     """Units an operator took from a bin for a line (stock moves when the transfer ships)."""
 
     __tablename__ = "transfer_picks"
-    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"), UniqueConstraint("line_id", "scan_id"))
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("transfer_lines.id"), index=True)
     bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
     qty: Mapped[int]
-    scan_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     bin: Mapped[Bin] = relationship()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import NotFound, PickRefused, SetupMissing, TransferWrongState
 from warehouse.core.extensions import db
@@ -47,15 +48,33 @@ def pick(
     *,
     actor_id: int,
     lot_code: str | None = None,
-    scan_id: str | None = None,
+    key: str | None = None,
 ) -> Picked:
-    """Take `qty` of a product from a bin for the transfer. Refused whole or recorded."""
+    """Take `qty` of a product from a bin for the transfer. Refused whole or recorded.
+
+    Checks, in order: the quantity (1 to MAX_QTY); the transfer is approved
+    (TransferWrongState); the bin is at its source; the item is on it and not picked in
+    full; the lot; no over-pick; the bin holds that much for this transfer (PickRefused).
+    A scan's id as `key` makes a retried scan pick once: the retry gets the first pick."""
     if not 1 <= qty <= MAX_QTY:
         raise PickRefused(f"Pick 1 to {MAX_QTY:,} units.")
-    return ledger.atomically(_pick, transfer_id, bin, product, qty, actor_id, lot_code, scan_id)
+    return commands.run(
+        "transfers.pick",
+        lambda: _pick(transfer_id, bin, product, qty, actor_id, lot_code),
+        key=key,
+        actor_id=actor_id,
+        request=[transfer_id, bin.id, product.id, qty, lot_code],
+        remember=lambda picked: {"pick_id": picked.pick.id},
+        recall=_picked_before,
+    )
 
 
-def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked:
+def _picked_before(stored: dict) -> Picked:
+    record = db.session.get(TransferPick, stored["pick_id"])
+    return Picked(db.session.get(TransferLine, record.line_id), record, replayed=True)
+
+
+def _pick(transfer_id, bin, product, qty, actor_id, lot_code) -> Picked:
     transfer = _locked(transfer_id)
     if transfer.status is not S.APPROVED:
         raise TransferWrongState(
@@ -64,8 +83,6 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked
         )
     if bin.location_id != transfer.from_location_id:
         raise PickRefused(f"{bin.code} is not at {transfer.from_location.code}. Scan a bin there.")
-    if scan_id and (earlier := _pick_by_scan(transfer, scan_id)) is not None:
-        return Picked(db.session.get(TransferLine, earlier.line_id), earlier, replayed=True)
     line = _line_for(transfer, product)
     lot_id = _pick_lot(line, bin, product, lot_code)
     left = line.qty_requested - line.qty_picked
@@ -77,9 +94,7 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code, scan_id) -> Picked
             f"Only {free} of {product.sku} can be picked from {bin.code} for this "
             "transfer. Pick from the suggested bin, or short-pick."
         )
-    record = TransferPick(
-        line_id=line.id, bin_id=bin.id, lot_id=lot_id, qty=qty, scan_id=scan_id, user_id=actor_id
-    )
+    record = TransferPick(line_id=line.id, bin_id=bin.id, lot_id=lot_id, qty=qty, user_id=actor_id)
     line.picks.append(record)  # in the loaded collection too: a ship in this session sees it
     line.qty_picked += qty
     transfer.version += 1
@@ -95,15 +110,6 @@ def _line_for(transfer: Transfer, product: Product) -> TransferLine:
     if not open_lines:
         raise PickRefused(f"{product.sku} is already picked in full on {transfer.number}.")
     return open_lines[0]
-
-
-def _pick_by_scan(transfer: Transfer, scan_id: str) -> TransferPick | None:
-    """A pick this scan already made on any line of the transfer (a retried request)."""
-    return db.session.scalar(
-        select(TransferPick)
-        .join(TransferLine, TransferLine.id == TransferPick.line_id)
-        .where(TransferLine.transfer_id == transfer.id, TransferPick.scan_id == scan_id)
-    )
 
 
 def _pick_lot(line: TransferLine, bin: Bin, product: Product, lot_code: str | None) -> int:
@@ -254,6 +260,6 @@ def ship_as_reserved(transfer_id: int, *, actor_id: int) -> ledger.Posted:
                     a.qty,
                     actor_id=actor_id,
                     lot_code=a.lot.code if a.lot_id != NO_LOT else None,
-                    scan_id=f"api:{a.id}",
+                    key=f"api:{a.id}",
                 )
     return ship(transfer_id, actor_id=actor_id)

@@ -95,7 +95,13 @@ def _handle(receipt, form) -> Outcome:
     except UnknownScan:
         # Not a known code: a short number is the count of the item scanned last.
         if COUNT.fullmatch(value) and form.line.data:
-            line = receiving.set_count(receipt.id, form.line.data, int(value), scan_id=form.scan_id.data)
+            line = receiving.set_count(
+                receipt.id,
+                form.line.data,
+                int(value),
+                actor_id=current_user.id,
+                key=form.scan_id.data or None,
+            )
             return Outcome.ok(f"Count set: {line.qty} x {line.product.sku}.")
         raise
     if scan.kind != "product":
@@ -191,7 +197,13 @@ def _lot_lacks_expiry(product, lot_code) -> bool:
 
 def _added(receipt, form, product, qty, lot_code, expiry, note="") -> Outcome:
     line = receiving.add(
-        receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry, scan_id=form.scan_id.data or None
+        receipt.id,
+        product,
+        qty=qty,
+        lot_code=lot_code,
+        expiry=expiry,
+        actor_id=current_user.id,
+        key=form.scan_id.data or None,
     )
     _ask(form, "item", None, None, None)
     form.line.data = line.id

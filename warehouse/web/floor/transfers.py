@@ -154,7 +154,7 @@ def _pick_scan(transfer, form):
         qty,
         actor_id=current_user.id,
         lot_code=scan.lot_code,
-        scan_id=form.scan_id.data or None,
+        key=form.scan_id.data or None,
     )
     line = picked.line
     return Outcome.ok(
