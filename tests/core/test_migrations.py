@@ -75,3 +75,33 @@ def test_upgrading_carries_scan_ids_over_as_command_keys(tmp_path):
         assert (again.id, again.qty) == (line.id, 1)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_carries_form_keys_over_as_command_keys(tmp_path):
+    """A New transfer form sent before the upgrade and again after it makes one draft."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select, text
+
+    from tests.factories import make_location
+    from warehouse import accounts, create_app, transfers
+    from warehouse.transfers.models import Transfer
+
+    app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.db'}")
+    with app.app_context():
+        upgrade(revision="0008_scan_keys_as_commands")
+        main, north = make_location("warehouse-main"), make_location("service-north")
+        boss = accounts.create_user("boss", "long-enough-pw", "supervisor")
+        draft = transfers.create(main.id, north.id, actor_id=boss.id)
+        db.session.execute(
+            text("UPDATE transfers SET request_key = :k WHERE id = :id"),
+            {"k": f"{boss.id}:form-1", "id": draft.id},
+        )
+        db.session.commit()
+
+        upgrade()
+
+        again = transfers.create(main.id, north.id, actor_id=boss.id, key="form-1")
+        assert again.id == draft.id
+        assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -92,7 +92,13 @@ def create_transfer(caller, body: s.TransferIn):
     source, destination = _location(body.from_location), _location(body.to_location)
     transfer = transfers.create(source.id, destination.id, actor_id=caller.user_id, note=body.note)
     for line in body.lines:
-        transfers.add_line(transfer.id, stock.product_by_code(line.sku), line.quantity, lot_code=line.lot)
+        transfers.add_line(
+            transfer.id,
+            stock.product_by_code(line.sku),
+            line.quantity,
+            lot_code=line.lot,
+            actor_id=caller.user_id,
+        )
     return _out(transfers.get(transfer.id))
 
 

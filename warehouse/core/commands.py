@@ -90,3 +90,12 @@ def run(
         return result
 
     return atomically(once)
+
+
+def recalled(key: str, *, actor_id: int | None) -> object | None:
+    """What a command under this sender's key stored, or None: for a page that shows the
+    outcome of a form already sent."""
+    stored = db.session.scalar(
+        select(_commands.c.result).where(_commands.c.owner == owner_of(actor_id), _commands.c.key == key)
+    )
+    return json.loads(stored) if stored else None

@@ -20,8 +20,8 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from warehouse import ledger
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
+from warehouse.core import commands
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, InvalidPosting, NotFound
 from warehouse.core.extensions import db
@@ -104,17 +104,12 @@ def create(
     """A batch of the lines the selection covers. A form's key makes a double submit
     return the first batch. abc_shares: Settings.abc_shares, for a selection by ABC class."""
     now = now or utcnow()
-    key = f"{actor_id}:{key}" if key else None
-    if key and (earlier := db.session.scalar(select(CountBatch).where(CountBatch.request_key == key))):
-        return earlier
-    keys = _keys_for(location_id, selection, now, abc_shares)
-    if not keys:
-        raise InvalidPosting("Nothing in stock matches that selection. Widen it and try again.")
 
     def make():
-        batch = CountBatch(
-            location_id=location_id, selection=selection.describe(), created_by=actor_id, request_key=key
-        )
+        keys = _keys_for(location_id, selection, now, abc_shares)
+        if not keys:
+            raise InvalidPosting("Nothing in stock matches that selection. Widen it and try again.")
+        batch = CountBatch(location_id=location_id, selection=selection.describe(), created_by=actor_id)
         db.session.add(batch)
         db.session.flush()
         db.session.add_all(
@@ -123,7 +118,15 @@ def create(
         )
         return batch
 
-    return ledger.atomically(make)
+    return commands.run(
+        "counts.create",
+        make,
+        key=key,
+        actor_id=actor_id,
+        request=[location_id, selection.describe(), abc_shares],
+        remember=_batch_id,
+        recall=_batch,
+    )
 
 
 def open_requests(limit: int = 200) -> list[CountRequest]:
@@ -143,9 +146,6 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
     """One batch covering every open count request of the location: each requested bin x
     SKU, every lot of it the ledger has there (or the no-lot line when it has none). The
     requests are closed in the same transaction, so two supervisors cannot both take them."""
-    key = f"{actor_id}:{key}" if key else None
-    if key and (earlier := db.session.scalar(select(CountBatch).where(CountBatch.request_key == key))):
-        return earlier
 
     def make():
         requests = list(
@@ -164,7 +164,6 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
         batch = CountBatch(
             location_id=location_id,
             created_by=actor_id,
-            request_key=key,
             selection=f"count requests ({len(requests)})",
         )
         db.session.add(batch)
@@ -184,7 +183,23 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
             raise CountRefused("These requests were just taken on another screen. Reload.")
         return batch
 
-    return ledger.atomically(make)
+    return commands.run(
+        "counts.create_from_requests",
+        make,
+        key=key,
+        actor_id=actor_id,
+        request=[location_id],
+        remember=_batch_id,
+        recall=_batch,
+    )
+
+
+def _batch_id(batch: CountBatch) -> dict:
+    return {"id": batch.id}
+
+
+def _batch(stored: dict) -> CountBatch:
+    return db.session.get(CountBatch, stored["id"])
 
 
 def _keys_for_requests(location_id: int, requests: list[CountRequest]) -> list[tuple[int, int, int]]:

@@ -72,7 +72,6 @@ class CountBatch(db.Model):
         enum_column(CountStatus, "count_status"), default=CountStatus.OPEN
     )
     selection: Mapped[str] = mapped_column(String(200))  # how the lines were chosen, in words
-    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # double-submit guard
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]

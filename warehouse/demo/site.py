@@ -19,6 +19,7 @@ from warehouse.accounts.models import Role, User
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product, ProductBarcode
+from warehouse.core import commands
 from warehouse.core.extensions import db
 from warehouse.core.transactions import transaction
 from warehouse.demo.demo_data import DEMO_EPOCH, DEMO_USERS, ITEMS, LOCATIONS, with_check_digit
@@ -334,7 +335,8 @@ def _inbound_transfer(report, products, *, actor_id) -> None:
     """An approved transfer from the north service center to the main warehouse: the
     reorder report counts it as inbound (created once: the request key finds it again)."""
     main, north = _main_id(), locations.by_code("service-north").id
-    transfer = db.session.scalar(select(Transfer).where(Transfer.request_key == f"{actor_id}:demo-inbound"))
+    made = commands.recalled("demo-inbound", actor_id=actor_id)  # transfers.create's key below
+    transfer = db.session.get(Transfer, made["id"]) if made else None
     if transfer is not None and transfer.status is not TransferStatus.DRAFT:
         report.postings_replayed += 1  # approved on an earlier run
         return
@@ -356,7 +358,7 @@ def _inbound_transfer(report, products, *, actor_id) -> None:
         key="demo-inbound",
         note="Demo: stock on its way to the main warehouse",
     )
-    transfers.add_line(transfer.id, product, min(free, 10), key="demo-inbound-line")
+    transfers.add_line(transfer.id, product, min(free, 10), actor_id=actor_id, key="demo-inbound-line")
     transfers.approve(transfer.id, actor_id=actor_id)  # reserves at north: one posting
     with transaction():  # the posting judged north; the main warehouse now has units inbound
         alerts.judge({(product.id, main)})

@@ -35,7 +35,6 @@ class Receipt(db.Model):
     status: Mapped[ReceiptStatus] = mapped_column(
         enum_column(ReceiptStatus, "receipt_status"), default=ReceiptStatus.OPEN
     )
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     # Bumped by every change to the lines, so a screen can ignore a response older than
     # the one it shows (scans may overlap and their answers arrive out of order).
     version: Mapped[int] = mapped_column(default=0)

@@ -42,16 +42,19 @@ def start(reference: str, *, location_id: int, actor_id: int, key: str | None = 
     reference = reference.strip()
     if not reference or len(reference) > 64:
         raise ReferenceMalformed("Scan or type the PO number (1-64 characters).")
-    return ledger.atomically(_start, reference, location_id, actor_id, key)
+    return commands.run(
+        "receiving.start",
+        lambda: _start(reference, location_id, actor_id),
+        key=key,
+        actor_id=actor_id,
+        request=[reference, location_id],
+        remember=lambda receipt: {"id": receipt.id},
+        recall=lambda stored: db.session.get(Receipt, stored["id"]),
+    )
 
 
-def _start(reference, location_id, actor_id, key) -> Receipt:
-    key = f"receipt:{actor_id}:{key}" if key else None  # one user's key finds only their receipt
-    if key:
-        earlier = db.session.scalar(select(Receipt).where(Receipt.idempotency_key == key))
-        if earlier:
-            return earlier
-    receipt = Receipt(reference=reference, location_id=location_id, user_id=actor_id, idempotency_key=key)
+def _start(reference, location_id, actor_id) -> Receipt:
+    receipt = Receipt(reference=reference, location_id=location_id, user_id=actor_id)
     db.session.add(receipt)
     db.session.flush()
     return receipt

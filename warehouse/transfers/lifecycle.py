@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
-
 from warehouse import ledger
 from warehouse.availability import expiry
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Location, LocationType, Lot, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     InsufficientStock,
@@ -92,17 +91,15 @@ def _move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
 def create(
     from_location_id: int, to_location_id: int, *, actor_id: int, note: str = "", key: str | None = None
 ) -> Transfer:
-    """A draft transfer. A form's key makes a double submit return the first draft."""
+    """A draft transfer. Checks: two different locations; the note's length; both are
+    active and not transit (NotFound). A form's key makes a double submit return the first
+    draft."""
     if from_location_id == to_location_id:
         raise InvalidPosting("Choose two different locations.")
     if len(note) > 500:
         raise NoteTooLong("Keep the note under 500 characters.")
 
-    key = f"{actor_id}:{key}" if key else None  # one user's key never finds another's draft
-
     def make():
-        if key and (earlier := db.session.scalar(select(Transfer).where(Transfer.request_key == key))):
-            return earlier
         for location_id in (from_location_id, to_location_id):
             location = db.session.get(Location, location_id)
             if location is None or not location.active or location.type is LocationType.TRANSIT:
@@ -112,26 +109,39 @@ def create(
             to_location_id=to_location_id,
             created_by=actor_id,
             note=note or None,
-            request_key=key,
         )
         db.session.add(transfer)
         db.session.flush()
         return transfer
 
-    return ledger.atomically(make)
+    return commands.run(
+        "transfers.create",
+        make,
+        key=key,
+        actor_id=actor_id,
+        request=[from_location_id, to_location_id, note],
+        remember=lambda transfer: {"id": transfer.id},
+        recall=lambda stored: db.session.get(Transfer, stored["id"]),
+    )
 
 
 def add_line(
-    transfer_id: int, product: Product, qty: int, *, lot_code: str = "", key: str | None = None
+    transfer_id: int,
+    product: Product,
+    qty: int,
+    *,
+    lot_code: str = "",
+    actor_id: int | None = None,
+    key: str | None = None,
 ) -> TransferLine:
-    """Add a line to a draft. A form's key makes a double submit add it once."""
+    """Add a line to a draft. Checks: the quantity; the transfer is a draft
+    (TransferWrongState); the lot belongs to the product and is given only when it is
+    lot-tracked. A form's key makes a double submit add it once."""
     if not 1 <= qty <= MAX_QTY:
         raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_QTY:,}.")
 
     def add():
         transfer = _locked(transfer_id)
-        if key and (earlier := next((l for l in transfer.lines if l.request_key == key), None)):
-            return earlier
         _editable(transfer)
         lot = _line_lot(product, lot_code)
         line = TransferLine(
@@ -139,14 +149,21 @@ def add_line(
             product_id=product.id,
             lot_id=lot.id if lot else NO_LOT,
             qty_requested=qty,
-            request_key=key,
         )
         db.session.add(line)
         transfer.version += 1
         db.session.flush()
         return line
 
-    return ledger.atomically(add)
+    return commands.run(
+        "transfers.add_line",
+        add,
+        key=key,
+        actor_id=actor_id,
+        request=[transfer_id, product.id, qty, lot_code],
+        remember=lambda line: {"id": line.id},
+        recall=lambda stored: db.session.get(TransferLine, stored["id"]),
+    )
 
 
 def change_line(transfer_id: int, line_id: int, qty: int) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,7 +44,6 @@ class Transfer(db.Model):
         enum_column(TransferStatus, "transfer_status"), default=TransferStatus.DRAFT
     )
     note: Mapped[str | None] = mapped_column(String(500))
-    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # double-submit guard
     version: Mapped[int] = mapped_column(default=0)  # bumped by every change (stale screens)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,11 +81,9 @@ class TransferLine(db.Model):
         CheckConstraint("qty_requested > 0", name="requested_positive"),
         CheckConstraint("qty_picked >= 0 AND qty_received >= 0 AND qty_damaged >= 0", name="non_negative"),
         CheckConstraint("qty_damaged <= qty_received", name="damaged_within_received"),
-        UniqueConstraint("transfer_id", "request_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
-    request_key: Mapped[str | None] = mapped_column(String(64))  # double-submit guard
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), default=NO_LOT)  # NO_LOT: any lot
     qty_requested: Mapped[int]

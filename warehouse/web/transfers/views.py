@@ -99,7 +99,12 @@ def add_line(id):
     try:
         product = stock.product_by_code(form.code.data)
         transfers.add_line(
-            id, product, form.qty.data, lot_code=form.lot.data or "", key=form.key.data or None
+            id,
+            product,
+            form.qty.data,
+            lot_code=form.lot.data or "",
+            actor_id=current_user.id,
+            key=form.key.data or None,
         )
     except DomainError as refusal:
         return _show(
