@@ -19,9 +19,9 @@ from warehouse import ledger
 from warehouse.availability import holds
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
-    IdempotencyKeyReused,
     InvalidPosting,
     LotOfAnotherProduct,
     NotExpired,
@@ -209,10 +209,6 @@ def mark_expired(
         raise NotExpired(f"Lot {lot.code} of {product.sku} has not expired (expires {when}).")
 
     def run() -> Hold:
-        if (done := holds.earlier(actor_id, key)) is not None:
-            if (done.product_id, done.bin_id, done.lot_id) != (product.id, bin.id, lot.id):
-                raise IdempotencyKeyReused("This form was already used for another lot. Reload the page.")
-            return done
         on_hand, reserved, held = ledger.balance(product.id, bin.id, lot.id)
         free = on_hand - reserved - held
         if free <= 0:
@@ -227,11 +223,18 @@ def mark_expired(
             HoldReason.EXPIRED,
             lot=lot,
             actor_id=actor_id,
-            key=key,
             note=f"Lot expired on {lot.expiry_date.isoformat()}.",
         )
 
-    return ledger.atomically(run)
+    return commands.run(
+        "expiry.mark_expired",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[product.id, bin.id, lot.id],
+        remember=holds.hold_id,
+        recall=holds.hold_of,
+    )
 
 
 def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str]) -> Hold:

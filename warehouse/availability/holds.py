@@ -12,7 +12,6 @@ guarded UPDATE on a row locked first (hold row, then balances: one lock order).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from sqlalchemy import select, update
@@ -22,11 +21,10 @@ from warehouse import ledger
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     HoldClosed,
-    IdempotencyKeyReused,
-    KeyTooLong,
     LotNotTracked,
     LotOfAnotherProduct,
     LotRequired,
@@ -65,8 +63,12 @@ def place(
     actor_id: int | None,
     key: str | None = None,
 ) -> Hold:
-    """Put `qty` units of a key on hold, or refuse and write nothing. A form's key makes a
-    double submit return the first hold."""
+    """Put `qty` units of a key on hold, or refuse and write nothing.
+
+    Checks, in order: the quantity (1 to MAX_QTY); the reason; the note's length; the lot
+    belongs to the product and is given when it is lot-tracked; the units are available
+    (the ledger: InsufficientStock). A form's key makes a double submit return the first
+    hold; the same key for another hold is refused."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
         raise QuantityOutOfRange(f"Hold 1 to {MAX_QTY:,} units.")
     reason = HoldReason(reason)
@@ -77,11 +79,8 @@ def place(
         raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
     if product.lot_tracked and lot is None:
         raise LotRequired(f"{product.sku} is lot-tracked: say which lot to hold.")
-    request_key = _request_key(actor_id, key)
 
     def run() -> Hold:
-        if request_key and (earlier := _by_key(request_key)):
-            return _same_or_refuse(earlier, product, bin, lot, qty)
         hold = Hold(
             product_id=product.id,
             location_id=bin.location_id,
@@ -92,12 +91,11 @@ def place(
             reason=reason,
             note=note,
             status=HoldStatus.ACTIVE,
-            request_key=request_key,
             created_by=actor_id,
             created_at=utcnow(),
         )
         db.session.add(hold)
-        db.session.flush()  # a twin with the same key waits here, then retries and finds us
+        db.session.flush()
         posted = ledger.post(
             MovementType.HOLD,
             [ledger.Line.at(bin, product, lot, held=qty)],
@@ -109,41 +107,24 @@ def place(
         db.session.flush()
         return hold
 
-    return ledger.atomically(run)
+    return commands.run(
+        "holds.place",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[product.id, bin.id, lot.id if lot else 0, qty, reason.value, note],
+        remember=hold_id,
+        recall=hold_of,
+    )
 
 
-def _request_key(actor_id, key) -> str | None:
-    """One user's key never finds another's hold; a long key is hashed to fit the column."""
-    if not key:
-        return None
-    if not isinstance(key, str) or len(key) > 255:
-        raise KeyTooLong("A request key is at most 255 characters.")
-    if len(key) > 80:
-        key = "#" + hashlib.sha256(key.encode()).hexdigest()
-    return f"{actor_id or 0}:{key}"
+def hold_id(hold: Hold) -> dict:
+    """What a command that made a hold remembers (core.commands)."""
+    return {"id": hold.id}
 
 
-def _by_key(request_key: str) -> Hold | None:
-    return db.session.scalar(select(Hold).where(Hold.request_key == request_key))
-
-
-def earlier(actor_id: int | None, key: str | None) -> Hold | None:
-    """The hold this user's form key already made, if any."""
-    request_key = _request_key(actor_id, key)
-    return _by_key(request_key) if request_key else None
-
-
-def _same_or_refuse(hold: Hold, product, bin, lot, qty) -> Hold:
-    if (hold.product_id, hold.bin_id, hold.lot_id, hold.qty) != (
-        product.id,
-        bin.id,
-        lot.id if lot else 0,
-        qty,
-    ):
-        raise IdempotencyKeyReused(
-            "This form was already used for a different hold. Reload the page and try again."
-        )
-    return hold
+def hold_of(stored: dict) -> Hold:
+    return db.session.get(Hold, stored["id"])
 
 
 # --- release and close -------------------------------------------------------------------

@@ -109,7 +109,6 @@ class Hold(db.Model):
     status: Mapped[HoldStatus] = mapped_column(
         enum_column(HoldStatus, "hold_status"), default=HoldStatus.ACTIVE
     )
-    request_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # double-submit guard
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
