@@ -26,7 +26,7 @@ def upgrade():
     op.execute(
         "INSERT INTO commands (owner, key, name, fingerprint, result, created_at) "
         f"SELECT {receipt_owner}, s.scan_id, 'receiving.add', '*', "
-        "'{\"line_id\": ' || CAST(MIN(s.line_id) AS VARCHAR(20)) || '}', MIN(r.created_at) "
+        "'{\"id\": ' || CAST(MIN(s.line_id) AS VARCHAR(20)) || '}', MIN(r.created_at) "
         "FROM receipt_scans s JOIN receipts r ON r.id = s.receipt_id "
         f"GROUP BY {receipt_owner}, s.scan_id"
     )

@@ -232,8 +232,7 @@ def mark_expired(
         key=key,
         actor_id=actor_id,
         request=[product.id, bin.id, lot.id],
-        remember=holds.hold_id,
-        recall=holds.hold_of,
+        **commands.by_id(Hold),
     )
 
 

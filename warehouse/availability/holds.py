@@ -113,18 +113,8 @@ def place(
         key=key,
         actor_id=actor_id,
         request=[product.id, bin.id, lot.id if lot else 0, qty, reason.value, note],
-        remember=hold_id,
-        recall=hold_of,
+        **commands.by_id(Hold),
     )
-
-
-def hold_id(hold: Hold) -> dict:
-    """What a command that made a hold remembers (core.commands)."""
-    return {"id": hold.id}
-
-
-def hold_of(stored: dict) -> Hold:
-    return db.session.get(Hold, stored["id"])
 
 
 # --- release and close -------------------------------------------------------------------

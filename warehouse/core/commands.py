@@ -1,6 +1,6 @@
 """The command pipeline: every keyed write runs as one command.
 
-    run(name, work, key=..., owner=..., request=..., remember=..., recall=...)
+    run(name, work, key=..., actor_id=..., request=..., remember=..., recall=...)
 
 1. opens one write transaction (core.transactions; BEGIN IMMEDIATE on SQLite);
 2. looks the key up in `commands` (unique per owner and key). Found: the same request is
@@ -33,7 +33,7 @@ from warehouse.core.transactions import atomically
 
 T = TypeVar("T")
 MAX_KEY = 128
-# Keys carried over from the per-table guards this replaced (migration 0008): what their
+# Keys carried over from the per-table guards this replaced (migrations 0008-0010): what their
 # request was is not known, so any request under them is answered as a replay.
 CARRIED_OVER = "*"
 _commands = Command.__table__
@@ -47,6 +47,15 @@ def owner_of(actor_id: int | None) -> str:
 def fingerprint(name: str, request: object) -> str:
     body = json.dumps([name, request], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def by_id(model) -> dict:
+    """`remember` and `recall` for a command whose answer is one row: its id is stored, the
+    replay loads the row (as it is now)."""
+    return {
+        "remember": lambda row: {"id": row.id},
+        "recall": lambda stored: db.session.get(model, stored["id"]),
+    }
 
 
 def run(

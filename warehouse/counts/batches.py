@@ -124,8 +124,7 @@ def create(
         key=key,
         actor_id=actor_id,
         request=[location_id, selection.describe(), abc_shares],
-        remember=_batch_id,
-        recall=_batch,
+        **commands.by_id(CountBatch),
     )
 
 
@@ -189,17 +188,8 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
         key=key,
         actor_id=actor_id,
         request=[location_id],
-        remember=_batch_id,
-        recall=_batch,
+        **commands.by_id(CountBatch),
     )
-
-
-def _batch_id(batch: CountBatch) -> dict:
-    return {"id": batch.id}
-
-
-def _batch(stored: dict) -> CountBatch:
-    return db.session.get(CountBatch, stored["id"])
 
 
 def _keys_for_requests(location_id: int, requests: list[CountRequest]) -> list[tuple[int, int, int]]:

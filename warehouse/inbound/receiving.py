@@ -48,8 +48,7 @@ def start(reference: str, *, location_id: int, actor_id: int, key: str | None = 
         key=key,
         actor_id=actor_id,
         request=[reference, location_id],
-        remember=lambda receipt: {"id": receipt.id},
-        recall=lambda stored: db.session.get(Receipt, stored["id"]),
+        **commands.by_id(Receipt),
     )
 
 
@@ -111,8 +110,7 @@ def add(
         key=key,
         actor_id=actor_id,
         request=[receipt_id, product.id, qty, lot_code, expiry],
-        remember=_line_id,
-        recall=_line,
+        **commands.by_id(ReceiptLine),
     )
 
 
@@ -162,17 +160,8 @@ def set_count(
         key=key,
         actor_id=actor_id,
         request=[receipt_id, line_id, qty],
-        remember=_line_id,
-        recall=_line,
+        **commands.by_id(ReceiptLine),
     )
-
-
-def _line_id(line: ReceiptLine) -> dict:
-    return {"line_id": line.id}
-
-
-def _line(stored: dict) -> ReceiptLine:
-    return db.session.get(ReceiptLine, stored["line_id"])
 
 
 def _set_count(receipt_id, line_id, qty) -> ReceiptLine:

@@ -120,8 +120,7 @@ def create(
         key=key,
         actor_id=actor_id,
         request=[from_location_id, to_location_id, note],
-        remember=lambda transfer: {"id": transfer.id},
-        recall=lambda stored: db.session.get(Transfer, stored["id"]),
+        **commands.by_id(Transfer),
     )
 
 
@@ -161,8 +160,7 @@ def add_line(
         key=key,
         actor_id=actor_id,
         request=[transfer_id, product.id, qty, lot_code],
-        remember=lambda line: {"id": line.id},
-        recall=lambda stored: db.session.get(TransferLine, stored["id"]),
+        **commands.by_id(TransferLine),
     )
 
 

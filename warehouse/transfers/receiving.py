@@ -21,7 +21,6 @@ from warehouse.core.errors import (
     QuantityOutOfRange,
     TransferWrongState,
 )
-from warehouse.core.extensions import db
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
 from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move
@@ -64,8 +63,7 @@ def count_received(
         key=key,
         actor_id=actor_id,
         request=[transfer_id, product.id, qty],
-        remember=lambda line: {"line_id": line.id},
-        recall=lambda stored: db.session.get(TransferLine, stored["line_id"]),
+        **commands.by_id(TransferLine),
     )
 
 
