@@ -124,15 +124,15 @@ def revoke_token(token_or_prefix):
     type=click.IntRange(1, 36500),
     default=30,
     show_default=True,
-    help="Keep this many days of stored API answers, delivered webhook events and failed sign-ins.",
+    help="Keep this many days of command keys (and stored API answers), delivered webhook events and failed sign-ins.",
 )
 def prune(days):
     """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
     done = prune_older(days)
     click.echo(
-        f"Pruned {done.api_answers} stored API answer(s), {done.events} delivered event(s) "
-        f"with {done.deliveries} delivery(ies) and {done.attempts} attempt(s), "
-        f"{done.sign_in_attempts} failed sign-in(s), {done.commands} command key(s) older than {days} days."
+        f"Pruned {done.commands} command key(s) with their stored API answers, "
+        f"{done.events} delivered event(s) with {done.deliveries} delivery(ies) and "
+        f"{done.attempts} attempt(s), {done.sign_in_attempts} failed sign-in(s) older than {days} days."
     )
 
 

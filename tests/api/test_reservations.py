@@ -6,7 +6,7 @@ import threading
 from tests.api.conftest import Api, error_code
 from warehouse.availability.models import Reservation
 from warehouse.core.extensions import db
-from warehouse.core.models import ApiIdempotency
+from warehouse.core.models import Command
 from warehouse.ledger.models import Movement
 
 ORDER = {"reference_type": "order", "reference_id": "ord-1"}
@@ -122,7 +122,7 @@ def test_idempotency_inside_one_transaction_for_adjustments(api, stocked):
     replay = api.post("/api/stock", body, headers={"Idempotency-Key": "adj-1"})
     assert first.get_json() == replay.get_json()
     assert db.session.query(Movement).count() == 4
-    assert db.session.query(ApiIdempotency).count() == 1
+    assert db.session.query(Command).count() == 1
     assert (
         api.post("/api/stock", {**body, "quantity": 6}, headers={"Idempotency-Key": "adj-1"}).status_code
         == 422
@@ -133,7 +133,7 @@ def test_idempotency_inside_one_transaction_for_adjustments(api, stocked):
 def test_a_refused_write_keeps_no_key_so_a_retry_is_judged_again(api, stocked):
     body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": -31}
     assert api.post("/api/stock", body, headers={"Idempotency-Key": "k"}).status_code == 409
-    assert db.session.query(ApiIdempotency).count() == 0
+    assert db.session.query(Command).count() == 0
 
 
 def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, client, token_for, stocked):

@@ -1,6 +1,8 @@
 """Reservations by reference: reserve (FEFO, TTL), release, fulfil, return, the sweeper,
 replays, and races on real threads."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,8 +14,9 @@ from tests.factories import make_location, make_lot, receive
 from warehouse import ledger
 from warehouse.availability import reservations
 from warehouse.availability.models import Reservation, ReservationStatus
-from warehouse.availability.reservations import common, sweeper
-from warehouse.catalog.models import LocationType
+from warehouse.availability.reservations import sweeper
+from warehouse.catalog.models import Location, LocationType, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     DomainError,
@@ -345,45 +348,69 @@ def _glue_reserved(site):
     )
 
 
-def _late_first_look(monkeypatch):
-    """A retry that looked for its key just before its first attempt committed: its first
-    look finds nothing, later ones see the database as it is."""
-    looks = []
-    real = common.earlier_posting
+def _while_the_first_attempt_writes(app, monkeypatch, send):
+    """send(i) for i = 0, 1 in two threads: attempt 0 holds its claimed key uncommitted
+    for a moment while attempt 1 (its retry) is sent, as a retry after a lost answer can
+    arrive before the first attempt committed. Returns in_threads' (results, errors)."""
+    claimed, mine, real = threading.Event(), threading.local(), commands.claim
 
-    def earlier(*args):
-        looks.append(args)
-        return None if len(looks) == 1 else real(*args)
+    def claim(*args):
+        row = real(*args)
+        if getattr(mine, "first", False):
+            claimed.set()
+            time.sleep(0.2)  # the retry arrives meanwhile (the outcome never depends on this)
+        return row
 
-    monkeypatch.setattr(common, "earlier_posting", earlier)
-    return looks
+    monkeypatch.setattr(commands, "claim", claim)
+
+    def attempt(i):
+        if i == 0:
+            mine.first = True
+        else:
+            claimed.wait(30)
+        return send(i)
+
+    return in_threads(app, 2, attempt)
+
+
+def _glue_and_main(site):
+    glue_id, main_id = site.glue.id, site.main.id
+    return lambda: (db.session.get(Product, glue_id), db.session.get(Location, main_id))
 
 
 def test_a_retry_that_raced_its_first_attempt_gets_the_replay_not_a_409(app, glue, monkeypatch):
-    first = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
-    assert [(r.lot.code, r.qty) for r in first] == [("SOON", 3)]
-    _late_first_look(monkeypatch)
-    # It reads after the first attempt took SOON 3: it would take SOON 2 + LATE 1 instead.
-    again = reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
-    assert [r.id for r in again] == [r.id for r in first]
+    load = _glue_and_main(glue)
+
+    def send(_i):
+        return [r.id for r in reservations.reserve(*load(), 3, ORDER, actor_id=None, key="retry")]
+
+    (first, again), errors = _while_the_first_attempt_writes(app, monkeypatch, send)
+    assert errors == [] and again == first
+    assert [(r.lot.code, r.qty) for r in _rows()] == [("SOON", 3)]
     assert _postings(MovementType.RESERVE) == 1 and _glue_reserved(glue) == 3
 
 
 def test_a_release_retry_that_raced_its_first_attempt_gets_the_replay(app, glue, monkeypatch):
     reservations.reserve(glue.glue, glue.main, 8, ORDER, actor_id=None)  # SOON 5, LATE 3
-    first = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 2
-    _late_first_look(monkeypatch)
-    again = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 1 + SOON 1
-    assert ([r.id for r in again.rows], again.units) == ([r.id for r in first.rows], 2)
+
+    def send(_i):
+        released = reservations.release(ORDER, qty=2, actor_id=None, key="cancel")  # LATE 2
+        return [r.id for r in released.rows], released.units
+
+    (first, again), errors = _while_the_first_attempt_writes(app, monkeypatch, send)
+    assert errors == [] and again == first and first[1] == 2
     assert _postings(MovementType.RELEASE) == 1
     assert {r.lot.code: r.qty_open for r in _rows()} == {"SOON": 5, "LATE": 1}
 
 
 def test_a_raced_retry_with_other_content_is_still_refused(app, glue, monkeypatch):
-    reservations.reserve(glue.glue, glue.main, 3, ORDER, actor_id=None, key="retry")
-    _late_first_look(monkeypatch)
-    with pytest.raises(IdempotencyKeyReused):
-        reservations.reserve(glue.glue, glue.main, 4, ORDER, actor_id=None, key="retry")
+    load = _glue_and_main(glue)
+
+    def send(i):
+        return reservations.reserve(*load(), 3 + i, ORDER, actor_id=None, key="retry")  # the retry: 4
+
+    _results, errors = _while_the_first_attempt_writes(app, monkeypatch, send)
+    assert [type(e) for e in errors] == [IdempotencyKeyReused]
     assert _postings(MovementType.RESERVE) == 1 and _glue_reserved(glue) == 3
 
 

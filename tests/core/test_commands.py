@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from tests.conftest import in_threads
 from warehouse import accounts
 from warehouse.core import commands
-from warehouse.core.errors import IdempotencyKeyReused, InvalidPosting, KeyTooLong
+from warehouse.core.errors import IdempotencyKeyReused, InvalidPosting, KeyTooLong, ReservationChanged
 from warehouse.core.extensions import db
 from warehouse.core.models import Command
+from warehouse.core.transactions import RaceLost
 
 
 class Tally:
@@ -92,11 +93,20 @@ def test_a_command_without_a_key_just_runs(app):
     assert tally.runs == 2 and stored_keys() == 0
 
 
-@pytest.mark.parametrize("key", ["", "k" * 129, 42])
+@pytest.mark.parametrize("key", ["", "k" * 256, 42])
 def test_a_key_out_of_bounds_is_refused(app, operator_id, key):
     with pytest.raises(KeyTooLong):
         command(Tally(), key=key, actor_id=operator_id)
     assert stored_keys() == 0
+
+
+def test_a_long_key_is_kept_as_a_digest_and_still_replays(app, operator_id):
+    tally = Tally()
+    command(tally, key="k" * 255, actor_id=operator_id)
+    command(tally, key="k" * 255, actor_id=operator_id)
+    command(tally, key="k" * 254, actor_id=operator_id)  # another key, not a digest collision
+    assert tally.runs == 2 and stored_keys() == 2
+    assert all(len(key) <= 128 for key in db.session.scalars(select(Command.key)))
 
 
 def test_first_attempts_racing_with_one_key_run_once(app, operator_id):
@@ -119,3 +129,38 @@ def supervisor_id(app):
 
 def _user(name, role):
     return accounts.create_user(name, "long-enough-pw", role).id
+
+
+def test_a_command_that_lost_a_race_runs_again_whole_and_its_key_is_claimed_once(app, operator_id):
+    tries = []
+
+    def work():
+        tries.append(1)
+        if len(tries) < 3:  # a guarded UPDATE found the row changed by another writer
+            raise RaceLost(ReservationChanged("changed meanwhile"))
+        return {"run": len(tries)}
+
+    def send():
+        return commands.run(
+            "test.race",
+            work,
+            key="k",
+            actor_id=operator_id,
+            request=1,
+            remember=lambda result: result,
+            recall=lambda stored: {**stored, "replayed": True},
+        )
+
+    assert send() == {"run": 3} and send() == {"run": 3, "replayed": True}
+    assert len(tries) == 3 and stored_keys() == 1
+
+
+def test_a_command_that_keeps_losing_races_is_refused_with_the_last_refusal_and_leaves_no_key(
+    app, operator_id
+):
+    def work():
+        raise RaceLost(ReservationChanged("changed meanwhile"))
+
+    with pytest.raises(ReservationChanged, match="changed meanwhile"):
+        commands.run("test.race", work, key="k", actor_id=operator_id, request=1, remember=str, recall=str)
+    assert stored_keys() == 0

@@ -105,3 +105,48 @@ def test_upgrading_carries_form_keys_over_as_command_keys(tmp_path):
         assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_carries_stored_api_answers_over_as_commands(tmp_path):
+    """An API write sent before the upgrade and retried after it with its Idempotency-Key
+    gets the first answer and writes nothing; the key with another body is still refused."""
+    import hashlib
+    import json
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from warehouse import accounts, create_app
+
+    app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.db'}")
+    with app.app_context():
+        upgrade(revision="0010_hold_keys_as_commands")
+        user = accounts.create_user("shop", "long-enough-pw", "supervisor")
+        token = accounts.create_token(user, name="shop")
+        body = {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 3}
+        body.update(reference_type="order", reference_id="ord-1")
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        printed = hashlib.sha256(b"POST /api/stock/reserve\n" + canonical).hexdigest()
+        db.session.execute(
+            text(
+                "INSERT INTO api_idempotency (user_id, key, fingerprint, status_code, response_body, created_at) "
+                "VALUES (:u, 'order-1', :f, 201, '{\"first\": true}', '2026-12-01 08:00:00')"
+            ),
+            {"u": user.id, "f": printed},
+        )
+        db.session.commit()
+
+        upgrade()
+
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "order-1"}
+        again = client.post("/api/stock/reserve", json=body, headers=headers)
+        assert (again.status_code, again.get_json(), again.headers.get("Idempotent-Replayed")) == (
+            201,
+            {"first": True},
+            "true",
+        )
+        other = client.post("/api/stock/reserve", json={**body, "quantity": 4}, headers=headers)
+        assert (other.status_code, other.get_json()["error"]["code"]) == (422, "idempotency_key_reused")
+        db.session.remove()
+        db.engine.dispose()

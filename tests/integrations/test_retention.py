@@ -1,4 +1,4 @@
-"""`flask prune`: old bookkeeping goes (stored API answers, delivered webhook events with
+"""`flask prune`: old bookkeeping goes (command keys with stored API answers, delivered webhook events with
 their deliveries and attempts, failed sign-ins); anything unfinished, recent, or in the
 ledger stays."""
 
@@ -13,7 +13,7 @@ from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidPosting
 from warehouse.core.extensions import db
-from warehouse.core.models import ApiIdempotency, Command
+from warehouse.core.models import Command
 from warehouse.integrations import retention
 from warehouse.integrations.models import (
     DeliveryStatus,
@@ -41,12 +41,12 @@ def books(site):
     db.session.add(hook)
     for n, when in enumerate((OLD, RECENT)):
         db.session.add(
-            ApiIdempotency(
-                user_id=user.id,
+            Command(
+                owner=f"user:{user.id}",
                 key=f"k{n}",
+                name="api",
                 fingerprint="f",
-                status_code=201,
-                response_body="{}",
+                result='{"status": 201, "body": "{}"}',
                 created_at=when,
             )
         )
@@ -82,14 +82,14 @@ def books(site):
 def test_prune_deletes_only_old_finished_bookkeeping(books):
     movements = count(Movement)
     done = retention.prune(30, now=NOW)
-    assert (done.api_answers, done.events, done.deliveries, done.attempts, done.sign_in_attempts) == (
+    assert (done.commands, done.events, done.deliveries, done.attempts, done.sign_in_attempts) == (
         1,
         2,
         2,
         2,
         1,
     )
-    assert count(ApiIdempotency) == 1 and count(SignInAttempt) == 1
+    assert count(Command) == 1 and count(SignInAttempt) == 1
     kept = set(db.session.scalars(select(OutboxEvent.id)))
     assert books.pending_old.id in kept and books.delivered_recent.id in kept and len(kept) == 3
     assert count(WebhookDelivery) == 2 and count(WebhookAttempt) == 2
@@ -100,13 +100,13 @@ def test_prune_deletes_only_old_finished_bookkeeping(books):
 def test_at_least_a_day_is_kept(books):
     with pytest.raises(InvalidPosting, match="Keep at least 1 day"):
         retention.prune(0, now=NOW)
-    assert count(ApiIdempotency) == 2
+    assert count(Command) == 2
 
 
 def test_the_command_reports_what_it_pruned(books, app):
     result = app.test_cli_runner().invoke(args=["prune", "--days", "30"])
     assert result.exit_code == 0, result.output
-    assert "Pruned 1 stored API answer(s), 2 delivered event(s)" in result.output
+    assert "Pruned 1 command key(s) with their stored API answers, 2 delivered event(s)" in result.output
 
 
 def test_old_command_keys_are_pruned_recent_ones_kept(books):
@@ -117,5 +117,5 @@ def test_old_command_keys_are_pruned_recent_ones_kept(books):
         ]
     )
     db.session.commit()
-    assert retention.prune(30, now=NOW).commands == 1
-    assert list(db.session.scalars(select(Command.key))) == ["new-scan"]
+    assert retention.prune(30, now=NOW).commands == 2  # and the fixture's old API answer
+    assert sorted(db.session.scalars(select(Command.key))) == ["k1", "new-scan"]

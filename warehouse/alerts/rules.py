@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, and_, bindparam, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
 from warehouse import ledger, transfers
 from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
@@ -313,11 +314,10 @@ _LOTS = select(Lot.id, Lot.code).where(Lot.id.in_(bindparam("ids", expanding=Tru
 
 def _announce_adjustment(made: ledger.PostingMade, places: dict[tuple[int, int], Place]) -> None:
     """One stock.adjusted event per adjustment posting, with every line. SKUs and location
-    codes come from the places just judged; bin codes (and lot codes, if any) in one query each."""
-    conn = db.session.connection()
-    bins = dict(conn.execute(_BINS, {"ids": sorted({line.bin_id for line in made.lines})}).all())
-    lot_ids = sorted({line.lot_id for line in made.lines if line.lot_id != NO_LOT})
-    lots = dict(conn.execute(_LOTS, {"ids": lot_ids}).all()) if lot_ids else {}
+    codes come from the places just judged; bin and lot codes from the session (the service
+    that posted loaded them), else in one query each."""
+    bins = _codes(Bin, _BINS, {line.bin_id for line in made.lines})
+    lots = _codes(Lot, _LOTS, {line.lot_id for line in made.lines if line.lot_id != NO_LOT})
     lines = []
     for line in sorted(made.lines):
         place = places[(line.product_id, line.location_id)]
@@ -344,6 +344,19 @@ def _announce_adjustment(made: ledger.PostingMade, places: dict[tuple[int, int],
             lines=lines,
         ),
     )
+
+
+def _codes(model, query, ids: set[int]) -> dict[int, str]:
+    """id -> code for rows of `model`: those already in the session cost no query."""
+    known = {}
+    for id in ids:
+        row = db.session.identity_map.get(identity_key(model, id))
+        if row is not None and "code" in row.__dict__:  # loaded, not expired
+            known[id] = row.code
+    missing = sorted(ids - known.keys())
+    if missing:
+        known.update(db.session.connection().execute(query, {"ids": missing}).all())
+    return known
 
 
 def _available(after: tuple[int, int, int]) -> int:

@@ -1,8 +1,7 @@
 """Reservations by reference (an order): reserve, release, fulfil, and returns.
 
-The reservations service owns its transactions and retries lost races itself, so these
-endpoints are not wrapped in the API's transaction (atomic=False); an Idempotency-Key
-reaches the service as its key, which makes the stock change happen once.
+Each call is one transaction (the API's command, keyed by the Idempotency-Key when sent);
+the reservations service joins it, and a race it loses runs the whole request again.
 """
 
 from __future__ import annotations
@@ -44,6 +43,9 @@ def _lot(product, code: str):
     return lot
 
 
+_RELATED = {"product", "location", "bin", "lot"}
+
+
 def _changed(
     reference: tuple[str, str],
     quantity: int,
@@ -51,7 +53,9 @@ def _changed(
     keys: list[tuple[int, int, int]] | None = None,
 ) -> s.StockChangeOut:
     keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
-    if rows:  # one query for the rows and their names (the commit expired them)
+    if rows and not all(_RELATED <= r.__dict__.keys() for r in rows):
+        # One query for the rows with their names (a release or fulfil locked the rows
+        # alone); a reserve made its rows with their product, location, bin and lot.
         rows = list(
             db.session.scalars(
                 select(Reservation)
@@ -99,9 +103,8 @@ def _changed(
     body=s.ReserveIn,
     response=s.StockChangeOut,
     status=201,
-    atomic=False,
 )
-def reserve(caller, body: s.ReserveIn, key: str | None):
+def reserve(caller, body: s.ReserveIn):
     product = stock.product_by_code(body.sku)
     location = _location(body.location)
     bin = adjustments._bin(location.code, body.bin) if body.bin else None
@@ -120,7 +123,6 @@ def reserve(caller, body: s.ReserveIn, key: str | None):
         actor_id=caller.user_id,
         bin=bin,
         lot=lot,
-        key=key,
         ttl=ttl,
     )
     return _changed(reference, body.quantity, rows)
@@ -135,10 +137,9 @@ def reserve(caller, body: s.ReserveIn, key: str | None):
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
     response=s.StockChangeOut,
-    atomic=False,
 )
-def release(caller, body: s.ByReferenceIn, key: str | None):
-    return _close(reservations.release, caller, body, key)
+def release(caller, body: s.ByReferenceIn):
+    return _close(reservations.release, caller, body)
 
 
 @operation(
@@ -150,13 +151,12 @@ def release(caller, body: s.ByReferenceIn, key: str | None):
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
     response=s.StockChangeOut,
-    atomic=False,
 )
-def fulfill(caller, body: s.ByReferenceIn, key: str | None):
-    return _close(reservations.fulfill, caller, body, key)
+def fulfill(caller, body: s.ByReferenceIn):
+    return _close(reservations.fulfill, caller, body)
 
 
-def _close(action, caller, body: s.ByReferenceIn, key):
+def _close(action, caller, body: s.ByReferenceIn):
     reference = (body.reference_type, body.reference_id)
     product = stock.product_by_code(body.sku) if body.sku else None
     closed = action(
@@ -165,7 +165,6 @@ def _close(action, caller, body: s.ByReferenceIn, key):
         location=_location(body.location),
         qty=body.quantity,
         actor_id=caller.user_id,
-        key=key,
     )
     return _changed(reference, closed.units, closed.rows)
 
@@ -181,9 +180,8 @@ def _close(action, caller, body: s.ByReferenceIn, key):
     body=s.ReturnIn,
     response=s.StockChangeOut,
     status=201,
-    atomic=False,
 )
-def return_stock(caller, body: s.ReturnIn, key: str | None):
+def return_stock(caller, body: s.ReturnIn):
     """Returned units land in the named location's receiving bin, else in the `returns`
     location. Needs a supervisor's token: a return adds stock, so an operator's token
     (which may reserve, release and fulfil for orders) may not."""
@@ -197,7 +195,6 @@ def return_stock(caller, body: s.ReturnIn, key: str | None):
         location=_location(body.location),
         lot=_lot(product, body.lot),
         actor_id=caller.user_id,
-        key=key,
     )
     lot_id = returned.lot.id if returned.lot else NO_LOT
     return _changed(reference, body.quantity, [], [(product.id, returned.bin.id, lot_id)])

@@ -19,6 +19,7 @@ from warehouse.accounts import permissions
 from warehouse.accounts.models import Role
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import csrf
+from warehouse.core.transactions import atomically
 from warehouse.web.statuses import http_status
 
 from . import auth, idempotency
@@ -42,7 +43,6 @@ class Operation:
     response: type[BaseModel]
     status: int
     description: str = ""
-    atomic: bool = True  # False: the service runs its own transactions (and retries)
 
     @property
     def path(self) -> str:
@@ -69,13 +69,11 @@ def operation(
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     status: int = 200,
-    atomic: bool = True,
 ):
     """Register `view(caller, [query], [body], **path)` returning a response-model instance.
 
-    Writes run in one transaction around the whole view (atomic=True) unless the service
-    owns its transactions and retries races itself (reservations): then the view gets
-    `key`, a per-user digest of the Idempotency-Key, to hand to the service."""
+    A write is one transaction from the token lookup to the stored answer (one command,
+    keyed by the Idempotency-Key when sent); services called inside join it."""
 
     def decorate(view):
         op = Operation(
@@ -91,7 +89,6 @@ def operation(
             response,
             status,
             description=(view.__doc__ or "").strip(),
-            atomic=atomic,
         )
         OPERATIONS.append(op)
 
@@ -117,29 +114,10 @@ def _handle(op: Operation, view, path: dict) -> Response:
         request.max_content_length = MAX_BODY
         if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
             raise ApiError(404, "not_found", "Not found. Check the id.")
-        who = auth.require(op.permission, op.role) if op.permission else None
-        kwargs = dict(path)
-        if op.query is not None:
-            kwargs["query"] = _parse(op.query.model_validate, request.args.to_dict(), "query parameters")
-        if op.body is not None:
-            kwargs["body"] = _body(op.body)
-        if who is not None:
-            kwargs["caller"] = who
-
-        if not op.atomic:
-            kwargs["key"] = idempotency.service_key(who)
-
-        def call() -> tuple[str, int]:
-            result = view(**kwargs)
-            status = op.status
-            if isinstance(result, tuple):
-                result, status = result
-            return json.dumps(result.model_dump(mode="json")), status
-
         if op.writes:
-            return idempotency.run(who, call, atomic=op.atomic)
-        body, status = call()
-        return Response(body, status, mimetype="application/json")
+            return idempotency.response(*atomically(_write, op, view, path))
+        who, kwargs = _arguments(op, path)
+        return idempotency.response(*_call(op, view, kwargs), replayed=False)
     except ApiError as e:
         return error_response(e.status, e.code, e.message, e.details, e.headers)
     except DomainError as e:
@@ -162,6 +140,32 @@ def _handle(op: Operation, view, path: dict) -> Response:
             "unprocessable_value",
             "A value could not be stored as given. Check text fields for unusual characters.",
         )
+
+
+def _write(op: Operation, view, path: dict) -> tuple[str, int, bool]:
+    who, kwargs = _arguments(op, path)
+    return idempotency.run(who, lambda: _call(op, view, kwargs))
+
+
+def _arguments(op: Operation, path: dict):
+    """The caller (or 401/403) and the view's keyword arguments (or 400/422)."""
+    who = auth.require(op.permission, op.role) if op.permission else None
+    kwargs = dict(path)
+    if op.query is not None:
+        kwargs["query"] = _parse(op.query.model_validate, request.args.to_dict(), "query parameters")
+    if op.body is not None:
+        kwargs["body"] = _body(op.body)
+    if who is not None:
+        kwargs["caller"] = who
+    return who, kwargs
+
+
+def _call(op: Operation, view, kwargs) -> tuple[str, int]:
+    result = view(**kwargs)
+    status = op.status
+    if isinstance(result, tuple):
+        result, status = result
+    return json.dumps(result.model_dump(mode="json")), status
 
 
 def _parse(validate, data, where: str):

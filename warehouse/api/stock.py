@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import joinedload
 
 from warehouse import transfers
 from warehouse.accounts import permissions as P
@@ -11,7 +10,7 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
 from warehouse.core.extensions import db
 from warehouse.ledger import adjustments, stock
-from warehouse.ledger.models import Balance, Movement, ReasonCode
+from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
 
 from . import bp, reads
 from . import stock_schemas as s
@@ -110,7 +109,7 @@ def sku_stock(caller, sku: str):
     status=201,
 )
 def adjust(caller, body: s.AdjustIn):
-    posted = adjustments.adjust(
+    done = adjustments.adjust(
         sku=body.sku,
         location_code=body.location,
         bin_code=body.bin,
@@ -122,29 +121,22 @@ def adjust(caller, body: s.AdjustIn):
         note=body.note,
         type=body.type,
     )
-    m = db.session.scalar(
-        select(Movement)
-        .where(Movement.posting_id == posted.posting_id)
-        .options(
-            joinedload(Movement.product),
-            joinedload(Movement.location),
-            joinedload(Movement.bin),
-            joinedload(Movement.lot),
-        )
-    )
+    # The answer from what the posting returned and the rows the service loaded: nothing
+    # is read back.
+    ((key, (on_hand, reserved, held)),) = done.posted.balances_after.items()
     return s.AdjustOut(
-        movement_id=m.id,
-        type=m.type.value,
-        sku=m.product.sku,
-        location=m.location.code,
-        bin=m.bin.code,
-        lot=m.lot.code if m.lot_id != NO_LOT else None,
-        quantity=m.qty,
-        previous_on_hand=m.balance_before,
-        new_on_hand=m.balance_after,
-        reserved=m.reserved_after,
-        available=m.available_after,
-        recorded_at=m.created_at,
+        movement_id=done.posted.movement_ids[key],
+        type=MovementType(body.type).value,
+        sku=done.product.sku,
+        location=done.bin.location.code,
+        bin=done.bin.code,
+        lot=done.lot.code if done.lot else None,
+        quantity=body.quantity,
+        previous_on_hand=on_hand - body.quantity,
+        new_on_hand=on_hand,
+        reserved=reserved,
+        available=on_hand - reserved - held,
+        recorded_at=done.posted.recorded_at,
     )
 
 

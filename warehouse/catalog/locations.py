@@ -4,6 +4,7 @@ hold no NULLs, so even an unbinned place (transit) stores stock in a default bin
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
 from warehouse.core import transactions
@@ -50,10 +51,12 @@ def by_code(code: str) -> Location | None:
 
 
 def bin_at(location_code: str, bin_code: str) -> Bin | None:
-    """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
+    """A bin of the location by its code (A-01-03) or by its scanned label barcode, with its
+    location loaded by the same query."""
     return db.session.scalar(
         select(Bin)
         .join(Location, Location.id == Bin.location_id)
+        .options(contains_eager(Bin.location))
         .where(Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code))
     )
 

@@ -3,15 +3,16 @@
     run(name, work, key=..., actor_id=..., request=..., remember=..., recall=...)
 
 1. opens one write transaction (core.transactions; BEGIN IMMEDIATE on SQLite);
-2. looks the key up in `commands` (unique per owner and key). Found: the same request is
-   a replay, answered by `recall(what was remembered)` without running `work`; another
-   request under the same key is refused (IdempotencyKeyReused) and nothing is written;
-3. claims the key: inserts its row in this same transaction, before the work. Two first
-   attempts racing on PostgreSQL meet on the unique key: the second waits for the first
-   to commit, fails, rolls back and runs again, and then finds the row: a replay;
+2. claims the key: one INSERT ... ON CONFLICT DO NOTHING into `commands` (unique per
+   owner and key), before the work. Two first attempts racing on PostgreSQL meet on the
+   unique key: the second waits there until the first commits, and then finds its row;
+3. a key already there: the same request is a replay, answered by `recall(what was
+   remembered)` without running `work`; another request under the same key is refused
+   (IdempotencyKeyReused) and nothing is written;
 4. runs `work()` and stores `remember(result)` in the row;
 5. commits: the key exists exactly when the write committed. A refused write (a domain
    error) rolls back with its key, so a retry after the cause is fixed is judged afresh.
+   A write that lost a race (core.transactions.RaceLost) runs again from step 1.
 
 Without a key it is just the transaction. The ledger's unique posting key stays as the
 last line of defence beneath this.
@@ -24,7 +25,8 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from warehouse.core.errors import IdempotencyKeyReused, KeyTooLong
 from warehouse.core.extensions import db
@@ -32,7 +34,8 @@ from warehouse.core.models import Command
 from warehouse.core.transactions import atomically
 
 T = TypeVar("T")
-MAX_KEY = 128
+MAX_KEY = 255  # longer keys are refused; keys over KEPT characters are kept as a digest
+KEPT = 128
 # Keys carried over from the per-table guards this replaced (migrations 0008-0010): what their
 # request was is not known, so any request under them is answered as a replay.
 CARRIED_OVER = "*"
@@ -42,6 +45,11 @@ _commands = Command.__table__
 def owner_of(actor_id: int | None) -> str:
     """Keys are namespaced per sender: one user's scan id never replays another's write."""
     return f"user:{actor_id}" if actor_id is not None else "system"
+
+
+def stored_key(key: str) -> str:
+    """The key as the table keeps it (a long key hashed to fit the column)."""
+    return key if len(key) <= KEPT else "#" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def fingerprint(name: str, request: object) -> str:
@@ -73,25 +81,17 @@ def run(
         return atomically(work)
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
         raise KeyTooLong(f"A request key is 1-{MAX_KEY} characters.")
-    owner, printed = owner_of(actor_id), fingerprint(name, request)
+    owner, key, printed = owner_of(actor_id), stored_key(key), fingerprint(name, request)
 
     def once() -> T:
-        seen = db.session.execute(
-            select(_commands.c.fingerprint, _commands.c.result).where(
-                _commands.c.owner == owner, _commands.c.key == key
-            )
-        ).first()
-        if seen is not None:
+        claimed = claim(owner, key, name, printed)
+        if claimed is None:
+            seen = lookup(owner, key)
             if seen.fingerprint not in (printed, CARRIED_OVER):
                 raise IdempotencyKeyReused(
                     "This request key was already used for a different request. Send it with a new key."
                 )
             return recall(json.loads(seen.result))
-        claimed = db.session.execute(
-            insert(_commands)
-            .values(owner=owner, key=key, name=name, fingerprint=printed)
-            .returning(_commands.c.id)
-        ).scalar_one()
         result = work()
         db.session.execute(
             update(_commands).where(_commands.c.id == claimed).values(result=json.dumps(remember(result)))
@@ -101,10 +101,32 @@ def run(
     return atomically(once)
 
 
+def claim(owner: str, key: str, name: str, printed: str) -> int | None:
+    """The new row's id, or None when the key is taken (on PostgreSQL after waiting for an
+    uncommitted claim of it to commit or roll back)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return db.session.execute(
+        dialect.insert(_commands)
+        .values(owner=owner, key=key, name=name, fingerprint=printed)
+        .on_conflict_do_nothing(index_elements=["owner", "key"])
+        .returning(_commands.c.id)
+    ).scalar()
+
+
+def lookup(owner: str, key: str):
+    return db.session.execute(
+        select(_commands.c.fingerprint, _commands.c.result).where(
+            _commands.c.owner == owner, _commands.c.key == key
+        )
+    ).first()
+
+
 def recalled(key: str, *, actor_id: int | None) -> object | None:
     """What a command under this sender's key stored, or None: for a page that shows the
     outcome of a form already sent."""
     stored = db.session.scalar(
-        select(_commands.c.result).where(_commands.c.owner == owner_of(actor_id), _commands.c.key == key)
+        select(_commands.c.result).where(
+            _commands.c.owner == owner_of(actor_id), _commands.c.key == stored_key(key)
+        )
     )
     return json.loads(stored) if stored else None

@@ -11,8 +11,21 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 
-from warehouse.core.engines import IMMEDIATE
+from warehouse.core.engines import IMMEDIATE, writer_turn
+from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
+
+ATTEMPTS = 4  # a write that keeps losing races is refused with the refusal it last met
+
+
+class RaceLost(Exception):
+    """A guarded UPDATE matched no row, or a balance went short, because a concurrent
+    writer changed what this transaction read: run the whole transaction again. `refusal`
+    is the error the caller gets when every attempt lost."""
+
+    def __init__(self, refusal: DomainError):
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 @contextmanager
@@ -34,12 +47,14 @@ def transaction() -> Iterator[None]:
         session.commit()
     session.info["in_ledger_tx"] = True
     try:
-        session.connection(execution_options={IMMEDIATE: True})
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with writer_turn(session.get_bind()):  # SQLite: this write's turn (core/engines.py)
+            try:
+                session.connection(execution_options={IMMEDIATE: True})
+                yield
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         session.info["in_ledger_tx"] = False
 
@@ -47,17 +62,23 @@ def transaction() -> Iterator[None]:
 def atomically(work, *args, **kwargs):
     """Run `work` in one write transaction and return its result.
 
-    On PostgreSQL two first attempts with one idempotency key can both pass the replay
-    check; the loser's insert then fails on the unique key once the winner commits. We
-    roll back and run `work` once more, when its replay check finds the winner's posting.
-    Inside an outer transaction, failures go to the outer caller, which retries whole.
+    Two reasons to run it again from the start, each after a rollback (nothing it wrote is
+    kept): a RaceLost (a concurrent writer changed what it read; up to ATTEMPTS times), and
+    on PostgreSQL an IntegrityError once (two first attempts with one idempotency key both
+    passed the replay check; the second run finds the winner's row). Inside an outer
+    transaction both go to the outer caller, which runs again whole.
     """
     if db.session().info.get("in_ledger_tx"):
         return work(*args, **kwargs)
-    for attempt in (1, 2):
+    duplicate_seen = False
+    for _attempt in range(ATTEMPTS):
         try:
             with transaction():
                 return work(*args, **kwargs)
+        except RaceLost as lost:
+            refusal = lost.refusal
         except IntegrityError:
-            if attempt == 2:
+            if duplicate_seen:
                 raise
+            duplicate_seen = True
+    raise refusal

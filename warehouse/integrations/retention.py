@@ -1,5 +1,5 @@
-"""Pruning the bookkeeping tables that only ever grow: stored API answers and command keys
-for replays, webhook events already delivered (with their deliveries and attempts) and old failed
+"""Pruning the bookkeeping tables that only ever grow: command keys for replays (with the
+API answers stored on them), webhook events already delivered (with their deliveries and attempts) and old failed
 sign-ins. Never the ledger: postings and movements are the audit trail and stay forever.
 """
 
@@ -15,7 +15,7 @@ from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidPosting
 from warehouse.core.extensions import db
-from warehouse.core.models import ApiIdempotency, Command
+from warehouse.core.models import Command
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
 
 MIN_DAYS = 1  # an Idempotency-Key must replay for at least a day (clients retry for hours)
@@ -23,12 +23,11 @@ MIN_DAYS = 1  # an Idempotency-Key must replay for at least a day (clients retry
 
 @dataclass(frozen=True)
 class Pruned:
-    api_answers: int
+    commands: int  # command keys (core.commands), API answers with them
     events: int
     deliveries: int
     attempts: int
     sign_in_attempts: int
-    commands: int = 0  # command keys (core.commands): a retry comes within hours, not days
 
 
 def prune(days: int, *, now: datetime | None = None) -> Pruned:
@@ -41,7 +40,7 @@ def prune(days: int, *, now: datetime | None = None) -> Pruned:
 
 def _prune(cutoff: datetime) -> Pruned:
     run = db.session.execute
-    answers = run(delete(ApiIdempotency).where(ApiIdempotency.created_at < cutoff)).rowcount
+    keys = run(delete(Command).where(Command.created_at < cutoff)).rowcount
     # Events dispatched before the cutoff whose every delivery has ended (delivered or
     # given up): a pending delivery keeps its event, whatever its age.
     unfinished = exists().where(
@@ -59,5 +58,4 @@ def _prune(cutoff: datetime) -> Pruned:
         deliveries += run(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(chunk))).rowcount
         events += run(delete(OutboxEvent).where(OutboxEvent.id.in_(chunk))).rowcount
     sign_ins = run(delete(SignInAttempt).where(SignInAttempt.at < cutoff)).rowcount
-    keys = run(delete(Command).where(Command.created_at < cutoff)).rowcount
-    return Pruned(answers, events, deliveries, attempts, sign_ins, keys)
+    return Pruned(keys, events, deliveries, attempts, sign_ins)

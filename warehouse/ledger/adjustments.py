@@ -9,6 +9,7 @@ from sqlalchemy import select
 from warehouse import ledger
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidPosting, LotNotTracked, LotRequired, NotFound, QuantityOutOfRange
 from warehouse.core.extensions import db
@@ -24,6 +25,17 @@ ADJUSTMENT_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class Adjusted:
+    """What an adjustment did, for its answer: the posting and the rows the service loaded
+    (None on a replay, when nothing ran), so no caller reads them back."""
+
+    posted: ledger.Posted
+    product: Product | None = None
+    bin: Bin | None = None
+    lot: Lot | None = None
+
+
 def adjust(
     *,
     sku: str,
@@ -37,8 +49,12 @@ def adjust(
     note: str = "",
     key: str | None = None,
     type: MovementType = MovementType.ADJUSTMENT,
-) -> ledger.Posted:
-    """Add (qty > 0) or remove (qty < 0) stock in one bin. Refused whole, or posted whole."""
+) -> Adjusted:
+    """Add (qty > 0) or remove (qty < 0) stock in one bin. Refused whole, or posted whole.
+    Checks, in order: the movement type and the quantity's sign for it; then, in the write:
+    the key (a replay answers with the first posting, writing nothing), the product, the
+    bin at the location, the lot (required exactly when lot-tracked), and the ledger's own
+    checks (quantity bounds, enough on hand and available to remove)."""
     type = MovementType(type)
     if type not in ADJUSTMENT_TYPES:
         raise InvalidPosting(f"Type must be one of: {', '.join(t.value for t in ADJUSTMENT_TYPES)}.")
@@ -48,19 +64,17 @@ def adjust(
             f"A {type.value} {'adds' if sign > 0 else 'removes'} stock: "
             f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
         )
-    return ledger.atomically(
-        _adjust,
-        sku,
-        location_code,
-        bin_code,
-        qty,
-        ReasonCode(reason),
-        actor_id,
-        lot_code,
-        reference,
-        note,
-        key,
-        type,
+    reason = ReasonCode(reason)
+    return commands.run(
+        "ledger.adjust",
+        lambda: _adjust(
+            sku, location_code, bin_code, qty, reason, actor_id, lot_code, reference, note, key, type
+        ),
+        key=key,
+        actor_id=actor_id,
+        request=[sku, location_code, bin_code, qty, reason, lot_code, reference, note, type],
+        remember=lambda done: {"posting_id": done.posted.posting_id},
+        recall=lambda stored: Adjusted(ledger.Posted(stored["posting_id"], replayed=True)),
     )
 
 
@@ -81,10 +95,10 @@ def _adjust(
     bin = _bin(location_code, bin_code)
     lot = _lot(product, lot_code, creating=qty > 0)
     line = ledger.Line.at(bin, product, lot, qty=qty)
-    # The form's key is the client's: give it its own namespace per user, so it can never
-    # collide with keys the server derives (receipt:N:finish, putaway:N) or another user's.
+    # The posting carries the key too (the last line of defence beneath the command), in
+    # its own namespace per user: it never meets keys the server derives (receipt:N:finish).
     key = f"adjust:{actor_id}:{key}" if key else None
-    return ledger.post(
+    posted = ledger.post(
         type,
         [line],
         actor_id=actor_id,
@@ -93,6 +107,7 @@ def _adjust(
         reason=reason,
         note=note or None,
     )
+    return Adjusted(posted, product, bin, lot)
 
 
 @dataclass(frozen=True)

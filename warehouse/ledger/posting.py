@@ -24,6 +24,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -113,9 +114,14 @@ def after_posting(listener):
 
 @dataclass(frozen=True)
 class Posted:
+    """What a posting did: a caller builds its answer from this, without reading back.
+    On a replay only `posting_id` is known (and `replayed` is True)."""
+
     posting_id: int
     replayed: bool = False
-    balances_after: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)
+    balances_after: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)  # by line key
+    movement_ids: dict[tuple, int] = field(default_factory=dict)  # by line key; one-line postings
+    recorded_at: datetime | None = None
 
 
 # --- posting -----------------------------------------------------------------------------
@@ -218,6 +224,9 @@ _INSERT_BALANCE = {
     for name, make in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _INSERT_MOVEMENTS = insert(movements)
+# One line: its id comes back with the INSERT. (Several: ids in order would cost SQLite one
+# INSERT per row, so they are not asked for; no caller needs them.)
+_INSERT_MOVEMENT = insert(movements).returning(movements.c.id)
 _LOT_TRACKED = select(Product.__table__.c.lot_tracked).where(Product.__table__.c.id == bindparam("id"))
 
 _KEY = and_(
@@ -297,7 +306,11 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
     stamped = utcnow()
     for row in rows:
         row["created_at"] = stamped
-    conn.execute(_INSERT_MOVEMENTS, rows)
+    if len(rows) == 1:
+        ids = {lines[0].key: conn.execute(_INSERT_MOVEMENT, rows[0]).scalar_one()}
+    else:
+        conn.execute(_INSERT_MOVEMENTS, rows)
+        ids = {}
     if _listeners:
         made = PostingMade(
             posting_id,
@@ -310,7 +323,7 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
         )
         for listener in _listeners:
             listener(made)
-    return Posted(posting_id, balances_after=after)
+    return Posted(posting_id, False, after, ids, stamped)
 
 
 def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:

@@ -12,23 +12,18 @@ from warehouse import ledger
 from warehouse.availability import expiry
 from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.availability.reservations import common
-from warehouse.availability.reservations.common import (
-    R,
-    _check_qty,
-    _ledger_key,
-    _Replayed,
-    _Retry,
-    _rows,
-    _run,
-)
+from warehouse.availability.reservations.common import R, check_qty, rows_table
 from warehouse.catalog.models import Location, Lot, Product
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     InsufficientStock,
     LotExpired,
     NotFound,
+    ReservationChanged,
 )
 from warehouse.core.extensions import db
+from warehouse.core.transactions import RaceLost
 from warehouse.ledger.models import MovementType, Posting
 from warehouse.ledger.references import check_reference
 
@@ -83,22 +78,16 @@ _VERBS = {  # verb: (posting type, status when nothing is left open, order of ta
 
 
 def _close(reference, verb, product, location, qty, actor_id, key, now) -> Closed:
+    """Checks, in order: the reference, the quantity; then, in the write: the key (a
+    replay answers with the first call's rows), open rows to take from, enough reserved,
+    for a fulfil no expired lot; each row still as read (else the write runs again)."""
     reference = check_reference(reference)
     if qty is not None:
-        _check_qty(qty, verb.capitalize())
+        check_qty(qty, verb.capitalize())
     type, closed, order = _VERBS[verb]
-    ledger_key = _ledger_key(verb, key, actor_id)
     note = _close_note(verb, product, location, qty)
 
-    def earlier() -> int | None:
-        return common.earlier_posting(ledger_key, type, reference, note) if ledger_key else None
-
-    def replay(posting_id: int) -> Closed:
-        return _touched_by(posting_id, reference)
-
-    def run() -> Closed:
-        if (done := earlier()) is not None:
-            return replay(done)
+    def work() -> Closed:
         rows = _open_rows(reference, product, location, order)
         takes = _split(rows, qty, reference, verb)
         moment = now or utcnow()
@@ -113,18 +102,24 @@ def _close(reference, verb, product, location, qty, actor_id, key, now) -> Close
                 fulfilled=n if verb == "fulfill" else 0,
             )
         lines = _lines(takes, consume=verb == "fulfill")
-        posted = ledger.post(type, lines, actor_id=actor_id, key=ledger_key, reference=reference, note=note)
-        if posted.replayed:
-            raise _Replayed(posted.posting_id)
+        posted = common.post(verb, type, lines, key=key, actor_id=actor_id, reference=reference, note=note)
         return Closed(
             posted.posting_id, _fresh([row.id for row, _n in takes]), units=sum(n for _row, n in takes)
         )
 
-    return _run(run, earlier, replay)
+    return commands.run(
+        f"reservations.{verb}",
+        work,
+        key=key,
+        actor_id=actor_id,
+        request=[list(reference), product and product.id, location and location.id, qty],
+        remember=lambda done: {"posting_id": done.posting_id},
+        recall=lambda stored: _touched_by(stored["posting_id"], reference),
+    )
 
 
 def _close_note(verb, product, location, qty) -> str:
-    """The request as asked, kept as the posting's note: what a key was first used for."""
+    """The request as asked, kept as the posting's note."""
     what = (f"{qty}" if qty is not None else "all") + (f" {product.sku}" if product else "")
     where = f" at {location.code}" if location else ""
     return f"{verb.capitalize()} {what} reserved{where}."[:500]
@@ -201,12 +196,12 @@ def _split(rows, qty, reference, verb) -> list[tuple[Reservation, int]]:
 
 def _take(row: Reservation, n: int, status: ReservationStatus, now: datetime, *, fulfilled: int = 0) -> None:
     """Guarded UPDATE of one row: matches only while it is still active with the qty_open
-    we read. Raises _Retry when another writer got there first."""
-    if not _claim(row.id, row.qty_open, n, status, now, fulfilled=fulfilled):
-        raise _Retry()
+    we read. Raises RaceLost when another writer got there first."""
+    if not take_row(row.id, row.qty_open, n, status, now, fulfilled=fulfilled):
+        raise RaceLost(ReservationChanged("The reservation changed while saving. Reload and try again."))
 
 
-def _claim(
+def take_row(
     row_id: int,
     seen: int,
     n: int,
@@ -216,18 +211,19 @@ def _claim(
     fulfilled: int = 0,
     due_by: datetime | None = None,
 ) -> bool:
+    """The guarded UPDATE itself; True when it matched (the sweeper calls it too)."""
     statement = (
-        update(_rows)
-        .where(_rows.c.id == row_id, _rows.c.status == R.ACTIVE, _rows.c.qty_open == seen)
+        update(rows_table)
+        .where(rows_table.c.id == row_id, rows_table.c.status == R.ACTIVE, rows_table.c.qty_open == seen)
         .values(
             qty_open=seen - n,
-            qty_fulfilled=_rows.c.qty_fulfilled + fulfilled,
+            qty_fulfilled=rows_table.c.qty_fulfilled + fulfilled,
             status=status,
             closed_at=None if status is R.ACTIVE else now,
         )
     )
     if due_by is not None:  # the sweeper: only while the TTL has really passed
-        statement = statement.where(_rows.c.expires_at <= due_by)
+        statement = statement.where(rows_table.c.expires_at <= due_by)
     return db.session.execute(statement).rowcount == 1
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse import ledger
-from warehouse.availability.reservations.common import RETURNS_LOCATION, _check_qty, _ledger_key
+from warehouse.availability.reservations import common
+from warehouse.availability.reservations.common import RETURNS_LOCATION, check_qty
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product
+from warehouse.core import commands
 from warehouse.core.errors import (
     BinNotAtLocation,
     DomainError,
@@ -28,7 +30,7 @@ class Returned:
     bin: Bin
     lot: Lot | None
     qty: int
-    replayed: bool = False
+    replayed: bool = False  # True: the key's first call did this; nothing was written now
 
 
 def return_stock(
@@ -46,7 +48,7 @@ def return_stock(
     """Units coming back (a customer return): one return posting adding on-hand, into the
     `returns` location's first bin unless a location or bin is given. `reason` is free
     text kept as the posting's note."""
-    _check_qty(qty, "Return")
+    check_qty(qty, "Return")
     reference = check_reference(reference)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
@@ -60,27 +62,32 @@ def return_stock(
         raise BinNotAtLocation(f"Bin {target.code} is not at {location.code}.")
     line = ledger.Line.at(target, product, lot, qty=qty)
 
-    def run() -> ledger.Posted:
-        posted = ledger.post(
+    def work() -> ledger.Posted:
+        posted = common.post(
+            "return",
             MovementType.RETURN,
             [line],
+            key=key,
             actor_id=actor_id,
-            key=_ledger_key("return", key, actor_id),
             reference=reference,
             note=reason,
         )
         # Returned into a warehouse's receiving bin: someone must put it away, as with a
         # delivery. In the `returns` location it waits for inspection instead.
-        if (
-            not posted.replayed
-            and target.kind is BinKind.RECEIVING
-            and target.location.type is not LocationType.RETURNS
-        ):
+        if target.kind is BinKind.RECEIVING and target.location.type is not LocationType.RETURNS:
             putaway.open_task(target, product.id, line.lot_id, qty)
         return posted
 
-    posted = ledger.atomically(run)
-    return Returned(posted.posting_id, target, lot, qty, posted.replayed)
+    posting_id, replayed = commands.run(
+        "reservations.return",
+        lambda: (work().posting_id, False),
+        key=key,
+        actor_id=actor_id,
+        request=[product.id, qty, list(reference), reason, target.id, line.lot_id],
+        remember=lambda done: {"posting_id": done[0]},
+        recall=lambda stored: (stored["posting_id"], True),
+    )
+    return Returned(posting_id, target, lot, qty, replayed)
 
 
 def _returns_bin(location: Location | None) -> Bin:

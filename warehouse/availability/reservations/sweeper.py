@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
 from warehouse.availability.models import Reservation, ReservationStatus
-from warehouse.availability.reservations.closing import _claim
+from warehouse.availability.reservations.closing import take_row
 from warehouse.availability.reservations.common import R, log
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
@@ -44,7 +44,7 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def _expire_one(row_id: int, seen: int, now: datetime) -> int:
-    if not _claim(row_id, seen, seen, R.EXPIRED, now, due_by=now):
+    if not take_row(row_id, seen, seen, R.EXPIRED, now, due_by=now):
         return 0  # fulfilled, released or changed since we read it: not ours any more
     row = db.session.get(Reservation, row_id, populate_existing=True)
     ledger.post(

@@ -103,7 +103,7 @@ def adjust():
         status = 422 if request.method == "POST" else 200
         return render("stock/adjust.html", "stock/_adjust_form.html", status=status, form=form)
     try:
-        posted = adjustments.adjust(
+        done = adjustments.adjust(
             sku=form.sku.data,
             location_code=form.location.data,
             bin_code=form.bin.data,
@@ -123,7 +123,7 @@ def adjust():
             form=form,
             outcome=("error", refusal.message),
         )
-    outcome = _adjust_outcome(form, posted)
+    outcome = _adjust_outcome(form, done.posted)
     fresh = AdjustForm(formdata=None, locations=stock.locations(), location=form.location.data)
     return render("stock/adjust.html", "stock/_adjust_form.html", form=fresh, outcome=outcome)
 
