@@ -1,11 +1,19 @@
 #!/usr/bin/env python
 """JSON API benchmark through HTTP: gunicorn (2 workers, loopback) in front of a ledger of
---movements movements; POST /api/stock/reserve and GET /api/stock/<sku> with one
-keep-alive client and with 8 concurrent keep-alive clients. Not a pytest test.
+--movements movements; GET /api/stock/<sku>, POST /api/stock (adjust) and
+POST /api/stock/reserve (each write with its own Idempotency-Key) with one keep-alive
+client and with 8 concurrent keep-alive clients. Not a pytest test.
 
     python bench/api.py                                   # SQLite file in a temp dir, 1M movements
     python bench/api.py --url postgresql+psycopg://USER:PASS@HOST:PORT/DB --reset
     python bench/api.py --movements 100000 --requests 300   # quick check
+    python bench/api.py --movements 100000 --baseline 877ac06   # against a baseline, same run
+
+--baseline REF measures an older commit in the same run: a git worktree of REF serves a
+copy of the same seeded database, migrated down to REF's schema, from its own gunicorn;
+the two servers take turns, round by round (--rounds), so noise hits both alike. The
+statements, transactions and pool checkouts of one write are counted on both sides by
+bench/statements.py.
 
 Steps: schema from the migrations; catalog and movements seeded in bulk by bench/ledger.py's
 Seeder (running totals per key, balances written from them; `ledger.verify()` must find
@@ -27,6 +35,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,7 +52,7 @@ _spec.loader.exec_module(bench_ledger)
 
 from warehouse import accounts, create_app, ledger  # noqa: E402
 from warehouse.accounts.models import Role  # noqa: E402
-from warehouse.catalog.models import Bin, Product  # noqa: E402
+from warehouse.catalog.models import Bin, Location, Product  # noqa: E402
 from warehouse.core.extensions import db  # noqa: E402
 from warehouse.ledger.models import Balance, MovementType  # noqa: E402
 
@@ -89,11 +98,9 @@ def _stock_up(rng: random.Random) -> list[tuple[str, str]]:
     picked = rng.sample(sorted(chosen), min(HOT_SKUS, len(chosen)))
     lines = [ledger.Line(chosen[s][0], chosen[s][2], chosen[s][1], qty=1_000_000) for s in picked]
     ledger.post(MovementType.INBOUND_PURCHASE, lines, actor_id=None, reference=("bench", "stock-up"))
-    codes = dict(db.session.execute(db.select(Bin.id, Bin.location_id)).all())
-    from warehouse.catalog.models import Location
-
+    bins = {row.id: row for row in db.session.execute(db.select(Bin.id, Bin.code, Bin.location_id))}
     location_codes = dict(db.session.execute(db.select(Location.id, Location.code)).all())
-    return [(s, location_codes[codes[chosen[s][1]]]) for s in picked]
+    return [(s, location_codes[bins[chosen[s][1]].location_id], bins[chosen[s][1]].code) for s in picked]
 
 
 def _verify() -> tuple[float, int]:
@@ -109,7 +116,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, threads: int, cwd: Path = ROOT) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(16))
     proc = subprocess.Popen(
         [
@@ -129,6 +136,7 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subproces
             "app:app",
         ],
         env=env,
+        cwd=cwd,
         start_new_session=True,
     )
     deadline = time.time() + 30
@@ -154,20 +162,24 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, float]:
+    def request(self, method: str, path: str, body: dict | None, key: str | None) -> tuple[int, float]:
         data = json.dumps(body).encode() if body is not None else None
+        headers = self.headers if key is None else {**self.headers, "Idempotency-Key": key}
         t0 = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=self.headers)
+        self.conn.request(method, path, body=data, headers=headers)
         response = self.conn.getresponse()
         response.read()
         return response.status, (time.perf_counter() - t0) * 1000
 
 
 def make_request(kind: str, hot: list, rng: random.Random, n: list, client: int):
-    sku, location = rng.choice(hot)
+    sku, location, bin_code = rng.choice(hot)
     if kind == "read":
-        return "GET", f"/api/stock/{sku}", None
+        return "GET", f"/api/stock/{sku}", None, None
     n[0] += 1
+    key = f"{os.getpid()}-{client}-{n[0]}"
+    if kind == "adjust":
+        return "POST", "/api/stock", {"sku": sku, "location": location, "bin": bin_code, "quantity": 1}, key
     return (
         "POST",
         "/api/stock/reserve",
@@ -176,8 +188,9 @@ def make_request(kind: str, hot: list, rng: random.Random, n: list, client: int)
             "location": location,
             "quantity": 1,
             "reference_type": "bench",
-            "reference_id": f"{os.getpid()}-{client}-{n[0]}",
+            "reference_id": key,
         },
+        key,
     )
 
 
@@ -238,16 +251,124 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q / 100))]
 
 
+KINDS = ("read", "adjust", "reserve")
+LABELS = {"read": "GET /api/stock/<sku>", "adjust": "POST /api/stock", "reserve": "POST /api/stock/reserve"}
+
+
+def _head_revision(versions: Path) -> str:
+    """The newest migration in a checkout: the one no other migration revises."""
+    revised, down = set(), set()
+    for path in versions.glob("*.py"):
+        text = path.read_text()
+        for line in text.splitlines():
+            if line.startswith("revision = "):
+                revised.add(line.split("=", 1)[1].strip().strip("'\""))
+            elif line.startswith("down_revision = "):
+                down.add(line.split("=", 1)[1].strip().strip("'\""))
+    (head,) = revised - down
+    return head
+
+
+def baseline_copy(url: str, engine: str, ref: str) -> tuple[str, Path]:
+    """A worktree of `ref` and a copy of the seeded database migrated down to its schema."""
+    from sqlalchemy import create_engine, make_url, text
+
+    worktree = Path(tempfile.mkdtemp(prefix="api-baseline-"))
+    subprocess.run(["git", "worktree", "add", "--detach", str(worktree), ref], cwd=ROOT, check=True)
+    if engine == "sqlite":
+        source = Path(url.removeprefix("sqlite:///"))
+        copy = source.with_name("baseline.db")
+        with sqlite3.connect(source) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)  # a consistent copy, the WAL's pages included
+        base_url = f"sqlite:///{copy}"
+    else:
+        u = make_url(url)
+        name = f"{u.database}_baseline"
+        admin = create_engine(u.set(database="template1"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{u.database}"'))
+        admin.dispose()
+        base_url = u.set(database=name).render_as_string(hide_password=False)
+    revision = _head_revision(worktree / "migrations" / "versions")
+    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=base_url)
+    with app.app_context():
+        from flask_migrate import downgrade
+
+        downgrade(revision=revision)
+        db.engine.dispose()
+    log(f"baseline {ref}: a copy of the database at revision {revision}, code in {worktree}")
+    return base_url, worktree
+
+
+def count_statements(url: str, code: Path, hot: list) -> dict:
+    sku, location, bin_code = hot[0]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "statements.py"), "--url", url, "--sku", sku]
+        + ["--location", location, "--bin", bin_code, "--code", str(code)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _median(values):
+    values = sorted(values)
+    return (
+        values[len(values) // 2]
+        if len(values) % 2
+        else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    )
+
+
+def summarise(results: list[dict]) -> list[dict]:
+    rows = []
+    for kind in KINDS:
+        for clients in (1, 8):
+            row = dict(kind=kind, clients=clients)
+            for side in ("baseline", "head"):
+                mine = [r for r in results if (r["kind"], r["clients"], r["side"]) == (kind, clients, side)]
+                if mine:
+                    row[side] = dict(
+                        rps=round(_median([r["rps"] for r in mine]), 1),
+                        p50_ms=round(_median([r["p50_ms"] for r in mine]), 2),
+                        p99_ms=round(_median([r["p99_ms"] for r in mine]), 2),
+                    )
+            if "baseline" in row:
+                pairs = [
+                    h["rps"] / b["rps"]
+                    for b, h in zip(
+                        [
+                            r
+                            for r in results
+                            if (r["kind"], r["clients"], r["side"]) == (kind, clients, "baseline")
+                        ],
+                        [
+                            r
+                            for r in results
+                            if (r["kind"], r["clients"], r["side"]) == (kind, clients, "head")
+                        ],
+                        strict=True,
+                    )
+                ]
+                row["ratio"] = round(_median(pairs), 2)  # median of the per-round ratios
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", help="database URL (default: a new SQLite file in a temp dir)")
     ap.add_argument("--movements", type=int, default=1_000_000)
     ap.add_argument("--skus", type=int, default=50_000)
     ap.add_argument("--requests", type=int, default=1000, help="per client, per measurement")
+    ap.add_argument("--rounds", type=int, default=3, help="measurements per side, taking turns")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     ap.add_argument("--reset", action="store_true", help="PostgreSQL: empty schema public first")
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--baseline", help="a commit to measure against in the same run")
     ap.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = ap.parse_args()
     tmpdir = None if args.url else tempfile.mkdtemp(prefix="api-bench-")
@@ -255,41 +376,64 @@ def main() -> None:
     rng = random.Random(args.seed)
     seeded = seed(url, args.movements, args.skus, args.reset, rng)
     engine = url.split(":", 1)[0].split("+")[0]
-    port = free_port()
-    proc = start_gunicorn(url, port, args.workers, args.threads)
-    results = []
+    urls, code = {"head": url}, {"head": ROOT}
+    if args.baseline:
+        urls["baseline"], code["baseline"] = baseline_copy(url, engine, args.baseline)
+    costs = {side: count_statements(urls[side], code[side], seeded["hot_skus"]) for side in urls}
+    for side, cost in costs.items():
+        for kind, c in cost.items():
+            log(
+                f"{side} {kind}: {c['statements']} statements, {c['transactions']} transactions, "
+                f"{c['checkouts']} pool checkouts per request"
+            )
+    servers = {}
     try:
-        for kind in ("read", "reserve"):
+        for side in urls:
+            port = free_port()
+            servers[side] = (start_gunicorn(urls[side], port, args.workers, args.threads, code[side]), port)
+        results = []
+        for kind in KINDS:
             for clients in (1, 8):
-                r = run_load(
-                    port,
-                    seeded["token"],
-                    kind,
-                    clients,
-                    args.requests // (1 if clients == 1 else 4),
-                    seeded["hot_skus"],
-                    args.seed,
-                )
-                log(
-                    f"{kind:8} clients={clients}: {r['rps']} req/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
-                    f"statuses {r['statuses']}"
-                )
-                results.append(r)
+                for round_ in range(args.rounds):
+                    sides = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+                    for side in sides:
+                        r = run_load(
+                            servers[side][1],
+                            seeded["token"],
+                            kind,
+                            clients,
+                            args.requests // (1 if clients == 1 else 4),
+                            seeded["hot_skus"],
+                            args.seed + round_,
+                        )
+                        r.update(side=side, round=round_)
+                        log(
+                            f"{side:8} {kind:7} clients={clients} round {round_}: {r['rps']} req/s "
+                            f"p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms statuses {r['statuses']}"
+                        )
+                        results.append(r)
     finally:
-        stop(proc)
-    app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        verify_s, drifts = _verify()
-        movements = db.session.query(db.func.count(bench_ledger.Movement.id)).scalar()
-        db.engine.dispose()
+        for proc, _port in servers.values():
+            stop(proc)
+    drifts = {}
+    for side in urls:
+        app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=urls[side])
+        with app.app_context():
+            drifts[side] = _verify()[1]
+            movements = db.session.query(db.func.count(bench_ledger.Movement.id)).scalar()
+            db.engine.dispose()
+    summary = summarise(results)
     out = dict(
         engine=engine,
+        baseline=args.baseline,
         movements_seeded=args.movements,
         movements_at_end=movements,
         seed_s=seeded["seed_s"],
         drifts_after_seed=seeded["drifts"],
         drifts_at_end=drifts,
         gunicorn=dict(workers=args.workers, worker_class="gthread", threads=args.threads),
+        statements=costs,
+        summary=summary,
         results=results,
         started=time.strftime("%Y%m%d-%H%M%S"),
     )
@@ -297,10 +441,24 @@ def main() -> None:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2))
     print(f"\n{engine}, {movements:,} movements at the end, drifts {drifts}; {path.name}")
-    print("| request | clients | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: |")
-    for r in results:
-        label = "GET /api/stock/<sku>" if r["kind"] == "read" else "POST /api/stock/reserve"
-        print(f"| {label} | {r['clients']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} |")
+    print(
+        "| request | clients | side | req/s | p50 ms | p99 ms | ratio |\n| --- | ---: | --- | ---: | ---: | ---: | ---: |"
+    )
+    for row in summary:
+        for side in ("baseline", "head"):
+            if side in row:
+                m = row[side]
+                ratio = row.get("ratio", "") if side == "head" else ""
+                print(
+                    f"| {LABELS[row['kind']]} | {row['clients']} | {side} | {m['rps']} | {m['p50_ms']} | {m['p99_ms']} | {ratio} |"
+                )
+    for side, cost in costs.items():
+        for kind, c in cost.items():
+            print(
+                f"{side} {kind}: {c['statements']} statements, {c['transactions']} transactions, {c['checkouts']} checkouts"
+            )
+    if args.baseline:
+        subprocess.run(["git", "worktree", "remove", "--force", str(code["baseline"])], cwd=ROOT, check=False)
     if tmpdir and not args.keep:
         shutil.rmtree(tmpdir)
 

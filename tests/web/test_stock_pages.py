@@ -1,6 +1,8 @@
 """Stock pages through the real client: full page without HX-Request, fragment with it,
 Vary always; the adjust form's happy path and every kind of bad input."""
 
+import secrets
+
 import pytest
 from sqlalchemy import func, select
 
@@ -96,7 +98,7 @@ def _adjust(client, **fields):
         "reason": "found",
         "reference": "",
         "note": "",
-        "key": "k-" + token[:12],
+        "key": "k-" + secrets.token_hex(6),  # each render of the page mints a new key
     }
     data.update(fields)
     return client.post("/adjust", data=data, headers=HX)

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from warehouse.accounts.models import User
 from warehouse.alerts.models import AlertSetting, ReorderPolicy
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core import pagers
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
+from warehouse.ledger import stock
 from warehouse.ledger.models import Balance, Movement
 
 from .types import PageMeta
@@ -30,10 +32,8 @@ class Listed:
 
 
 def page_of(query: Select, page: int, limit: int, *, scalars: bool = True) -> Listed:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    result = db.session.execute(query.offset((page - 1) * limit).limit(limit))
-    rows = list(result.scalars().unique() if scalars else result)
-    return Listed(rows, PageMeta(total=total, page=page, limit=limit, has_more=page * limit < total))
+    found = pagers.offset(query, page=page, size=limit, count=True, scalars=scalars)
+    return Listed(found.rows, PageMeta(total=found.total, page=page, limit=limit, has_more=found.has_more))
 
 
 def stock_rows(q) -> Listed:
@@ -106,38 +106,26 @@ def stock_rows(q) -> Listed:
 
 
 def movements(q) -> Listed:
-    query = (
-        select(Movement)
-        .options(
-            joinedload(Movement.product),
-            joinedload(Movement.location),
-            joinedload(Movement.bin),
-            joinedload(Movement.lot),
-            joinedload(Movement.user),
-        )
-        .order_by(Movement.id.desc())
-    )
+    product_id = None
     if q.sku:
         product_id = db.session.scalar(select(Product.id).where(Product.sku == q.sku))
         if product_id is None:
             raise NotFound(f"No product with SKU {q.sku!r}. Check the code.")
-        query = query.where(Movement.product_id == product_id)
-    if q.location:
-        query = query.where(Movement.location_id == locations.require(q.location).id)
-    if q.type:
-        query = query.where(Movement.type == q.type)
-    if q.reference:
-        ref_type, sep, ref_id = q.reference.partition(":")
-        query = (
-            query.where(Movement.reference_type == ref_type, Movement.reference_id == ref_id)
-            if sep
-            else query.where(Movement.reference_id == q.reference)
-        )
-    if q.start_date:
-        query = query.where(Movement.created_at >= datetime.combine(q.start_date, time.min))
-    if q.end_date and q.end_date < date.max:
-        query = query.where(Movement.created_at < datetime.combine(q.end_date + timedelta(days=1), time.min))
-    return page_of(query, q.page, q.limit)
+    ref_type, sep, ref_id = (q.reference or "").partition(":")
+    chosen = stock.MovementFilter(
+        product_id=product_id,
+        location_id=locations.require(q.location).id if q.location else None,
+        type=q.type or None,
+        since=datetime.combine(q.start_date, time.min) if q.start_date else None,
+        until=(
+            datetime.combine(q.end_date + timedelta(days=1), time.min)
+            if q.end_date and q.end_date < date.max
+            else None
+        ),
+        reference_type=ref_type if sep else None,
+        reference_id=(ref_id if sep else q.reference) or None,
+    )
+    return page_of(stock.MOVEMENTS.where(*chosen.criteria()), q.page, q.limit)
 
 
 def username(user: User | None) -> str | None:

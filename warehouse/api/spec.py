@@ -43,6 +43,7 @@ class Operation:
     response: type[BaseModel]
     status: int
     description: str = ""
+    reads: bool = False  # a POST that only reads (a check with a body): no transaction, no key
 
     @property
     def path(self) -> str:
@@ -50,7 +51,7 @@ class Operation:
 
     @property
     def writes(self) -> bool:
-        return self.method in auth.WRITES
+        return self.method in auth.WRITES and not self.reads
 
 
 OPERATIONS: list[Operation] = []
@@ -69,6 +70,7 @@ def operation(
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     status: int = 200,
+    reads: bool = False,
 ):
     """Register `view(caller, [query], [body], **path)` returning a response-model instance.
 
@@ -89,6 +91,7 @@ def operation(
             response,
             status,
             description=(view.__doc__ or "").strip(),
+            reads=reads,
         )
         OPERATIONS.append(op)
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, tuple_
 from warehouse import transfers
 from warehouse.accounts import permissions as P
 from warehouse.catalog import locations
-from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
+from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.extensions import db
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
@@ -229,6 +229,7 @@ def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
     body=s.AvailabilityIn,
     response=s.AvailabilityOut,
     status=200,
+    reads=True,  # answers from the stock now: a retry is asked again, nothing is stored
 )
 def availability(caller, body: s.AvailabilityIn):
     """Available = free to promise outside receiving bins (the rule transfers allocate by),
@@ -252,11 +253,7 @@ def availability(caller, body: s.AvailabilityIn):
 def _locations(code: str | None) -> list[Location]:
     if code:
         return [locations.require(code)]
-    return list(
-        db.session.scalars(
-            select(Location).where(Location.active.is_(True), Location.type != LocationType.TRANSIT)
-        )
-    )
+    return locations.places()
 
 
 @operation(

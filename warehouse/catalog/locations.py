@@ -3,7 +3,7 @@ hold no NULLs, so even an unbinned place (transit) stores stock in a default bin
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
@@ -12,6 +12,10 @@ from warehouse.core.errors import BinCodeTaken, LocationCodeTaken, NotFound
 from warehouse.core.extensions import db
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
+# Where stock can be worked (received, counted, reserved, moved to or from): an active
+# location other than transit, which stock only passes through. The SQL form and the
+# Python form of the one rule.
+WORKABLE = and_(Location.active.is_(True), Location.type != LocationType.TRANSIT)
 TRANSIT_BINS = [("TRANSIT", BinKind.STAGING)]
 
 
@@ -44,6 +48,19 @@ def create(
         return location
 
     return transactions.atomically(make)
+
+
+def workable(location: Location) -> bool:
+    return location.active and location.type is not LocationType.TRANSIT
+
+
+def places(*, warehouses_first: bool = False) -> list[Location]:
+    """Every location where stock can be worked, by code; `warehouses_first`: warehouses
+    first, then by name (the floor's choice, where the usual one should come first)."""
+    rows = list(db.session.scalars(select(Location).where(WORKABLE).order_by(Location.code)))
+    if warehouses_first:
+        rows.sort(key=lambda loc: (loc.type is not LocationType.WAREHOUSE, loc.name))
+    return rows
 
 
 def by_code(code: str) -> Location | None:

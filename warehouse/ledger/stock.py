@@ -9,29 +9,67 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from warehouse.catalog.models import Bin, Location, LocationType, Product
+from warehouse.catalog.models import Bin, Location, Product
 from warehouse.catalog.scan import find_product
+from warehouse.core import pagers
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, Movement, MovementType
 
+Page = pagers.Page
 
-@dataclass
-class Page:
-    rows: list
-    has_more: bool
-    next_cursor: int | None = None
+
+@dataclass(frozen=True)
+class MovementFilter:
+    """Which movements a list shows: built by the history page, the API's movement list and
+    the movement report alike, so the three never disagree on what a filter means. Codes
+    are resolved by the door (each says "not found" in its own words); this holds ids."""
+
+    product_id: int | None = None
+    location_id: int | None = None
+    type: MovementType | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    reference_type: str | None = None
+    reference_id: str | None = None  # "CNT-000001/": every line of the batch
+
+    def criteria(self) -> list:
+        m, found = Movement, []
+        if self.product_id is not None:
+            found.append(m.product_id == self.product_id)
+        if self.location_id is not None:
+            found.append(m.location_id == self.location_id)
+        if self.type:
+            found.append(m.type == self.type)
+        if self.since:
+            found.append(m.created_at >= self.since)
+        if self.until:
+            found.append(m.created_at < self.until)
+        if self.reference_type:
+            found.append(m.reference_type == self.reference_type)
+        if self.reference_id and self.reference_id.endswith("/"):
+            found.append(m.reference_id.startswith(self.reference_id, autoescape=True))
+        elif self.reference_id:
+            found.append(m.reference_id == self.reference_id)
+        return found
+
+
+# Every movement with what a list shows of it, in one query (no N+1), newest first.
+MOVEMENTS = (
+    select(Movement)
+    .options(
+        joinedload(Movement.product),
+        joinedload(Movement.location),
+        joinedload(Movement.bin),
+        joinedload(Movement.lot),
+        joinedload(Movement.user),
+    )
+    .order_by(Movement.id.desc())
+)
 
 
 def locations() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.code)))
-
-
-def workplaces() -> list[Location]:
-    """Where an operator can work: active locations other than transit (stock only passes
-    through it), warehouses first so the usual choice is the first one offered."""
-    places = [loc for loc in locations() if loc.active and loc.type is not LocationType.TRANSIT]
-    return sorted(places, key=lambda loc: (loc.type is not LocationType.WAREHOUSE, loc.name))
 
 
 def product(product_id: int) -> Product | None:
@@ -75,8 +113,7 @@ def stock_rows(
         query = query.where(Bin.code == bin_code)
     if sku:
         query = query.where(Product.sku.startswith(sku, autoescape=True))
-    rows = list(db.session.scalars(query.offset((page - 1) * page_size).limit(page_size + 1)))
-    return Page(rows[:page_size], has_more=len(rows) > page_size)
+    return pagers.offset(query, page=page, size=page_size)
 
 
 @dataclass
@@ -132,43 +169,21 @@ def movement_history(
     """Movements newest first, keyset-paged by id (stable while new movements arrive).
     `reference_type`/`reference_id` narrow to one business document, e.g. ("transfer",
     "TR-000001"); either alone matches any value of the other."""
-    query = (
-        select(Movement)
-        .options(
-            joinedload(Movement.product),
-            joinedload(Movement.location),
-            joinedload(Movement.bin),
-            joinedload(Movement.lot),
-            joinedload(Movement.user),
-        )
-        .order_by(Movement.id.desc())
-    )
-    if sku:
-        query = query.where(Movement.product_id == product_by_code(sku).id)
+    location_id = None
     if location_code:
         location_id = db.session.scalar(select(Location.id).where(Location.code == location_code))
         if location_id is None:
             raise NotFound(f"No location {location_code!r}.")
-        query = query.where(Movement.location_id == location_id)
-    if type:
-        query = query.where(Movement.type == type)
-    if since:
-        query = query.where(Movement.created_at >= since)
-    if until:
-        query = query.where(Movement.created_at < until)
-    if before_id:
-        query = query.where(Movement.id < before_id)
-    if reference_type:
-        query = query.where(Movement.reference_type == reference_type)
-    if reference_id and reference_id.endswith("/"):  # "CNT-000001/": every line of the batch
-        query = query.where(Movement.reference_id.startswith(reference_id, autoescape=True))
-    elif reference_id:
-        query = query.where(Movement.reference_id == reference_id)
-    rows = list(db.session.scalars(query.limit(page_size + 1)))
-    page = rows[:page_size]
-    return Page(
-        page, has_more=len(rows) > page_size, next_cursor=page[-1].id if len(rows) > page_size else None
+    chosen = MovementFilter(
+        product_id=product_by_code(sku).id if sku else None,
+        location_id=location_id,
+        type=type,
+        since=since,
+        until=until,
+        reference_type=reference_type,
+        reference_id=reference_id,
     )
+    return pagers.keyset(MOVEMENTS.where(*chosen.criteria()), Movement.id, before=before_id, size=page_size)
 
 
 def bin_contents(bin_id: int) -> list[Balance]:

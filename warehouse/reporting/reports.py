@@ -11,7 +11,7 @@ Pure domain code: it reads no request. Filters arrive validated (dates, a locati
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,10 +20,12 @@ from sqlalchemy import and_, false, func, select
 
 from warehouse.accounts.models import User
 from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.core import pagers
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus
+from warehouse.ledger import stock
 from warehouse.ledger.models import Balance, Movement, MovementType
 
 MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
@@ -123,7 +125,14 @@ def movements(
     cap: int | None = MAX_ROWS,
 ) -> Report:
     """Movements from `since` to `until` (whole days), oldest first. Uncapped, the rows
-    are a stream read in batches (`_streamed`): a year of movements never sits in memory."""
+    are a stream read in batches (core.pagers.stream): a year of movements never sits in memory."""
+    chosen = stock.MovementFilter(
+        product_id=product.id if product is not None else None,
+        location_id=location.id if location is not None else None,
+        type=type,
+        since=datetime.combine(since, time.min),
+        until=end_of(until),
+    )
     query = (
         select(
             m.id,
@@ -147,15 +156,9 @@ def movements(
             .join(Lot, Lot.id == m.lot_id)
             .outerjoin(User, User.id == m.user_id)
         )
-        .where(m.created_at >= datetime.combine(since, time.min), m.created_at < end_of(until))
+        .where(*chosen.criteria())
         .order_by(m.id)
     )
-    if location is not None:
-        query = query.where(m.location_id == location.id)
-    if product is not None:
-        query = query.where(m.product_id == product.id)
-    if type is not None:
-        query = query.where(m.type == type)
     report = Report(
         "Movement history",
         [
@@ -181,26 +184,11 @@ def movements(
         numeric={0, 7, 8},
     )
     if cap is None:
-        report.rows = _streamed(query)
+        report.rows = map(_movement_row, pagers.stream(query, m.id, batch=STREAM_BATCH))
         return report
     report.rows = [_movement_row(row) for row in db.session.execute(query.limit(cap + 1))]
     _cap(report, cap)
     return report
-
-
-def _streamed(query) -> Iterator[list]:
-    """The movement rows in id order, STREAM_BATCH at a time, each batch one short query
-    on its own connection (`m.id > last`): a download that runs for minutes holds no
-    cursor, transaction or pooled connection between batches, and does not depend on the
-    request's session, which Flask may close while the response is still streaming."""
-    last = 0
-    while True:
-        with db.engine.connect() as connection:
-            batch = connection.execute(query.where(m.id > last).limit(STREAM_BATCH)).all()
-        yield from map(_movement_row, batch)
-        if len(batch) < STREAM_BATCH:
-            return
-        last = batch[-1][0]
 
 
 def _movement_row(row) -> list:

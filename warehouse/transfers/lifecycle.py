@@ -20,8 +20,8 @@ from collections import defaultdict
 
 from warehouse import ledger
 from warehouse.availability import expiry
-from warehouse.catalog import lots
-from warehouse.catalog.models import NO_LOT, Location, LocationType, Lot, Product
+from warehouse.catalog import locations, lots
+from warehouse.catalog.models import NO_LOT, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -102,7 +102,7 @@ def create(
     def make():
         for location_id in (from_location_id, to_location_id):
             location = db.session.get(Location, location_id)
-            if location is None or not location.active or location.type is LocationType.TRANSIT:
+            if location is None or not locations.workable(location):
                 raise NotFound("Choose one of the listed locations (not transit, not inactive).")
         transfer = Transfer(
             from_location_id=from_location_id,
@@ -177,6 +177,8 @@ def change_line(transfer_id: int, line_id: int, qty: int) -> None:
             raise NotFound("No such line on this transfer.")
         if qty == 0:
             db.session.delete(line)
+        elif line.qty_requested == qty:
+            return  # a resend of the same quantity changes nothing
         else:
             line.qty_requested = qty
         transfer.version += 1

@@ -80,9 +80,10 @@ def set_received(
         if line is None:
             raise NotFound("No such line on this transfer.")
         _check_extra_has_a_lot(transfer, line, received, damaged)
-        line.qty_received, line.qty_damaged = received, damaged
-        line.receive_reason = ReceiveReason(reason) if reason else None
-        transfer.version += 1
+        wanted = (received, damaged, ReceiveReason(reason) if reason else None)
+        if (line.qty_received, line.qty_damaged, line.receive_reason) != wanted:  # a resend changes nothing
+            line.qty_received, line.qty_damaged, line.receive_reason = wanted
+            transfer.version += 1
         return line
 
     return ledger.atomically(run)

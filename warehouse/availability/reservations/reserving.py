@@ -11,7 +11,8 @@ from warehouse.availability import expiry
 from warehouse.availability.models import Reservation
 from warehouse.availability.reservations import common
 from warehouse.availability.reservations.common import DEFAULT_TTL, MAX_TTL, R, check_qty
-from warehouse.catalog.models import Bin, Location, LocationType, Lot, Product
+from warehouse.catalog import locations
+from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -123,7 +124,7 @@ def _reserve_note(product, location, qty, bin, lot, ttl) -> str:
 def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot | None) -> None:
     if not product.active:
         raise ProductInactive(f"{product.sku} is inactive: it cannot be reserved.")
-    if not location.active or location.type is LocationType.TRANSIT:
+    if not locations.workable(location):
         raise InvalidPosting(f"{location.code} cannot hold reservations (inactive or transit).")
     if bin is not None and bin.location_id != location.id:
         raise BinNotAtLocation(f"Bin {bin.code} is not at {location.code}.")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
+from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidSubscription, NotFound, WebhookRefused
 from warehouse.core.extensions import db
@@ -29,11 +30,17 @@ from warehouse.integrations.webhooks.guarded_http import is_public
 
 
 def subscribe(
-    url: str, event_types: str | list[str] = "*", *, actor_id: int | None, allow_private: bool = False
+    url: str,
+    event_types: str | list[str] = "*",
+    *,
+    actor_id: int | None,
+    allow_private: bool = False,
+    key: str | None = None,
 ) -> WebhookSubscription:
     """A new active subscription with a generated secret (shown to the admin once on the
     page; kept readable because it must sign every body). allow_private: receivers on the
-    local network (Settings.webhook_allow_private_addresses)."""
+    local network (Settings.webhook_allow_private_addresses). A form's key makes a double
+    submit return the first subscription, not a second one."""
     url = _checked_url(url, allow_private)
     types = _checked_types(event_types)
 
@@ -50,7 +57,14 @@ def subscribe(
         db.session.flush()
         return subscription
 
-    return ledger.atomically(run)
+    return commands.run(
+        "webhooks.subscribe",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[url, types],
+        **commands.by_id(WebhookSubscription),
+    )
 
 
 def _checked_url(url: str, allow_private: bool) -> str:
@@ -143,8 +157,11 @@ def wants(subscription: WebhookSubscription, event_type: str) -> bool:
 # --- the admin page ----------------------------------------------------------------------
 
 
-def send_test(subscription_id: int, *, actor_id: int | None, now: datetime | None = None) -> WebhookDelivery:
-    """Queue a webhook.test event for one subscription only (the next worker pass sends it)."""
+def send_test(
+    subscription_id: int, *, actor_id: int | None, now: datetime | None = None, key: str | None = None
+) -> WebhookDelivery:
+    """Queue a webhook.test event for one subscription only (the next worker pass sends it).
+    A button's key makes a double tap queue one test."""
     now = now or utcnow()
 
     def run():
@@ -173,7 +190,14 @@ def send_test(subscription_id: int, *, actor_id: int | None, now: datetime | Non
         db.session.flush()
         return delivery
 
-    return ledger.atomically(run)
+    return commands.run(
+        "webhooks.send_test",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[subscription_id],
+        **commands.by_id(WebhookDelivery),
+    )
 
 
 def recent_deliveries(

@@ -1,5 +1,4 @@
 import re
-import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -18,7 +17,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -26,6 +24,7 @@ from wtforms.validators import (
 from warehouse import counts
 
 from ..filters import clean_text
+from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
 from ..transfers.forms import MAX_ID, _location_id
 
@@ -63,10 +62,10 @@ def _line_ids(form, field):
         raise ValidationError("A chosen line is not on this batch.")
 
 
-class FromRequestsForm(FlaskForm):
-    """ "Count these": one batch of a location's open count requests."""
+class FromRequestsForm(KeyedForm):
+    """ "Count these": one batch of a location's open count requests (its key: a double
+    submit makes one batch)."""
 
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
     location = HiddenField(validators=[InputRequired("Choose the location to count.")])
 
     def location_id(self) -> int | None:
@@ -76,10 +75,10 @@ class FromRequestsForm(FlaskForm):
             return None
 
 
-class NewCountForm(FlaskForm):
-    key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")])  # double submits
+class NewCountForm(KeyedForm):
     """What a new batch covers; any combination narrows the location's stock, and all
-    empty counts the whole location."""
+    empty counts the whole location. Its key: a double submit makes one batch."""
+
     location = SelectField(
         "Location", coerce=_location_id, validators=[InputRequired("Choose the location to count.")]
     )
@@ -98,8 +97,6 @@ class NewCountForm(FlaskForm):
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.key.data:
-            self.key.data = secrets.token_urlsafe(16)
         self.location.choices = _location_choices(locations)
 
     def validate_skus(self, field):
@@ -131,8 +128,9 @@ class AbcFilterForm(Form):
         self.location.choices = _location_choices(locations)
 
 
-class DueCountForm(FlaskForm):
-    """Count what is due today of one class at one location."""
+class DueCountForm(KeyedForm):
+    """Count what is due today of one class at one location (its key: a double submit
+    makes one batch)."""
 
     location = SelectField(
         "Location", coerce=_location_id, validators=[InputRequired("Choose the location to count.")]

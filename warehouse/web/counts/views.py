@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, select
 
 from warehouse import counts
 from warehouse.accounts.models import Role
-from warehouse.catalog.models import LocationType
+from warehouse.catalog import locations
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import DomainError, InvalidPosting
 from warehouse.core.extensions import db
@@ -137,6 +137,7 @@ def due():
             actor_id=current_user.id,
             now=now,
             abc_shares=settings().abc_shares,
+            key=form.key.data or None,
         )
     except DomainError as refusal:
         return _abc(
@@ -214,7 +215,7 @@ def sheet(id):
 
 def _places():
     """Where a count can happen: active locations other than transit."""
-    return [loc for loc in stock.locations() if loc.active and loc.type is not LocationType.TRANSIT]
+    return locations.places()
 
 
 def _to_batch(batch):

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from warehouse import accounts
 from warehouse.accounts.models import Role
+from warehouse.catalog import locations
 from warehouse.core.errors import DomainError
 from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
@@ -23,7 +24,9 @@ from .transfers import opened_slip
 @requires(Role.OPERATOR)
 def home():
     form = LocationForm()
-    form.location.choices = [(loc.id, f"{loc.name} ({loc.code})") for loc in stock.workplaces()]
+    form.location.choices = [
+        (loc.id, f"{loc.name} ({loc.code})") for loc in locations.places(warehouses_first=True)
+    ]
     return render("floor/home.html", "floor/home.html", form=form)
 
 
@@ -31,7 +34,7 @@ def home():
 @requires(Role.OPERATOR)
 def choose_location():
     form = LocationForm()
-    form.location.choices = [(loc.id, loc.code) for loc in stock.workplaces()]
+    form.location.choices = [(loc.id, loc.code) for loc in locations.places(warehouses_first=True)]
     if form.validate_on_submit():
         accounts.set_location(current_user, form.location.data)
     return redirect(url_for("floor.home"))

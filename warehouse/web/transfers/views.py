@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 
 from warehouse import transfers
 from warehouse.accounts.models import Role
-from warehouse.catalog.models import LocationType, Product
+from warehouse.catalog import locations
+from warehouse.catalog.models import Product
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
 from warehouse.ledger import stock
@@ -194,7 +195,7 @@ def pick_list(id):
 
 def _places():
     """Where a transfer can start or end: active locations other than transit."""
-    return [loc for loc in stock.locations() if loc.active and loc.type is not LocationType.TRANSIT]
+    return locations.places()
 
 
 def _act(id, service, done: str):

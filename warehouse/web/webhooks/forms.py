@@ -1,6 +1,5 @@
 """The add-subscription form of the webhook admin page."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -9,9 +8,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from warehouse.integrations.webhooks import EVENT_TYPES
 
 from ..filters import clean_text
+from ..keyed import KeyedForm
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(KeyedForm):
+    """Its key: a double submit adds one subscription."""
+
     url = StringField(
         "Receiver URL (https://…)",
         filters=[clean_text],

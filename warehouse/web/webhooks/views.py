@@ -11,6 +11,7 @@ from warehouse.web.statuses import http_status
 
 from ..context import settings
 from ..htmx import render
+from ..keyed import KeyedForm, new_key
 from ..security import requires
 from . import bp
 from .forms import SubscriptionForm
@@ -36,6 +37,7 @@ def add():
             form.event_types.data or "*",
             actor_id=current_user.id,
             allow_private=settings().webhook_allow_private_addresses,
+            key=form.key.data or None,
         )
     except DomainError as refusal:
         return _page(form, http_status(refusal), ("error", refusal.message))
@@ -56,13 +58,24 @@ def deactivate(id):
 @bp.post(f"/<{ID}:id>/test")
 @requires(Role.ADMIN)
 def send_test(id):
-    return _act(webhooks.send_test, id, "Test event queued: the next `flask deliver-webhooks` pass sends it.")
+    return _act(
+        webhooks.send_test,
+        id,
+        "Test event queued: the next `flask deliver-webhooks` pass sends it.",
+        key=_button_key(),
+    )
 
 
-def _act(service, id, done: str):
+def _button_key() -> str | None:
+    """The key a row's button carries (templates/webhooks/_admin.html), if it is a sane one."""
+    form = KeyedForm()
+    return form.key.data if form.validate() else None
+
+
+def _act(service, id, done: str, **keyed):
     webhooks.get(id)  # 404 for an unknown subscription
     try:
-        service(id, actor_id=current_user.id)
+        service(id, actor_id=current_user.id, **keyed)
     except DomainError as refusal:
         return _page(SubscriptionForm(formdata=None), http_status(refusal), ("error", refusal.message))
     return _page(SubscriptionForm(formdata=None), 200, ("ok", done))
@@ -79,4 +92,5 @@ def _page(form, status: int = 200, outcome=None, secret: str | None = None):
         subscriptions=webhooks.subscriptions(),
         deliveries=webhooks.recent_deliveries(limit=30),
         waiting=webhooks.undispatched_count(),
+        new_key=new_key,
     )

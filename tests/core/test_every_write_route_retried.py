@@ -1,0 +1,950 @@
+"""Every write route of the app, sent twice, writes once.
+
+A lost answer is retried: a handheld sends the same scan again with its scan id, a browser
+posts a page's form again with the key minted when the form was rendered, an integration
+sends the same API call again with its Idempotency-Key. For each URL rule that takes POST,
+PUT, PATCH or DELETE, one case builds just the state the route needs, signs in the right
+role and returns the request a browser (or an API client) would send. The test snapshots
+every table, sends that request, snapshots again, sends it again byte for byte, and
+snapshots a third time:
+
+- the retry wrote nothing (after the retry == after the first);
+- a route that writes really wrote the first time (so the assertion can fail), and a route
+  that only looks something up or signs in or out wrote nothing either time;
+- an API retry is answered as the first call was (status and body) and, for a write, says
+  so with `Idempotent-Replayed: true` (the availability check only reads: nothing stored).
+
+A guard test makes a new write route without a case here fail the suite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from tests.factories import make_location, make_lot, receive
+from warehouse import accounts, counts, create_app, transfers
+from warehouse.accounts.models import User
+from warehouse.alerts.models import Alert, AlertKind, ReorderPolicy
+from warehouse.availability import expiry, holds, reservations
+from warehouse.availability.models import HoldReason
+from warehouse.catalog.models import LocationType
+from warehouse.core.extensions import db
+from warehouse.counts.models import CountBatch
+from warehouse.inbound import receiving
+from warehouse.inbound.models import PutawayTask
+from warehouse.integrations import webhooks
+from warehouse.transfers.models import ShortReason
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+HX = {"HX-Request": "true"}
+
+# Columns that change when a row is only read, left out of the snapshot: a bearer token's
+# last_used_at is stamped when the token is looked up (at most once a minute), on every
+# call, reads included. It says when the token was last seen, not what was written.
+TOUCHED_BY_READS = {("api_tokens", "last_used_at")}
+
+
+# --- the database, whole ---------------------------------------------------------------
+
+
+def _kept(table) -> list:
+    return [c for c in table.columns if (table.name, c.name) not in TOUCHED_BY_READS]
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key, as committed."""
+    db.session.rollback()  # end the test's read transaction: see what was committed
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        query = select(*_kept(table)).order_by(*table.primary_key.columns)
+        rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+    db.session.rollback()
+    return rows
+
+
+def changes(before: dict, after: dict) -> dict[str, list[str]]:
+    """Per table that differs, row by primary key: added (+), removed (-), changed (~ with
+    each changed column's old and new value)."""
+    out = {}
+    for table in db.metadata.sorted_tables:
+        if before[table.name] == after[table.name]:
+            continue
+        names = [c.name for c in _kept(table)]
+        key = [names.index(c.name) for c in table.primary_key.columns]
+
+        def by_key(rows, names=names, key=key):
+            return {tuple(row[i] for i in key): dict(zip(names, row, strict=True)) for row in rows}
+
+        old, new = by_key(before[table.name]), by_key(after[table.name])
+        out[table.name] = (
+            [f"+ {new[k]}" for k in sorted(new.keys() - old.keys())]
+            + [f"- {old[k]}" for k in sorted(old.keys() - new.keys())]
+            + [
+                f"~ {k}: " + str({c: (old[k][c], new[k][c]) for c in names if old[k][c] != new[k][c]})
+                for k in sorted(old.keys() & new.keys())
+                if old[k] != new[k]
+            ]
+        )
+    return out
+
+
+# --- requests as a browser or a client sends them ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, sent as it is each time."""
+
+    method: str
+    path: str
+    data: dict | None = None  # a form post
+    body: dict | None = None  # an API call's JSON
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def send(self, client):
+        raw = json.dumps(self.body) if self.body is not None else None
+        return client.open(
+            self.path,
+            method=self.method,
+            data=raw if raw is not None else self.data,
+            content_type="application/json" if raw is not None else None,
+            headers=self.headers,
+        )
+
+
+@dataclass
+class PageForm:
+    action: str
+    htmx: bool  # sent by htmx or scan.js (HX-Request), else a plain browser post
+    scan: bool  # a floor scan form: scan.js adds a scan id to every scan
+    fields: list[tuple[str, str]]
+
+    def data(self, typed: dict) -> dict:
+        """What the browser posts: the form's controls as rendered, then what was typed."""
+        sent: dict[str, list[str]] = {}
+        for name, value in self.fields:
+            sent.setdefault(name, []).append(value)
+        out = {name: values[0] if len(values) == 1 else values for name, values in sent.items()}
+        for name, value in typed.items():
+            out[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        return out
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page, each with the successful controls a browser submits:
+    inputs (checkboxes only when checked; never buttons), each select's chosen option (the
+    first when none is marked) and textareas; disabled controls are left out."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[PageForm] = []
+        self._form: PageForm | None = None
+        self._select: tuple[str, bool, list] | None = None
+        self._option: list | None = None
+        self._textarea: list | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            if (a.get("method") or "get").lower() == "post":
+                scan = "data-scan-form" in a
+                self._form = PageForm(a.get("action") or "", scan or "hx-post" in a, scan, [])
+            return
+        if self._form is None:
+            return
+        name = a.get("name")
+        if tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "selected" in a, ""]
+            self._select[2].append(self._option)
+        elif not name or "disabled" in a:
+            return
+        elif tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self._form.fields.append((name, a.get("value") or default))
+        elif tag == "select":
+            self._select = (name, "multiple" in a, [])
+        elif tag == "textarea":
+            self._textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[2] += data
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self._option = None
+        elif tag == "select" and self._select is not None and self._form is not None:
+            name, multiple, options = self._select
+            values = [(value if value is not None else text.strip()) for value, _, text in options]
+            chosen = [v for v, (_, selected, _) in zip(values, options, strict=True) if selected]
+            if not multiple and not chosen and values:
+                chosen = values[:1]
+            self._form.fields.extend((name, v) for v in (chosen if multiple else chosen[-1:]))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            name, text = self._textarea
+            self._form.fields.append((name, text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+# --- the world a case builds on ---------------------------------------------------------
+
+
+class World:
+    """The `site` warehouse (warehouse-main: RCV-01, A-01-01, A-01-02; service-north:
+    RCV-01, S-01-01; BOLT-M8, NUT-M8, GLUE-50) plus what each case adds, the test client,
+    and the ways a browser or an integration builds its request."""
+
+    def __init__(self, client, auth, site):
+        self.client, self.auth, self.site = client, auth, site
+        self.main, self.north = site.main, site.north
+        self.bolt, self.nut, self.glue = site.bolt, site.nut, site.glue
+        self.a1, self.a2 = site.bin(site.main, "A-01-01"), site.bin(site.main, "A-01-02")
+        self.s1 = site.bin(site.north, "S-01-01")
+        self._scans = 0
+
+    # people
+
+    def user(self, role: str, username: str | None = None) -> User:
+        """A user of the role (named after it, as Auth.login makes them)."""
+        username = username or role
+        found = db.session.scalar(select(User).where(User.username == username))
+        return found or accounts.create_user(
+            username, PASSWORD, role, badge_code=f"BADGE-{username.upper()}", pin="4321"
+        )
+
+    def sign_in(self, role: str, at=None) -> User:
+        user = self.user(role)
+        response = self.auth.login(role)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        if at is not None:
+            accounts.set_location(user, at.id)
+        return user
+
+    def token(self, role: str = "supervisor") -> str:
+        return accounts.create_token(self.user(role), name="retry test")
+
+    # requests
+
+    def page_forms(self, page) -> list[PageForm]:
+        html = (self.client.get(page) if isinstance(page, str) else page).get_data(as_text=True)
+        return Forms(html).forms
+
+    def form(self, page, action: str, /, *, where: dict | None = None, **typed) -> Call:
+        """The POST a browser sends from the form of `page` (a path to GET, or a response
+        already shown) whose action is `action`, with `typed` filled in. `where` picks one
+        of several such forms by the values it carries (e.g. the line of a short-pick)."""
+        forms = self.page_forms(page)
+        found = [f for f in forms if urlsplit(f.action).path == action]
+        if where:
+            wanted = {(k, str(v)) for k, v in where.items()}
+            found = [f for f in found if wanted <= set(f.fields)]
+        assert len(found) == 1, (
+            f"{len(found)} forms posting to {action} on {page}: {[f.action for f in forms]}"
+        )
+        form = found[0]
+        if form.scan:
+            self._scans += 1
+            typed.setdefault("scan_id", f"scan-{self._scans}")  # as scan.js sends each scan
+        return Call("POST", form.action, data=form.data(typed), headers=HX if form.htmx else {})
+
+    def scan(self, page, action: str, code: str, /, **typed) -> Call:
+        return self.form(page, action, scan=code, **typed)
+
+    def api(self, method: str, path: str, body: dict, role: str = "supervisor") -> Call:
+        headers = {"Authorization": f"Bearer {self.token(role)}", "Idempotency-Key": f"retry-{method}-{path}"}
+        return Call(method, path, body=body, headers=headers)
+
+    # stock and workflows, built through the services
+
+    def stocked(self, qty: int = 10):
+        receive(self.bolt, self.a1, qty)
+
+    def transit(self):
+        make_location("transit", LocationType.TRANSIT, ("TRANSIT",))
+
+    def draft(self, qty: int = 3) -> int:
+        """A draft transfer warehouse-main -> service-north of `qty` BOLT-M8 (10 in stock)."""
+        self.stocked()
+        boss = self.user("supervisor")
+        transfer = transfers.create(self.main.id, self.north.id, actor_id=boss.id)
+        transfers.add_line(transfer.id, self.bolt, qty, actor_id=boss.id)
+        return transfer.id
+
+    def approved(self) -> int:
+        transfer_id = self.draft()
+        transfers.approve(transfer_id, actor_id=self.user("supervisor").id)
+        return transfer_id
+
+    def in_transit(self) -> int:
+        transfer_id = self.approved()
+        self.transit()
+        picker = self.user("operator", "picker")
+        transfers.pick(transfer_id, self.a1, self.bolt, 3, actor_id=picker.id)
+        transfers.ship(transfer_id, actor_id=picker.id)
+        return transfer_id
+
+    def received(self) -> int:
+        transfer_id = self.in_transit()
+        receiver = self.user("operator", "receiver")
+        transfers.count_received(transfer_id, self.bolt, 3, actor_id=receiver.id)
+        transfers.finish_receiving(transfer_id, actor_id=receiver.id)
+        return transfer_id
+
+    def number(self, transfer_id: int) -> str:
+        return transfers.get(transfer_id).number
+
+    def line(self, transfer_id: int) -> int:
+        return transfers.get(transfer_id).lines[0].id
+
+    def count_batch(self) -> CountBatch:
+        """An open count of BOLT-M8 at warehouse-main (10 in A-01-01): one line."""
+        self.stocked()
+        return counts.create(
+            self.main.id, counts.Selection(skus=("BOLT-M8",)), actor_id=self.user("supervisor").id
+        )
+
+    def submitted_count(self, counted: int) -> tuple[int, int]:
+        """(batch id, line id) of a count `cora` counted and submitted (10 expected)."""
+        batch = self.count_batch()
+        cora = self.user("operator", "cora")
+        counts.record(batch.id, self.a1, self.bolt, set_to=counted, actor_id=cora.id)
+        counts.submit(batch.id, actor_id=cora.id)
+        return batch.id, counts.get(batch.id).lines[0].id
+
+    def receipt(self, operator: User, *, lines: bool = False) -> int:
+        receipt = receiving.start("PO-1", location_id=self.main.id, actor_id=operator.id)
+        if lines:
+            receiving.add(receipt.id, self.bolt, qty=4, actor_id=operator.id)
+        return receipt.id
+
+    def low_stock(self):
+        """BOLT-M8 low at warehouse-main (3 on hand, reorder point 5): two live alerts."""
+        db.session.add(ReorderPolicy(product_id=self.bolt.id, location_id=self.main.id, reorder_point=5))
+        db.session.commit()
+        receive(self.bolt, self.a1, 3)
+
+    def alert(self, kind=AlertKind.LOW_STOCK) -> int:
+        return db.session.scalar(select(Alert.id).where(Alert.kind == kind))
+
+    def expired_glue(self):
+        lot = make_lot(self.glue, "L-OLD", date(2020, 1, 31))
+        receive(self.glue, self.a1, 4, lot=lot)
+        return lot
+
+    def reserved(self):
+        self.stocked()
+        reservations.reserve(self.bolt, self.main, 2, ("order", "ord-1"), actor_id=self.user("supervisor").id)
+
+    def subscription(self) -> int:
+        return webhooks.subscribe("https://example.com/hooks", actor_id=self.user("admin").id).id
+
+
+# --- the cases: one per write endpoint --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    setup: Callable[[World], Call]
+    writes: bool  # False: a lookup, a check, signing in or out: nothing is written either time
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(endpoint: str, *, writes: bool = True):
+    def register(setup):
+        assert endpoint not in CASES, endpoint
+        CASES[endpoint] = Case(setup, writes)
+        return setup
+
+    return register
+
+
+# sign-in and out
+
+
+@case("auth.login", writes=False)
+def _(w):
+    w.user("operator")
+    return w.form("/login", "/login", username="operator", password=PASSWORD)
+
+
+@case("auth.badge_login", writes=False)
+def _(w):
+    w.user("operator")
+    return w.form("/login/badge", "/login/badge", badge="BADGE-OPERATOR", pin="4321")
+
+
+@case("auth.logout", writes=False)
+def _(w):
+    w.sign_in("operator")
+    return w.form("/stock", "/logout")
+
+
+# stock
+
+
+@case("stock.adjust")
+def _(w):
+    w.sign_in("supervisor")
+    return w.form(
+        "/adjust",
+        "/adjust",
+        sku="BOLT-M8",
+        location="warehouse-main",
+        bin="A-01-01",
+        quantity=5,
+        reason="found",
+        reference="shelf check",
+    )
+
+
+# floor: home, look up, put away
+
+
+@case("floor.choose_location")
+def _(w):
+    w.sign_in("operator")  # no location yet: the floor home asks for it
+    return w.form("/floor/", "/floor/location", location=w.main.id)
+
+
+@case("floor.lookup", writes=False)
+def _(w):
+    w.stocked()
+    w.sign_in("operator", at=w.main)
+    return w.scan("/floor/lookup", "/floor/lookup", "BOLT-M8")
+
+
+@case("floor.putaway_list", writes=False)
+def _(w):
+    operator = w.sign_in("operator", at=w.main)
+    receiving.finish(w.receipt(operator, lines=True), actor_id=operator.id)
+    return w.scan("/floor/putaway", "/floor/putaway", "BOLT-M8")
+
+
+@case("floor.putaway_task")
+def _(w):
+    operator = w.sign_in("operator", at=w.main)
+    receiving.finish(w.receipt(operator, lines=True), actor_id=operator.id)
+    task_id = db.session.scalar(select(PutawayTask.id))
+    page = w.client.get(f"/floor/putaway/{task_id}")  # opening the task may suggest a bin anew
+    db.session.rollback()
+    task = db.session.get(PutawayTask, task_id)
+    return w.scan(page, f"/floor/putaway/{task_id}", task.suggested_bin.barcode)
+
+
+# floor: receiving
+
+
+@case("floor.receive_start")
+def _(w):
+    w.sign_in("operator", at=w.main)
+    return w.scan("/floor/receive", "/floor/receive", "PO-77")
+
+
+@case("floor.receive_scan")
+def _(w):
+    receipt_id = w.receipt(w.sign_in("operator", at=w.main))
+    return w.scan(f"/floor/receive/{receipt_id}", f"/floor/receive/{receipt_id}", "BOLT-M8")
+
+
+@case("floor.receive_finish")
+def _(w):
+    receipt_id = w.receipt(w.sign_in("operator", at=w.main), lines=True)
+    return w.form(f"/floor/receive/{receipt_id}", f"/floor/receive/{receipt_id}/finish")
+
+
+# floor: picking and receiving transfers
+
+
+@case("floor.pick_start", writes=False)
+def _(w):
+    transfer_id = w.approved()
+    w.sign_in("operator", at=w.main)
+    return w.scan("/floor/pick", "/floor/pick", w.number(transfer_id))
+
+
+@case("floor.pick")
+def _(w):
+    transfer_id = w.approved()
+    w.sign_in("operator", at=w.main)
+    url = f"/floor/pick/{transfer_id}"
+    return w.scan(url, url, "BOLT-M8", bin=w.a1.id)  # the bin scanned before rides along
+
+
+@case("floor.short_pick")
+def _(w):
+    transfer_id = w.approved()
+    w.sign_in("operator", at=w.main)
+    url = f"/floor/pick/{transfer_id}"
+    return w.form(url, f"{url}/short", where={"line": w.line(transfer_id)}, reason="not_found")
+
+
+@case("floor.ship")
+def _(w):
+    transfer_id = w.approved()
+    w.transit()
+    operator = w.sign_in("operator", at=w.main)
+    transfers.pick(transfer_id, w.a1, w.bolt, 3, actor_id=operator.id)
+    url = f"/floor/pick/{transfer_id}"
+    return w.form(url, f"{url}/ship")
+
+
+@case("floor.transfer_receive_start", writes=False)
+def _(w):
+    transfer_id = w.in_transit()
+    w.sign_in("operator", at=w.north)
+    return w.scan("/floor/transfer-receive", "/floor/transfer-receive", w.number(transfer_id))
+
+
+@case("floor.transfer_receive")
+def _(w):
+    transfer_id = w.in_transit()
+    w.sign_in("operator", at=w.north)
+    url = f"/floor/transfer-receive/{transfer_id}"
+    return w.scan(url, url, "BOLT-M8")
+
+
+@case("floor.transfer_receive_line")
+def _(w):
+    transfer_id = w.in_transit()
+    w.sign_in("operator", at=w.north)
+    url = f"/floor/transfer-receive/{transfer_id}"
+    return w.form(
+        url,
+        f"{url}/line",
+        where={"line": w.line(transfer_id)},
+        received=3,
+        damaged=1,
+        reason="damaged_in_transit",
+    )
+
+
+@case("floor.transfer_receive_finish")
+def _(w):
+    transfer_id = w.in_transit()
+    operator = w.sign_in("operator", at=w.north)
+    transfers.count_received(transfer_id, w.bolt, 3, actor_id=operator.id)
+    url = f"/floor/transfer-receive/{transfer_id}"
+    return w.form(url, f"{url}/finish")
+
+
+# floor: counting
+
+
+@case("floor.count_start", writes=False)
+def _(w):
+    batch = w.count_batch()
+    w.sign_in("operator", at=w.main)
+    return w.scan("/floor/count", "/floor/count", batch.number)
+
+
+@case("floor.count")
+def _(w):
+    batch = w.count_batch()
+    w.sign_in("operator", at=w.main)
+    url = f"/floor/count/{batch.id}"
+    return w.scan(url, url, "BOLT-M8", bin=w.a1.id)  # the bin scanned before rides along
+
+
+@case("floor.count_bin_empty")
+def _(w):
+    batch = w.count_batch()
+    w.sign_in("operator", at=w.main)
+    url = f"/floor/count/{batch.id}"
+    bin_scanned = w.scan(url, url, w.a1.barcode).send(w.client)  # shows the bin's "Bin empty"
+    assert bin_scanned.status_code == 200, bin_scanned.get_data(as_text=True)[:500]
+    return w.form(bin_scanned, f"{url}/empty")
+
+
+@case("floor.count_submit")
+def _(w):
+    batch = w.count_batch()
+    operator = w.sign_in("operator", at=w.main)
+    counts.record(batch.id, w.a1, w.bolt, set_to=10, actor_id=operator.id)
+    url = f"/floor/count/{batch.id}"
+    return w.form(url, f"{url}/submit")
+
+
+# transfer pages
+
+
+@case("transfers.new")
+def _(w):
+    w.sign_in("supervisor")
+    return w.form(
+        "/transfers/new", "/transfers/new", from_location=w.main.id, to_location=w.north.id, note="retry"
+    )
+
+
+@case("transfers.add_line")
+def _(w):
+    w.stocked()
+    boss = w.sign_in("supervisor")
+    transfer_id = transfers.create(w.main.id, w.north.id, actor_id=boss.id).id
+    url = f"/transfers/{transfer_id}"
+    return w.form(url, f"{url}/lines", code="BOLT-M8", qty=2)
+
+
+@case("transfers.change_line")
+def _(w):
+    transfer_id = w.draft()
+    w.sign_in("supervisor")
+    url, line_id = f"/transfers/{transfer_id}", w.line(transfer_id)
+    return w.form(url, f"{url}/lines/{line_id}", qty=5)
+
+
+@case("transfers.approve")
+def _(w):
+    transfer_id = w.draft()
+    w.sign_in("supervisor")
+    url = f"/transfers/{transfer_id}"
+    return w.form(url, f"{url}/approve")
+
+
+@case("transfers.cancel")
+def _(w):
+    transfer_id = w.approved()  # cancelling releases what approval reserved
+    w.sign_in("supervisor")
+    url = f"/transfers/{transfer_id}"
+    return w.form(url, f"{url}/cancel")
+
+
+@case("transfers.complete")
+def _(w):
+    transfer_id = w.received()
+    w.sign_in("supervisor")
+    url = f"/transfers/{transfer_id}"
+    return w.form(url, f"{url}/complete")
+
+
+# count pages
+
+
+@case("counts.new")
+def _(w):
+    w.stocked()
+    w.sign_in("supervisor")
+    return w.form("/counts", "/counts/new", location=w.main.id, skus="BOLT-M8")
+
+
+@case("counts.from_requests")
+def _(w):
+    transfer_id = w.approved()
+    transfers.short_pick(
+        transfer_id, w.line(transfer_id), ShortReason.NOT_FOUND, actor_id=w.user("operator", "picker").id
+    )
+    w.sign_in("supervisor")
+    return w.form("/counts", "/counts/from-requests", where={"location": w.main.id})
+
+
+@case("counts.due")
+def _(w):
+    w.stocked()  # no outbound yet: every SKU is class C and due (never counted)
+    w.sign_in("supervisor")
+    return w.form(f"/counts/abc?location={w.main.id}", "/counts/abc/due", abc_class="C")
+
+
+@case("counts.resolve")
+def _(w):
+    batch_id, line_id = w.submitted_count(9)  # one short: accepting posts the variance
+    w.sign_in("supervisor")
+    url = f"/counts/{batch_id}"
+    return w.form(url, f"{url}/resolve", action="accept", line=[line_id])
+
+
+@case("counts.auto_accept")
+def _(w):
+    batch_id, _line = w.submitted_count(10)  # as expected: within any tolerance
+    w.sign_in("supervisor")
+    url = f"/counts/{batch_id}"
+    return w.form(url, f"{url}/auto-accept")
+
+
+# reservations, holds and expiry pages
+
+
+@case("reservations.release")
+def _(w):
+    w.reserved()
+    w.sign_in("supervisor")
+    return w.form("/reservations", "/reservations/release", where={"reference": "order:ord-1"})
+
+
+@case("holds.new")
+def _(w):
+    w.stocked()
+    w.sign_in("supervisor")
+    return w.form(
+        "/holds",
+        "/holds/new",
+        sku="BOLT-M8",
+        location="warehouse-main",
+        bin="A-01-01",
+        qty=2,
+        reason="quality",
+        note="scratched",
+    )
+
+
+@case("holds.release")
+def _(w):
+    w.stocked()
+    hold = holds.place(w.bolt, w.a1, 2, HoldReason.QUALITY, actor_id=w.user("supervisor").id)
+    w.sign_in("supervisor")
+    return w.form("/holds", f"/holds/{hold.id}/release")
+
+
+@case("holds.mark_expired")
+def _(w):
+    w.expired_glue()
+    w.sign_in("supervisor")
+    return w.form("/holds/expiry", "/holds/expiry/mark")
+
+
+@case("holds.write_off")
+def _(w):
+    lot = w.expired_glue()
+    hold = expiry.mark_expired(w.glue, w.a1, lot, actor_id=w.user("supervisor").id)
+    w.sign_in("supervisor")
+    return w.form("/holds/expiry", f"/holds/{hold.id}/write-off", reference="destruction:CERT-981")
+
+
+# alerts, webhooks, replenishment pages
+
+
+@case("alerts.acknowledge")
+def _(w):
+    w.low_stock()
+    w.sign_in("supervisor")
+    return w.form("/alerts", f"/alerts/{w.alert()}/acknowledge")
+
+
+@case("alerts.resolve")
+def _(w):
+    w.low_stock()
+    w.sign_in("supervisor")
+    return w.form("/alerts", f"/alerts/{w.alert()}/resolve")
+
+
+@case("alerts.settings")
+def _(w):
+    w.stocked(3)
+    w.sign_in("supervisor")
+    return w.form(
+        "/alerts/settings",
+        "/alerts/settings",
+        sku="BOLT-M8",
+        location="warehouse-main",
+        threshold=5,
+        recipients="stock@example.com",
+    )
+
+
+@case("webhooks.add")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/webhooks", "/webhooks", url="https://example.com/hooks")
+
+
+@case("webhooks.deactivate")
+def _(w):
+    subscription_id = w.subscription()
+    w.sign_in("admin")
+    return w.form("/webhooks", f"/webhooks/{subscription_id}/deactivate")
+
+
+@case("webhooks.send_test")
+def _(w):
+    subscription_id = w.subscription()
+    w.sign_in("admin")
+    return w.form("/webhooks", f"/webhooks/{subscription_id}/test")
+
+
+@case("replenishment.apply")
+def _(w):
+    w.low_stock()
+    w.sign_in("supervisor")
+    return w.form("/replenishment", "/replenishment/apply", value=8)
+
+
+# the API: every write with its Idempotency-Key
+
+
+@case("api.stock_adjust")
+def _(w):
+    w.stocked()
+    body = {
+        "sku": "BOLT-M8",
+        "location": "warehouse-main",
+        "bin": "A-01-01",
+        "quantity": 5,
+        "reason": "found",
+    }
+    return w.api("POST", "/api/stock", body)
+
+
+@case("api.stock_count")
+def _(w):
+    w.stocked()
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "counted_quantity": 7}
+    return w.api("POST", "/api/stock/count", body)
+
+
+@case("api.stock_availability", writes=False)
+def _(w):
+    w.stocked()
+    return w.api("POST", "/api/availability/check", {"items": [{"sku": "BOLT-M8", "quantity": 2}]})
+
+
+@case("api.reservations_reserve")
+def _(w):
+    w.stocked()
+    body = {
+        "sku": "BOLT-M8",
+        "location": "warehouse-main",
+        "quantity": 2,
+        "reference_type": "order",
+        "reference_id": "ord-1",
+    }
+    return w.api("POST", "/api/stock/reserve", body)
+
+
+@case("api.reservations_release")
+def _(w):
+    w.reserved()
+    return w.api("POST", "/api/stock/release", {"reference_type": "order", "reference_id": "ord-1"})
+
+
+@case("api.reservations_fulfill")
+def _(w):
+    w.reserved()
+    return w.api("POST", "/api/stock/fulfill", {"reference_type": "order", "reference_id": "ord-1"})
+
+
+@case("api.reservations_return_stock")
+def _(w):
+    body = {
+        "sku": "BOLT-M8",
+        "location": "warehouse-main",
+        "quantity": 1,
+        "reference_type": "order",
+        "reference_id": "ord-1",
+        "reason": "customer return",
+    }
+    return w.api("POST", "/api/stock/return", body)
+
+
+@case("api.transfers_create_transfer")
+def _(w):
+    w.stocked()
+    body = {
+        "from_location": "warehouse-main",
+        "to_location": "service-north",
+        "lines": [{"sku": "BOLT-M8", "quantity": 2}],
+    }
+    return w.api("POST", "/api/transfers", body)
+
+
+@case("api.transfers_change_transfer")
+def _(w):
+    transfer_id = w.draft()
+    return w.api("PATCH", f"/api/transfers/{transfer_id}", {"status": "approved"})
+
+
+@case("api.counts_create_count")
+def _(w):
+    w.stocked()
+    return w.api("POST", "/api/cycle-counts", {"location": "warehouse-main", "skus": ["BOLT-M8"]})
+
+
+@case("api.counts_resolve_count")
+def _(w):
+    batch_id, line_id = w.submitted_count(9)
+    return w.api("POST", f"/api/cycle-counts/{batch_id}/resolve", {"accept": [line_id]})
+
+
+@case("api.locations_create_location")
+def _(w):
+    body = {"code": "overflow", "name": "Overflow", "type": "warehouse", "bins": [{"code": "O-01"}]}
+    return w.api("POST", "/api/locations", body, role="admin")
+
+
+@case("api.alerts_configure_alerts")
+def _(w):
+    w.stocked(3)
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "low_stock_threshold": 5, "recipients": ""}
+    return w.api("POST", "/api/alerts", body)
+
+
+@case("api.alerts_change_alert")
+def _(w):
+    w.low_stock()
+    return w.api("PATCH", "/api/alerts", {"id": w.alert(), "status": "acknowledged"})
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_every_write_route_has_a_retry_case():
+    app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI="sqlite://")  # its URL map only
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.methods & WRITE_METHODS}
+    assert endpoints - set(CASES) == set(), "write routes without a case in CASES: add one"
+    assert set(CASES) - endpoints == set(), "cases for routes that no longer exist: remove them"
+
+
+@pytest.mark.parametrize("endpoint", sorted(CASES), ids=sorted(CASES))
+def test_a_retried_request_writes_once(endpoint, app, client, auth, site):
+    case_ = CASES[endpoint]
+    call = case_.setup(World(client, auth, site))
+    sent = f"{call.method} {call.path} {call.body if call.api else call.data} {call.headers}"
+
+    before = snapshot()
+    first = call.send(client)
+    assert first.status_code < 400, f"{sent}: {first.status_code} {first.get_data(as_text=True)[:800]}"
+    after_first = snapshot()
+    retry = call.send(client)
+    assert retry.status_code < 500, f"{sent}: retry {retry.status_code}"
+    after_retry = snapshot()
+
+    if case_.writes:
+        assert after_first != before, f"{sent}: the first request wrote nothing, so this case proves nothing"
+    else:
+        assert after_first == before, (
+            f"{sent}: a request that only reads wrote {changes(before, after_first)}"
+        )
+    assert after_retry == after_first, (
+        f"{sent}: the retry ({retry.status_code}) wrote again: {changes(after_first, after_retry)}"
+    )
+    if call.api:
+        replayed = retry.headers.get("Idempotent-Replayed")
+        # A write is answered from what its first call stored; a check that only reads is
+        # simply asked again (nothing stored), and with the stock unchanged answers the same.
+        assert replayed == ("true" if case_.writes else None), f"{sent}: Idempotent-Replayed {replayed}"
+        assert (retry.status_code, retry.get_data()) == (first.status_code, first.get_data())
