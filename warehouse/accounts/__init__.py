@@ -1,7 +1,6 @@
 """Who works here: users and roles, badge and password sign-in, API tokens, permissions."""
 
 from warehouse.accounts.users import (
-    HASH_METHOD,
     authenticate,
     authenticate_badge,
     create_token,
@@ -13,7 +12,6 @@ from warehouse.accounts.users import (
 )
 
 __all__ = [
-    "HASH_METHOD",
     "authenticate",
     "authenticate_badge",
     "create_token",
