@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from warehouse.accounts.models import ApiToken, Role, SignInAttempt, User
@@ -175,12 +175,15 @@ def token_identity(token: str) -> tuple[User, ApiToken] | None:
     return found
 
 
+_LIVE_TOKEN = (  # built once: every API call looks its token up
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def _live_token(token_hash: str) -> tuple[User, ApiToken] | None:
-    row = db.session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    ).first()
+    row = db.session.execute(_LIVE_TOKEN, {"hash": token_hash}).first()
     return (row.User, row.ApiToken) if row and row.User.active else None
 
 

@@ -3,7 +3,7 @@ hold no NULLs, so even an unbinned place (transit) stores stock in a default bin
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
@@ -70,12 +70,18 @@ def by_code(code: str) -> Location | None:
 def bin_at(location_code: str, bin_code: str) -> Bin | None:
     """A bin of the location by its code (A-01-03) or by its scanned label barcode, with its
     location loaded by the same query."""
-    return db.session.scalar(
-        select(Bin)
-        .join(Location, Location.id == Bin.location_id)
-        .options(contains_eager(Bin.location))
-        .where(Location.code == location_code, or_(Bin.code == bin_code, Bin.barcode == bin_code))
+    return db.session.scalar(_BIN_AT, {"location": location_code, "bin": bin_code})
+
+
+_BIN_AT = (  # built once: an adjustment and a hold look a bin up on every call
+    select(Bin)
+    .join(Location, Location.id == Bin.location_id)
+    .options(contains_eager(Bin.location))
+    .where(
+        Location.code == bindparam("location"),
+        or_(Bin.code == bindparam("bin"), Bin.barcode == bindparam("bin")),
     )
+)
 
 
 def require(code: str) -> Location:

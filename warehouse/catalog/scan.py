@@ -20,7 +20,7 @@ from datetime import date
 import biip
 from biip import ParseConfig
 from biip.gs1_messages import GS1Message
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from warehouse.catalog.models import Bin, Product, ProductBarcode
 from warehouse.core.errors import AmbiguousScan, UnknownScan
@@ -183,9 +183,13 @@ def gtin_candidates(code: str) -> set[str]:
     return {code} | {core.zfill(n) for n in (8, 12, 13, 14) if len(core) <= n}
 
 
+# Built once: building a statement per scan cost more Python time than running it.
+_BY_SKU = select(Product).where(Product.sku == bindparam("code"))
+
+
 def find_product(code: str) -> Product | None:
     """By SKU, else by barcode: two indexed lookups (an OR across a join scans every product)."""
-    product = db.session.scalar(select(Product).where(Product.sku == code))
+    product = db.session.scalar(_BY_SKU, {"code": code})
     if product is None:
         product = db.session.scalar(
             select(Product)

@@ -28,6 +28,7 @@ from typing import TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from warehouse.core.columns import utcnow
 from warehouse.core.errors import IdempotencyKeyReused, KeyTooLong
 from warehouse.core.extensions import db
 from warehouse.core.models import Command
@@ -104,13 +105,19 @@ def run(
 def claim(owner: str, key: str, name: str, printed: str) -> int | None:
     """The new row's id, or None when the key is taken (on PostgreSQL after waiting for an
     uncommitted claim of it to commit or roll back)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return db.session.execute(
-        dialect.insert(_commands)
-        .values(owner=owner, key=key, name=name, fingerprint=printed)
-        .on_conflict_do_nothing(index_elements=["owner", "key"])
-        .returning(_commands.c.id)
+    conn = db.session.connection()
+    return conn.execute(
+        _CLAIM[conn.dialect.name],
+        dict(owner=owner, key=key, name=name, fingerprint=printed, created_at=utcnow()),
     ).scalar()
+
+
+_CLAIM = {  # built once per dialect: every keyed write claims its key
+    name: dialect.insert(_commands)
+    .on_conflict_do_nothing(index_elements=["owner", "key"])
+    .returning(_commands.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def lookup(owner: str, key: str):
