@@ -286,6 +286,11 @@ def baseline_copy(url: str, engine: str, ref: str) -> tuple[str, Path]:
         name = f"{u.database}_baseline"
         admin = create_engine(u.set(database="template1"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
+            # A template must have no other sessions (the seeding engine's idle pool has some).
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                {"db": u.database},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{u.database}"'))
         admin.dispose()
