@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from warehouse.catalog.models import Location
 from warehouse.core.extensions import db
-from warehouse.ledger.posting import Line, _describe, balances, movements
+from warehouse.ledger.posting import balances, movements
+from warehouse.ledger.refusals import describe
 
 # --- audit -------------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ def describe_keys(keys: Iterable[tuple[int, int, int, int]]) -> dict[tuple, str]
     labels = {}
     for key in keys:
         product_id, location_id, bin_id, lot_id = key
-        sku, bin_code, lot_code = _describe(Line(product_id, location_id, bin_id, lot_id, qty=1))
+        sku, bin_code, lot_code = describe(product_id, bin_id, lot_id)
         location = db.session.scalar(select(Location.code).where(Location.id == location_id))
         labels[key] = f"{sku} @ {location}/{bin_code}" + (f" lot {lot_code}" if lot_code else "")
     return labels

@@ -34,7 +34,6 @@ from warehouse.catalog.models import NO_LOT, Bin, Lot, Product
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import (
     IdempotencyKeyReused,
-    InsufficientStock,
     InvalidPosting,
     LotRequired,
     NothingToPost,
@@ -42,10 +41,11 @@ from warehouse.core.errors import (
 )
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
+from warehouse.ledger import refusals
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
 
 MAX_LINE_QTY = 1_000_000_000  # one line may not move more than this in any column
-MAX_BALANCE = 2_000_000_000  # stays inside a 32-bit INTEGER on every engine
+MAX_BALANCE = refusals.MAX_BALANCE
 
 balances = Balance.__table__
 movements = Movement.__table__
@@ -336,7 +336,7 @@ def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
             return tuple(row)
         current = conn.execute(_SELECT_FOR_UPDATE, key).first()
         if current is not None:
-            raise _refusal(type, line, *current)
+            raise refusals.explain(type, line, *current)
         if _insert_new_key(conn, type, line):
             return (line.qty, line.reserved, line.held)
         # Another transaction created this key between our UPDATE and INSERT; go again.
@@ -350,11 +350,11 @@ def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
         and line.held >= 0
         and line.reserved + line.held <= line.qty
     ):
-        raise _refusal(type, line, 0, 0, 0)
+        raise refusals.explain(type, line, 0, 0, 0)
     # Lot-tracked stock always moves with a lot. Checked only here, where a key is born:
     # stock can reach a key in no other way, so existing keys need no query per posting.
     if line.lot_id == NO_LOT and conn.execute(_LOT_TRACKED, {"id": line.product_id}).scalar():
-        sku = _describe(line)[0]
+        sku = refusals.describe(line.product_id, line.bin_id, line.lot_id)[0]
         raise LotRequired(f"{sku} is lot-tracked: scan or enter its lot number.")
     row = conn.execute(
         _INSERT_BALANCE[conn.dialect.name],
@@ -369,42 +369,6 @@ def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
         ),
     ).first()
     return row is not None
-
-
-def _refusal(type: MovementType, line: Line, on_hand: int, reserved: int, held: int):
-    """Explain, in floor words, which invariant the line would break."""
-    sku, bin_code, lot_code = _describe(line)
-    where = f"{bin_code}" + (f" (lot {lot_code})" if lot_code else "")
-    available = on_hand - reserved - held
-    if on_hand + line.qty > MAX_BALANCE:
-        return InvalidPosting(f"Quantity too large: {sku} at {where} would exceed {MAX_BALANCE:,} units.")
-    if line.reserved < 0 and reserved + line.reserved < 0:
-        return InsufficientStock(
-            f"Cannot release {-line.reserved} of {sku} at {where}: only {reserved} reserved."
-        )
-    if line.held < 0 and held + line.held < 0:
-        return InsufficientStock(
-            f"Cannot release {-line.held} of {sku} at {where} from hold: only {held} held."
-        )
-    if line.qty < 0 and on_hand + line.qty < 0:
-        return InsufficientStock(
-            f"Insufficient stock at {where} for {sku}: on hand {on_hand}, requested {-line.qty}."
-        )
-    # What is left: the change would eat into units reserved or held for someone else.
-    requested = max(-line.qty, 0) + max(line.reserved, 0) + max(line.held, 0)
-    return InsufficientStock(
-        f"Insufficient stock available at {where} for {sku}: "
-        f"available {max(available, 0)}, requested {requested}."
-    )
-
-
-def _describe(line: Line) -> tuple[str, str, str]:
-    sku = db.session.scalar(select(Product.sku).where(Product.id == line.product_id))
-    bin_code = db.session.scalar(select(Bin.code).where(Bin.id == line.bin_id))
-    lot_code = (
-        "" if line.lot_id == NO_LOT else db.session.scalar(select(Lot.code).where(Lot.id == line.lot_id))
-    )
-    return sku or f"product #{line.product_id}", bin_code or f"bin #{line.bin_id}", lot_code or ""
 
 
 def mark_counted(product_id: int, bin_id: int, lot_id: int, at) -> None:
