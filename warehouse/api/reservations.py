@@ -107,7 +107,7 @@ def _changed(
 def reserve(caller, body: s.ReserveIn):
     product = stock.product_by_code(body.sku)
     location = _location(body.location)
-    bin = adjustments._bin(location.code, body.bin) if body.bin else None
+    bin = adjustments.require_bin(location.code, body.bin) if body.bin else None
     lot = _lot(product, body.lot)
     # Left out: the configured default. An explicit null: held until fulfilled or released.
     if "ttl_seconds" not in body.model_fields_set:

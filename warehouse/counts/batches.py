@@ -51,7 +51,7 @@ def can_move(current: CountStatus, target: CountStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
-def _move(batch: CountBatch, target: CountStatus) -> None:
+def move_batch(batch: CountBatch, target: CountStatus) -> None:
     if batch.status is target:
         return
     if not can_move(batch.status, target):
@@ -63,7 +63,7 @@ def _move(batch: CountBatch, target: CountStatus) -> None:
     batch.version += 1
 
 
-def _locked(batch_id: int) -> CountBatch:
+def locked_batch(batch_id: int) -> CountBatch:
     batch = db.session.get(CountBatch, batch_id, with_for_update=True, populate_existing=True)
     if batch is None:
         raise NotFound(f"No count batch CNT-{batch_id:06d}.")

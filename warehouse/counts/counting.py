@@ -13,7 +13,7 @@ from warehouse.core import commands
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, QuantityOutOfRange
 from warehouse.core.extensions import db
-from warehouse.counts.batches import L, S, _locked, _move
+from warehouse.counts.batches import L, S, locked_batch, move_batch
 from warehouse.counts.models import CountBatch, CountLine
 
 MAX_COUNT = 1_000_000
@@ -107,9 +107,9 @@ def _stamp(line: CountLine, actor_id: int) -> None:
 
 
 def _counting(batch_id: int, bin: Bin) -> CountBatch:
-    batch = _locked(batch_id)
+    batch = locked_batch(batch_id)
     if batch.status is S.OPEN:
-        _move(batch, S.COUNTING)
+        move_batch(batch, S.COUNTING)
     if batch.status is not S.COUNTING:
         raise CountRefused(f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.")
     if bin.location_id != batch.location_id:
@@ -146,7 +146,7 @@ def _lot_for(batch: CountBatch, bin: Bin, product: Product, lot_code: str | None
 
 def submit(batch_id: int, *, actor_id: int) -> CountBatch:
     def run():
-        batch = _locked(batch_id)
+        batch = locked_batch(batch_id)
         if batch.status not in (S.OPEN, S.COUNTING):
             raise CountRefused(
                 f"{batch.number} is {batch.status.value.replace('_', ' ')}: it was already submitted."
@@ -154,7 +154,7 @@ def submit(batch_id: int, *, actor_id: int) -> CountBatch:
         left = sorted({l.bin.code for l in batch.lines if l.status is L.PENDING})
         if batch.status in (S.OPEN, S.COUNTING) and left:
             raise CountRefused(f"Bins not counted yet: {', '.join(left)}. Count them or answer 'bin empty'.")
-        _move(batch, S.SUBMITTED)
+        move_batch(batch, S.SUBMITTED)
         batch.submitted_at = utcnow()
         return batch
 

@@ -15,7 +15,7 @@ from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, NotFound
 from warehouse.core.extensions import db
 from warehouse.counts import abc
-from warehouse.counts.batches import L, S, _locked, _move
+from warehouse.counts.batches import L, S, locked_batch, move_batch
 from warehouse.counts.models import CountBatch, CountLine
 from warehouse.integrations import events
 from warehouse.ledger.models import MovementType, ReasonCode
@@ -37,12 +37,12 @@ def recount(batch_id: int, line_ids: list[int], *, actor_id: int) -> list[CountL
 
 
 def _resolve(batch_id, line_ids, actor_id, action) -> list[CountLine]:
-    batch = _locked(batch_id)
+    batch = locked_batch(batch_id)
     if batch.status not in (S.SUBMITTED, S.IN_REVIEW):
         raise CountRefused(
             f"{batch.number} is {batch.status.value.replace('_', ' ')}: submit it before review."
         )
-    _move(batch, S.IN_REVIEW)
+    move_batch(batch, S.IN_REVIEW)
     chosen = [l for l in batch.lines if l.id in set(line_ids)]
     if len(chosen) != len(set(line_ids)):
         raise NotFound("A chosen line is not on this batch.")
@@ -58,11 +58,11 @@ def _resolve(batch_id, line_ids, actor_id, action) -> list[CountLine]:
         action(batch, line, actor_id)
         line.resolved_by, line.resolved_at = actor_id, utcnow()
     if all(l.status in (L.ACCEPTED, L.REJECTED, L.RECOUNT) for l in batch.lines):
-        _move(batch, S.RESOLVED)
+        move_batch(batch, S.RESOLVED)
         batch.resolved_at = utcnow()
         events.publish("count.resolved", _resolved_event(batch))
     elif any(l.status is L.PENDING for l in batch.lines):
-        _move(batch, S.COUNTING)  # recounts are waiting for a counter
+        move_batch(batch, S.COUNTING)  # recounts are waiting for a counter
     return chosen
 
 

@@ -92,7 +92,7 @@ def _adjust(
     type=MovementType.ADJUSTMENT,
 ):
     product = product_by_code(sku)
-    bin = _bin(location_code, bin_code)
+    bin = require_bin(location_code, bin_code)
     lot = _lot(product, lot_code, creating=qty > 0)
     line = ledger.Line.at(bin, product, lot, qty=qty)
     # The posting carries the key too (the last line of defence beneath the command), in
@@ -151,7 +151,7 @@ def count_to(
 
 def _count_to(sku, location_code, bin_code, lot_code, counted, actor_id, reference, key) -> Counted:
     product = product_by_code(sku)
-    bin = _bin(location_code, bin_code) if bin_code else _only_bin(product, location_code)
+    bin = require_bin(location_code, bin_code) if bin_code else _only_bin(product, location_code)
     lot = _lot(product, lot_code, creating=counted > 0)
     lot_id = lot.id if lot else NO_LOT
     row = db.session.execute(
@@ -198,7 +198,7 @@ def _only_bin(product: Product, location_code: str) -> Bin:
     return bins[0]
 
 
-def _bin(location_code: str, bin_code: str) -> Bin:
+def require_bin(location_code: str, bin_code: str) -> Bin:
     """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
     bin = locations.bin_at(location_code, bin_code)
     if bin is None:

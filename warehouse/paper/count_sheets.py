@@ -28,13 +28,13 @@ from warehouse.paper.slips import (
     FONT,
     MARGIN,
     TEXT_SIZE,
-    _code128,
-    _fit,
     _Header,
-    _lot,
-    _paper,
-    _render,
-    _when,
+    barcode128,
+    fit_text,
+    lot_text,
+    paper_size,
+    render_pdf,
+    when_text,
 )
 
 ITEM_COLUMNS = [("SKU", 0.22), ("Name", 0.38), ("Lot", 0.16), ("Counted", 0.24)]
@@ -44,7 +44,7 @@ BOX_WIDTH, BOX_HEIGHT = 30 * mm, 9 * mm
 def count_sheet(batch, page_size: str = "A4") -> bytes:
     """Every bin x SKU x lot of the batch, in bin order, each with an empty box to write
     the count in; keys with a recount waiting are marked RECOUNT."""
-    paper = _paper(page_size)
+    paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
     story = [_facts(batch, width)]
     for _, items in groupby(_items(batch), key=lambda item: item.bin.code):
@@ -53,7 +53,7 @@ def count_sheet(batch, page_size: str = "A4") -> bytes:
             Spacer(0, 3 * mm),
             KeepTogether([_bin_heading(items[0].bin, width), _item_rows(items, width)]),
         ]
-    return _render(story, paper, _Header(batch.number, "Blind count sheet"))
+    return render_pdf(story, paper, _Header(batch.number, "Blind count sheet"))
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _items(batch) -> list[_Item]:
             (line.bin_id, line.product_id, line.lot_id), _Item(line.bin, line.product, line.lot)
         )
         item.recount |= line.status is CountLineStatus.PENDING and line.recount_of_id is not None
-    return sorted(items.values(), key=lambda i: (i.bin.code, i.product.sku, _lot(i.lot, none="")))
+    return sorted(items.values(), key=lambda i: (i.bin.code, i.product.sku, lot_text(i.lot, none="")))
 
 
 def _facts(batch, width: float) -> Table:
@@ -80,11 +80,11 @@ def _facts(batch, width: float) -> Table:
     rows = [
         [
             "Location",
-            _fit(f"{batch.location.name} ({batch.location.code})", half - 60),
+            fit_text(f"{batch.location.name} ({batch.location.code})", half - 60),
             "Created",
-            _when(batch.created_at),
+            when_text(batch.created_at),
         ],
-        ["Selection", _fit(batch.selection, half - 60), "Counted by", "______________________"],
+        ["Selection", fit_text(batch.selection, half - 60), "Counted by", "______________________"],
         ["", "", "Date", "____ - ___ - ___"],
     ]
     table = Table(rows, colWidths=[55, half - 55, 60, half - 60])
@@ -111,7 +111,7 @@ def _bin_heading(bin, width: float) -> Table:
     half = width / 2
     room = half - 2 * CELL_PAD
     table = Table(
-        [[_Line(bin.code, room, font=BOLD, size=16), _code128(bin.barcode, room)]], colWidths=[half, half]
+        [[_Line(bin.code, room, font=BOLD, size=16), barcode128(bin.barcode, room)]], colWidths=[half, half]
     )
     table.setStyle(
         TableStyle(
@@ -132,11 +132,12 @@ def _item_rows(items: list[_Item], width: float) -> Table:
     rows = [[title for title, _ in ITEM_COLUMNS]]
     for item in items:
         name = ("RECOUNT · " if item.recount else "") + item.product.name
-        cells = [item.product.sku, name, _lot(item.lot, none="-")]
+        cells = [item.product.sku, name, lot_text(item.lot, none="-")]
         rows.append(
-            [_fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)] + [_CountBox()]
+            [fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)]
+            + [_CountBox()]
         )
-        rows.append([_code128(item.product.sku, widths[0] + widths[1] - 2 * CELL_PAD)] + [""] * 3)
+        rows.append([barcode128(item.product.sku, widths[0] + widths[1] - 2 * CELL_PAD)] + [""] * 3)
     rows.append(["Found, not listed:", "", "", ""])
     style = [
         ("FONT", (0, 0), (-1, 0), BOLD, TEXT_SIZE),
@@ -177,7 +178,7 @@ class _Line(Flowable):
 
     def __init__(self, text: str, width: float, font: str = FONT, size: float = TEXT_SIZE):
         super().__init__()
-        self.text, self.max_width, self.font, self.size = _fit(text, width, font, size), width, font, size
+        self.text, self.max_width, self.font, self.size = fit_text(text, width, font, size), width, font, size
 
     def wrap(self, available_width, available_height):
         return self.max_width, self.size + 4

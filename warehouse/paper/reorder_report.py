@@ -15,7 +15,16 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from warehouse.alerts.replenishment import ReorderRow
 from warehouse.core.csv_safe import safe_cell
-from warehouse.paper.slips import BOLD, CELL_PAD, FONT, MARGIN, TEXT_SIZE, _fit, _PageCountCanvas, _paper
+from warehouse.paper.slips import (
+    BOLD,
+    CELL_PAD,
+    FONT,
+    MARGIN,
+    TEXT_SIZE,
+    PageCountCanvas,
+    fit_text,
+    paper_size,
+)
 
 CSV_COLUMNS = (
     "location_code",
@@ -67,7 +76,7 @@ WRAPPED = {"product_name"}  # long names wrap onto a second line instead of bein
 def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_size: str = "A4") -> bytes:
     """The report on paper (landscape), the filters in the heading of every page, page
     N of M at the foot (slips.py's page style)."""
-    paper = landscape(_paper(page_size))
+    paper = landscape(paper_size(page_size))
     width = paper[0] - 2 * MARGIN
     heading = "  ·  ".join(f"{name}: {value}" for name, value in filters.items())
 
@@ -77,7 +86,7 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
         canvas.setFont(BOLD, 14)
         canvas.drawString(MARGIN, top - 14, "Reorder report")
         canvas.setFont(FONT, TEXT_SIZE + 1)
-        canvas.drawString(MARGIN, top - 30, _fit(heading, width, size=TEXT_SIZE + 1))
+        canvas.drawString(MARGIN, top - 30, fit_text(heading, width, size=TEXT_SIZE + 1))
         canvas.restoreState()
 
     widths = [width * share for _, share, _ in PDF_COLUMNS]
@@ -90,7 +99,7 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
             cells.append(
                 Paragraph(html.escape(text), wrapping)
                 if attr in WRAPPED
-                else _fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE)
+                else fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE)
             )
         table_rows.append(cells)
     if not rows:
@@ -121,5 +130,5 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
         title="Reorder report",
         author="warehouse",
     )
-    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=_PageCountCanvas)
+    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=PageCountCanvas)
     return out.getvalue()

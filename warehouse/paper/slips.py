@@ -53,7 +53,7 @@ COUNTED = {TransferStatus.RECEIVED, TransferStatus.COMPLETED}
 def transfer_slip(transfer, page_size: str = "A4") -> bytes:
     """The slip that travels with the goods: who sends what to whom, what was picked,
     what arrived, and boxes for the three signatures."""
-    paper = _paper(page_size)
+    paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
     story = [
         _route_and_dates(transfer, width),
@@ -62,26 +62,26 @@ def transfer_slip(transfer, page_size: str = "A4") -> bytes:
         Spacer(0, 8 * mm),
         _signature_boxes(width),
     ]
-    return _render(story, paper, _Header(transfer.number, "Transfer slip"))
+    return render_pdf(story, paper, _Header(transfer.number, "Transfer slip"))
 
 
 def pick_list(transfer, page_size: str = "A4") -> bytes:
     """What to take from where, in bin order so the picker walks the aisles once. A
     draft has no bins yet (approval chooses them): its lines are listed as such."""
-    paper = _paper(page_size)
+    paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
     story = [_route_and_dates(transfer, width), Spacer(0, 5 * mm), _pick_rows(transfer, width)]
-    return _render(story, paper, _Header(transfer.number, "Pick list"))
+    return render_pdf(story, paper, _Header(transfer.number, "Pick list"))
 
 
-def _paper(page_size: str) -> tuple[float, float]:
+def paper_size(page_size: str) -> tuple[float, float]:
     try:
         return PAGE_SIZES[page_size.upper()]
     except (KeyError, AttributeError):
         raise ValueError(f"Paper must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}.") from None
 
 
-def _render(story: list, paper, header: _Header) -> bytes:
+def render_pdf(story: list, paper, header: _Header) -> bytes:
     out = BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -93,7 +93,7 @@ def _render(story: list, paper, header: _Header) -> bytes:
         title=f"{header.title} {header.number}",
         author="warehouse",
     )
-    doc.build(story, onFirstPage=header.draw, onLaterPages=header.draw, canvasmaker=_PageCountCanvas)
+    doc.build(story, onFirstPage=header.draw, onLaterPages=header.draw, canvasmaker=PageCountCanvas)
     return out.getvalue()
 
 
@@ -116,7 +116,7 @@ class _Header:
         canvas.drawString(MARGIN, top - 11, self.title.upper())
         canvas.setFont(BOLD, 22)
         canvas.drawString(MARGIN, top - 34, self.number)
-        bars = _code128(self.number, page_width / 2, bar_height=12 * mm)
+        bars = barcode128(self.number, page_width / 2, bar_height=12 * mm)
         # drawOn puts the first bar at x + lquiet: start at the margin minus the quiet
         # zone so the bars line up with the text above and the quiet zone stays blank.
         bars.drawOn(canvas, MARGIN - bars.lquiet, top - HEADER_HEIGHT + 6 * mm)
@@ -132,7 +132,7 @@ class _Header:
         canvas.restoreState()
 
 
-class _PageCountCanvas(Canvas):
+class PageCountCanvas(Canvas):
     """Writes "page N of M" once the page count is known, so a missing page shows."""
 
     def __init__(self, *args, **kwargs):
@@ -155,7 +155,7 @@ class _PageCountCanvas(Canvas):
 # --- barcodes ---------------------------------------------------------------------------
 
 
-def _code128(value: str, max_width: float, bar_height: float = 9 * mm) -> Flowable:
+def barcode128(value: str, max_width: float, bar_height: float = 9 * mm) -> Flowable:
     """A Code128 of `value` no wider than `max_width` (quiet zones included): 15 mil bars,
     narrower down to 10 mil for long values; text alone if even that does not fit or the
     value is not plain ASCII (Code128 cannot carry it)."""
@@ -183,10 +183,20 @@ def _route_and_dates(transfer, width: float) -> Table:
     """From, to, status and the dates of each step (UTC), as two label/value columns."""
     half = width / 2
     rows = [
-        ["From", _fit(_place(transfer.from_location), half - 60), "Created", _when(transfer.created_at)],
-        ["To", _fit(_place(transfer.to_location), half - 60), "Approved", _when(transfer.approved_at)],
-        ["Status", transfer.status.value.replace("_", " "), "Shipped", _when(transfer.shipped_at)],
-        ["Note", _fit(transfer.note or "", half - 60), "Received", _when(transfer.received_at)],
+        [
+            "From",
+            fit_text(_place(transfer.from_location), half - 60),
+            "Created",
+            when_text(transfer.created_at),
+        ],
+        [
+            "To",
+            fit_text(_place(transfer.to_location), half - 60),
+            "Approved",
+            when_text(transfer.approved_at),
+        ],
+        ["Status", transfer.status.value.replace("_", " "), "Shipped", when_text(transfer.shipped_at)],
+        ["Note", fit_text(transfer.note or "", half - 60), "Received", when_text(transfer.received_at)],
     ]
     table = Table(rows, colWidths=[45, half - 45, 55, half - 55])
     table.setStyle(
@@ -206,12 +216,12 @@ def _place(location) -> str:
     return f"{location.name} ({location.code})"
 
 
-def _when(moment: datetime | None) -> str:
+def when_text(moment: datetime | None) -> str:
     """ISO date and minute in UTC (the database stores naive UTC)."""
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not yet"
 
 
-def _fit(text: str, width: float, font: str = FONT, size: float = TEXT_SIZE + 1) -> str:
+def fit_text(text: str, width: float, font: str = FONT, size: float = TEXT_SIZE + 1) -> str:
     """`text` cut with an ellipsis so it fits `width` points on one line."""
     if stringWidth(text, font, size) <= width:
         return text
@@ -220,7 +230,7 @@ def _fit(text: str, width: float, font: str = FONT, size: float = TEXT_SIZE + 1)
     return text.rstrip() + "…"
 
 
-def _lot(lot, *, none: str) -> str:
+def lot_text(lot, *, none: str) -> str:
     return lot.code if lot is not None and lot.id != NO_LOT else none
 
 
@@ -243,7 +253,7 @@ def _slip_lines(transfer, width: float) -> Table:
     rows = [[title for title, _ in SLIP_COLUMNS]]
     for line in transfer.lines:
         rows.append(_slip_row(transfer, line, widths))
-        rows.append([_code128(line.product.sku, width - 2 * CELL_PAD)] + [""] * (len(widths) - 1))
+        rows.append([barcode128(line.product.sku, width - 2 * CELL_PAD)] + [""] * (len(widths) - 1))
     return _lines_table(rows, widths)
 
 
@@ -253,12 +263,12 @@ def _slip_row(transfer, line, widths) -> list:
     cells = [
         line.product.sku,
         line.product.name,
-        _lot(line.lot, none="any"),
+        lot_text(line.lot, none="any"),
         str(line.qty_requested),
         picked,
         received,
     ]
-    return [_fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)]
+    return [fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)]
 
 
 def _lines_table(rows: list, widths: list[float]) -> Table:
@@ -348,17 +358,17 @@ def _stops(transfer) -> list[_Stop]:
 
 def _pick_row(stop: _Stop, widths) -> list:
     where = stop.bin.code if stop.bin is not None else "not allocated yet"
-    lot = _lot(stop.lot, none="any" if stop.bin is None else "-")
+    lot = lot_text(stop.lot, none="any" if stop.bin is None else "-")
     cells = [where, stop.line.product.sku, stop.line.product.name, lot, str(stop.qty)]
-    return [_fit(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)] + [_TickBox()]
+    return [fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)] + [_TickBox()]
 
 
 def _bin_and_item_barcodes(stop: _Stop, width: float) -> Table:
     """Bin barcode left, SKU barcode right, each in its own half so quiet zones never
     overlap; before approval there is no bin, so only the SKU."""
     half = width / 2 - 2 * CELL_PAD
-    left = _code128(stop.bin.barcode, half) if stop.bin is not None else ""
-    pair = Table([[left, _code128(stop.line.product.sku, half)]], colWidths=[width / 2 - CELL_PAD] * 2)
+    left = barcode128(stop.bin.barcode, half) if stop.bin is not None else ""
+    pair = Table([[left, barcode128(stop.line.product.sku, half)]], colWidths=[width / 2 - CELL_PAD] * 2)
     pair.setStyle(
         TableStyle(
             [
@@ -390,7 +400,7 @@ class _TextCell(Flowable):
 
     def __init__(self, text: str, width: float):
         super().__init__()
-        self.text, self.max_width = _fit(text, width, size=TEXT_SIZE), width
+        self.text, self.max_width = fit_text(text, width, size=TEXT_SIZE), width
 
     def wrap(self, available_width, available_height):
         return self.max_width, TEXT_SIZE + 4

@@ -19,9 +19,9 @@ from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus
 from warehouse.ledger.models import Balance
-from warehouse.reporting.periods import Period, _as_date
-from warehouse.reporting.rollups import _daily
-from warehouse.reporting.trends import DayFlow, Mover, ValueSeries, _flows, _movers, _values
+from warehouse.reporting.periods import Period, as_date
+from warehouse.reporting.rollups import daily_rows
+from warehouse.reporting.trends import DayFlow, Mover, ValueSeries, day_flows, top_movers, value_series
 from warehouse.transfers.models import Transfer, TransferStatus
 
 OPEN_TRANSFERS = (
@@ -79,14 +79,14 @@ class Dashboard:
 def dashboard(location: Location | None, span: Period) -> Dashboard:
     """Everything the dashboard shows, for one location (or all) over the period."""
     location_id = location.id if location else None
-    daily = _daily(location_id, span)
+    daily = daily_rows(location_id, span)
     return Dashboard(
         period=span,
         location=location,
         tiles=tiles(location_id, span, daily),
-        flows=_flows(daily, span),
-        **_movers(location_id, span),
-        values=_values(location_id, span, daily),
+        flows=day_flows(daily, span),
+        **top_movers(location_id, span),
+        values=value_series(location_id, span, daily),
         count_days=count_trend(location_id, span),
     )
 
@@ -99,7 +99,7 @@ def tiles(location_id: int | None, span: Period, daily: list[tuple] | None = Non
     skus, units, value = stock_totals(location_id)
     low, out = stock_shortages(location_id)
     counted, exact, accepted = count_accuracy(location_id, span)
-    daily = _daily(location_id, span) if daily is None else daily
+    daily = daily_rows(location_id, span) if daily is None else daily
     moved = sum((row[5] for row in daily), Decimal(0))
     return Tiles(
         skus,
@@ -219,7 +219,7 @@ def count_trend(location_id: int | None, span: Period) -> list[CountDay]:
     buckets, index = span.buckets, span.bucket_of()
     steps: dict[int, CountDay] = {}
     for d, n, v, value in db.session.execute(query):
-        k = index.get(_as_date(d))
+        k = index.get(as_date(d))
         if k is None:  # counted "in the future" (a clock ahead): not in this period
             continue
         step = steps.setdefault(k, CountDay(*buckets[k], 0, 0, Decimal(0)))

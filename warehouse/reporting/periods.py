@@ -56,6 +56,6 @@ def period(name: str, today: date | None = None) -> Period:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
     """SQLite's date() gives text, PostgreSQL's a date."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

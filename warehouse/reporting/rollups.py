@@ -23,7 +23,7 @@ from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.ledger.models import Movement, MovementType
-from warehouse.reporting.periods import PERIODS, Period, _as_date
+from warehouse.reporting.periods import PERIODS, Period, as_date
 
 T = MovementType
 # Stock entering or leaving a location for good; transit legs, put-away (bin to bin),
@@ -47,7 +47,7 @@ def _unindexed_type_in(types):
     return (as_text + literal("", String)).in_([t.value for t in types])
 
 
-def _daily(location_id: int | None, span: Period) -> list[tuple]:
+def daily_rows(location_id: int | None, span: Period) -> list[tuple]:
     """One row per day x location in the period: (day, location_id, units in, units out,
     net adjusted, value of the net on-hand change)."""
     rows = _rolled_up("daily", _daily_rows, span, version=_catalog_costs())
@@ -80,7 +80,7 @@ def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
         .group_by(day, m.location_id)
     )
     return [
-        (_as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), money(v))
+        (as_date(d), loc, int(i or 0), int(o or 0), int(a or 0), money(v))
         for d, loc, i, o, a, v in db.session.execute(_between(query, since, until))
     ]
 
@@ -95,7 +95,7 @@ def _pack_outbound(rows: list[tuple]) -> tuple[array, array, array]:
     )
 
 
-def _outbound_by_place(span: Period) -> Counter:
+def outbound_by_place(span: Period) -> Counter:
     """Units out per (location_id, product_id) over the period. The closed days' sum is
     kept too, per period start, so a request adds up only the open days' rows."""
     closed, cutoff = _closed_days("outbound", _outbound_rows, span, _pack_outbound)
@@ -126,8 +126,7 @@ def _outbound_rows(since: datetime, until: datetime | None) -> list[tuple]:
         .group_by(day, m.location_id, m.product_id)
     )
     return [
-        (_as_date(d), loc, pid, int(n))
-        for d, loc, pid, n in db.session.execute(_between(query, since, until))
+        (as_date(d), loc, pid, int(n)) for d, loc, pid, n in db.session.execute(_between(query, since, until))
     ]
 
 

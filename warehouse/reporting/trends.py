@@ -22,7 +22,7 @@ from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.ledger.models import Balance, Movement
 from warehouse.reporting.periods import Period
-from warehouse.reporting.rollups import _outbound_by_place
+from warehouse.reporting.rollups import outbound_by_place
 
 TOP_MOVERS = 10
 
@@ -58,7 +58,7 @@ class ValueSeries:
     points: list[tuple[date, Decimal]]  # value at the end of each chart step's last day
 
 
-def _flows(daily: list[tuple], span: Period) -> list[DayFlow]:
+def day_flows(daily: list[tuple], span: Period) -> list[DayFlow]:
     """Every step of the period (quiet ones as zeros), locations added up."""
     flows = [DayFlow(first, last) for first, last in span.buckets]
     index = span.bucket_of()
@@ -72,11 +72,11 @@ def _flows(daily: list[tuple], span: Period) -> list[DayFlow]:
     return flows
 
 
-def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
+def top_movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     """SKUs that left most (sales, transfers out, fulfilled, expired), by units and by
     value (units x current unit cost), from the per-day outbound rollup."""
     units: dict[int, int] = {}
-    for (loc, pid), n in _outbound_by_place(span).items():
+    for (loc, pid), n in outbound_by_place(span).items():
         if location_id is None or loc == location_id:
             units[pid] = units.get(pid, 0) + n
     if not units:
@@ -104,7 +104,7 @@ def _movers(location_id: int | None, span: Period) -> dict[str, list[Mover]]:
     }
 
 
-def _values(location_id: int | None, span: Period, daily: list[tuple]) -> list[ValueSeries]:
+def value_series(location_id: int | None, span: Period, daily: list[tuple]) -> list[ValueSeries]:
     """Stock value at the end of every chart step of the period, per location: today's
     value minus the value moved after each day (see the module docstring)."""
     query = (

@@ -55,7 +55,7 @@ def can_move(current: TransferStatus, target: TransferStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
-def _locked(transfer_id: int) -> Transfer:
+def locked_transfer(transfer_id: int) -> Transfer:
     """The transfer row locked for this write transaction (PostgreSQL; SQLite's BEGIN
     IMMEDIATE already serializes writers)."""
     transfer = db.session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
@@ -64,7 +64,7 @@ def _locked(transfer_id: int) -> Transfer:
     return transfer
 
 
-def _move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
+def move_transfer(transfer: Transfer, target: TransferStatus, verb: str) -> None:
     if not can_move(transfer.status, target):
         raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: it cannot be {verb} now."
@@ -140,7 +140,7 @@ def add_line(
         raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_QTY:,}.")
 
     def add():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         _editable(transfer)
         lot = _line_lot(product, lot_code)
         line = TransferLine(
@@ -170,7 +170,7 @@ def change_line(transfer_id: int, line_id: int, qty: int) -> None:
         raise QuantityOutOfRange(f"Quantity must be 0 to {MAX_QTY:,}.")
 
     def change():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         _editable(transfer)
         line = db.session.get(TransferLine, line_id)
         if line is None or line.transfer_id != transfer.id:
@@ -211,8 +211,8 @@ def approve(transfer_id: int, *, actor_id: int) -> Transfer:
     """Reserve every line at the source, or refuse the whole approval."""
 
     def run():
-        transfer = _locked(transfer_id)
-        _move(transfer, S.APPROVED, "approved")
+        transfer = locked_transfer(transfer_id)
+        move_transfer(transfer, S.APPROVED, "approved")
         if not transfer.lines:
             raise NothingToPost(f"{transfer.number} has no lines. Add at least one.")
         reserve = _allocate(transfer)
@@ -273,13 +273,13 @@ def cancel(transfer_id: int, *, actor_id: int) -> Transfer:
     """Cancel before shipping: release every reservation; nothing else changes."""
 
     def run():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         was_approved = transfer.status is S.APPROVED
-        _move(transfer, S.CANCELLED, "cancelled")
+        move_transfer(transfer, S.CANCELLED, "cancelled")
         if was_approved:
             ledger.post(
                 MovementType.RELEASE,
-                _release_lines(transfer),
+                release_lines(transfer),
                 actor_id=actor_id,
                 key=f"transfer:{transfer.id}:cancel",
                 reference=("transfer", transfer.number),
@@ -290,7 +290,7 @@ def cancel(transfer_id: int, *, actor_id: int) -> Transfer:
     return ledger.atomically(run)
 
 
-def _release_lines(transfer: Transfer) -> list[ledger.Line]:
+def release_lines(transfer: Transfer) -> list[ledger.Line]:
     held: dict[tuple, int] = defaultdict(int)
     for line in transfer.lines:
         for allocation in line.allocations:
@@ -307,8 +307,8 @@ def complete(transfer_id: int, *, actor_id: int) -> Transfer:
     """A supervisor has looked at the differences and closes the transfer."""
 
     def run():
-        transfer = _locked(transfer_id)
-        _move(transfer, S.COMPLETED, "completed")
+        transfer = locked_transfer(transfer_id)
+        move_transfer(transfer, S.COMPLETED, "completed")
         transfer.completed_at = utcnow()
         return transfer
 

@@ -23,7 +23,7 @@ from warehouse.core.errors import NotFound, PickRefused, SetupMissing, TransferW
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountRequest
 from warehouse.ledger.models import Balance, MovementType
-from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move, _release_lines
+from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer, release_lines
 from warehouse.transfers.models import ShortReason, Transfer, TransferLine, TransferPick
 from warehouse.transfers.queries import get
 
@@ -75,7 +75,7 @@ def _picked_before(stored: dict) -> Picked:
 
 
 def _pick(transfer_id, bin, product, qty, actor_id, lot_code) -> Picked:
-    transfer = _locked(transfer_id)
+    transfer = locked_transfer(transfer_id)
     if transfer.status is not S.APPROVED:
         raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
@@ -155,7 +155,7 @@ def short_pick(transfer_id: int, line_id: int, reason: ShortReason, *, actor_id:
     meant to come from: the shelf and the ledger disagree."""
 
     def run():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         if transfer.status is not S.APPROVED:
             raise TransferWrongState(f"{transfer.number} is not being picked.")
         line = next((line for line in transfer.lines if line.id == line_id), None)
@@ -187,13 +187,13 @@ def ship(transfer_id: int, *, actor_id: int) -> ledger.Posted:
     """Picked units leave their bins into transit; every reservation is released."""
 
     def run():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         open_lines = [
             l.product.sku for l in transfer.lines if l.qty_picked < l.qty_requested and not l.short_picked
         ]
         if transfer.status is S.APPROVED and open_lines:
             raise PickRefused(f"Still to pick: {', '.join(open_lines)}. Pick them or short-pick.")
-        _move(transfer, S.IN_TRANSIT, "shipped")
+        move_transfer(transfer, S.IN_TRANSIT, "shipped")
         if not any(line.qty_picked for line in transfer.lines):
             raise PickRefused("Nothing was picked. Cancel the transfer instead.")
         transfer.shipped_at = utcnow()
@@ -228,7 +228,7 @@ def _ship_lines(transfer: Transfer) -> list[ledger.Line]:
 def _release_lines_by_key(transfer: Transfer) -> dict[tuple, int]:
     return {
         (line.product_id, line.location_id, line.bin_id, line.lot_id): -line.reserved
-        for line in _release_lines(transfer)
+        for line in release_lines(transfer)
     }
 
 

@@ -23,7 +23,7 @@ from warehouse.core.errors import (
 )
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
-from warehouse.transfers.lifecycle import MAX_QTY, S, _locked, _move
+from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer
 from warehouse.transfers.models import ReceiveReason, Transfer, TransferLine
 from warehouse.transfers.picking import transit
 from warehouse.transfers.queries import get
@@ -107,7 +107,7 @@ def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int
 
 
 def _receiving(transfer_id: int) -> Transfer:
-    transfer = _locked(transfer_id)
+    transfer = locked_transfer(transfer_id)
     if transfer.status is not S.IN_TRANSIT:
         raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
@@ -152,16 +152,16 @@ def finish_receiving(transfer_id: int, *, actor_id: int) -> ledger.Posted:
     receiving bin (one transfer_in posting) and put-away tasks open."""
 
     def run():
-        transfer = _locked(transfer_id)
+        transfer = locked_transfer(transfer_id)
         key = f"transfer:{transfer.id}:receive"
         if transfer.status is not S.IN_TRANSIT:
-            _move(transfer, S.RECEIVED, "received")  # refuses with the state in words
+            move_transfer(transfer, S.RECEIVED, "received")  # refuses with the state in words
         if missing := differences(transfer):
             raise InvalidPosting(
                 f"Say why {', '.join(missing)} differ from what was shipped "
                 "(short, over or damaged), then finish."
             )
-        _move(transfer, S.RECEIVED, "received")
+        move_transfer(transfer, S.RECEIVED, "received")
         transfer.received_at = utcnow()
         posted = ledger.post(
             MovementType.TRANSFER_IN,
