@@ -423,9 +423,9 @@ def test_every_pdf_column_header_fits_its_column(page_size):
     from reportlab.lib.pagesizes import landscape
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from warehouse.paper.slips import BOLD, CELL_PAD, MARGIN, TEXT_SIZE, _paper
+    from warehouse.paper.slips import BOLD, CELL_PAD, MARGIN, TEXT_SIZE, paper_size
 
-    width = landscape(_paper(page_size))[0] - 2 * MARGIN
+    width = landscape(paper_size(page_size))[0] - 2 * MARGIN
     assert sum(share for _h, share, _a in reorder_report.PDF_COLUMNS) == pytest.approx(1.0)
     for header, share, _attr in reorder_report.PDF_COLUMNS:
         assert stringWidth(header, BOLD, TEXT_SIZE) + 2 * CELL_PAD <= width * share, header

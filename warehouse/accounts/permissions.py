@@ -14,7 +14,7 @@ moving stock between locations and closing alerts stay with supervisors, as on t
 from __future__ import annotations
 
 from warehouse.accounts.models import Role
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import UnknownPermission
 
 INVENTORY_READ = "inventory.read"
 INVENTORY_ADJUST = "inventory.adjust"  # POST /api/stock (adjust), locations
@@ -63,7 +63,9 @@ def parse_scopes(text: str | None) -> frozenset[str] | None:
     names = frozenset(text.replace(",", " ").split())
     unknown = sorted(names - set(ALL))
     if unknown:
-        raise InvalidPosting(f"Unknown permission(s): {', '.join(unknown)}. Choose from: {', '.join(ALL)}.")
+        raise UnknownPermission(
+            f"Unknown permission(s): {', '.join(unknown)}. Choose from: {', '.join(ALL)}."
+        )
     return names
 
 

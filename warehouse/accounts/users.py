@@ -14,11 +14,13 @@ from warehouse.accounts.permissions import parse_scopes
 from warehouse.catalog.models import Location
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
-    InvalidPosting,
+    LocationNotOffered,
     NoteTooLong,
     PasswordTooShort,
     SignInRefused,
     SignInThrottled,
+    TokenReferenceInvalid,
+    UsernameInvalid,
     UsernameTaken,
 )
 from warehouse.core.extensions import db
@@ -36,7 +38,7 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64:
-        raise InvalidPosting("Username must be 1-64 characters.")
+        raise UsernameInvalid("Username must be 1-64 characters.")
     if len(password) < 8:
         raise PasswordTooShort("Password must be at least 8 characters.")
     user = User(
@@ -138,7 +140,7 @@ def revoke_token(token_or_prefix: str) -> int:
     many live tokens were revoked (a prefix shared by two tokens revokes both)."""
     text = token_or_prefix.strip()
     if len(text) < 10:
-        raise InvalidPosting("Give the whole token or its first 10 characters (wh_...).")
+        raise TokenReferenceInvalid("Give the whole token or its first 10 characters (wh_...).")
     which = ApiToken.token_hash == _hash_token(text) if len(text) > 10 else ApiToken.prefix == text
     return atomically(
         lambda: (
@@ -197,7 +199,7 @@ def set_location(user: User, location_id: int) -> None:
 
     def choose():
         if db.session.get(Location, location_id) is None:
-            raise InvalidPosting("Choose one of the listed locations.")
+            raise LocationNotOffered("Choose one of the listed locations.")
         db.session.execute(update(User).where(User.id == user.id).values(location_id=location_id))
 
     atomically(choose)

@@ -28,7 +28,7 @@ from warehouse.accounts.models import Role, User
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, NotAllowed, NotFound
+from warehouse.core.errors import DaysOutOfRange, NotAllowed, NotFound, ReorderPointOutOfRange
 from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.core.transactions import atomically
@@ -285,7 +285,7 @@ def _suggest(policy: ReorderPolicy, units_out: int, days: int, since, until) -> 
 
 def _window_days(days) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise InvalidPosting(f"The outbound window must be 1 to {MAX_DAYS:,} days.")
+        raise DaysOutOfRange(f"The outbound window must be 1 to {MAX_DAYS:,} days.")
     return days
 
 
@@ -298,7 +298,9 @@ def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_
     is not a whole number in range, lies above the policy's max level, or there is no such
     policy."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
-        raise InvalidPosting(f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}.")
+        raise ReorderPointOutOfRange(
+            f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}."
+        )
     if not (_is_id(product_id) and _is_id(location_id)):
         raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
 
@@ -325,7 +327,7 @@ def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_
         if policy is None:
             raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
         if not changed:
-            raise InvalidPosting(
+            raise ReorderPointOutOfRange(
                 f"A reorder point of {value:,} is above the max level "
                 f"{policy.max_level:,}. Choose {policy.max_level:,} or less, "
                 "or ask an admin to raise the max level."

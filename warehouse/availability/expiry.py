@@ -22,7 +22,7 @@ from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
-    InvalidPosting,
+    DaysOutOfRange,
     LotOfAnotherProduct,
     NotExpired,
     NotFound,
@@ -135,7 +135,7 @@ def expiring(
 ) -> list[LotStock]:
     """Lots with stock that expire from today up to `within_days` days ahead, soonest first."""
     if not isinstance(within_days, int) or not 0 <= within_days <= MAX_DAYS:
-        raise InvalidPosting(f"Days ahead must be 0 to {MAX_DAYS}.")
+        raise DaysOutOfRange(f"Days ahead must be 0 to {MAX_DAYS}.")
     today = today or today_utc()
     return _dated_stock(
         Lot.expiry_date >= today,

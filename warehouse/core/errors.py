@@ -228,3 +228,79 @@ class WebhookRefused(Conflict):
 
 class InvalidSubscription(DomainError):
     code = "invalid_webhook_subscription"
+
+
+# --- rules that were one-off refusals ---------------------------------------------------
+# Each keeps the code of its kind (the API's error codes are unchanged).
+
+
+class MovementTypeNotAdjustable(InvalidPosting):
+    """An adjustment carries only the movement types adjustments may carry."""
+
+
+class QuantitySignWrong(InvalidPosting):
+    """A purchase adds stock and a sale removes it: the quantity's sign must say so."""
+
+
+class BinNotNamed(InvalidPosting):
+    """A count without a bin needs the product to be in exactly one bin of the location."""
+
+
+class StockChangedWhilePosting(InvalidPosting):
+    """A balance key was created and changed under a posting twice in a row."""
+
+
+class RetentionTooShort(InvalidPosting):
+    """Pruning keeps at least a day: clients retry within hours."""
+
+
+class DaysOutOfRange(InvalidPosting):
+    """A window or a horizon in days outside what the report or list allows."""
+
+
+class ReorderPointOutOfRange(InvalidPosting):
+    """A reorder point is a whole number, and not above the policy's max level."""
+
+
+class UsernameInvalid(InvalidPosting):
+    """A username is 1-64 characters."""
+
+
+class TokenReferenceInvalid(InvalidPosting):
+    """A token is named by itself or by its first 10 characters."""
+
+
+class LocationNotOffered(InvalidPosting):
+    """A choice of location must be one of the locations offered (active, not transit)."""
+
+
+class UnknownPermission(InvalidPosting):
+    """A token's scopes are names of permissions."""
+
+
+class DamagedOutOfRange(InvalidPosting):
+    """Damaged units are part of the units received: 0 to received."""
+
+
+class UnshippedLotTrackedUnits(InvalidPosting):
+    """Lot-tracked units that were not shipped on a transfer cannot be received on it."""
+
+
+class DifferenceUnexplained(InvalidPosting):
+    """A transfer line received other than shipped needs its reason before finishing."""
+
+
+class SameLocation(InvalidPosting):
+    """A transfer goes from one location to another."""
+
+
+class TtlOutOfRange(InvalidPosting):
+    """A reservation's time to live is more than 0 and at most 366 days."""
+
+
+class LocationCannotHoldReservations(InvalidPosting):
+    """Reservations are made at active locations other than transit."""
+
+
+class NothingToCount(InvalidPosting):
+    """A count batch needs lines: a selection that matches stock, or open count requests."""

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Product
 from warehouse.core import commands
 from warehouse.core.clock import utcnow
-from warehouse.core.errors import CountRefused, InvalidPosting, NotFound
+from warehouse.core.errors import CountRefused, NotFound, NothingToCount
 from warehouse.core.extensions import db
 from warehouse.counts import abc
 from warehouse.counts.models import (
@@ -108,7 +108,7 @@ def create(
     def make():
         keys = _keys_for(location_id, selection, now, abc_shares)
         if not keys:
-            raise InvalidPosting("Nothing in stock matches that selection. Widen it and try again.")
+            raise NothingToCount("Nothing in stock matches that selection. Widen it and try again.")
         batch = CountBatch(location_id=location_id, selection=selection.describe(), created_by=actor_id)
         db.session.add(batch)
         db.session.flush()
@@ -158,7 +158,7 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
             )
         )
         if not requests:
-            raise InvalidPosting("No open count requests at this location.")
+            raise NothingToCount("No open count requests at this location.")
         keys = _keys_for_requests(location_id, requests)
         batch = CountBatch(
             location_id=location_id,

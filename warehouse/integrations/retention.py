@@ -13,7 +13,7 @@ from sqlalchemy import delete, exists, select
 from warehouse import ledger
 from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import RetentionTooShort
 from warehouse.core.extensions import db
 from warehouse.core.models import Command
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
@@ -33,7 +33,7 @@ class Pruned:
 def prune(days: int, *, now: datetime | None = None) -> Pruned:
     """Delete what is older than `days` and finished with, in one transaction."""
     if not isinstance(days, int) or days < MIN_DAYS:
-        raise InvalidPosting(f"Keep at least {MIN_DAYS} day(s).")
+        raise RetentionTooShort(f"Keep at least {MIN_DAYS} day(s).")
     cutoff = (now or utcnow()) - timedelta(days=days)
     return ledger.atomically(_prune, cutoff)
 

@@ -11,7 +11,15 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import InvalidPosting, LotNotTracked, LotRequired, NotFound, QuantityOutOfRange
+from warehouse.core.errors import (
+    BinNotNamed,
+    LotNotTracked,
+    LotRequired,
+    MovementTypeNotAdjustable,
+    NotFound,
+    QuantityOutOfRange,
+    QuantitySignWrong,
+)
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.ledger.stock import product_by_code
@@ -57,10 +65,12 @@ def adjust(
     checks (quantity bounds, enough on hand and available to remove)."""
     type = MovementType(type)
     if type not in ADJUSTMENT_TYPES:
-        raise InvalidPosting(f"Type must be one of: {', '.join(t.value for t in ADJUSTMENT_TYPES)}.")
+        raise MovementTypeNotAdjustable(
+            f"Type must be one of: {', '.join(t.value for t in ADJUSTMENT_TYPES)}."
+        )
     sign = ADJUSTMENT_TYPES[type]
     if sign is not None and qty * sign <= 0:
-        raise InvalidPosting(
+        raise QuantitySignWrong(
             f"A {type.value} {'adds' if sign > 0 else 'removes'} stock: "
             f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
         )
@@ -194,7 +204,7 @@ def _only_bin(product: Product, location_code: str) -> Bin:
     )
     if len(bins) != 1:
         where = "no bin" if not bins else "several bins"
-        raise InvalidPosting(f"{product.sku} is in {where} at {location_code}: name the bin counted.")
+        raise BinNotNamed(f"{product.sku} is in {where} at {location_code}: name the bin counted.")
     return bins[0]
 
 

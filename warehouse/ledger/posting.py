@@ -34,10 +34,10 @@ from warehouse.catalog.models import NO_LOT, Bin, Lot, Product
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import (
     IdempotencyKeyReused,
-    InvalidPosting,
     LotRequired,
     NothingToPost,
     QuantityOutOfRange,
+    StockChangedWhilePosting,
 )
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
@@ -340,7 +340,7 @@ def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
         if _insert_new_key(conn, type, line):
             return (line.qty, line.reserved, line.held)
         # Another transaction created this key between our UPDATE and INSERT; go again.
-    raise InvalidPosting("The stock changed while posting; scan again.")
+    raise StockChangedWhilePosting("The stock changed while posting; scan again.")
 
 
 def _insert_new_key(conn, type: MovementType, line: Line) -> bool:

@@ -26,12 +26,12 @@ from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     InsufficientStock,
-    InvalidPosting,
     LotNotTracked,
     NoteTooLong,
     NotFound,
     NothingToPost,
     QuantityOutOfRange,
+    SameLocation,
     TransferWrongState,
 )
 from warehouse.core.extensions import db
@@ -95,7 +95,7 @@ def create(
     active and not transit (NotFound). A form's key makes a double submit return the first
     draft."""
     if from_location_id == to_location_id:
-        raise InvalidPosting("Choose two different locations.")
+        raise SameLocation("Choose two different locations.")
     if len(note) > 500:
         raise NoteTooLong("Keep the note under 500 characters.")
 

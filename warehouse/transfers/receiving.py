@@ -15,11 +15,13 @@ from warehouse.catalog.models import NO_LOT, Bin, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
-    InvalidPosting,
+    DamagedOutOfRange,
+    DifferenceUnexplained,
     NotFound,
     PickRefused,
     QuantityOutOfRange,
     TransferWrongState,
+    UnshippedLotTrackedUnits,
 )
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
@@ -72,7 +74,7 @@ def set_received(
 ) -> TransferLine:
     """Correct a line's counts and say why they differ from what was shipped."""
     if not (0 <= damaged <= received <= MAX_QTY):
-        raise InvalidPosting("Damaged must be between 0 and the units received.")
+        raise DamagedOutOfRange("Damaged must be between 0 and the units received.")
 
     def run():
         transfer = _receiving(transfer_id)
@@ -100,7 +102,7 @@ def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int
         and not line.picks
         and line.lot_id == NO_LOT
     ):
-        raise InvalidPosting(
+        raise UnshippedLotTrackedUnits(
             f"{line.product.sku} was not shipped on {transfer.number} and is lot-tracked: set these "
             "units aside and book them with Receive (scan them with their lot), not on this transfer."
         )
@@ -157,7 +159,7 @@ def finish_receiving(transfer_id: int, *, actor_id: int) -> ledger.Posted:
         if transfer.status is not S.IN_TRANSIT:
             move_transfer(transfer, S.RECEIVED, "received")  # refuses with the state in words
         if missing := differences(transfer):
-            raise InvalidPosting(
+            raise DifferenceUnexplained(
                 f"Say why {', '.join(missing)} differ from what was shipped "
                 "(short, over or damaged), then finish."
             )

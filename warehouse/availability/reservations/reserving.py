@@ -18,9 +18,10 @@ from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     BinNotAtLocation,
     InsufficientStock,
-    InvalidPosting,
+    LocationCannotHoldReservations,
     LotOfAnotherProduct,
     ProductInactive,
+    TtlOutOfRange,
 )
 from warehouse.core.extensions import db
 from warehouse.core.transactions import RaceLost
@@ -51,7 +52,7 @@ def reserve(
     check_qty(qty, "Reserve")
     reference = check_reference(reference)
     if ttl is not None and (not isinstance(ttl, timedelta) or not timedelta(0) < ttl <= MAX_TTL):
-        raise InvalidPosting("The time to live must be more than 0 and at most 366 days.")
+        raise TtlOutOfRange("The time to live must be more than 0 and at most 366 days.")
     _check_place(product, location, bin, lot)
     note = _reserve_note(product, location, qty, bin, lot, ttl)
 
@@ -125,7 +126,9 @@ def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot
     if not product.active:
         raise ProductInactive(f"{product.sku} is inactive: it cannot be reserved.")
     if not locations.workable(location):
-        raise InvalidPosting(f"{location.code} cannot hold reservations (inactive or transit).")
+        raise LocationCannotHoldReservations(
+            f"{location.code} cannot hold reservations (inactive or transit)."
+        )
     if bin is not None and bin.location_id != location.id:
         raise BinNotAtLocation(f"Bin {bin.code} is not at {location.code}.")
     if lot is not None and lot.product_id != product.id:
