@@ -87,21 +87,14 @@ def stock_rows(q) -> Listed:
         )
         .order_by(Location.code, Bin.code, Product.sku, b.lot_id)
     )
-    query = query.where(available <= 0) if q.out_of_stock else query.where(b.on_hand > 0)
+    chosen = stock.StockFilter(q.location, q.bin, q.sku, q.lot, out_of_stock=bool(q.out_of_stock))
+    query = query.where(*chosen.criteria())
     if q.low_stock:  # the same rule as the low_stock alert: a threshold override beats the reorder point
         setting = aliased(AlertSetting)
         low_at = func.coalesce(setting.low_stock_threshold, ReorderPolicy.reorder_point)
         query = query.outerjoin(
             setting, and_(setting.product_id == b.product_id, setting.location_id == b.location_id)
         ).where(low_at.is_not(None), place_total <= low_at)
-    if q.sku:
-        query = query.where(Product.sku.startswith(q.sku, autoescape=True))
-    if q.location:
-        query = query.where(Location.code == q.location)
-    if q.bin:
-        query = query.where(Bin.code == q.bin)
-    if q.lot:
-        query = query.where(Lot.code == q.lot)
     return page_of(query, q.page, q.limit, scalars=False)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from warehouse.catalog.models import Bin, Location, Product
+from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.catalog.scan import find_product
 from warehouse.core import pagers
 from warehouse.core.errors import NotFound
@@ -51,6 +51,30 @@ class MovementFilter:
             found.append(m.reference_id.startswith(self.reference_id, autoescape=True))
         elif self.reference_id:
             found.append(m.reference_id == self.reference_id)
+        return found
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    """Which balance rows a stock list shows: built by the stock page and by the API's
+    stock list alike. The query must join Product, Location, Bin and (for `lot_code`) Lot."""
+
+    location_code: str | None = None
+    bin_code: str | None = None
+    sku_prefix: str | None = None
+    lot_code: str | None = None
+    out_of_stock: bool = False  # keys with nothing available (emptied keys too), not keys with stock
+
+    def criteria(self) -> list:
+        found = [Balance.available <= 0 if self.out_of_stock else Balance.on_hand > 0]
+        if self.sku_prefix:
+            found.append(Product.sku.startswith(self.sku_prefix, autoescape=True))
+        if self.location_code:
+            found.append(Location.code == self.location_code)
+        if self.bin_code:
+            found.append(Bin.code == self.bin_code)
+        if self.lot_code:
+            found.append(Lot.code == self.lot_code)
         return found
 
 
@@ -104,15 +128,9 @@ def stock_rows(
             joinedload(Balance.bin),
             joinedload(Balance.lot),
         )
-        .where(Balance.on_hand > 0)
+        .where(*StockFilter(location_code, bin_code, sku).criteria())
         .order_by(Location.code, Bin.code, Product.sku, Balance.lot_id)
     )
-    if location_code:
-        query = query.where(Location.code == location_code)
-    if bin_code:
-        query = query.where(Bin.code == bin_code)
-    if sku:
-        query = query.where(Product.sku.startswith(sku, autoescape=True))
     return pagers.offset(query, page=page, size=page_size)
 
 
