@@ -6,7 +6,9 @@ the way core.commands.fingerprint("api", ...) wraps it, so a retry after the upg
 still answered with the first answer and the same key with another body is still refused.
 Reservation keys (postings keyed "reservation:<verb>:<actor>:<key>") are carried with
 fingerprint "*" and the posting as their answer. Keys the API handed the reservations
-service ("api-..." digests) are not carried: the API's own row above answers those.
+service ("api-..." digests) are not carried: the API's own row answers those, and a
+call whose answer was never stored but whose posting exists is answered 409 answer_lost
+(sending it again must not post twice). Downgrading recreates api_idempotency empty.
 
 Revision ID: 0011_api_keys_as_commands
 Revises: 0010_hold_keys_as_commands
@@ -65,6 +67,23 @@ def upgrade():
     ):
         carry(f"user:{user_id}", key, name="api", fingerprint=_wrapped("api", printed),
               result=json.dumps({"status": status, "body": body}), created_at=at)
+    # A reservation call whose answer was never stored (its pending row, status 0) may still
+    # have posted, under the key the API derived for the service. Its retry must not post
+    # again: it is answered with a refusal that says so.
+    for user_id, key, printed, at in conn.execute(
+        sa.select(answers.c.user_id, answers.c.key, answers.c.fingerprint, answers.c.created_at)
+        .where(answers.c.status_code == 0)
+    ):
+        derived = "api-" + hashlib.sha256(f"{user_id}:{key}".encode()).hexdigest()[:40]
+        posted = conn.execute(
+            sa.select(postings.c.id).where(postings.c.idempotency_key.like(f"reservation:%:{user_id}:{derived}"))
+        ).first()
+        if posted is not None:
+            lost = {"error": {"code": "answer_lost", "message": (
+                "This request was carried out before an upgrade, but its answer was not kept. "
+                "Look the reservation up by its reference; do not send it again with a new key.")}}
+            carry(f"user:{user_id}", key, name="api", fingerprint=_wrapped("api", printed),
+                  result=json.dumps({"status": 409, "body": json.dumps(lost)}), created_at=at)
     for posting_id, stored, at in conn.execute(
         sa.select(postings.c.id, postings.c.idempotency_key, postings.c.created_at)
         .where(postings.c.idempotency_key.like('reservation:%'))

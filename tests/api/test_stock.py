@@ -224,6 +224,9 @@ def test_movement_history_with_balances_before_and_after(api, stocked):
     assert newest["reason"] == "damaged" and newest["user"] == "supervisor"
     by_ref = api.get("/api/movements", reference="adjustment:INC-7").get_json()
     assert by_ref["meta"]["total"] == 1
+    # Both parts match exactly, an empty one too: "adjustment:" is not "every adjustment".
+    for half in ("adjustment:", ":INC-7", "INC-"):
+        assert api.get("/api/movements", reference=half).get_json()["meta"]["total"] == 0, half
     by_type = api.get("/api/movements", type="inbound_purchase").get_json()
     assert by_type["meta"]["total"] == 3
     assert api.get("/api/movements", start_date="2999-01-01").get_json()["meta"]["total"] == 0

@@ -134,6 +134,27 @@ def test_upgrading_carries_stored_api_answers_over_as_commands(tmp_path):
             ),
             {"u": user.id, "f": printed},
         )
+        # A reserve whose answer was never stored (pending row) but whose posting committed.
+        lost_body = {**body, "reference_id": "ord-2"}
+        lost_printed = hashlib.sha256(
+            b"POST /api/stock/reserve\n"
+            + json.dumps(lost_body, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
+        derived = "api-" + hashlib.sha256(f"{user.id}:order-2".encode()).hexdigest()[:40]
+        db.session.execute(
+            text(
+                "INSERT INTO api_idempotency (user_id, key, fingerprint, status_code, response_body, created_at) "
+                "VALUES (:u, 'order-2', :f, 0, '', '2026-12-01 08:00:00')"
+            ),
+            {"u": user.id, "f": lost_printed},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO postings (type, idempotency_key, fingerprint, user_id, created_at) "
+                "VALUES ('reserve', :k, 'x', :u, '2026-12-01 08:00:00')"
+            ),
+            {"k": f"reservation:reserve:{user.id}:{derived}", "u": user.id},
+        )
         db.session.commit()
 
         upgrade()
@@ -148,5 +169,9 @@ def test_upgrading_carries_stored_api_answers_over_as_commands(tmp_path):
         )
         other = client.post("/api/stock/reserve", json={**body, "quantity": 4}, headers=headers)
         assert (other.status_code, other.get_json()["error"]["code"]) == (422, "idempotency_key_reused")
+        lost = client.post(
+            "/api/stock/reserve", json=lost_body, headers={**headers, "Idempotency-Key": "order-2"}
+        )
+        assert (lost.status_code, lost.get_json()["error"]["code"]) == (409, "answer_lost")
         db.session.remove()
         db.engine.dispose()

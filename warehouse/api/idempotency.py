@@ -37,7 +37,7 @@ def run(who, call) -> tuple[str, int, bool]:
             actor_id=who.user_id if who is not None else None,
             request=_fingerprint() if key is not None else None,
             remember=lambda answer: {"status": answer[1], "body": answer[0]},
-            recall=lambda stored: (stored["body"], stored["status"], True),
+            recall=_answer,
         )
     except IdempotencyKeyReused as e:
         raise ApiError(
@@ -45,6 +45,14 @@ def run(who, call) -> tuple[str, int, bool]:
             "idempotency_key_reused",
             f"This {HEADER} was already used for a different request. Use a new key for a new request.",
         ) from e
+
+
+def _answer(stored) -> tuple[str, int, bool]:
+    """The stored answer of an API write. A key that stored something else (a scan id or a
+    form key of the same user, carried from before the command log) is another request."""
+    if not isinstance(stored, dict) or not {"status", "body"} <= stored.keys():
+        raise IdempotencyKeyReused("This key was used for another request.")
+    return stored["body"], stored["status"], True
 
 
 def response(body: str, status: int, replayed: bool) -> Response:

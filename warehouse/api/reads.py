@@ -115,8 +115,9 @@ def movements(q) -> Listed:
             if q.end_date and q.end_date < date.max
             else None
         ),
-        reference_type=ref_type if sep else None,
-        reference_id=(ref_id if sep else q.reference) or None,
+        # "type:id" matches both exactly (an empty part too); a bare value, the id exactly.
+        reference_type=ref_type if q.reference and sep else None,
+        reference_id=(ref_id if sep else q.reference) if q.reference else None,
     )
     return page_of(stock.MOVEMENTS.where(*chosen.criteria()), q.page, q.limit)
 

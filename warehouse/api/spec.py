@@ -118,6 +118,9 @@ def _handle(op: Operation, view, path: dict) -> Response:
         if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
             raise ApiError(404, "not_found", "Not found. Check the id.")
         if op.writes:
+            # The body is read off the socket before the write transaction begins: a slow
+            # client must never hold SQLite's writer turn (or a PostgreSQL transaction).
+            request.get_data(cache=True)
             return idempotency.response(*atomically(_write, op, view, path))
         who, kwargs = _arguments(op, path)
         return idempotency.response(*_call(op, view, kwargs), replayed=False)

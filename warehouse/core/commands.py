@@ -29,10 +29,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import IdempotencyKeyReused, KeyTooLong
+from warehouse.core.errors import IdempotencyKeyReused, KeyNotClaimed, KeyTooLong
 from warehouse.core.extensions import db
 from warehouse.core.models import Command
-from warehouse.core.transactions import atomically
+from warehouse.core.transactions import RaceLost, atomically
 
 T = TypeVar("T")
 MAX_KEY = 255  # longer keys are refused; keys over KEPT characters are kept as a digest
@@ -88,6 +88,8 @@ def run(
         claimed = claim(owner, key, name, printed)
         if claimed is None:
             seen = lookup(owner, key)
+            if seen is None:  # pruned between the claim and the look: claim it again
+                raise RaceLost(KeyNotClaimed("This request key could not be claimed. Send it again."))
             if seen.fingerprint not in (printed, CARRIED_OVER):
                 raise IdempotencyKeyReused(
                     "This request key was already used for a different request. Send it with a new key."

@@ -96,6 +96,7 @@ class WriterQueue:
             return None
         if self._pid != os.getpid():  # first use, or a forked worker: a descriptor of its own
             self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            weakref.finalize(self, os.close, self._fd)  # closed with the queue (its engine gone)
         return self._fd
 
     def _checkpoint(self) -> None:
@@ -111,6 +112,17 @@ class WriterQueue:
 
 
 _queues: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
+
+
+def _after_fork_in_child() -> None:
+    """A forked worker starts with every queue free: a lock or a checkpoint in flight in
+    the parent at fork time belongs to a thread the child does not have."""
+    for queue in list(_queues.values()):
+        queue._threads = threading.Lock()
+        queue._checkpointing.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @contextmanager

@@ -304,3 +304,9 @@ class LocationCannotHoldReservations(InvalidPosting):
 
 class NothingToCount(InvalidPosting):
     """A count batch needs lines: a selection that matches stock, or open count requests."""
+
+
+class KeyNotClaimed(Conflict):
+    """A request key was taken and gone again at the same moment (pruned): send it again."""
+
+    code = "key_not_claimed"

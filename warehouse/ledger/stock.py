@@ -30,8 +30,9 @@ class MovementFilter:
     type: MovementType | None = None
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
-    reference_type: str | None = None
-    reference_id: str | None = None  # "CNT-000001/": every line of the batch
+    reference_type: str | None = None  # None: any; "" is a value like any other
+    reference_id: str | None = None  # exact
+    reference_prefix: str | None = None  # "CNT-000001/": every line of the batch
 
     def criteria(self) -> list:
         m, found = Movement, []
@@ -45,12 +46,12 @@ class MovementFilter:
             found.append(m.created_at >= self.since)
         if self.until:
             found.append(m.created_at < self.until)
-        if self.reference_type:
+        if self.reference_type is not None:
             found.append(m.reference_type == self.reference_type)
-        if self.reference_id and self.reference_id.endswith("/"):
-            found.append(m.reference_id.startswith(self.reference_id, autoescape=True))
-        elif self.reference_id:
+        if self.reference_id is not None:
             found.append(m.reference_id == self.reference_id)
+        if self.reference_prefix:
+            found.append(m.reference_id.startswith(self.reference_prefix, autoescape=True))
         return found
 
 
@@ -198,8 +199,10 @@ def movement_history(
         type=type,
         since=since,
         until=until,
-        reference_type=reference_type,
-        reference_id=reference_id,
+        # The page's filter: empty means any, and a batch number ending in "/" every line.
+        reference_type=reference_type or None,
+        reference_id=reference_id if reference_id and not reference_id.endswith("/") else None,
+        reference_prefix=reference_id if reference_id and reference_id.endswith("/") else None,
     )
     return pagers.keyset(MOVEMENTS.where(*chosen.criteria()), Movement.id, before=before_id, size=page_size)
 
