@@ -54,17 +54,25 @@ def phone(browser, live_server):
         "request", lambda r: None if r.url.startswith(live_server) else page.outside_requests.append(r.url)
     )
     page.base = live_server
+    # Every page must work under the Content-Security-Policy (warehouse/web/headers.py):
+    # anything it blocks is reported on the console, and fails the test.
+    page.policy_violations = []
+    page.on(
+        "console",
+        lambda m: page.policy_violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     slowdown = float(os.environ.get("BROWSER_CPU_SLOWDOWN", "1"))
     if slowdown > 1:  # e.g. 6: a handheld's CPU, and the way races on a slow CI machine show up
         context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     yield page
     context.close()
+    assert page.policy_violations == [], f"blocked by the Content-Security-Policy: {page.policy_violations}"
 
 
 def sign_in(page, username, password, lands_on="**/stock"):
     """Sign in with the keyboard only: type, Tab, type, Enter."""
     page.goto(page.base + "/login")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
@@ -84,6 +92,6 @@ def scan(page, code):
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.keyboard.type(code, delay=5)
         page.keyboard.press("Enter")
-    page.wait_for_function(SCANS_SETTLED)
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'scan'")
+    page.wait_for_function(f"() => {SCANS_SETTLED}")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'scan'")
     return page.locator("[data-outcome]")

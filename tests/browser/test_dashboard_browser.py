@@ -66,6 +66,8 @@ def test_the_tiles_refresh_by_polling_without_a_reload(browser, live_server, see
     receive(site.bolt, site.bin(site.main, "A-01-01"), 45)
     page.clock.run_for(31_000)
 
-    page.wait_for_function("document.querySelector('[data-tile=\"units\"] strong').textContent === '300'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-tile=\"units\"] strong').textContent === '300'"
+    )
     assert page.evaluate("window.sameDocument") is True
     context.close()

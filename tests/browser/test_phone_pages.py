@@ -79,3 +79,19 @@ def test_an_approved_transfer_with_lot_allocations_fits_a_360px_screen(phone, su
     phone.goto(phone.base + f"/transfers/{transfer.id}")
     assert "A-01-02 · L10005-2026-11-A × 3" in phone.inner_text("main")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_browser_enforces_the_policy_and_the_suite_would_notice(phone, supervisor):
+    """The pages run no inline script, and an injected one is refused: the `phone` fixture
+    fails any test whose pages the policy blocks (here the block is expected, then cleared)."""
+    sign_in(phone, "sam", PASSWORD)
+    phone.goto(phone.base + "/adjust")
+    with phone.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        ran = phone.evaluate(
+            """() => { const s = document.createElement('script');
+                       s.textContent = 'window.injected = true'; document.head.appendChild(s);
+                       return window.injected === true; }"""
+        )
+    assert ran is False
+    assert any("script-src" in v for v in phone.policy_violations)
+    phone.policy_violations.clear()

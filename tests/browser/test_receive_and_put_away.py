@@ -114,7 +114,9 @@ def test_a_double_enter_on_the_bin_posts_once(phone, dock):
     phone.keyboard.press("Enter")
     phone.keyboard.type("warehouse-main:A-01-01", delay=5)  # the trigger pulled twice
     phone.keyboard.press("Enter")
-    phone.wait_for_function("document.body.dataset.scansInFlight === '0'")  # no navigation here: strictly 0
+    phone.wait_for_function(
+        "() => document.body.dataset.scansInFlight === '0'"
+    )  # no navigation here: strictly 0
 
     def putaway_movements():
         db.session.rollback()
@@ -145,7 +147,9 @@ def test_five_scans_typed_back_to_back_arrive_as_five_scans(phone, dock, app):
         for code in codes:  # no pause between scans: the next starts before the answer
             phone.keyboard.type(code, delay=5)
             phone.keyboard.press("Enter")
-    phone.wait_for_function("document.body.dataset.scansInFlight === '0'")  # no navigation here: strictly 0
+    phone.wait_for_function(
+        "() => document.body.dataset.scansInFlight === '0'"
+    )  # no navigation here: strictly 0
     phone.wait_for_timeout(500)
 
     lines = phone.inner_text(".lines")
@@ -163,7 +167,9 @@ def test_a_scan_fired_while_focus_is_elsewhere_still_lands_in_the_scan_input(pho
     with phone.expect_response(lambda r: r.request.method == "POST"):
         phone.keyboard.type("9506000134352", delay=5)
         phone.keyboard.press("Enter")
-    phone.wait_for_function("document.body.dataset.scansInFlight === '0'")  # no navigation here: strictly 0
+    phone.wait_for_function(
+        "() => document.body.dataset.scansInFlight === '0'"
+    )  # no navigation here: strictly 0
     assert phone.inner_text("[data-outcome]") == "+1 BOLT-M8: now 1."
     assert phone.evaluate("document.activeElement.name") == "scan"
 

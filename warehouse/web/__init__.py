@@ -3,7 +3,7 @@
 from flask import Flask
 
 from ..api import bp as api_bp
-from . import assets, errors, htmx, security
+from . import assets, errors, headers, htmx, security
 from .alerts import bp as alerts_bp
 from .auth.views import bp as auth_bp
 from .counts import bp as counts_bp
@@ -18,6 +18,7 @@ from .webhooks import bp as webhooks_bp
 
 
 def init_app(app: Flask) -> None:
+    headers.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     errors.init_app(app)
