@@ -41,6 +41,11 @@ class Config:
     # Sign-in throttling: this many failures per username (or badge) in the window.
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15
+    # ...and this many failures from one address, whatever names they try (a floor's
+    # handhelds may share one address: keep it well above their typos).
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_MAX_FAILURES_PER_ADDRESS", "50"))
+    # Reverse proxies in front that set X-Forwarded-For (0: none; the client talks to us).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     PAGE_SIZE = 50
     # Cycle counting: ABC classes by share of 12 months' outbound value (A, B; C is the
     # rest), how often each class is due, and (optional) tolerances per class, e.g.

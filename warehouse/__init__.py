@@ -1,6 +1,7 @@
 """Warehouse floor app. create_app() builds one app; tests build their own."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from warehouse import alerts, cli, ledger, web
 from warehouse.core.engines import configure_engine
@@ -27,6 +28,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     ledger.after_posting(alerts.evaluate)
     app.extensions[SETTINGS] = Settings.from_config(app.config)
 
+    if hops := app.config.get("PROXY_HOPS", 0):  # the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import in_threads
 from warehouse import accounts
 from warehouse.accounts.models import ApiToken, User
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import InvalidPosting, SignInRefused, SignInThrottled
 from warehouse.core.extensions import db
 
 
@@ -43,3 +44,21 @@ def test_usernames_are_unique_whatever_their_case(app):
     accounts.create_user("Alice", "long-enough-pw", "operator")
     with pytest.raises(InvalidPosting, match="already exists"):
         accounts.create_user("alice", "long-enough-pw", "operator")
+
+
+def test_a_burst_of_forty_wrong_passwords_gets_exactly_five_judged(app):
+    """Forty guesses at once for one user (real threads, own connections): the limit of five
+    holds on PostgreSQL too, where each transaction would otherwise count only itself."""
+    accounts.create_user("burst", "correct-horse-battery", "operator", badge_code="B-40", pin="4321")
+
+    def guess(i):
+        if i % 2:
+            return accounts.authenticate("burst", f"wrong-{i}", max_failures=5, window_minutes=15)
+        return accounts.authenticate_badge("B-40", f"{i:04d}", max_failures=5, window_minutes=15)
+
+    _results, errors = in_threads(app, 40, guess)
+    judged = [e for e in errors if isinstance(e, SignInRefused)]
+    assert len(errors) == 40 and all(isinstance(e, (SignInRefused, SignInThrottled)) for e in errors)
+    by_password = [e for e in judged if "Wrong username" in e.message]
+    by_badge = [e for e in judged if "Badge or PIN" in e.message]
+    assert (len(by_password), len(by_badge)) == (5, 5)

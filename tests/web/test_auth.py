@@ -34,6 +34,25 @@ def test_sign_in_is_throttled_after_five_failures_even_with_the_right_password(c
     assert "Too many failed sign-ins" in response.get_data(as_text=True)
 
 
+def test_guessing_across_many_usernames_from_one_address_is_throttled_too(client, app):
+    app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 6
+    accounts.create_user("real", PASSWORD, "operator")
+
+    def sign_in(username, password, address="10.0.0.9"):
+        token = csrf_token(client, "/login")
+        return client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    for n in range(6):  # six names, one wrong guess each: no username reaches its own limit
+        assert sign_in(f"guess-{n}", "nope-nope").status_code == 401
+    refused = sign_in("real", PASSWORD)
+    assert refused.status_code == 429 and "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert sign_in("real", PASSWORD, address="10.0.0.10").status_code == 302  # another handheld
+
+
 def test_badge_sign_in_asks_for_the_pin_after_the_scan(client, app):
     accounts.create_user("picker", PASSWORD, "operator", badge_code="BADGE-77", pin="4321")
     token = csrf_token(client, "/login/badge")

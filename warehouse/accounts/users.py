@@ -24,7 +24,7 @@ from warehouse.core.errors import (
     UsernameTaken,
 )
 from warehouse.core.extensions import db
-from warehouse.core.transactions import atomically
+from warehouse.core.transactions import atomically, serialise
 
 HASH_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a faster one
 
@@ -59,7 +59,18 @@ def create_user(
     return atomically(add)
 
 
-def authenticate(username: str, password: str, *, max_failures: int, window_minutes: int) -> User:
+def authenticate(
+    username: str,
+    password: str,
+    *,
+    max_failures: int,
+    window_minutes: int,
+    address: str | None = None,
+    max_address_failures: int | None = None,
+) -> User:
+    """The user, or SignInRefused / SignInThrottled. Checks, in order: failures from this
+    address (guessing across many usernames), failures for this username, the password."""
+    _count_address(address, max_address_failures, window_minutes)
     who = f"user:{username.strip().lower()}"[:80]
     _count_attempt(who, max_failures, window_minutes)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
@@ -67,12 +78,30 @@ def authenticate(username: str, password: str, *, max_failures: int, window_minu
     return _finish(who, user if ok else None, "Wrong username or password. Try again.")
 
 
-def authenticate_badge(badge_code: str, pin: str, *, max_failures: int, window_minutes: int) -> User:
+def authenticate_badge(
+    badge_code: str,
+    pin: str,
+    *,
+    max_failures: int,
+    window_minutes: int,
+    address: str | None = None,
+    max_address_failures: int | None = None,
+) -> User:
+    """As `authenticate`, for a badge and its PIN."""
+    _count_address(address, max_address_failures, window_minutes)
     who = f"badge:{badge_code.strip()}"[:80]
     _count_attempt(who, max_failures, window_minutes)
     user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
     ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
     return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.")
+
+
+def _count_address(address: str | None, max_failures: int | None, window_minutes: int) -> None:
+    """Attempts from one address, whoever they name. Unlike a username's, this record is
+    not cleared by a successful sign-in (one valid account must not reset the count), so
+    its limit is set well above a busy floor's typos behind one shared address."""
+    if address and max_failures:
+        _count_attempt(f"addr:{address}"[:80], max_failures, window_minutes)
 
 
 def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
@@ -81,6 +110,7 @@ def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
     since = utcnow() - timedelta(minutes=window_minutes)
 
     def record() -> int:
+        serialise(f"sign-in:{who}")  # a burst of guesses is counted one by one
         db.session.add(SignInAttempt(who=who))
         db.session.flush()
         return db.session.scalar(

@@ -9,6 +9,7 @@ transaction; the services lock or guard the rows they change.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from warehouse.core.engines import IMMEDIATE, writer_turn
@@ -57,6 +58,16 @@ def transaction() -> Iterator[None]:
                 raise
     finally:
         session.info["in_ledger_tx"] = False
+
+
+def serialise(name: str) -> None:
+    """Inside a write transaction: no other transaction about `name` runs until this one
+    ends. PostgreSQL: an advisory transaction lock on the name's hash (read committed alone
+    lets concurrent transactions each count only their own insert). SQLite: nothing to do,
+    a write transaction there is the only writer."""
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def atomically(work, *args, **kwargs):

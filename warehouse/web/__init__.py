@@ -20,8 +20,8 @@ from .webhooks import bp as webhooks_bp
 def init_app(app: Flask) -> None:
     headers.init_app(app)
     htmx.init_app(app)
+    errors.init_app(app)  # first: its NUL guard runs before the sign-in gate
     security.init_app(app)
-    errors.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(stock_bp)

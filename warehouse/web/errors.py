@@ -1,6 +1,6 @@
 """One place maps failures to pages, partials or JSON. Never a stack trace for bad input."""
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -25,16 +25,58 @@ API_MESSAGES = {  # the same failures, said to a program's author
 }
 
 
-def _error(status: int, message: str, code: str):
+def _error(status: int, message: str, code: str) -> Response:
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         message = API_MESSAGES.get(status, message) if request.path.startswith("/api/") else message
-        return jsonify(error={"code": code, "message": message}), status
+        response = jsonify(error={"code": code, "message": message})
+        response.status_code = status
+        return response
     return render(
         "errors/error.html", "partials/_error.html", status=status, message=message, status_code=status
     )
 
 
+NUL = "\x00"
+
+
+def _nul_in_request() -> str | None:
+    """Where a NUL character came in, if anywhere. No field, code or header may hold one:
+    PostgreSQL refuses it in text and other programs cut strings at it."""
+    if NUL in request.path:
+        return "address"
+    if any(NUL in k or NUL in v for k, v in request.args.items(multi=True)):
+        return "query"
+    if any(NUL in v for _k, v in request.headers.items()):
+        return "headers"
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(NUL in k or NUL in v for k, v in request.form.items(multi=True)):
+            return "form"
+    elif request.content_length and request.content_length <= MAX_CHECKED_BODY:
+        raw = request.get_data(cache=True)
+        if b"\x00" in raw or b"\\u0000" in raw:  # raw, or escaped in JSON
+            return "body"
+    return None
+
+
+# The API's body limit (api/spec.py MAX_BODY): a bigger body is not read here, so the API
+# still refuses it with 413 without reading it.
+MAX_CHECKED_BODY = 64 * 1024
+
+
+def _refuse_nul():
+    if (where := _nul_in_request()) is not None:
+        return _error(
+            400,
+            f"The {where} holds a NUL character (\\0), which no field may contain. "
+            "Remove it (a scanner or a copy from another program may have added it) and send again.",
+            "nul_character",
+        )
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)  # before the sign-in gate: refused whoever sends it
+
     @app.errorhandler(CSRFError)
     def _csrf(e):
         return _error(
@@ -49,7 +91,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
-        return _error(e.code or 500, MESSAGES.get(e.code, e.description), e.name.lower().replace(" ", "_"))
+        response = _error(
+            e.code or 500, MESSAGES.get(e.code, e.description), e.name.lower().replace(" ", "_")
+        )
+        for name, value in e.get_headers():
+            if name.lower() == "allow":  # a 405 says which methods the path takes
+                response.headers["Allow"] = value
+        return response
 
     @app.errorhandler(500)
     def _server(e):

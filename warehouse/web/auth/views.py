@@ -20,6 +20,8 @@ def _limits():
     return dict(
         max_failures=current_app.config["SIGN_IN_MAX_FAILURES"],
         window_minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"],
+        address=request.remote_addr,  # the client's, behind a proxy with PROXY_HOPS set
+        max_address_failures=current_app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"],
     )
 
 
