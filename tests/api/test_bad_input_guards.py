@@ -48,3 +48,25 @@ def test_a_method_the_path_does_not_take_is_a_405_naming_the_ones_it_does(api, s
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "POST"}
     assert error_code(response) == "method_not_allowed"
+
+
+def test_a_whole_number_written_with_a_point_is_the_integer_the_document_asks_for(api, stocked):
+    """The document says "integer", which in JSON Schema is any number without a fraction."""
+    done = api.post("/api/stock", {**ADJUST, "quantity": 2.0})
+    assert done.status_code == 201 and done.get_json()["quantity"] == 2
+    for bad in (2.5, "2", True):
+        assert api.post("/api/stock", {**ADJUST, "quantity": bad}).status_code == 422, bad
+
+
+def test_days_are_read_only_as_the_document_writes_them(api, stocked):
+    for bad in ("0", "1", "20260101", "yesterday"):
+        response = api.get("/api/movements", start_date=bad)
+        assert response.status_code == 422, bad
+    assert api.get("/api/movements", start_date="2026-01-01").status_code == 200
+
+
+def test_an_idempotency_key_is_visible_ascii_without_spaces_as_the_document_says(api, stocked):
+    for bad in ("order 1", "ordre-é", "tab\there"):
+        response = api.post("/api/stock", ADJUST, headers={"Idempotency-Key": bad})
+        assert (response.status_code, error_code(response)) == (400, "invalid_idempotency_key"), bad
+    assert api.post("/api/stock", ADJUST, headers={"Idempotency-Key": "order-1_A.b~"}).status_code == 201

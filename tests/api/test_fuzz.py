@@ -7,7 +7,6 @@ ourselves, so its "Authorization removed" mutations are not really sent; the con
 tests assert each rejection explicitly instead."""
 
 import itertools
-import time
 from collections import Counter
 
 import schemathesis
@@ -21,8 +20,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Bounded by example counts, not by a clock: a time budget made the run's coverage (and
+# so this test) depend on how busy the machine was.
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
-BUDGET_SECONDS = 20  # per engine: the run starts no new operation after this (~8 s needed)
 
 
 def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_for):
@@ -30,13 +30,8 @@ def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_f
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20
-    stop_at = time.monotonic() + BUDGET_SECONDS
     ran, statuses = Counter(), Counter()  # ran: examples really sent per (operation, mode)
-    # Every operation's valid examples first, then the invalid ones: when the budget runs
-    # out, what was skipped is the less important half, and the checks below say so.
     for mode, operation in itertools.product(EXAMPLES, operations):
-        if time.monotonic() > stop_at:
-            break
         checks, label = CHECKS, operation.label
 
         @given(case=operation.as_strategy(generation_mode=mode))
@@ -59,7 +54,7 @@ def test_the_api_survives_fuzzing_against_its_own_document(app, stocked, token_f
     for mode in EXAMPLES:
         missing = [op.label for op in operations if not ran[op.label, mode]]
         assert not missing, (
-            f"the fuzzing budget ran out: no {mode.value} example was sent to "
+            f"no {mode.value} example could be generated for "
             f"{len(missing)} of {len(operations)} operations, e.g. {missing[:3]}"
         )
     # The run reached the endpoints' logic, not only their validation.

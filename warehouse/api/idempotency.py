@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import Response, request
 
@@ -22,6 +23,7 @@ from .errors import ApiError
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 128
+KEY = re.compile(rf"[!-~]{{1,{MAX_KEY}}}")  # as the OpenAPI document says: visible ASCII, no spaces
 NAME = "api"  # every API write is one kind of command; the fingerprint tells them apart
 
 
@@ -64,11 +66,11 @@ def response(body: str, status: int, replayed: bool) -> Response:
 
 def _key() -> str | None:
     key = request.headers.get(HEADER)
-    if key is not None and (not 1 <= len(key) <= MAX_KEY or not key.isprintable()):
+    if key is not None and not KEY.fullmatch(key):
         raise ApiError(
             400,
             "invalid_idempotency_key",
-            f"{HEADER} must be 1-{MAX_KEY} printable characters (a UUID is ideal).",
+            f"{HEADER} must be 1-{MAX_KEY} visible ASCII characters, no spaces (a UUID is ideal).",
         )
     return key
 

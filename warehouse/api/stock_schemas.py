@@ -5,7 +5,6 @@ checks and the movement history.
 These models validate every request and are the source of /api/openapi.json.
 """
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -16,6 +15,7 @@ from .types import (
     BinCode,
     Body,
     Count,
+    IsoDate,
     LocationCode,
     LotCode,
     Out,
@@ -257,8 +257,8 @@ class MovementQuery(Paging):
     reference: text(100) | None = Field(
         None, description="'type:id' (e.g. transfer:TR-000001) or just the id"
     )
-    start_date: date | None = Field(None, description="on or after this day (UTC)")
-    end_date: date | None = Field(None, description="on or before this day (UTC)")
+    start_date: IsoDate | None = Field(None, description="on or after this day (UTC)")
+    end_date: IsoDate | None = Field(None, description="on or before this day (UTC)")
 
 
 class MovementOut(Out):

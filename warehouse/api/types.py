@@ -1,9 +1,19 @@
 """Field types shared by the API schemas: bounded, printable, whole units, UTC on the wire."""
 
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, timezone
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from warehouse.ledger import MAX_LINE_QTY
 
@@ -46,10 +56,38 @@ UtcDateTime = Annotated[
 ]
 
 
+def _whole_numbers(value):
+    """2.0 is the integer 2 (JSON Schema's "integer" is any number without a fraction, and
+    some JSON encoders write every number with a point); 2.5 and "2" stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
+
+
 class Body(BaseModel):
     """A request body: unknown fields and loosely typed values ("5" for 5) are refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integers_written_with_a_point(cls, data):
+        return _whole_numbers(data)
+
+
+def _iso_date(value):
+    """A day as the document says, YYYY-MM-DD: a bare number ("0") is not read as seconds
+    since 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Give the day as YYYY-MM-DD, e.g. 2026-12-06.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class Query(BaseModel):
