@@ -104,13 +104,7 @@ def _count_address(address: str | None, max_failures: int | None, window_minutes
     few, which is fine for a coarse limit."""
     if not address or not max_failures:
         return
-    since = utcnow() - timedelta(minutes=window_minutes)
-    failures = db.session.scalar(
-        select(func.count())
-        .select_from(SignInAttempt)
-        .where(SignInAttempt.who == f"addr:{address}"[:80], SignInAttempt.at >= since)
-    )
-    if failures >= max_failures:
+    if _failures(f"addr:{address}"[:80], window_minutes) >= max_failures:
         raise SignInThrottled(
             f"Too many failed sign-ins from this device. Wait {window_minutes} minutes or ask a supervisor."
         )
@@ -119,23 +113,27 @@ def _count_address(address: str | None, max_failures: int | None, window_minutes
 def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
     """Record the attempt first, then count: parallel guesses cannot all slip under the
     limit. A successful sign-in removes the record again."""
-    since = utcnow() - timedelta(minutes=window_minutes)
 
     def record() -> int:
         serialise(f"sign-in:{who}")  # a burst of guesses is counted one by one
         db.session.add(SignInAttempt(who=who))
         db.session.flush()
-        return db.session.scalar(
-            select(func.count())
-            .select_from(SignInAttempt)
-            .where(SignInAttempt.who == who, SignInAttempt.at >= since)
-        )
+        return _failures(who, window_minutes)
 
     if atomically(record) > max_failures:
         raise SignInThrottled(
             f"Too many failed sign-ins. Wait {window_minutes} minutes "
             "or ask a supervisor to reset your password."
         )
+
+
+def _failures(who: str, window_minutes: int) -> int:
+    since = utcnow() - timedelta(minutes=window_minutes)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SignInAttempt)
+        .where(SignInAttempt.who == who, SignInAttempt.at >= since)
+    )
 
 
 def _finish(who: str, user: User | None, message: str, address: str | None = None) -> User:

@@ -123,19 +123,19 @@ def adjust(caller, body: s.AdjustIn):
     )
     # The answer from what the posting returned and the rows the service loaded: nothing
     # is read back.
-    ((key, (on_hand, reserved, held)),) = done.posted.balances_after.items()
+    on_hand, reserved, _held = done.after
     return s.AdjustOut(
-        movement_id=done.posted.movement_ids[key],
+        movement_id=done.movement_id,
         type=MovementType(body.type).value,
         sku=done.product.sku,
         location=done.bin.location.code,
         bin=done.bin.code,
         lot=done.lot.code if done.lot else None,
         quantity=body.quantity,
-        previous_on_hand=on_hand - body.quantity,
+        previous_on_hand=done.on_hand_before,
         new_on_hand=on_hand,
         reserved=reserved,
-        available=on_hand - reserved - held,
+        available=done.available,
         recorded_at=done.posted.recorded_at,
     )
 

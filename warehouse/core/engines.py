@@ -72,6 +72,11 @@ class WriterQueue:
         self._commits = 0
         self._checkpointing = threading.Event()
 
+    def forget_parent(self) -> None:
+        """In a forked worker: the parent's lock holder and checkpoint thread are not here."""
+        self._threads = threading.Lock()
+        self._checkpointing.clear()
+
     @contextmanager
     def turn(self) -> Iterator[None]:
         with self._threads:
@@ -118,8 +123,7 @@ def _after_fork_in_child() -> None:
     """A forked worker starts with every queue free: a lock or a checkpoint in flight in
     the parent at fork time belongs to a thread the child does not have."""
     for queue in list(_queues.values()):
-        queue._threads = threading.Lock()
-        queue._checkpointing.clear()
+        queue.forget_parent()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

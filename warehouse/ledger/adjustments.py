@@ -42,6 +42,27 @@ class Adjusted:
     product: Product | None = None
     bin: Bin | None = None
     lot: Lot | None = None
+    qty: int = 0
+
+    @property
+    def after(self) -> tuple[int, int, int]:
+        """(on_hand, reserved, held) of the one key after the change."""
+        (after,) = self.posted.balances_after.values()
+        return after
+
+    @property
+    def on_hand_before(self) -> int:
+        return self.after[0] - self.qty
+
+    @property
+    def available(self) -> int:
+        on_hand, reserved, held = self.after
+        return on_hand - reserved - held
+
+    @property
+    def movement_id(self) -> int:
+        (movement_id,) = self.posted.movement_ids.values()
+        return movement_id
 
 
 def adjust(
@@ -117,7 +138,7 @@ def _adjust(
         reason=reason,
         note=note or None,
     )
-    return Adjusted(posted, product, bin, lot)
+    return Adjusted(posted, product, bin, lot, qty)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, Movement, MovementType
 
-Page = pagers.Page
-
 
 @dataclass(frozen=True)
 class MovementFilter:
@@ -116,7 +114,7 @@ def stock_rows(
     sku: str | None = None,
     page: int = 1,
     page_size: int = 50,
-) -> Page:
+) -> pagers.Page:
     """Non-empty balances by location, bin and SKU, filtered, one page at a time."""
     query = (
         select(Balance)
@@ -184,7 +182,7 @@ def movement_history(
     reference_type: str | None = None,
     reference_id: str | None = None,
     page_size: int = 50,
-) -> Page:
+) -> pagers.Page:
     """Movements newest first, keyset-paged by id (stable while new movements arrive).
     `reference_type`/`reference_id` narrow to one business document, e.g. ("transfer",
     "TR-000001"); either alone matches any value of the other."""

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
+from warehouse.core import pagers
 from warehouse.core.errors import DomainError
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import MovementType
@@ -36,7 +37,7 @@ def index():
             page=form.page.data or 1,
         )
         if form.validate()
-        else stock.Page([], False)
+        else pagers.Page([], False)
     )
     return render(
         "stock/index.html",
@@ -60,7 +61,7 @@ def sku(sku):
 @requires(Role.OPERATOR)
 def movements():
     form = MovementFilterForm(request.args)
-    page, error = stock.Page([], False), None
+    page, error = pagers.Page([], False), None
     if form.validate():
         reference_type, reference_id = form.reference_key()
         try:
