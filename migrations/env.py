@@ -91,6 +91,14 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    if connectable.dialect.name == "postgresql":
+        # The app's engine works as the role warehouse_app, under row-level security
+        # (warehouse/core/tenancy.py). Migrations run as the user DATABASE_URL names, who
+        # owns the tables and makes that role.
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        connectable = create_engine(connectable.url, poolclass=NullPool)
 
     with connectable.connect() as connection:
         if connection.dialect.name == "sqlite":

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from warehouse import accounts, create_app
 from warehouse.accounts import users
+from warehouse.core import tenancy
 from warehouse.core.extensions import db
 from warehouse.web.context import SETTINGS
 
@@ -37,6 +38,19 @@ def _migrate(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    _first_organisation(url)
+
+
+# Every test works in this organisation unless it says otherwise (tenancy.acting_for).
+ORG_ID = 1
+_FIRST_ORGANISATION = "INSERT INTO organisations (code, name, active, created_at) VALUES ('acme', 'Acme', true, CURRENT_TIMESTAMP)"
+
+
+def _first_organisation(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        assert conn.execute(text(_FIRST_ORGANISATION + " RETURNING id")).scalar_one() == ORG_ID
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +109,7 @@ def _pg_reset(url: str) -> None:
         # TRUNCATE fires no row triggers, so the append-only ledger can be emptied here.
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO lots (id, product_id, code, expiry_date) VALUES (0, NULL, '', NULL)"))
+        conn.execute(text(_FIRST_ORGANISATION))
     engine.dispose()
 
 
@@ -114,16 +129,19 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def app(request, database_url):
     app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=database_url)
-    with app.app_context():
+    with app.app_context(), tenancy.acting_for(ORG_ID):
         yield app
         db.session.remove()
-        # Every scenario must leave a ledger that `flask verify-ledger` passes.
+        # Every scenario must leave a ledger that `flask verify-ledger` passes, in every
+        # organisation it touched.
         if request.node.get_closest_marker("drift_expected") is None:
             from warehouse import ledger
+            from warehouse.accounts import organisations
 
-            drifts = ledger.verify()
+            with organisations.each() as each:
+                drifts = {org.code: found for org in each if (found := ledger.verify())}
             db.session.remove()
-            assert drifts == [], f"ledger drift after {request.node.name}: {drifts}"
+            assert drifts == {}, f"ledger drift after {request.node.name}: {drifts}"
         db.engine.dispose()
 
 
@@ -217,7 +235,7 @@ def in_threads(app, n: int, work):
     start = threading.Barrier(n, timeout=60)
 
     def run(i):
-        with app.app_context():
+        with app.app_context(), tenancy.acting_for(ORG_ID):
             start.wait()
             try:
                 results[i] = work(i)

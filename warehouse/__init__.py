@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from warehouse import alerts, cli, ledger, web
+from warehouse.core import tenancy
 from warehouse.core.engines import configure_engine
 from warehouse.core.extensions import csrf, db, login_manager, migrate
 from warehouse.core.settings import Settings
@@ -23,6 +24,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        tenancy.install(db.engine, db.session)  # every statement sees one organisation's rows
 
     # Alerts are judged inside every posting's transaction (and write the event outbox).
     ledger.after_posting(alerts.evaluate)

@@ -4,7 +4,9 @@ racing for the last 10 units on PostgreSQL."""
 import threading
 
 from tests.api.conftest import Api, error_code
+from tests.conftest import ORG_ID
 from warehouse.availability.models import Reservation
+from warehouse.core import tenancy
 from warehouse.core.extensions import db
 from warehouse.core.models import Command
 from warehouse.ledger.models import Movement
@@ -148,7 +150,7 @@ def test_sixteen_threads_reserving_the_last_ten_units_reserve_exactly_ten(app, c
     statuses, start = [], threading.Barrier(16)
 
     def one(n):
-        with app.app_context():
+        with app.app_context(), tenancy.acting_for(ORG_ID):
             c = app.test_client()
             start.wait()
             r = c.post(
@@ -183,7 +185,7 @@ def _race(app, token, path, body, key, n=8):
     answers, start = [], threading.Barrier(n)
 
     def one():
-        with app.app_context():
+        with app.app_context(), tenancy.acting_for(ORG_ID):
             c = app.test_client()
             start.wait()
             r = c.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
@@ -221,7 +223,7 @@ def test_one_key_on_two_different_requests_at_once_writes_one_of_them(app, clien
         answers, start = {}, threading.Barrier(2)
 
         def one(path, body):
-            with app.app_context():
+            with app.app_context(), tenancy.acting_for(ORG_ID):
                 start.wait()
                 r = app.test_client().post(
                     path,

@@ -16,10 +16,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import ORG_ID
 from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import accounts, counts, ledger
 from warehouse.accounts.models import User
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core import tenancy
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, InvalidPosting
 from warehouse.core.extensions import db
@@ -799,7 +801,7 @@ def test_two_scanners_adding_to_one_line_lose_no_scan(app, wh):
     start = threading.Barrier(2)
 
     def worker(user_id):
-        with app.app_context():  # each thread has its own session and connection
+        with app.app_context(), tenancy.acting_for(ORG_ID):  # each thread has its own session and connection
             bin, product = db.session.get(Bin, bin_id), db.session.get(Product, product_id)
             start.wait()
             for _ in range(10):

@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests.conftest import ORG_ID, PASSWORD
 from tests.factories import make_location, make_lot, receive
 from warehouse import accounts, ledger
 from warehouse.catalog.models import NO_LOT, Bin, Lot
+from warehouse.core import tenancy
 from warehouse.core.errors import AlreadyPutAway, InvalidPosting, NotFound, WrongBin
 from warehouse.core.extensions import db
 from warehouse.inbound import putaway, receiving
@@ -369,7 +370,7 @@ def test_devices_confirming_one_task_at_once_move_the_goods_exactly_once(app, si
     start = threading.Barrier(workers)
 
     def worker():
-        with app.app_context():  # each thread has its own session and connection
+        with app.app_context(), tenancy.acting_for(ORG_ID):  # each thread has its own session and connection
             bin = db.session.get(Bin, bin_id)
             start.wait()
             try:

@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests.conftest import ORG_ID, PASSWORD
 from tests.factories import make_location, make_lot, make_product
 from warehouse import accounts, ledger
 from warehouse.catalog import scan
 from warehouse.catalog.models import NO_LOT, BinKind, Lot, Product
+from warehouse.core import tenancy
 from warehouse.core.errors import InvalidPosting, NotFound, ReceiptClosed
 from warehouse.core.extensions import db
 from warehouse.inbound import receiving
@@ -438,7 +439,7 @@ def run_at_once(app, workers, work):
     start = threading.Barrier(workers)
 
     def worker():
-        with app.app_context():  # each thread has its own session and connection
+        with app.app_context(), tenancy.acting_for(ORG_ID):  # each thread has its own session and connection
             start.wait()
             try:
                 results.append(work())

@@ -2,8 +2,10 @@
 
 import threading
 
+from tests.conftest import ORG_ID
 from tests.factories import receive
 from warehouse import ledger
+from warehouse.core import tenancy
 from warehouse.core.errors import InsufficientStock
 from warehouse.core.extensions import db
 from warehouse.ledger import Line
@@ -20,7 +22,7 @@ def test_sixteen_workers_racing_for_one_hundred_units_take_exactly_one_hundred(a
     start = threading.Barrier(WORKERS)
 
     def worker(n_attempts):
-        with app.app_context():  # each thread has its own session and connection
+        with app.app_context(), tenancy.acting_for(ORG_ID):  # each thread has its own session and connection
             start.wait()
             for _ in range(n_attempts):
                 try:
@@ -51,7 +53,7 @@ def test_concurrent_replays_of_one_key_post_once(app, site):
     start = threading.Barrier(8)
 
     def worker():
-        with app.app_context():
+        with app.app_context(), tenancy.acting_for(ORG_ID):
             start.wait()
             results.append(receive(site.bolt, a1, 3, key="double-tap").posting_id)
             db.session.remove()

@@ -14,10 +14,12 @@ from decimal import Decimal
 import time_machine
 from sqlalchemy import event, select
 
+from tests.conftest import ORG_ID
 from tests.factories import Warehouse, receive
 from warehouse import alerts, ledger
 from warehouse.alerts.models import Alert, AlertKind, ReorderPolicy
 from warehouse.catalog.models import Product
+from warehouse.core import tenancy
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus, CountStatus
@@ -357,7 +359,7 @@ def test_threads_fill_the_rollup_one_at_a_time_and_read_the_ledger_once(app):
         return [(span.first_day, 1)]
 
     def load(results):
-        with app.app_context():
+        with app.app_context(), tenancy.acting_for(ORG_ID):
             start.wait()
             results.append(len(rollups._closed_days("thread-test", read, span, list)[0]))
 

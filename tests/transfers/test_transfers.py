@@ -12,9 +12,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import ORG_ID
 from tests.factories import Warehouse, make_location, make_lot, receive
 from warehouse import ledger, transfers
 from warehouse.catalog.models import Bin, Location, LocationType, Lot, Product
+from warehouse.core import tenancy
 from warehouse.core.errors import (
     DomainError,
     InsufficientStock,
@@ -1076,7 +1078,7 @@ def race(app, n, work):
     start = threading.Barrier(n)
 
     def worker(i):
-        with app.app_context():  # each thread has its own session and connection
+        with app.app_context(), tenancy.acting_for(ORG_ID):  # each thread has its own session and connection
             start.wait()
             try:
                 work(i)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warehouse.catalog.models import Location
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScopedIdentity
 
 
 class Role(str, enum.Enum):
@@ -24,7 +25,10 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(OrgScopedIdentity, UserMixin, db.Model):
+    """Usernames and badge codes are unique across organisations: signing in names no
+    organisation, the user's own is found from them."""
+
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -43,7 +47,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class ApiToken(db.Model):
+class ApiToken(OrgScopedIdentity, db.Model):
     """Only a SHA-256 of the token is stored; the token itself is shown once."""
 
     __tablename__ = "api_tokens"

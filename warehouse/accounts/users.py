@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from warehouse.accounts.models import ApiToken, Role, SignInAttempt, User
 from warehouse.accounts.permissions import parse_scopes
 from warehouse.catalog.models import Location
+from warehouse.core import tenancy
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     LocationNotOffered,
@@ -50,9 +51,12 @@ def create_user(
     )
 
     def add():
-        # Sign-in ignores case, so "Alice" and "alice" would be one person.
-        if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
-            raise UsernameTaken(f"User {username!r} already exists.")
+        # Sign-in ignores case, so "Alice" and "alice" would be one person; and it names no
+        # organisation, so a username is unique across all of them.
+        with tenancy.identifying():
+            taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+        if taken is not None:
+            raise UsernameTaken(f"User {username!r} already exists (in this or another organisation).")
         db.session.add(user)
         return user
 
@@ -73,7 +77,8 @@ def authenticate(
     _count_address(address, max_address_failures, window_minutes)
     who = f"user:{username.strip().lower()}"[:80]
     _count_attempt(who, max_failures, window_minutes)
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    with tenancy.identifying():
+        user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     return _finish(who, user if ok else None, "Wrong username or password. Try again.", address)
 
@@ -91,7 +96,8 @@ def authenticate_badge(
     _count_address(address, max_address_failures, window_minutes)
     who = f"badge:{badge_code.strip()}"[:80]
     _count_attempt(who, max_failures, window_minutes)
-    user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
+    with tenancy.identifying():
+        user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
     ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
     return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.", address)
 
@@ -184,13 +190,21 @@ def revoke_token(token_or_prefix: str) -> int:
     if len(text) < 10:
         raise TokenReferenceInvalid("Give the whole token or its first 10 characters (wh_...).")
     which = ApiToken.token_hash == _hash_token(text) if len(text) > 10 else ApiToken.prefix == text
-    return atomically(
-        lambda: (
-            db.session.execute(
-                update(ApiToken).where(which, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-            ).rowcount
-        )
-    )
+    with tenancy.identifying():  # the CLI names a token, not its organisation
+        found = db.session.execute(select(ApiToken.id, ApiToken.org_id).where(which)).all()
+    revoked = 0
+    for token_id, org_id in found:
+        with tenancy.acting_for(org_id):
+            revoked += atomically(
+                lambda token_id=token_id: (
+                    db.session.execute(
+                        update(ApiToken)
+                        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow())
+                    ).rowcount
+                )
+            )
+    return revoked
 
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is that precise: at most one write a minute
@@ -205,18 +219,23 @@ def token_identity(token: str) -> tuple[User, ApiToken] | None:
     now = utcnow()
     if found and (found[1].last_used_at is None or found[1].last_used_at < now - TOUCH_EVERY):
         token_id = found[1].id
-        atomically(
-            lambda: db.session.execute(
-                update(ApiToken)
-                .where(
-                    ApiToken.id == token_id,
-                    (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - TOUCH_EVERY),
-                )
-                .values(last_used_at=now)
-            )
-        )
+        with tenancy.acting_for(found[1].org_id):
+            _touch(token_id, now)
         found = _live_token(token_hash)  # the commit expired the rows read above
     return found
+
+
+def _touch(token_id: int, now) -> None:
+    atomically(
+        lambda: db.session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - TOUCH_EVERY),
+            )
+            .values(last_used_at=now)
+        )
+    )
 
 
 _LIVE_TOKEN = (  # built once: every API call looks its token up
@@ -227,7 +246,8 @@ _LIVE_TOKEN = (  # built once: every API call looks its token up
 
 
 def _live_token(token_hash: str) -> tuple[User, ApiToken] | None:
-    row = db.session.execute(_LIVE_TOKEN, {"hash": token_hash}).first()
+    with tenancy.identifying():  # a token says whose it is
+        row = db.session.execute(_LIVE_TOKEN, {"hash": token_hash}).first()
     return (row.User, row.ApiToken) if row and row.User.active else None
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
-class ReorderPolicy(db.Model):
+class ReorderPolicy(OrgScoped, db.Model):
     __tablename__ = "reorder_policies"
     __table_args__ = (
-        UniqueConstraint("product_id", "location_id"),
+        UniqueConstraint("org_id", "product_id", "location_id"),
         CheckConstraint(
             "reorder_point >= 0 AND reorder_qty >= 0 AND safety_stock >= 0 AND lead_time_days >= 0",
             name="non_negative",
@@ -53,21 +54,22 @@ class AlertStatus(str, enum.Enum):
     CLEARED = "cleared"  # closed by a posting: the condition ended
 
 
-class Alert(db.Model):
+class Alert(OrgScoped, db.Model):
     """One stock condition of one SKU at one location. `live_key` is set while the alert
     is open or acknowledged and NULL once closed: its unique constraint allows exactly one
     live alert per kind x SKU x location on every engine (NULLs never collide)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
-        Index("ix_alerts_status", "status", "id"),
-        Index("ix_alerts_product_location", "product_id", "location_id"),
+        Index("ix_alerts_status", "org_id", "status", "id"),
+        Index("ix_alerts_product_location", "org_id", "product_id", "location_id"),
+        UniqueConstraint("org_id", "live_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, "alert_kind"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    live_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    live_key: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[AlertStatus] = mapped_column(
         enum_column(AlertStatus, "alert_status"), default=AlertStatus.OPEN
     )
@@ -89,13 +91,13 @@ class Alert(db.Model):
     location: Mapped[Location] = relationship()
 
 
-class AlertSetting(db.Model):
+class AlertSetting(OrgScoped, db.Model):
     """Per SKU x location: a low-stock threshold overriding the reorder point, who to
     tell, or muted."""
 
     __tablename__ = "alert_settings"
     __table_args__ = (
-        UniqueConstraint("product_id", "location_id"),
+        UniqueConstraint("org_id", "product_id", "location_id"),
         CheckConstraint(
             "low_stock_threshold IS NULL OR low_stock_threshold >= 0", name="threshold_non_negative"
         ),

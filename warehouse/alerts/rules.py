@@ -113,7 +113,7 @@ def _build_places_query():
     """Every asked (product, location) pair, with or without stock there (a SKU with a
     policy and nothing ever received is still low), with its totals, policy, setting and
     live alerts, in one statement."""
-    b = Balance.__table__.c
+    b = Balance
     stock = (
         select(
             b.product_id,
@@ -127,7 +127,7 @@ def _build_places_query():
         .group_by(b.product_id, b.location_id)
         .subquery()
     )
-    policy, setting = ReorderPolicy.__table__.c, AlertSetting.__table__.c
+    policy, setting = ReorderPolicy, AlertSetting
     return (
         select(
             Product.id.label("product_id"),
@@ -148,12 +148,8 @@ def _build_places_query():
         .select_from(Product)
         .join(Location, literal(True))  # the pairs asked for: few
         .outerjoin(stock, and_(stock.c.product_id == Product.id, stock.c.location_id == Location.id))
-        .outerjoin(
-            ReorderPolicy.__table__, and_(policy.product_id == Product.id, policy.location_id == Location.id)
-        )
-        .outerjoin(
-            AlertSetting.__table__, and_(setting.product_id == Product.id, setting.location_id == Location.id)
-        )
+        .outerjoin(ReorderPolicy, and_(policy.product_id == Product.id, policy.location_id == Location.id))
+        .outerjoin(AlertSetting, and_(setting.product_id == Product.id, setting.location_id == Location.id))
         .where(
             Product.id.in_(bindparam("products", expanding=True)),
             Location.id.in_(bindparam("locations", expanding=True)),
@@ -284,7 +280,7 @@ def _raise(to_raise: list, now) -> None:
     statement = (
         make(Alert.__table__)
         .values(rows)
-        .on_conflict_do_nothing(index_elements=["live_key"])
+        .on_conflict_do_nothing(index_elements=["org_id", "live_key"])
         .returning(Alert.id, Alert.live_key)
     )
     made = {key: alert_id for alert_id, key in conn.execute(statement)}

@@ -17,6 +17,7 @@ from warehouse import accounts
 from warehouse.accounts import permissions
 from warehouse.accounts.models import Role, User
 from warehouse.core.extensions import csrf
+from warehouse.web.context import enter_organisation
 
 from .errors import ApiError
 
@@ -49,6 +50,7 @@ def caller() -> Caller:
                 "This token is unknown or revoked. Ask an admin for a new one (flask create-token).",
             )
         user, row = found
+        enter_organisation(user.org_id)  # the token's, whatever a session cookie says
         scopes = permissions.parse_scopes(row.scopes)
         return Caller(user.id, user.username, user.role, permissions.granted(user.role, scopes), True)
     if current_user.is_authenticated:

@@ -42,7 +42,7 @@ _holds = Hold.__table__
 
 def number(hold: Hold) -> str:
     """How people and the ledger's reference name a hold: HLD-000042."""
-    return f"HLD-{hold.id:06d}"
+    return f"HLD-{hold.serial:06d}"
 
 
 def reference_of(hold: Hold) -> tuple[str, str]:

@@ -10,12 +10,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
-from warehouse.core.columns import enum_column, utcnow
+from warehouse.core.columns import enum_column, next_serial, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
 class ReservationStatus(str, enum.Enum):
@@ -25,7 +27,7 @@ class ReservationStatus(str, enum.Enum):
     FULFILLED = "fulfilled"  # consumed by a sale
 
 
-class Reservation(db.Model):
+class Reservation(OrgScoped, db.Model):
     """Units of one balance key reserved for a reference (e.g. order:ord-12345).
 
     One reserve request may span several bins/lots (FEFO), so it makes one row per key,
@@ -36,9 +38,9 @@ class Reservation(db.Model):
 
     __tablename__ = "reservations"
     __table_args__ = (
-        Index("ix_reservations_reference", "reference_type", "reference_id", "status"),
-        Index("ix_reservations_expiry", "status", "expires_at"),
-        Index("ix_reservations_product", "product_id", "location_id", "status"),
+        Index("ix_reservations_reference", "org_id", "reference_type", "reference_id", "status"),
+        Index("ix_reservations_expiry", "org_id", "status", "expires_at"),
+        Index("ix_reservations_product", "org_id", "product_id", "location_id", "status"),
         Index("ix_reservations_posting", "posting_id"),  # a replayed request finds its rows
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
@@ -86,18 +88,20 @@ class HoldStatus(str, enum.Enum):
     WRITTEN_OFF = "written_off"  # destroyed: left the ledger with an expire posting
 
 
-class Hold(db.Model):
+class Hold(OrgScoped, db.Model):
     """Units of one balance key that may not be sold, picked or reserved (quality hold,
     quarantine, expired). qty_open changes only together with a ledger posting."""
 
     __tablename__ = "holds"
     __table_args__ = (
-        Index("ix_holds_status", "status", "location_id"),
-        Index("ix_holds_key", "product_id", "bin_id", "lot_id", "status"),
+        Index("ix_holds_status", "org_id", "status", "location_id"),
+        Index("ix_holds_key", "org_id", "product_id", "bin_id", "lot_id", "status"),
+        UniqueConstraint("org_id", "serial"),
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[int] = mapped_column(default=next_serial)  # HLD-000001, per organisation
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))

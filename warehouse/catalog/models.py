@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.core.columns import enum_column
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped, OrgScopedWithSharedRows
 
 NO_LOT = 0  # id of the "no lot" row in lots
 
@@ -39,10 +40,11 @@ class BinKind(str, enum.Enum):
     SHIPPING = "shipping"
 
 
-class Product(db.Model):
+class Product(OrgScoped, db.Model):
     __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("org_id", "sku"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal("0"))
     lot_tracked: Mapped[bool] = mapped_column(default=False)
@@ -53,30 +55,33 @@ class Product(db.Model):
     )
 
 
-class ProductBarcode(db.Model):
+class ProductBarcode(OrgScoped, db.Model):
     """A product can carry several barcodes: GTIN-13/14, UPC, a supplier's own code."""
 
     __tablename__ = "product_barcodes"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
     product: Mapped[Product] = relationship(back_populates="barcodes")
 
 
-class Location(db.Model):
+class Location(OrgScoped, db.Model):
     __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)  # used in URLs and the API
+    code: Mapped[str] = mapped_column(String(64))  # used in URLs and the API
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[LocationType] = mapped_column(enum_column(LocationType, "location_type"))
     active: Mapped[bool] = mapped_column(default=True)
     bins: Mapped[list[Bin]] = relationship(back_populates="location", order_by="Bin.code")
 
 
-class Bin(db.Model):
+class Bin(OrgScoped, db.Model):
     __tablename__ = "bins"
     __table_args__ = (
-        UniqueConstraint("location_id", "code"),
+        UniqueConstraint("org_id", "location_id", "code"),
+        UniqueConstraint("org_id", "barcode"),
         # Target of the balances' (bin_id, location_id) foreign key: a balance's bin is
         # always inside the balance's location.
         UniqueConstraint("id", "location_id", name="uq_bins_id_location"),
@@ -84,16 +89,16 @@ class Bin(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     code: Mapped[str] = mapped_column(String(32))
-    barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    barcode: Mapped[str] = mapped_column(String(64))
     kind: Mapped[BinKind] = mapped_column(enum_column(BinKind, "bin_kind"), default=BinKind.STORAGE)
     capacity: Mapped[int | None]  # units the bin holds in all; NULL = not limited
     active: Mapped[bool] = mapped_column(default=True)
     location: Mapped[Location] = relationship(back_populates="bins")
 
 
-class Lot(db.Model):
+class Lot(OrgScopedWithSharedRows, db.Model):
     __tablename__ = "lots"
-    __table_args__ = (UniqueConstraint("product_id", "code"),)
+    __table_args__ = (UniqueConstraint("org_id", "product_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL only on the NO_LOT row, which belongs to no product.
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))

@@ -116,7 +116,7 @@ def claim(owner: str, key: str, name: str, printed: str) -> int | None:
 
 _CLAIM = {  # built once per dialect: every keyed write claims its key
     name: dialect.insert(_commands)
-    .on_conflict_do_nothing(index_elements=["owner", "key"])
+    .on_conflict_do_nothing(index_elements=["org_id", "owner", "key"])
     .returning(_commands.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }

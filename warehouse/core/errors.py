@@ -147,6 +147,24 @@ class AmbiguousScan(Conflict):
 # --- accounts ----------------------------------------------------------------------------
 
 
+class OrganisationCodeTaken(Conflict):
+    code = "organisation_code_taken"
+
+
+class OrganisationCodeInvalid(InvalidPosting):
+    code = "organisation_code_invalid"
+
+
+class NoSuchOrganisation(NotFound):
+    code = "no_such_organisation"
+
+
+class OrganisationNotNamed(InvalidPosting):
+    """Several organisations: a command that works on one must be told which."""
+
+    code = "organisation_not_named"
+
+
 class UsernameTaken(InvalidPosting):
     """Usernames are unique, whatever their case."""
 

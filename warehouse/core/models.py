@@ -9,16 +9,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
-class Command(db.Model):
+class Organisation(db.Model):
+    """A company (or a 3PL's client) whose stock, people and settings are its own. Every
+    business table carries its id (warehouse/core/tenancy.py)."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # flask create-org CODE; --org CODE
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Command(OrgScoped, db.Model):
     """A keyed write that ran: who sent it, its key (a scan id, a form key), a fingerprint
     of the request, and what the replay needs to answer as the first time did. Claimed in
     the write's own transaction (warehouse/core/commands.py), so it exists exactly when the
     write committed."""
 
     __tablename__ = "commands"
-    __table_args__ = (UniqueConstraint("owner", "key", name="uq_commands_owner_key"),)
+    __table_args__ = (UniqueConstraint("org_id", "owner", "key", name="uq_commands_org_owner_key"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     owner: Mapped[str] = mapped_column(String(40))  # "user:7": one sender's keys never meet another's
     key: Mapped[str] = mapped_column(String(128))

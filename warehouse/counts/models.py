@@ -10,13 +10,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.accounts.models import User
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
-from warehouse.core.columns import enum_column, utcnow
+from warehouse.core.columns import enum_column, next_serial, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
 class CountRequestStatus(str, enum.Enum):
@@ -24,7 +26,7 @@ class CountRequestStatus(str, enum.Enum):
     DONE = "done"
 
 
-class CountRequest(db.Model):
+class CountRequest(OrgScoped, db.Model):
     """A blind count the supervisor should schedule: the ledger and the shelf disagree
     (e.g. a short pick). Cycle counts (a later issue) pick these up."""
 
@@ -61,12 +63,14 @@ class CountLineStatus(str, enum.Enum):
     REJECTED = "rejected"
 
 
-class CountBatch(db.Model):
+class CountBatch(OrgScoped, db.Model):
     """A blind count of some bin x SKU x lot lines of one location. It snapshots which
     lines it covers, never the quantities the counter would be led by."""
 
     __tablename__ = "count_batches"
+    __table_args__ = (UniqueConstraint("org_id", "serial"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[int] = mapped_column(default=next_serial)  # CNT-000001, per organisation
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     status: Mapped[CountStatus] = mapped_column(
         enum_column(CountStatus, "count_status"), default=CountStatus.OPEN
@@ -82,10 +86,10 @@ class CountBatch(db.Model):
 
     @property
     def number(self) -> str:
-        return f"CNT-{self.id:06d}"
+        return f"CNT-{self.serial:06d}"
 
 
-class CountLine(db.Model):
+class CountLine(OrgScoped, db.Model):
     __tablename__ = "count_lines"
     __table_args__ = (
         Index("ix_count_lines_batch_bin", "batch_id", "bin_id"),

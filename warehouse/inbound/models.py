@@ -15,8 +15,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
-from warehouse.core.columns import enum_column, utcnow
+from warehouse.core.columns import enum_column, next_serial, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
 class ReceiptStatus(str, enum.Enum):
@@ -24,13 +25,18 @@ class ReceiptStatus(str, enum.Enum):
     POSTED = "posted"
 
 
-class Receipt(db.Model):
+class Receipt(OrgScoped, db.Model):
     """Goods arriving against a reference (a PO number). Lines are a draft until the
     receipt is finished, which posts them to the ledger in one posting."""
 
     __tablename__ = "receipts"
+    __table_args__ = (
+        Index("ix_receipts_reference", "org_id", "reference"),
+        UniqueConstraint("org_id", "serial"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), index=True)
+    serial: Mapped[int] = mapped_column(default=next_serial)  # RCV-000001, per organisation
+    reference: Mapped[str] = mapped_column(String(64))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     status: Mapped[ReceiptStatus] = mapped_column(
         enum_column(ReceiptStatus, "receipt_status"), default=ReceiptStatus.OPEN
@@ -47,13 +53,13 @@ class Receipt(db.Model):
 
     @property
     def number(self) -> str:
-        return f"RCV-{self.id:06d}"
+        return f"RCV-{self.serial:06d}"
 
 
-class ReceiptLine(db.Model):
+class ReceiptLine(OrgScoped, db.Model):
     __tablename__ = "receipt_lines"
     __table_args__ = (
-        UniqueConstraint("receipt_id", "product_id", "lot_id"),
+        UniqueConstraint("org_id", "receipt_id", "product_id", "lot_id"),
         CheckConstraint("qty >= 0", name="qty_non_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,13 +87,13 @@ class PutawayReason(str, enum.Enum):
     OTHER = "other"
 
 
-class PutawayTask(db.Model):
+class PutawayTask(OrgScoped, db.Model):
     """Move qty of a product/lot from a receiving bin to storage. A partial confirmation
     closes this task for what was moved and opens a new one for the rest."""
 
     __tablename__ = "putaway_tasks"
     __table_args__ = (
-        Index("ix_putaway_tasks_open", "location_id", "status", "product_id", "id"),
+        Index("ix_putaway_tasks_open", "org_id", "location_id", "status", "product_id", "id"),
         CheckConstraint("qty > 0", name="qty_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
-class OutboxEvent(db.Model):
+class OutboxEvent(OrgScoped, db.Model):
     """A domain event, written in the same transaction as the change it reports, so an
     event exists if and only if the change committed. The delivery worker reads these."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_undispatched", "dispatched_at", "id"),)
+    __table_args__ = (Index("ix_outbox_events_undispatched", "org_id", "dispatched_at", "id"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     type: Mapped[str] = mapped_column(String(64))  # stock.low, transfer.status_changed, ...
     payload: Mapped[str] = mapped_column(db.Text)  # JSON
@@ -32,7 +33,7 @@ class OutboxEvent(db.Model):
     dispatched_at: Mapped[datetime | None]  # deliveries created for every subscriber
 
 
-class WebhookSubscription(db.Model):
+class WebhookSubscription(OrgScoped, db.Model):
     """Where to POST events. The secret signs each body (HMAC-SHA256); unlike passwords it
     must be readable to sign, so it is stored as is and shown only to admins."""
 
@@ -57,14 +58,14 @@ class DeliveryStatus(str, enum.Enum):
     FAILED = "failed"  # gave up after the last retry
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(OrgScoped, db.Model):
     """One event to one subscriber. Its uuid is the delivery id the receiver sees; the
     unique (event, subscription) pair means an event never gets two ids for one URL."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        UniqueConstraint("event_id", "subscription_id"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        UniqueConstraint("org_id", "event_id", "subscription_id"),
+        Index("ix_webhook_deliveries_due", "org_id", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -80,7 +81,7 @@ class WebhookDelivery(db.Model):
     subscription: Mapped[WebhookSubscription] = relationship()
 
 
-class WebhookAttempt(db.Model):
+class WebhookAttempt(OrgScoped, db.Model):
     __tablename__ = "webhook_attempts"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)

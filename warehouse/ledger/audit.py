@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from warehouse.catalog.models import Location
 from warehouse.core.extensions import db
-from warehouse.ledger.posting import balances, movements
+from warehouse.ledger.models import Balance, Movement
 from warehouse.ledger.refusals import describe
 
 # --- audit -------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ def verify() -> list[Drift]:
     Checks that each balance equals the sum of its movements, that the last movement's
     *_after figures equal the balance, and that no balance exists without movements.
     """
-    m = movements.c
+    m = Movement
     sums = {
         tuple(r[:4]): tuple(int(x) for x in r[4:])
         for r in db.session.execute(
@@ -64,7 +64,7 @@ def verify() -> list[Drift]:
             ).join(last_ids, last_ids.c.id == m.id)
         )
     }
-    b = balances.c
+    b = Balance
     stored = {
         tuple(r[:4]): tuple(r[4:])
         for r in db.session.execute(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from warehouse.catalog.models import NO_LOT
 from warehouse.core.extensions import db
-from warehouse.ledger.posting import balances, movements
+from warehouse.ledger.models import Balance, Movement
 
 # --- reading -----------------------------------------------------------------------------
 
@@ -17,8 +17,8 @@ from warehouse.ledger.posting import balances, movements
 def balance(product_id: int, bin_id: int, lot_id: int = NO_LOT) -> tuple[int, int, int]:
     """(on_hand, reserved, held) for one key; zeros when the key has never had stock."""
     row = db.session.execute(
-        select(balances.c.on_hand, balances.c.reserved, balances.c.held).where(
-            balances.c.product_id == product_id, balances.c.bin_id == bin_id, balances.c.lot_id == lot_id
+        select(Balance.on_hand, Balance.reserved, Balance.held).where(
+            Balance.product_id == product_id, Balance.bin_id == bin_id, Balance.lot_id == lot_id
         )
     ).first()
     return tuple(row) if row else (0, 0, 0)
@@ -29,7 +29,7 @@ def stock_at(
 ) -> dict[tuple, tuple[int, int, int]]:
     """Stock per key as it was at `instant`: the *_after figures of the last movement per
     key at or before it. "Last" is by movement id (monotonic), not by timestamp."""
-    m = movements.c
+    m = Movement
     last = select(func.max(m.id).label("id")).where(m.created_at <= instant)
     if product_id is not None:
         last = last.where(m.product_id == product_id)

@@ -22,6 +22,7 @@ from warehouse.accounts.models import User
 from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
 class MovementType(str, enum.Enum):
@@ -52,14 +53,17 @@ class ReasonCode(str, enum.Enum):
     OTHER = "other"
 
 
-class Posting(db.Model):
+class Posting(OrgScoped, db.Model):
     """One business event; its movements commit together or not at all."""
 
     __tablename__ = "postings"
-    __table_args__ = (Index("ix_postings_reference", "reference_type", "reference_id"),)
+    __table_args__ = (
+        Index("ix_postings_reference", "org_id", "reference_type", "reference_id"),
+        UniqueConstraint("org_id", "idempotency_key"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     type: Mapped[MovementType] = mapped_column(enum_column(MovementType, "posting_type"))
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
     fingerprint: Mapped[str] = mapped_column(String(64))  # what the key was first used for
     reference_type: Mapped[str | None] = mapped_column(String(32))
     reference_id: Mapped[str | None] = mapped_column(String(64))
@@ -71,7 +75,7 @@ class Posting(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Movement(db.Model):
+class Movement(OrgScoped, db.Model):
     """Append-only (database triggers refuse UPDATE and DELETE). Order is the id."""
 
     __tablename__ = "stock_movements"
@@ -80,11 +84,11 @@ class Movement(db.Model):
             ["bin_id", "location_id"], ["bins.id", "bins.location_id"], name="fk_stock_movements_bin_location"
         ),
         # Point-in-time reads: last movement per key at or before an instant.
-        Index("ix_stock_movements_key", "product_id", "location_id", "bin_id", "lot_id", "id"),
-        Index("ix_stock_movements_location", "location_id", "id"),
-        Index("ix_stock_movements_type", "type", "id"),
-        Index("ix_stock_movements_created_at", "created_at"),
-        Index("ix_stock_movements_reference", "reference_type", "reference_id"),
+        Index("ix_stock_movements_key", "org_id", "product_id", "location_id", "bin_id", "lot_id", "id"),
+        Index("ix_stock_movements_location", "org_id", "location_id", "id"),
+        Index("ix_stock_movements_type", "org_id", "type", "id"),
+        Index("ix_stock_movements_created_at", "org_id", "created_at"),
+        Index("ix_stock_movements_reference", "org_id", "reference_type", "reference_id"),
         CheckConstraint("qty <> 0 OR reserved_delta <> 0 OR held_delta <> 0", name="changes"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -121,14 +125,16 @@ class Movement(db.Model):
         return self.balance_after - self.reserved_after - self.held_after
 
 
-class Balance(db.Model):
+class Balance(OrgScoped, db.Model):
     """Current stock per key, updated in the same transaction as its movements."""
 
     __tablename__ = "stock_balances"
     __table_args__ = (
         # The key. Columns ordered so that (product, bin, lot) lookups use the index: a bin
         # sits in exactly one location.
-        UniqueConstraint("product_id", "bin_id", "lot_id", "location_id", name="uq_stock_balances_key"),
+        UniqueConstraint(
+            "org_id", "product_id", "bin_id", "lot_id", "location_id", name="uq_stock_balances_key"
+        ),
         ForeignKeyConstraint(
             ["bin_id", "location_id"], ["bins.id", "bins.location_id"], name="fk_stock_balances_bin_location"
         ),
@@ -136,8 +142,8 @@ class Balance(db.Model):
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("held >= 0", name="held_non_negative"),
         CheckConstraint("reserved + held <= on_hand", name="committed_within_on_hand"),
-        Index("ix_stock_balances_location_bin", "location_id", "bin_id"),
-        Index("ix_stock_balances_bin", "bin_id"),
+        Index("ix_stock_balances_location_bin", "org_id", "location_id", "bin_id"),
+        Index("ix_stock_balances_bin", "org_id", "bin_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))

@@ -213,7 +213,7 @@ def _posting_insert(dialect_insert):
     of failing."""
     return (
         dialect_insert(postings)
-        .on_conflict_do_nothing(index_elements=[postings.c.idempotency_key])
+        .on_conflict_do_nothing(index_elements=[postings.c.org_id, postings.c.idempotency_key])
         .returning(postings.c.id)
     )
 

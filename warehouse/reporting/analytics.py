@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import join as orm_join
 
 from warehouse import alerts
 from warehouse.alerts.models import Alert, AlertKind
@@ -31,8 +32,8 @@ OPEN_TRANSFERS = (
     TransferStatus.RECEIVED,
 )
 
-b = Balance.__table__.c
-p = Product.__table__.c
+b = Balance
+p = Product
 
 
 @dataclass
@@ -124,7 +125,7 @@ def stock_totals(location_id: int | None) -> tuple[int, int, Decimal]:
             func.coalesce(func.sum(b.on_hand), 0),
             func.coalesce(func.sum(b.on_hand * p.unit_cost), 0),
         )
-        .select_from(Balance.__table__.join(Product.__table__, p.id == b.product_id))
+        .select_from(orm_join(Balance, Product, p.id == b.product_id))
         .where(b.on_hand > 0)
     )
     if location_id is not None:
@@ -169,8 +170,8 @@ def _counted_lines(location_id: int | None):
     query = (
         select()
         .select_from(
-            CountLine.__table__.join(CountBatch.__table__).join(
-                Product.__table__, p.id == CountLine.product_id
+            orm_join(CountLine, CountBatch, CountBatch.id == CountLine.batch_id).join(
+                Product, p.id == CountLine.product_id
             )
         )
         .where(

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, false, func, select
+from sqlalchemy.orm import join as orm_join
 
 from warehouse.accounts.models import User
 from warehouse.catalog.models import Bin, Location, Lot, Product
@@ -31,8 +32,8 @@ from warehouse.ledger.models import Balance, Movement, MovementType
 MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
 STREAM_BATCH = 2000  # rows fetched at a time when a CSV streams the movement history
 
-m = Movement.__table__.c
-p = Product.__table__.c
+m = Movement
+p = Product
 
 
 @dataclass
@@ -66,7 +67,7 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
     the ids (ledger._write), so it equals `ledger.stock_at`. It reads only the movements
     after the date (none for today), through the created_at index, instead of the last
     movement of every key in the ledger."""
-    b = Balance.__table__.c
+    b = Balance
     now = select(b.product_id, b.location_id, func.sum(b.on_hand).label("on_hand"))
     # `+ 0`: no index serves these terms, so SQLite walks the created_at range instead of
     # grouping the whole ledger in key-index order (1.5 s at 1M movements for today).
@@ -87,7 +88,7 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
             now.outerjoin(
                 later, and_(later.c.product_id == now.c.product_id, later.c.location_id == now.c.location_id)
             )
-            .join(Product.__table__, p.id == now.c.product_id)
+            .join(Product, p.id == now.c.product_id)
             .join(Location, Location.id == now.c.location_id)
         )
         .where(qty > 0)
@@ -149,13 +150,12 @@ def movements(
             m.reference_id,
             User.username,
         )
-        .select_from(
-            Movement.__table__.join(Product.__table__, p.id == m.product_id)
-            .join(Location, Location.id == m.location_id)
-            .join(Bin, Bin.id == m.bin_id)
-            .join(Lot, Lot.id == m.lot_id)
-            .outerjoin(User, User.id == m.user_id)
-        )
+        .select_from(Movement)
+        .join(Product, p.id == m.product_id)
+        .join(Location, Location.id == m.location_id)
+        .join(Bin, Bin.id == m.bin_id)
+        .join(Lot, Lot.id == m.lot_id)
+        .outerjoin(User, User.id == m.user_id)  # the organisation's criterion goes in its ON
         .where(*chosen.criteria())
         .order_by(m.id)
     )
@@ -221,7 +221,7 @@ def count_variances(
     variance = CountLine.counted_qty - CountLine.ledger_qty_at_count
     query = (
         select(
-            CountLine.batch_id,
+            CountBatch.serial,
             CountLine.counted_at,
             Location.code,
             Bin.code,
@@ -234,10 +234,10 @@ def count_variances(
             CountLine.status,
         )
         .select_from(
-            CountLine.__table__.join(CountBatch.__table__)
+            orm_join(CountLine, CountBatch, CountBatch.id == CountLine.batch_id)
             .join(Location, Location.id == CountBatch.location_id)
             .join(Bin, Bin.id == CountLine.bin_id)
-            .join(Product.__table__, p.id == CountLine.product_id)
+            .join(Product, p.id == CountLine.product_id)
             .join(Lot, Lot.id == CountLine.lot_id)
         )
         .where(
@@ -277,7 +277,7 @@ def count_variances(
         numeric={6, 7, 8, 9},
     )
     accepted = Decimal(0)
-    for batch_id, at, loc, bin_code, sku, lot, ledger_qty, counted, diff, value, status in db.session.execute(
+    for serial, at, loc, bin_code, sku, lot, ledger_qty, counted, diff, value, status in db.session.execute(
         query
     ):
         value = money(value)
@@ -286,7 +286,7 @@ def count_variances(
             accepted += value
         report.rows.append(
             [
-                f"CNT-{batch_id:06d}",
+                f"CNT-{serial:06d}",
                 at.strftime("%Y-%m-%d %H:%M"),
                 loc,
                 bin_code,

@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, case, func, literal, select, type_coerce
+from sqlalchemy.orm import join as orm_join
 
 from warehouse.catalog.models import Product
 from warehouse.core.columns import utcnow
@@ -32,8 +33,8 @@ INBOUND = (T.INBOUND_PURCHASE, T.TRANSFER_IN, T.RETURN)
 OUTBOUND = (T.OUTBOUND_SALE, T.TRANSFER_OUT, T.FULFILL, T.EXPIRE)
 ADJUSTING = (T.ADJUSTMENT, T.ADJUSTMENT_COUNT)
 
-m = Movement.__table__.c
-p = Product.__table__.c
+m = Movement
+p = Product
 
 
 # --- movements over the period ----------------------------------------------------------
@@ -76,7 +77,7 @@ def _daily_rows(since: datetime, until: datetime | None) -> list[tuple]:
             func.sum(case((m.type.in_(ADJUSTING), m.qty), else_=0)),
             func.sum(m.qty * p.unit_cost),
         )
-        .select_from(Movement.__table__.join(Product.__table__, p.id == m.product_id))
+        .select_from(orm_join(Movement, Product, p.id == m.product_id))
         .group_by(day, m.location_id)
     )
     return [

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import join as orm_join
 
 from warehouse.catalog.models import Location, Product
 from warehouse.core.extensions import db
@@ -26,9 +27,9 @@ from warehouse.reporting.rollups import outbound_by_place
 
 TOP_MOVERS = 10
 
-m = Movement.__table__.c
-b = Balance.__table__.c
-p = Product.__table__.c
+m = Movement
+b = Balance
+p = Product
 
 
 @dataclass
@@ -109,7 +110,7 @@ def value_series(location_id: int | None, span: Period, daily: list[tuple]) -> l
     value minus the value moved after each day (see the module docstring)."""
     query = (
         select(b.location_id, func.sum(b.on_hand * p.unit_cost))
-        .select_from(Balance.__table__.join(Product.__table__, p.id == b.product_id))
+        .select_from(orm_join(Balance, Product, p.id == b.product_id))
         .group_by(b.location_id)
     )
     if location_id is not None:
@@ -143,6 +144,6 @@ def value_at(instant: datetime, location_id: int | None = None) -> Decimal:
         last = last.where(m.location_id == location_id)
     last = last.group_by(m.product_id, m.location_id, m.bin_id, m.lot_id).subquery()
     query = select(func.coalesce(func.sum(m.balance_after * p.unit_cost), 0)).select_from(
-        Movement.__table__.join(last, last.c.id == m.id).join(Product.__table__, p.id == m.product_id)
+        orm_join(Movement, last, last.c.id == m.id).join(Product, p.id == m.product_id)
     )
     return money(db.session.scalar(query))

@@ -10,12 +10,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
-from warehouse.core.columns import enum_column, utcnow
+from warehouse.core.columns import enum_column, next_serial, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.tenancy import OrgScoped
 
 
 class TransferStatus(str, enum.Enum):
@@ -27,7 +29,7 @@ class TransferStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class Transfer(db.Model):
+class Transfer(OrgScoped, db.Model):
     """Stock moving between two locations: draft -> approved (reserved at the source) ->
     in_transit (shipped into the transit location) -> received -> completed; or cancelled
     before it ships."""
@@ -35,9 +37,11 @@ class Transfer(db.Model):
     __tablename__ = "transfers"
     __table_args__ = (
         CheckConstraint("from_location_id <> to_location_id", name="two_places"),
-        Index("ix_transfers_status", "status", "id"),
+        Index("ix_transfers_status", "org_id", "status", "id"),
+        UniqueConstraint("org_id", "serial"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[int] = mapped_column(default=next_serial)  # TR-000001, per organisation
     from_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     to_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     status: Mapped[TransferStatus] = mapped_column(
@@ -58,7 +62,7 @@ class Transfer(db.Model):
 
     @property
     def number(self) -> str:
-        return f"TR-{self.id:06d}"
+        return f"TR-{self.serial:06d}"
 
 
 class ShortReason(str, enum.Enum):
@@ -75,7 +79,7 @@ class ReceiveReason(str, enum.Enum):
     OTHER = "other"
 
 
-class TransferLine(db.Model):
+class TransferLine(OrgScoped, db.Model):
     __tablename__ = "transfer_lines"
     __table_args__ = (
         CheckConstraint("qty_requested > 0", name="requested_positive"),
@@ -109,7 +113,7 @@ class TransferLine(db.Model):
         )
 
 
-class TransferAllocation(db.Model):
+class TransferAllocation(OrgScoped, db.Model):
     """Where approval reserved a line's stock: the suggested source bins."""
 
     __tablename__ = "transfer_allocations"
@@ -123,7 +127,7 @@ class TransferAllocation(db.Model):
     lot: Mapped[Lot] = relationship()
 
 
-class TransferPick(db.Model):
+class TransferPick(OrgScoped, db.Model):
     """Units an operator took from a bin for a line (stock moves when the transfer ships)."""
 
     __tablename__ = "transfer_picks"

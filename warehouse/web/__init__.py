@@ -3,7 +3,7 @@
 from flask import Flask
 
 from ..api import bp as api_bp
-from . import assets, errors, headers, htmx, security
+from . import assets, context, errors, headers, htmx, security
 from .alerts import bp as alerts_bp
 from .auth.views import bp as auth_bp
 from .counts import bp as counts_bp
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     htmx.init_app(app)
     errors.init_app(app)  # first: its NUL guard runs before the sign-in gate
     security.init_app(app)
+    context.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(stock_bp)

@@ -10,8 +10,10 @@ from flask import Flask, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from warehouse.accounts.models import Role, User
+from warehouse.core import tenancy
 from warehouse.core.extensions import db, login_manager
 
+from .context import enter_organisation
 from .htmx import is_htmx, redirect_for_htmx
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -46,7 +48,10 @@ def requires(role: Role):
 
 
 def _gate():
-    """Before every request: anyone not signed in goes to the sign-in page."""
+    """Before every request: anyone not signed in goes to the sign-in page; a signed-in
+    person works in their organisation."""
+    if current_user.is_authenticated:
+        enter_organisation(current_user.org_id)
     view = request.endpoint and _view_function(request.endpoint)
     if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
         return None
@@ -78,7 +83,8 @@ def _view_function(endpoint):
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    with tenancy.identifying():  # the session cookie says who; their organisation follows
+        return db.session.get(User, int(user_id))
 
 
 def init_app(app: Flask) -> None:

@@ -78,7 +78,7 @@ def _insert_deliveries(rows: list[dict]) -> int:
     statement = (
         make(WebhookDelivery.__table__)
         .values(rows)
-        .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
+        .on_conflict_do_nothing(index_elements=["org_id", "event_id", "subscription_id"])
         .returning(WebhookDelivery.id)
     )
     return len(conn.execute(statement).all())

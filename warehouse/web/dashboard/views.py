@@ -4,7 +4,7 @@ the reason on the page, and the page still renders its filter form."""
 
 from datetime import date, timedelta
 
-from flask import Response, make_response, redirect, request, stream_with_context, url_for
+from flask import Response, make_response, redirect, request, url_for
 
 from warehouse.accounts.models import Role
 from warehouse.catalog import locations
@@ -15,6 +15,7 @@ from warehouse.ledger import stock
 from warehouse.ledger.models import MovementType
 from warehouse.paper import report_files
 from warehouse.reporting import analytics, periods, reports
+from warehouse.web.context import streamed
 
 from ..htmx import is_htmx, render
 from ..security import requires
@@ -161,7 +162,7 @@ def _cap(fmt: str) -> int | None:
 
 def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -> Response:
     if fmt == "csv":
-        lines = stream_with_context(line.encode() for line in report_files.csv_lines(report))
+        lines = streamed(line.encode() for line in report_files.csv_lines(report))
         return _file(lines, "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "pdf":
         return _file(report_files.to_pdf(report), "application/pdf", f"{name}.pdf")

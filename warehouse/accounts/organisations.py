@@ -1,0 +1,79 @@
+"""Organisations: made by an operator of the installation (flask create-org), chosen by
+code on the command line (--org). Everything else works inside one organisation
+(warehouse/core/tenancy.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from warehouse.core import tenancy
+from warehouse.core.errors import (
+    NoSuchOrganisation,
+    OrganisationCodeInvalid,
+    OrganisationCodeTaken,
+    OrganisationNotNamed,
+)
+from warehouse.core.extensions import db
+from warehouse.core.models import Organisation
+from warehouse.core.transactions import transaction
+
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,31}")
+
+
+def create(code: str, name: str) -> Organisation:
+    code, name = code.strip().lower(), name.strip()
+    if not CODE.fullmatch(code):
+        raise OrganisationCodeInvalid(
+            "An organisation code is 2 to 32 lower-case letters, digits or dashes, e.g. harbor."
+        )
+    if not name or len(name) > 200:
+        raise OrganisationCodeInvalid("Give the organisation a name of 1 to 200 characters.")
+    with transaction():
+        if db.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+            raise OrganisationCodeTaken(f"There is already an organisation {code}. Choose another code.")
+        org = Organisation(code=code, name=name)
+        db.session.add(org)
+    return org
+
+
+def every() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def by_code(code: str) -> Organisation:
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().lower()))
+    if org is None:
+        known = ", ".join(o.code for o in every()) or "none yet: flask create-org CODE --name NAME"
+        raise NoSuchOrganisation(f"No organisation {code!r}. Organisations: {known}.")
+    return org
+
+
+def named_or_only(code: str | None) -> Organisation:
+    """The organisation a command names, or the only one there is."""
+    if code:
+        return by_code(code)
+    orgs = every()
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise NoSuchOrganisation("There is no organisation yet: flask create-org CODE --name NAME.")
+    raise OrganisationNotNamed(
+        f"There are {len(orgs)} organisations ({', '.join(o.code for o in orgs)}): say which with --org CODE."
+    )
+
+
+@contextmanager
+def each() -> Iterator[Iterator[Organisation]]:
+    """For maintenance over the whole installation (verify, sweeps, deliveries): each
+    organisation in turn, its rows only."""
+
+    def run():
+        for org in every():
+            with tenancy.acting_for(org.id):
+                yield org
+
+    yield run()
