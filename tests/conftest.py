@@ -46,6 +46,13 @@ ORG_ID = 1
 _FIRST_ORGANISATION = "INSERT INTO organisations (code, name, active, created_at) VALUES ('acme', 'Acme', true, CURRENT_TIMESTAMP)"
 
 
+def in_organisation(code: str):
+    """Work inside the organisation with this code (the demo loads `demo` and `harbor`)."""
+    from warehouse.accounts import organisations
+
+    return tenancy.acting_for(organisations.by_code(code).id)
+
+
 def _first_organisation(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:

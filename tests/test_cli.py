@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.conftest import in_organisation
 from warehouse import accounts
 from warehouse.accounts.models import ApiToken, User
 from warehouse.catalog.models import Bin, Location, Lot, Product
@@ -21,17 +22,32 @@ def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    counts = _counts()
-    assert counts["Location"] == 4 and 55 <= counts["Bin"] <= 65 and counts["Product"] == 200
-    # 200 receipts, 60 sales, 5 sold down or out, 1 overstock delivery, 1 transfer approved
-    assert counts["Lot"] > 10 and counts["Posting"] == 267 and counts["Movement"] > 300
-    assert db.session.scalar(select(func.count()).select_from(Lot).where(Lot.expiry_date.is_not(None))) > 5
+    with in_organisation("demo"):
+        counts = _counts()
+        assert counts["Location"] == 4 and 55 <= counts["Bin"] <= 65 and counts["Product"] == 200
+        # 200 receipts, 60 sales, 5 sold down or out, 1 overstock delivery, 1 transfer approved
+        assert counts["Lot"] > 10 and counts["Posting"] == 267 and counts["Movement"] > 300
+        assert (
+            db.session.scalar(select(func.count()).select_from(Lot).where(Lot.expiry_date.is_not(None))) > 5
+        )
     for username in ("operator", "supervisor", "admin"):
-        assert f"{username:<11} password demo-{username}" in first.output
+        assert f"demo    {username:<18} password demo-{username} " in first.output
+        assert f"harbor  harbor-{username:<11} password demo-harbor-{username} " in first.output
+    with in_organisation("harbor"):
+        harbor = _counts()
+        # Harbor Foods: two locations and transit, six lot- and expiry-tracked SKUs, two of
+        # them with the SKU codes of demo's first two products.
+        assert harbor["Location"] == 3 and harbor["Product"] == 6 and harbor["Posting"] == 6
+        skus = set(db.session.scalars(select(Product.sku)))
+        assert {"SKU-10001", "SKU-10002"} <= skus and all(
+            p.lot_tracked and p.expiry_tracked for p in db.session.scalars(select(Product))
+        )
 
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "0 new, 267 already there" in again.output
-    assert _counts() == counts
+    assert "0 new, 6 already there" in again.output
+    with in_organisation("demo"):
+        assert _counts() == counts
 
     verified = runner.invoke(args=["verify-ledger"])
     assert verified.exit_code == 0 and "0 drifted keys" in verified.output
@@ -41,12 +57,15 @@ def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
 def test_verify_ledger_exits_non_zero_and_names_each_drifted_key(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
-    db.session.execute(
-        text(
-            "UPDATE stock_balances SET on_hand = on_hand + 1 WHERE id = (SELECT MIN(id) FROM stock_balances)"
+    with in_organisation("demo"):  # PostgreSQL's row-level security applies to SQL text too
+        db.session.execute(
+            text(
+                "UPDATE stock_balances SET on_hand = on_hand + 1 "
+                "WHERE id = (SELECT MIN(id) FROM stock_balances WHERE org_id = (SELECT id FROM organisations "
+                "WHERE code = 'demo'))"
+            )
         )
-    )
-    db.session.commit()
+        db.session.commit()
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
     assert (

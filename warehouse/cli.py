@@ -1,26 +1,36 @@
-"""`flask` commands: verify-ledger, demo, create-user, create-token."""
+"""`flask` commands: create-org, create-user, create-token, demo, verify-ledger and the
+cron jobs.
+
+Commands about one organisation's people take `--org CODE` (default: the only one there
+is). Maintenance commands (verify-ledger, prune, sweeps, deliveries, mail) run over every
+organisation in turn, each inside its own organisation (warehouse/core/tenancy.py)."""
 
 import sys
 import time
+from dataclasses import astuple
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from warehouse import accounts, ledger
+from warehouse.accounts import organisations
 from warehouse.accounts.models import Role, User
 from warehouse.alerts import alert_mail
 from warehouse.availability import reservations
+from warehouse.core import tenancy
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
-from warehouse.demo import load_demo
+from warehouse.demo import load_demo, load_harbor
 from warehouse.demo.demo_history import load_history
 from warehouse.integrations import webhooks
+from warehouse.integrations.retention import Pruned
 from warehouse.integrations.retention import prune as prune_older
 from warehouse.web.context import settings
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(create_org)
     app.cli.add_command(verify_ledger)
     app.cli.add_command(demo)
     app.cli.add_command(create_user)
@@ -32,21 +42,49 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(prune)
 
 
+def _organisation(code: str | None):
+    """The organisation --org names, or the only one; a clear refusal otherwise."""
+    try:
+        return organisations.named_or_only(code)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+
+
+ORG_OPTION = click.option("--org", "org_code", help="The organisation's code (default: the only one).")
+
+
+@click.command("create-org")
+@click.argument("code")
+@click.option("--name", required=True, help="The organisation's name, e.g. 'Harbor Foods'.")
+def create_org(code, name):
+    """Create an organisation (its code is what --org takes)."""
+    try:
+        org = organisations.create(code, name)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    click.echo(f"Created organisation {org.code} ({org.name}). Next: flask create-user NAME --org {org.code}")
+
+
 @click.command("verify-ledger")
 def verify_ledger():
-    """Recompute every balance from the movements; exit 1 and list keys on any drift."""
-    drifts = ledger.verify()
-    if not drifts:
+    """Recompute every balance from the movements, in every organisation; exit 1 and list
+    keys on any drift."""
+    drifted = 0
+    with organisations.each() as each:
+        for org in each:
+            drifts = ledger.verify()
+            drifted += len(drifts)
+            labels = ledger.describe_keys(d.key for d in drifts)
+            for d in drifts:
+                click.echo(
+                    f"  {org.code}: {labels[d.key]} key={d.key}: movements say on_hand/reserved/held="
+                    f"{d.from_movements}, balance has {d.in_balances} ({d.problem})",
+                    err=True,
+                )
+    if not drifted:
         click.echo("Ledger OK: every balance equals the sum of its movements (0 drifted keys).")
         return
-    labels = ledger.describe_keys(d.key for d in drifts)
-    click.echo(f"Ledger DRIFT: {len(drifts)} key(s) disagree with their movements.", err=True)
-    for d in drifts:
-        click.echo(
-            f"  {labels[d.key]} key={d.key}: movements say on_hand/reserved/held="
-            f"{d.from_movements}, balance has {d.in_balances} ({d.problem})",
-            err=True,
-        )
+    click.echo(f"Ledger DRIFT: {drifted} key(s) disagree with their movements.", err=True)
     sys.exit(1)
 
 
@@ -55,18 +93,28 @@ def verify_ledger():
     "--history", is_flag=True, help="Also a year of generated history up to today (on an empty database)."
 )
 def demo(history):
-    """Load the demo warehouse (safe to run again: it changes nothing the second time)."""
-    if history:  # first: it loads the demo's opening stock at the start of the year
-        click.echo(load_history().summary())
-    report = load_demo()
-    click.echo(report.summary())
+    """Load the demo warehouse as organisation `demo`, and a second, smaller one, `harbor`
+    (Harbor Foods), with some of the same SKU and bin codes (safe to run again: it changes
+    nothing the second time)."""
+    demo_org = organisations.ensure("demo", "Demo warehouse")
+    with tenancy.acting_for(demo_org.id):
+        if history:  # first: it loads the demo's opening stock at the start of the year
+            click.echo(load_history().summary())
+        report = load_demo()
+        click.echo(f"demo: {report.summary()}")
+    harbor_org = organisations.ensure("harbor", "Harbor Foods")
+    with tenancy.acting_for(harbor_org.id):
+        harbor = load_harbor()
+        click.echo(f"harbor: {harbor.summary()}")
     click.echo("Demo sign-ins (demo data only; change these before real use):")
-    for username, password, badge, pin in report.credentials:
-        click.echo(f"  {username:<11} password {password:<16} badge {badge}  PIN {pin}")
+    for org, credentials in (("demo", report.credentials), ("harbor", harbor.credentials)):
+        for username, password, badge, pin in credentials:
+            click.echo(f"  {org:<7} {username:<18} password {password:<23} badge {badge}  PIN {pin}")
 
 
 @click.command("create-user")
 @click.argument("username")
+@ORG_OPTION
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option(
     "--password",
@@ -75,33 +123,41 @@ def demo(history):
     confirmation_prompt=True,
     help="Prompted for (hidden) when left out.",
 )
-def create_user(username, role, password):
-    """Create a user with a role."""
+def create_user(username, org_code, role, password):
+    """Create a user with a role, in an organisation."""
+    org = _organisation(org_code)
     try:
-        user = accounts.create_user(username, password, role)
+        with tenancy.acting_for(org.id):
+            user = accounts.create_user(username, password, role)
     except DomainError as e:
         raise click.ClickException(e.message) from e
-    click.echo(f"Created {user.role.value} {user.username}.")
+    click.echo(f"Created {user.role.value} {user.username} in {org.code}.")
 
 
 @click.command("create-token")
 @click.argument("username")
+@ORG_OPTION
 @click.option("--name", help="What the token is for, e.g. storefront.")
 @click.option(
     "--scopes",
     help="Narrow it to these permissions (space or comma separated), "
     "e.g. 'inventory.read inventory.write'. Default: all of the role's.",
 )
-def create_token(username, name, scopes):
-    """Make an API token for USERNAME. Only its hash is stored: copy it now."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"No user {username!r}. Create it with flask create-user.")
-    try:
-        token = accounts.create_token(user, name=name, scopes=scopes)
-    except DomainError as e:
-        raise click.ClickException(e.message) from e
-    click.echo(f"API token for {user.username} (shown once, store it safely):")
+def create_token(username, org_code, name, scopes):
+    """Make an API token for USERNAME; it works in USERNAME's organisation only. Only its
+    hash is stored: copy it now."""
+    org = _organisation(org_code)
+    with tenancy.acting_for(org.id):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(
+                f"No user {username!r} in {org.code}. Create it with flask create-user."
+            )
+        try:
+            token = accounts.create_token(user, name=name, scopes=scopes)
+        except DomainError as e:
+            raise click.ClickException(e.message) from e
+    click.echo(f"API token for {user.username} of {org.code} (shown once, store it safely):")
     click.echo(token)
 
 
@@ -128,7 +184,11 @@ def revoke_token(token_or_prefix):
 )
 def prune(days):
     """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
-    done = prune_older(days)
+    totals = (0, 0, 0, 0, 0)
+    with organisations.each() as each:
+        for _org in each:
+            totals = tuple(a + b for a, b in zip(totals, astuple(prune_older(days))))
+    done = Pruned(*totals)
     click.echo(
         f"Pruned {done.commands} command key(s) with their stored API answers, "
         f"{done.events} delivered event(s) with {done.deliveries} delivery(ies) and "
@@ -139,7 +199,8 @@ def prune(days):
 @click.command("sweep-reservations")
 def sweep_reservations():
     """Release reservations whose time to live has passed (safe from cron every minute)."""
-    expired = reservations.sweep()
+    with organisations.each() as each:
+        expired = sum(reservations.sweep() for _org in each)
     click.echo(f"Expired {expired} reservation(s).")
 
 
@@ -150,10 +211,12 @@ def deliver_webhooks(loop, interval):
     """Send outbox events to webhook subscribers (one pass; --loop to keep going)."""
     try:
         while True:
-            made, delivered, failed = webhooks.run_pass(
-                allow_private=settings().webhook_allow_private_addresses
-            )
-            db.session.remove()
+            made = delivered = failed = 0
+            with organisations.each() as each:
+                for _org in each:
+                    passed = webhooks.run_pass(allow_private=settings().webhook_allow_private_addresses)
+                    made, delivered, failed = made + passed[0], delivered + passed[1], failed + passed[2]
+                    db.session.remove()
             if made or delivered or failed or not loop:
                 click.echo(f"Webhooks: {made} new deliveries, {delivered} delivered, {failed} failed tries.")
             if not loop:
@@ -174,5 +237,9 @@ def mail_alerts():
     if server is None:
         click.echo("MAIL_SERVER is not set: no alert e-mail sent (alerts are on the alerts page).")
         return
-    done = alert_mail.send_due(server, base_url=current_app.config.get("APP_BASE_URL") or None)
-    click.echo(f"Alert e-mail: {done.sent} sent, {done.failed} failed tries (retried later).")
+    sent = failed = 0
+    with organisations.each() as each:
+        for _org in each:
+            done = alert_mail.send_due(server, base_url=current_app.config.get("APP_BASE_URL") or None)
+            sent, failed = sent + done.sent, failed + done.failed
+    click.echo(f"Alert e-mail: {sent} sent, {failed} failed tries (retried later).")

@@ -40,6 +40,12 @@ def create(code: str, name: str) -> Organisation:
     return org
 
 
+def ensure(code: str, name: str) -> Organisation:
+    """The organisation with this code, made if missing (the demo loads into its own)."""
+    found = db.session.scalar(select(Organisation).where(Organisation.code == code))
+    return found if found is not None else create(code, name)
+
+
 def every() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.id)))
 
