@@ -129,9 +129,9 @@ def create_user(username, org_code, role, password):
     try:
         with tenancy.acting_for(org.id):
             user = accounts.create_user(username, password, role)
+            click.echo(f"Created {user.role.value} {user.username} in {org.code}.")
     except DomainError as e:
         raise click.ClickException(e.message) from e
-    click.echo(f"Created {user.role.value} {user.username} in {org.code}.")
 
 
 @click.command("create-token")
@@ -157,7 +157,7 @@ def create_token(username, org_code, name, scopes):
             token = accounts.create_token(user, name=name, scopes=scopes)
         except DomainError as e:
             raise click.ClickException(e.message) from e
-    click.echo(f"API token for {user.username} of {org.code} (shown once, store it safely):")
+        click.echo(f"API token for {user.username} of {org.code} (shown once, store it safely):")
     click.echo(token)
 
 

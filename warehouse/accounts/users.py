@@ -148,6 +148,8 @@ def _finish(who: str, user: User | None, message: str, address: str | None = Non
             atomically(db.session.add, SignInAttempt(who=f"addr:{address}"[:80]))
         raise SignInRefused(message)
     atomically(lambda: db.session.execute(delete(SignInAttempt).where(SignInAttempt.who == who)))
+    with tenancy.identifying():  # the commit expired the user; reload it, whoever's it is
+        db.session.refresh(user)
     return user
 
 

@@ -97,6 +97,16 @@ def leave(token: Token) -> None:
 
 
 @contextmanager
+def without_organisation() -> Iterator[None]:
+    """No current organisation inside (a worker between requests; tests of the refusal)."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
 def identifying() -> Iterator[None]:
     """Signing in and token lookups: users and API tokens of every organisation are
     visible (to find whose they are); every other org-scoped row stays out of reach."""

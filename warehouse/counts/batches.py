@@ -66,7 +66,7 @@ def move_batch(batch: CountBatch, target: CountStatus) -> None:
 def locked_batch(batch_id: int) -> CountBatch:
     batch = db.session.get(CountBatch, batch_id, with_for_update=True, populate_existing=True)
     if batch is None:
-        raise NotFound(f"No count batch CNT-{batch_id:06d}.")
+        raise NotFound(f"No count batch #{batch_id}.")
     return batch
 
 
@@ -253,13 +253,15 @@ def get(batch_id: int) -> CountBatch:
         populate_existing=True,
     )
     if batch is None:
-        raise NotFound(f"No count batch CNT-{batch_id:06d}.")
+        raise NotFound(f"No count batch #{batch_id}.")
     return batch
 
 
 def by_number(number: str) -> CountBatch | None:
     digits = number.strip().upper().removeprefix("CNT-")
-    return db.session.get(CountBatch, int(digits)) if digits.isdigit() and len(digits) <= 9 else None
+    if not digits.isdigit() or len(digits) > 9:
+        return None
+    return db.session.scalar(select(CountBatch).where(CountBatch.serial == int(digits)))  # per organisation
 
 
 def listing(limit: int = 100) -> list[CountBatch]:

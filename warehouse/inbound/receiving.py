@@ -64,7 +64,7 @@ def _locked(receipt_id: int) -> Receipt:
     already serializes writers), so concurrent scans on one receipt never lose a count."""
     receipt = db.session.get(Receipt, receipt_id, with_for_update=True, populate_existing=True)
     if receipt is None:
-        raise NotFound(f"No receipt RCV-{receipt_id:06d}. Start a new receipt.")
+        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
     return receipt
 
 
@@ -82,7 +82,7 @@ def get(receipt_id: int, *, location_id: int | None = None) -> Receipt:
         populate_existing=True,
     )
     if receipt is None or (location_id is not None and receipt.location_id != location_id):
-        raise NotFound(f"No receipt RCV-{receipt_id:06d}. Start a new receipt.")
+        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
     return receipt
 
 

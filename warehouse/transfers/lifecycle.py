@@ -60,7 +60,7 @@ def locked_transfer(transfer_id: int) -> Transfer:
     IMMEDIATE already serializes writers)."""
     transfer = db.session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
     if transfer is None:
-        raise NotFound(f"No transfer TR-{transfer_id:06d}. Check the slip.")
+        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
     return transfer
 
 

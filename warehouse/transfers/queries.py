@@ -42,7 +42,7 @@ def get(transfer_id: int) -> Transfer:
         populate_existing=True,
     )
     if transfer is None:
-        raise NotFound(f"No transfer TR-{transfer_id:06d}. Check the slip.")
+        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
     return transfer
 
 
@@ -51,7 +51,7 @@ def by_number(number: str) -> Transfer | None:
     digits = number.strip().upper().removeprefix("TR-")
     if not digits.isdigit() or len(digits) > 9:
         return None
-    return db.session.get(Transfer, int(digits))
+    return db.session.scalar(select(Transfer).where(Transfer.serial == int(digits)))  # per organisation
 
 
 INBOUND = (S.APPROVED, S.IN_TRANSIT)  # transfers whose units are on their way

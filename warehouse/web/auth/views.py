@@ -8,6 +8,7 @@ from flask_login import login_user, logout_user
 from warehouse import accounts
 from warehouse.accounts.models import Role
 from warehouse.core.errors import SignInRefused, SignInThrottled
+from warehouse.web.context import enter_organisation
 from warehouse.web.statuses import http_status
 
 from ..security import public, requires
@@ -51,6 +52,7 @@ def login():
             form.password.errors.append(refusal.message)
             status = http_status(refusal)
         else:
+            enter_organisation(user.org_id)  # the rest of this request is theirs
             login_user(user)
             return redirect(_safe_next(form.next.data, user))
     elif request.method == "POST":
@@ -73,6 +75,7 @@ def badge_login():
             form.badge.data = ""
             status = http_status(refusal)
         else:
+            enter_organisation(user.org_id)  # the rest of this request is theirs
             login_user(user)
             return redirect(_safe_next(None, user))
     elif request.method == "POST":
