@@ -134,7 +134,12 @@ def after_bulk_load(engine) -> None:
 class Seeder:
     """Generates movements per key with running totals, writes them in bulk Core inserts."""
 
-    def __init__(self, engine, skus: int, rng: random.Random):
+    def __init__(self, engine, skus: int, rng: random.Random, *, org_id: int, prefix: str = ""):
+        # The seeding engine is not scoped (bulk loading, below the app): every row names
+        # its organisation, every lookup filters on it. `prefix` keeps codes apart between
+        # organisations so that a copy migrated down to a schema without organisations
+        # (bench/api.py --baseline) still has unique SKUs and location codes.
+        self.org_id, self.prefix = org_id, prefix
         self.engine = engine
         self.rng = rng
         self.skus = skus
@@ -147,20 +152,28 @@ class Seeder:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(Location.__table__),
-                [dict(code=c, name=n, type=t, active=True) for c, n, t in LOCATIONS],
+                [
+                    dict(org_id=self.org_id, code=self.prefix + c, name=n, type=t, active=True)
+                    for c, n, t in LOCATIONS
+                ],
             )
-            locs = dict(
-                conn.execute(
-                    select(Location.code, Location.id).where(Location.code.in_([c for c, *_ in LOCATIONS]))
-                ).all()
-            )
+            locs = {
+                code.removeprefix(self.prefix): id
+                for code, id in conn.execute(
+                    select(Location.code, Location.id).where(
+                        Location.org_id == self.org_id,
+                        Location.code.in_([self.prefix + c for c, *_ in LOCATIONS]),
+                    )
+                )
+            }
             conn.execute(
                 insert(Bin.__table__),
                 [
                     dict(
+                        org_id=self.org_id,
                         location_id=locs[c],
                         code=f"R{i:02d}",
-                        barcode=f"{c}-R{i:02d}",
+                        barcode=f"{self.prefix}{c}-R{i:02d}",
                         kind=BinKind.STORAGE,
                         active=True,
                     )
@@ -181,7 +194,8 @@ class Seeder:
                     insert(Product.__table__),
                     [
                         dict(
-                            sku=f"BSKU-{i:06d}",
+                            org_id=self.org_id,
+                            sku=f"{self.prefix}BSKU-{i:06d}",
                             name=f"Bench item {i}",
                             unit_cost=Decimal("1.2500"),
                             lot_tracked=False,
@@ -193,14 +207,16 @@ class Seeder:
                 )
             products = list(
                 conn.execute(
-                    select(Product.id, Product.sku).where(Product.sku.like("BSKU-%")).order_by(Product.id)
+                    select(Product.id, Product.sku)
+                    .where(Product.org_id == self.org_id, Product.sku.like(f"{self.prefix}BSKU-%"))
+                    .order_by(Product.id)
                 )
             )
             for start in range(0, len(products), 10_000):
                 conn.execute(
                     insert(ProductBarcode.__table__),
                     [
-                        dict(product_id=pid, code=f"29{pid:011d}")
+                        dict(org_id=self.org_id, product_id=pid, code=f"29{pid:011d}")
                         for pid, _sku in products[start : start + 10_000]
                     ],
                 )
@@ -240,6 +256,7 @@ class Seeder:
         st[0], st[1], st[2] = on + qty, res + rsv, held + hld
         self.clock += timedelta(seconds=30)
         return dict(
+            org_id=self.org_id,
             posting_id=posting_id,
             product_id=key[0],
             location_id=key[1],
@@ -270,6 +287,7 @@ class Seeder:
                     posting_id = conn.execute(
                         insert(POSTINGS)
                         .values(
+                            org_id=self.org_id,
                             type=MovementType.ADJUSTMENT,
                             idempotency_key=None,
                             fingerprint="bench-seed",
@@ -287,13 +305,14 @@ class Seeder:
                 if (self.count + done) % 200_000 == 0:
                     log(f"  {self.count + done:,} movements")
             with conn.begin():  # balances = running totals of every key touched so far
-                conn.execute(BALANCES.delete())
+                conn.execute(BALANCES.delete().where(BALANCES.c.org_id == self.org_id))
                 items = list(self.state.items())
                 for start in range(0, len(items), 20_000):
                     conn.execute(
                         insert(BALANCES),
                         [
                             dict(
+                                org_id=self.org_id,
                                 product_id=k[0],
                                 location_id=k[1],
                                 bin_id=k[2],
@@ -582,7 +601,12 @@ def main() -> None:
         res["engine_options"] = {k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()}
         log(f"engine {engine_name}; schema from migrations in {res['migrate_s']} s")
 
-        seeder = Seeder(seed_engine(url), args.skus, rng)
+        from warehouse.accounts import organisations
+        from warehouse.core import tenancy
+
+        org = organisations.create("bench", "Bench")
+        tenancy.enter(org.id)  # this script works in one organisation to its end
+        seeder = Seeder(seed_engine(url), args.skus, rng, org_id=org.id)
         t0 = time.perf_counter()
         seeder.catalog()
         res["seed_catalog_s"] = round(time.perf_counter() - t0, 2)

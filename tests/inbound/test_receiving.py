@@ -277,7 +277,7 @@ def test_an_inactive_product_cannot_be_received(site, receipt):
 
 
 def test_adding_to_a_receipt_that_does_not_exist_is_refused(site):
-    with pytest.raises(NotFound, match="RCV-000999"):
+    with pytest.raises(NotFound, match="No receipt #999"):
         receiving.add(999, site.bolt)
     assert count(ReceiptLine) == 0
 

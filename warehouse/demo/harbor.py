@@ -33,7 +33,7 @@ HARBOR_LOCATIONS = [  # code, name, type, barcode prefix, bin codes
         "Harbor cold store",
         LocationType.WAREHOUSE,
         "HC",
-        ["RCV-01", "A-01-01", "A-01-02", "A-02-01", "A-02-02", "B-01-01", "B-01-02"],
+        ["RCV-01", "A-01-01", "A-01-02", "A-02-01", "A-02-02", "B-01-01", "B-01-02", "C-01-01", "C-01-02"],
     ),
     (
         "harbor-depot",
@@ -129,7 +129,9 @@ def _products(report: DemoReport) -> list[tuple[Product, int]]:
 
 
 def _stock(report: DemoReport, products, bins, *, actor_id: int) -> None:
-    """Two lots of each SKU in the cold store, one in the depot, through the ledger."""
+    """Two lots of each SKU in the cold store, one in the depot, through the ledger. Aisle C
+    of the cold store stays empty, so put-away has empty bins to suggest."""
+    bins = {place: [b for b in shelves if not b.code.startswith("C-")] for place, shelves in bins.items()}
     for i, (product, keeps) in enumerate(products):
         lines = []
         for n, (place, qty) in enumerate(

@@ -50,8 +50,9 @@ def requires(role: Role):
 def _gate():
     """Before every request: anyone not signed in goes to the sign-in page; a signed-in
     person works in their organisation."""
-    if current_user.is_authenticated:
-        enter_organisation(current_user.org_id)
+    with tenancy.identifying():  # who it is decides the organisation, not the other way round
+        if current_user.is_authenticated:
+            enter_organisation(current_user.org_id)
     view = request.endpoint and _view_function(request.endpoint)
     if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
         return None
@@ -84,7 +85,9 @@ def _view_function(endpoint):
 @login_manager.user_loader
 def _load_user(user_id: str):
     with tenancy.identifying():  # the session cookie says who; their organisation follows
-        return db.session.get(User, int(user_id))
+        # Read now, while identifying: a copy left expired in the session would be reloaded
+        # later in whatever organisation is current (and under row-level security, hidden).
+        return db.session.get(User, int(user_id), populate_existing=True)
 
 
 def init_app(app: Flask) -> None:
