@@ -72,7 +72,9 @@ TABLES = {
                               'ix_reservations_product': ['org_id', 'product_id', 'location_id', 'status'],
                               'ix_reservations_reference': ['org_id', 'reference_type', 'reference_id', 'status']}),
     'stock_balances': (['uq_stock_balances_key'],
-                       {'uq_stock_balances_key': ['org_id', 'product_id', 'bin_id', 'lot_id', 'location_id']},
+                       # (org_id, product_id, location_id, ...): also a product's stock per location, in
+                       # order (SQLite without ANALYZE otherwise reads a whole organisation's balances)
+                       {'uq_stock_balances_key': ['org_id', 'product_id', 'location_id', 'bin_id', 'lot_id']},
                        {'ix_stock_balances_bin': ['org_id', 'bin_id'],
                         'ix_stock_balances_location_bin': ['org_id', 'location_id', 'bin_id']}),
     'stock_movements': ([], {}, {'ix_stock_movements_created_at': ['org_id', 'created_at'],
@@ -167,12 +169,20 @@ def _organisation_for_existing_rows(conn):
 
 def _row_level_security():
     # Roles belong to the cluster: another database of it may have made this one already.
+    # A superuser may have made it (and granted it) already, for a user without CREATEROLE.
     op.execute(f"""
         DO $$ BEGIN
-            CREATE ROLE {APP_ROLE} NOLOGIN;
-        EXCEPTION WHEN duplicate_object THEN NULL;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                CREATE ROLE {APP_ROLE} NOLOGIN;
+            END IF;
+        EXCEPTION WHEN duplicate_object THEN NULL;  -- made meanwhile by another database's migration
         END $$""")
-    op.execute(f"GRANT {APP_ROLE} TO CURRENT_USER")
+    op.execute(f"""
+        DO $$ BEGIN
+            IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
+                EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
+            END IF;
+        END $$""")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")

@@ -176,3 +176,58 @@ def test_with_no_organisation_set_row_level_security_shows_nothing(app, site):
         for table in ("products", "stock_movements", "users", "commands"):
             assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
     db.session.rollback()
+
+
+# --- races and replays in two organisations at once ---------------------------------------
+
+
+def test_two_organisations_racing_with_the_same_keys_and_codes_never_meet(app, site, harbor):
+    """Both have BOLT-M8 with 10 units at warehouse-main; eight callers in each reserve 2
+    units at once, each organisation using the same eight Idempotency-Keys: each sells out
+    exactly (5 reserved, 3 refused), and a replay is answered from its own organisation."""
+    from tests.conftest import in_threads
+
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 10)
+    tokens = {ORG_ID: accounts.create_token(accounts.create_user("acme-shop", PASSWORD, "supervisor"))}
+    with tenancy.acting_for(harbor.id):
+        cold = make_location("warehouse-main")
+        receive(make_product("BOLT-M8"), next(b for b in cold.bins if b.code == "A-01-01"), 10)
+        tokens[harbor.id] = accounts.create_token(accounts.create_user("harbor-shop", PASSWORD, "supervisor"))
+    db.session.commit()
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 2, "reference_type": "order"}
+    harbor_id = harbor.id  # read here: the threads must not touch this session's objects
+
+    def reserve(i: int, key: str | None = None):
+        org = ORG_ID if i % 2 else harbor_id
+        headers = {"Authorization": f"Bearer {tokens[org]}", "Idempotency-Key": key or f"order-{i // 2}"}
+        answer = app.test_client().post(
+            "/api/stock/reserve", json={**body, "reference_id": f"o-{i // 2}"}, headers=headers
+        )
+        return org, answer.status_code, answer.get_json()
+
+    results, errors = in_threads(app, 16, reserve)
+    assert errors == []
+    for org in (ORG_ID, harbor_id):
+        statuses = sorted(status for who, status, _ in results if who == org)
+        assert statuses == [201] * 5 + [409] * 3, (org, statuses)
+        with tenancy.acting_for(org):
+            assert db.session.scalar(select(func.sum(Balance.reserved))) == 10
+            assert ledger.verify() == []
+    first_acme = next(r for r in results if r[0] == ORG_ID and r[1] == 201)
+    key = f"order-{results.index(first_acme) // 2}"
+    again = reserve(results.index(first_acme), key)
+    assert again[1:] == first_acme[1:]  # its own first answer, not harbor's with the same key
+
+
+def test_an_api_call_that_names_another_organisation_is_answered_404(app, client, site, harbor):
+    token = accounts.create_token(accounts.create_user("acme-shop", PASSWORD, "supervisor"))
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 4)
+    auth = {"Authorization": f"Bearer {token}"}
+    for header in ("X-Organisation", "orgid"):
+        for other in ("harbor", str(harbor.id), "nobody"):
+            answer = client.get("/api/stock/BOLT-M8", headers={**auth, header: other})
+            assert (answer.status_code, answer.get_json()["error"]["code"]) == (404, "organisation_not_found")
+            assert "BOLT-M8" not in answer.get_data(as_text=True)
+        own = client.get("/api/stock/BOLT-M8", headers={**auth, header: "acme"})
+        assert own.status_code == 200 and own.get_json()["totals"]["on_hand"] == 4
+    assert client.get("/api/stock/BOLT-M8", headers={**auth, "orgid": str(ORG_ID)}).status_code == 200

@@ -46,6 +46,10 @@ def ensure(code: str, name: str) -> Organisation:
     return found if found is not None else create(code, name)
 
 
+def by_id(org_id: int) -> Organisation:
+    return db.session.get(Organisation, org_id)
+
+
 def every() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.id)))
 

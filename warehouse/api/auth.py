@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from warehouse import accounts
-from warehouse.accounts import permissions
+from warehouse.accounts import organisations, permissions
 from warehouse.accounts.models import Role, User
 from warehouse.core.extensions import csrf
 from warehouse.web.context import enter_organisation
@@ -51,16 +51,36 @@ def caller() -> Caller:
             )
         user, row = found
         enter_organisation(user.org_id)  # the token's, whatever a session cookie says
+        _check_named_organisation(user.org_id)
         scopes = permissions.parse_scopes(row.scopes)
         return Caller(user.id, user.username, user.role, permissions.granted(user.role, scopes), True)
     if current_user.is_authenticated:
         if request.method in WRITES:
             _check_csrf()
         user: User = current_user
+        _check_named_organisation(user.org_id)
         return Caller(user.id, user.username, user.role, permissions.granted(user.role), False)
     raise _unauthorized(
         "authentication_required", "Sign in, or send an API token as 'Authorization: Bearer <token>'."
     )
+
+
+ORGANISATION_HEADERS = ("X-Organisation", "orgid")  # the second as the systems we replace send it
+
+
+def _check_named_organisation(org_id: int) -> None:
+    """A caller may name its organisation (by code or id) in a header; naming another one
+    is answered as if it did not exist, never with the other's data."""
+    named = next((request.headers[h] for h in ORGANISATION_HEADERS if request.headers.get(h)), None)
+    if named is None:
+        return
+    own = organisations.by_id(org_id)
+    if named.strip().lower() not in (own.code, str(own.id)):
+        raise ApiError(
+            404,
+            "organisation_not_found",
+            "No such organisation for this token. Leave the organisation header out, or name your own.",
+        )
 
 
 def _check_csrf() -> None:

@@ -135,7 +135,6 @@ _scoped_tables: dict[Table, bool] = {}  # table -> has shared rows (org_id NULL,
 
 class _OrgColumn:
     __shared_rows__ = False
-    __identity__ = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -154,7 +153,6 @@ class OrgScopedIdentity(_OrgColumn):
     """Mixin for users and API tokens: one organisation's, but found across all of them
     while identifying (signing in names no organisation)."""
 
-    __identity__ = True
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), default=current)
 
 

@@ -130,10 +130,12 @@ class Balance(OrgScoped, db.Model):
 
     __tablename__ = "stock_balances"
     __table_args__ = (
-        # The key. Columns ordered so that (product, bin, lot) lookups use the index: a bin
-        # sits in exactly one location.
+        # The key. Ordered so that a product's balances, and its stock per location in
+        # order, come from the index (SQLite without ANALYZE otherwise takes an index that
+        # reads a whole organisation's balances); a (product, bin, lot) lookup reads the
+        # product's few rows.
         UniqueConstraint(
-            "org_id", "product_id", "bin_id", "lot_id", "location_id", name="uq_stock_balances_key"
+            "org_id", "product_id", "location_id", "bin_id", "lot_id", name="uq_stock_balances_key"
         ),
         ForeignKeyConstraint(
             ["bin_id", "location_id"], ["bins.id", "bins.location_id"], name="fk_stock_balances_bin_location"
