@@ -386,6 +386,11 @@ def seed(app, url: str, args) -> None:
     from flask_migrate import upgrade
 
     upgrade()
+    from warehouse.accounts import organisations
+    from warehouse.core import tenancy
+
+    # One organisation; the bulk inserts below take it as their org_id (the column default).
+    tenancy.enter(organisations.ensure("bench", "Bench").id)
     engine = seed_engine(url)
     seeder = Seeder(engine, random.Random(8), args.movements, args.skus)
     t0 = time.perf_counter()

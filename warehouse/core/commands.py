@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from warehouse.core.columns import utcnow
@@ -96,9 +96,7 @@ def run(
                 )
             return recall(json.loads(seen.result))
         result = work()
-        db.session.execute(
-            update(_commands).where(_commands.c.id == claimed).values(result=json.dumps(remember(result)))
-        )
+        db.session.execute(_STORE_RESULT, {"claimed": claimed, "result": json.dumps(remember(result))})
         return result
 
     return atomically(once)
@@ -114,6 +112,9 @@ def claim(owner: str, key: str, name: str, printed: str) -> int | None:
     ).scalar()
 
 
+_STORE_RESULT = (  # built once: every keyed write stores its answer
+    update(_commands).where(_commands.c.id == bindparam("claimed")).values(result=bindparam("result"))
+)
 _CLAIM = {  # built once per dialect: every keyed write claims its key
     name: dialect.insert(_commands)
     .on_conflict_do_nothing(index_elements=["org_id", "owner", "key"])

@@ -198,8 +198,19 @@ def _scope_orm(state) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria of the statement that loaded the object travel with it
-    state.statement = state.statement.options(*_orm_options())
+    # Kept per statement, like the Core hook's: a prebuilt query is scoped once, and its
+    # cache key is computed once, not on every execution.
+    variants = _orm_variants_identifying if _identifying.get() else _orm_variants
+    statement = state.statement
+    scoped = variants.get(statement)
+    if scoped is None:
+        scoped = variants[statement] = statement.options(*_orm_options())
+    state.statement = scoped
     state.update_execution_options(**{_SCOPED_BY_ORM: True})
+
+
+_orm_variants: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_orm_variants_identifying: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # --- the Core hook (connections) -----------------------------------------------------------
