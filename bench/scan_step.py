@@ -270,15 +270,15 @@ def main() -> None:
         from warehouse.accounts import organisations
         from warehouse.core import tenancy
 
-        org = organisations.ensure("demo", "Demo warehouse")
-        tenancy.enter(org.id)  # one organisation, to the end of the script
+        org_id = organisations.ensure("demo", "Demo warehouse").id
+        tenancy.enter(org_id)  # one organisation, to the end of the script
         t0 = time.perf_counter()
         report = load_demo()
         res["demo_s"] = round(time.perf_counter() - t0, 2)
         log(f"demo loaded in {res['demo_s']} s: {report.created}")
         db.session.remove()
 
-        seeder = DemoSeeder(seed_engine(url), args.skus, rng, org_id=org.id)
+        seeder = DemoSeeder(seed_engine(url), args.skus, rng, org_id=org_id)
         t0 = time.perf_counter()
         seeder.catalog()
         secs = seeder.movements(args.movements)
