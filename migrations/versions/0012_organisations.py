@@ -191,13 +191,14 @@ def _row_level_security():
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}")
     mine = "org_id = nullif(current_setting('app.org_id', true), '')::int"
     for table in TABLES:
-        seen = mine
-        if table in SHARED_ROWS:
-            seen = f"org_id IS NULL OR {mine}"
-        if table in IDENTITY:
-            seen = f"{mine} OR current_setting('app.identifying', true) = 'on'"
+        seen = f"org_id IS NULL OR {mine}" if table in SHARED_ROWS else mine
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY {table}_of_organisation ON {table} USING ({seen}) WITH CHECK ({mine})")
+        if table in IDENTITY:  # signing in reads people across organisations; it changes none
+            op.execute(
+                f"CREATE POLICY {table}_identifying ON {table} FOR SELECT "
+                "USING (current_setting('app.identifying', true) = 'on')"
+            )
 
 
 def downgrade():
@@ -206,6 +207,7 @@ def downgrade():
     if postgres:
         for table in TABLES:
             op.execute(f"DROP POLICY IF EXISTS {table}_of_organisation ON {table}")
+            op.execute(f"DROP POLICY IF EXISTS {table}_identifying ON {table}")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         op.execute("ALTER TABLE stock_movements DISABLE TRIGGER stock_movements_append_only")
     else:

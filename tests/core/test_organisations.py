@@ -178,6 +178,22 @@ def test_with_no_organisation_set_row_level_security_shows_nothing(app, site):
     db.session.rollback()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_identifying_reads_people_of_every_organisation_but_changes_none(app, harbor):
+    accounts.create_token(accounts.create_user("acme-op", PASSWORD, "operator"))
+    with tenancy.acting_for(harbor.id):
+        accounts.create_user("harbor-op", PASSWORD, "operator")
+    db.session.commit()
+    with tenancy.without_organisation(), tenancy.identifying(), tenancy.without_app_scoping():
+        run = db.session.execute
+        assert run(text("SELECT count(*) FROM users")).scalar() == 2  # whose is each: sign-in
+        assert run(text("SELECT count(*) FROM api_tokens")).scalar() == 1
+        assert run(text("SELECT count(*) FROM products")).scalar() == 0  # nothing else
+        assert run(text("UPDATE users SET active = false")).rowcount == 0
+        assert run(text("DELETE FROM api_tokens")).rowcount == 0
+    db.session.rollback()
+
+
 # --- races and replays in two organisations at once ---------------------------------------
 
 

@@ -372,3 +372,30 @@ def test_threads_fill_the_rollup_one_at_a_time_and_read_the_ledger_once(app):
 
     assert most[0] == 1 and len(reads) == 1
     assert results == [28] * 4
+
+
+def test_the_kept_closed_days_are_each_organisations_own(site):
+    """The dashboard keeps closed days in memory per process: one organisation's kept days
+    must never answer for another's (a bug once: their product ids, or their units)."""
+    from tests.factories import make_location, make_product
+    from warehouse.accounts import organisations
+
+    history = seed_history(site)
+    before = analytics.dashboard(None, periods.period("30d", history.today))  # acme's days kept
+    harbor = organisations.create("harbor", "Harbor Foods")
+    with tenancy.acting_for(harbor.id):
+        cold = make_location("warehouse-main")
+        cod = make_product("COD-1")
+        shelf = next(b for b in cold.bins if b.code == "A-01-01")
+        with at(history.day(12)):
+            receive(cod, shelf, 50)
+        with at(history.day(8)):
+            ledger.post(MovementType.OUTBOUND_SALE, [Line.at(shelf, cod, qty=-7)], actor_id=None)
+        theirs = analytics.dashboard(None, periods.period("30d", history.today))
+        assert [(m.sku, m.units) for m in theirs.movers_by_units] == [("COD-1", 7)]
+    again = analytics.dashboard(None, periods.period("30d", history.today))
+    assert (
+        [(m.sku, m.units) for m in again.movers_by_units]
+        == [(m.sku, m.units) for m in before.movers_by_units]
+        == [("BOLT-M8", 30), ("NUT-M8", 20)]
+    )

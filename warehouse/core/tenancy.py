@@ -282,7 +282,12 @@ def _refuse_hidden_tables(statement, covered: set) -> None:
 
 # --- PostgreSQL: the role and the per-transaction setting ------------------------------
 
-_SET = "SELECT set_config('app.org_id', %s, true), set_config('app.identifying', %s, true)"
+# The role again, for this transaction: a pooler that hands out server connections per
+# transaction (PgBouncer's transaction mode) may give us one that never ran SET ROLE.
+_SET = (
+    f"SELECT set_config('role', '{APP_ROLE}', true), "
+    "set_config('app.org_id', %s, true), set_config('app.identifying', %s, true)"
+)
 
 
 def _work_as_app_role(dbapi_conn, _record) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import String, and_, case, func, literal, select, type_coerce
 from sqlalchemy.orm import join as orm_join
 
 from warehouse.catalog.models import Product
+from warehouse.core import tenancy
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 from warehouse.core.money import money
@@ -102,7 +103,7 @@ def outbound_by_place(span: Period) -> Counter:
     closed, cutoff = _closed_days("outbound", _outbound_rows, span, _pack_outbound)
     key = (span.first_day, cutoff)
     with _rollup_lock:
-        sums = _rollups[db.engine].setdefault("outbound-sums", {})
+        sums = _kept().setdefault("outbound-sums", {})
         if key not in sums:
             for stale in [k for k in list(sums) if k[1] != cutoff]:
                 del sums[stale]
@@ -149,7 +150,8 @@ def _day(column):
 # Movements are append-only and stamped with the clock when they are posted, so a day that
 # ended more than a day ago never changes (the extra day covers clock skew between hosts
 # and long transactions): its per-day aggregates are kept in memory, per engine and per
-# process, and only the last two days are read from the ledger on every request. A year
+# process and per organisation, and only the last two days are read from the ledger on
+# every request. A year
 # of 1M movements then costs one scan, once per process (see docs/performance.md). Days
 # older than ROLLUP_KEEP_DAYS are dropped. The one writer of the past is the demo history
 # generator (`flask demo --history`, run from the CLI before a server starts).
@@ -167,6 +169,11 @@ _rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _rollup_lock = threading.RLock()
 
 
+def _kept() -> dict:
+    """This engine's rollups of the current organisation (each sees only its own days)."""
+    return _rollups.setdefault(db.engine, {}).setdefault(tenancy.current(), {})
+
+
 def _rolled_up(kind: str, read, span: Period, version=None) -> list:
     """Rows of `read(since, until)` for every day of the period: closed days from the
     rollup, the rest from the ledger."""
@@ -181,7 +188,7 @@ def _closed_days(kind: str, read, span: Period, pack, version=None) -> tuple[lis
     cutoff = utcnow().date() - timedelta(days=1)  # days before this are closed
     closed = [d for d in span.days if d < cutoff]
     with _rollup_lock:
-        kinds = _rollups.setdefault(db.engine, {})
+        kinds = _kept()
         if kinds.get((kind, "version"), version) != version:
             kinds.pop(kind, None)
         kinds[(kind, "version")] = version
