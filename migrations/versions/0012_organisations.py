@@ -144,12 +144,18 @@ def upgrade():
         op.execute("ALTER TABLE stock_movements ENABLE TRIGGER stock_movements_append_only")
         _row_level_security()
     else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"""
-                CREATE TRIGGER stock_movements_no_{action.lower()} BEFORE {action}
-                ON stock_movements BEGIN
-                    SELECT RAISE(ABORT, 'stock_movements is append-only: correct with a new movement');
-                END""")
+        _sqlite_append_only_triggers()
+
+
+def _sqlite_append_only_triggers():
+    """Put back the ledger's append-only triggers (as 0001 made them) after its rows got
+    their organisation."""
+    for action in ("UPDATE", "DELETE"):
+        op.execute(f"""
+            CREATE TRIGGER stock_movements_no_{action.lower()} BEFORE {action}
+            ON stock_movements BEGIN
+                SELECT RAISE(ABORT, 'stock_movements is append-only: correct with a new movement');
+            END""")
 
 
 def _organisation_for_existing_rows(conn):
@@ -229,12 +235,7 @@ def downgrade():
     if postgres:
         op.execute("ALTER TABLE stock_movements ENABLE TRIGGER stock_movements_append_only")
     else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(f"""
-                CREATE TRIGGER stock_movements_no_{action.lower()} BEFORE {action}
-                ON stock_movements BEGIN
-                    SELECT RAISE(ABORT, 'stock_movements is append-only: correct with a new movement');
-                END""")
+        _sqlite_append_only_triggers()
     op.drop_table('organisations')
 
 

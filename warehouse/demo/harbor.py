@@ -13,12 +13,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from warehouse import accounts, ledger
-from warehouse.accounts.models import Role, User
-from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product, ProductBarcode
+from warehouse import ledger
+from warehouse.catalog.models import BinKind, LocationType, Lot, Product, ProductBarcode
 from warehouse.core.extensions import db
 from warehouse.demo.demo_data import DEMO_EPOCH, with_check_digit
-from warehouse.demo.site import DemoReport
+from warehouse.demo.site import DemoReport, ensure_places, ensure_users
 from warehouse.ledger.models import MovementType
 
 HARBOR_USERS = [  # username, password, badge, PIN: demo data only, printed by `flask demo`
@@ -57,56 +56,18 @@ HARBOR_ITEMS = [  # SKU, name, unit cost, days the lots keep (all lot- and expir
 
 def load_harbor() -> DemoReport:
     report = DemoReport()
-    users = _users(report)
-    bins = _locations(report)
+    users = ensure_users(report, HARBOR_USERS)
+    bins = ensure_places(report, [(*place, _kinds(place[2], bins)) for *place, bins in HARBOR_LOCATIONS])
     products = _products(report)
     _stock(report, products, bins, actor_id=users["harbor-admin"].id)
     report.credentials = list(HARBOR_USERS)
     return report
 
 
-def _users(report: DemoReport) -> dict[str, User]:
-    users, made = {}, 0
-    for username, password, badge, pin in HARBOR_USERS:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            role = Role(username.removeprefix("harbor-"))
-            user = accounts.create_user(username, password, role, badge_code=badge, pin=pin)
-            made += 1
-        users[username] = user
-    report.created["users"] = made
-    return users
-
-
-def _locations(report: DemoReport) -> dict[str, list[Bin]]:
-    made_locations = made_bins = 0
-    storage = {}
-    for code, name, type, prefix, bin_codes in HARBOR_LOCATIONS:
-        location = db.session.scalar(select(Location).where(Location.code == code))
-        if location is None:
-            location = Location(code=code, name=name, type=type)
-            db.session.add(location)
-            db.session.flush()
-            made_locations += 1
-        existing = {b.code: b for b in location.bins}
-        for bin_code in bin_codes:
-            if bin_code not in existing:
-                kind = (
-                    BinKind.RECEIVING
-                    if bin_code.startswith("RCV")
-                    else (BinKind.STAGING if type is LocationType.TRANSIT else BinKind.STORAGE)
-                )
-                existing[bin_code] = Bin(
-                    location_id=location.id, code=bin_code, barcode=f"{prefix}-{bin_code}", kind=kind
-                )
-                db.session.add(existing[bin_code])
-                made_bins += 1
-        storage[code] = sorted(
-            (b for b in existing.values() if b.kind is BinKind.STORAGE), key=lambda b: b.code
-        )
-    db.session.commit()
-    report.created.update(locations=made_locations, bins=made_bins)
-    return storage
+def _kinds(type: LocationType, bin_codes: list[str]) -> list[tuple[str, BinKind]]:
+    if type is LocationType.TRANSIT:
+        return [(code, BinKind.STAGING) for code in bin_codes]
+    return [(code, BinKind.RECEIVING if code.startswith("RCV") else BinKind.STORAGE) for code in bin_codes]
 
 
 def _products(report: DemoReport) -> list[tuple[Product, int]]:

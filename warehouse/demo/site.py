@@ -46,8 +46,8 @@ class DemoReport:
 def load_demo() -> DemoReport:
     report = DemoReport()
     rng = random.Random(42)
-    users = _users(report)
-    bins = _locations_and_bins(report)
+    users = ensure_users(report)
+    bins = ensure_places(report)
     products = _products(report)
     _reorder_policies(report, products)
     _stock(report, rng, products, bins, actor_id=users["admin"].id)
@@ -59,12 +59,15 @@ def load_demo() -> DemoReport:
     return report
 
 
-def _users(report: DemoReport) -> dict[str, User]:
+def ensure_users(report: DemoReport, people=DEMO_USERS) -> dict[str, User]:
+    """The demo's people, made when missing; the role is the name's last word
+    (`operator`, `harbor-operator`)."""
     users, made = {}, 0
-    for username, password, badge, pin in DEMO_USERS:
+    for username, password, badge, pin in people:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = accounts.create_user(username, password, Role(username), badge_code=badge, pin=pin)
+            role = Role(username.rsplit("-", 1)[-1])
+            user = accounts.create_user(username, password, role, badge_code=badge, pin=pin)
             made += 1
         users[username] = user
     report.created["users"] = made
@@ -90,10 +93,14 @@ def _bin_codes(type: LocationType) -> list[tuple[str, BinKind]]:
     return codes
 
 
-def _locations_and_bins(report: DemoReport) -> dict[str, list[Bin]]:
+def ensure_places(report: DemoReport, places=None) -> dict[str, list[Bin]]:
+    """Locations and their bins, made when missing: `places` is (code, name, type, barcode
+    prefix, [(bin code, kind)]); by default the demo's. Returns each one's storage bins."""
     made_locations = made_bins = 0
     storage: dict[str, list[Bin]] = {}
-    for code, name, type, prefix in LOCATIONS:
+    if places is None:
+        places = [(code, name, type, prefix, _bin_codes(type)) for code, name, type, prefix in LOCATIONS]
+    for code, name, type, prefix, bin_codes in places:
         location = db.session.scalar(select(Location).where(Location.code == code))
         if location is None:
             location = Location(code=code, name=name, type=type)
@@ -101,7 +108,7 @@ def _locations_and_bins(report: DemoReport) -> dict[str, list[Bin]]:
             db.session.flush()
             made_locations += 1
         existing = {b.code: b for b in location.bins}
-        for bin_code, kind in _bin_codes(type):
+        for bin_code, kind in bin_codes:
             if bin_code not in existing:
                 existing[bin_code] = Bin(
                     location_id=location.id, code=bin_code, barcode=f"{prefix}-{bin_code}", kind=kind
