@@ -82,7 +82,13 @@ def each() -> Iterator[Iterator[Organisation]]:
     organisation in turn, its rows only."""
 
     def run():
-        for org in every():
+        orgs = every()
+        for org in orgs:
+            db.session.expunge(org)  # kept readable across the sessions below
+        for org in orgs:
+            # Each organisation starts with an empty session, as a request does: nothing
+            # loaded for the one before can be handed back from the identity map.
+            db.session.remove()
             with tenancy.acting_for(org.id):
                 yield org
 

@@ -3,12 +3,15 @@ hold no NULLs, so even an unbinned place (transit) stores stock in a default bin
 
 from __future__ import annotations
 
+import re
+from itertools import product
+
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
 from warehouse.core import transactions
-from warehouse.core.errors import BinCodeTaken, LocationCodeTaken, NotFound
+from warehouse.core.errors import BinCodeTaken, BinRangeInvalid, LocationCodeTaken, NotFound
 from warehouse.core.extensions import db
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
@@ -46,6 +49,78 @@ def create(
         )
         db.session.flush()
         return location
+
+    return transactions.atomically(make)
+
+
+MAX_BINS_AT_ONCE = 10_000
+_SEGMENT = re.compile(r"[A-Z]+|[0-9]+")
+
+
+def bin_range(first: str, last: str) -> list[str]:
+    """Every bin code from `first` to `last`, segment by segment: A-01-01 to A-04-10 is
+    aisle A, bays 01-04, levels 01-10: 40 codes, in that order. Both ends must have the
+    same shape (the same separators, letters where letters are, digits of the same width)."""
+    first, last = first.strip().upper(), last.strip().upper()
+    a, b = _SEGMENT.findall(first), _SEGMENT.findall(last)
+    if not a or _SEGMENT.sub("", first) != _SEGMENT.sub("", last) or len(a) != len(b):
+        raise BinRangeInvalid(
+            f"{first} and {last} are not the same shape: write both ends alike, e.g. A-01-01 and A-04-10."
+        )
+    steps = []
+    for x, y in zip(a, b, strict=True):
+        if x.isdigit() != y.isdigit() or len(x) != len(y) or (not x.isdigit() and len(x) != 1):
+            raise BinRangeInvalid(
+                f"{x} and {y} do not match: use one letter, or digits of the same width, at each place."
+            )
+        if x > y:
+            raise BinRangeInvalid(f"{x} comes after {y}: write the range from low to high.")
+        if x.isdigit():
+            steps.append([str(n).zfill(len(x)) for n in range(int(x), int(y) + 1)])
+        else:
+            steps.append([chr(c) for c in range(ord(x), ord(y) + 1)])
+    total = 1
+    for values in steps:
+        total *= len(values)
+    if total > MAX_BINS_AT_ONCE:
+        raise BinRangeInvalid(f"That range makes {total:,} bins: at most {MAX_BINS_AT_ONCE:,} at a time.")
+    separators = _SEGMENT.split(first)
+    return [
+        "".join(s + v for s, v in zip(separators, combo + ("",), strict=True)) for combo in product(*steps)
+    ]
+
+
+def add_bins(
+    location_id: int, codes: list[str], kind: BinKind = BinKind.STORAGE, capacity: int | None = None
+) -> list[Bin]:
+    """New bins in a location (all or none): refused, naming them, when any code exists."""
+    kind = BinKind(kind)
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
+        raise BinRangeInvalid(
+            "A bin's capacity is a whole number of units, 1 or more (leave it empty for no limit)."
+        )
+    if not codes:
+        raise BinRangeInvalid("No bins to add: give a bin code or a range.")
+
+    def make() -> list[Bin]:
+        location = db.session.get(Location, location_id)
+        if location is None:
+            raise NotFound("No such location. Choose one from the list.")
+        taken = list(
+            db.session.scalars(select(Bin.code).where(Bin.location_id == location.id, Bin.code.in_(codes)))
+        )
+        if taken:
+            shown = ", ".join(sorted(taken)[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
+            raise BinCodeTaken(
+                f"{shown} exist{'s' if len(taken) == 1 else ''} already at {location.code}: choose a range without them."
+            )
+        bins = [
+            Bin(location_id=location.id, code=c, barcode=f"{location.code}:{c}", kind=kind, capacity=capacity)
+            for c in codes
+        ]
+        db.session.add_all(bins)
+        db.session.flush()
+        return bins
 
     return transactions.atomically(make)
 

@@ -128,6 +128,12 @@ class BinCodeTaken(InvalidPosting):
     """Bin codes are unique within a location, bin labels everywhere."""
 
 
+class BinRangeInvalid(InvalidPosting):
+    """A bin range whose ends do not match in shape, run backwards, or make too many."""
+
+    code = "bin_range_invalid"
+
+
 class BinNotAtLocation(InvalidPosting):
     """The bin named is at another location."""
 
