@@ -71,10 +71,6 @@ def current() -> int:
     return org_id
 
 
-def current_or_none() -> int | None:
-    return _current.get()
-
-
 @contextmanager
 def acting_for(org_id: int) -> Iterator[None]:
     """Everything inside works on this organisation's rows only."""
@@ -336,7 +332,6 @@ __all__ = [
     "UnscopedStatement",
     "acting_for",
     "current",
-    "current_or_none",
     "enter",
     "identifying",
     "install",
