@@ -11,7 +11,7 @@ from tests.conftest import csrf_token
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts
 from warehouse.accounts.models import User
-from warehouse.catalog.models import Location, LocationType
+from warehouse.catalog.models import Location, LocationType, ProductBarcode
 from warehouse.core.extensions import db
 from warehouse.inbound import receiving
 from warehouse.inbound.models import PutawayTask, Receipt
@@ -272,3 +272,23 @@ def test_an_item_scanned_with_an_unknown_lot_opens_no_task(client, floor):
     receiving.finish(receipt.id, actor_id=1)
     body = assert_fragment(post(client, "/floor/putaway", True, scan="(01)09506000100050(10)LOT-ZZ"))
     assert "No lot LOT-ZZ of GLUE-50" in body
+
+
+def test_a_case_barcode_receives_its_pack_even_when_the_lot_is_asked_first(client, floor):
+    main, bolt, glue = floor
+    db.session.add_all(
+        [
+            ProductBarcode(product_id=bolt.id, code="19506000134359", pack_qty=12),
+            ProductBarcode(product_id=glue.id, code="19506000100057", pack_qty=6),
+        ]
+    )
+    db.session.commit()
+    receipt = receiving.start("PO-C", location_id=main.id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    assert "+12 BOLT-M8: now 12." in assert_fragment(post(client, url, True, scan="19506000134359"))
+    asks_lot = assert_fragment(post(client, url, True, scan="19506000100057"))
+    assert 'name="units" value="6"' in asks_lot
+    asks_expiry = post(client, url, True, scan="L-1", awaiting="lot", product=glue.id, units=6)
+    assert "Type the expiry date of lot L-1" in assert_fragment(asks_expiry)
+    added = post(client, url, True, scan="2027-01-31", awaiting="expiry", product=glue.id, lot="L-1", units=6)
+    assert "+6 GLUE-50 lot L-1: now 6." in assert_fragment(added)

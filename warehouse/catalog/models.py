@@ -10,10 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    CheckConstraint,
     ForeignKey,
     Numeric,
     String,
     UniqueConstraint,
+    false,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,19 +54,28 @@ class Product(OrgScoped, db.Model):
     lot_tracked: Mapped[bool] = mapped_column(default=False)
     expiry_tracked: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # False: sold but not stocked (a service, a download); the API's contract has the flag.
+    track_inventory: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # True: orders may go on beyond what is available (stock_status "on_backorder").
+    allow_backorder: Mapped[bool] = mapped_column(default=False, server_default=false())
     barcodes: Mapped[list[ProductBarcode]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductBarcode.id"
     )
 
 
 class ProductBarcode(OrgScoped, db.Model):
-    """A product can carry several barcodes: GTIN-13/14, UPC, a supplier's own code."""
+    """A product can carry several barcodes: GTIN-13/14, UPC, a supplier's own code. A
+    case's barcode stands for `pack_qty` units: scanning it counts them all."""
 
     __tablename__ = "product_barcodes"
-    __table_args__ = (UniqueConstraint("org_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "code"),
+        CheckConstraint("pack_qty >= 1", name="pack_qty_positive"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
+    pack_qty: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     product: Mapped[Product] = relationship(back_populates="barcodes")
 
 

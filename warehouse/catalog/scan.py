@@ -48,6 +48,7 @@ class Scan:
     count: int | None = None
     sscc: str | None = None
     number: str | None = None  # a transfer slip's or count sheet's number, upper case
+    pack_qty: int = 1  # units the scanned barcode stands for (a case's GTIN: the case's units)
     # Loaded by the floor's resolver (web/floor/resolver.py): the catalog does not know
     # transfers or counts, the workflows that own them do.
     transfer: object | None = None
@@ -56,6 +57,12 @@ class Scan:
     @property
     def is_gs1(self) -> bool:
         return any((self.lot_code, self.expiry, self.serial, self.count, self.sscc))
+
+    def units(self, typed: int | None = None) -> int:
+        """The units this scan stands for: the label's count (GS1 (30)/(37)), else the
+        quantity typed with it, else one, times the barcode's pack quantity (3 cases of
+        12 are 36 units)."""
+        return (self.count or typed or 1) * self.pack_qty
 
 
 def clean(code: str) -> str:
@@ -75,7 +82,7 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
         return Scan(code, "transfer", number=code.upper())
     if COUNT_NUMBER.fullmatch(code):
         return Scan(code, "count", number=code.upper())
-    product = find_product(code)
+    product, pack = find_product_and_pack(code)
     bin = find_bin(code, location_id)
     if product and bin:
         if expect in ("product", "bin"):
@@ -84,13 +91,14 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
                 expect,
                 product=product if expect == "product" else None,
                 bin=bin if expect == "bin" else None,
+                pack_qty=pack if expect == "product" else 1,
             )
         raise AmbiguousScan(
             f"{code} is both a product and a bin. Scan the bin's label "
             "barcode or the product's barcode instead."
         )
     if product:
-        return Scan(code, "product", product=product)
+        return Scan(code, "product", product=product, pack_qty=pack)
     if bin:
         return Scan(code, "bin", bin=bin)
     raise UnknownScan(f"Unknown code {code}. Check the label, or type the SKU or bin code.")
@@ -124,12 +132,12 @@ def _resolve_gs1(code: str) -> Scan:
                 "Scan it again or type the SKU."
             )
     if gtin is not None:
-        product = find_product(gtin.value)
+        product, pack = find_product_and_pack(gtin.value)
         if product is None:
             raise UnknownScan(
                 f"No product has GTIN {gtin.value}. Ask a supervisor to add this barcode to the product."
             )
-        return Scan(code, "product", product=product, **common)
+        return Scan(code, "product", product=product, pack_qty=pack, **common)
     if sscc is not None:
         return Scan(code, "sscc", sscc=sscc.value, **common)
     raise UnknownScan("This GS1 label has no product (GTIN) in it. Scan the product barcode.")
@@ -188,16 +196,22 @@ _BY_SKU = select(Product).where(Product.sku == bindparam("code"))
 
 
 def find_product(code: str) -> Product | None:
-    """By SKU, else by barcode: two indexed lookups (an OR across a join scans every product)."""
+    return find_product_and_pack(code)[0]
+
+
+def find_product_and_pack(code: str) -> tuple[Product | None, int]:
+    """By SKU (one unit), else by barcode (its pack quantity): two indexed lookups (an OR
+    across a join scans every product)."""
     product = db.session.scalar(_BY_SKU, {"code": code})
-    if product is None:
-        product = db.session.scalar(
-            select(Product)
-            .join(ProductBarcode)
-            .where(ProductBarcode.code.in_(gtin_candidates(code)))
-            .limit(1)
-        )
-    return product
+    if product is not None:
+        return product, 1
+    found = db.session.execute(
+        select(Product, ProductBarcode.pack_qty)
+        .join(ProductBarcode)
+        .where(ProductBarcode.code.in_(gtin_candidates(code)))
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found else (None, 1)
 
 
 def find_bin(code: str, location_id: int | None) -> Bin | None:

@@ -120,6 +120,48 @@ class ExpiryMismatch(InvalidPosting):
     """A known lot was scanned with another expiry date than it has."""
 
 
+class ProductFieldInvalid(InvalidPosting):
+    """A product's SKU, name and cost are present, of bounded length, in range."""
+
+    code = "product_field_invalid"
+
+
+class SkuTaken(InvalidPosting):
+    """SKUs are unique within the organisation, whatever their case."""
+
+    code = "sku_taken"
+
+
+class BarcodeTaken(InvalidPosting):
+    """A barcode names one product: a scan must know which."""
+
+    code = "barcode_taken"
+
+
+class BarcodeIsABin(InvalidPosting):
+    """A product barcode may not be a bin's code or label: a scan must know which it is."""
+
+    code = "barcode_is_a_bin"
+
+
+class GtinCheckDigitWrong(InvalidPosting):
+    """A GTIN's last digit checks the others (GS1 mod 10)."""
+
+    code = "gtin_check_digit_wrong"
+
+
+class PackQuantityInvalid(InvalidPosting):
+    """A barcode stands for a whole number of units, at least 1."""
+
+    code = "pack_quantity_invalid"
+
+
+class ProductHasStock(Conflict):
+    """A product with stock or history is deactivated, never deleted."""
+
+    code = "product_has_stock"
+
+
 class LocationCodeTaken(InvalidPosting):
     """Location codes are unique."""
 

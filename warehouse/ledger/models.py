@@ -51,6 +51,7 @@ class ReasonCode(str, enum.Enum):
     WRITE_OFF = "write_off"
     RECEIVED = "received"
     OTHER = "other"
+    OPENING_BALANCE = "opening_balance"  # a warehouse's starting stock (import, new product)
 
 
 class Posting(OrgScoped, db.Model):

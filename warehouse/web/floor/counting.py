@@ -98,7 +98,7 @@ def _count_scan(batch, form) -> Outcome:
     if not form.bin.data:
         return Outcome.error("Scan the bin first, then its items.")
     form.product.data, form.lot.data = scan.product.id, scan.lot_code or ""
-    return _record(batch, form, add=scan.count or 1)
+    return _record(batch, form, add=scan.units())
 
 
 def _record(batch, form, *, add=None, set_to=None) -> Outcome:

@@ -37,6 +37,8 @@ class ReceiveScanForm(ScanForm):
     awaiting = HiddenField(default="item")  # item | lot | expiry
     product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
     lot = HiddenField(validators=[Optional(), Length(max=64)])
+    # Units the item scanned stands for (a case: its pack quantity) while its lot is asked.
+    units = IntegerField(validators=[Optional(), NumberRange(1, 1_000_000, "Scan the item again.")])
 
 
 REASONS = [SelectChoice("", "Suggested bin")] + [

@@ -112,6 +112,7 @@ def _handle(receipt, form) -> Outcome:
     note = ""
     if scan.lot_code and not product.lot_tracked:  # the label carries a lot we do not track
         scan, note = replace(scan, lot_code=None, expiry=None), " (lot on the label ignored: not lot-tracked)"
+    form.units.data = scan.units()
     if product.lot_tracked and not scan.lot_code:
         return _ask(
             form,
@@ -133,7 +134,7 @@ def _handle(receipt, form) -> Outcome:
             scan.lot_code,
             Outcome.warn(f"Type the expiry date of lot {scan.lot_code} (YYYY-MM-DD)."),
         )
-    return _added(receipt, form, product, scan.count or 1, scan.lot_code, scan.expiry, note)
+    return _added(receipt, form, product, scan.units(), scan.lot_code, scan.expiry, note)
 
 
 def _lot_scanned(receipt, form, value) -> Outcome:
@@ -164,7 +165,7 @@ def _lot_scanned(receipt, form, value) -> Outcome:
             value,
             Outcome.warn(f"Type the expiry date of lot {value} (YYYY-MM-DD)."),
         )
-    return _added(receipt, form, product, 1, value, expiry)
+    return _added(receipt, form, product, form.units.data or 1, value, expiry)
 
 
 def _expiry_typed(receipt, form, value) -> Outcome:
@@ -178,7 +179,7 @@ def _expiry_typed(receipt, form, value) -> Outcome:
             form.lot.data,
             Outcome.error(f"{value} is not a date. Type it as YYYY-MM-DD, e.g. 2027-03-31."),
         )
-    return _added(receipt, form, product, 1, form.lot.data, expiry)
+    return _added(receipt, form, product, form.units.data or 1, form.lot.data, expiry)
 
 
 def _pending_product(receipt, form):
@@ -219,6 +220,8 @@ def _added(receipt, form, product, qty, lot_code, expiry, note="") -> Outcome:
 
 def _ask(form, awaiting, product_id, lot_code, outcome):
     form.awaiting.data, form.product.data, form.lot.data = awaiting, product_id, lot_code or ""
+    if awaiting == "item":
+        form.units.data = None
     return outcome
 
 

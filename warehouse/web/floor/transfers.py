@@ -146,7 +146,7 @@ def _pick_scan(transfer, form):
     bin = _current_bin(transfer, form.bin.data)
     if bin is None:
         return Outcome.error("Scan the bin first, then the item.")
-    qty = scan.count or form.qty.data or 1
+    qty = scan.units(form.qty.data)
     picked = transfers.pick(
         transfer.id,
         bin,
@@ -247,7 +247,7 @@ def transfer_receive(transfer_id):
             return open_transfer(scan) or _receive_page(transfer, form, _not_here(scan.transfer), 409)
         if scan.kind != "product":
             return _receive_page(transfer, form, Outcome.error("That is not an item. Scan the item."), 422)
-        qty = scan.count or form.qty.data or 1
+        qty = scan.units(form.qty.data)
         line = transfers.count_received(
             transfer.id, scan.product, qty, actor_id=current_user.id, key=form.scan_id.data or None
         )

@@ -1,0 +1,245 @@
+"""Products and their barcodes (admin, import, API): the rules a product's fields and
+barcodes must keep. Every function here runs inside the caller's transaction (a command);
+stock questions (may this product be deleted?) belong to the packages that own stock.
+
+A barcode is a code and a pack quantity: an each's GTIN counts 1, a case's GTIN counts
+the units in the case. A numeric code of GTIN length (8, 12, 13 or 14 digits) must carry
+a right check digit; anything else (a supplier's own code) is taken as written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from warehouse.catalog.models import Bin, Product, ProductBarcode
+from warehouse.catalog.scan import gtin_candidates
+from warehouse.core import pagers
+from warehouse.core.errors import (
+    BarcodeIsABin,
+    BarcodeTaken,
+    GtinCheckDigitWrong,
+    PackQuantityInvalid,
+    ProductFieldInvalid,
+    SkuTaken,
+)
+from warehouse.core.extensions import db
+
+MAX_SKU = 64
+MAX_NAME = 200
+MAX_BARCODE = 64
+MAX_PACK = 100_000
+MAX_BARCODES = 20  # per product; more is a paste gone wrong
+MAX_COST = Decimal("99999999.9999")  # Numeric(12, 4)
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+@dataclass(frozen=True)
+class BarcodeSpec:
+    code: str
+    pack_qty: int = 1
+
+
+@dataclass
+class ProductSpec:
+    """What an admin page, an import row or an API body says a product is. Fields left
+    None on an update keep their value."""
+
+    sku: str
+    name: str | None = None
+    unit_cost: Decimal | None = None
+    lot_tracked: bool | None = None
+    expiry_tracked: bool | None = None
+    track_inventory: bool | None = None
+    allow_backorder: bool | None = None
+    active: bool | None = None
+    barcodes: list[BarcodeSpec] | None = None  # None: keep; []: none
+    errors: list[str] = field(default_factory=list, compare=False)
+
+
+def check_digit_ok(code: str) -> bool:
+    """GS1 mod-10: weights 3 and 1 from the right, the last digit makes the sum a multiple of 10."""
+    digits = [int(c) for c in code]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
+    return (10 - total % 10) % 10 == digits[-1]
+
+
+def looks_like_gtin(code: str) -> bool:
+    return code.isdigit() and len(code) in GTIN_LENGTHS
+
+
+def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
+    """The spec cleaned (text trimmed, flags settled), or ProductFieldInvalid and its kin
+    naming the first rule broken. Checks only the spec itself; `save` checks it against
+    the catalog."""
+    spec.sku = _text(spec.sku, "SKU", MAX_SKU)
+    if creating or spec.name is not None:
+        spec.name = _text(spec.name, "Name", MAX_NAME)
+    if spec.unit_cost is not None:
+        spec.unit_cost = _cost(spec.unit_cost)
+    if spec.barcodes is not None:
+        spec.barcodes = [_barcode(b) for b in spec.barcodes]
+        codes = [b.code for b in spec.barcodes]
+        if len(codes) > MAX_BARCODES:
+            raise ProductFieldInvalid(f"A product has at most {MAX_BARCODES} barcodes.")
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise BarcodeTaken(f"Barcode {repeated[0]} is listed twice for {spec.sku}: list it once.")
+    if spec.expiry_tracked and spec.lot_tracked is False:
+        raise ProductFieldInvalid(
+            f"{spec.sku}: an expiry-tracked product is lot-tracked too (the expiry belongs to the lot)."
+        )
+    if spec.expiry_tracked:
+        spec.lot_tracked = True
+    return spec
+
+
+def _text(value, label: str, limit: int) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    if text is None:
+        raise ProductFieldInvalid(f"{label} is text.")
+    if not text:
+        raise ProductFieldInvalid(f"{label} is missing: write one.")
+    if len(text) > limit:
+        raise ProductFieldInvalid(f"{label} {text[:20]}... is too long: at most {limit} characters.")
+    if any(ord(c) < 32 for c in text):
+        raise ProductFieldInvalid(f"{label} holds control characters: type it again.")
+    if text[0] in "=+-@" and label != "SKU":
+        # A spreadsheet runs a cell starting with these as a formula when the export is
+        # opened: refuse it rather than hand someone's Excel a command.
+        raise ProductFieldInvalid(
+            f"{label} {text[:20]} starts with {text[0]}: start it with a letter or digit."
+        )
+    return text
+
+
+def _cost(value) -> Decimal:
+    try:
+        cost = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ProductFieldInvalid(
+            f"Unit cost {str(value)[:20]!r} is not a number: write e.g. 4.25."
+        ) from None
+    if not cost.is_finite() or cost < 0 or cost > MAX_COST:
+        raise ProductFieldInvalid(f"Unit cost {value} is out of range: 0 to {MAX_COST:,.2f}.")
+    return cost.quantize(Decimal("0.0001"))
+
+
+def _barcode(spec: BarcodeSpec) -> BarcodeSpec:
+    code = (spec.code or "").strip() if isinstance(spec.code, str) else ""
+    if not code or len(code) > MAX_BARCODE or any(ord(c) < 33 for c in code):
+        raise ProductFieldInvalid(
+            f"Barcode {code[:20]!r} is not a barcode: 1-{MAX_BARCODE} letters or digits, no spaces."
+        )
+    if looks_like_gtin(code) and not check_digit_ok(code):
+        raise GtinCheckDigitWrong(
+            f"GTIN {code} has a wrong check digit: check the number on the label (the last digit)."
+        )
+    pack = spec.pack_qty
+    if isinstance(pack, bool) or not isinstance(pack, int) or not 1 <= pack <= MAX_PACK:
+        raise PackQuantityInvalid(
+            f"Pack quantity {pack!r} of barcode {code} is not a count: a whole number from 1 "
+            f"(an each) to {MAX_PACK:,} (units in the case)."
+        )
+    return BarcodeSpec(code, pack)
+
+
+def save(spec: ProductSpec, *, product: Product | None = None) -> Product:
+    """Create (product None) or update a product from a validated spec, after checking it
+    against the catalog: SKU and barcodes unique in the organisation, no barcode that is
+    a bin's label."""
+    if product is None or spec.sku.lower() != product.sku.lower():
+        _sku_free(spec.sku, product)
+    if spec.barcodes is not None:
+        _barcodes_free(spec, product)
+    if product is None:
+        product = Product(sku=spec.sku, unit_cost=Decimal("0"))
+        db.session.add(product)
+    product.sku = spec.sku
+    for name in (
+        "name",
+        "unit_cost",
+        "lot_tracked",
+        "expiry_tracked",
+        "track_inventory",
+        "allow_backorder",
+        "active",
+    ):
+        value = getattr(spec, name)
+        if value is not None:
+            setattr(product, name, value)
+    if spec.barcodes is not None:
+        _set_barcodes(product, spec.barcodes)
+    db.session.flush()
+    return product
+
+
+def _sku_free(sku: str, product: Product | None) -> None:
+    other = db.session.scalar(select(Product).where(func.lower(Product.sku) == sku.lower()))
+    if other is not None and other is not product:
+        raise SkuTaken(f"SKU {sku} exists already ({other.name}). Choose another SKU or edit that product.")
+
+
+def _barcodes_free(spec: ProductSpec, product: Product | None) -> None:
+    codes = [b.code for b in spec.barcodes]
+    if not codes:
+        return
+    wanted = set().union(*(gtin_candidates(c) for c in codes))
+    for owner in db.session.scalars(select(ProductBarcode).where(ProductBarcode.code.in_(wanted)).limit(5)):
+        if product is None or owner.product_id != product.id:
+            raise BarcodeTaken(
+                f"Barcode {owner.code} belongs to {owner.product.sku} ({owner.product.name}). "
+                "Remove it there first, or check the number."
+            )
+    same_sku = db.session.scalar(
+        select(Product).where(Product.sku.in_(codes), Product.sku != spec.sku).limit(1)
+    )
+    if same_sku is not None:
+        raise BarcodeTaken(
+            f"Barcode {same_sku.sku} is the SKU of {same_sku.name}: a scan could not tell them apart."
+        )
+    bin = db.session.scalar(select(Bin).where(or_(Bin.barcode.in_(codes), Bin.code.in_(codes))).limit(1))
+    if bin is not None:
+        raise BarcodeIsABin(
+            f"{bin.code if bin.code in codes else bin.barcode} is a bin's code: a scan could not tell "
+            "the product from the bin. Use the product's own barcode."
+        )
+
+
+def _set_barcodes(product: Product, wanted: list[BarcodeSpec]) -> None:
+    by_code = {b.code: b for b in product.barcodes}
+    keep = {b.code for b in wanted}
+    for code, row in by_code.items():
+        if code not in keep:
+            product.barcodes.remove(row)
+    db.session.flush()  # a code moved between rows must leave before it comes back
+    for spec in wanted:
+        row = by_code.get(spec.code)
+        if row is None:
+            product.barcodes.append(ProductBarcode(code=spec.code, pack_qty=spec.pack_qty))
+        else:
+            row.pack_qty = spec.pack_qty
+
+
+def by_sku(sku: str) -> Product | None:
+    return db.session.scalar(select(Product).where(Product.sku == sku))
+
+
+def page(search: str = "", *, number: int = 1, size: int = 50, active_only: bool = False):
+    """One page of products by SKU, matching `search` in SKU, name or barcode."""
+    query = select(Product).order_by(Product.sku)
+    search = (search or "").strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Product.sku).like(pattern),
+                func.lower(Product.name).like(pattern),
+                Product.id.in_(select(ProductBarcode.product_id).where(ProductBarcode.code == search)),
+            )
+        )
+    if active_only:
+        query = query.where(Product.active.is_(True))
+    return pagers.offset(query.options(selectinload(Product.barcodes)), page=number, size=size, count=True)
