@@ -26,6 +26,8 @@ from warehouse.demo.demo_history import load_history
 from warehouse.integrations import webhooks
 from warehouse.integrations.retention import Pruned
 from warehouse.integrations.retention import prune as prune_older
+from warehouse.setup import imports
+from warehouse.setup.models import ImportKind, ImportStatus
 from warehouse.web.context import settings
 
 
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep_reservations)
     app.cli.add_command(revoke_token)
     app.cli.add_command(prune)
+    app.cli.add_command(import_file)
 
 
 def _organisation(code: str | None):
@@ -124,7 +127,15 @@ def demo(history):
     help="Prompted for (hidden) when left out.",
 )
 def create_user(username, org_code, role, password):
-    """Create a user with a role, in an organisation."""
+    """Create a user with a role, in an organisation. On an empty install the first user
+    makes the organisation too (--org CODE, default `main`)."""
+    if not organisations.every():
+        code = org_code or "main"
+        try:
+            org = organisations.create(code, "Main organisation" if code == "main" else code.title())
+        except DomainError as e:
+            raise click.ClickException(e.message) from e
+        click.echo(f"Created organisation {org.code} (rename it with the admin pages later).")
     org = _organisation(org_code)
     try:
         with tenancy.acting_for(org.id):
@@ -243,3 +254,54 @@ def mail_alerts():
             done = alert_mail.send_due(server, base_url=current_app.config.get("APP_BASE_URL") or None)
             sent, failed = sent + done.sent, failed + done.failed
     click.echo(f"Alert e-mail: {sent} sent, {failed} failed tries (retried later).")
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice([k.value for k in ImportKind]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@ORG_OPTION
+@click.option("--dry-run", is_flag=True, help="Check every row and report; import nothing.")
+@click.option("--skip-bad-rows", is_flag=True, help="Import the good rows and list the bad ones.")
+def import_file(kind, file, org_code, dry_run, skip_bad_rows):
+    """Import products, bins, policies or (opening) stock from a CSV or XLSX file. Exit
+    code 1, with each bad row and what is wrong, when the file is refused."""
+    org = _organisation(org_code)
+    with open(file, "rb") as handle:
+        data = handle.read()
+    name = file.rsplit("/", 1)[-1]
+    try:
+        with tenancy.acting_for(org.id):
+            if dry_run:
+                checked = imports.check(kind, name, data)
+                _report_rows(checked.bad)
+                click.echo(
+                    f"{len(checked.good):,} row(s) good, {len(checked.bad):,} bad. Nothing imported (dry run)."
+                )
+                sys.exit(1 if checked.bad else 0)
+            run = imports.start(kind, name, data, skip_bad_rows=skip_bad_rows, actor_id=None)
+            if run.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.CANCELLED):
+                click.echo(
+                    f"This file was imported before (import {run.id}, {run.status.value}): nothing changed."
+                )
+                sys.exit(0 if run.status is ImportStatus.DONE else 1)
+            if run.status is ImportStatus.CHECKED:  # else an interrupted run, carried on
+                if run.bad_rows and not skip_bad_rows:
+                    _report_rows(imports.bad_rows(run))
+                run = imports.begin(run.id, actor_id=None)
+            while run.status is ImportStatus.RUNNING:
+                run = imports.step(run.id, actor_id=None)
+                click.echo(f"  {run.done_rows:,} of {run.good_rows:,} rows", err=True)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    if run.status is ImportStatus.REFUSED:
+        raise click.ClickException(run.message or "The import was refused.")
+    if run.bad_rows:
+        _report_rows(imports.bad_rows(run))
+    click.echo(f"Imported {run.imported_rows:,} {kind} row(s); skipped {run.bad_rows:,}.")
+
+
+def _report_rows(bad) -> None:
+    for number, _cells, problem in bad[:1000]:
+        click.echo(f"row {number}: {problem}", err=True)
+    if len(bad) > 1000:
+        click.echo(f"... and {len(bad) - 1000:,} more", err=True)

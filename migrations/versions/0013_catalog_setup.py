@@ -1,5 +1,6 @@
 """Catalog setup: a barcode's pack quantity, a product's inventory and backorder flags,
-and the reason `opening_balance` for a warehouse's starting stock.
+the reason `opening_balance` for a warehouse's starting stock, and import runs (a file
+checked row by row, applied a chunk at a time) with row-level security on PostgreSQL.
 
 A case barcode stands for `pack_qty` units (1 for an each). `track_inventory` (false: the
 product is sold but its stock is not counted, e.g. a service) and `allow_backorder` are
@@ -56,8 +57,59 @@ def _change_reasons(values, old):
             END""")
 
 
+APP_ROLE = "warehouse_app"
+MINE = "org_id = nullif(current_setting('app.org_id', true), '')::int"
+
+
+def _import_tables():
+    op.create_table(
+        'import_runs',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.Enum('products', 'bins', 'policies', 'stock', name='import_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+        sa.Column('filename', sa.String(length=200), nullable=False),
+        sa.Column('file_hash', sa.String(length=64), nullable=False),
+        sa.Column('skip_bad_rows', sa.Boolean(), nullable=False),
+        sa.Column('status', sa.Enum('checked', 'running', 'done', 'refused', 'cancelled', name='import_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+        sa.Column('headers', sa.Text(), nullable=False),
+        sa.Column('unused', sa.Text(), nullable=False),
+        sa.Column('bad', sa.Text(), nullable=False),
+        sa.Column('good_rows', sa.Integer(), nullable=False),
+        sa.Column('bad_rows', sa.Integer(), nullable=False),
+        sa.Column('done_rows', sa.Integer(), nullable=False),
+        sa.Column('imported_rows', sa.Integer(), nullable=False),
+        sa.Column('message', sa.String(length=500), nullable=True),
+        sa.Column('created_by', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('finished_at', sa.DateTime(), nullable=True),
+        sa.Column('org_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_import_runs_created_by_users')),
+        sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_import_runs_org_id_organisations')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs')),
+    )
+    op.create_table(
+        'import_chunks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('run_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('rows', sa.Text(), nullable=False),
+        sa.Column('org_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_import_chunks_org_id_organisations')),
+        sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_chunks_run_id_import_runs')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_import_chunks')),
+        sa.UniqueConstraint('run_id', 'number', name=op.f('uq_import_chunks_run_id_number')),
+    )
+    op.create_index(op.f('ix_import_chunks_run_id'), 'import_chunks', ['run_id'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        for table in ('import_runs', 'import_chunks'):
+            op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
+            op.execute(f"GRANT USAGE, SELECT ON SEQUENCE {table}_id_seq TO {APP_ROLE}")
+            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            op.execute(f"CREATE POLICY {table}_of_organisation ON {table} USING ({MINE}) WITH CHECK ({MINE})")
+
+
 def upgrade():
     _change_reasons(NEW_REASONS, REASONS)
+    _import_tables()
     # Plain ADD COLUMN on both engines (no table rebuild on SQLite: the ledger's triggers
     # and the foreign keys into these tables stay as they are).
     op.execute(
@@ -69,6 +121,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_import_chunks_run_id'), table_name='import_chunks')
+    op.drop_table('import_chunks')
+    op.drop_table('import_runs')
     _change_reasons(REASONS, NEW_REASONS)
     with op.batch_alter_table('products') as batch:
         batch.drop_column('allow_backorder')

@@ -20,6 +20,7 @@ from warehouse.core import pagers
 from warehouse.core.errors import (
     BarcodeIsABin,
     BarcodeTaken,
+    DomainError,
     GtinCheckDigitWrong,
     PackQuantityInvalid,
     ProductFieldInvalid,
@@ -150,10 +151,108 @@ def save(spec: ProductSpec, *, product: Product | None = None) -> Product:
     """Create (product None) or update a product from a validated spec, after checking it
     against the catalog: SKU and barcodes unique in the organisation, no barcode that is
     a bin's label."""
-    if product is None or spec.sku.lower() != product.sku.lower():
-        _sku_free(spec.sku, product)
-    if spec.barcodes is not None:
-        _barcodes_free(spec, product)
+    known = Known([spec])
+    known.check(spec, product)
+    return _write(spec, product)
+
+
+def upsert_many(specs: list[ProductSpec], *, skip_bad: bool) -> list[str | None]:
+    """Create or update each spec's product by SKU (an import's rows): per spec None, or
+    the message of the rule it broke. `skip_bad`: write the others; else the first broken
+    rule is raised and the caller's transaction writes nothing. A handful of queries for
+    the whole batch, not a few per row."""
+    known = Known(specs)
+    outcomes: list[str | None] = []
+    for spec in specs:
+        product = known.products.get(spec.sku.lower())
+        try:
+            known.check(spec, product)
+        except DomainError as error:
+            if not skip_bad:
+                raise
+            outcomes.append(error.message)
+            continue
+        known.claim(spec, _write(spec, product, flush=False))
+        outcomes.append(None)
+    db.session.flush()
+    return outcomes
+
+
+class Known:
+    """What the catalog holds that a batch of specs could collide with, loaded in four
+    queries: their products by SKU, the owners of their barcodes (in every printed length),
+    products whose SKU is one of the barcodes, bins whose code or label is one."""
+
+    def __init__(self, specs: list[ProductSpec]):
+        skus = {s.sku.lower() for s in specs}
+        codes = {b.code for s in specs for b in s.barcodes or ()}
+        printed = set().union(*(gtin_candidates(c) for c in codes)) if codes else set()
+        self.products = {
+            p.sku.lower(): p
+            for p in db.session.scalars(
+                select(Product)
+                .where(func.lower(Product.sku).in_(skus))
+                .options(selectinload(Product.barcodes))
+            )
+        }
+        self.owners: dict[str, Product] = {}  # by every printed length of each barcode
+        if printed:
+            rows = db.session.execute(
+                select(ProductBarcode.code, Product).join(Product).where(ProductBarcode.code.in_(printed))
+            )
+            for code, owner in rows:
+                for form in gtin_candidates(code):
+                    self.owners[form] = owner
+        self.skus_as_codes = (
+            dict(db.session.execute(select(Product.sku, Product.name).where(Product.sku.in_(codes))).all())
+            if codes
+            else {}
+        )
+        self.bin_codes = (
+            {
+                c
+                for row in db.session.execute(
+                    select(Bin.code, Bin.barcode).where(or_(Bin.barcode.in_(codes), Bin.code.in_(codes)))
+                )
+                for c in row
+            }
+            if codes
+            else set()
+        )
+
+    def check(self, spec: ProductSpec, product: Product | None) -> None:
+        other = self.products.get(spec.sku.lower())
+        if other is not None and other is not product:
+            raise SkuTaken(
+                f"SKU {spec.sku} exists already ({other.name}). Choose another SKU or edit that product."
+            )
+        for barcode in spec.barcodes or ():
+            owner = self.owners.get(barcode.code)
+            if owner is not None and owner is not product:
+                raise BarcodeTaken(
+                    f"Barcode {barcode.code} belongs to {owner.sku} ({owner.name}). "
+                    "Remove it there first, or check the number."
+                )
+            if barcode.code in self.skus_as_codes and barcode.code != spec.sku:
+                raise BarcodeTaken(
+                    f"Barcode {barcode.code} is the SKU of {self.skus_as_codes[barcode.code]}: "
+                    "a scan could not tell them apart."
+                )
+            if barcode.code in self.bin_codes:
+                raise BarcodeIsABin(
+                    f"{barcode.code} is a bin's code: a scan could not tell the product from the bin. "
+                    "Use the product's own barcode."
+                )
+
+    def claim(self, spec: ProductSpec, product: Product) -> None:
+        """A row written: later rows of the batch collide with it as with the catalog."""
+        self.products[spec.sku.lower()] = product
+        for barcode in spec.barcodes or ():
+            for form in gtin_candidates(barcode.code):
+                self.owners[form] = product
+
+
+def _write(spec: ProductSpec, product: Product | None, *, flush: bool = True) -> Product:
     if product is None:
         product = Product(sku=spec.sku, unit_cost=Decimal("0"))
         db.session.add(product)
@@ -172,40 +271,9 @@ def save(spec: ProductSpec, *, product: Product | None = None) -> Product:
             setattr(product, name, value)
     if spec.barcodes is not None:
         _set_barcodes(product, spec.barcodes)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return product
-
-
-def _sku_free(sku: str, product: Product | None) -> None:
-    other = db.session.scalar(select(Product).where(func.lower(Product.sku) == sku.lower()))
-    if other is not None and other is not product:
-        raise SkuTaken(f"SKU {sku} exists already ({other.name}). Choose another SKU or edit that product.")
-
-
-def _barcodes_free(spec: ProductSpec, product: Product | None) -> None:
-    codes = [b.code for b in spec.barcodes]
-    if not codes:
-        return
-    wanted = set().union(*(gtin_candidates(c) for c in codes))
-    for owner in db.session.scalars(select(ProductBarcode).where(ProductBarcode.code.in_(wanted)).limit(5)):
-        if product is None or owner.product_id != product.id:
-            raise BarcodeTaken(
-                f"Barcode {owner.code} belongs to {owner.product.sku} ({owner.product.name}). "
-                "Remove it there first, or check the number."
-            )
-    same_sku = db.session.scalar(
-        select(Product).where(Product.sku.in_(codes), Product.sku != spec.sku).limit(1)
-    )
-    if same_sku is not None:
-        raise BarcodeTaken(
-            f"Barcode {same_sku.sku} is the SKU of {same_sku.name}: a scan could not tell them apart."
-        )
-    bin = db.session.scalar(select(Bin).where(or_(Bin.barcode.in_(codes), Bin.code.in_(codes))).limit(1))
-    if bin is not None:
-        raise BarcodeIsABin(
-            f"{bin.code if bin.code in codes else bin.barcode} is a bin's code: a scan could not tell "
-            "the product from the bin. Use the product's own barcode."
-        )
 
 
 def _set_barcodes(product: Product, wanted: list[BarcodeSpec]) -> None:
@@ -214,7 +282,8 @@ def _set_barcodes(product: Product, wanted: list[BarcodeSpec]) -> None:
     for code, row in by_code.items():
         if code not in keep:
             product.barcodes.remove(row)
-    db.session.flush()  # a code moved between rows must leave before it comes back
+    if len(by_code) != len(keep & by_code.keys()):
+        db.session.flush()  # a code removed must leave before another row may take it
     for spec in wanted:
         row = by_code.get(spec.code)
         if row is None:

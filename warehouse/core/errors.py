@@ -162,6 +162,30 @@ class ProductHasStock(Conflict):
     code = "product_has_stock"
 
 
+class SheetUnreadable(InvalidPosting):
+    """An import reads CSV (UTF-8) or XLSX, up to 20 MB and 100,000 rows, with a header row."""
+
+    code = "sheet_unreadable"
+
+
+class ImportRowsRefused(InvalidPosting):
+    """An all-or-nothing import with a bad row imports nothing."""
+
+    code = "import_rows_refused"
+
+
+class ImportNotReady(Conflict):
+    """An import runs once it is checked, and only until it is done."""
+
+    code = "import_not_ready"
+
+
+class PlaceHoldsStock(Conflict):
+    """A bin or location is deactivated only when empty."""
+
+    code = "place_holds_stock"
+
+
 class LocationCodeTaken(InvalidPosting):
     """Location codes are unique."""
 
@@ -219,6 +243,54 @@ class UsernameTaken(InvalidPosting):
 
 class PasswordTooShort(InvalidPosting):
     """Passwords are at least 8 characters."""
+
+
+class UserNotFound(NotFound):
+    """No such user in this organisation (another organisation's users are not found)."""
+
+    code = "user_not_found"
+
+
+class UserInactive(SignInRefused):
+    """A deactivated user's API tokens and sessions stop working."""
+
+    code = "user_inactive"
+
+
+class RoleUnknown(InvalidPosting):
+    """A role is operator, supervisor or admin."""
+
+    code = "role_unknown"
+
+
+class LastAdmin(Conflict):
+    """An organisation keeps at least one active admin: the last is not demoted or deactivated."""
+
+    code = "last_admin"
+
+
+class SelfDeactivation(Forbidden):
+    """An admin does not deactivate their own account (another admin does)."""
+
+    code = "self_deactivation"
+
+
+class PinInvalid(InvalidPosting):
+    """A PIN is 4-8 digits."""
+
+    code = "pin_invalid"
+
+
+class BadgeCodeInvalid(InvalidPosting):
+    """A badge code is 1-64 printable ASCII characters without spaces."""
+
+    code = "badge_code_invalid"
+
+
+class BadgeCodeTaken(InvalidPosting):
+    """Badge codes are unique across organisations: a badge sign-in names no organisation."""
+
+    code = "badge_code_taken"
 
 
 # --- workflows ---------------------------------------------------------------------------

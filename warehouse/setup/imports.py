@@ -1,0 +1,261 @@
+"""Importing a spreadsheet: check every row, then apply the good ones a chunk at a time.
+
+    run = imports.start(kind, filename, data, skip_bad_rows=False, actor_id=...)  # the preview
+    imports.begin(run.id, actor_id=...)   # refused when all-or-nothing and any row is bad
+    while imports.step(run.id, actor_id=...).status is ImportStatus.RUNNING: ...
+
+- `start` is one command keyed by the file's hash and the options: the same file sent
+  again (a double click, a second upload, the CLI run twice) is answered with the first
+  run, and writes nothing more. It reads the file, maps the columns by header name,
+  parses and checks every row against the catalog, and stores the run with its good rows
+  in chunks and its bad rows with what is wrong. Nothing of the warehouse changes.
+- `begin` starts a checked run. "All or nothing" (skip_bad_rows False) with a bad row is
+  refused: nothing is imported.
+- `step` applies the next chunk (CHUNK rows) in one transaction; opening stock is one
+  posting per chunk. The page polls it, the CLI loops it; no request is held open while a
+  large file runs, and other writers (the floor) get the database between chunks.
+
+A row can turn bad between the check and its chunk (someone took its barcode meanwhile).
+Skipping bad rows, it is skipped and listed; all or nothing, the run stops there, refused,
+with the chunks before it imported and said so. Imports set values (a product's fields, a
+bin's quantity): importing a file again, or the rest of a stopped one, changes nothing
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from warehouse.core import commands
+from warehouse.core.columns import utcnow
+from warehouse.core.errors import DomainError, ImportRowsRefused, NotFound
+from warehouse.core.extensions import db
+from warehouse.core.transactions import atomically
+from warehouse.setup import sheets
+from warehouse.setup.columns import Cells, mapping
+from warehouse.setup.kinds import KINDS
+from warehouse.setup.models import ImportChunk, ImportKind, ImportRun, ImportStatus
+
+CHUNK = 1_000
+CHECK_SLICE = 2_000  # rows checked against the catalog per round of queries
+
+
+@dataclass
+class Checked:
+    headers: list[str]
+    unused: list[str]
+    good: list[tuple[int, list[str], dict]]  # (row number, cells, parsed row)
+    bad: list[tuple[int, list[str], str]]  # (row number, cells, what is wrong)
+
+    @property
+    def total(self) -> int:
+        return len(self.good) + len(self.bad)
+
+
+def check(kind: ImportKind, filename: str, data: bytes) -> Checked:
+    """Every row of the file parsed and checked; writes nothing (`flask import --dry-run`)."""
+    kind = ImportKind(kind)
+    module = KINDS[kind]
+    sheet = sheets.read(filename, data)
+    where, unused = mapping(sheet.headers, module.COLUMNS)
+    parsed, bad, first_seen = [], [], {}
+    for number, cells in sheet.rows:
+        try:
+            row = module.parse(Cells(cells, where))
+        except (ValueError, DomainError) as error:
+            bad.append((number, cells, getattr(error, "message", None) or str(error)))
+            continue
+        # A thing named by two rows of one file: which row should win is the user's call.
+        names = module.identity(row)
+        twice = next(((what, key) for what, key in names if key in first_seen), None)
+        if twice:
+            bad.append(
+                (
+                    number,
+                    cells,
+                    f"{twice[0]} is listed twice (first in row {first_seen[twice[1]]}): list it once.",
+                )
+            )
+            continue
+        first_seen.update((key, number) for _what, key in names)
+        parsed.append((number, cells, row))
+    good = []
+    for start in range(0, len(parsed), CHECK_SLICE):
+        piece = parsed[start : start + CHECK_SLICE]
+        for (number, cells, row), problem in zip(
+            piece, module.check([r for _n, _c, r in piece]), strict=True
+        ):
+            if problem:
+                bad.append((number, cells, problem))
+            else:
+                good.append((number, cells, row))
+    bad.sort(key=lambda b: b[0])
+    return Checked(sheet.headers, unused, good, bad)
+
+
+def start(
+    kind: ImportKind, filename: str, data: bytes, *, skip_bad_rows: bool, actor_id: int | None
+) -> ImportRun:
+    kind = ImportKind(kind)
+    digest = hashlib.sha256(data).hexdigest()
+    options = "skip" if skip_bad_rows else "all"
+    made: list[ImportRun] = []
+    run = commands.run(
+        "import.start",
+        lambda: made.append(_start(kind, filename, data, digest, skip_bad_rows, actor_id)) or made[0],
+        key=f"import:{kind.value}:{digest}:{options}",
+        actor_id=actor_id,
+        request=[kind.value, digest, options],
+        **commands.by_id(ImportRun),
+    )
+    if not made and run.status is ImportStatus.CHECKED:
+        # The same file again, never imported: check it afresh (a location made since may
+        # have cured its rows). Nothing of the warehouse was written under this key.
+        run = atomically(lambda: _check_again(run.id, filename, data))
+    return run
+
+
+def _start(kind, filename, data, digest, skip_bad_rows, actor_id) -> ImportRun:
+    checked = check(kind, filename, data)  # before the run is added: the check's queries autoflush
+    run = ImportRun(
+        kind=kind,
+        filename=(filename or "upload")[:200],
+        file_hash=digest,
+        skip_bad_rows=skip_bad_rows,
+        status=ImportStatus.CHECKED,
+        created_by=actor_id,
+    )
+    db.session.add(run)
+    _keep(run, checked)
+    return run
+
+
+def _check_again(run_id: int, filename: str, data: bytes) -> ImportRun:
+    run = _locked(run_id)
+    if run.status is ImportStatus.CHECKED:
+        checked = check(run.kind, filename, data)
+        db.session.execute(delete(ImportChunk).where(ImportChunk.run_id == run.id))
+        _keep(run, checked)
+    return run
+
+
+def _keep(run: ImportRun, checked: Checked) -> None:
+    run.headers, run.unused, run.bad = (json.dumps(x) for x in (checked.headers, checked.unused, checked.bad))
+    run.good_rows, run.bad_rows = len(checked.good), len(checked.bad)
+    db.session.flush()
+    for number, start_at in enumerate(range(0, len(checked.good), CHUNK)):
+        rows = checked.good[start_at : start_at + CHUNK]
+        db.session.add(ImportChunk(run_id=run.id, number=number, rows=json.dumps(rows)))
+    db.session.flush()
+
+
+def get(run_id: int) -> ImportRun:
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound("No such import. Upload the file again.")
+    return run
+
+
+def begin(run_id: int, *, actor_id: int | None) -> ImportRun:
+    def go() -> ImportRun:
+        run = _locked(run_id)
+        if run.status is not ImportStatus.CHECKED:
+            return run  # a second tap on Import: the run is already under way or over
+        if run.bad_rows and not run.skip_bad_rows:
+            raise ImportRowsRefused(
+                f"{run.bad_rows:,} row(s) have errors: fix them and upload the file again, "
+                "or choose Skip bad rows. Nothing was imported."
+            )
+        run.status = ImportStatus.RUNNING if run.good_rows else ImportStatus.DONE
+        if not run.good_rows:
+            run.finished_at = utcnow()
+        return run
+
+    return atomically(go)
+
+
+def step(run_id: int, *, actor_id: int | None) -> ImportRun:
+    """Apply the next chunk of a running import; the run as it stands after it."""
+    try:
+        return atomically(lambda: _step(run_id, actor_id))
+    except DomainError as error:  # all or nothing, and a row turned bad since the check
+        message = error.message
+        return atomically(lambda: _stop(run_id, message))
+
+
+def _step(run_id: int, actor_id: int | None) -> ImportRun:
+    run = _locked(run_id)
+    if run.status is not ImportStatus.RUNNING:
+        return run
+    number = run.done_rows // CHUNK  # every chunk but the last is full
+    chunk = db.session.scalar(
+        select(ImportChunk).where(ImportChunk.run_id == run.id, ImportChunk.number == number)
+    )
+    if chunk is None:
+        run.status, run.finished_at = ImportStatus.DONE, utcnow()
+        return run
+    rows = json.loads(chunk.rows)
+    outcomes = KINDS[run.kind].apply(
+        [row for _n, _c, row in rows],
+        skip_bad=run.skip_bad_rows,
+        actor_id=actor_id,
+        reference=f"IMP-{run.id}-{number + 1}",
+    )
+    late = [(n, cells, problem) for (n, cells, _row), problem in zip(rows, outcomes, strict=True) if problem]
+    if late:
+        run.bad = json.dumps(sorted(json.loads(run.bad) + late, key=lambda b: b[0]))
+        run.bad_rows += len(late)
+    run.done_rows += len(rows)
+    run.imported_rows += len(rows) - len(late)
+    run.message = None
+    if run.done_rows >= run.good_rows:
+        run.status, run.finished_at = ImportStatus.DONE, utcnow()
+    return run
+
+
+def _stop(run_id: int, message: str) -> ImportRun:
+    run = _locked(run_id)
+    done = f" The first {run.done_rows:,} rows were imported." if run.done_rows else " Nothing was imported."
+    run.status, run.finished_at = ImportStatus.REFUSED, utcnow()
+    run.message = f"Stopped: {message}{done} Fix the row and upload the file again."[:500]
+    return run
+
+
+def _locked(run_id: int) -> ImportRun:
+    run = db.session.scalar(
+        select(ImportRun)
+        .where(ImportRun.id == run_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if run is None:
+        raise NotFound("No such import. Upload the file again.")
+    return run
+
+
+def bad_rows(run: ImportRun) -> list[tuple[int, list[str], str]]:
+    return [tuple(b) for b in json.loads(run.bad)]
+
+
+def skipped_rows_file(run: ImportRun) -> Iterator[list[str]]:
+    """The bad rows with the file's own header and an `error` column: fix, upload again
+    (the importer ignores the `error` column)."""
+    yield [*json.loads(run.headers), "error"]
+    for _number, cells, problem in bad_rows(run):
+        yield [*cells, problem]
+
+
+def export(kind: ImportKind) -> Iterator[list[str]]:
+    """The kind's list with its import columns: export, edit, import."""
+    module = KINDS[ImportKind(kind)]
+    yield [c.name for c in module.COLUMNS]
+    yield from module.export()
+
+
+def recent(limit: int = 20) -> list[ImportRun]:
+    return list(db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))

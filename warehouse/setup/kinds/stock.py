@@ -1,0 +1,216 @@
+"""Opening stock: the quantity on hand of a SKU in a bin (and lot), as a warehouse starts
+using the system. Each chunk of rows is ONE posting through the ledger, type
+adjustment_count with reason opening_balance: the row's quantity is what the bin holds
+afterwards (the posting moves the difference), so importing the same file twice, or a
+corrected file, never doubles stock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from sqlalchemy import select, tuple_
+
+from warehouse import ledger
+from warehouse.catalog import lots
+from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core.errors import (
+    BinNotAtLocation,
+    DomainError,
+    ExpiryMismatch,
+    ExpiryRequired,
+    LotNotTracked,
+    LotRequired,
+    NotFound,
+)
+from warehouse.core.extensions import db
+from warehouse.ledger.models import Balance, MovementType, ReasonCode
+from warehouse.setup.columns import Cells, Column
+
+COLUMNS = [
+    Column("sku", ("item", "item_code", "product_code"), required=True),
+    Column("location", ("location_code", "warehouse", "site"), required=True),
+    Column("bin", ("bin_code", "slot", "bin_location"), required=True),
+    Column("lot", ("lot_code", "batch", "lot_number", "batch_number")),
+    Column("expiry", ("expiry_date", "expires", "best_before", "use_by")),
+    Column("quantity", ("qty", "on_hand", "count", "units", "stock"), required=True),
+]
+
+
+def parse(cells: Cells) -> dict:
+    quantity = cells.whole("quantity", low=0, high=ledger.MAX_LINE_QTY)
+    if quantity is None:
+        raise ValueError("quantity is missing: write the units on hand (0 or more).")
+    lot = cells.text("lot")
+    if len(lot) > 64:
+        raise ValueError("lot is over 64 characters: check that cell.")
+    expiry = cells.day("expiry")
+    return {
+        "sku": cells.text("sku"),
+        "location": cells.text("location"),
+        "bin": cells.text("bin").upper(),
+        "lot": lot or None,
+        "expiry": expiry.isoformat() if expiry else None,
+        "quantity": quantity,
+    }
+
+
+def identity(row: dict) -> list[tuple[str, tuple]]:
+    lot = f" lot {row['lot']}" if row["lot"] else ""
+    key = (row["sku"], row["location"], row["bin"], row["lot"])
+    return [(f"{row['sku']} in {row['location']} {row['bin']}{lot}", key)]
+
+
+class _Known:
+    def __init__(self, rows: list[dict]):
+        self.products = {
+            p.sku: p
+            for p in db.session.scalars(select(Product).where(Product.sku.in_({r["sku"] for r in rows})))
+        }
+        self.locations = {
+            loc.code: loc
+            for loc in db.session.scalars(
+                select(Location).where(Location.code.in_({r["location"] for r in rows}))
+            )
+        }
+        pairs = {
+            (self.locations[r["location"]].id, r["bin"]) for r in rows if r["location"] in self.locations
+        }
+        self.bins = {
+            (b.location_id, b.code): b
+            for b in (
+                db.session.scalars(select(Bin).where(tuple_(Bin.location_id, Bin.code).in_(pairs)))
+                if pairs
+                else []
+            )
+        }
+        wanted = {
+            (self.products[r["sku"]].id, r["lot"]) for r in rows if r["sku"] in self.products and r["lot"]
+        }
+        self.lots = {
+            (lot.product_id, lot.code): lot
+            for lot in (
+                db.session.scalars(select(Lot).where(tuple_(Lot.product_id, Lot.code).in_(wanted)))
+                if wanted
+                else []
+            )
+        }
+        self.seen: set[tuple] = set()
+
+    def check(self, row: dict) -> tuple[Product, Bin]:
+        product, location = self.products.get(row["sku"]), self.locations.get(row["location"])
+        if product is None:
+            raise NotFound(f"No product {row['sku']!r}. Import or create it first.")
+        if location is None:
+            raise NotFound(f"No location {row['location']!r}. Create it on the Locations page first.")
+        bin = self.bins.get((location.id, row["bin"]))
+        if bin is None or not bin.active:
+            raise BinNotAtLocation(f"No active bin {row['bin']} at {location.code}. Add the bin first.")
+        _check_lot(product, row, self.lots.get((product.id, row["lot"])))
+        key = (product.id, bin.id, row["lot"])
+        if key in self.seen:
+            raise DomainError(
+                f"{product.sku} in {bin.code}{_lot(row)} is listed twice: list it once, with the total."
+            )
+        self.seen.add(key)
+        return product, bin
+
+
+def _check_lot(product: Product, row: dict, lot: Lot | None) -> None:
+    if product.lot_tracked and not row["lot"]:
+        raise LotRequired(f"{product.sku} is lot-tracked: give the lot of these units.")
+    if not product.lot_tracked and row["lot"]:
+        raise LotNotTracked(
+            f"{product.sku} is not lot-tracked: clear the lot (or make the product lot-tracked)."
+        )
+    expiry = date.fromisoformat(row["expiry"]) if row["expiry"] else None
+    if product.expiry_tracked and expiry is None and (lot is None or lot.expiry_date is None):
+        raise ExpiryRequired(f"{product.sku} lot {row['lot']} needs its expiry date.")
+    if lot is not None and expiry and lot.expiry_date and lot.expiry_date != expiry:
+        raise ExpiryMismatch(
+            f"Lot {lot.code} of {product.sku} expires {lot.expiry_date.isoformat()} on record, "
+            f"not {expiry.isoformat()}: check the date."
+        )
+
+
+def _lot(row: dict) -> str:
+    return f" lot {row['lot']}" if row["lot"] else ""
+
+
+def check(rows: list[dict]) -> list[str | None]:
+    known, out = _Known(rows), []
+    for row in rows:
+        try:
+            known.check(row)
+            out.append(None)
+        except DomainError as error:
+            out.append(error.message)
+    return out
+
+
+def apply(rows: list[dict], *, skip_bad: bool, actor_id: int | None, reference: str) -> list[str | None]:
+    """One posting for the rows (a chunk): each line moves its key to the row's quantity."""
+    known, out, targets = _Known(rows), [], []
+    for row in rows:
+        try:
+            product, bin = known.check(row)
+        except DomainError as error:
+            if not skip_bad:
+                raise
+            out.append(error.message)
+            continue
+        expiry = date.fromisoformat(row["expiry"]) if row["expiry"] else None
+        lot = lots.find_or_create(product, row["lot"], expiry) if row["lot"] else None
+        targets.append((product, bin, lot, row["quantity"]))
+        out.append(None)
+    lines = _lines(targets)
+    if lines:
+        ledger.post(
+            MovementType.ADJUSTMENT_COUNT,
+            lines,
+            actor_id=actor_id,
+            key=reference,
+            reference=("import", reference),
+            reason=ReasonCode.OPENING_BALANCE,
+        )
+    return out
+
+
+def _lines(targets) -> list[ledger.Line]:
+    """The change each key needs to hold its quantity (keys already there: none)."""
+    keys = [(p.id, b.id, lot.id if lot else NO_LOT) for p, b, lot, _q in targets]
+    held = {}
+    if keys:
+        rows = db.session.execute(
+            select(Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.on_hand)
+            .where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys))
+            .with_for_update()
+        )
+        held = {(p, b, lot): on_hand for p, b, lot, on_hand in rows}
+    lines = []
+    for (product, bin, lot, quantity), key in zip(targets, keys, strict=True):
+        change = quantity - held.get(key, 0)
+        if change:
+            lines.append(ledger.Line.at(bin, product, lot, qty=change))
+    return lines
+
+
+def export() -> Iterator[list[str]]:
+    query = (
+        select(Product.sku, Location.code, Bin.code, Lot.code, Lot.expiry_date, Balance.on_hand)
+        .join(Product, Product.id == Balance.product_id)
+        .join(Location, Location.id == Balance.location_id)
+        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .where(Balance.on_hand > 0)
+        .order_by(Product.sku, Location.code, Bin.code, Lot.code)
+    )
+    for sku, location, bin, lot, expiry, on_hand in db.session.execute(query):
+        yield [
+            sku,
+            location,
+            bin,
+            "" if lot == "" or lot is None else lot,
+            expiry.isoformat() if expiry else "",
+            str(on_hand),
+        ]
