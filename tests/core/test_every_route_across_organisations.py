@@ -60,7 +60,7 @@ class Harbor:
         if "csrf_token" in data:
             data["csrf_token"] = token
         headers = {**call.headers, "X-CSRFToken": token} if call.headers else call.headers
-        return Call(call.method, call.path, data=data, headers=headers)
+        return Call(call.method, call.path, data=data, headers=headers, files=call.files)
 
 
 @pytest.mark.parametrize("endpoint", sorted(CASES), ids=sorted(CASES))

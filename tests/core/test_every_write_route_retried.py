@@ -19,6 +19,7 @@ A guard test makes a new write route without a case here fail the suite.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tests.factories import make_location, make_lot, receive
+from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import accounts, counts, create_app, transfers
 from warehouse.accounts.models import User
 from warehouse.alerts.models import Alert, AlertKind, ReorderPolicy
@@ -42,6 +43,7 @@ from warehouse.counts.models import CountBatch
 from warehouse.inbound import receiving
 from warehouse.inbound.models import PutawayTask
 from warehouse.integrations import webhooks
+from warehouse.setup import imports
 from warehouse.transfers.models import ShortReason
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -109,6 +111,7 @@ class Call:
     data: dict | None = None  # a form post
     body: dict | None = None  # an API call's JSON
     headers: dict = field(default_factory=dict)
+    files: dict | None = None  # a multipart upload: field name -> (bytes, file name)
 
     @property
     def api(self) -> bool:
@@ -116,10 +119,13 @@ class Call:
 
     def send(self, client):
         raw = json.dumps(self.body) if self.body is not None else None
+        data = self.data
+        if self.files:  # a fresh stream each time: the same bytes again
+            data = {**(data or {}), **{k: (io.BytesIO(b), n) for k, (b, n) in self.files.items()}}
         return client.open(
             self.path,
             method=self.method,
-            data=raw if raw is not None else self.data,
+            data=raw if raw is not None else data,
             content_type="application/json" if raw is not None else None,
             headers=self.headers,
         )
@@ -785,6 +791,111 @@ def _(w):
     subscription_id = w.subscription()
     w.sign_in("admin")
     return w.form("/webhooks", f"/webhooks/{subscription_id}/test")
+
+
+@case("setup.product_new")
+def _(w):
+    w.sign_in("admin")
+    return w.form(
+        "/setup/products/new",
+        "/setup/products/new",
+        sku="WASHER-M8",
+        name="Washer M8",
+        barcodes="9506000134369",
+    )
+
+
+@case("setup.product_edit")
+def _(w):
+    w.sign_in("admin")
+    return w.form(
+        "/setup/products/BOLT-M8", "/setup/products/BOLT-M8", name="Hex bolt", barcodes="19506000134359 x 12"
+    )
+
+
+@case("setup.product_delete")
+def _(w):
+    make_product("SPARE-1")
+    w.sign_in("admin")
+    return w.form("/setup/products/SPARE-1", "/setup/products/SPARE-1/delete")
+
+
+@case("setup.locations_page")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/setup/locations", "/setup/locations", code="east", name="East hall")
+
+
+@case("setup.location")
+def _(w):
+    w.sign_in("admin")
+    page = "/setup/locations/warehouse-main"
+    return w.form(page, page, name="Main hall")
+
+
+@case("setup.add_bins")
+def _(w):
+    w.sign_in("admin")
+    page = "/setup/locations/warehouse-main"
+    return w.form(page, f"{page}/bins", first="B-01-01", last="B-02-05")
+
+
+@case("setup.bin_active")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/setup/locations/warehouse-main", f"/setup/bins/{w.a2.id}/active")
+
+
+@case("setup.location_active")
+def _(w):
+    w.sign_in("admin")
+    page = "/setup/locations/service-north"
+    return w.form(page, f"{page}/active")
+
+
+PRODUCTS_FILE = b"sku,name,gtin\nWASHER-M8,Washer M8,9506000134369\n"
+
+
+@case("setup.imports_page")
+def _(w):
+    w.sign_in("admin")
+    call = w.form("/setup/import", "/setup/import", kind="products")
+    return Call(call.method, call.path, data=call.data, files={"file": (PRODUCTS_FILE, "washers.csv")})
+
+
+@case("setup.import_begin")
+def _(w):
+    run = imports.start("products", "washers.csv", PRODUCTS_FILE, skip_bad_rows=False, actor_id=None)
+    w.sign_in("admin")
+    return w.form(f"/setup/import/{run.id}", f"/setup/import/{run.id}/begin")
+
+
+@case("setup.import_step")
+def _(w):
+    run = imports.start("products", "washers.csv", PRODUCTS_FILE, skip_bad_rows=False, actor_id=None)
+    imports.begin(run.id, actor_id=None)
+    w.sign_in("admin")
+    return w.form(f"/setup/import/{run.id}", f"/setup/import/{run.id}/step")
+
+
+@case("setup.users_list")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/setup/users", "/setup/users", username="newbie", password="password-9", role="operator")
+
+
+@case("setup.user_change")
+def _(w):
+    w.user("operator")
+    w.sign_in("admin")
+    return w.form("/setup/users/operator", "/setup/users/operator/password", password="another-pass-1")
+
+
+@case("setup.user_active")
+def _(w):
+    w.user("operator")
+    w.sign_in("admin")
+    return w.form("/setup/users/operator", "/setup/users/operator/active")
 
 
 @case("replenishment.apply")

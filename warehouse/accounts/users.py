@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -12,17 +13,25 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from warehouse.accounts.models import ApiToken, Role, SignInAttempt, User
 from warehouse.accounts.permissions import parse_scopes
 from warehouse.catalog.models import Location
-from warehouse.core import tenancy
+from warehouse.core import pagers, tenancy
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
+    BadgeCodeInvalid,
+    BadgeCodeTaken,
+    LastAdmin,
     LocationNotOffered,
     NoteTooLong,
     PasswordTooShort,
+    PinInvalid,
+    RoleUnknown,
+    SelfDeactivation,
     SignInRefused,
     SignInThrottled,
     TokenReferenceInvalid,
+    UserInactive,
     UsernameInvalid,
     UsernameTaken,
+    UserNotFound,
 )
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically, serialise
@@ -37,15 +46,18 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def create_user(
     username: str, password: str, role: Role | str, *, badge_code: str | None = None, pin: str | None = None
 ) -> User:
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise UsernameInvalid("Username must be 1-64 characters.")
-    if len(password) < 8:
-        raise PasswordTooShort("Password must be at least 8 characters.")
+    """A new user in the current organisation. A badge code and PIN are optional (empty
+    means none) and checked as `set_badge` and `set_pin` check them."""
+    username = _checked_username(username)
+    _check_password(password)
+    role = _checked_role(role)
+    badge_code = _checked_badge(badge_code) if badge_code else None
+    if pin:
+        _check_pin(pin)
     user = User(
         username=username,
         password_hash=generate_password_hash(password, HASH_METHOD),
-        role=Role(role),
+        role=role,
         badge_code=badge_code,
         pin_hash=generate_password_hash(pin, HASH_METHOD) if pin else None,
     )
@@ -57,10 +69,67 @@ def create_user(
             taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
         if taken is not None:
             raise UsernameTaken(f"User {username!r} already exists (in this or another organisation).")
+        if badge_code is not None:
+            _check_badge_free(badge_code, None)
         db.session.add(user)
         return user
 
     return atomically(add)
+
+
+def _checked_username(username: str) -> str:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise UsernameInvalid("Username must be 1-64 characters.")
+    if not username.isprintable():
+        raise UsernameInvalid(
+            "Username must not contain control characters (tabs, line breaks, NUL). Type it again."
+        )
+    return username
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise PasswordTooShort("Password must be at least 8 characters.")
+
+
+def _checked_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise RoleUnknown(
+            f"Unknown role {role!r}. Choose one of: {', '.join(r.value for r in Role)}."
+        ) from None
+
+
+_PIN = re.compile(r"[0-9]{4,8}")
+_BADGE = re.compile(r"[!-~]{1,64}")  # printable ASCII, no spaces: what a badge scanner types
+
+
+def _check_pin(pin: str) -> None:
+    if not _PIN.fullmatch(pin):
+        raise PinInvalid("A PIN is 4-8 digits (0-9 only). Enter another PIN.")
+
+
+def _checked_badge(badge_code: str) -> str:
+    badge_code = badge_code.strip()  # a scanner may end what it types with whitespace
+    if not _BADGE.fullmatch(badge_code):
+        raise BadgeCodeInvalid(
+            "A badge code is 1-64 letters, digits or punctuation (printable ASCII, no spaces). "
+            "Scan or type the badge again."
+        )
+    return badge_code
+
+
+def _check_badge_free(badge_code: str, user_id: int | None) -> None:
+    """Badge sign-in names no organisation: a code is unique across all of them."""
+    with tenancy.identifying():
+        holder = db.session.scalar(select(User.id).where(User.badge_code == badge_code))
+    if holder is not None and holder != user_id:
+        raise BadgeCodeTaken(
+            f"Badge {badge_code!r} is already given to someone (in this or another organisation). "
+            "Use another badge."
+        )
 
 
 def authenticate(
@@ -154,12 +223,134 @@ def _finish(who: str, user: User | None, message: str, address: str | None = Non
 
 
 def set_password(user: User, password: str) -> None:
-    if len(password) < 8:
-        raise PasswordTooShort("Password must be at least 8 characters.")
+    _check_password(password)
     password_hash = generate_password_hash(password, HASH_METHOD)
     atomically(
         lambda: db.session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
     )
+
+
+# --- administration -----------------------------------------------------------------------
+# Admins manage the users of their organisation (the doors check the role). Each write is
+# one transaction, finds the user in the current organisation only, and takes the acting
+# user's id (`actor_id`, None for the system) so it can run as a keyed command.
+
+
+def set_role(user_id: int, role: Role | str, *, actor_id: int | None) -> User:
+    """Give a user another role. The organisation's last active admin keeps the admin role
+    (LastAdmin), whoever asks: make another user admin first."""
+    role = _checked_role(role)
+
+    def change() -> User:
+        _serialise_admins()
+        user = _user_to_change(user_id)
+        if user.role is Role.ADMIN and role is not Role.ADMIN and user.active:
+            _keep_an_admin(user, "take the admin role from")
+        user.role = role
+        return user
+
+    return atomically(change)
+
+
+def reset_password(user_id: int, new_password: str, *, actor_id: int | None) -> User:
+    """A new password (at least 8 characters), e.g. for someone who forgot theirs."""
+    _check_password(new_password)
+    password_hash = generate_password_hash(new_password, HASH_METHOD)
+    return atomically(_change, user_id, password_hash=password_hash)
+
+
+def set_pin(user_id: int, pin: str, *, actor_id: int | None) -> User:
+    """A new PIN for badge sign-in (4-8 digits)."""
+    _check_pin(pin)
+    return atomically(_change, user_id, pin_hash=generate_password_hash(pin, HASH_METHOD))
+
+
+def set_badge(user_id: int, badge_code: str | None, *, actor_id: int | None) -> User:
+    """Give a user a badge (unique across organisations), or take it away (None or empty)."""
+    badge_code = _checked_badge(badge_code) if badge_code else None
+
+    def give() -> User:
+        user = _user_to_change(user_id)
+        if badge_code is not None:
+            _check_badge_free(badge_code, user.id)
+        user.badge_code = badge_code
+        return user
+
+    return atomically(give)
+
+
+def deactivate(user_id: int, *, actor_id: int | None) -> User:
+    """Take a user off, at once: the same transaction revokes their API tokens, and their
+    session cookie loads no user from their next request on (warehouse/web/security.py).
+    Refused for oneself (SelfDeactivation) and for the last active admin (LastAdmin).
+    Deactivating an inactive user changes nothing but any token left live."""
+
+    def off() -> User:
+        _serialise_admins()
+        user = _user_to_change(user_id)
+        if user.id == actor_id:
+            raise SelfDeactivation("You cannot deactivate your own account. Ask another admin to do it.")
+        if user.active and user.role is Role.ADMIN:
+            _keep_an_admin(user, "deactivate")
+        user.active = False
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        return user
+
+    return atomically(off)
+
+
+def reactivate(user_id: int, *, actor_id: int | None) -> User:
+    """Let a deactivated user sign in again. Their API tokens stay revoked: make new ones."""
+    return atomically(_change, user_id, active=True)
+
+
+def users_page(search: str = "", page: int = 1, size: int = 50) -> pagers.Page:
+    """One page of the organisation's users by username (case ignored), with the total;
+    `search` matches anywhere in the username, case ignored."""
+    query = select(User).order_by(func.lower(User.username), User.id)
+    search = "".join(ch for ch in (search or "") if ch.isprintable()).strip()
+    if search:
+        query = query.where(func.lower(User.username).contains(search.lower(), autoescape=True))
+    return pagers.offset(query, page=max(page, 1), size=size, count=True)
+
+
+def _user_to_change(user_id: int) -> User:
+    """The user with this id in the current organisation (another organisation's users are
+    not found), read afresh by a query (always scoped, unlike an identity-map hit of
+    session.get) and locked for the rest of the transaction."""
+    query = select(User).where(User.id == user_id).with_for_update()
+    user = db.session.scalar(query.execution_options(populate_existing=True))
+    if user is None:
+        raise UserNotFound(f"No user #{user_id} in this organisation. Pick the user from the list again.")
+    return user
+
+
+def _change(user_id: int, **values) -> User:
+    user = _user_to_change(user_id)
+    for name, value in values.items():
+        setattr(user, name, value)
+    return user
+
+
+def _serialise_admins() -> None:
+    """Changes that could take away an admin run one at a time per organisation: two admins
+    demoting each other at once must not both pass the count of the other admins."""
+    serialise(f"admins:{tenancy.current()}")
+
+
+def _keep_an_admin(user: User, doing: str) -> None:
+    others = db.session.scalar(
+        select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise LastAdmin(
+            f"Cannot {doing} {user.username}: the last active admin of this organisation. "
+            "Make another user an admin first."
+        )
 
 
 def _hash_token(token: str) -> str:
@@ -213,13 +404,17 @@ TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is that precise: at most one 
 
 
 def token_identity(token: str) -> tuple[User, ApiToken] | None:
-    """The active user and live token row for a bearer token, or None. Marks the token
-    used, but writes at most once a minute per token (a guarded UPDATE), so a busy
-    integration does not turn every read into a write."""
+    """The active user and live token row for a bearer token, or None (unknown or revoked).
+    A token of a deactivated user, revoked or not, is refused with UserInactive: asking for
+    a new token will not help them. Marks the token used, but writes at most once a minute
+    per token (a guarded UPDATE), so a busy integration does not turn every read into a write."""
     token_hash = _hash_token(token)
     found = _live_token(token_hash)
+    if found is None:
+        _refuse_inactive_owner(token_hash)
+        return None
     now = utcnow()
-    if found and (found[1].last_used_at is None or found[1].last_used_at < now - TOUCH_EVERY):
+    if found[1].last_used_at is None or found[1].last_used_at < now - TOUCH_EVERY:
         token_id = found[1].id
         with tenancy.acting_for(found[1].org_id):
             _touch(token_id, now)
@@ -253,8 +448,29 @@ def _live_token(token_hash: str) -> tuple[User, ApiToken] | None:
     return (row.User, row.ApiToken) if row and row.User.active else None
 
 
+_TOKEN_OWNER_ACTIVE = (
+    select(User.active)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("hash"))
+)
+
+
+def _refuse_inactive_owner(token_hash: str) -> None:
+    """Only on the way to refusing a token: read once more, revoked or not, whose it is."""
+    with tenancy.identifying():
+        active = db.session.scalar(_TOKEN_OWNER_ACTIVE, {"hash": token_hash})
+    if active is False:
+        raise UserInactive(
+            "This token's user has been deactivated, so the token no longer works. "
+            "Ask an admin to reactivate the user and give you a new token."
+        )
+
+
 def user_for_token(token: str) -> User | None:
-    found = token_identity(token)
+    try:
+        found = token_identity(token)
+    except UserInactive:
+        return None
     return found[0] if found else None
 
 

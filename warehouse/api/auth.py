@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from warehouse import accounts
 from warehouse.accounts import organisations, permissions
 from warehouse.accounts.models import Role, User
+from warehouse.core.errors import UserInactive
 from warehouse.core.extensions import csrf
 from warehouse.web.context import enter_organisation
 
@@ -43,7 +44,10 @@ def caller() -> Caller:
         token = token.strip()
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
             raise _unauthorized("invalid_token", "Send the token as 'Authorization: Bearer <token>'.")
-        found = accounts.token_identity(token)
+        try:
+            found = accounts.token_identity(token)
+        except UserInactive as e:  # deactivated: a new token would not help, an admin would
+            raise _unauthorized(e.code, e.message) from e
         if found is None:
             raise _unauthorized(
                 "invalid_token",

@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
-from warehouse.core import transactions
+from warehouse.core import pagers, transactions
 from warehouse.core.errors import BinCodeTaken, BinRangeInvalid, LocationCodeTaken, NotFound
 from warehouse.core.extensions import db
 
@@ -101,6 +101,17 @@ def add_bins(
         )
     if not codes:
         raise BinRangeInvalid("No bins to add: give a bin code or a range.")
+    for code in codes:
+        if (
+            not 1 <= len(code) <= 32
+            or not code.isascii()
+            or not code.isprintable()
+            or " " in code
+            or ":" in code
+        ):
+            raise BinRangeInvalid(
+                f"{code[:40]!r} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01."
+            )
 
     def make() -> list[Bin]:
         location = db.session.get(Location, location_id)
@@ -165,3 +176,41 @@ def require(code: str) -> Location:
     if location is None:
         raise NotFound(f"No location {code!r}. Check the code.")
     return location
+
+
+def rename(location_id: int, name: str, type: LocationType) -> Location:
+    """Change a location's name and type (its code is printed on bin labels: it stays)."""
+    name, type = (name or "").strip(), LocationType(type)
+    if not name or len(name) > 200:
+        raise LocationCodeTaken("Give the location a name of 1 to 200 characters.")
+
+    def change() -> Location:
+        location = db.session.get(Location, location_id)
+        if location is None:
+            raise NotFound("No such location. Choose one from the list.")
+        location.name, location.type = name, type
+        return location
+
+    return transactions.atomically(change)
+
+
+def every() -> list[Location]:
+    """Every location, active or not, by code (the setup list)."""
+    return list(db.session.scalars(select(Location).order_by(Location.code)))
+
+
+def bins_page(location_id: int, search: str = "", *, number: int = 1, size: int = 100):
+    query = select(Bin).where(Bin.location_id == location_id).order_by(Bin.code)
+    if search:
+        query = query.where(Bin.code.startswith(search.strip().upper(), autoescape=True))
+    return pagers.offset(query, page=number, size=size, count=True)
+
+
+def bins_between(location_id: int, first: str | None, last: str | None) -> list[Bin]:
+    """The location's active bins from `first` to `last` by code (either end open)."""
+    query = select(Bin).where(Bin.location_id == location_id, Bin.active.is_(True)).order_by(Bin.code)
+    if first:
+        query = query.where(Bin.code >= first.strip().upper())
+    if last:
+        query = query.where(Bin.code <= last.strip().upper())
+    return list(db.session.scalars(query.limit(MAX_BINS_AT_ONCE)))

@@ -137,20 +137,33 @@ def _start(kind, filename, data, digest, skip_bad_rows, actor_id) -> ImportRun:
 
 def _check_again(run_id: int, filename: str, data: bytes) -> ImportRun:
     run = _locked(run_id)
-    if run.status is ImportStatus.CHECKED:
-        checked = check(run.kind, filename, data)
-        db.session.execute(delete(ImportChunk).where(ImportChunk.run_id == run.id))
-        _keep(run, checked)
+    if run.status is not ImportStatus.CHECKED:
+        return run
+    checked = check(run.kind, filename, data)
+    stored = [
+        c.rows
+        for c in db.session.scalars(
+            select(ImportChunk).where(ImportChunk.run_id == run.id).order_by(ImportChunk.number)
+        )
+    ]
+    if json.dumps(checked.bad) == run.bad and _chunks(checked) == stored:
+        return run  # the same answer: nothing to write
+    db.session.execute(delete(ImportChunk).where(ImportChunk.run_id == run.id))
+    _keep(run, checked)
     return run
+
+
+def _chunks(checked: Checked) -> list[str]:
+    return [json.dumps(checked.good[at : at + CHUNK]) for at in range(0, len(checked.good), CHUNK)]
 
 
 def _keep(run: ImportRun, checked: Checked) -> None:
     run.headers, run.unused, run.bad = (json.dumps(x) for x in (checked.headers, checked.unused, checked.bad))
     run.good_rows, run.bad_rows = len(checked.good), len(checked.bad)
     db.session.flush()
-    for number, start_at in enumerate(range(0, len(checked.good), CHUNK)):
-        rows = checked.good[start_at : start_at + CHUNK]
-        db.session.add(ImportChunk(run_id=run.id, number=number, rows=json.dumps(rows)))
+    db.session.add_all(
+        ImportChunk(run_id=run.id, number=n, rows=rows) for n, rows in enumerate(_chunks(checked))
+    )
     db.session.flush()
 
 
@@ -179,20 +192,22 @@ def begin(run_id: int, *, actor_id: int | None) -> ImportRun:
     return atomically(go)
 
 
-def step(run_id: int, *, actor_id: int | None) -> ImportRun:
-    """Apply the next chunk of a running import; the run as it stands after it."""
+def step(run_id: int, *, actor_id: int | None, chunk: int | None = None) -> ImportRun:
+    """Apply the next chunk of a running import; the run as it stands after it. `chunk`
+    (the number the page showed as next): a retried request for a chunk already applied
+    applies nothing more."""
     try:
-        return atomically(lambda: _step(run_id, actor_id))
+        return atomically(lambda: _step(run_id, actor_id, chunk))
     except DomainError as error:  # all or nothing, and a row turned bad since the check
         message = error.message
         return atomically(lambda: _stop(run_id, message))
 
 
-def _step(run_id: int, actor_id: int | None) -> ImportRun:
+def _step(run_id: int, actor_id: int | None, expected: int | None) -> ImportRun:
     run = _locked(run_id)
-    if run.status is not ImportStatus.RUNNING:
+    number = next_chunk(run)  # every chunk but the last is full
+    if run.status is not ImportStatus.RUNNING or (expected is not None and expected != number):
         return run
-    number = run.done_rows // CHUNK  # every chunk but the last is full
     chunk = db.session.scalar(
         select(ImportChunk).where(ImportChunk.run_id == run.id, ImportChunk.number == number)
     )
@@ -216,6 +231,10 @@ def _step(run_id: int, actor_id: int | None) -> ImportRun:
     if run.done_rows >= run.good_rows:
         run.status, run.finished_at = ImportStatus.DONE, utcnow()
     return run
+
+
+def next_chunk(run: ImportRun) -> int:
+    return run.done_rows // CHUNK
 
 
 def _stop(run_id: int, message: str) -> ImportRun:
@@ -259,3 +278,7 @@ def export(kind: ImportKind) -> Iterator[list[str]]:
 
 def recent(limit: int = 20) -> list[ImportRun]:
     return list(db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))
+
+
+def unused_headers(run: ImportRun) -> list[str]:
+    return json.loads(run.unused or "[]")

@@ -12,6 +12,7 @@ from .floor import bp as floor_bp
 from .holds import bp as holds_bp
 from .replenishment import bp as replenishment_bp
 from .reservations import bp as reservations_bp
+from .setup import bp as setup_bp
 from .stock.views import bp as stock_bp
 from .transfers import bp as transfers_bp
 from .webhooks import bp as webhooks_bp
@@ -33,3 +34,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(setup_bp)

@@ -36,6 +36,11 @@ def _error(status: int, message: str, code: str) -> Response:
     )
 
 
+def error_response(status: int, message: str, code: str = "bad_request") -> Response:
+    """An error page (or JSON for the API) with the view's own message."""
+    return _error(status, message, code)
+
+
 NUL = "\x00"
 
 

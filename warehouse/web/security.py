@@ -6,8 +6,8 @@ Every endpoint is either public (listed here: sign-in pages and static files) or
 
 from functools import wraps
 
-from flask import Flask, flash, jsonify, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, flash, jsonify, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
 from warehouse.accounts.models import Role, User
 from warehouse.core import tenancy
@@ -53,6 +53,7 @@ def _gate():
     with tenancy.identifying():  # who it is decides the organisation, not the other way round
         if current_user.is_authenticated:
             enter_organisation(current_user.org_id)
+    ended = _end_stale_session()
     view = request.endpoint and _view_function(request.endpoint)
     if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
         return None
@@ -72,8 +73,17 @@ def _gate():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if is_htmx():
         return redirect_for_htmx(target)  # a 302 would be swapped into a panel
-    flash("Please sign in.", "warn")
+    flash("Your session has ended. Sign in again." if ended else "Please sign in.", "warn")
     return redirect(target)
+
+
+def _end_stale_session() -> bool:
+    """A session cookie whose user no longer loads (deactivated): end it for good, so
+    reactivating the user does not bring an old cookie back to life."""
+    if current_user.is_authenticated or session.get("_user_id") is None:
+        return False
+    logout_user()
+    return True
 
 
 def _view_function(endpoint):
@@ -84,10 +94,13 @@ def _view_function(endpoint):
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    """Each request loads its user afresh: a deactivated user loads as nobody, so their
+    session stops working on their very next request (the gate sends them to sign in)."""
     with tenancy.identifying():  # the session cookie says who; their organisation follows
         # Read now, while identifying: a copy left expired in the session would be reloaded
         # later in whatever organisation is current (and under row-level security, hidden).
-        return db.session.get(User, int(user_id), populate_existing=True)
+        user = db.session.get(User, int(user_id), populate_existing=True)
+        return user if user is not None and user.active else None
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,161 @@
+"""An admin's product commands (pages and API): save, deactivate, delete, and the product's
+inventory summary with its stock status.
+
+Saving runs as one command (the form's or the request's key): a double submit saves
+once. A product with stock or any history is never deleted, only deactivated: its
+movements name it for good. A deactivated product is not received (inbound.receiving
+says so on the floor)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+
+from warehouse.alerts.models import ReorderPolicy
+from warehouse.catalog import products
+from warehouse.catalog.models import Product, ProductBarcode
+from warehouse.catalog.products import ProductSpec
+from warehouse.core import commands
+from warehouse.core.errors import NotFound, ProductHasStock
+from warehouse.core.extensions import db
+from warehouse.core.transactions import atomically
+from warehouse.ledger.models import Balance, Movement
+
+
+def save(spec: ProductSpec, *, product_id: int | None, actor_id: int | None, key: str | None) -> Product:
+    """Create (product_id None) or update a product. `spec` is validated here."""
+    spec = products.validate(spec, creating=product_id is None)
+
+    def work() -> Product:
+        product = None
+        if product_id is not None:
+            product = db.session.get(Product, product_id)
+            if product is None:
+                raise NotFound("No such product. Find it in the product list.")
+        return products.save(spec, product=product)
+
+    request = [
+        product_id,
+        spec.sku,
+        spec.name,
+        str(spec.unit_cost),
+        spec.lot_tracked,
+        spec.expiry_tracked,
+        spec.track_inventory,
+        spec.allow_backorder,
+        spec.active,
+        None if spec.barcodes is None else [[b.code, b.pack_qty] for b in spec.barcodes],
+    ]
+    return commands.run(
+        "product.save", work, key=key, actor_id=actor_id, request=request, **commands.by_id(Product)
+    )
+
+
+def delete(product_id: int) -> str:
+    """Delete a product that never held stock; its SKU. Refused, naming what it has,
+    when it has stock or history."""
+
+    def work() -> str:
+        product = db.session.get(Product, product_id)
+        if product is None:
+            raise NotFound("No such product. Find it in the product list.")
+        on_hand = db.session.scalar(
+            select(func.coalesce(func.sum(Balance.on_hand), 0)).where(Balance.product_id == product.id)
+        )
+        if on_hand:
+            raise ProductHasStock(
+                f"{product.sku} has {on_hand:,} units in stock: it cannot be deleted. Deactivate it instead."
+            )
+        if db.session.scalar(select(Movement.id).where(Movement.product_id == product.id).limit(1)):
+            raise ProductHasStock(
+                f"{product.sku} has stock history: it cannot be deleted. Deactivate it instead."
+            )
+        db.session.execute(sql_delete(ReorderPolicy).where(ReorderPolicy.product_id == product.id))
+        db.session.execute(sql_delete(ProductBarcode).where(ProductBarcode.product_id == product.id))
+        db.session.delete(product)
+        return product.sku
+
+    return atomically(work)
+
+
+class StockStatus(str, enum.Enum):
+    """As the product API's contract defines it (docs/api.md)."""
+
+    IN_STOCK = "in_stock"
+    LOW_STOCK = "low_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    ON_BACKORDER = "on_backorder"
+
+
+def stock_status(
+    *, on_hand: int, available: int, reorder_point: int | None, allow_backorder: bool
+) -> StockStatus:
+    """Nothing available: on backorder when the product takes backorders, else out of
+    stock; available but on hand at or below the reorder point: low; else in stock."""
+    if available <= 0:
+        return StockStatus.ON_BACKORDER if allow_backorder else StockStatus.OUT_OF_STOCK
+    if reorder_point is not None and on_hand <= reorder_point:
+        return StockStatus.LOW_STOCK
+    return StockStatus.IN_STOCK
+
+
+@dataclass(frozen=True)
+class Inventory:
+    on_hand: int
+    reserved: int
+    held: int
+    available: int
+    reorder_point: int | None  # summed over the product's policies; None: no policy
+    reorder_qty: int | None
+    last_counted_at: datetime | None
+    last_movement_at: datetime | None
+    status: StockStatus
+
+
+def inventory(product: Product, location_id: int | None = None) -> Inventory:
+    """The product's stock (at one location, or all), in three queries."""
+    where = [Balance.product_id == product.id]
+    if location_id is not None:
+        where.append(Balance.location_id == location_id)
+    on_hand, reserved, held, counted = db.session.execute(
+        select(
+            func.coalesce(func.sum(Balance.on_hand), 0),
+            func.coalesce(func.sum(Balance.reserved), 0),
+            func.coalesce(func.sum(Balance.held), 0),
+            func.max(Balance.last_counted_at),
+        ).where(*where)
+    ).one()
+    policy_where = [ReorderPolicy.product_id == product.id]
+    if location_id is not None:
+        policy_where.append(ReorderPolicy.location_id == location_id)
+    point, qty, policies = db.session.execute(
+        select(
+            func.sum(ReorderPolicy.reorder_point), func.sum(ReorderPolicy.reorder_qty), func.count()
+        ).where(*policy_where)
+    ).one()
+    moved_where = [Movement.product_id == product.id]
+    if location_id is not None:
+        moved_where.append(Movement.location_id == location_id)
+    last_moved = db.session.scalar(select(func.max(Movement.created_at)).where(*moved_where))
+    available = int(on_hand) - int(reserved) - int(held)
+    point = int(point) if policies else None
+    return Inventory(
+        on_hand=int(on_hand),
+        reserved=int(reserved),
+        held=int(held),
+        available=available,
+        reorder_point=point,
+        reorder_qty=int(qty) if policies else None,
+        last_counted_at=counted,
+        last_movement_at=last_moved,
+        status=stock_status(
+            on_hand=int(on_hand),
+            available=available,
+            reorder_point=point,
+            allow_backorder=product.allow_backorder,
+        ),
+    )
