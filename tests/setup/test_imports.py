@@ -234,3 +234,26 @@ def test_every_list_exports_with_its_import_columns_and_round_trips(app):
         gtin("1950600013435"),
         "12",
     ]
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(app, monkeypatch):
+    monkeypatch.setattr("warehouse.setup.sheets.MAX_BYTES", 100)
+    with pytest.raises(SheetUnreadable, match="at most 0 MB. Split it"):
+        imports.check(ImportKind.PRODUCTS, "p.csv", b"sku,name\n" + b"P-1,x\n" * 30)
+
+
+@pytest.mark.parametrize(
+    "kind, rows, says",
+    [
+        (ImportKind.PRODUCTS, [["sku", "name"], ["=HYPERLINK(1)", "x"]], "SKU =HYPERLINK(1) starts with ="),
+        (ImportKind.BINS, [["location", "bin"], ["main", "@A-1"]], "'@A-1' is not a bin code"),
+        (
+            ImportKind.STOCK,
+            [["sku", "location", "bin", "lot", "quantity"], ["P", "main", "A", "=1+1", "1"]],
+            "lot =1+1 starts with =",
+        ),
+    ],
+)
+def test_formula_cells_are_refused_where_they_would_reach_a_spreadsheet_again(app, kind, rows, says):
+    checked = imports.check(kind, "f.csv", csv_bytes(rows))
+    assert checked.good == [] and says in checked.bad[0][2]

@@ -9,6 +9,8 @@ read everything an integration may read, and `inventory.write` (reserve, release
 return: what a storefront or packing station does for an order). Changing stock outside
 an order (adjust), counting with the expected quantities in sight (cycle-count review),
 moving stock between locations and closing alerts stay with supervisors, as on the pages.
+Reorder policies are a supervisor's figures too (`replenishment.write`); the catalog itself
+(products, barcodes, opening stock: `products.write`) is an admin's, as its pages are.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ TRANSFERS_WRITE = "transfers.write"
 ALERTS_READ = "alerts.read"
 ALERTS_WRITE = "alerts.write"
 REPLENISHMENT_READ = "replenishment.read"
+REPLENISHMENT_WRITE = "replenishment.write"  # reorder policies (PUT /api/replenishment/config)
+PRODUCTS_WRITE = "products.write"  # create, change and sync products; admins only
 
 ALL = (
     INVENTORY_READ,
@@ -36,13 +40,15 @@ ALL = (
     ALERTS_READ,
     ALERTS_WRITE,
     REPLENISHMENT_READ,
+    REPLENISHMENT_WRITE,
+    PRODUCTS_WRITE,
 )
 
 _READS = frozenset({INVENTORY_READ, TRANSFERS_READ, ALERTS_READ, REPLENISHMENT_READ})
 
 BY_ROLE: dict[Role, frozenset[str]] = {
     Role.OPERATOR: _READS | {INVENTORY_WRITE},
-    Role.SUPERVISOR: frozenset(ALL),
+    Role.SUPERVISOR: frozenset(ALL) - {PRODUCTS_WRITE},
     Role.ADMIN: frozenset(ALL),
 }
 

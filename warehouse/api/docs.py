@@ -93,12 +93,12 @@ def _operation(op: Operation, refs: dict, components: dict) -> dict:
     if op.body is not None:
         out["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+            "content": {"application/json": _media(refs[(op.body, "validation")], op.example)},
         }
     responses = {
         str(op.status): {
             "description": "OK",
-            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
+            "content": {"application/json": _media(refs[(op.response, "serialization")], op.answer)},
         }
     }
     if op.permission:
@@ -111,6 +111,10 @@ def _operation(op: Operation, refs: dict, components: dict) -> dict:
         out["security"] = []
     out["responses"] = responses
     return out
+
+
+def _media(schema: dict, example: dict | None) -> dict:
+    return {"schema": schema, "example": example} if example is not None else {"schema": schema}
 
 
 def _path_params(op: Operation) -> list[dict]:

@@ -76,11 +76,16 @@ def _key() -> str | None:
 
 
 def _fingerprint() -> str:
-    """Method, path and body: the same JSON with other spacing or key order is the same
-    request. (Migration 0011 carried keys stored before the command log with this digest.)"""
+    """Method, path (with its query, when it has one: `?atomic=true` is another request) and
+    body: the same JSON with other spacing or key order is the same request. (Migration 0011
+    carried keys stored before the command log with this digest; writes without a query
+    digest exactly as they did.)"""
     raw = request.get_data(cache=True)
     try:
         raw = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         pass
-    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + raw).hexdigest()
+    target = request.path.encode()
+    if request.query_string:
+        target += b"?" + request.query_string
+    return hashlib.sha256(request.method.encode() + b" " + target + b"\n" + raw).hexdigest()

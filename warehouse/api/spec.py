@@ -44,6 +44,9 @@ class Operation:
     status: int
     description: str = ""
     reads: bool = False  # a POST that only reads (a check with a body): no transaction, no key
+    max_body: int = MAX_BODY
+    example: dict | None = None  # a request body, shown in the document (and sent by its fuzzing)
+    answer: dict | None = None  # an answer to it, shown in the document
 
     @property
     def path(self) -> str:
@@ -71,11 +74,16 @@ def operation(
     body: type[BaseModel] | None = None,
     status: int = 200,
     reads: bool = False,
+    max_body: int = MAX_BODY,
+    example: dict | None = None,
+    answer: dict | None = None,
 ):
     """Register `view(caller, [query], [body], **path)` returning a response-model instance.
 
     A write is one transaction from the token lookup to the stored answer (one command,
-    keyed by the Idempotency-Key when sent); services called inside join it."""
+    keyed by the Idempotency-Key when sent); services called inside join it. `max_body`
+    raises the body limit for a bulk call; `example` and `answer` show a request body and
+    its answer in the document."""
 
     def decorate(view):
         op = Operation(
@@ -92,6 +100,9 @@ def operation(
             status,
             description=(view.__doc__ or "").strip(),
             reads=reads,
+            max_body=max_body,
+            example=example,
+            answer=answer,
         )
         OPERATIONS.append(op)
 
@@ -114,24 +125,24 @@ def operation(
 
 def _handle(op: Operation, view, path: dict) -> Response:
     try:
-        request.max_content_length = MAX_BODY
+        request.max_content_length = op.max_body
         if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
             raise ApiError(404, "not_found", "Not found. Check the id.")
         if op.writes:
             # The body is read off the socket before the write transaction begins: a slow
             # client must never hold SQLite's writer turn (or a PostgreSQL transaction).
-            request.get_data(cache=True)
+            _refuse_nul(request.get_data(cache=True))
             return idempotency.response(*atomically(_write, op, view, path))
         who, kwargs = _arguments(op, path)
         return idempotency.response(*_call(op, view, kwargs), replayed=False)
     except ApiError as e:
         return error_response(e.status, e.code, e.message, e.details, e.headers)
-    except DomainError as e:
-        return error_response(http_status(e), e.code, e.message)
+    except DomainError as e:  # a rule about a list names each refused line in `details`
+        return error_response(http_status(e), e.code, e.message, getattr(e, "details", None))
     except HTTPException as e:  # 413 from reading an oversized body, mostly
         if e.code == 413:
             return error_response(
-                413, "payload_too_large", f"The body is larger than {MAX_BODY // 1024} KiB. Send less."
+                413, "payload_too_large", f"The body is larger than {op.max_body // 1024} KiB. Send less."
             )
         return error_response(e.code or 400, e.name.lower().replace(" ", "_"), e.description or e.name)
     except IntegrityError:
@@ -145,6 +156,17 @@ def _handle(op: Operation, view, path: dict) -> Response:
             422,
             "unprocessable_value",
             "A value could not be stored as given. Check text fields for unusual characters.",
+        )
+
+
+def _refuse_nul(raw: bytes) -> None:
+    """The app's NUL guard (web/errors.py) reads bodies up to MAX_BODY only; a bulk call's
+    bigger body is checked here, before anything is stored."""
+    if len(raw) > MAX_BODY and (b"\x00" in raw or b"\\u0000" in raw):
+        raise ApiError(
+            400,
+            "nul_character",
+            "The body holds a NUL character (\\0), which no field may contain. Remove it and send again.",
         )
 
 

@@ -90,6 +90,19 @@ def bin_range(first: str, last: str) -> list[str]:
     ]
 
 
+_BIN_CODE = re.compile(r"[A-Za-z0-9][!-9;-~]{0,31}")  # printable ASCII, no space or colon
+
+
+def check_bin_code(code: str) -> str:
+    """A bin code: 1-32 printable ASCII characters, no space and no colon (the label joins
+    location and bin with one), starting with a letter or digit (never a spreadsheet formula)."""
+    if not isinstance(code, str) or not _BIN_CODE.fullmatch(code):
+        raise BinRangeInvalid(
+            f"{str(code)[:40]!r} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01."
+        )
+    return code
+
+
 def add_bins(
     location_id: int, codes: list[str], kind: BinKind = BinKind.STORAGE, capacity: int | None = None
 ) -> list[Bin]:
@@ -102,16 +115,7 @@ def add_bins(
     if not codes:
         raise BinRangeInvalid("No bins to add: give a bin code or a range.")
     for code in codes:
-        if (
-            not 1 <= len(code) <= 32
-            or not code.isascii()
-            or not code.isprintable()
-            or " " in code
-            or ":" in code
-        ):
-            raise BinRangeInvalid(
-                f"{code[:40]!r} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01."
-            )
+        check_bin_code(code)
 
     def make() -> list[Bin]:
         location = db.session.get(Location, location_id)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from warehouse.catalog.models import Bin, Product, ProductBarcode
 from warehouse.catalog.scan import gtin_candidates
 from warehouse.core import pagers
+from warehouse.core.csv_safe import FORMULA_STARTS
 from warehouse.core.errors import (
     BarcodeIsABin,
     BarcodeTaken,
@@ -107,7 +108,7 @@ def _text(value, label: str, limit: int) -> str:
         raise ProductFieldInvalid(f"{label} {text[:20]}... is too long: at most {limit} characters.")
     if any(ord(c) < 32 for c in text):
         raise ProductFieldInvalid(f"{label} holds control characters: type it again.")
-    if text[0] in "=+-@" and label != "SKU":
+    if text.startswith(FORMULA_STARTS):
         # A spreadsheet runs a cell starting with these as a formula when the export is
         # opened: refuse it rather than hand someone's Excel a command.
         raise ProductFieldInvalid(
@@ -157,25 +158,65 @@ def save(spec: ProductSpec, *, product: Product | None = None) -> Product:
 
 
 def upsert_many(specs: list[ProductSpec], *, skip_bad: bool) -> list[str | None]:
-    """Create or update each spec's product by SKU (an import's rows): per spec None, or
-    the message of the rule it broke. `skip_bad`: write the others; else the first broken
-    rule is raised and the caller's transaction writes nothing. A handful of queries for
-    the whole batch, not a few per row."""
+    """Create or update each spec's product by SKU (an import's rows, a catalog sync): per
+    spec None, or the message of the rule it broke. `skip_bad`: write the others; else the
+    first broken rule is raised and the caller's transaction writes nothing. A handful of
+    queries for the whole batch, not a few per row; new products go in by two INSERTs."""
     known = Known(specs)
     outcomes: list[str | None] = []
+    new: dict[str, ProductSpec] = {}
     for spec in specs:
         product = known.products.get(spec.sku.lower())
         try:
+            if spec.sku.lower() in new:
+                raise SkuTaken(f"SKU {spec.sku} is listed twice: list it once.")
+            if product is None and not spec.name:
+                raise ProductFieldInvalid(f"{spec.sku} is a new product: give it a name.")
             known.check(spec, product)
         except DomainError as error:
             if not skip_bad:
                 raise
             outcomes.append(error.message)
             continue
-        known.claim(spec, _write(spec, product, flush=False))
+        if product is None:
+            new[spec.sku.lower()] = spec
+            product = Product(sku=spec.sku, name=spec.name)  # a stand-in until inserted below
+        else:
+            product = _write(spec, product, flush=False)
+        known.claim(spec, product)
         outcomes.append(None)
     db.session.flush()
+    _insert_new(list(new.values()))
     return outcomes
+
+
+def _insert_new(specs: list[ProductSpec]) -> None:
+    """New products and their barcodes as two multi-row INSERTs: building an ORM object
+    per row cost most of an import's time."""
+    if not specs:
+        return
+    rows = [
+        dict(
+            sku=s.sku,
+            name=s.name,
+            unit_cost=s.unit_cost if s.unit_cost is not None else Decimal("0"),
+            lot_tracked=bool(s.lot_tracked),
+            expiry_tracked=bool(s.expiry_tracked),
+            track_inventory=s.track_inventory is not False,
+            allow_backorder=bool(s.allow_backorder),
+            active=s.active is not False,
+        )
+        for s in specs
+    ]
+    made = db.session.execute(
+        insert(Product).returning(Product.sku, Product.id, sort_by_parameter_order=True), rows
+    ).all()
+    ids = dict(made)
+    barcodes = [
+        dict(product_id=ids[s.sku], code=b.code, pack_qty=b.pack_qty) for s in specs for b in s.barcodes or ()
+    ]
+    if barcodes:
+        db.session.execute(insert(ProductBarcode), barcodes)
 
 
 class Known:

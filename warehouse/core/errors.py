@@ -216,6 +216,18 @@ class AmbiguousScan(Conflict):
     code = "ambiguous_scan"
 
 
+class SkuListedTwice(InvalidPosting):
+    """A bulk call names each SKU once: a second line for it would overwrite the first."""
+
+    code = "sku_listed_twice"
+
+
+class InventoryNotTracked(InvalidPosting):
+    """A product that does not track inventory (a service) holds no stock."""
+
+    code = "inventory_not_tracked"
+
+
 # --- accounts ----------------------------------------------------------------------------
 
 
@@ -366,6 +378,35 @@ class WebhookRefused(Conflict):
 
 class InvalidSubscription(DomainError):
     code = "invalid_webhook_subscription"
+
+
+class PolicyListedTwice(InvalidPosting):
+    """A list of reorder policies names each SKU x location once."""
+
+    code = "policy_listed_twice"
+
+
+class MaxLevelBelowReorderPoint(InvalidPosting):
+    """A policy's max level, when set, is at or above its reorder point."""
+
+    code = "max_level_below_reorder_point"
+
+
+class PolicyFigureOutOfRange(InvalidPosting):
+    """A policy's figures are whole numbers from 0 (lead time up to 3,650 days)."""
+
+    code = "policy_figure_out_of_range"
+
+
+class PoliciesRefused(InvalidPosting):
+    """A list of reorder policies is saved whole or not at all: `details` names each
+    refused line ({"items": [{index, sku, location, code, message}]})."""
+
+    code = "policies_refused"
+
+    def __init__(self, message: str, problems: list[dict]):
+        super().__init__(message)
+        self.details = {"items": problems}
 
 
 # --- rules that were one-off refusals ---------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import select, tuple_
 
+from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location
 from warehouse.core.errors import BinCodeTaken, DomainError, NotFound, PlaceHoldsStock
 from warehouse.core.extensions import db
@@ -25,18 +26,7 @@ KINDS = ", ".join(k.value for k in BinKind)
 
 
 def parse(cells: Cells) -> dict:
-    code = cells.text("bin").upper()
-    if (
-        not code
-        or len(code) > 32
-        or not code.isascii()
-        or not code.isprintable()
-        or " " in code
-        or ":" in code
-    ):
-        raise ValueError(
-            f"bin {code[:40]!r} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01."
-        )
+    code = locations.check_bin_code(cells.text("bin").upper())
     kind = cells.text("kind").lower() or None
     if kind is not None and kind not in {k.value for k in BinKind}:
         raise ValueError(f"kind {kind!r} is not a bin kind: write one of {KINDS}.")

@@ -14,6 +14,7 @@ from sqlalchemy import select, tuple_
 from warehouse import ledger
 from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.core.csv_safe import FORMULA_STARTS
 from warehouse.core.errors import (
     BinNotAtLocation,
     DomainError,
@@ -44,6 +45,8 @@ def parse(cells: Cells) -> dict:
     lot = cells.text("lot")
     if len(lot) > 64:
         raise ValueError("lot is over 64 characters: check that cell.")
+    if lot.startswith(FORMULA_STARTS):
+        raise ValueError(f"lot {lot[:20]} starts with {lot[0]}: start it with a letter or digit.")
     expiry = cells.day("expiry")
     return {
         "sku": cells.text("sku"),
