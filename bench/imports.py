@@ -15,9 +15,9 @@ What it does (see docs/performance.md, "Imports"):
     stock CSV (sku, location, bin, quantity: product i into bin i mod 500);
  3. the scan step: the operator's receive scan (POST /floor/receive/<id> with a GTIN, as
     htmx) timed with the test client, --scans times with nothing else running, then
-    again while `flask import products` of another --rows-row file runs in a separate
-    process against the same database (as a gunicorn worker and the CLI would), and
-    reports both medians and p95s and their ratio;
+    while `flask import products` and then `flask import stock` of another --rows-row
+    file run in a separate process against the same database (as a gunicorn worker and
+    the CLI would); reports medians, p95s and the p95 ratios;
  4. ledger.verify() must find no drift; writes bench/results/imports-sqlite-<ts>.json.
 """
 
@@ -87,12 +87,12 @@ def products_csv(rows: int, prefix: str, series: int) -> bytes:
     return out.getvalue().encode()
 
 
-def stock_csv(rows: int, bins: list[str]) -> bytes:
+def stock_csv(rows: int, bins: list[str], prefix: str = "P") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["sku", "location", "bin", "quantity"])
     for n in range(rows):
-        writer.writerow([f"P{n:06d}", "BENCH", bins[n % len(bins)], 1 + n % 50])
+        writer.writerow([f"{prefix}{n:06d}", "BENCH", bins[n % len(bins)], 1 + n % 50])
     return out.getvalue().encode()
 
 
@@ -192,33 +192,38 @@ def scan_step(app, env, folder: Path, args) -> dict:
     codes = [gtin(f"95{n:010d}") for n in range(0, 2000, 97)]  # each GTINs of imported products
     scan_times(client, receipt_url, codes, 20)  # warm up
     alone = scan_times(client, receipt_url, codes, args.scans)
+    log(f"scan step alone: median {statistics.median(alone):.1f} ms, p95 {p95(alone):.1f} ms")
+    result = {"alone_median_ms": round(statistics.median(alone), 1), "alone_p95_ms": round(p95(alone), 1)}
     other = folder / "more-products.csv"
     other.write_bytes(products_csv(args.rows, "Q", 6))
-    log(
-        f"scan step alone: median {statistics.median(alone):.1f} ms, p95 {p95(alone):.1f} ms; now beside an import"
+    more_stock = folder / "more-stock.csv"
+    more_stock.write_bytes(
+        stock_csv(args.rows, [f"A-{a:02d}-{b:02d}" for a in range(1, 51) for b in range(1, 11)], "Q")
     )
+    for kind, path in (("products", other), ("stock", more_stock)):
+        during = beside_import(client, receipt_url, codes, env, kind, path, args.scans)
+        result[f"beside_{kind}_scans"] = len(during)
+        result[f"beside_{kind}_median_ms"] = round(statistics.median(during), 1)
+        result[f"beside_{kind}_p95_ms"] = round(p95(during), 1)
+        result[f"beside_{kind}_p95_ratio"] = round(p95(during) / p95(alone), 2)
+        log(f"  beside a {kind} import: median {statistics.median(during):.1f} ms, p95 {p95(during):.1f} ms")
+    return result
+
+
+def beside_import(client, receipt_url, codes, env, kind, path, scans) -> list[float]:
+    """Scan-step times while `flask import KIND PATH` runs in its own process."""
     beside = subprocess.Popen(
-        [sys.executable, "-m", "flask", "import", "products", str(other), "--org", "bench"],
+        [sys.executable, "-m", "flask", "import", kind, str(path), "--org", "bench"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(2)  # past the check, into the chunks
+    time.sleep(3)  # past the check, into the chunks
     during = []
-    while beside.poll() is None and len(during) < args.scans:
+    while beside.poll() is None and len(during) < scans:
         during += scan_times(client, receipt_url, codes, 10)
-    beside.wait()
-    result = {
-        "alone_median_ms": round(statistics.median(alone), 1),
-        "alone_p95_ms": round(p95(alone), 1),
-        "during_import_scans": len(during),
-        "during_median_ms": round(statistics.median(during), 1),
-        "during_p95_ms": round(p95(during), 1),
-        "import_exit_code": beside.returncode,
-    }
-    result["p95_ratio"] = round(result["during_p95_ms"] / result["alone_p95_ms"], 2)
-    log(f"  {result}")
-    return result
+    assert beside.wait() == 0
+    return during
 
 
 if __name__ == "__main__":

@@ -292,3 +292,14 @@ def test_a_case_barcode_receives_its_pack_even_when_the_lot_is_asked_first(clien
     assert "Type the expiry date of lot L-1" in assert_fragment(asks_expiry)
     added = post(client, url, True, scan="2027-01-31", awaiting="expiry", product=glue.id, lot="L-1", units=6)
     assert "+6 GLUE-50 lot L-1: now 6." in assert_fragment(added)
+
+
+def test_a_deactivated_product_is_not_received_and_the_floor_says_why(client, floor):
+    main, bolt, _ = floor
+    bolt.active = False
+    db.session.commit()
+    receipt = receiving.start("PO-X", location_id=main.id, actor_id=1)
+    refused = post(client, f"/floor/receive/{receipt.id}", True, scan="9506000134352")
+    assert "BOLT-M8 is inactive and cannot be received. Call a supervisor." in assert_fragment(refused)
+    assert db.session.scalar(select(func.count()).select_from(Movement)) == 0
+    assert receiving.get(receipt.id).lines == []

@@ -106,7 +106,7 @@ def _run_page(run, status=200, outcome=None):
         unused=imports.unused_headers(run),
         outcome=outcome,
         next_chunk=imports.next_chunk(run),
-        chunk_size=imports.CHUNK,
+        chunk_size=imports.chunk_size(run.kind),
     )
 
 
