@@ -106,6 +106,7 @@ def _acme_world(client, auth, site) -> dict:
         webhook=w.subscription(),
         line=w.line(transfer_id),
         number=w.number(transfer_id),
+        product=w.bolt.id,
     )
 
 
@@ -125,6 +126,7 @@ def _path_with_acme_ids(rule, acme: dict) -> str | None:
         "holds": "hold",
         "alerts": "alert",
         "webhooks": "webhook",
+        "products": "product",
     }
     segments = path.strip("/").split("/")
     place = by_prefix.get(first) or by_prefix.get(segments[1] if len(segments) > 1 else "")

@@ -898,6 +898,29 @@ def _(w):
     return w.form("/setup/users/operator", "/setup/users/operator/active")
 
 
+@case("setup.policies_page")
+def _(w):
+    w.sign_in("admin")
+    return w.form(
+        "/setup/policies",
+        "/setup/policies",
+        sku="BOLT-M8",
+        location="warehouse-main",
+        reorder_point=5,
+        reorder_qty=20,
+    )
+
+
+@case("setup.policy_apply")
+def _(w):
+    w.low_stock()  # reorder point 5
+    policy = db.session.scalar(select(ReorderPolicy))
+    policy.lead_time_days, policy.safety_stock = 30, 2  # no outbound: the suggestion is 2
+    db.session.commit()
+    w.sign_in("admin")
+    return w.form("/setup/policies", "/setup/policies/apply")
+
+
 @case("replenishment.apply")
 def _(w):
     w.low_stock()
@@ -1018,6 +1041,50 @@ def _(w):
 def _(w):
     w.low_stock()
     return w.api("PATCH", "/api/alerts", {"id": w.alert(), "status": "acknowledged"})
+
+
+@case("api.products_create_product")
+def _(w):
+    body = {
+        "sku": "WASHER-M8",
+        "name": "Washer M8",
+        "barcodes": [{"code": "9506000134369"}, {"code": "CASE-W8", "pack_qty": 50}],
+        "stock_quantity": 20,  # opening stock: one posting, once
+        "location": "warehouse-main",
+        "reorder_point": 5,
+        "reorder_quantity": 40,
+    }
+    return w.api("POST", "/api/products", body, role="admin")
+
+
+@case("api.products_change_product")
+def _(w):
+    body = {"name": "Hex bolt M8", "location": "warehouse-main", "reorder_point": 4}
+    return w.api("PATCH", f"/api/products/{w.bolt.id}", body, role="admin")
+
+
+@case("api.products_sync_products")
+def _(w):
+    body = {
+        "items": [
+            {"sku": "WASHER-M8", "name": "Washer M8"},
+            {"sku": "BOLT-M8", "name": "Hex bolt M8"},
+            {"sku": "NUT-M8", "barcodes": [{"code": "4006381333931"}]},
+        ]
+    }
+    return w.api("PUT", "/api/products", body, role="admin")
+
+
+@case("api.replenishment_save_config")
+def _(w):
+    w.stocked(3)
+    body = {
+        "items": [
+            {"sku": "BOLT-M8", "location": "warehouse-main", "reorder_point": 5, "reorder_qty": 20},
+            {"sku": "NUT-M8", "location": "service-north", "reorder_point": 2, "max_level": 10},
+        ]
+    }
+    return w.api("PUT", "/api/replenishment/config", body)
 
 
 # --- the tests ---------------------------------------------------------------------------

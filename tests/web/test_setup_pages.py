@@ -13,6 +13,7 @@ from tests.factories import make_location, make_product, receive
 from tests.paper.test_labels import scan
 from warehouse.accounts import users
 from warehouse.accounts.models import User
+from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog.models import Bin, Product
 from warehouse.core.extensions import db
 
@@ -219,3 +220,51 @@ def test_an_admin_adds_an_operator_who_signs_in_by_badge_until_deactivated(clien
     ola = db.session.scalar(select(User).where(User.username == "ola"))
     users.deactivate(ola.id, actor_id=admin_id)  # as the admin's page does, meanwhile
     assert client.get("/floor/").status_code == 302  # back to sign-in, at once
+
+
+def test_reorder_policies_are_edited_in_their_row_and_a_suggestion_applied(client, auth):
+    main = make_location("main", bins=("RCV-01", "A-01-01"))
+    bolt = make_product("BOLT-M8")
+    auth.login("admin")
+    added = post(
+        client,
+        "/setup/policies",
+        sku="BOLT-M8",
+        location="main",
+        reorder_point="20",
+        reorder_qty="100",
+        max_level="600",
+        lead_time_days="7",
+        safety_stock="10",
+    )
+    assert outcome(added) == "ok: Saved the policy of BOLT-M8 at main."
+    page = client.get("/setup/policies?q=BOLT").get_data(as_text=True)
+    assert 'name="reorder_point" inputmode="numeric" size="6" value="20"' in page
+    assert "10 <small>(0.00/day × 7 d + 10)</small>" in page  # no outbound yet: the safety stock
+    too_low = post(client, "/setup/policies", sku="BOLT-M8", location="main", max_level="5")
+    assert too_low.status_code == 422 and "max_level 5 is below reorder_point 20" in outcome(too_low)
+    applied = post(client, "/setup/policies/apply", sku="BOLT-M8", location="main", value="10")
+    assert outcome(applied) == "ok: Reorder point of BOLT-M8 at main is now 10."
+    policy = db.session.scalar(select(ReorderPolicy).where(ReorderPolicy.product_id == bolt.id))
+    assert (policy.reorder_point, policy.reorder_qty, policy.max_level, policy.location_id) == (
+        10,
+        100,
+        600,
+        main.id,
+    )
+
+
+def test_the_product_list_is_searched_and_paged(client, auth):
+    for n in range(55):
+        db.session.add(Product(sku=f"P-{n:03d}", name=f"Part {n}", unit_cost=1))
+    db.session.commit()
+    auth.login("admin")
+    first = client.get("/setup/products").get_data(as_text=True)
+    assert "55 products" in first and "P-049" in first and "P-050" not in first
+    assert 'href="/setup/products?page=2' in first and ">Previous<" not in first
+    second = client.get("/setup/products?page=2").get_data(as_text=True)
+    assert "P-054" in second and ">Previous<" in second and ">Next<" not in second
+    found = client.get("/setup/products?q=part+7", headers=HX).get_data(as_text=True)
+    assert (
+        found.lstrip().startswith('<section id="product-rows"') and "P-007" in found and "P-017" not in found
+    )

@@ -5,4 +5,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import alerts, counts, docs, locations, replenishment, reservations, stock, transfers  # noqa: E402,F401  (routes register on bp)
+from . import (  # noqa: E402,F401  (routes register on bp)
+    alerts,
+    counts,
+    docs,
+    locations,
+    products,
+    replenishment,
+    reservations,
+    stock,
+    transfers,
+)

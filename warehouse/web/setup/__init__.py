@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
 
-from . import home, imports, labels, places, products, users  # noqa: E402,F401  (routes register on bp)
+from . import home, imports, labels, places, policies, products, users  # noqa: E402,F401  (routes register on bp)

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from warehouse.accounts.models import Role
 from warehouse.catalog.models import BinKind, LocationType
@@ -152,3 +152,35 @@ class PinForm(KeyedForm):
 
 class BadgeForm(KeyedForm):
     badge_code = StringField("Badge code (empty: no badge)", validators=[Optional(), Length(max=64)])
+
+
+class PolicyFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    q = StringField("SKU starts with", validators=[Optional(), Length(max=64)])
+    location = StringField("Location code", validators=[Optional(), Length(max=64)])
+    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)], default=1)
+
+
+FIGURE = [Optional(), NumberRange(0, 1_000_000_000, "A whole number, 0 or more.")]
+
+
+class PolicyForm(KeyedForm):
+    sku = StringField("SKU", validators=[DataRequired("Write the SKU."), Length(max=64)])
+    location = StringField(
+        "Location code", validators=[DataRequired("Write the location code."), Length(max=64)]
+    )
+    reorder_point = IntegerField("Reorder point", validators=FIGURE)
+    reorder_qty = IntegerField("Reorder quantity", validators=FIGURE)
+    max_level = IntegerField("Max level (empty: none)", validators=FIGURE)
+    lead_time_days = IntegerField(
+        "Lead time (days)", validators=[Optional(), NumberRange(0, 3650, "0 to 3,650 days.")]
+    )
+    safety_stock = IntegerField("Safety stock", validators=FIGURE)
+
+
+class ApplyForm(FlaskForm):
+    sku = StringField(validators=[DataRequired(), Length(max=64)])
+    location = StringField(validators=[DataRequired(), Length(max=64)])
+    value = IntegerField(validators=[InputRequired(), NumberRange(0, 1_000_000_000)])  # 0 is a value
