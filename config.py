@@ -38,6 +38,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a handheld screen stays open a whole shift
+    # The largest request body accepted at all (an import file is at most 20 MB); a bigger
+    # upload is refused with 413 before it is read or spooled to disk.
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     # Sign-in throttling: this many failures per username (or badge) in the window.
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_WINDOW_MINUTES = 15

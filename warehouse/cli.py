@@ -135,7 +135,7 @@ def create_user(username, org_code, role, password):
             org = organisations.create(code, "Main organisation" if code == "main" else code.title())
         except DomainError as e:
             raise click.ClickException(e.message) from e
-        click.echo(f"Created organisation {org.code} (rename it with the admin pages later).")
+        click.echo(f"Created organisation {org.code} ({org.name}).")
     org = _organisation(org_code)
     try:
         with tenancy.acting_for(org.id):
@@ -276,6 +276,8 @@ def import_file(kind, file, org_code, dry_run, skip_bad_rows):
         with tenancy.acting_for(org.id):
             if dry_run:
                 checked = imports.check(kind, name, data)
+                if checked.unused:
+                    click.echo(f"Columns not used: {', '.join(checked.unused)}.", err=True)
                 _report_rows(checked.bad)
                 click.echo(
                     f"{len(checked.good):,} row(s) good, {len(checked.bad):,} bad. Nothing imported (dry run)."

@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import error_code
+from tests.factories import receive
+from warehouse import accounts
 from warehouse.accounts import organisations
+from warehouse.accounts.models import User
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.api import examples
 from warehouse.api import product_schemas as s
@@ -514,3 +517,20 @@ def test_every_product_and_policy_endpoint_is_documented_with_valid_examples(cli
         if op.answer is not None:
             op.response.model_validate(op.answer)
     assert s.ProductOut.model_validate(examples.PRODUCT).inventory.quantity_available == 35
+
+
+def test_a_sync_does_not_change_lot_tracking_of_a_product_with_stock(app, client, site):
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 3)
+    admin = db.session.scalar(select(User).where(User.username == "admin")) or accounts.create_user(
+        "admin", "admin-password-1", "admin"
+    )
+    token = accounts.create_token(admin, name="sync")
+    answer = client.put(
+        "/api/products",
+        json={"items": [{"sku": "BOLT-M8", "lot_tracked": True}, {"sku": "NUT-M8", "lot_tracked": True}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    lines = {line["sku"]: line for line in answer.get_json()["items"]}
+    assert lines["BOLT-M8"]["status"] == "error"
+    assert lines["BOLT-M8"]["error"]["code"] == "tracking_locked_by_stock"
+    assert lines["NUT-M8"]["status"] == "updated"

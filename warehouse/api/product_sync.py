@@ -20,6 +20,7 @@ from warehouse.catalog.models import Product
 from warehouse.catalog.products import BarcodeSpec, ProductSpec
 from warehouse.core.errors import DomainError, ProductFieldInvalid, SkuListedTwice
 from warehouse.core.extensions import db
+from warehouse.setup import products as product_commands
 
 from . import product_schemas as s
 from .errors import ApiError
@@ -78,8 +79,11 @@ def _plan(specs: list[ProductSpec]) -> list[_Item]:
     planned = [_Item(spec) for spec in specs]
     valid = [p for p in planned if _validated(p)]
     known, seen = products.Known([p.spec for p in valid]), set()
+    locked = product_commands.tracking_locked([p.spec for p in valid], known)
     for item in valid:
         try:
+            if item.spec.sku.lower() in locked:
+                raise locked[item.spec.sku.lower()]
             _judge(item, known, seen)
         except DomainError as refusal:
             item.status, item.error = "error", refusal

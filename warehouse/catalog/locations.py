@@ -203,6 +203,11 @@ def every() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.code)))
 
 
+def bin_counts() -> dict[int, int]:
+    """Bins per location id, in one grouped query (the setup list shows them)."""
+    return dict(db.session.execute(select(Bin.location_id, func.count()).group_by(Bin.location_id)).all())
+
+
 def bins_page(location_id: int, search: str = "", *, number: int = 1, size: int = 100):
     query = select(Bin).where(Bin.location_id == location_id).order_by(Bin.code)
     if search:

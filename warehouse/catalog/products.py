@@ -69,7 +69,7 @@ def check_digit_ok(code: str) -> bool:
 
 
 def looks_like_gtin(code: str) -> bool:
-    return code.isdigit() and len(code) in GTIN_LENGTHS
+    return code.isascii() and code.isdigit() and len(code) in GTIN_LENGTHS
 
 
 def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
@@ -77,6 +77,10 @@ def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
     naming the first rule broken. Checks only the spec itself; `save` checks it against
     the catalog."""
     spec.sku = _text(spec.sku, "SKU", MAX_SKU)
+    if "/" in spec.sku:
+        raise ProductFieldInvalid(
+            f"SKU {spec.sku} holds a /: it is part of the product's address. Use - instead."
+        )
     if creating or spec.name is not None:
         spec.name = _text(spec.name, "Name", MAX_NAME)
     if spec.unit_cost is not None:
@@ -131,9 +135,16 @@ def _cost(value) -> Decimal:
 
 def _barcode(spec: BarcodeSpec) -> BarcodeSpec:
     code = (spec.code or "").strip() if isinstance(spec.code, str) else ""
-    if not code or len(code) > MAX_BARCODE or any(ord(c) < 33 for c in code):
+    if (
+        not code
+        or len(code) > MAX_BARCODE
+        or not code.isascii()
+        or any(ord(c) < 33 for c in code)
+        or code.startswith(FORMULA_STARTS)
+    ):
         raise ProductFieldInvalid(
-            f"Barcode {code[:20]!r} is not a barcode: 1-{MAX_BARCODE} letters or digits, no spaces."
+            f"Barcode {code[:20]!r} is not a barcode: 1-{MAX_BARCODE} letters or digits, no spaces, "
+            "starting with a letter or digit."
         )
     if looks_like_gtin(code) and not check_digit_ok(code):
         raise GtinCheckDigitWrong(
@@ -220,52 +231,68 @@ def _insert_new(specs: list[ProductSpec]) -> None:
 
 
 class Known:
-    """What the catalog holds that a batch of specs could collide with, loaded in four
-    queries: their products by SKU, the owners of their barcodes (in every printed length),
-    products whose SKU is one of the barcodes, bins whose code or label is one."""
+    """What the catalog holds that a batch of specs could collide with, loaded in a few
+    queries per thousand values: their products by SKU, the owners of their barcodes and
+    SKUs as barcodes (in every printed length), products whose SKU is one of the barcodes,
+    bins whose code or label is one of the barcodes or SKUs. A scan tries SKUs first, so a
+    SKU that is another product's barcode would send that product's scans astray."""
 
     def __init__(self, specs: list[ProductSpec]):
-        skus = {s.sku.lower() for s in specs}
+        skus = {s.sku for s in specs}
         codes = {b.code for s in specs for b in s.barcodes or ()}
-        printed = set().union(*(gtin_candidates(c) for c in codes)) if codes else set()
+        printed = set().union(*(gtin_candidates(c) for c in codes | skus)) if codes | skus else set()
         self.products = {
             p.sku.lower(): p
-            for p in db.session.scalars(
-                select(Product)
-                .where(func.lower(Product.sku).in_(skus))
-                .options(selectinload(Product.barcodes))
+            for p in _in_slices(
+                lambda part: (
+                    select(Product)
+                    .where(func.lower(Product.sku).in_(part))
+                    .options(selectinload(Product.barcodes))
+                ),
+                {s.lower() for s in skus},
             )
         }
         self.owners: dict[str, Product] = {}  # by every printed length of each barcode
-        if printed:
-            rows = db.session.execute(
-                select(ProductBarcode.code, Product).join(Product).where(ProductBarcode.code.in_(printed))
+        for code, owner in _in_slices(
+            lambda part: (
+                select(ProductBarcode.code, Product).join(Product).where(ProductBarcode.code.in_(part))
+            ),
+            printed,
+            rows=True,
+        ):
+            for form in gtin_candidates(code):
+                self.owners[form] = owner
+        self.skus_as_codes = dict(
+            _in_slices(
+                lambda part: select(Product.sku, Product.name).where(Product.sku.in_(part)), codes, rows=True
             )
-            for code, owner in rows:
-                for form in gtin_candidates(code):
-                    self.owners[form] = owner
-        self.skus_as_codes = (
-            dict(db.session.execute(select(Product.sku, Product.name).where(Product.sku.in_(codes))).all())
-            if codes
-            else {}
         )
-        self.bin_codes = (
-            {
-                c
-                for row in db.session.execute(
-                    select(Bin.code, Bin.barcode).where(or_(Bin.barcode.in_(codes), Bin.code.in_(codes)))
-                )
-                for c in row
-            }
-            if codes
-            else set()
-        )
+        self.bin_codes = {
+            c
+            for row in _in_slices(
+                lambda part: select(Bin.code, Bin.barcode).where(
+                    or_(Bin.barcode.in_(part), Bin.code.in_(part))
+                ),
+                codes | skus,
+                rows=True,
+            )
+            for c in row
+        }
 
     def check(self, spec: ProductSpec, product: Product | None) -> None:
         other = self.products.get(spec.sku.lower())
         if other is not None and other is not product:
             raise SkuTaken(
                 f"SKU {spec.sku} exists already ({other.name}). Choose another SKU or edit that product."
+            )
+        owner = self.owners.get(spec.sku)
+        if owner is not None and owner is not product:
+            raise SkuTaken(
+                f"SKU {spec.sku} is a barcode of {owner.sku} ({owner.name}): a scan could not tell them apart."
+            )
+        if spec.sku in self.bin_codes:
+            raise BarcodeIsABin(
+                f"SKU {spec.sku} is a bin's code: a scan could not tell the product from the bin."
             )
         for barcode in spec.barcodes or ():
             owner = self.owners.get(barcode.code)
@@ -288,9 +315,22 @@ class Known:
     def claim(self, spec: ProductSpec, product: Product) -> None:
         """A row written: later rows of the batch collide with it as with the catalog."""
         self.products[spec.sku.lower()] = product
+        self.skus_as_codes[spec.sku] = spec.name or product.name
         for barcode in spec.barcodes or ():
             for form in gtin_candidates(barcode.code):
                 self.owners[form] = product
+
+
+SLICE = 1_000  # values per IN list: PostgreSQL takes at most 65,535 parameters a statement
+
+
+def _in_slices(query_for, values: set, *, rows: bool = False) -> list:
+    """`query_for(part)` run for each slice of `values`, the results together."""
+    values, found = sorted(values), []
+    for at in range(0, len(values), SLICE):
+        result = db.session.execute(query_for(values[at : at + SLICE]))
+        found += result.all() if rows else result.scalars().all()
+    return found
 
 
 def _write(spec: ProductSpec, product: Product | None, *, flush: bool = True) -> Product:

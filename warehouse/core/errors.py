@@ -156,6 +156,12 @@ class PackQuantityInvalid(InvalidPosting):
     code = "pack_quantity_invalid"
 
 
+class TrackingLockedByStock(Conflict):
+    """A product's lot and expiry tracking change only while it holds no stock."""
+
+    code = "tracking_locked_by_stock"
+
+
 class ProductHasStock(Conflict):
     """A product with stock or history is deactivated, never deleted."""
 
@@ -172,6 +178,12 @@ class ImportRowsRefused(InvalidPosting):
     """An all-or-nothing import with a bad row imports nothing."""
 
     code = "import_rows_refused"
+
+
+class StockRowListedTwice(InvalidPosting):
+    """Opening stock names each SKU x bin x lot once, with its total."""
+
+    code = "stock_row_listed_twice"
 
 
 class ImportNotReady(Conflict):

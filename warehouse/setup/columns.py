@@ -72,9 +72,9 @@ class Cells:
         value = self.text(name)
         if not value:
             return None
-        if not re.fullmatch(r"[+-]?\d+(\.0+)?", value):
+        if len(value) > 15 or not re.fullmatch(r"[+-]?\d+(\.0+)?", value):
             raise ValueError(f"{name} {value[:20]!r} is not a whole number: write e.g. 12.")
-        number = int(float(value)) if "." in value else int(value)
+        number = int(value.split(".")[0])
         if not low <= number <= high:
             raise ValueError(f"{name} {number:,} is out of range: {low:,} to {high:,}.")
         return number
@@ -83,7 +83,8 @@ class Cells:
         value = self.text(name)
         if not value:
             return None
-        for fmt in ("%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y"):
+        # Not 03/04/2027: a US and a European reader take it for different days.
+        for fmt in ("%Y-%m-%d", "%Y%m%d", "%d.%m.%Y"):
             try:
                 return datetime.strptime(value[:10], fmt).date()
             except ValueError:

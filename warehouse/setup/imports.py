@@ -33,7 +33,7 @@ from sqlalchemy import delete, select
 
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import DomainError, ImportRowsRefused, NotFound
+from warehouse.core.errors import DomainError, ImportNotReady, ImportRowsRefused, NotFound
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically
 from warehouse.setup import sheets
@@ -48,7 +48,7 @@ CATALOG_CHUNK = 250
 
 
 def chunk_size(kind: ImportKind) -> int:
-    return CHUNK if ImportKind(kind) is ImportKind.STOCK else min(CATALOG_CHUNK, CHUNK)
+    return CHUNK if ImportKind(kind) is ImportKind.STOCK else CATALOG_CHUNK
 
 
 CHECK_SLICE = 2_000  # rows checked against the catalog per round of queries
@@ -113,24 +113,33 @@ def start(
     kind = ImportKind(kind)
     digest = hashlib.sha256(data).hexdigest()
     options = "skip" if skip_bad_rows else "all"
-    made: list[ImportRun] = []
-    run = commands.run(
-        "import.start",
-        lambda: made.append(_start(kind, filename, data, digest, skip_bad_rows, actor_id)) or made[0],
-        key=f"import:{kind.value}:{digest}:{options}",
-        actor_id=actor_id,
-        request=[kind.value, digest, options],
-        **commands.by_id(ImportRun),
-    )
+    # Read and checked before the write transaction: a big file takes seconds, and on
+    # SQLite the floor's scans would wait that long for the one writer.
+    checked = check(kind, filename, data)
+    key = f"import:{kind.value}:{digest}:{options}"
+    while True:
+        made: list[ImportRun] = []
+        run = commands.run(
+            "import.start",
+            lambda: made.append(_start(kind, filename, digest, skip_bad_rows, actor_id, checked)) or made[-1],
+            key=key,
+            actor_id=actor_id,
+            request=[kind.value, digest, options],
+            **commands.by_id(ImportRun),
+        )
+        if made or run.status is not ImportStatus.REFUSED:
+            break
+        # The same file after a refused run: a new run (the cause may be fixed by now),
+        # under a key of its own so that it, too, is answered once.
+        key = f"import:{kind.value}:{digest}:{options}:after-{run.id}"
     if not made and run.status is ImportStatus.CHECKED:
         # The same file again, never imported: check it afresh (a location made since may
         # have cured its rows). Nothing of the warehouse was written under this key.
-        run = atomically(lambda: _check_again(run.id, filename, data))
+        run = atomically(lambda: _check_again(run.id, checked))
     return run
 
 
-def _start(kind, filename, data, digest, skip_bad_rows, actor_id) -> ImportRun:
-    checked = check(kind, filename, data)  # before the run is added: the check's queries autoflush
+def _start(kind, filename, digest, skip_bad_rows, actor_id, checked: Checked) -> ImportRun:
     run = ImportRun(
         kind=kind,
         filename=(filename or "upload")[:200],
@@ -144,27 +153,28 @@ def _start(kind, filename, data, digest, skip_bad_rows, actor_id) -> ImportRun:
     return run
 
 
-def _check_again(run_id: int, filename: str, data: bytes) -> ImportRun:
+def _check_again(run_id: int, checked: Checked) -> ImportRun:
     run = _locked(run_id)
     if run.status is not ImportStatus.CHECKED:
         return run
-    checked = check(run.kind, filename, data)
     stored = [
         c.rows
         for c in db.session.scalars(
             select(ImportChunk).where(ImportChunk.run_id == run.id).order_by(ImportChunk.number)
         )
     ]
-    if json.dumps(checked.bad) == run.bad and _chunks(checked, run.kind) == stored:
+    if json.dumps(checked.bad) == run.bad and [rows for _at, rows in _chunks(checked, run.kind)] == stored:
         return run  # the same answer: nothing to write
     db.session.execute(delete(ImportChunk).where(ImportChunk.run_id == run.id))
     _keep(run, checked)
     return run
 
 
-def _chunks(checked: Checked, kind: ImportKind) -> list[str]:
+def _chunks(checked: Checked, kind: ImportKind) -> list[tuple[int, str]]:
+    """(the chunk's first row among the good ones, its rows as JSON): a chunk is numbered
+    by where it starts, so the next one is found from the rows done, whatever its size."""
     size = chunk_size(kind)
-    return [json.dumps(checked.good[at : at + size]) for at in range(0, len(checked.good), size)]
+    return [(at, json.dumps(checked.good[at : at + size])) for at in range(0, len(checked.good), size)]
 
 
 def _keep(run: ImportRun, checked: Checked) -> None:
@@ -172,7 +182,7 @@ def _keep(run: ImportRun, checked: Checked) -> None:
     run.good_rows, run.bad_rows = len(checked.good), len(checked.bad)
     db.session.flush()
     db.session.add_all(
-        ImportChunk(run_id=run.id, number=n, rows=rows) for n, rows in enumerate(_chunks(checked, run.kind))
+        ImportChunk(run_id=run.id, number=at, rows=rows) for at, rows in _chunks(checked, run.kind)
     )
     db.session.flush()
 
@@ -215,21 +225,22 @@ def step(run_id: int, *, actor_id: int | None, chunk: int | None = None) -> Impo
 
 def _step(run_id: int, actor_id: int | None, expected: int | None) -> ImportRun:
     run = _locked(run_id)
-    number = next_chunk(run)  # every chunk but the last is full
+    number = next_chunk(run)
     if run.status is not ImportStatus.RUNNING or (expected is not None and expected != number):
         return run
     chunk = db.session.scalar(
         select(ImportChunk).where(ImportChunk.run_id == run.id, ImportChunk.number == number)
     )
-    if chunk is None:
-        run.status, run.finished_at = ImportStatus.DONE, utcnow()
-        return run
+    if chunk is None:  # never so while rows remain; said rather than marked done
+        raise ImportNotReady(
+            f"Import {run.id} has no rows from row {run.done_rows + 1} on. Upload the file again."
+        )
     rows = json.loads(chunk.rows)
     outcomes = KINDS[run.kind].apply(
         [row for _n, _c, row in rows],
         skip_bad=run.skip_bad_rows,
         actor_id=actor_id,
-        reference=f"IMP-{run.id}-{number + 1}",
+        reference=f"IMP-{run.id}-{number + 1}",  # the chunk's first good row, from 1
     )
     late = [(n, cells, problem) for (n, cells, _row), problem in zip(rows, outcomes, strict=True) if problem]
     if late:
@@ -244,7 +255,8 @@ def _step(run_id: int, actor_id: int | None, expected: int | None) -> ImportRun:
 
 
 def next_chunk(run: ImportRun) -> int:
-    return run.done_rows // chunk_size(run.kind)
+    """The number of the chunk a running import applies next: where it starts."""
+    return run.done_rows
 
 
 def _stop(run_id: int, message: str) -> ImportRun:

@@ -61,5 +61,5 @@ class ImportChunk(OrgScoped, db.Model):
     __table_args__ = (UniqueConstraint("run_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
-    number: Mapped[int]  # from 0, in file order
+    number: Mapped[int]  # its first row's place among the run's good rows, from 0
     rows: Mapped[str] = mapped_column(Text)  # JSON: [[row number, parsed row], ...]

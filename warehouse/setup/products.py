@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog import products
 from warehouse.catalog.models import Product, ProductBarcode
 from warehouse.catalog.products import ProductSpec
 from warehouse.core import commands
-from warehouse.core.errors import NotFound, ProductHasStock
+from warehouse.core.errors import DomainError, NotFound, ProductHasStock, TrackingLockedByStock
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically
 from warehouse.ledger.models import Balance, Movement
@@ -36,6 +36,7 @@ def save(spec: ProductSpec, *, product_id: int | None, actor_id: int | None, key
             product = db.session.get(Product, product_id)
             if product is None:
                 raise NotFound("No such product. Find it in the product list.")
+            _keep_tracking_while_stocked(spec, product)
         return products.save(spec, product=product)
 
     request = [
@@ -53,6 +54,77 @@ def save(spec: ProductSpec, *, product_id: int | None, actor_id: int | None, key
     return commands.run(
         "product.save", work, key=key, actor_id=actor_id, request=request, **commands.by_id(Product)
     )
+
+
+def _keep_tracking_while_stocked(spec: ProductSpec, product: Product) -> None:
+    """Lot and expiry tracking stay as they are while the product has stock: its balances
+    are kept by lot (or without one), and would be stranded by the change."""
+    changes = [
+        name
+        for name in ("lot_tracked", "expiry_tracked")
+        if getattr(spec, name) is not None and getattr(spec, name) != getattr(product, name)
+    ]
+    if not changes:
+        return
+    on_hand = units_on_hand([product.id]).get(product.id, 0)
+    if on_hand:
+        raise TrackingLockedByStock(
+            f"{product.sku} has {on_hand:,} units in stock: its {changes[0].replace('_', ' ')} setting "
+            "stays until they are gone (sold, moved out or written off)."
+        )
+
+
+def units_on_hand(product_ids: list[int]) -> dict[int, int]:
+    """On-hand units per product, for those of `product_ids` that hold any."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(
+        select(Balance.product_id, func.sum(Balance.on_hand))
+        .where(Balance.product_id.in_(product_ids), Balance.on_hand > 0)
+        .group_by(Balance.product_id)
+    )
+    return {product_id: int(units) for product_id, units in rows}
+
+
+def tracking_locked(specs: list[ProductSpec], known: products.Known) -> dict[str, DomainError]:
+    """Specs (of an import or a sync) that would change lot or expiry tracking of a
+    product holding stock: the refusal of each, by lower-case SKU."""
+    changing = {
+        s.sku.lower(): known.products[s.sku.lower()]
+        for s in specs
+        if s.sku.lower() in known.products
+        and any(
+            getattr(s, flag) is not None and getattr(s, flag) != getattr(known.products[s.sku.lower()], flag)
+            for flag in ("lot_tracked", "expiry_tracked")
+        )
+    }
+    stocked = units_on_hand([p.id for p in changing.values()])
+    return {
+        sku: TrackingLockedByStock(
+            f"{product.sku} has {stocked[product.id]:,} units in stock: its lot and expiry tracking stay "
+            "until they are gone."
+        )
+        for sku, product in changing.items()
+        if stocked.get(product.id)
+    }
+
+
+# Rows that go with the product when it is deleted; any other row naming it keeps it.
+_DELETED_WITH_IT = {"product_barcodes", "reorder_policies"}
+
+
+def _named_elsewhere(product: Product) -> bool:
+    """Whether any row outside _DELETED_WITH_IT names the product (every foreign key to
+    products, found from the tables themselves: a table added later is checked too)."""
+    for table in db.metadata.sorted_tables:
+        if table.name in _DELETED_WITH_IT:
+            continue
+        for key in table.foreign_keys:
+            if key.column.table.name == "products":
+                found = select(literal(1)).select_from(table).where(key.parent == product.id).limit(1)
+                if db.session.execute(found).first():
+                    return True
+    return False
 
 
 def delete(product_id: int) -> str:
@@ -74,10 +146,15 @@ def delete(product_id: int) -> str:
             raise ProductHasStock(
                 f"{product.sku} has stock history: it cannot be deleted. Deactivate it instead."
             )
+        sku = product.sku
+        if _named_elsewhere(product):
+            raise ProductHasStock(
+                f"{sku} is used by a transfer, receipt, count or lot: it cannot be deleted. Deactivate it instead."
+            )
         db.session.execute(sql_delete(ReorderPolicy).where(ReorderPolicy.product_id == product.id))
         db.session.execute(sql_delete(ProductBarcode).where(ProductBarcode.product_id == product.id))
         db.session.delete(product)
-        return product.sku
+        return sku
 
     return atomically(work)
 

@@ -15,6 +15,7 @@ from warehouse.catalog.models import Product
 from warehouse.catalog.products import BarcodeSpec, ProductSpec
 from warehouse.core.errors import DomainError, ProductFieldInvalid
 from warehouse.core.extensions import db
+from warehouse.setup import products as product_commands
 from warehouse.setup.columns import Cells, Column
 
 COLUMNS = [
@@ -32,7 +33,22 @@ COLUMNS = [
     Column("active", ("enabled", "status_active")),
     Column("barcode", ("gtin", "ean", "upc", "ean13", "ean_13", "gtin13", "gtin_13", "barcode_1")),
     Column(
-        "case_barcode", ("case_gtin", "pack_barcode", "pack_gtin", "outer_barcode", "carton_gtin", "gtin14")
+        "case_barcode",
+        (
+            "case_gtin",
+            "case_ean",
+            "case_upc",
+            "pack_barcode",
+            "pack_gtin",
+            "pack_ean",
+            "outer_barcode",
+            "outer_gtin",
+            "outer_ean",
+            "carton_barcode",
+            "carton_gtin",
+            "carton_ean",
+            "gtin14",
+        ),
     ),
     Column(
         "case_qty", ("case_quantity", "pack_qty", "pack_quantity", "case_size", "pack_size", "units_per_case")
@@ -64,24 +80,42 @@ def parse(cells: Cells) -> dict:
 def _barcodes(cells: Cells) -> list[BarcodeSpec]:
     found = []
     if cells.text("barcode"):
-        found.append(BarcodeSpec(cells.text("barcode")))
+        found.append(BarcodeSpec(_sheet_code(cells.text("barcode"))))
     case_qty = cells.whole("case_qty", low=1, high=products.MAX_PACK)
     if cells.text("case_barcode"):
         if case_qty is None:
             raise ValueError(
                 f"case_barcode {cells.text('case_barcode')} needs case_qty: the units in one case."
             )
-        found.append(BarcodeSpec(cells.text("case_barcode"), case_qty))
+        found.append(BarcodeSpec(_sheet_code(cells.text("case_barcode")), case_qty))
     elif case_qty is not None:
         raise ValueError(
             "case_qty is given without a case_barcode: add the case's barcode or clear case_qty."
         )
     for part in filter(None, (p.strip() for p in re.split(r"[;|]", cells.text("other_barcodes")))):
         code, _, pack = part.partition("*")
-        if pack and not pack.strip().isdigit():
+        pack = pack.strip()
+        if pack and not (pack.isascii() and pack.isdigit() and len(pack) <= 6):
             raise ValueError(f"other_barcodes {part!r}: write CODE or CODE*UNITS, e.g. 19506000134359*12.")
-        found.append(BarcodeSpec(code.strip(), int(pack) if pack else 1))
+        found.append(BarcodeSpec(_sheet_code(code.strip()), int(pack) if pack else 1))
     return found
+
+
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+\d+")
+
+
+def _sheet_code(code: str) -> str:
+    """A barcode as a spreadsheet may have kept it: a GTIN stored as a number loses its
+    leading zero (a UPC's 12 digits become 11), which is put back when the check digit
+    then holds; a number shown in scientific notation has lost digits for good."""
+    if _SCIENTIFIC.fullmatch(code):
+        raise ValueError(
+            f"Barcode {code} was written in scientific notation by a spreadsheet and lost digits: "
+            "format the column as text and type the barcodes again."
+        )
+    if code.isascii() and code.isdigit() and len(code) in (7, 11) and products.check_digit_ok("0" + code):
+        return "0" + code
+    return code
 
 
 def identity(row: dict) -> list[tuple[str, tuple]]:
@@ -105,12 +139,15 @@ def spec_of(row: dict) -> ProductSpec:
 def check(rows: list[dict]) -> list[str | None]:
     specs = [spec_of(r) for r in rows]
     known = products.Known(specs)
+    locked = product_commands.tracking_locked(specs, known)
     out: list[str | None] = []
     for spec in specs:
         product = known.products.get(spec.sku.lower())
         try:
             if product is None and not spec.name:
                 raise ProductFieldInvalid(f"{spec.sku} is a new product: give it a name.")
+            if spec.sku.lower() in locked:
+                raise locked[spec.sku.lower()]
             known.check(spec, product)
         except DomainError as error:
             out.append(error.message)
@@ -123,7 +160,12 @@ def check(rows: list[dict]) -> list[str | None]:
 
 def apply(rows: list[dict], *, skip_bad: bool, actor_id: int | None, reference: str) -> list[str | None]:
     specs = [spec_of(r) for r in rows]
-    return products.upsert_many(specs, skip_bad=skip_bad)
+    locked = product_commands.tracking_locked(specs, products.Known(specs))
+    if locked and not skip_bad:
+        raise next(iter(locked.values()))
+    writable = [s for s in specs if s.sku.lower() not in locked]
+    written = iter(products.upsert_many(writable, skip_bad=skip_bad))
+    return [locked[s.sku.lower()].message if s.sku.lower() in locked else next(written) for s in specs]
 
 
 def export() -> Iterator[list[str]]:

@@ -20,9 +20,12 @@ from warehouse.core.errors import (
     DomainError,
     ExpiryMismatch,
     ExpiryRequired,
+    InsufficientStock,
     LotNotTracked,
     LotRequired,
     NotFound,
+    ProductInactive,
+    StockRowListedTwice,
 )
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
@@ -98,6 +101,32 @@ class _Known:
                 else []
             )
         }
+        # What each key keeps back (reserved + held): an opening quantity below it is refused.
+        keys = {
+            (p.id, b.id, self.lots[(p.id, lot)].id if lot else NO_LOT)
+            for p, b, lot in (
+                (
+                    self.products.get(r["sku"]),
+                    self.bins.get((getattr(self.locations.get(r["location"]), "id", None), r["bin"])),
+                    r["lot"],
+                )
+                for r in rows
+            )
+            if p is not None and b is not None and (not lot or (p.id, lot) in self.lots)
+        }
+        self.kept = {
+            (product_id, bin_id, lot_id): reserved + held
+            for product_id, bin_id, lot_id, reserved, held in (
+                db.session.execute(
+                    select(
+                        Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.reserved, Balance.held
+                    ).where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys))
+                )
+                if keys
+                else []
+            )
+        }
+        self.new_lots: dict[tuple[int, str], str | None] = {}  # lots the file makes: their expiry
         self.seen: set[tuple] = set()
 
     def check(self, row: dict) -> tuple[Product, Bin]:
@@ -109,14 +138,40 @@ class _Known:
         bin = self.bins.get((location.id, row["bin"]))
         if bin is None or not bin.active:
             raise BinNotAtLocation(f"No active bin {row['bin']} at {location.code}. Add the bin first.")
-        _check_lot(product, row, self.lots.get((product.id, row["lot"])))
+        if not product.active or not product.track_inventory:
+            raise ProductInactive(
+                f"{product.sku} is {'inactive' if not product.active else 'not stock-tracked'}: "
+                "it takes no opening stock. Change the product first."
+            )
+        if not location.active:
+            raise BinNotAtLocation(f"{location.code} is inactive: it takes no opening stock.")
+        lot = self.lots.get((product.id, row["lot"]))
+        _check_lot(product, row, lot)
+        self._same_new_lot(product, row, lot)
+        kept = self.kept.get((product.id, bin.id, lot.id if lot else NO_LOT), 0)
+        if row["quantity"] < kept:
+            raise InsufficientStock(
+                f"{product.sku} in {bin.code}{_lot(row)} has {kept:,} units reserved or held: "
+                f"the quantity cannot be set below that (the file says {row['quantity']:,})."
+            )
         key = (product.id, bin.id, row["lot"])
         if key in self.seen:
-            raise DomainError(
+            raise StockRowListedTwice(
                 f"{product.sku} in {bin.code}{_lot(row)} is listed twice: list it once, with the total."
             )
         self.seen.add(key)
         return product, bin
+
+    def _same_new_lot(self, product: Product, row: dict, lot: Lot | None) -> None:
+        """A lot the file makes has one expiry, in whichever bins it is listed."""
+        if lot is not None or not row["lot"]:
+            return
+        seen = self.new_lots.setdefault((product.id, row["lot"]), row["expiry"])
+        if seen != row["expiry"]:
+            raise ExpiryMismatch(
+                f"Lot {row['lot']} of {product.sku} is given two expiry dates ({seen} and {row['expiry']}): "
+                "give one."
+            )
 
 
 def _check_lot(product: Product, row: dict, lot: Lot | None) -> None:

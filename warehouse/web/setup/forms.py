@@ -35,6 +35,10 @@ class ProductForm(KeyedForm):
     allow_backorder = BooleanField("Allow backorders")
     active = BooleanField("Active (can be received and reserved)", default=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parsed_barcodes = []  # an empty box: no barcodes (Optional stops the check below)
+
     def validate_barcodes(self, field):
         self.parsed_barcodes = []
         for number, line in enumerate((field.data or "").splitlines(), start=1):

@@ -28,8 +28,6 @@ SHOWN_BAD_ROWS = 200
 @bp.route("/import", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def imports_page():
-    # The file is read here, up to the import's limit: a bigger upload is refused unread.
-    request.max_content_length = sheets.MAX_BYTES + 1024 * 1024
     form = UploadForm(formdata=None) if request.method == "GET" else UploadForm()
     if request.method == "GET":
         if request.args.get("kind") in {k.value for k in ImportKind}:

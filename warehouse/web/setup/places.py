@@ -48,9 +48,15 @@ def locations_page():
 
 
 def _list(form, status=200, outcome=None):
-    rows = locations.every()
+    rows, counts = locations.every(), locations.bin_counts()
     return render(
-        "setup/locations.html", "setup/_locations.html", status=status, form=form, rows=rows, outcome=outcome
+        "setup/locations.html",
+        "setup/_locations.html",
+        counts=counts,
+        status=status,
+        form=form,
+        rows=rows,
+        outcome=outcome,
     )
 
 

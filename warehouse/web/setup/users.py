@@ -2,6 +2,8 @@
 PIN, badge, deactivate or reactivate) with their badge card as a PDF. Deactivating takes
 effect at once: the user's session and API tokens stop working on their next request."""
 
+import hashlib
+
 from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -121,7 +123,7 @@ def user_change(username, what):
             lambda: act(person, form),
             key=form.key.data or None,
             actor_id=current_user.id,
-            request=[person.id, what],
+            request=[person.id, what, _digest(form)],
             **commands.by_id(User),
         )
     except DomainError as refusal:
@@ -147,6 +149,13 @@ def user_active(username):
         else "is deactivated: signed out everywhere, API tokens revoked"
     )
     return _page(person, 200, ("ok", f"{person.username} {said}."))
+
+
+def _digest(form) -> str:
+    """What the change sets, for the key's fingerprint (a reused key with another value is
+    refused, not replayed); secrets go in as a digest."""
+    values = [str(f.data) for f in form if f.name not in ("csrf_token", "key")]
+    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
 
 
 def _page(person, status=200, outcome=None):
@@ -179,7 +188,11 @@ def badge_pdf(username):
         badge_code=person.badge_code,
         organisation=organisation.name,
     )
-    response = make_response(badges.badge_cards_pdf([card]))
+    try:
+        pdf = badges.badge_cards_pdf([card])
+    except ValueError as refusal:  # a badge code too long for the card
+        return error_response(400, f"{refusal} Give {person.username} a shorter badge code.")
+    response = make_response(pdf)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="badge-{person.username}.pdf"'
     return response
