@@ -70,12 +70,18 @@ def test_a_write_from_another_organisation_changes_nothing(endpoint, app, client
     probe = harbor.aimed(call)
     sent = f"{probe.method} {probe.path} {probe.body if probe.api else probe.data}"
 
-    before = snapshot()  # acme's rows (the snapshot runs inside acme)
+    before = acme_only(snapshot())  # acme's rows (the snapshot runs inside acme)
     answer = probe.send(client)
-    after = snapshot()
+    after = acme_only(snapshot())
 
     assert answer.status_code < 500, f"{sent}: {answer.status_code}"
     assert after == before, f"{sent} ({answer.status_code}) changed acme's rows: {changes(before, after)}"
+
+
+def acme_only(rows: dict) -> dict:
+    """The snapshot without other organisations' own rows of `organisations` (a table no
+    organisation scopes: harbor renaming itself is not a change to acme)."""
+    return {**rows, "organisations": [r for r in rows["organisations"] if r[1] == "acme"]}
 
 
 def _acme_world(client, auth, site) -> dict:

@@ -793,6 +793,12 @@ def _(w):
     return w.form("/webhooks", f"/webhooks/{subscription_id}/test")
 
 
+@case("setup.organisation")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/setup", "/setup/organisation", name="Acme Renamed")
+
+
 @case("setup.product_new")
 def _(w):
     w.sign_in("admin")

@@ -6,13 +6,13 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import csrf_token
 from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import ledger, transfers
 from warehouse.catalog import products
-from warehouse.catalog.models import Product
+from warehouse.catalog.models import Bin, Product
 from warehouse.catalog.products import BarcodeSpec, ProductSpec
 from warehouse.catalog.scan import resolve
 from warehouse.core import transactions
@@ -163,3 +163,22 @@ def test_an_import_does_not_change_lot_tracking_of_a_product_with_stock(app, sit
     checked = imports.check(ImportKind.PRODUCTS, "p.csv", csv_bytes(rows))
     assert [r[2]["sku"] for r in checked.good] == ["NUT-M8"]
     assert "BOLT-M8 has 3 units in stock: its lot and expiry tracking stay" in checked.bad[0][2]
+
+
+def test_opening_stock_over_a_bins_capacity_is_a_row_error_counting_the_rows_before(app, site):
+    make_product("WASHER")
+    db.session.execute(update(Bin).where(Bin.code == "A-01-02").values(capacity=10))
+    db.session.commit()
+    receive(site.nut, site.bin(site.main, "A-01-02"), 4)
+    rows = [
+        ["sku", "location", "bin", "quantity"],
+        ["NUT-M8", "warehouse-main", "A-01-02", "6"],  # 4 become 6: 6 in all
+        ["BOLT-M8", "warehouse-main", "A-01-02", "4"],  # 10: full
+        ["WASHER", "warehouse-main", "A-01-02", "1"],  # 11: over
+    ]
+    checked = imports.check(ImportKind.STOCK, "s.csv", csv_bytes(rows))
+    assert [r[2]["sku"] for r in checked.good] == ["NUT-M8", "BOLT-M8"]
+    assert checked.bad[0][2] == (
+        "Bin A-01-02 holds at most 10 units; with this row it would hold 11. "
+        "Spread the units over more bins, or raise the bin's capacity."
+    )

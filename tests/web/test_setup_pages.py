@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, pdf_text
 from tests.factories import make_location, make_product, receive
 from tests.paper.test_labels import scan
 from warehouse.accounts import users
@@ -268,3 +268,13 @@ def test_the_product_list_is_searched_and_paged(client, auth):
     assert (
         found.lstrip().startswith('<section id="product-rows"') and "P-007" in found and "P-017" not in found
     )
+
+
+def test_an_admin_renames_their_own_organisation_and_the_badge_card_shows_it(client, auth, tmp_path):
+    auth.login("admin")
+    renamed = post(client, "/setup/organisation", htmx=False, name="Acme Warehousing")
+    assert outcome(renamed) == "ok: The organisation is now called Acme Warehousing."
+    badge = client.get("/setup/users/admin/badge.pdf")
+    assert "Acme Warehousing" in pdf_text(badge.data, tmp_path)
+    empty = post(client, "/setup/organisation", htmx=False, name="")
+    assert empty.status_code == 422 and "Write the name." in empty.get_data(as_text=True)

@@ -40,6 +40,19 @@ def create(code: str, name: str) -> Organisation:
     return org
 
 
+def rename(org_id: int, name: str) -> Organisation:
+    """A new name (printed on badge cards); the code, which commands and sign-ins use, stays."""
+    name = (name or "").strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+        raise OrganisationCodeInvalid("Give the organisation a name of 1 to 200 characters.")
+    with transaction():
+        org = db.session.get(Organisation, org_id)
+        if org is None:
+            raise NoSuchOrganisation("No such organisation.")
+        org.name = name
+    return org
+
+
 def ensure(code: str, name: str) -> Organisation:
     """The organisation with this code, made if missing (the demo loads into its own)."""
     found = db.session.scalar(select(Organisation).where(Organisation.code == code))

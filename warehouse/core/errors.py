@@ -180,6 +180,12 @@ class ImportRowsRefused(InvalidPosting):
     code = "import_rows_refused"
 
 
+class BinCapacityExceeded(InvalidPosting):
+    """A bin with a capacity holds no more units than it."""
+
+    code = "bin_capacity_exceeded"
+
+
 class StockRowListedTwice(InvalidPosting):
     """Opening stock names each SKU x bin x lot once, with its total."""
 

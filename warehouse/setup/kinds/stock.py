@@ -16,6 +16,7 @@ from warehouse.catalog import lots
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.csv_safe import FORMULA_STARTS
 from warehouse.core.errors import (
+    BinCapacityExceeded,
     BinNotAtLocation,
     DomainError,
     ExpiryMismatch,
@@ -30,6 +31,7 @@ from warehouse.core.errors import (
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.setup.columns import Cells, Column
+from warehouse.setup.places import units_in_bins
 
 COLUMNS = [
     Column("sku", ("item", "item_code", "product_code"), required=True),
@@ -114,18 +116,27 @@ class _Known:
             )
             if p is not None and b is not None and (not lot or (p.id, lot) in self.lots)
         }
-        self.kept = {
-            (product_id, bin_id, lot_id): reserved + held
-            for product_id, bin_id, lot_id, reserved, held in (
+        # Per key in the file: (on hand, reserved + held). An opening quantity below what is
+        # kept back is refused; the on hand is what a bin's capacity already counts.
+        self.keys = {
+            (product_id, bin_id, lot_id): (on_hand, reserved + held)
+            for product_id, bin_id, lot_id, on_hand, reserved, held in (
                 db.session.execute(
                     select(
-                        Balance.product_id, Balance.bin_id, Balance.lot_id, Balance.reserved, Balance.held
+                        Balance.product_id,
+                        Balance.bin_id,
+                        Balance.lot_id,
+                        Balance.on_hand,
+                        Balance.reserved,
+                        Balance.held,
                     ).where(tuple_(Balance.product_id, Balance.bin_id, Balance.lot_id).in_(keys))
                 )
                 if keys
                 else []
             )
         }
+        limited = [b.id for b in self.bins.values() if b.capacity is not None]
+        self.in_bin = units_in_bins(limited)  # units in each bin with a capacity, as it is
         self.new_lots: dict[tuple[int, str], str | None] = {}  # lots the file makes: their expiry
         self.seen: set[tuple] = set()
 
@@ -148,7 +159,7 @@ class _Known:
         lot = self.lots.get((product.id, row["lot"]))
         _check_lot(product, row, lot)
         self._same_new_lot(product, row, lot)
-        kept = self.kept.get((product.id, bin.id, lot.id if lot else NO_LOT), 0)
+        on_hand, kept = self.keys.get((product.id, bin.id, lot.id if lot else NO_LOT), (0, 0))
         if row["quantity"] < kept:
             raise InsufficientStock(
                 f"{product.sku} in {bin.code}{_lot(row)} has {kept:,} units reserved or held: "
@@ -159,8 +170,21 @@ class _Known:
             raise StockRowListedTwice(
                 f"{product.sku} in {bin.code}{_lot(row)} is listed twice: list it once, with the total."
             )
+        self._fits(bin, row["quantity"] - on_hand)
         self.seen.add(key)
         return product, bin
+
+    def _fits(self, bin: Bin, change: int) -> None:
+        """A bin with a capacity holds no more than it: the rows before this one count."""
+        if bin.capacity is None:
+            return
+        after = self.in_bin.get(bin.id, 0) + change
+        if after > bin.capacity:
+            raise BinCapacityExceeded(
+                f"Bin {bin.code} holds at most {bin.capacity:,} units; with this row it would hold "
+                f"{after:,}. Spread the units over more bins, or raise the bin's capacity."
+            )
+        self.in_bin[bin.id] = after
 
     def _same_new_lot(self, product: Product, row: dict, lot: Lot | None) -> None:
         """A lot the file makes has one expiry, in whichever bins it is listed."""

@@ -188,3 +188,10 @@ class ApplyForm(FlaskForm):
     sku = StringField(validators=[DataRequired(), Length(max=64)])
     location = StringField(validators=[DataRequired(), Length(max=64)])
     value = IntegerField(validators=[InputRequired(), NumberRange(0, 1_000_000_000)])  # 0 is a value
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        "Organisation name (printed on badge cards)",
+        validators=[DataRequired("Write the name."), Length(max=200)],
+    )
