@@ -278,3 +278,11 @@ def test_an_admin_renames_their_own_organisation_and_the_badge_card_shows_it(cli
     assert "Acme Warehousing" in pdf_text(badge.data, tmp_path)
     empty = post(client, "/setup/organisation", htmx=False, name="")
     assert empty.status_code == 422 and "Write the name." in empty.get_data(as_text=True)
+
+
+def test_an_empty_install_points_the_admin_to_setup_from_the_stock_page(client, auth):
+    auth.login("admin")
+    page = client.get("/stock").get_data(as_text=True)
+    assert "Nothing is in stock yet." in page and 'under <a href="/setup">Setup</a>' in page
+    filtered = client.get("/stock?sku=NOPE").get_data(as_text=True)
+    assert "No stock matches. Clear a filter" in filtered and "Nothing is in stock yet." not in filtered
