@@ -78,6 +78,18 @@ def save_one(spec: PolicySpec, *, actor_id: int | None) -> ReorderPolicy:
     return atomically(work)
 
 
+def problems(specs: Sequence[PolicySpec]) -> list[str | None]:
+    """Each spec's refusal, or None; writes nothing (an import's preview)."""
+    known, out = _Known(specs), []
+    for spec in specs:
+        try:
+            known.check(spec)
+            out.append(None)
+        except DomainError as refusal:
+            out.append(refusal.message)
+    return out
+
+
 def _check_actor(actor_id: int | None) -> None:
     """Reorder figures are a supervisor's decision (None: the system, e.g. an import that
     checked its admin already)."""

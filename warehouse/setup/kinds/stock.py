@@ -31,6 +31,7 @@ from warehouse.core.errors import (
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.setup.columns import Cells, Column
+from warehouse.setup.kinds.rows import judged
 from warehouse.setup.places import units_in_bins
 
 COLUMNS = [
@@ -220,14 +221,7 @@ def _lot(row: dict) -> str:
 
 
 def check(rows: list[dict]) -> list[str | None]:
-    known, out = _Known(rows), []
-    for row in rows:
-        try:
-            known.check(row)
-            out.append(None)
-        except DomainError as error:
-            out.append(error.message)
-    return out
+    return judged(rows, _Known(rows).check)
 
 
 def apply(rows: list[dict], *, skip_bad: bool, actor_id: int | None, reference: str) -> list[str | None]:

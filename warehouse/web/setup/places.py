@@ -149,43 +149,26 @@ def add_bins(code):
 @requires(Role.ADMIN)
 def bin_active(bin_id):
     bin = db.session.get(Bin, bin_id) or abort(404)
-    place = bin.location
-    edit = _edit_form(place)
-    wanted = request.form.get("active") == "1"
-    try:
-        places.set_bin_active(bin.id, wanted)
-    except DomainError as refusal:
-        return _location(
-            place, edit, BinsForm(formdata=None), http_status(refusal), ("error", refusal.message)
-        )
-    return _location(
-        place,
-        edit,
-        BinsForm(formdata=None),
-        200,
-        ("ok", f"Bin {bin.code} is {'active' if wanted else 'inactive'}."),
-    )
+    return _set_active(bin.location, f"Bin {bin.code}", lambda wanted: places.set_bin_active(bin.id, wanted))
 
 
 @bp.post("/locations/<code>/active")
 @requires(Role.ADMIN)
 def location_active(code):
     place = locations.by_code(code) or abort(404)
-    edit = _edit_form(place)
+    return _set_active(place, place.code, lambda wanted: places.set_location_active(place.id, wanted))
+
+
+def _set_active(place, what: str, change):
+    """Deactivate (or make active again) a bin or a location, from its location's page."""
     wanted = request.form.get("active") == "1"
     try:
-        places.set_location_active(place.id, wanted)
+        change(wanted)
     except DomainError as refusal:
-        return _location(
-            place, edit, BinsForm(formdata=None), http_status(refusal), ("error", refusal.message)
-        )
-    return _location(
-        place,
-        edit,
-        BinsForm(formdata=None),
-        200,
-        ("ok", f"{place.code} is {'active' if wanted else 'inactive'}."),
-    )
+        outcome, status = ("error", refusal.message), http_status(refusal)
+    else:
+        outcome, status = ("ok", f"{what} is {'active' if wanted else 'inactive'}."), 200
+    return _location(place, _edit_form(place), BinsForm(formdata=None), status, outcome)
 
 
 def _edit_form(place) -> LocationForm:
