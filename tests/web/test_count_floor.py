@@ -6,6 +6,7 @@ batch does not exist for an operator; bad input says what to do and records noth
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
 from warehouse.accounts.models import User
+from warehouse.core import clock
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountBatch, CountLine, CountStatus
 
@@ -51,8 +53,9 @@ def counting(app, client, auth):
 
 
 class Counter:
-    """The handheld: carries the hidden fields of the last scan form like a browser does,
-    and keeps every response body to check for leaks at the end."""
+    """The handheld: keeps every response body to check for leaks at the end. It also echoes
+    back any hidden bin/product/lot field a page carries, as an old page would: the server
+    holds the dialogue and must ignore them."""
 
     def __init__(self, client, htmx: bool):
         self.client, self.htmx, self.bodies, self.state = client, htmx, [], {}
@@ -144,7 +147,7 @@ def test_the_whole_count_flow_never_shows_the_ledger(client, counting, htmx):
     # A-01-01: two scans, then a typed count, then an item the batch did not expect
     response, body = hand.scan(batch.id, "warehouse-main:A-01-01")
     assert response.status_code == 200 and "Bin A-01-01" in body
-    assert hand.state["bin"] == str(bins["A-01-01"].id)
+    assert "Scan an item in A-01-01" in body  # the server holds the bin: the page echoes nothing
     response, body = hand.scan(batch.id, "9506000134352")
     assert response.status_code == 200 and "+1 BOLT-M8 in A-01-01: 1." in body
     response, body = hand.scan(batch.id, "BOLT-M8")
@@ -161,8 +164,12 @@ def test_the_whole_count_flow_never_shows_the_ledger(client, counting, htmx):
     # A-01-02: nothing there
     response, body = hand.scan(batch.id, "A-01-02")
     assert "Bin A-01-02" in body
-    response, body = hand.post(f"{url}/empty", remember=False, bin=hand.state["bin"])
-    assert response.status_code == 200 and "A-01-02 counted as empty." in body
+    response, body = hand.post(f"{url}/empty")  # asks first, saying what it will do
+    assert response.status_code == 200 and 'data-result="warn"' in body
+    assert "1 line(s) not counted yet in A-01-02 will be counted as 0" in body
+    assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
+    response, body = hand.post(f"{url}/empty")
+    assert response.status_code == 200 and "A-01-02 counted as empty (1 line(s) set to 0)." in body
 
     response, body = hand.post(f"{url}/submit")
     assert response.status_code == 200 and f"{number} submitted for review" in body
@@ -215,11 +222,9 @@ def test_another_locations_operator_gets_404_for_the_batch(client, auth, countin
         ([("warehouse-main:A-01-01", {}), ("12", {})], "Scan an item first", None),  # typed count, no item
         ([("12", {})], "Scan the bin first", None),  # a typed count before the bin
         ([("", {})], "Scan a bin, then its items", 422),
-        (
-            [("warehouse-main:A-01-01", {}), ("9999999", {"product": "999999"})],
-            "Scan the bin and the item again",
-            422,
-        ),
+        ([("warehouse-main:A-01-01", {}), ("9999999", {"product": "999999"})], "more than 1,000,000", 422),
+        ([("warehouse-main:A-01-01", {}), ("-3", {})], "below zero", 422),
+        ([("warehouse-main:A-01-01", {}), ("12.5", {})], "not a whole number", 422),
         ([("warehouse-main:S-01-01", {})], "Unknown code", 404),  # a bin label of another location
     ],
     ids=[
@@ -230,7 +235,9 @@ def test_another_locations_operator_gets_404_for_the_batch(client, auth, countin
         "typed-before-item",
         "typed-before-bin",
         "empty",
-        "unknown-product-id",
+        "too-big",
+        "negative",
+        "fraction",
         "other-location-bin",
     ],
 )
@@ -285,3 +292,46 @@ def test_a_retried_scan_counts_once(client, counting):
     _, next_scan = hand.scan(batch.id, "BOLT-M8", scan_id="scan-2")
     assert "+1 BOLT-M8 in A-01-01: 2." in next_scan
     assert ("A-01-01", "BOLT-M8", "counted", 2, False) in lines(batch.id)
+
+
+def test_bin_empty_asks_then_a_second_press_or_a_scan_of_the_bin_confirms(client, counting):
+    batch = counting["batch"]
+    url = f"/floor/count/{batch.id}"
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-02")
+    # A double tap sends the page's key twice: one press, never its own confirmation.
+    for _ in range(2):
+        response, body = hand.post(f"{url}/empty", key="page-key-1")
+        assert "will be counted as 0" in body and "Press Bin empty again, or scan A-01-02" in body
+    assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
+    response, body = hand.scan(batch.id, "A-01-02")  # the confirming scan
+    assert "A-01-02 counted as empty" in body
+    assert ("A-01-02", "NUT-M8", "counted", 0, False) in lines(batch.id)
+
+
+def test_an_unconfirmed_bin_empty_runs_out_and_scanning_an_item_disarms_it(client, counting):
+    batch = counting["batch"]
+    url = f"/floor/count/{batch.id}"
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-02")
+    hand.post(f"{url}/empty")
+    with clock.backdated(lambda: datetime.utcnow() + timedelta(seconds=30)):  # the operator walked off
+        response, body = hand.post(f"{url}/empty")
+    assert 'data-result="warn"' in body and "will be counted as 0" in body
+    hand.scan(batch.id, "NUT-M8")  # an item: counting goes on, the arming is dropped
+    response, body = hand.scan(batch.id, "A-01-02")
+    assert "Bin A-01-02: scan each item" in body
+    assert ("A-01-02", "NUT-M8", "counted", 1, False) in lines(batch.id)
+
+
+def test_a_typed_count_applies_once_to_the_item_it_follows(client, counting):
+    batch = counting["batch"]
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-01")
+    hand.scan(batch.id, "BOLT-M8")
+    assert "Counted BOLT-M8 in A-01-01: 5." in hand.scan(batch.id, "5")[1]
+    response, body = hand.scan(batch.id, "6")
+    assert response.status_code == 422 and "Scan an item first" in body
+    assert "Next item counts 3" in hand.scan(batch.id, "x3")[1]
+    assert "+3 BOLT-M8 in A-01-01: 8." in hand.scan(batch.id, "BOLT-M8")[1]
+    assert "+1 BOLT-M8 in A-01-01: 9." in hand.scan(batch.id, "BOLT-M8")[1]

@@ -101,19 +101,17 @@ def test_receiving_by_scans_then_finishing_makes_put_away_tasks(client, floor, h
     post(client, url, htmx, scan="BOLT-M8")
     body = check(post(client, url, htmx, scan="9506000134352"))
     assert "+1 BOLT-M8: now 2." in body
-    line_id = receipt.lines[0].id
-    assert "Count set: 5 x BOLT-M8" in check(post(client, url, htmx, scan="5", line=line_id))
+    # A typed number sets the count of the item it follows, once.
+    assert "Count set: 5 x BOLT-M8" in check(post(client, url, htmx, scan="5"))
+    assert "Scan the item first" in check(post(client, url, htmx, scan="6"))
 
+    # The screen itself remembers what it asked for: the page echoes nothing back.
     asks_lot = check(post(client, url, htmx, scan="GLUE-50"))
-    assert "lot-tracked. Scan or type the lot" in asks_lot and 'value="lot"' in asks_lot
-    product_id = glue.id
-    asks_expiry = check(post(client, url, htmx, scan="L-9", awaiting="lot", product=product_id))
+    assert "lot-tracked. Scan or type the lot" in asks_lot and "Scan or type the lot</label>" in asks_lot
+    asks_expiry = check(post(client, url, htmx, scan="L-9"))
     assert "Type the expiry date of lot L-9" in asks_expiry
-    bad_date = post(client, url, htmx, scan="soon", awaiting="expiry", product=product_id, lot="L-9")
-    assert "not a date" in check(bad_date)
-    added = check(
-        post(client, url, htmx, scan="2027-03-31", awaiting="expiry", product=product_id, lot="L-9")
-    )
+    assert "not a date" in check(post(client, url, htmx, scan="soon"))
+    added = check(post(client, url, htmx, scan="2027-03-31"))
     assert "+1 GLUE-50 lot L-9: now 1." in added
 
     finished = check(post(client, f"{url}/finish", htmx))
@@ -137,12 +135,16 @@ def test_the_receive_start_is_idempotent_per_form(client, floor):
         ("X" * 201, "too long", 422),
         ("NOPE", "Unknown code NOPE", 404),
         ("warehouse-main:A-01-01", "not an item", 422),
-        ("0", "Scan an item first", 404),
+        ("0", "Scan the item first", 422),
+        ("-3", "below zero", 422),
+        ("12.5", "not a whole number", 422),
+        ("9999999", "more than 1,000,000", 422),
+        ("x0", "counts nothing", 422),
     ],
 )
 def test_bad_receive_scans_say_what_to_do_and_count_nothing(client, floor, scan, message, status):
     receipt = receiving.start("PO-9", location_id=floor[0].id, actor_id=1)
-    response = post(client, f"/floor/receive/{receipt.id}", True, scan=scan, line=999999)
+    response = post(client, f"/floor/receive/{receipt.id}", True, scan=scan)
     body = assert_fragment(response)
     assert message in body and 'data-result="error"' in body
     assert response.status_code == status
@@ -217,7 +219,8 @@ def test_a_short_numeric_sku_is_an_item_not_a_count(client, floor):
     url = f"/floor/receive/{receipt.id}"
     post(client, url, True, scan="BOLT-M8")
     line = receiving.get(receipt.id).lines[0]
-    body = assert_fragment(post(client, url, True, scan="500", line=line.id))
+    assert line.qty == 1
+    body = assert_fragment(post(client, url, True, scan="500"))
     assert "+1 500: now 1." in body
     assert {l.product.sku: l.qty for l in receiving.get(receipt.id).lines} == {"BOLT-M8": 1, "500": 1}
 
@@ -226,11 +229,10 @@ def test_the_lot_prompt_refuses_a_product_barcode_and_takes_a_gs1_lot(client, fl
     _, _, glue = floor
     receipt = receiving.start("PO-L", location_id=floor[0].id, actor_id=1)
     url = f"/floor/receive/{receipt.id}"
-    wrong = assert_fragment(post(client, url, True, scan="9506000100050", awaiting="lot", product=glue.id))
+    assert "Scan or type the lot" in assert_fragment(post(client, url, True, scan="GLUE-50"))
+    wrong = assert_fragment(post(client, url, True, scan="9506000100050"))
     assert "is a product or bin code, not a lot" in wrong
-    right = assert_fragment(
-        post(client, url, True, scan="(01)09506000100050(17)271231(10)L-7", awaiting="lot", product=glue.id)
-    )
+    right = assert_fragment(post(client, url, True, scan="(01)09506000100050(17)271231(10)L-7"))
     assert "+1 GLUE-50 lot L-7: now 1." in right
 
 
@@ -287,10 +289,10 @@ def test_a_case_barcode_receives_its_pack_even_when_the_lot_is_asked_first(clien
     url = f"/floor/receive/{receipt.id}"
     assert "+12 BOLT-M8: now 12." in assert_fragment(post(client, url, True, scan="19506000134359"))
     asks_lot = assert_fragment(post(client, url, True, scan="19506000100057"))
-    assert 'name="units" value="6"' in asks_lot
-    asks_expiry = post(client, url, True, scan="L-1", awaiting="lot", product=glue.id, units=6)
+    assert "GLUE-50 is lot-tracked" in asks_lot
+    asks_expiry = post(client, url, True, scan="L-1")
     assert "Type the expiry date of lot L-1" in assert_fragment(asks_expiry)
-    added = post(client, url, True, scan="2027-01-31", awaiting="expiry", product=glue.id, lot="L-1", units=6)
+    added = post(client, url, True, scan="2027-01-31")
     assert "+6 GLUE-50 lot L-1: now 6." in assert_fragment(added)
 
 
@@ -303,3 +305,31 @@ def test_a_deactivated_product_is_not_received_and_the_floor_says_why(client, fl
     assert "BOLT-M8 is inactive and cannot be received. Call a supervisor." in assert_fragment(refused)
     assert db.session.scalar(select(func.count()).select_from(Movement)) == 0
     assert receiving.get(receipt.id).lines == []
+
+
+def test_fields_a_page_echoes_back_are_ignored_the_server_holds_the_dialogue(client, floor):
+    """An old page (or a crafted post) that says "this answers the lot of GLUE-50" is read as
+    what the screen really waits for: an item."""
+    _, _, glue = floor
+    receipt = receiving.start("PO-E", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    body = assert_fragment(post(client, url, True, scan="L-9", awaiting="lot", product=glue.id, units=6))
+    assert "Unknown code L-9" in body and receiving.get(receipt.id).lines == []
+
+
+def test_x5_makes_the_next_item_count_five_then_resets(client, floor):
+    receipt = receiving.start("PO-X5", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    assert "Next item counts 5" in assert_fragment(post(client, url, True, scan="x5"))
+    assert "+5 BOLT-M8: now 5." in assert_fragment(post(client, url, True, scan="BOLT-M8"))
+    assert "+1 BOLT-M8: now 6." in assert_fragment(post(client, url, True, scan="BOLT-M8"))
+
+
+def test_each_operator_has_their_own_dialogue_on_one_receipt(client, floor, auth):
+    """Two operators on one receipt: one is asked for a lot, the other's scans are items."""
+    receipt = receiving.start("PO-2OP", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    assert "Scan or type the lot" in assert_fragment(post(client, url, True, scan="GLUE-50"))
+    auth.login("supervisor")
+    accounts.set_location(db.session.scalar(select(User).where(User.username == "supervisor")), floor[0].id)
+    assert "+1 BOLT-M8: now 1." in assert_fragment(post(client, url, True, scan="BOLT-M8"))

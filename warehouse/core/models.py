@@ -1,10 +1,11 @@
-"""Core tables: the command log (one row per keyed write, the API's stored answers among them)."""
+"""Core tables: the command log (one row per keyed write, the API's stored answers among
+them) and the floor's scan dialogues (what each operator's screen waits for)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warehouse.core.columns import utcnow
@@ -39,3 +40,23 @@ class Command(OrgScoped, db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[str | None] = mapped_column(db.Text)  # JSON: what the replay answers from
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScanDialogue(OrgScoped, db.Model):
+    """Where one operator is in one floor screen's dialogue about one document (a receipt,
+    a count batch, a transfer): the bin scanned last, the item whose lot is being asked,
+    a quantity typed for the next item. Held here, not in the page, so scans sent one at
+    a time (or queued offline and sent later) are read in the state the one before left
+    (warehouse/core/dialogues.py)."""
+
+    __tablename__ = "scan_dialogues"
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_id", "screen", "document_id", name="uq_scan_dialogues_screen"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    screen: Mapped[str] = mapped_column(String(24))  # receive | count | pick | transfer_receive | putaway
+    document_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -29,18 +29,6 @@ class StartReceiptForm(ScanForm):
             self.key.data = secrets.token_urlsafe(16)
 
 
-class ReceiveScanForm(ScanForm):
-    """State of the receive screen rides along in hidden fields, so each scan request is
-    complete on its own (they can overlap)."""
-
-    line = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
-    awaiting = HiddenField(default="item")  # item | lot | expiry
-    product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
-    lot = HiddenField(validators=[Optional(), Length(max=64)])
-    # Units the item scanned stands for (a case: its pack quantity) while its lot is asked.
-    units = IntegerField(validators=[Optional(), NumberRange(1, 1_000_000, "Scan the item again.")])
-
-
 REASONS = [SelectChoice("", "Suggested bin")] + [
     SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in PutawayReason
 ]

@@ -1,0 +1,162 @@
+"""The count screen's dialogue: bin by bin, what one scan means (blind: no answer ever
+says what the ledger expects).
+
+    step = count_dialogue.scan(batch_id, "A-01-01", actor_id=..., scan_id=..., seq=...)
+
+The screen waits for a bin; then for its items: each item scan adds its units (`x5`
+first makes it add 5), a number typed after an item sets that item's count in the bin,
+once. "Bin empty" (`empty`) asks first, saying what it will do, and acts on a second
+press or a scan of the same bin within a few seconds. Each scan is applied once per scan
+id; the state lives on the server per counter and batch (warehouse/core/dialogues.py).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from warehouse.catalog import scan as scans
+from warehouse.catalog.models import Bin, Product
+from warehouse.core import commands, dialogues
+from warehouse.core.dialogues import Step
+from warehouse.core.errors import UnknownScan
+from warehouse.core.extensions import db
+from warehouse.counts import batches, counting
+from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
+
+SCREEN = "count"
+
+
+def scan(
+    batch_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
+) -> Step:
+    batch = batches.get(batch_id)
+    return dialogues.apply(
+        SCREEN,
+        batch.id,
+        value,
+        lambda state, value: _interpret(batch, state, value, actor_id),
+        actor_id=actor_id,
+        scan_id=scan_id,
+        seq=seq,
+    )
+
+
+def state(batch_id: int, actor_id: int) -> dict:
+    return dialogues.state_of(SCREEN, batch_id, actor_id)
+
+
+def _interpret(batch, state: dict, value: str, actor_id: int) -> Step:
+    try:
+        found = scans.resolve(value, location_id=batch.location_id)
+    except UnknownScan:
+        typed = dialogues.typed_quantity(value, zero_ok=True)
+        if typed is None:
+            raise
+        return _typed(batch, state, typed, actor_id)
+    if found.kind == "bin":
+        return _bin(batch, state, found.bin, actor_id)
+    if found.kind != "product":
+        return Step.error("Scan a bin label or an item.", state)
+    bin = _current_bin(state)
+    if bin is None:
+        return Step.error("Scan the bin first, then its items.", state)
+    units = found.units(state.get("ahead"))
+    after = {"bin": bin.id, "product": found.product.id, "lot": found.lot_code or ""}
+    return _record(batch, bin, found.product, after, actor_id, add=units)
+
+
+def _bin(batch, state, bin: Bin, actor_id) -> Step:
+    if dialogues.confirms(state, f"empty:{bin.id}"):  # the confirming scan of "Bin empty"
+        return _empty_now(batch, bin, actor_id)
+    if batch.status not in (CountStatus.OPEN, CountStatus.COUNTING):
+        return Step.error(
+            f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.", state
+        )
+    if bin.location_id != batch.location_id:
+        return Step.error(f"{bin.code} is not at {batch.location.code}. Scan a bin there.", state)
+    return Step.ok(f"Bin {bin.code}: scan each item, or press Bin empty.", {"bin": bin.id})
+
+
+def _typed(batch, state, typed, actor_id) -> Step:
+    bin = _current_bin(state)
+    if typed.ahead:
+        if bin is None:
+            return Step.error("Scan the bin first, then type x5 and scan the item.", state)
+        return Step.ok(f"Next item counts {typed.qty}. Scan it.", {"bin": bin.id, "ahead": typed.qty})
+    product = db.session.get(Product, state.get("product") or 0)
+    if bin is None or product is None:
+        return Step.error(
+            "Scan an item first, then type its count." if bin else "Scan the bin first, then its items.",
+            state,
+        )
+    # The count applies to the item it follows, once: another number needs another item.
+    return _record(batch, bin, product, {"bin": bin.id}, actor_id, set_to=typed.qty, lot=state.get("lot"))
+
+
+def _record(batch, bin, product, after, actor_id, *, add=None, set_to=None, lot=None) -> Step:
+    line = counting.record(
+        batch.id,
+        bin,
+        product,
+        add=add,
+        set_to=set_to,
+        lot_code=(lot or after.get("lot")) or None,
+        actor_id=actor_id,
+    )
+    lot_code = f" lot {line.lot.code}" if line.lot.code else ""
+    verb = "Counted" if set_to is not None else f"+{add}"
+    extra = " (not expected here: recorded as found)" if line.unexpected else ""
+    return Step.ok(f"{verb} {product.sku}{lot_code} in {bin.code}: {line.counted_qty}.{extra}", after)
+
+
+def _current_bin(state) -> Bin | None:
+    return db.session.get(Bin, state["bin"]) if state.get("bin") else None
+
+
+# --- "Bin empty": asks, then acts ---------------------------------------------------------
+
+
+def empty(batch_id: int, *, actor_id: int, key: str | None = None) -> Step:
+    """The Bin empty button. The first press says what it will do and arms it; a second
+    press (or a scan of the bin) within a few seconds counts every line of the bin not
+    counted yet as 0. `key` (the button's, minted with the page) makes a double tap one
+    press: a double tap never confirms itself."""
+    batch = batches.get(batch_id)
+
+    def press(state: dict) -> Step:
+        bin = _current_bin(state)
+        if bin is None:
+            return Step.error("Scan the bin first, then press Bin empty.", state)
+        if dialogues.confirms(state, f"empty:{bin.id}"):
+            return _empty_now(batch, bin, actor_id)
+        pending, counted = _lines_in(batch.id, bin.id)
+        done = f" {counted} already counted there stay as counted." if counted else ""
+        return Step.warn(
+            f"{pending} line(s) not counted yet in {bin.code} will be counted as 0.{done} "
+            f"Press Bin empty again, or scan {bin.code}, to confirm.",
+            {"bin": bin.id, "confirm": dialogues.armed(f"empty:{bin.id}")},
+        )
+
+    return commands.run(
+        "counts.bin_empty_pressed",
+        lambda: dialogues.change(SCREEN, batch.id, actor_id, press),
+        key=key,
+        actor_id=actor_id,
+        request=[batch.id],
+        remember=lambda step: {"result": step.result, "message": step.message, "state": step.state},
+        recall=lambda stored: Step(**stored),
+    )
+
+
+def _empty_now(batch, bin, actor_id) -> Step:
+    zeroed = counting.bin_empty(batch.id, bin, actor_id=actor_id)
+    return Step.ok(f"{bin.code} counted as empty ({len(zeroed)} line(s) set to 0).", {"bin": bin.id})
+
+
+def _lines_in(batch_id: int, bin_id: int) -> tuple[int, int]:
+    """(not counted yet, counted) lines of the bin in the batch."""
+    statuses = db.session.scalars(
+        select(CountLine.status).where(CountLine.batch_id == batch_id, CountLine.bin_id == bin_id)
+    ).all()
+    pending = sum(1 for s in statuses if s is CountLineStatus.PENDING)
+    return pending, sum(1 for s in statuses if s is CountLineStatus.COUNTED)

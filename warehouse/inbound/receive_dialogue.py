@@ -1,0 +1,165 @@
+"""The receive screen's dialogue: what one scan on an open receipt means.
+
+    step = receive_dialogue.scan(receipt_id, "BOLT-M8", actor_id=..., scan_id=..., seq=...)
+
+The screen waits for an item. A lot-tracked item without a lot on its label makes it wait
+for the lot; an expiry-tracked lot not known yet, for its expiry date. A number typed
+after an item sets that item's count on the receipt; `x5` before an item makes that scan
+count 5. Each scan is applied once per scan id (warehouse/core/dialogues.py); the state
+lives on the server, per operator and receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from warehouse.catalog import lots
+from warehouse.catalog import scan as scans
+from warehouse.catalog.models import Product
+from warehouse.core import clock, dialogues
+from warehouse.core.dialogues import Step
+from warehouse.core.errors import UnknownScan
+from warehouse.core.extensions import db
+from warehouse.inbound import receiving
+
+SCREEN = "receive"
+ITEM = {"awaiting": "item"}
+
+
+def scan(
+    receipt_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
+) -> Step:
+    receipt = receiving.get(receipt_id)
+    return dialogues.apply(
+        SCREEN,
+        receipt.id,
+        value,
+        lambda state, value: _interpret(receipt, state, value, actor_id),
+        actor_id=actor_id,
+        scan_id=scan_id,
+        seq=seq,
+    )
+
+
+def state(receipt_id: int, actor_id: int) -> dict:
+    return dialogues.state_of(SCREEN, receipt_id, actor_id) or dict(ITEM)
+
+
+def _interpret(receipt, state: dict, value: str, actor_id: int) -> Step:
+    awaiting = state.get("awaiting", "item")
+    if awaiting == "lot":
+        return _lot_given(receipt, state, value, actor_id)
+    if awaiting == "expiry":
+        return _expiry_given(receipt, state, value, actor_id)
+    try:
+        found = scans.resolve(value, location_id=receipt.location_id, expect="product")
+    except UnknownScan:
+        typed = dialogues.typed_quantity(value, zero_ok=True)
+        if typed is None:
+            raise
+        return _typed(receipt, state, typed, actor_id)
+    if found.kind != "product":
+        return Step.error("That is not an item. Scan the item's barcode.", state)
+    if found.count == 0:
+        return Step.error("The label says a count of 0. Scan the item's own barcode.", state)
+    return _item(receipt, state, found, actor_id)
+
+
+def _typed(receipt, state, typed, actor_id) -> Step:
+    if typed.ahead:
+        return Step.ok(f"Next item counts {typed.qty}. Scan it.", {**ITEM, "ahead": typed.qty})
+    if not state.get("line"):
+        return Step.error("Scan the item first, then type its count (or type x5, then scan the item).", state)
+    line = receiving.set_count(receipt.id, state["line"], typed.qty, actor_id=actor_id)
+    # The count applies to the item it follows, once: another number needs another item.
+    return Step.ok(f"Count set: {line.qty} x {line.product.sku}.", dict(ITEM))
+
+
+def _item(receipt, state, found, actor_id) -> Step:
+    product, note = found.product, ""
+    if found.lot_code and not product.lot_tracked:  # the label carries a lot we do not track
+        found, note = (
+            replace(found, lot_code=None, expiry=None),
+            " (lot on the label ignored: not lot-tracked)",
+        )
+    units = found.units(state.get("ahead"))
+    pending = {"product": product.id, "units": units}
+    if product.lot_tracked and not found.lot_code:
+        return Step.warn(
+            f"{product.sku} is lot-tracked. Scan or type the lot.", {"awaiting": "lot", **pending}
+        )
+    if (
+        found.lot_code
+        and product.expiry_tracked
+        and not found.expiry
+        and _lacks_expiry(product, found.lot_code)
+    ):
+        return _ask_expiry(product, found.lot_code, pending)
+    return _add(receipt, product, units, found.lot_code, found.expiry, actor_id, note)
+
+
+def _ask_expiry(product, lot_code, pending) -> Step:
+    return Step.warn(
+        f"Type the expiry date of lot {lot_code} (YYYY-MM-DD).",
+        {"awaiting": "expiry", "lot": lot_code, **pending},
+    )
+
+
+def _lot_given(receipt, state, value, actor_id) -> Step:
+    product, expiry = _pending(state), None
+    if scans.looks_like_gs1(value):  # a GS1 label: take its (10) lot
+        label = scans.resolve(value, location_id=receipt.location_id, expect="product")
+        if not label.lot_code:
+            return Step.error("That label has no lot. Scan the lot barcode.", state)
+        value, expiry = label.lot_code, label.expiry
+    elif scans.find_product(value) or scans.find_bin(value, receipt.location_id):
+        return Step.error(
+            f"{value} is a product or bin code, not a lot. Scan the lot of {product.sku}.", state
+        )
+    if len(value) > 64:
+        return Step.error("A lot code is at most 64 characters.", state)
+    if expiry is None and product.expiry_tracked and _lacks_expiry(product, value):
+        return _ask_expiry(product, value, {"product": product.id, "units": state.get("units", 1)})
+    return _add(receipt, product, state.get("units", 1), value, expiry, actor_id)
+
+
+def _expiry_given(receipt, state, value, actor_id) -> Step:
+    product = _pending(state)
+    expiry = parse_expiry(value)
+    if expiry is None:
+        return Step.error(f"{value} is not a date. Type it as YYYY-MM-DD, e.g. 2027-03-31.", state)
+    return _add(receipt, product, state.get("units", 1), state.get("lot"), expiry, actor_id)
+
+
+def _pending(state) -> Product:
+    """The item whose lot or expiry the operator is answering for."""
+    product = db.session.get(Product, state.get("product") or 0)
+    if product is None:  # deleted meanwhile: start over
+        raise UnknownScan("Scan the item again.")
+    return product
+
+
+def _lacks_expiry(product, lot_code) -> bool:
+    lot = lots.existing(product, lot_code)
+    return lot is None or lot.expiry_date is None
+
+
+def _add(receipt, product, qty, lot_code, expiry, actor_id, note="") -> Step:
+    line = receiving.add(receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry, actor_id=actor_id)
+    lot = f" lot {line.lot.code}" if lot_code else ""
+    expiry_date = line.lot.expiry_date if lot_code else None
+    if expiry_date and expiry_date < clock.utcnow().date():
+        note += f" Lot {line.lot.code} expired on {expiry_date:%Y-%m-%d}: set it aside and tell a supervisor."
+    message = f"+{qty} {product.sku}{lot}: now {line.qty}.{note}"
+    after = {**ITEM, "line": line.id}
+    return Step.warn(message, after) if note else Step.ok(message, after)
+
+
+def parse_expiry(text: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%y%m%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
