@@ -78,6 +78,7 @@ def stock_rows(q) -> Listed:
             ReorderPolicy.reorder_qty,
             last_movement,
             b.last_counted_at,
+            b.bin_id,
         )
         .join(Product, Product.id == b.product_id)
         .join(Location, Location.id == b.location_id)

@@ -1,16 +1,21 @@
-"""Stock: levels, one SKU everywhere, adjust, count to a quantity, availability, history."""
+"""Stock: levels, one SKU everywhere, adjust, count to a quantity, availability, history.
+
+The reads answer an operator's token blindfolded (web/stock/blind.py): a bin being counted
+has its figures, and every total that sums them, null with `being_counted: true`.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select, tuple_
 
-from warehouse import transfers
+from warehouse import counts, transfers
 from warehouse.accounts import permissions as P
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.extensions import db
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
+from warehouse.web.stock.blind import blindfold_for
 
 from . import bp, reads
 from . import stock_schemas as s
@@ -30,6 +35,7 @@ from .types import Page
 )
 def list_stock(caller, query: s.StockQuery):
     listed = reads.stock_rows(query)
+    blindfold = blindfold_for(caller.role)
     return Page[s.StockRow](
         data=[
             s.StockRow(
@@ -38,10 +44,7 @@ def list_stock(caller, query: s.StockQuery):
                 location=r[2],
                 bin=r[3],
                 lot=r[4] if r[5] != NO_LOT else None,
-                on_hand=r[6],
-                reserved=r[7],
-                held=r[8],
-                available=r[9],
+                **_figures(blindfold, [r[14]], on_hand=r[6], reserved=r[7], held=r[8], available=r[9]),
                 reorder_point=r[10],
                 reorder_qty=r[11],
                 last_movement_at=r[12],
@@ -63,28 +66,35 @@ def list_stock(caller, query: s.StockQuery):
     response=s.SkuStock,
 )
 def sku_stock(caller, sku: str):
-    found = stock.sku_stock(sku)
+    blindfold = blindfold_for(caller.role)
+    found = stock.sku_stock(sku, withheld_bins=blindfold.bins)
     bins: dict[int, list[s.BinStock]] = {}
     for b in found.balances:
         bins.setdefault(b.location_id, []).append(
             s.BinStock(
                 bin=b.bin.code,
                 lot=b.lot.code if b.lot_id != NO_LOT else None,
-                on_hand=b.on_hand,
-                reserved=b.reserved,
-                held=b.held,
-                available=b.available,
+                **_figures(
+                    blindfold,
+                    [b.bin_id],
+                    on_hand=b.on_hand,
+                    reserved=b.reserved,
+                    held=b.held,
+                    available=b.available,
+                ),
                 last_counted_at=b.last_counted_at,
             )
         )
+    bins_at = {
+        loc.id: [b.bin_id for b in found.balances if b.location_id == loc.id] for loc, *_ in found.by_location
+    }
     by_location = [
         s.LocationStock(
             location=loc.code,
             location_name=loc.name,
-            on_hand=on_hand,
-            reserved=reserved,
-            held=held,
-            available=available,
+            **_figures(
+                blindfold, bins_at[loc.id], on_hand=on_hand, reserved=reserved, held=held, available=available
+            ),
             bins=bins[loc.id],
         )
         for loc, on_hand, reserved, held, available in found.by_location
@@ -92,9 +102,19 @@ def sku_stock(caller, sku: str):
     return s.SkuStock(
         sku=found.product.sku,
         product_name=found.product.name,
-        totals=s.Totals(**found.totals),
+        totals=s.Totals(**_figures(blindfold, [b.bin_id for b in found.balances], **found.totals)),
         by_location=by_location,
     )
+
+
+def _figures(blindfold: counts.Blindfold, bin_ids, **figures) -> dict:
+    """The quantity fields of figures over these bins as the caller may see them: with
+    being_counted when one of the bins is being counted, and null when the caller is
+    blind to it."""
+    counted = any(blindfold.notes(bin_id) for bin_id in bin_ids)
+    if counted and blindfold.blind:
+        return dict.fromkeys(figures) | {"being_counted": True}
+    return figures | {"being_counted": counted}
 
 
 @operation(
@@ -172,9 +192,11 @@ def count(caller, body: s.CountIn):
     )
 
 
-def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
+def key_stocks(
+    keys: list[tuple[int, int, int]], blindfold: counts.Blindfold = counts.SEES_ALL
+) -> list[s.KeyStock]:
     """Balance keys (product_id, bin_id, lot_id) as the API shows them, in one query;
-    a key that never held stock shows zeros."""
+    a key that never held stock shows zeros; a key in a bin the blindfold hides, nulls."""
     found = {
         (r.product_id, r.bin_id, r.lot_id): r
         for r in db.session.execute(
@@ -209,7 +231,11 @@ def key_stocks(keys: list[tuple[int, int, int]]) -> list[s.KeyStock]:
             lot, stock = db.session.get(Lot, key[2]).code, dict(on_hand=0, reserved=0, held=0, available=0)
         out.append(
             s.KeyStock(
-                sku=sku, location=location, bin=bin_code, lot=lot if key[2] != NO_LOT else None, **stock
+                sku=sku,
+                location=location,
+                bin=bin_code,
+                lot=lot if key[2] != NO_LOT else None,
+                **_figures(blindfold, [key[1]], **stock),
             )
         )
     return out
@@ -233,17 +259,22 @@ def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
 )
 def availability(caller, body: s.AvailabilityIn):
     """Available = free to promise outside receiving bins (the rule transfers allocate by),
-    summed over the named location or over every active non-transit location."""
+    summed over the named location or over every active non-transit location. Behind a
+    blindfold, a sum over a bin being counted is null (being_counted); `ok` still answers."""
+    blindfold = blindfold_for(caller.role)
+    asked = [(item, stock.product_by_code(item.sku), _locations(item.location)) for item in body.items]
+    counted = blindfold.counted_totals(product.id for _, product, _ in asked)
     results = []
-    for item in body.items:
-        product = stock.product_by_code(item.sku)
-        available = transfers.available_in(product.id, [loc.id for loc in _locations(item.location)])
+    for item, product, places in asked:
+        available = transfers.available_in(product.id, [loc.id for loc in places])
+        being_counted = any((product.id, loc.id) in counted for loc in places)
         results.append(
             s.AvailabilityResult(
                 sku=product.sku,
                 location=item.location,
                 quantity=item.quantity,
-                available=available,
+                available=None if being_counted and blindfold.blind else available,
+                being_counted=being_counted,
                 ok=available >= item.quantity,
             )
         )
@@ -267,7 +298,10 @@ def _locations(code: str | None) -> list[Location]:
     response=Page[s.MovementOut],
 )
 def movements(caller, query: s.MovementQuery):
+    """Behind a blindfold, a movement in a bin being counted has null quantities (summing
+    them would give the bin's on-hand away)."""
     listed = reads.movements(query)
+    blindfold = blindfold_for(caller.role)
     return Page[s.MovementOut](
         data=[
             s.MovementOut(
@@ -278,11 +312,15 @@ def movements(caller, query: s.MovementQuery):
                 location=m.location.code,
                 bin=m.bin.code,
                 lot=m.lot.code if m.lot_id != NO_LOT else None,
-                quantity=m.qty,
-                reserved_delta=m.reserved_delta,
-                held_delta=m.held_delta,
-                balance_before=m.balance_before,
-                balance_after=m.balance_after,
+                **_figures(
+                    blindfold,
+                    [m.bin_id],
+                    quantity=m.qty,
+                    reserved_delta=m.reserved_delta,
+                    held_delta=m.held_delta,
+                    balance_before=m.balance_before,
+                    balance_after=m.balance_after,
+                ),
                 reason=m.reason.value if m.reason else None,
                 reference_type=m.reference_type,
                 reference_id=m.reference_id,

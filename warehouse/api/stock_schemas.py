@@ -7,7 +7,7 @@ These models validate every request and are the source of /api/openapi.json.
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_serializer
 
 from warehouse.ledger.models import ReasonCode
 
@@ -31,6 +31,26 @@ from .types import (
 
 # --- stock ------------------------------------------------------------------------------
 
+# While a bin is in a count batch that is open or counting, an operator's token gets its
+# figures (and every total that sums them) as null, with "being_counted": true. The flag
+# is left out of every other answer, so answers nobody withholds are as they were.
+Withheld = Field(None, description="null when being_counted")
+
+
+class Blindable(Out):
+    being_counted: bool = Field(
+        False,
+        description="present (true) only while a bin here is in a count batch that is open or counting "
+        "and the token is an operator's: the quantity fields are null until the count is submitted",
+    )
+
+    @model_serializer(mode="wrap")
+    def _flag_only_when_withheld(self, handler):
+        shown = handler(self)
+        if not self.being_counted:
+            shown.pop("being_counted", None)
+        return shown
+
 
 class StockQuery(Paging):
     sku: Sku | None = Field(None, description="SKU (prefix match)")
@@ -45,27 +65,27 @@ class StockQuery(Paging):
     out_of_stock: bool = Field(False, description="only keys with nothing available (includes empty keys)")
 
 
-class StockRow(Out):
+class StockRow(Blindable):
     sku: str
     product_name: str
     location: str
     bin: str
     lot: str | None
-    on_hand: int
-    reserved: int
-    held: int
-    available: int
+    on_hand: int | None = Withheld
+    reserved: int | None = Withheld
+    held: int | None = Withheld
+    available: int | None = Withheld
     reorder_point: int | None
     reorder_qty: int | None
     last_movement_at: UtcDateTime | None
     last_counted_at: UtcDateTime | None
 
 
-class Totals(Out):
-    on_hand: int
-    reserved: int
-    held: int
-    available: int
+class Totals(Blindable):
+    on_hand: int | None = Withheld
+    reserved: int | None = Withheld
+    held: int | None = Withheld
+    available: int | None = Withheld
 
 
 class BinStock(Totals):
@@ -120,17 +140,17 @@ class AdjustOut(Out):
     recorded_at: UtcDateTime
 
 
-class KeyStock(Out):
+class KeyStock(Blindable):
     """One affected balance key after the change."""
 
     sku: str
     location: str
     bin: str
     lot: str | None
-    on_hand: int
-    reserved: int
-    held: int
-    available: int
+    on_hand: int | None = Withheld
+    reserved: int | None = Withheld
+    held: int | None = Withheld
+    available: int | None = Withheld
 
 
 class CountIn(Body):
@@ -216,11 +236,11 @@ class AvailabilityIn(Body):
     items: list[AvailabilityItem] = Field(min_length=1, max_length=100)
 
 
-class AvailabilityResult(Out):
+class AvailabilityResult(Blindable):
     sku: str
     location: str | None
     quantity: int
-    available: int
+    available: int | None = Withheld
     ok: bool
 
 
@@ -261,7 +281,7 @@ class MovementQuery(Paging):
     end_date: IsoDate | None = Field(None, description="on or before this day (UTC)")
 
 
-class MovementOut(Out):
+class MovementOut(Blindable):
     id: int
     posting_id: int
     type: str
@@ -269,11 +289,11 @@ class MovementOut(Out):
     location: str
     bin: str
     lot: str | None
-    quantity: int
-    reserved_delta: int
-    held_delta: int
-    balance_before: int
-    balance_after: int
+    quantity: int | None = Withheld
+    reserved_delta: int | None = Withheld
+    held_delta: int | None = Withheld
+    balance_before: int | None = Withheld
+    balance_after: int | None = Withheld
     reason: str | None
     reference_type: str | None
     reference_id: str | None

@@ -12,6 +12,7 @@ from warehouse.counts.batches import (
     listing,
     open_requests,
 )
+from warehouse.counts.blind import BEING_COUNTED, SEES_ALL, Blindfold, bins_being_counted, blindfold
 from warehouse.counts.counting import MAX_COUNT, bin_empty, record, submit
 from warehouse.counts.review import (
     DEFAULT_TOLERANCES,
@@ -24,15 +25,20 @@ from warehouse.counts.review import (
 )
 
 __all__ = [
+    "BEING_COUNTED",
+    "Blindfold",
     "CountRefused",
     "DEFAULT_TOLERANCES",
     "FourEyes",
     "MAX_COUNT",
+    "SEES_ALL",
     "Selection",
     "Tolerance",
     "accept",
     "bin_empty",
+    "bins_being_counted",
     "bins_to_count",
+    "blindfold",
     "by_number",
     "can_move",
     "create",

@@ -137,19 +137,32 @@ def stock_rows(
 class SkuStock:
     product: Product
     balances: list[Balance]
-    by_location: list[tuple[Location, int, int, int, int]]  # location, on_hand, reserved, held, available
+    # location, on_hand, reserved, held, available; the four figures None where withheld
+    by_location: list[tuple[Location, int | None, int | None, int | None, int | None]]
+    withheld_bins: frozenset[int] = frozenset()
+
+    def withholds(self, balance: Balance) -> bool:
+        """Whether this reader may not see the balance's figures."""
+        return balance.bin_id in self.withheld_bins
 
     @property
-    def totals(self) -> dict[str, int]:
-        """on_hand, reserved, held and available over every location."""
-        return {
-            name: sum(row[i] for row in self.by_location)
-            for i, name in enumerate(("on_hand", "reserved", "held", "available"), start=1)
-        }
+    def withheld(self) -> list[Balance]:
+        return [b for b in self.balances if self.withholds(b)]
+
+    @property
+    def totals(self) -> dict[str, int | None]:
+        """on_hand, reserved, held and available over every location; None when a
+        location's figures are withheld (the rest would give them away by subtraction)."""
+        names = ("on_hand", "reserved", "held", "available")
+        if any(row[1] is None for row in self.by_location):
+            return dict.fromkeys(names)
+        return {name: sum(row[i] for row in self.by_location) for i, name in enumerate(names, start=1)}
 
 
-def sku_stock(sku: str) -> SkuStock:
-    """One SKU's stock across every location and bin, with totals per location."""
+def sku_stock(sku: str, *, withheld_bins: frozenset[int] = frozenset()) -> SkuStock:
+    """One SKU's stock across every location and bin, with totals per location.
+    `withheld_bins`: bins whose figures this reader may not see (a blind count's): their
+    balances are listed, marked, and the totals of their locations are None."""
     product = product_by_code(sku)
     balances = list(
         db.session.scalars(
@@ -168,7 +181,12 @@ def sku_stock(sku: str) -> SkuStock:
         t[2] += b.reserved
         t[3] += b.held
         t[4] += b.available
-    return SkuStock(product, balances, [tuple(t) for t in totals.values()])
+    withheld_at = {b.location_id for b in balances if b.bin_id in withheld_bins}
+    by_location = [
+        (t[0], None, None, None, None) if location_id in withheld_at else tuple(t)
+        for location_id, t in totals.items()
+    ]
+    return SkuStock(product, balances, by_location, frozenset(withheld_bins))
 
 
 def movement_history(

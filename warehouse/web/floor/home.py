@@ -3,7 +3,7 @@
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from warehouse import accounts
+from warehouse import accounts, counts
 from warehouse.accounts.models import Role
 from warehouse.catalog import locations
 from warehouse.core.errors import DomainError
@@ -12,6 +12,7 @@ from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
+from ..stock.blind import blindfold_for
 from . import bp
 from .forms import LocationForm, ScanForm
 from .guards import needs_location
@@ -51,7 +52,8 @@ def lookup():
         return opened
     if request.method == "POST" and form.validate_on_submit():
         try:
-            found = _describe(resolve(form.scan.data, location_id=current_user.location_id))
+            scanned = resolve(form.scan.data, location_id=current_user.location_id)
+            found = _describe(scanned, blindfold_for(current_user.role))
             outcome = Outcome.ok(found["title"])
         except DomainError as e:
             outcome, status = Outcome.error(e.message), http_status(e)
@@ -62,20 +64,27 @@ def lookup():
     )
 
 
-def _describe(scan):
+def _describe(scan, blindfold):
+    """What Look up shows of a scan. Behind a blindfold, a bin being counted shows what is
+    in it but not how many, and a product's bins being counted show no figures."""
     if scan.kind == "product":
-        item = stock.sku_stock(scan.product.sku)
+        item = stock.sku_stock(scan.product.sku, withheld_bins=blindfold.bins)
         return {
             "kind": "product",
             "title": f"{scan.product.sku}: {scan.product.name}",
             "item": item,
             "scan": scan,
+            "blindfold": blindfold,
         }
     if scan.kind == "bin":
+        withheld = blindfold.hides(scan.bin.id)
         return {
             "kind": "bin",
-            "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})",
+            "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})"
+            + (f": {counts.BEING_COUNTED}" if blindfold.notes(scan.bin.id) else ""),
             "bin": scan.bin,
+            "withheld": withheld,
+            "blindfold": blindfold,
             "contents": stock.bin_contents(scan.bin.id),
         }
     if scan.kind == "transfer":

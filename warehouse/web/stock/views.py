@@ -14,6 +14,7 @@ from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
+from .blind import blindfold_for
 from .forms import AdjustForm, MovementFilterForm, StockFilterForm
 
 bp = Blueprint("stock", __name__)
@@ -46,6 +47,7 @@ def index():
         page=page,
         locations=stock.locations(),
         page_number=form.page.data or 1,
+        blindfold=blindfold_for(current_user.role),
     )
 
 
@@ -54,7 +56,9 @@ def index():
 def sku(sku):
     if len(sku) > 64:
         abort(404)
-    return render("stock/sku.html", "stock/_sku_stock.html", item=stock.sku_stock(sku))
+    blindfold = blindfold_for(current_user.role)
+    item = stock.sku_stock(sku, withheld_bins=blindfold.bins)
+    return render("stock/sku.html", "stock/_sku_stock.html", item=item, blindfold=blindfold)
 
 
 @bp.get("/movements")
@@ -85,6 +89,7 @@ def movements():
         error=error,
         locations=stock.locations(),
         types=list(MovementType),
+        blindfold=blindfold_for(current_user.role),
     )
 
 
