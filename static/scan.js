@@ -1,86 +1,262 @@
-// The scan loop shared by every floor screen (docs/architecture.md, "The life of a scan").
+// The scan stream shared by every floor screen (docs/architecture.md, "The scan stream on
+// the handheld").
 //
 // A keyboard-wedge scanner types a code fast and presses Enter, and may fire the next scan
-// before the last answer is back. htmx's own form submit reads the input when the request
-// fires, so queued scans get glued together. Instead, on Enter we read the value, clear
-// the input at once and send one request per scan carrying that value. Answers may come
-// back out of order: a region marked data-seq is never replaced by an older answer.
+// before the last answer is back; the Wi-Fi drops in aisles and freezers. So on Enter the
+// value is read, the input cleared at once, and the scan stored on the device (IndexedDB,
+// static/scan-queue.js) with an id and a sequence number. Scans then leave one at a time,
+// in order: the next only when the previous is answered, because what a scan means
+// ("4" after an item is that item's count) depends on the scans before it. A scan that
+// cannot be sent stays first in line and is tried again; nothing is dropped.
 (function () {
   "use strict";
   var SCAN_GAP_MS = 50;  // keys closer than this are a scanner, not a person
-  var lastKey = 0;
+  var BACKOFF_MS = [1000, 2000, 5000, 10000];  // then every 10 s, and at once when online
+
+  var body = document.body;
+  var operator = body.getAttribute("data-operator") || null;  // the signed-in user's id
+  var stored = { mine: 0, others: 0 };  // this operator's unanswered scans, and others'
+  var sending = false;       // a scan is out, or the next is being read from the queue
+  var stalled = null;        // null, "offline", "retrying" or "signin"
+  var retryTimer = null, failures = 0;
+  var storing = 0;           // scans entered whose write to the queue has not finished
+  var entered = 0;           // scans entered on this page
+  var liveIds = {};          // scans entered on this page while the line was up
+  var errors = [];           // answers with an error that the operator did not see live
+  var errorToneDue = true;   // the error tone sounds once per drain, not per listed error
+  var freshToken = null;     // a CSRF token fetched after the page's own was refused
 
   function scanInput() { return document.querySelector("input[data-scan]"); }
+  function scanForm() { var input = scanInput(); return input && input.form; }
+
+  // --- Entering a scan -------------------------------------------------------------
 
   function submitScan(input, value) {
     var form = input.form;
     if (!value) { return; }
-    if (!window.htmx || !window.fetch || !form.hasAttribute("data-scan-form")) {  // plain post
-      input.value = value; form.submit(); return;
+    if (!window.ScanQueue || !window.fetch || !window.htmx || !operator || !form.hasAttribute("data-scan-form")) {
+      input.value = value; form.submit(); return;  // plain post, as without scripts
     }
-    // The form as it is now (its hidden fields say what this scan answers), with this value.
-    var data = new FormData(form);
-    data.set("scan", value);
-    data.set("scan_id", (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random());
     input.value = "";
-    inFlight(+1);
-    send(form, data, value, 1);
+    var scan = {
+      scan_id: newScanId(), operator: operator, action: form.action, value: value,
+      fields: typedFields(form), queued_at: Date.now()
+    };
+    if (!stalled && navigator.onLine) { liveIds[scan.scan_id] = true; }
+    entered += 1; storing += 1; stored.mine += 1; render();
+    ScanQueue.add(scan).then(function () { storing -= 1; pump(); }, function () {
+      storing -= 1; stored.mine -= 1; render();
+      showProblem("This device could not keep scan " + value + ": scan it again.");
+    });
   }
 
-  // fetch, not htmx.ajax: htmx keeps one request per element in flight and would queue
-  // (and drop) scans that arrive while the server is still answering the previous one.
-  // A lost answer is retried once with the same scan_id, which the server counts once.
-  function send(form, data, value, retries) {
-    fetch(form.getAttribute("action"), {
-      method: "POST", body: data, credentials: "same-origin",
+  function newScanId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  // What the operator typed beside the scan (a Qty field, a reason), kept with the scan.
+  // Hidden fields are not: the server holds what the screen waits for.
+  function typedFields(form) {
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && !el.disabled && el.type !== "hidden" && !el.hasAttribute("data-scan") &&
+          !/^(button|submit|reset)$/.test(el.type)) { fields[el.name] = el.value; }
+    });
+    return fields;
+  }
+
+  // --- Sending, one at a time --------------------------------------------------------
+
+  function pump() {
+    if (sending || retryTimer || !operator || stalled === "signin" || stalled === "leaving") { return; }
+    if (!navigator.onLine) { stall("offline"); return; }
+    sending = true; stalled = null; showSending();
+    next();
+  }
+
+  function next() {
+    ScanQueue.head(operator).then(function (scan) {
+      if (!scan) { idle(); return; }
+      send(scan, false);
+    }, function () { idle(); });
+  }
+
+  function idle() {
+    sending = false; showSending();
+    if (storing > 0) { return; }  // its write finishing calls pump() again
+    errorToneDue = true; liveIds = {};
+    var seen = entered;  // count again: another tab may have sent or added some
+    ScanQueue.counts(operator).then(function (found) {
+      if (seen === entered && !sending) { stored = found; render(); }
+    });
+  }
+
+  function send(scan, tokenRenewed) {
+    fetch(scan.action, {
+      method: "POST", body: requestBody(scan), credentials: "same-origin",
       headers: { "HX-Request": "true", "HX-Current-URL": location.href }
     }).then(function (response) {
-      var redirect = response.headers.get("HX-Redirect");
-      if (redirect) { location.href = redirect; return null; }
-      var pushUrl = response.headers.get("HX-Push-Url");
-      return response.text().then(function (html) {
-        if (response.status >= 500 || !html) { showProblem("Server problem: scan " + value + " again."); return; }
-        applyAnswer(form, html, pushUrl);
-      });
-    }, function () {
-      if (retries > 0) { inFlight(+1); setTimeout(function () { send(form, data, value, retries - 1); }, 1000); return; }
-      showProblem("No connection: scan " + value + " again when the Wi-Fi is back.");
-    }).then(function () { inFlight(-1); });
+      return response.text().then(function (html) { judge(scan, response, html, tokenRenewed); });
+    }).catch(function () { retryLater(); });
   }
 
-  // Finishing while scans are still on their way would close the receipt under them.
-  document.addEventListener("submit", function (event) {
-    if (pending > 0 && event.target.hasAttribute("data-wait-for-scans")) {
-      event.preventDefault();
-      event.stopPropagation();
-      showProblem("Wait a moment: " + pending + " scan(s) still on their way. Then press again.");
+  function requestBody(scan) {
+    var data = new FormData();
+    data.set("csrf_token", csrfToken());
+    data.set("scan", scan.value);
+    data.set("scan_id", scan.scan_id);
+    data.set("seq", String(scan.seq));
+    data.set("operator", scan.operator);
+    Object.keys(scan.fields || {}).forEach(function (name) { data.set(name, scan.fields[name]); });
+    legacyDialogueFields(scan, data);
+    return data;
+  }
+
+  // TRANSITION (issue 15): until every floor screen holds its dialogue on the server, the
+  // screen's hidden fields (bin, line, awaiting...) go too, read from the live form as the
+  // scan leaves: after the previous answer is on screen, so they are that answer's. Remove
+  // once web/floor/ no longer reads them.
+  function legacyDialogueFields(scan, data) {
+    var form = scanForm();
+    if (!form || form.action !== scan.action) { return; }
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "hidden" && el.name && !data.has(el.name)) { data.set(el.name, el.value); }
+    });
+  }
+
+  // What the answer means for the queue (the protocol with web/floor/stream.py).
+  function judge(scan, response, html, tokenRenewed) {
+    var redirect = response.headers.get("HX-Redirect");
+    if (response.status === 401 || response.status === 403 || isSignIn(redirect) ||
+        (response.redirected && isSignIn(response.url))) {
+      stall("signin"); return;  // kept: sent once the operator signs in
     }
-  }, true);
-
-  // How many scans are on their way (shown as data-scans-in-flight on <body>, for tests
-  // and for a "busy" style).
-  var pending = 0;
-  function inFlight(change) {
-    pending += change;
-    document.body.setAttribute("data-scans-in-flight", String(pending));
+    if (response.status === 0 || response.status >= 500) { retryLater(); return; }
+    if (response.status === 400 && !hasOutcome(html) && !tokenRenewed) {
+      renewToken().then(function (ok) { if (ok) { send(scan, true); } }, retryLater);
+      return;  // a refused CSRF token: fetch the page for a fresh one, try once more
+    }
+    failures = 0;
+    if (redirect) {  // a scanned slip opens its screen; the rest of the queue follows there
+      stalled = "leaving";
+      forget(scan).then(function () { location.href = redirect; });
+      return;
+    }
+    answered(scan, response, html);
   }
 
-  function applyAnswer(form, html, pushUrl) {
-    var target = document.querySelector(form.getAttribute("hx-target") || "#step");
-    if (!target || isStale(target, html)) { return; }
-    var carry = scanInput() ? scanInput().value : "";  // the next scan, typed meanwhile
-    htmx.swap(target, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 }, {
-      afterSwapCallback: function () {
-        var input = scanInput();
-        if (input && carry) { input.value = carry + input.value; }
-        focusScan();
-        if (pushUrl && pushUrl !== "false") { history.pushState({}, "", pushUrl); }
+  function answered(scan, response, html) {
+    var outcome = readOutcome(html, response);
+    var here = scanForm() && scanForm().action === scan.action;
+    var waited = !liveIds[scan.scan_id];
+    forget(scan).then(function () {
+      // An error the operator will not see on screen (it waited in the queue, belongs to
+      // another screen, or later scans are about to replace it) goes into the bar's list.
+      if (outcome.result === "error" && (waited || !here || stored.mine + storing > 0)) {
+        listError(scan.value, outcome.message, waited || !here);
       }
+      if (!here) { return null; }
+      if (!/id="step"/.test(html)) { showProblem(outcome.message); return null; }
+      return applyAnswer(html, response.headers.get("HX-Push-Url"), waited);
+    }).then(function (moved) {
+      // The screen moved on (a PO scan opened its receipt): scans queued for the old one go
+      // where the operator, waiting for each answer, would have scanned them.
+      return moved ? ScanQueue.retarget(operator, moved.from, moved.to) : null;
+    }).then(next, next);
+  }
+
+  function forget(scan) {
+    return ScanQueue.remove(scan.seq).then(function () { stored.mine -= 1; render(); });
+  }
+
+  function retryLater() {
+    failures += 1; liveIds = {};  // everything queued now has waited
+    stall(navigator.onLine ? "retrying" : "offline");
+    var delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1];
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { retryTimer = null; stalled = null; pump(); }, delay);
+  }
+
+  function stall(why) { stalled = why; sending = false; showSending(); }
+
+  window.addEventListener("online", function () {
+    clearTimeout(retryTimer); retryTimer = null; failures = 0;
+    if (stalled !== "signin") { stalled = null; }
+    pump();
+  });
+  window.addEventListener("offline", function () { if (!sending) { stall("offline"); } });
+
+  function isSignIn(url) {
+    if (!url) { return false; }
+    var login = body.getAttribute("data-login-url") || "/login";
+    return new URL(url, location.href).pathname === new URL(login, location.href).pathname;
+  }
+
+  function hasOutcome(html) { return /data-outcome/.test(html); }
+
+  function readOutcome(html, response) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var el = doc.querySelector("[data-outcome][data-result]") || doc.querySelector("[data-result]");
+    var result = el ? el.getAttribute("data-result") : (response.ok ? "ok" : "error");
+    var message = el ? el.textContent.trim() : "The server answered " + response.status + ".";
+    return { result: result, message: message };
+  }
+
+  // --- The CSRF token ------------------------------------------------------------------
+
+  function csrfToken() {
+    if (freshToken) { return freshToken; }
+    var field = document.querySelector("input[name=csrf_token]");
+    if (field) { return field.value; }
+    try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  // Fetch the current page for the token the session holds now. Resolves true when it has
+  // one; a page that lands on the sign-in screen, or shows another operator, stalls.
+  function renewToken() {
+    return fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+      if (response.redirected && isSignIn(response.url)) { stall("signin"); return false; }
+      return response.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        if ((doc.body.getAttribute("data-operator") || null) !== operator) { stall("signin"); return false; }
+        var field = doc.querySelector("input[name=csrf_token]");
+        if (!field) { throw new Error("no token"); }
+        freshToken = field.value;
+        body.setAttribute("hx-headers", doc.body.getAttribute("hx-headers"));  // for htmx's buttons
+        document.querySelectorAll("input[name=csrf_token]").forEach(function (f) { f.value = freshToken; });
+        return true;
+      });
+    });
+  }
+
+  // --- Putting answers on screen -------------------------------------------------------
+
+  // Resolves with {from, to} when the answer gave the scan input another form action.
+  function applyAnswer(html, pushUrl, quiet) {
+    var target = document.querySelector("#step");
+    if (!target || isStale(target, html)) { return Promise.resolve(null); }
+    var from = scanForm() && scanForm().action;
+    var carry = scanInput() ? scanInput().value : "";  // the next scan, typed meanwhile
+    return new Promise(function (resolve) {
+      htmx.swap(target, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 }, {
+        afterSwapCallback: function () {
+          var input = scanInput(), outcome = document.querySelector("[data-outcome]");
+          if (input && carry) { input.value = carry + input.value; }
+          if (quiet && outcome) { outcome.dataset.played = "1"; }  // one tone for the drain
+          focusScan();
+          if (pushUrl && pushUrl !== "false") { history.pushState({}, "", pushUrl); offlineCopy(); }
+          var to = scanForm() && scanForm().action;
+          resolve(from && to && from !== to ? { from: from, to: to } : null);
+        }
+      });
     });
   }
 
   // Never let an older answer replace a newer one of the same thing (data-seq-of names it,
-  // e.g. one receipt; data-seq is its version).
+  // e.g. one receipt; data-seq is its version): another tab may have answered meanwhile.
   function isStale(current, html) {
     var match = /data-seq-of="([^"]*)" data-seq="(\d+)"/.exec(html);
     return Boolean(match && current.getAttribute("data-seq-of") === match[1] &&
@@ -92,6 +268,73 @@
     if (outcome) { outcome.textContent = message; outcome.setAttribute("data-result", "error"); delete outcome.dataset.played; feedback(); }
     focusScan();
   }
+
+  // --- The bar: what is waiting, and errors to deal with -------------------------------
+
+  function showSending() {
+    body.setAttribute("data-scans-in-flight", sending ? "1" : "0");
+    render();
+  }
+
+  function render() {
+    body.setAttribute("data-scans-queued", String(stored.mine + storing));
+    var bar = document.querySelector("[data-scan-queue]");
+    if (!bar) { return; }
+    var lines = [], waiting = stored.mine + storing;
+    if (stalled === "signin" && waiting) {
+      lines.push("Sign in again to send " + plural(waiting, "waiting scan") + ".");
+    } else if (waiting && (stalled || waiting > 1 || (!sending && !storing))) {
+      lines.push(plural(waiting, "scan") + " waiting" +
+        (sending ? " · sending…" : stalled === "offline" ? " · offline" : stalled ? " · no answer, trying again" : ""));
+    }
+    if (stored.others) {
+      lines.push(plural(stored.others, "scan") + " from another sign-in " + (stored.others === 1 ? "is" : "are") + " kept on this device.");
+    }
+    bar.querySelector("[data-scan-queue-status]").textContent = lines.join(" ");
+    var list = bar.querySelector("[data-scan-queue-errors]");
+    list.replaceChildren.apply(list, errors.map(errorItem));
+    bar.hidden = !lines.length && !errors.length;
+  }
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function listError(value, message, playTone) {
+    errors.push({ id: String(Date.now()) + errors.length, text: value + ": " + message });
+    if (playTone && errorToneDue) { errorToneDue = false; tone("error"); }
+    render();
+  }
+
+  function errorItem(error) {
+    var item = document.createElement("li"), dismiss = document.createElement("button");
+    item.textContent = error.text + " ";
+    dismiss.type = "button"; dismiss.className = "dismiss"; dismiss.textContent = "OK";
+    dismiss.setAttribute("data-dismiss-error", error.id);
+    dismiss.setAttribute("aria-label", "Dismiss: " + error.text);
+    item.appendChild(dismiss);
+    return item;
+  }
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-dismiss-error]");
+    if (!dismiss) { return; }
+    var id = dismiss.getAttribute("data-dismiss-error");
+    errors = errors.filter(function (e) { return e.id !== id; });
+    render(); focusScan();
+  });
+
+  // Finishing while scans are still waiting would close the receipt under them.
+  document.addEventListener("submit", function (event) {
+    var waiting = stored.mine + storing;
+    if ((waiting > 0 || sending) && event.target.hasAttribute("data-wait-for-scans")) {
+      event.preventDefault();
+      event.stopPropagation();
+      showProblem("Wait: " + plural(Math.max(waiting, 1), "scan") + " still to be sent. Press again when the bar is gone.");
+    }
+  }, true);
+
+  // --- The keyboard ----------------------------------------------------------------------
+
+  var lastKey = 0, burst = null;  // burst: a text field that may be receiving a scanner's keys
 
   document.addEventListener("keydown", function (event) {
     var input = scanInput();
@@ -106,12 +349,15 @@
       }
       return;
     }
-    // Focus is elsewhere (a button, the page). Other text fields keep their typing; any
-    // other key goes to the scan input, so a scan fired now still lands there.
+    if (event.ctrlKey || event.altKey || event.metaKey) { return; }
     var t = event.target;
-    var typingElsewhere = t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
-      (t.tagName === "INPUT" && !/^(button|submit|checkbox|radio|hidden)$/.test(t.type)));
-    if (typingElsewhere || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    if (t && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
+              (t.tagName === "INPUT" && !/^(button|submit|checkbox|radio|hidden)$/.test(t.type)))) {
+      takeBurst(event, t, input, fast);
+      return;
+    }
+    // Focus is elsewhere (a button, the page): keys go to the scan input, so a scan fired
+    // now still lands there.
     if (event.key.length === 1) {
       event.preventDefault();
       input.value += event.key;
@@ -122,8 +368,54 @@
     }
   }, true);
 
+  // Another field (a Qty box) has focus. A person typing there keeps their typing; when a
+  // second key follows the first scanner-fast, both (and the rest) are a scan: the first
+  // character is taken back out of the field and the burst goes to the scan input.
+  function takeBurst(event, field, input, fast) {
+    if (event.key.length !== 1) { burst = null; return; }
+    if (burst && burst.field === field && fast) {
+      event.preventDefault();
+      field.value = burst.before;
+      input.value += burst.key + event.key;
+      input.focus();  // the rest of the burst, and its Enter, land in the scan input
+      burst = null;
+      return;
+    }
+    burst = { field: field, before: field.value, key: event.key };
+  }
+
+  // --- Start-up --------------------------------------------------------------------------
+
   document.addEventListener("htmx:afterSettle", function () { feedback(); focusScan(); });
-  document.addEventListener("DOMContentLoaded", function () { focusScan(); feedback(); });
+
+  function start() {
+    focusScan(); feedback(); showSending();
+    offlineCopy();
+    if (!window.ScanQueue || !operator) { return; }
+    ScanQueue.counts(operator).then(function (found) {
+      // Scans entered meanwhile were counted as they came; the store's count is from before.
+      stored = { mine: stored.mine + found.mine, others: found.others }; render();
+      pump();  // what an earlier page, or an earlier run of the browser, left queued
+    });
+  }
+
+  // The service worker (static/sw.js) keeps a copy of the floor screens, for a reload in a
+  // dead spot. It is told who is signed in: a copy made for one operator is never shown to
+  // another. body[data-offline-ready] says this screen's copy is kept.
+  function offlineCopy() {
+    if (!navigator.serviceWorker || !body.getAttribute("data-service-worker")) { return; }
+    body.setAttribute("data-offline-ready", "0");
+    navigator.serviceWorker.register(body.getAttribute("data-service-worker"), { scope: "/floor/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (event) {
+          if (event.data && event.data.url === location.href) { body.setAttribute("data-offline-ready", event.data.kept ? "1" : "0"); }
+        };
+        registration.active.postMessage({ type: "page", operator: operator, url: location.href }, [channel.port2]);
+      })
+      .catch(function () { /* no copy: the screen still works while the line is up */ });
+  }
 
   function focusScan() {
     var input = scanInput();
@@ -137,20 +429,22 @@
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       var osc = audio.createOscillator(), gain = audio.createGain();
       osc.frequency.value = freq; osc.connect(gain); gain.connect(audio.destination);
-      var start = audio.currentTime + (at || 0);
-      gain.gain.setValueAtTime(0.2, start);
-      osc.start(start); osc.stop(start + ms / 1000);
+      var begin = audio.currentTime + (at || 0);
+      gain.gain.setValueAtTime(0.2, begin);
+      osc.start(begin); osc.stop(begin + ms / 1000);
     } catch (e) { /* no audio: the colours and text still say it */ }
+  }
+  function tone(result) {
+    if (result === "ok") { beep(1320, 90); vibrate(40); }
+    else if (result === "warn") { beep(880, 90); beep(880, 90, 0.15); vibrate([60, 60, 60]); }
+    else if (result === "error") { beep(220, 400); vibrate([200, 100, 200]); }
   }
   function feedback() {
     var outcome = document.querySelector("[data-outcome][data-result]");
     if (!outcome || outcome.dataset.played) { return; }
     outcome.dataset.played = "1";
-    var result = outcome.getAttribute("data-result");
-    document.body.setAttribute("data-last-result", result);
-    if (result === "ok") { beep(1320, 90); vibrate(40); }
-    else if (result === "warn") { beep(880, 90); beep(880, 90, 0.15); vibrate([60, 60, 60]); }
-    else if (result === "error") { beep(220, 400); vibrate([200, 100, 200]); }
+    body.setAttribute("data-last-result", outcome.getAttribute("data-result"));
+    tone(outcome.getAttribute("data-result"));
   }
   function vibrate(pattern) { if (navigator.vibrate) { try { navigator.vibrate(pattern); } catch (e) {} } }
 
@@ -164,4 +458,6 @@
     toggle.setAttribute("aria-pressed", typing ? "false" : "true");
     input.blur(); input.focus();
   });
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -19,6 +19,7 @@ POLICY = "; ".join(
         "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        "worker-src 'self'",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
