@@ -1,34 +1,117 @@
-"""Floor home (big buttons, the operator's location) and Look up."""
+"""Floor home (the operator's location, one scan input that opens what is scanned, big
+buttons) and Look up."""
 
-from flask import redirect, request, url_for
+import re
+
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from warehouse import accounts, counts
 from warehouse.accounts.models import Role
-from warehouse.catalog import locations
-from warehouse.core.errors import DomainError
+from warehouse.catalog import locations, lots
+from warehouse.catalog.models import Location, LocationType
+from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
+from warehouse.core.errors import DomainError, UnknownScan
+from warehouse.core.extensions import db
+from warehouse.inbound import putaway, receiving
 from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
-from ..htmx import render
+from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
 from ..stock.blind import blindfold_for
 from . import bp
-from .forms import LocationForm, ScanForm
+from .forms import MAX_ID, LocationForm, ScanForm, StartReceiptForm
 from .guards import needs_location
 from .outcome import Outcome
 from .resolver import resolve
 from .transfers import opened_slip
 
+# What the home scan takes for a PO number: "PO-" and anything, or "PO" and a digit
+# ("PO-1", "PO-X5", "PO12345"); never a bare word that merely starts with PO.
+PO_NUMBER = re.compile(r"PO-[0-9A-Z][0-9A-Z/_.-]{0,60}|PO[0-9][0-9A-Z/_.-]{0,60}", re.IGNORECASE)
+WHAT_TO_SCAN = "Scan a transfer slip (TR-), a count sheet (CNT-), a PO number or an item to put away."
+
 
 @bp.get("/")
 @requires(Role.OPERATOR)
 def home():
+    return _home_page(None)
+
+
+@bp.post("/")
+@requires(Role.OPERATOR)
+def home_scan():
+    """Opens what is scanned: a transfer slip or count sheet, the receipt of a PO number
+    (started as on Receive), the put-away of an item waiting for it. Anything else
+    changes nothing and says what to scan."""
+    form = StartReceiptForm()
+    if current_user.location_id is None:
+        return _home_page(Outcome.error("Choose where you are working first."), 409)
+    if not form.validate_on_submit() or not form.scan.data:
+        return _home_page(Outcome.from_form(form, WHAT_TO_SCAN), 422, form)
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
+    try:
+        target, refusal = _opens(form.scan.data, form.key.data or None)
+    except DomainError as e:
+        return _home_page(Outcome.error(e.message), http_status(e), form)
+    if refusal is not None:
+        return _home_page(refusal, 422, form)
+    return redirect_for_htmx(target) if is_htmx() else redirect(target)
+
+
+def _opens(code: str, key: str | None) -> tuple[str | None, Outcome | None]:
+    """Where a home scan leads (a URL), or why it leads nowhere."""
+    if TRANSFER_NUMBER.fullmatch(code) or COUNT_NUMBER.fullmatch(code):
+        return None, _slip_not_here(resolve(code, location_id=current_user.location_id))
+    try:
+        scan = resolve(code, location_id=current_user.location_id, expect="product")
+    except UnknownScan:
+        if not PO_NUMBER.fullmatch(code):
+            raise UnknownScan(f"Unknown code {code}. {WHAT_TO_SCAN}") from None
+        receipt = receiving.start(
+            code, location_id=current_user.location_id, actor_id=current_user.id, key=key
+        )
+        return url_for("floor.receive_scan", receipt_id=receipt.id), None
+    if scan.kind != "product":
+        what = f"{scan.bin.code} is a bin" if scan.kind == "bin" else "That is a pallet label"
+        return None, Outcome.error(f"{what}: to see what is in it, use Look up. {WHAT_TO_SCAN}")
+    lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
+    if scan.lot_code and lot is None:
+        raise UnknownScan(f"No lot {scan.lot_code} of {scan.product.sku} is waiting here. Check the label.")
+    task = putaway.task_for_item(current_user.location_id, scan.product.id, lot.id if lot else None)
+    return url_for("floor.putaway_task", task_id=task.id), None
+
+
+def _slip_not_here(scan) -> Outcome:
+    """A slip or sheet of this organisation that opened nothing: it is not for here, or
+    not now. (One of another organisation's is unknown: the resolver said so.)"""
+    if scan.kind == "count":
+        return Outcome.error(
+            f"{scan.number} is counted at another location. Choose that location to count it."
+        )
+    t = scan.transfer
+    return Outcome.error(
+        f"{t.number} is {t.status.value.replace('_', ' ')} ({t.from_location.code} to "
+        f"{t.to_location.code}): nothing to pick or receive for it here."
+    )
+
+
+def _home_page(outcome, status=200, scan_form=None):
     form = LocationForm()
     form.location.choices = [
         (loc.id, f"{loc.name} ({loc.code})") for loc in locations.places(warehouses_first=True)
     ]
-    return render("floor/home.html", "floor/home.html", form=form)
+    return render(
+        "floor/home.html",
+        "floor/_home_step.html",
+        status=status,
+        form=form,
+        scan=scan_form or StartReceiptForm(formdata=None),
+        outcome=outcome,
+    )
 
 
 @bp.post("/location")
@@ -38,7 +121,34 @@ def choose_location():
     form.location.choices = [(loc.id, loc.code) for loc in locations.places(warehouses_first=True)]
     if form.validate_on_submit():
         accounts.set_location(current_user, form.location.data)
+    else:
+        flash(_why_not_here(form), "error")
     return redirect(url_for("floor.home"))
+
+
+def _why_not_here(form: LocationForm) -> str:
+    """Why a location choice was refused, and what to do (stock is worked only at an
+    active location that is not transit: catalog.locations.WORKABLE)."""
+    chosen_id = form.location.data
+    chosen = (
+        # a select, not session.get: the organisation's scope applies to it
+        db.session.scalar(select(Location).where(Location.id == chosen_id))
+        if chosen_id is not None and 0 < chosen_id <= MAX_ID
+        else None
+    )
+    if chosen is None:  # not a number, removed, or another organisation's: none of ours
+        return "That location is not one of this warehouse's. Choose one from the list."
+    if not chosen.active:
+        return (
+            f"{chosen.name} ({chosen.code}) is deactivated: no stock is worked there. "
+            "Choose another location, or ask an admin to reactivate it."
+        )
+    if chosen.type is LocationType.TRANSIT:
+        return (
+            f"{chosen.code} is a transit location: goods there are on their way between locations "
+            "and are received at the destination. Choose a warehouse or store."
+        )
+    return "Choose one of the listed locations."
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
