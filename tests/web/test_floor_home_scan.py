@@ -290,9 +290,9 @@ def test_a_location_not_on_the_list_cannot_be_chosen_and_the_page_says_so(client
 def test_another_organisations_location_cannot_be_chosen_and_is_not_named(client, floor):
     harbor = organisations.create("harbor", "Harbor Foods")
     with tenancy.acting_for(harbor.id):
-        theirs = make_location("harbor-freezer")
+        theirs = make_location("harbor-freezer").id
 
-    page = choose(client, theirs.id)
+    page = choose(client, theirs)
 
     assert "not one of this warehouse&#39;s" in page and "harbor-freezer" not in page
     assert where() == floor["main"].id
