@@ -140,3 +140,20 @@ def test_transfer_receive_item_then_a_typed_count(slow_network, site):
         )
     assert received[slow.id] == [("BOLT-M8", 3), ("NUT-M8", 2)]
     assert received[quick.id] == received[slow.id]
+
+
+def test_a_scanner_burst_in_the_qty_field_goes_to_the_scan_input(phone, site):
+    transfer = new_transfer(site)
+    sign_in(phone, "pia", PASSWORD, lands_on="**/floor/")
+    phone.goto(f"{phone.base}/floor/pick/{transfer.id}")
+    scan(phone, "warehouse-main:A-01-01")
+    phone.click("#qty")
+    phone.keyboard.type("2")  # a person: one key,
+    phone.wait_for_timeout(200)  # then nothing for a while (scanner keys come < 50 ms apart)
+    assert phone.input_value("#qty") == "2"
+
+    fast(phone, ["BOLT-M8"])  # the scanner fires while the Qty field has focus
+    assert phone.input_value("#scan") == ""  # the burst, first character too, was sent
+    db.session.rollback()
+    assert sum(l.qty_picked for l in transfers.get(transfer.id).lines) > 0
+    assert phone.evaluate("document.activeElement.name") == "scan"
