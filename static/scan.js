@@ -184,7 +184,7 @@
 
   window.addEventListener("online", function () {
     clearTimeout(retryTimer); retryTimer = null; failures = 0;
-    if (stalled !== "signin") { stalled = null; }
+    if (stalled !== "signin" && stalled !== "leaving") { stalled = null; }
     pump();
   });
   window.addEventListener("offline", function () { if (!sending) { stall("offline"); } });
