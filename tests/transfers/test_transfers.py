@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests.conftest import ORG_ID
 from tests.factories import Warehouse, make_location, make_lot, receive
 from warehouse import ledger, transfers
+from warehouse.availability.models import Hold
 from warehouse.catalog.models import Bin, Location, LocationType, Lot, Product
 from warehouse.core import tenancy
 from warehouse.core.errors import (
@@ -132,7 +133,11 @@ def snapshot():
             TransferLine.qty_received,
             TransferLine.qty_damaged,
             TransferLine.receive_reason,
+            TransferLine.qty_missing,
+            TransferLine.qty_found,
+            TransferLine.qty_lost,
         ),
+        holds=rows(Hold.id, Hold.product_id, Hold.bin_id, Hold.lot_id, Hold.qty_open, Hold.status),
         allocations=rows(
             TransferAllocation.id,
             TransferAllocation.line_id,
@@ -940,8 +945,11 @@ def test_finishing_with_an_unexplained_difference_is_refused_then_allowed_with_a
     transfers.finish_receiving(transfer.id, actor_id=None)
 
     assert transfers.get(transfer.id).status is S.RECEIVED
-    assert totals(floor.bolt, floor.transit) == (0, 0)
-    assert totals(floor.bolt, floor.north) == (received - damaged, 0)
+    missing = max(3 - received, 0)
+    assert totals(floor.bolt, floor.transit) == (missing, 0)  # short units stay, missing
+    assert totals(floor.bolt, floor.north) == (received, 0)  # damaged ones arrive too, held
+    assert bin_balances(floor.north) == {("BOLT-M8", "RCV-01", ""): (received, 0, damaged)}
+    assert transfers.get(transfer.id).lines[0].qty_missing == missing
     assert ledger.verify() == []
 
 
@@ -1046,26 +1054,31 @@ def test_stock_is_conserved_across_the_whole_life_with_short_over_and_damaged_li
         source_loss = start[sku][0] - received[sku][0]
         transit_gain = shipped[sku][1] - start[sku][1]
         destination_gain = received[sku][2] - start[sku][2]
-        assert source_loss == transit_gain == destination_gain + shortage + line.qty_damaged - over, sku
-        assert received[sku][1] == 0, f"{sku} left in transit"
-    assert {sku: received[sku][2] for sku in picked} == {"BOLT-M8": 7, "NUT-M8": 6, "GLUE-50": 3}
+        # every shipped unit is somewhere: at the destination (good or held) or still in transit
+        assert source_loss == transit_gain == destination_gain + shortage - over, sku
+        assert received[sku][1] == shortage == line.qty_missing, f"{sku} in transit"
+    assert {sku: received[sku][2] for sku in picked} == {"BOLT-M8": 7, "NUT-M8": 6, "GLUE-50": 4}
 
     tasks = db.session.scalars(select(PutawayTask).where(PutawayTask.location_id == floor.north.id)).all()
     good = {}
     for task in tasks:
         assert task.from_bin.code == "RCV-01"
         good[task.product.sku] = good.get(task.product.sku, 0) + task.qty
-    assert good == {"BOLT-M8": 7, "NUT-M8": 6, "GLUE-50": 3}
+    assert good == {"BOLT-M8": 7, "NUT-M8": 6, "GLUE-50": 3}  # no task for the held unit
     assert sorted((t.lot.code, t.qty) for t in tasks if t.product_id == floor.glue.id) == [("EARLY", 3)]
     assert bin_balances(floor.north) == {
         ("BOLT-M8", "RCV-01", ""): (7, 0, 0),
         ("NUT-M8", "RCV-01", ""): (6, 0, 0),
         ("GLUE-50", "RCV-01", "EARLY"): (3, 0, 0),
+        ("GLUE-50", "RCV-01", "LATE"): (1, 0, 1),  # the damaged unit, on hold
     }
+    assert bin_balances(floor.transit) == {("BOLT-M8", "TRANSIT", ""): (1, 0, 0)}  # missing
 
-    transfers.complete(transfer.id, actor_id=None)
-    assert where_it_is() == received
+    refused(TransferWrongState, transfers.complete, transfer.id, actor_id=None, match="1 × BOLT-M8")
+    done = transfers.resolve_missing(transfer.id, bolt_line.id, "lost", 1, actor_id=None)
+    assert done.completed and done.still_missing == 0
     assert transfers.get(transfer.id).status is S.COMPLETED
+    assert bin_balances(floor.transit) == {}
     assert ledger.verify() == []
 
 

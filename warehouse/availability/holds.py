@@ -3,8 +3,19 @@ quarantine, damaged, recall, expired).
 
 - place: one ``hold`` posting (held=+n). The ledger refuses it when the key's available
   (on_hand - reserved - held) is short, and nothing is written.
-- release: one ``hold_release`` posting (held=-n); the units are available again.
-- Expired holds are destroyed by `expiry.write_off` (an ``expire`` posting).
+- record: a hold for units another service's posting held as they arrived (a transfer
+  receive holds its damaged units in the posting that lands them), with that business
+  reference (transfer:TR-000012).
+- release: one ``hold_release`` posting (held=-n); the units are available again. Units
+  released in a receiving bin get a put-away task (they never had one while held).
+- write_off: units of a hold other than expired leave the ledger: one ``adjustment``
+  posting (qty=-n, held=-n) with reason ``damaged`` (a damaged hold) or ``write_off``.
+- Expired holds are destroyed by `expiry.write_off` (an ``expire`` posting citing a
+  destruction reference).
+
+Postings about a hold with a reference carry that reference (so a transfer's movements
+show where each of its units went) and name the hold in their note; other holds' postings
+carry hold:HLD-000042.
 
 A hold's status and qty_open change only in the same transaction as its posting, by a
 guarded UPDATE on a row locked first (hold row, then balances: one lock order).
@@ -20,7 +31,7 @@ from sqlalchemy.orm import joinedload
 from warehouse import ledger
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog import locations, lots
-from warehouse.catalog.models import Bin, Location, Lot, Product
+from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -33,8 +44,10 @@ from warehouse.core.errors import (
     QuantityOutOfRange,
 )
 from warehouse.core.extensions import db
+from warehouse.inbound import putaway
 from warehouse.ledger import stock
-from warehouse.ledger.models import MovementType
+from warehouse.ledger.models import MovementType, ReasonCode
+from warehouse.ledger.references import check_reference
 
 MAX_QTY = 1_000_000
 _holds = Hold.__table__
@@ -46,7 +59,16 @@ def number(hold: Hold) -> str:
 
 
 def reference_of(hold: Hold) -> tuple[str, str]:
+    """The reference a posting about this hold carries: what the units came from when the
+    hold has a reference (transfer:TR-000012), else the hold itself."""
+    if hold.reference_type:
+        return (hold.reference_type, hold.reference_id)
     return ("hold", number(hold))
+
+
+def _about(hold: Hold, what: str) -> str | None:
+    """A posting's note naming the hold, when its reference names something else."""
+    return f"{number(hold)} {what}." if hold.reference_type else None
 
 
 # --- place -------------------------------------------------------------------------------
@@ -117,22 +139,108 @@ def place(
     )
 
 
-# --- release and close -------------------------------------------------------------------
+def record(
+    bin: Bin,
+    product_id: int,
+    lot_id: int,
+    qty: int,
+    reason: HoldReason,
+    *,
+    posting_id: int,
+    reference: tuple[str, str],
+    note: str | None = None,
+    actor_id: int | None,
+) -> Hold:
+    """A hold for `qty` units that the caller's posting (`posting_id`, in the caller's
+    transaction) already put on hold at `bin` as they arrived: the row only, no posting."""
+    kind, ident = check_reference(reference)
+    hold = Hold(
+        product_id=product_id,
+        location_id=bin.location_id,
+        bin_id=bin.id,
+        lot_id=lot_id,
+        qty=qty,
+        qty_open=qty,
+        reason=HoldReason(reason),
+        note=note,
+        reference_type=kind,
+        reference_id=ident,
+        status=HoldStatus.ACTIVE,
+        created_by=actor_id,
+        created_at=utcnow(),
+        posting_id=posting_id,
+    )
+    db.session.add(hold)
+    db.session.flush()
+    return hold
+
+
+# --- release, write off and close ---------------------------------------------------------
 
 
 def release(hold_id: int, *, actor_id: int | None) -> Hold:
-    """Give a hold's units back to available: one hold_release posting."""
-    return close(
-        hold_id,
-        HoldStatus.RELEASED,
-        actor_id=actor_id,
-        verb="released",
-        post=lambda hold: ledger.post(
+    """Give a hold's units back to available: one hold_release posting. Units released in a
+    receiving bin get a put-away task, as arriving units do."""
+
+    def post(hold: Hold) -> ledger.Posted:
+        posted = ledger.post(
             MovementType.HOLD_RELEASE,
             [_line(hold, held=-hold.qty_open)],
             actor_id=actor_id,
             reference=reference_of(hold),
+            note=_about(hold, "released"),
+        )
+        if hold.bin.kind is BinKind.RECEIVING:
+            putaway.open_task(hold.bin, hold.product_id, hold.lot_id, hold.qty_open)
+        return posted
+
+    return close(hold_id, HoldStatus.RELEASED, actor_id=actor_id, verb="released", post=post)
+
+
+def write_off(hold_id: int, *, actor_id: int | None, note: str | None = None, key: str | None = None) -> Hold:
+    """The units of a hold leave the ledger (destroyed, scrapped, sent back): one adjustment
+    posting taking them off hand and off hold, reason ``damaged`` for a damaged hold, else
+    ``write_off``; the hold becomes written_off. Expired holds are written off on the
+    expiry page, against a destruction reference (expiry.write_off).
+
+    Checks, in order: the note's length; the hold exists, is active (HoldClosed) and not
+    expired. A form's key makes a double submit write off once."""
+    note = (note or "").strip() or None
+    if note and len(note) > 400:
+        raise NoteTooLong("Keep the note under 400 characters.")
+
+    def not_expired(hold: Hold) -> None:
+        if hold.reason is HoldReason.EXPIRED:
+            raise HoldClosed(
+                f"{number(hold)} is an expired hold: write it off on the expiry page, "
+                "with the destruction reference."
+            )
+
+    def post(hold: Hold) -> ledger.Posted:
+        said = f"{number(hold)} written off" + (f": {note}" if note else "")
+        return ledger.post(
+            MovementType.ADJUSTMENT,
+            [_line(hold, qty=-hold.qty_open, held=-hold.qty_open)],
+            actor_id=actor_id,
+            reference=reference_of(hold),
+            reason=ReasonCode.DAMAGED if hold.reason is HoldReason.DAMAGED else ReasonCode.WRITE_OFF,
+            note=said + ".",
+        )
+
+    return commands.run(
+        "holds.write_off",
+        lambda: close(
+            hold_id,
+            HoldStatus.WRITTEN_OFF,
+            actor_id=actor_id,
+            verb="written off",
+            post=post,
+            check=not_expired,
         ),
+        key=key,
+        actor_id=actor_id,
+        request=[hold_id, note],
+        **commands.by_id(Hold),
     )
 
 
@@ -198,9 +306,11 @@ def listing(
     reason: HoldReason | None = None,
     sku: str | None = None,
     location_code: str | None = None,
+    reference: tuple[str, str] | None = None,
     limit: int = 200,
 ) -> list[Hold]:
-    """Holds newest first (active ones by default)."""
+    """Holds newest first (active ones by default); `reference` narrows them to what
+    came from one business document, e.g. ("transfer", "TR-000012")."""
     query = (
         select(Hold)
         .join(Hold.product)
@@ -219,6 +329,8 @@ def listing(
         query = query.where(Product.sku == sku)
     if location_code:
         query = query.where(Location.code == location_code)
+    if reference is not None:
+        query = query.where(Hold.reference_type == reference[0], Hold.reference_id == reference[1])
     return list(db.session.scalars(query))
 
 

@@ -96,6 +96,7 @@ class Hold(OrgScoped, db.Model):
     __table_args__ = (
         Index("ix_holds_status", "org_id", "status", "location_id"),
         Index("ix_holds_key", "org_id", "product_id", "bin_id", "lot_id", "status"),
+        Index("ix_holds_reference", "org_id", "reference_type", "reference_id"),
         UniqueConstraint("org_id", "serial"),
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
@@ -110,6 +111,9 @@ class Hold(OrgScoped, db.Model):
     qty_open: Mapped[int]
     reason: Mapped[HoldReason] = mapped_column(enum_column(HoldReason, "hold_reason"))
     note: Mapped[str | None] = mapped_column(String(500))
+    # What the units came from, e.g. transfer:TR-000012 (damaged on arrival); None: placed by hand.
+    reference_type: Mapped[str | None] = mapped_column(String(32))
+    reference_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[HoldStatus] = mapped_column(
         enum_column(HoldStatus, "hold_status"), default=HoldStatus.ACTIVE
     )
@@ -123,3 +127,7 @@ class Hold(OrgScoped, db.Model):
     location: Mapped[Location] = relationship()
     bin: Mapped[Bin] = relationship()
     lot: Mapped[Lot] = relationship()
+
+    @property
+    def reference(self) -> str | None:
+        return f"{self.reference_type}:{self.reference_id}" if self.reference_type else None

@@ -1,5 +1,6 @@
 """Stock between locations: draft -> approved (reserved) -> in transit -> received ->
-completed, with picking, shipping and receiving."""
+completed, with picking, shipping, receiving (damaged units on hold at the destination)
+and the units missing on arrival (found or lost)."""
 
 from warehouse.core.errors import PickRefused, TransferWrongState
 from warehouse.transfers.lifecycle import (
@@ -15,6 +16,7 @@ from warehouse.transfers.lifecycle import (
     complete,
     create,
 )
+from warehouse.transfers.missing import Resolved, missing_lines, resolve_missing
 from warehouse.transfers.picking import pick, pick_bins, ship, ship_as_reserved, short_pick
 from warehouse.transfers.queries import (
     INBOUND,
@@ -23,12 +25,14 @@ from warehouse.transfers.queries import (
     available_in,
     by_number,
     get,
+    ids_by_number,
     listing,
     units_arriving,
     units_in_transit,
 )
 from warehouse.transfers.receiving import (
     LineCount,
+    Received,
     count_received,
     finish_receiving,
     receive_as_counted,
@@ -40,6 +44,8 @@ __all__ = [
     "LineCount",
     "MAX_QTY",
     "PickRefused",
+    "Received",
+    "Resolved",
     "S",
     "TRANSITIONS",
     "TransferWrongState",
@@ -58,10 +64,13 @@ __all__ = [
     "create",
     "finish_receiving",
     "get",
+    "ids_by_number",
     "listing",
+    "missing_lines",
     "pick",
     "pick_bins",
     "receive_as_counted",
+    "resolve_missing",
     "set_received",
     "ship",
     "ship_as_reserved",

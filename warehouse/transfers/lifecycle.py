@@ -6,8 +6,8 @@ receiving in receiving.py, reads in queries.py.
 
 - approve: reserve every line at the source, in the bins picking should use (FEFO for
   expiring lots, else the bin with the most available), as one reserve posting.
-- complete: a supervisor closes a received transfer. cancel: before shipping only; it
-  releases the reservations.
+- complete: a supervisor closes a received transfer, once no unit is missing on arrival
+  (missing.py). cancel: before shipping only; it releases the reservations.
 
 Every step runs in one write transaction with the transfer row locked, and each posting
 carries a key derived from the transfer, so a double tap or retry never posts twice: the
@@ -304,10 +304,19 @@ def release_lines(transfer: Transfer) -> list[ledger.Line]:
 
 
 def complete(transfer_id: int, *, actor_id: int) -> Transfer:
-    """A supervisor has looked at the differences and closes the transfer."""
+    """A supervisor has looked at the differences and closes the transfer. Refused while
+    units are missing on arrival: each must be said found or lost first (missing.py; the
+    last such decision completes the transfer)."""
 
     def run():
         transfer = locked_transfer(transfer_id)
+        if transfer.status is S.RECEIVED and transfer.units_missing:
+            waiting = ", ".join(f"{l.qty_missing} × {l.product.sku}" for l in transfer.lines if l.qty_missing)
+            raise TransferWrongState(
+                f"{transfer.number} has {transfer.units_missing} unit"
+                f"{'' if transfer.units_missing == 1 else 's'} missing on arrival ({waiting}), "
+                "still in transit. Say whether they were found or lost: the transfer completes then."
+            )
         move_transfer(transfer, S.COMPLETED, "completed")
         transfer.completed_at = utcnow()
         return transfer

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +65,11 @@ class Transfer(OrgScoped, db.Model):
     def number(self) -> str:
         return f"TR-{self.serial:06d}"
 
+    @property
+    def units_missing(self) -> int:
+        """Units shipped that did not arrive and wait for a supervisor: found or lost."""
+        return sum(line.qty_missing for line in self.lines)
+
 
 class ShortReason(str, enum.Enum):
     NOT_FOUND = "not_found"
@@ -85,6 +91,9 @@ class TransferLine(OrgScoped, db.Model):
         CheckConstraint("qty_requested > 0", name="requested_positive"),
         CheckConstraint("qty_picked >= 0 AND qty_received >= 0 AND qty_damaged >= 0", name="non_negative"),
         CheckConstraint("qty_damaged <= qty_received", name="damaged_within_received"),
+        CheckConstraint("qty_missing >= 0", name="missing_non_negative"),
+        CheckConstraint("qty_found >= 0", name="found_non_negative"),
+        CheckConstraint("qty_lost >= 0", name="lost_non_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
@@ -97,6 +106,10 @@ class TransferLine(OrgScoped, db.Model):
     qty_received: Mapped[int] = mapped_column(default=0)  # counted at the destination
     qty_damaged: Mapped[int] = mapped_column(default=0)  # of those received, damaged
     receive_reason: Mapped[ReceiveReason | None] = mapped_column(enum_column(ReceiveReason, "receive_reason"))
+    # Shipped but not arrived: still in transit until a supervisor says found or lost.
+    qty_missing: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    qty_found: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # arrived later
+    qty_lost: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # written off from transit
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
     lot: Mapped[Lot] = relationship()
@@ -111,6 +124,14 @@ class TransferLine(OrgScoped, db.Model):
             not in (TransferStatus.DRAFT, TransferStatus.APPROVED, TransferStatus.CANCELLED)
             else 0
         )
+
+
+class MissingOutcome(str, enum.Enum):
+    """What a supervisor says about units missing on arrival (not stored: the line keeps
+    qty_found and qty_lost)."""
+
+    FOUND = "found"  # arrived after all: received into the destination's receiving bin
+    LOST = "lost"  # written off from transit
 
 
 class TransferAllocation(OrgScoped, db.Model):

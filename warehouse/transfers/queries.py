@@ -71,8 +71,24 @@ def units_arriving():
 
 
 def units_in_transit(transfer: Transfer) -> int:
-    """Units of this transfer travelling now (shipped, not yet received)."""
-    return sum(line.qty_picked for line in transfer.lines) if transfer.status is S.IN_TRANSIT else 0
+    """Units of this transfer in the transit location now: shipped and not yet received,
+    or, once received, missing on arrival and not yet found or lost."""
+    if transfer.status is S.IN_TRANSIT:
+        return sum(line.qty_picked for line in transfer.lines)
+    return transfer.units_missing if transfer.status is S.RECEIVED else 0
+
+
+def ids_by_number(numbers) -> dict[str, int]:
+    """TR- numbers to transfer ids, in one query (numbers not of a transfer are left out)."""
+    serials = {}
+    for number in numbers:
+        digits = str(number).strip().upper().removeprefix("TR-")
+        if digits.isdigit() and len(digits) <= 9:
+            serials[int(digits)] = number
+    if not serials:
+        return {}
+    rows = db.session.execute(select(Transfer.serial, Transfer.id).where(Transfer.serial.in_(serials)))
+    return {serials[serial]: id for serial, id in rows}
 
 
 def listing(status: TransferStatus | None = None, limit: int = 100) -> list[Transfer]:

@@ -1,16 +1,20 @@
 """Receiving a transfer at its destination.
 
 Count at the destination (short, over and damaged recorded per line with a reason);
-finishing is one transfer_in posting from transit into the destination's receiving bin,
-and opens put-away tasks. Damaged and short units do not arrive.
+finishing is one transfer_in posting from transit into the destination's receiving bin:
+good units land there and get put-away tasks, damaged units land there on a damage hold,
+and units short on arrival stay in transit as the line's missing units until a supervisor
+says found or lost (missing.py). Nothing shipped vanishes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from warehouse import ledger
+from warehouse.availability import holds
+from warehouse.availability.models import HoldReason
 from warehouse.catalog.models import NO_LOT, Bin, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
@@ -95,7 +99,8 @@ def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int
     """Good units (received - damaged) beyond what was picked land on the line's last
     picked lot, or its named lot. A lot-tracked line that shipped nothing has no lot to put
     them on, and the ledger never books lot-tracked stock without one: refuse now, not at
-    Finish. Damaged units are not booked, so they need no lot."""
+    Finish. Damaged units of such a line are set aside, not booked (see `arrival`), so
+    they need no lot."""
     if (
         received - damaged > line.qty_picked
         and line.product.lot_tracked
@@ -134,7 +139,7 @@ class LineCount:
     reason: ReceiveReason | None = None
 
 
-def receive_as_counted(transfer_id: int, counts: dict[int, LineCount], *, actor_id: int) -> ledger.Posted:
+def receive_as_counted(transfer_id: int, counts: dict[int, LineCount], *, actor_id: int) -> Received:
     """Set the given lines' counts (lines left out arrive as shipped), then finish."""
     transfer = get(transfer_id)
     unknown = set(counts) - {line.id for line in transfer.lines}
@@ -149,61 +154,168 @@ def receive_as_counted(transfer_id: int, counts: dict[int, LineCount], *, actor_
     return finish_receiving(transfer_id, actor_id=actor_id)
 
 
-def finish_receiving(transfer_id: int, *, actor_id: int) -> ledger.Posted:
-    """Everything shipped leaves transit; the good units land in the destination's
-    receiving bin (one transfer_in posting) and put-away tasks open."""
+@dataclass(frozen=True)
+class Received:
+    """What finishing a receive did: the transfer_in posting, the units that landed good
+    (put-away tasks opened) and damaged (on hold, `holds`: their HLD- numbers), and the
+    units still missing in transit (a supervisor says found or lost). On a replay
+    `replayed` is True and the figures are the first answer's."""
 
-    def run():
+    transfer_id: int
+    posting_id: int | None  # None when nothing arrived
+    units_good: int
+    units_damaged: int
+    units_missing: int
+    holds: tuple[str, ...] = ()
+    replayed: bool = False
+
+    @property
+    def summary(self) -> str:
+        """One sentence for the person who finished, e.g. "3 good units in the receiving
+        bin; 1 damaged on hold (HLD-000004); 1 missing: a supervisor will resolve it"."""
+        parts = [f"{self.units_good} good unit{_s(self.units_good)} in the receiving bin"]
+        if self.units_damaged:
+            parts.append(f"{self.units_damaged} damaged on hold ({', '.join(self.holds)})")
+        if self.units_missing:
+            parts.append(f"{self.units_missing} missing: a supervisor will resolve it")
+        return "; ".join(parts)
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def finish_receiving(transfer_id: int, *, actor_id: int, key: str | None = None) -> Received:
+    """One transfer_in posting says where every shipped unit is: the units that arrived
+    leave transit and land in the destination's receiving bin, the damaged ones on hold
+    there (a damage hold with the transfer as reference, on the holds page); the units that
+    did not arrive stay in transit as the line's `qty_missing` until a supervisor resolves
+    them (missing.resolve_missing). Put-away tasks open for the good units only.
+
+    Refused (nothing written) unless the transfer is in transit and every difference from
+    what shipped has a reason. A key makes a retry answer with the first result; without
+    one a second finish is refused (TransferWrongState)."""
+
+    def run() -> Received:
         transfer = locked_transfer(transfer_id)
-        key = f"transfer:{transfer.id}:receive"
         if transfer.status is not S.IN_TRANSIT:
             move_transfer(transfer, S.RECEIVED, "received")  # refuses with the state in words
-        if missing := differences(transfer):
+        if unexplained := differences(transfer):
             raise DifferenceUnexplained(
-                f"Say why {', '.join(missing)} differ from what was shipped "
+                f"Say why {', '.join(unexplained)} differ from what was shipped "
                 "(short, over or damaged), then finish."
             )
         move_transfer(transfer, S.RECEIVED, "received")
         transfer.received_at = utcnow()
-        posted = ledger.post(
-            MovementType.TRANSFER_IN,
-            _receive_lines(transfer),
-            actor_id=actor_id,
-            key=key,
-            reference=("transfer", transfer.number),
-        )
         dock = receiving.receiving_bin(transfer.to_location_id)
-        for (product_id, _loc, _bin, lot_id), qty in _good_units(transfer, dock).items():
+        arrivals = {line.id: arrival(line) for line in transfer.lines}
+        good, damaged = _landing(transfer, arrivals, "good"), _landing(transfer, arrivals, "damaged")
+        lines = _receive_lines(transfer, arrivals, dock, good, damaged)
+        posted = None  # nothing arrived: every shipped unit stays in transit, missing
+        if lines:
+            posted = ledger.post(
+                MovementType.TRANSFER_IN,
+                lines,
+                actor_id=actor_id,
+                key=f"transfer:{transfer.id}:receive",
+                reference=("transfer", transfer.number),
+            )
+        for (product_id, lot_id), qty in good.items():
             putaway.open_task(dock, product_id, lot_id, qty)
-        return posted
+        placed = [
+            holds.record(
+                dock,
+                product_id,
+                lot_id,
+                qty,
+                HoldReason.DAMAGED,
+                posting_id=posted.posting_id,  # damaged units arrived: there is a posting
+                reference=("transfer", transfer.number),
+                note=f"Damaged on arrival from {transfer.from_location.code} ({transfer.number}).",
+                actor_id=actor_id,
+            )
+            for (product_id, lot_id), qty in damaged.items()
+        ]
+        for line in transfer.lines:
+            line.qty_missing = sum(arrivals[line.id].missing.values())
+        return Received(
+            transfer.id,
+            posted.posting_id if posted else None,
+            units_good=sum(good.values()),
+            units_damaged=sum(damaged.values()),
+            units_missing=transfer.units_missing,
+            holds=tuple(holds.number(hold) for hold in placed),
+        )
 
-    return ledger.atomically(run)
+    return commands.run(
+        "transfers.finish_receiving",
+        run,
+        key=key,
+        actor_id=actor_id,
+        request=[transfer_id],
+        remember=lambda done: {k: v for k, v in asdict(done).items() if k != "replayed"},
+        recall=lambda stored: Received(**{**stored, "holds": tuple(stored["holds"])}, replayed=True),
+    )
 
 
-def _receive_lines(transfer: Transfer) -> list[ledger.Line]:
+@dataclass(frozen=True)
+class Arrival:
+    """What a line's count means, lot by lot (lot id -> units). The shipped units are taken
+    in the order they were picked: first the good ones, then the damaged ones; what is left
+    of the picks is missing. Units received beyond what shipped count as the line's last
+    picked lot (or its named lot)."""
+
+    good: dict[int, int]
+    damaged: dict[int, int]
+    missing: dict[int, int]  # shipped, not arrived: still in transit
+    arrived: dict[int, int]  # shipped and arrived (good or damaged): leave transit
+
+
+def arrival(line: TransferLine) -> Arrival:
+    good_left, damaged_left = line.qty_received - line.qty_damaged, line.qty_damaged
+    out = Arrival(defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int))
+    for pick in line.picks:
+        good = min(pick.qty, good_left)
+        damaged = min(pick.qty - good, damaged_left)
+        good_left, damaged_left = good_left - good, damaged_left - damaged
+        for kind, qty in (("good", good), ("damaged", damaged), ("arrived", good + damaged)):
+            if qty:
+                getattr(out, kind)[pick.lot_id] += qty
+        if pick.qty - good - damaged:
+            out.missing[pick.lot_id] += pick.qty - good - damaged
+    extra_lot = line.picks[-1].lot_id if line.picks else line.lot_id
+    if good_left:
+        out.good[extra_lot] += good_left
+    if damaged_left and not (extra_lot == NO_LOT and line.product.lot_tracked):
+        # A damaged lot-tracked unit that was never shipped has no lot to be booked on:
+        # it is set aside (the line records it), not booked.
+        out.damaged[extra_lot] += damaged_left
+    return out
+
+
+def _landing(transfer: Transfer, arrivals: dict[int, Arrival], kind: str) -> dict[tuple[int, int], int]:
+    """(product id, lot id) -> units of `kind` (good or damaged) over every line."""
+    landing: dict[tuple[int, int], int] = defaultdict(int)
+    for line in transfer.lines:
+        for lot_id, qty in getattr(arrivals[line.id], kind).items():
+            landing[(line.product_id, lot_id)] += qty
+    return dict(landing)
+
+
+def _receive_lines(
+    transfer: Transfer, arrivals: dict[int, Arrival], dock: Bin, good: dict, damaged: dict
+) -> list[ledger.Line]:
     transit_bin = transit(transfer)
-    leaving: dict[tuple, int] = defaultdict(int)
+    leaving: dict[tuple[int, int], int] = defaultdict(int)
     for line in transfer.lines:
-        for p in line.picks:
-            leaving[(line.product_id, transit_bin.location_id, transit_bin.id, p.lot_id)] -= p.qty
-    dock = receiving.receiving_bin(transfer.to_location_id)
-    return [ledger.Line(*key, qty=qty) for key, qty in leaving.items()] + [
-        ledger.Line(*key, qty=qty) for key, qty in _good_units(transfer, dock).items()
+        for lot_id, qty in arrivals[line.id].arrived.items():
+            leaving[(line.product_id, lot_id)] += qty
+    out = [
+        ledger.Line(product_id, transit_bin.location_id, transit_bin.id, lot_id, qty=-qty)
+        for (product_id, lot_id), qty in leaving.items()
     ]
-
-
-def _good_units(transfer: Transfer, dock: Bin) -> dict[tuple, int]:
-    """Received minus damaged per line, spread over the lots in the order they were picked
-    (over-received units count as the line's last lot)."""
-    good: dict[tuple, int] = defaultdict(int)
-    for line in transfer.lines:
-        left = line.qty_received - line.qty_damaged
-        lots_picked = [p.lot_id for p in line.picks] or [line.lot_id]
-        for p in line.picks:
-            take = min(p.qty, left)
-            if take:
-                good[(line.product_id, dock.location_id, dock.id, p.lot_id)] += take
-            left -= take
-        if left > 0:
-            good[(line.product_id, dock.location_id, dock.id, lots_picked[-1])] += left
-    return {key: qty for key, qty in good.items() if qty}
+    for product_id, lot_id in sorted(good.keys() | damaged.keys()):
+        held = damaged.get((product_id, lot_id), 0)
+        units = good.get((product_id, lot_id), 0) + held
+        out.append(ledger.Line(product_id, dock.location_id, dock.id, lot_id, qty=units, held=held))
+    return out
