@@ -44,7 +44,7 @@ from warehouse.inbound import receiving
 from warehouse.inbound.models import PutawayTask
 from warehouse.integrations import webhooks
 from warehouse.setup import imports
-from warehouse.transfers.models import ShortReason
+from warehouse.transfers.models import ReceiveReason, ShortReason
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 HX = {"HX-Request": "true"}
@@ -650,6 +650,25 @@ def _(w):
     return w.form(url, f"{url}/complete")
 
 
+def _received_one_missing(w: World) -> int:
+    """A received transfer of 3 BOLT-M8 of which 2 arrived: 1 missing, still in transit."""
+    transfer_id = w.in_transit()
+    receiver = w.user("operator", "receiver")
+    transfers.set_received(
+        transfer_id, w.line(transfer_id), received=2, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+    )
+    transfers.finish_receiving(transfer_id, actor_id=receiver.id)
+    return transfer_id
+
+
+@case("transfers.resolve_missing")
+def _(w):
+    transfer_id = _received_one_missing(w)
+    w.sign_in("supervisor")
+    url, line_id = f"/transfers/{transfer_id}", w.line(transfer_id)
+    return w.form(url, f"{url}/lines/{line_id}/missing", outcome="lost", qty=1, note="not on the truck")
+
+
 # count pages
 
 
@@ -725,6 +744,14 @@ def _(w):
     hold = holds.place(w.bolt, w.a1, 2, HoldReason.QUALITY, actor_id=w.user("supervisor").id)
     w.sign_in("supervisor")
     return w.form("/holds", f"/holds/{hold.id}/release")
+
+
+@case("holds.dispose")
+def _(w):
+    w.stocked()
+    hold = holds.place(w.bolt, w.a1, 2, HoldReason.DAMAGED, actor_id=w.user("supervisor").id)
+    w.sign_in("supervisor")
+    return w.form("/holds", f"/holds/{hold.id}/dispose", note="crushed")
 
 
 @case("holds.mark_expired")
@@ -1016,6 +1043,13 @@ def _(w):
 def _(w):
     transfer_id = w.draft()
     return w.api("PATCH", f"/api/transfers/{transfer_id}", {"status": "approved"})
+
+
+@case("api.transfers_resolve_missing")
+def _(w):
+    transfer_id = _received_one_missing(w)
+    body = {"line_id": w.line(transfer_id), "outcome": "found", "quantity": 1}
+    return w.api("POST", f"/api/transfers/{transfer_id}/missing", body)
 
 
 @case("api.counts_create_count")

@@ -210,3 +210,36 @@ def test_the_floor_look_up_shows_reserved_held_and_available(client, auth, shelf
     for scan in ("BOLT-M8", "warehouse-main:A-01-01"):
         html = client.post("/floor/lookup", data={"csrf_token": token, "scan": scan}).get_data(as_text=True)
         assert "on hand 10 · reserved 3 · held 2 · available 5" in html, scan
+
+
+def test_write_off_from_the_page_and_a_second_one_is_refused(client, supervisor, shelf):
+    hold = holds.place(shelf.bolt, shelf.a1, 3, HoldReason.DAMAGED, actor_id=None)
+    page = client.get("/holds").get_data(as_text=True)
+    assert f'action="/holds/{hold.id}/dispose"' in page
+
+    done = supervisor(f"/holds/{hold.id}/dispose", htmx=True, note="crushed", key="k-1")
+    assert done.status_code == 200
+    assert "written off: 3 × BOLT-M8 taken off A-01-01 (damaged)" in done.get_data(as_text=True)
+    assert ledger.balance(shelf.bolt.id, shelf.a1.id) == (7, 0, 0)
+    posting = db.session.scalar(select(Posting).where(Posting.type == MovementType.ADJUSTMENT))
+    assert (posting.reason.value, posting.note) == ("damaged", f"{holds.number(hold)} written off: crushed.")
+
+    count = _postings()
+    again = supervisor(f"/holds/{hold.id}/dispose", note="crushed", key="k-2")  # another key
+    assert again.status_code == 409 and "written off already" in again.get_data(as_text=True)
+    assert _postings() == count
+    assert ledger.verify() == []
+
+
+def test_a_bad_write_off_writes_nothing(client, supervisor, shelf):
+    hold = holds.place(shelf.bolt, shelf.a1, 3, HoldReason.QUALITY, actor_id=None)
+    expired = expiry.mark_expired(shelf.glue, shelf.a1, shelf.old, actor_id=None)
+    count = _postings()
+
+    long_note = supervisor(f"/holds/{hold.id}/dispose", note="x" * 301)
+    assert long_note.status_code == 422 and "under 300 characters" in long_note.get_data(as_text=True)
+    refused = supervisor(f"/holds/{expired.id}/dispose")
+    assert refused.status_code == 409 and "expiry page" in refused.get_data(as_text=True)
+    assert supervisor("/holds/999999/dispose").status_code == 404
+    assert _postings() == count
+    assert f'action="/holds/{expired.id}/dispose"' not in client.get("/holds").get_data(as_text=True)

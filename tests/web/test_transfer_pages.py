@@ -387,11 +387,19 @@ def test_complete_is_offered_and_accepted_only_once_received(client, supervisor,
     received = client.get(f"/transfers/{transfer_id}").get_data(as_text=True)
     assert '<td data-label="Shipped" class="num">12</td>' in received
     assert '<td data-label="Received" class="num">11</td>' in received
-    assert '<td data-label="Damaged" class="num">1</td>' in received and "short shipped" in received
+    assert '<td data-label="Damaged" class="num">1 <small>(on hold)</small></td>' in received
+    assert "short shipped" in received
     assert '<td data-label="Difference" class="num strong">-1</td>' in received
+    assert "received · 1 missing" in received
 
-    done = supervisor(f"/transfers/{transfer_id}/complete", htmx=True)
-    assert done.status_code == 200 and "completed." in done.get_data(as_text=True)
+    asked = supervisor(f"/transfers/{transfer_id}/complete", htmx=True)
+    assert asked.status_code == 409  # 1 unit missing: found or lost first
+    assert "1 unit missing on arrival (1 × BOLT-M8)" in asked.get_data(as_text=True)
+    assert 'action="/transfers/%d/lines/%d/missing"' % (transfer_id, line_id) in asked.get_data(as_text=True)
+    assert _status(transfer_id) is TransferStatus.RECEIVED
+
+    done = supervisor(f"/transfers/{transfer_id}/lines/{line_id}/missing", htmx=True, outcome="lost", qty="1")
+    assert done.status_code == 200 and "is completed" in done.get_data(as_text=True)
     assert _status(transfer_id) is TransferStatus.COMPLETED
     assert ledger.verify() == []
 
@@ -505,3 +513,125 @@ def test_a_double_submitted_draft_and_line_are_written_once(client, supervisor, 
     client.post(f"/transfers/{transfer_id}/lines", data=line)
     client.post(f"/transfers/{transfer_id}/lines", data=line)
     assert db.session.scalar(select(func.count()).select_from(TransferLine)) == 1
+
+
+# --- damaged and missing on arrival -------------------------------------------------------
+
+
+def _damaged_and_missing(site):
+    """BOLT-M8 x5 shipped: 4 arrived, 1 of them damaged; NUT-M8 x3 shipped: 2 arrived."""
+    transfer_id = _draft(site, (site.bolt, 5), (site.nut, 3))
+    transfers.approve(transfer_id, actor_id=None)
+    for line in transfers.get(transfer_id).lines:
+        for a in line.allocations:
+            transfers.pick(transfer_id, a.bin, line.product, a.qty, actor_id=None)
+    transfers.ship(transfer_id, actor_id=None)
+    bolt_line, nut_line = transfers.get(transfer_id).lines
+    transfers.set_received(
+        transfer_id, bolt_line.id, received=4, damaged=1, reason=ReceiveReason.DAMAGED_IN_TRANSIT
+    )
+    transfers.set_received(
+        transfer_id, nut_line.id, received=2, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+    )
+    transfers.finish_receiving(transfer_id, actor_id=None)
+    return transfer_id, bolt_line.id, nut_line.id
+
+
+def _units(site, product) -> dict[str, int]:
+    """Where a product's units are, from the ledger's balances: available and held at the
+    destination, on hand in transit, and written off with the transfer as reference."""
+
+    def at(location_code):
+        rows = db.session.execute(
+            select(Balance.on_hand, Balance.reserved, Balance.held)
+            .join(Balance.location)
+            .where(Balance.product_id == product.id, Balance.location.has(code=location_code))
+        ).all()
+        return sum(r[0] - r[1] - r[2] for r in rows), sum(r[2] for r in rows), sum(r[0] for r in rows)
+
+    db.session.expire_all()
+    available, held, _ = at("service-north")
+    _a, _h, in_transit = at("transit")
+    written_off = -db.session.scalar(
+        select(func.coalesce(func.sum(Movement.qty), 0)).where(
+            Movement.product_id == product.id,
+            Movement.reference_type == "transfer",
+            Movement.type == "adjustment",
+        )
+    )
+    return dict(available=available, held=held, written_off=written_off, in_transit=in_transit)
+
+
+def test_a_damaged_and_a_missing_line_from_receive_to_complete(client, supervisor, stocked):
+    transfer_id, bolt_line, nut_line = _damaged_and_missing(stocked)
+    number = transfers.get(transfer_id).number
+
+    holds_page = client.get("/holds").get_data(as_text=True)
+    assert "damaged" in holds_page and f'href="/transfers/{transfer_id}">{number}</a>' in holds_page
+    assert "service-north / RCV-01" in holds_page and "Write off" in holds_page
+
+    page = client.get(f"/transfers/{transfer_id}").get_data(as_text=True)
+    assert "received · 2 missing" in page and "Missing on arrival" in page
+    assert "1 × BOLT-M8 missing" in page and "1 × NUT-M8 missing" in page
+    assert "Damaged on arrival" in page and "HLD-000001: 1 × BOLT-M8" in page
+    assert _units(stocked, stocked.bolt) == dict(available=3, held=1, written_off=0, in_transit=1)
+    assert _units(stocked, stocked.nut) == dict(available=2, held=0, written_off=0, in_transit=1)
+
+    asked = supervisor(f"/transfers/{transfer_id}/complete", htmx=True)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "2 units missing on arrival (1 × BOLT-M8, 1 × NUT-M8)" in body
+    assert body.lstrip().startswith('<section id="transfer"') and "Missing on arrival" in body
+
+    url = f"/transfers/{transfer_id}/lines"
+    found = supervisor(f"{url}/{bolt_line}/missing", htmx=True, outcome="found", qty="1", key="k-1")
+    assert found.status_code == 200
+    assert "1 × BOLT-M8 found: received into service-north" in found.get_data(as_text=True)
+    assert "Still missing on %s: 1." % number in found.get_data(as_text=True)
+    assert _status(transfer_id) is TransferStatus.RECEIVED
+
+    lost = supervisor(f"{url}/{nut_line}/missing", outcome="lost", qty="1", note="never loaded", key="k-2")
+    assert lost.status_code == 200 and f"{number} is completed" in lost.get_data(as_text=True)
+    assert "<html" in lost.get_data(as_text=True)  # a plain post gets the whole page
+    assert _status(transfer_id) is TransferStatus.COMPLETED
+
+    # shipped = available + held + written off + still in transit, for each product
+    assert _units(stocked, stocked.bolt) == dict(available=4, held=1, written_off=0, in_transit=0)
+    assert _units(stocked, stocked.nut) == dict(available=2, held=0, written_off=1, in_transit=0)
+    assert ledger.verify() == []
+
+
+@pytest.mark.parametrize(
+    "data, status, message",
+    [
+        (dict(outcome="lost", qty="-1"), 422, "Quantity must be 1 to"),
+        (dict(outcome="lost", qty="0"), 422, "Quantity must be 1 to"),
+        (dict(outcome="lost", qty="abc"), 422, "Enter a whole number"),
+        (dict(outcome="lost", qty="1.5"), 422, "Enter a whole number"),
+        (dict(outcome="", qty="1"), 422, "Say whether they were found or lost."),
+        (dict(outcome="stolen", qty="1"), 422, "Say whether they were found or lost."),
+        (dict(outcome="lost", qty="1", note="x" * 301), 422, "under 300 characters"),
+        (dict(outcome="found", qty="2"), 422, "Only 1 of NUT-M8 is missing"),
+    ],
+    ids=["negative", "zero", "text", "fraction", "no-outcome", "bad-outcome", "long-note", "over"],
+)
+def test_a_bad_resolution_is_explained_and_writes_nothing(client, supervisor, stocked, data, status, message):
+    transfer_id, _bolt, nut_line = _damaged_and_missing(stocked)
+    before = _ledger_size()
+
+    answer = supervisor(f"/transfers/{transfer_id}/lines/{nut_line}/missing", htmx=True, **data)
+
+    assert answer.status_code == status and message in answer.get_data(as_text=True)
+    assert "Nothing was resolved" in answer.get_data(as_text=True) or message.startswith("Only")
+    assert _ledger_size() == before
+    assert transfers.get(transfer_id).units_missing == 2
+
+
+def test_a_resolution_for_a_line_of_another_transfer_is_refused(client, supervisor, stocked):
+    transfer_id, _bolt, nut_line = _damaged_and_missing(stocked)
+    other = _draft(stocked, (stocked.bolt, 1))
+    before = _ledger_size()
+    answer = supervisor(f"/transfers/{other}/lines/{nut_line}/missing", outcome="lost", qty="1")
+    assert answer.status_code == 409 and "only a received transfer" in answer.get_data(as_text=True)
+    missing = supervisor(f"/transfers/999999/lines/{nut_line}/missing", outcome="lost", qty="1")
+    assert missing.status_code == 404
+    assert _ledger_size() == before and transfers.get(transfer_id).units_missing == 2

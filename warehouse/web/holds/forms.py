@@ -98,3 +98,14 @@ class WriteOffForm(FlaskForm):
             Regexp(r"^[^:]{1,32}:.{1,64}$", message=REFERENCE_HINT),
         ],
     )
+
+
+class DisposeForm(KeyedForm):
+    """Write off a hold's units (any hold but an expired one: those go through the expiry
+    page with a destruction reference)."""
+
+    note = StringField(
+        "Why (optional)",
+        filters=[clean_text],
+        validators=[Length(max=300, message="Keep the note under 300 characters.")],
+    )

@@ -1,5 +1,7 @@
-"""Holds pages for supervisors: the list with filters, a new hold, release; and the expiry
-lists (expiring in N days, expired) with mark expired and write off.
+"""Holds pages for supervisors: the list with filters, a new hold, release, write off (any
+hold but an expired one: `dispose`, a reason-coded adjustment); and the expiry lists
+(expiring in N days, expired) with mark expired and write off against a destruction
+reference (`write_off`).
 
 A plain form post gets the whole page, an htmx request the region it swaps (`render`
 decides); every refusal lands in the page as a message with its status, never a 500."""
@@ -7,6 +9,7 @@ decides); every refusal lands in the page as a message with its status, never a 
 from flask import request
 from flask_login import current_user
 
+from warehouse import transfers
 from warehouse.accounts.models import Role
 from warehouse.availability import expiry, holds
 from warehouse.availability.models import HoldReason, HoldStatus
@@ -18,7 +21,7 @@ from ..htmx import render
 from ..keyed import new_key
 from ..security import requires
 from . import bp
-from .forms import ExpiryFilterForm, HoldFilterForm, MarkExpiredForm, NewHoldForm, WriteOffForm
+from .forms import DisposeForm, ExpiryFilterForm, HoldFilterForm, MarkExpiredForm, NewHoldForm, WriteOffForm
 
 ID = "int(max=2147483647)"
 
@@ -76,6 +79,28 @@ def release(id):
     )
 
 
+@bp.post(f"/<{ID}:id>/dispose")
+@requires(Role.SUPERVISOR)
+def dispose(id):
+    form = DisposeForm()
+    if not form.validate_on_submit():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return _holds_page(status=422, outcome=("error", f"Nothing was written off. {errors}"))
+    try:
+        hold = holds.write_off(
+            id, actor_id=current_user.id, note=form.note.data or None, key=form.key.data or None
+        )
+    except DomainError as refusal:
+        return _holds_page(status=http_status(refusal), outcome=("error", refusal.message))
+    return _holds_page(
+        outcome=(
+            "ok",
+            f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} taken off "
+            f"{hold.bin.code} ({'damaged' if hold.reason is HoldReason.DAMAGED else 'write off'}).",
+        )
+    )
+
+
 def _holds_page(
     partial: str = "holds/_holds.html", *, status: int = 200, filters=None, form=None, outcome=None
 ):
@@ -99,6 +124,8 @@ def _holds_page(
         form=form,
         outcome=outcome,
         number=holds.number,
+        transfer_ids=transfers.ids_by_number(h.reference_id for h in rows if h.reference_type == "transfer"),
+        new_key=new_key,
     )
 
 

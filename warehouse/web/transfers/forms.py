@@ -11,7 +11,8 @@ from wtforms.validators import (
 )
 
 from warehouse.transfers import MAX_QTY
-from warehouse.transfers.models import TransferStatus
+from warehouse.transfers.missing import MAX_NOTE
+from warehouse.transfers.models import MissingOutcome, TransferStatus
 
 from ..filters import clean_text
 from ..keyed import KeyedForm
@@ -95,3 +96,30 @@ class LineQtyForm(FlaskForm):
 class SkuSearchForm(Form):
     transfer = IntegerField(validators=[InputRequired("Open a transfer first."), NumberRange(1, MAX_ID)])
     q = StringField("Find a SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])
+
+
+class ResolveMissingForm(KeyedForm):
+    """What happened to a line's units missing on arrival: found or lost, how many."""
+
+    outcome = SelectField(
+        "What happened",
+        choices=[SelectChoice("", "Choose…")]
+        + [
+            SelectChoice(MissingOutcome.FOUND.value, "Found: they arrived, receive them"),
+            SelectChoice(MissingOutcome.LOST.value, "Lost: write them off from transit"),
+        ],
+        validators=[InputRequired("Say whether they were found or lost.")],
+        validate_choice=False,  # validate_outcome says it in words
+    )
+    qty = WholeNumberField(
+        "Units", validators=[InputRequired("Enter how many units, e.g. 1."), _quantity_between(1)]
+    )
+    note = StringField(
+        "Note (optional)",
+        filters=[clean_text],
+        validators=[Length(max=MAX_NOTE, message=f"Keep the note under {MAX_NOTE} characters.")],
+    )
+
+    def validate_outcome(self, field):
+        if field.data and field.data not in {o.value for o in MissingOutcome}:
+            raise ValidationError("Say whether they were found or lost.")

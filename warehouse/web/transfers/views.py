@@ -1,5 +1,6 @@
 """Transfer pages for supervisors: list, new, detail (draft editing with htmx), approve,
-cancel, complete, and the printed slip and pick list.
+cancel, complete, resolving units missing on arrival (found or lost), and the printed slip
+and pick list.
 
 Every route answers a plain form post with the whole page and an htmx request with the
 region it swaps (`render` decides), and every refusal from the domain lands in the page
@@ -11,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from warehouse import transfers
 from warehouse.accounts.models import Role
+from warehouse.availability import holds
 from warehouse.catalog import locations
 from warehouse.catalog.models import Product
 from warehouse.core.errors import DomainError
@@ -28,6 +30,7 @@ from .forms import (
     AddLineForm,
     LineQtyForm,
     NewTransferForm,
+    ResolveMissingForm,
     SkuSearchForm,
     TransferFilterForm,
 )
@@ -154,6 +157,33 @@ def complete(id):
     return _act(id, transfers.complete, "completed.")
 
 
+@bp.post(f"/<{ID}:id>/lines/<{ID}:line_id>/missing")
+@requires(Role.SUPERVISOR)
+def resolve_missing(id, line_id):
+    transfer = transfers.get(id)
+    form = ResolveMissingForm()
+    if not form.validate_on_submit():
+        return _show(
+            transfer, WHOLE, status=422, resolving=(line_id, form), outcome=("error", _nothing(form))
+        )
+    try:
+        done = transfers.resolve_missing(
+            id,
+            line_id,
+            form.outcome.data,
+            form.qty.data,
+            actor_id=current_user.id,
+            note=form.note.data or None,
+            key=form.key.data or None,
+        )
+    except DomainError as refusal:
+        outcome = ("error", refusal.message)
+        return _show(
+            transfers.get(id), WHOLE, status=http_status(refusal), resolving=(line_id, form), outcome=outcome
+        )
+    return _show(transfers.get(id), WHOLE, outcome=("ok", _resolved(transfers.get(id), done)))
+
+
 @bp.get("/sku-search")
 @requires(Role.SUPERVISOR)
 def sku_search():
@@ -209,8 +239,38 @@ def _act(id, service, done: str):
     return _show(transfers.get(id), WHOLE, outcome=("ok", f"{transfer.number} {done}"))
 
 
-def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outcome=None, add_form=None):
-    """The detail page, or one region of it, with whatever the page shows for its status."""
+def _nothing(form) -> str:
+    errors = " ".join(e for errs in form.errors.values() for e in errs)
+    return f"Nothing was resolved. {errors}"
+
+
+def _resolved(transfer, done) -> str:
+    line = next(l for l in transfer.lines if l.id == done.line_id)
+    what = (
+        f"found: received into {transfer.to_location.code}'s receiving bin, put-away tasks are ready"
+        if done.outcome.value == "found"
+        else "lost: written off from transit"
+    )
+    after = (
+        f"{transfer.number} is completed: every unit is accounted for."
+        if done.completed
+        else f"Still missing on {transfer.number}: {done.still_missing}."
+    )
+    return f"{done.qty} × {line.product.sku} {what}. {after}"
+
+
+def _show(
+    transfer,
+    partial: str,
+    *,
+    status: int = 200,
+    outcome=None,
+    lines_outcome=None,
+    add_form=None,
+    resolving=None,
+):
+    """The detail page, or one region of it, with whatever the page shows for its status.
+    `resolving` is (line id, form) of a refused resolve form, shown again with its errors."""
     draft = transfer.status is S.DRAFT
     available = transfers.available_for(transfer) if draft else {}
     in_transit = transfers.units_in_transit(transfer)
@@ -233,7 +293,25 @@ def _show(transfer, partial: str, *, status: int = 200, outcome=None, lines_outc
         add_form=add_form or AddLineForm(formdata=None),
         search=SkuSearchForm(formdata=None),
         matches=[],
+        missing=_missing_forms(transfer, resolving),
+        damage_holds=_damage_holds(transfer),
+        hold_number=holds.number,
     )
+
+
+def _missing_forms(transfer, resolving) -> list:
+    """(line, form) for each line with units missing on arrival."""
+    line_id, refused = resolving or (None, None)
+    return [
+        (line, refused if line.id == line_id else ResolveMissingForm(formdata=None, qty=line.qty_missing))
+        for line in transfers.missing_lines(transfer)
+    ]
+
+
+def _damage_holds(transfer) -> list:
+    if transfer.status not in (S.RECEIVED, S.COMPLETED):
+        return []
+    return holds.listing(status=None, reference=("transfer", transfer.number))
 
 
 def _sku_matches(text: str, location_id: int) -> list[tuple[Product, int]]:
