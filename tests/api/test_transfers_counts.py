@@ -76,9 +76,73 @@ def test_a_transfer_end_to_end(api, stocked):
     assert received.get_json()["lines"][0]["quantity_damaged"] == 1
     assert api.patch(path, {"status": "completed"}).get_json()["status"] == "completed"
     north = api.get("/api/stock", location="service-north", bin="RCV-01").get_json()["data"]
-    assert north[0]["on_hand"] == 5
+    assert (north[0]["on_hand"], north[0]["held"], north[0]["available"]) == (6, 1, 5)  # damaged: held
     history = api.get("/api/movements", reference=f"transfer:{transfer['number']}").get_json()
     assert {m["type"] for m in history["data"]} == {"reserve", "transfer_out", "transfer_in"}
+
+
+def _received_short(api, arrived=4):
+    """6 shipped, `arrived` of them received: the rest missing, still in transit."""
+    transfer = new_transfer(api).get_json()
+    path = f"/api/transfers/{transfer['id']}"
+    api.patch(path, {"status": "approved"})
+    line_id = api.patch(path, {"status": "in_transit"}).get_json()["lines"][0]["id"]
+    received = api.patch(
+        path,
+        {
+            "status": "received",
+            "lines": [{"line_id": line_id, "quantity_received": arrived, "reason": "short_shipped"}],
+        },
+    ).get_json()
+    return transfer["id"], line_id, received
+
+
+def test_missing_units_show_and_are_resolved_over_the_api(api, stocked):
+    transfer_id, line_id, received = _received_short(api)
+    assert received["status"] == "received" and received["units_missing"] == 2
+    assert received["lines"][0]["quantity_missing"] == 2
+    path = f"/api/transfers/{transfer_id}"
+    asked = api.patch(path, {"status": "completed"})
+    assert asked.status_code == 409 and "found or lost" in asked.get_json()["error"]["message"]
+
+    found = api.post(f"{path}/missing", {"line_id": line_id, "outcome": "found", "quantity": 1})
+    assert found.status_code == 200
+    line = found.get_json()["lines"][0]
+    assert (line["quantity_missing"], line["quantity_found"], found.get_json()["status"]) == (
+        1,
+        1,
+        "received",
+    )
+    lost = api.post(f"{path}/missing", {"line_id": line_id, "outcome": "lost", "quantity": 1, "note": "gone"})
+    body = lost.get_json()
+    assert (body["status"], body["units_missing"], body["lines"][0]["quantity_lost"]) == ("completed", 0, 1)
+    transit = api.get("/api/stock", location="TRANSIT").get_json()["data"]
+    assert sum(row["on_hand"] for row in transit) == 0
+
+
+def test_a_bad_missing_resolution_is_refused_and_writes_nothing(api, api_as, stocked):
+    transfer_id, line_id, _ = _received_short(api, arrived=5)
+    path = f"/api/transfers/{transfer_id}/missing"
+    for body, status in [
+        ({"line_id": line_id, "outcome": "lost", "quantity": -1}, 422),
+        ({"line_id": line_id, "outcome": "lost", "quantity": 0}, 422),
+        ({"line_id": line_id, "outcome": "lost", "quantity": "one"}, 422),
+        ({"line_id": line_id, "outcome": "stolen", "quantity": 1}, 422),
+        ({"line_id": line_id, "outcome": "lost", "quantity": 2}, 422),  # 1 missing
+        ({"line_id": 999999, "outcome": "lost", "quantity": 1}, 404),
+    ]:
+        assert api.post(path, body).status_code == status, body
+    assert (
+        api.post(
+            "/api/transfers/999999/missing", {"line_id": line_id, "outcome": "lost", "quantity": 1}
+        ).status_code
+        == 404
+    )
+    after = api.get(f"/api/transfers/{transfer_id}").get_json()
+    assert (after["status"], after["units_missing"]) == ("received", 1)
+    operator = api_as("operator")
+    assert operator.post(path, {"line_id": line_id, "outcome": "lost", "quantity": 1}).status_code == 403
+    assert api.get(f"/api/transfers/{transfer_id}").get_json()["units_missing"] == 1
 
 
 def test_a_wrong_state_is_409_and_a_missing_transfer_404(api, stocked):

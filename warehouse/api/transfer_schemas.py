@@ -98,6 +98,16 @@ class TransferPatch(Body):
     lines: list[ReceivedLineIn] | None = Field(None, max_length=200, description="only with status received")
 
 
+class MissingIn(Body):
+    line_id: Id
+    outcome: Literal["found", "lost"] = Field(
+        description="found: they arrived after all (transit -> the destination's receiving bin, "
+        "put-away tasks open); lost: written off from transit (reason write_off)"
+    )
+    quantity: Quantity = Field(description="at most the line's quantity_missing")
+    note: text(300) = ""
+
+
 class TransferLineOut(Out):
     id: int
     sku: str
@@ -105,7 +115,10 @@ class TransferLineOut(Out):
     quantity_requested: int
     quantity_picked: int
     quantity_received: int
-    quantity_damaged: int
+    quantity_damaged: int = Field(description="of those received, damaged: on hold at the destination")
+    quantity_missing: int = Field(description="shipped, not arrived: still in transit until found or lost")
+    quantity_found: int
+    quantity_lost: int
     short_picked: bool
     receive_reason: str | None
 
@@ -123,6 +136,10 @@ class TransferOut(Out):
     received_at: UtcDateTime | None
     completed_at: UtcDateTime | None
     cancelled_at: UtcDateTime | None
+    units_missing: int = Field(
+        description="units missing on arrival, waiting for found or lost (a received transfer with "
+        "units missing is not completed)"
+    )
     lines: list[TransferLineOut]
 
 

@@ -1,4 +1,5 @@
-"""Transfers: list, create with lines, read, and move through their states."""
+"""Transfers: list, create with lines, read, move through their states, and resolve the
+units missing on arrival."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def _out(t: Transfer) -> s.TransferOut:
         received_at=t.received_at,
         completed_at=t.completed_at,
         cancelled_at=t.cancelled_at,
+        units_missing=t.units_missing,
         lines=[
             s.TransferLineOut(
                 id=l.id,
@@ -42,6 +44,9 @@ def _out(t: Transfer) -> s.TransferOut:
                 quantity_picked=l.qty_picked,
                 quantity_received=l.qty_received,
                 quantity_damaged=l.qty_damaged,
+                quantity_missing=l.qty_missing,
+                quantity_found=l.qty_found,
+                quantity_lost=l.qty_lost,
                 short_picked=l.short_picked,
                 receive_reason=l.receive_reason.value if l.receive_reason else None,
             )
@@ -149,6 +154,24 @@ def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
         transfers.complete(transfer_id, actor_id=actor)
     else:
         transfers.cancel(transfer_id, actor_id=actor)
+    return _out(transfers.get(transfer_id))
+
+
+@operation(
+    bp,
+    "POST",
+    "/transfers/<int:transfer_id>/missing",
+    summary="Resolve units missing on arrival: found or lost",
+    tag="transfers",
+    permission=P.TRANSFERS_WRITE,
+    body=s.MissingIn,
+    response=s.TransferOut,
+)
+def resolve_missing(caller, transfer_id: int, body: s.MissingIn):
+    """The last missing unit resolved completes the transfer."""
+    transfers.resolve_missing(
+        transfer_id, body.line_id, body.outcome, body.quantity, actor_id=caller.user_id, note=body.note
+    )
     return _out(transfers.get(transfer_id))
 
 
