@@ -111,20 +111,7 @@
     data.set("seq", String(scan.seq));
     data.set("operator", scan.operator);
     Object.keys(scan.fields || {}).forEach(function (name) { data.set(name, scan.fields[name]); });
-    legacyDialogueFields(scan, data);
     return data;
-  }
-
-  // TRANSITION (issue 15): until every floor screen holds its dialogue on the server, the
-  // screen's hidden fields (bin, line, awaiting...) go too, read from the live form as the
-  // scan leaves: after the previous answer is on screen, so they are that answer's. Remove
-  // once web/floor/ no longer reads them.
-  function legacyDialogueFields(scan, data) {
-    var form = scanForm();
-    if (!form || form.action !== scan.action) { return; }
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (el.type === "hidden" && el.name && !data.has(el.name)) { data.set(el.name, el.value); }
-    });
   }
 
   // What the answer means for the queue (the protocol with web/floor/stream.py).

@@ -50,8 +50,10 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
         scan(phone, "NUT-M8")
     assert "not expected here" in scan(phone, "PIN-3").inner_text()  # a pin in the nut bin
     scan(phone, "warehouse-main:A-01-03")
-    phone.click("text=Bin A-01-03 empty")
-    phone.wait_for_selector("text=A-01-03 counted as empty.")
+    phone.click("text=Bin A-01-03 empty")  # asks first, saying what it will do
+    phone.wait_for_selector("text=will be counted as 0")
+    phone.click("text=Confirm: A-01-03 is empty")
+    phone.wait_for_selector("text=A-01-03 counted as empty")
     phone.click("text=Submit count")
     phone.wait_for_selector(f"text={batch.number} submitted for review.")
 

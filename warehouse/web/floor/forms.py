@@ -8,6 +8,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from warehouse.catalog.scan import MAX_SCAN, clean
 from warehouse.inbound.models import PutawayReason
 from warehouse.transfers.models import ReceiveReason, ShortReason
+from warehouse.web.keyed import KeyedForm
 
 MAX_ID = 2**31 - 1  # hidden ids ride along in the page: bound them before any lookup
 
@@ -43,15 +44,10 @@ class LocationForm(FlaskForm):
     location = SelectField("Where are you working?", coerce=int)
 
 
-class PickScanForm(ScanForm):
-    """Pick and transfer-receive screens: the bin scanned last rides along, and a quantity
-    for the next item scan (1 when empty)."""
+class ShortPickForm(KeyedForm):
+    """Short asks first and acts on a second press (warehouse/transfers/pick_dialogue.py);
+    the key minted with the page makes a double tap one press."""
 
-    bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin first, then the item.")])
-    qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 100_000, "Enter 1 to 100,000.")])
-
-
-class ShortPickForm(FlaskForm):
     line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
     reason = SelectField(
         "Why short?",
@@ -71,11 +67,3 @@ class ReceiveLineForm(FlaskForm):
         choices=[SelectChoice("", "No difference")]
         + [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason],
     )
-
-
-class CountScanForm(ScanForm):
-    """The bin being counted and the item scanned last ride along with each scan."""
-
-    bin = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the bin again.")])
-    product = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan the item again.")])
-    lot = HiddenField(validators=[Optional(), Length(max=64)])

@@ -11,16 +11,18 @@ from warehouse.catalog.models import Bin
 from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
+from warehouse.transfers import pick_dialogue, receive_dialogue
 from warehouse.transfers.models import ReceiveReason, ShortReason, TransferStatus
 from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
-from . import bp
-from .forms import PickScanForm, ReceiveLineForm, ScanForm, ShortPickForm
+from . import bp, stream
+from .forms import ReceiveLineForm, ScanForm, ShortPickForm
 from .guards import needs_location
 from .outcome import Outcome
 from .resolver import resolve
+from .stream import StreamScanForm
 
 
 def open_transfer(scan):
@@ -112,59 +114,19 @@ def _start_screen(endpoint, title, prompt):
 @requires(Role.OPERATOR)
 def pick(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
-    form = PickScanForm()
     if request.method == "GET":
-        return _pick_page(transfer, PickScanForm(formdata=None), None)
-    if not form.validate_on_submit() or not form.scan.data:
-        return _pick_page(transfer, form, Outcome.from_form(form, "Scan a bin, then the item."), 422)
-    try:
-        outcome = _pick_scan(transfer, form)
-    except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), form, Outcome.error(e.message), http_status(e))
-    if isinstance(outcome, Outcome):
-        status = 422 if outcome.result == "error" else 200
-        return _pick_page(transfers.get(transfer_id), form, outcome, status)
-    return outcome  # a redirect: another slip was scanned
-
-
-def _pick_scan(transfer, form):
-    scan = resolve(form.scan.data, location_id=current_user.location_id)
-    if scan.kind == "transfer":
-        return open_transfer(scan) or _not_here(scan.transfer)
-    if scan.kind == "bin":
-        form.bin.data = scan.bin.id
-        listed = transfers.pick_bins(transfer)
-        if listed and scan.bin.id not in {b.id for b in listed}:
-            return Outcome.warn(
-                f"Bin {scan.bin.code} is not on the pick list "
-                f"({', '.join(b.code for b in listed)}). Scan the item only if you "
-                "really take it from here."
-            )
-        return Outcome.ok(f"Bin {scan.bin.code}. Scan the item.")
-    if scan.kind != "product":
-        return Outcome.error("Scan a bin label or an item.")
-    bin = _current_bin(transfer, form.bin.data)
-    if bin is None:
-        return Outcome.error("Scan the bin first, then the item.")
-    qty = scan.units(form.qty.data)
-    picked = transfers.pick(
-        transfer.id,
-        bin,
-        scan.product,
-        qty,
-        actor_id=current_user.id,
-        lot_code=scan.lot_code,
-        key=form.scan_id.data or None,
+        return _pick_page(transfer, None)
+    form = StreamScanForm()
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
+    outcome, status = stream.answer(
+        form,
+        lambda value, scan_id, seq: pick_dialogue.scan(
+            transfer.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
+        ),
+        empty="Scan a bin, then the item.",
     )
-    line = picked.line
-    return Outcome.ok(
-        f"Picked {qty} {scan.product.sku} from {bin.code}: {line.qty_picked} of {line.qty_requested}."
-    )
-
-
-def _current_bin(transfer, bin_id):
-    bin = db.session.get(Bin, bin_id) if bin_id else None
-    return bin if bin is not None and bin.location_id == transfer.from_location_id else None
+    return _pick_page(transfers.get(transfer_id), outcome, status)
 
 
 @bp.post("/pick/<int(max=2147483647):transfer_id>/short")
@@ -173,28 +135,19 @@ def short_pick(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
     form = ShortPickForm()
     if not form.validate_on_submit():
-        return _pick_page(
-            transfer,
-            PickScanForm(formdata=None),
-            Outcome.from_form(form, "Choose why the line is short."),
-            422,
-        )
+        return _pick_page(transfer, Outcome.from_form(form, "Choose why the line is short."), 422)
     try:
-        line = transfers.short_pick(
-            transfer.id, form.line.data, ShortReason(form.reason.data), actor_id=current_user.id
+        step = pick_dialogue.short(
+            transfer.id,
+            form.line.data,
+            ShortReason(form.reason.data),
+            actor_id=current_user.id,
+            key=form.key.data or None,
         )
     except DomainError as e:
-        return _pick_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
-        )
-    return _pick_page(
-        transfers.get(transfer_id),
-        PickScanForm(formdata=None),
-        Outcome.warn(
-            f"{line.product.sku} short: {line.qty_picked} of {line.qty_requested}. "
-            "A count of the bin is queued for the supervisor."
-        ),
-    )
+        return _pick_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
+    status = 422 if step.result == "error" else 200
+    return _pick_page(transfers.get(transfer_id), Outcome(step.result, step.message), status)
 
 
 @bp.post("/pick/<int(max=2147483647):transfer_id>/ship")
@@ -202,27 +155,23 @@ def short_pick(transfer_id):
 def ship(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
     if not ScanForm().validate_on_submit():
-        return _pick_page(transfer, PickScanForm(formdata=None), Outcome.error("Reload and ship again."), 400)
+        return _pick_page(transfer, Outcome.error("Reload and ship again."), 400)
     try:
         transfers.ship(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _pick_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
-        )
-    return _pick_page(
-        transfers.get(transfer_id),
-        PickScanForm(formdata=None),
-        Outcome.ok(f"Shipped {transfer.number} into transit."),
-    )
+        return _pick_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
+    return _pick_page(transfers.get(transfer_id), Outcome.ok(f"Shipped {transfer.number} into transit."))
 
 
-def _pick_page(transfer, form, outcome, status=200):
+def _pick_page(transfer, outcome, status=200):
+    dialogue = pick_dialogue.state(transfer.id, current_user.id)
     return render(
         "floor/pick.html",
         "floor/_pick_step.html",
         status=status,
         transfer=transfer,
-        form=form,
+        dialogue=dialogue,
+        current_bin=db.session.get(Bin, dialogue["bin"]) if dialogue.get("bin") else None,
         outcome=outcome,
         short_form=ShortPickForm(formdata=None),
         reasons=list(ShortReason),
@@ -236,31 +185,19 @@ def _pick_page(transfer, form, outcome, status=200):
 @requires(Role.OPERATOR)
 def transfer_receive(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
-    form = PickScanForm()
     if request.method == "GET":
-        return _receive_page(transfer, PickScanForm(formdata=None), None)
-    if not form.validate_on_submit() or not form.scan.data:
-        return _receive_page(transfer, form, Outcome.from_form(form, "Scan an item."), 422)
-    try:
-        scan = resolve(form.scan.data, location_id=current_user.location_id, expect="product")
-        if scan.kind == "transfer":
-            return open_transfer(scan) or _receive_page(transfer, form, _not_here(scan.transfer), 409)
-        if scan.kind != "product":
-            return _receive_page(transfer, form, Outcome.error("That is not an item. Scan the item."), 422)
-        qty = scan.units(form.qty.data)
-        line = transfers.count_received(
-            transfer.id, scan.product, qty, actor_id=current_user.id, key=form.scan_id.data or None
-        )
-    except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), form, Outcome.error(e.message), http_status(e))
-    counted = (
-        f"{line.qty_received} of {line.qty_picked} shipped."
-        if line.qty_picked
-        else f"{line.qty_received} received, none was shipped: say why on its line (over shipped)."
+        return _receive_page(transfer, None)
+    form = StreamScanForm()
+    if (opened := opened_slip(form.scan.data)) is not None:
+        return opened
+    outcome, status = stream.answer(
+        form,
+        lambda value, scan_id, seq: receive_dialogue.scan(
+            transfer.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
+        ),
+        empty="Scan an item.",
     )
-    return _receive_page(
-        transfers.get(transfer_id), form, Outcome.ok(f"+{qty} {scan.product.sku}: {counted}")
-    )
+    return _receive_page(transfers.get(transfer_id), outcome, status)
 
 
 @bp.post("/transfer-receive/<int(max=2147483647):transfer_id>/line")
@@ -269,9 +206,7 @@ def transfer_receive_line(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     form = ReceiveLineForm()
     if not form.validate_on_submit():
-        return _receive_page(
-            transfer, PickScanForm(formdata=None), Outcome.from_form(form, "Check the counts."), 422
-        )
+        return _receive_page(transfer, Outcome.from_form(form, "Check the counts."), 422)
     try:
         line = transfers.set_received(
             transfer.id,
@@ -281,12 +216,9 @@ def transfer_receive_line(transfer_id):
             reason=ReceiveReason(form.reason.data) if form.reason.data else None,
         )
     except DomainError as e:
-        return _receive_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
-        )
+        return _receive_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
     return _receive_page(
         transfers.get(transfer_id),
-        PickScanForm(formdata=None),
         Outcome.ok(f"{line.product.sku}: received {line.qty_received}, damaged {line.qty_damaged}."),
     )
 
@@ -296,29 +228,24 @@ def transfer_receive_line(transfer_id):
 def transfer_receive_finish(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     if not ScanForm().validate_on_submit():
-        return _receive_page(
-            transfer, PickScanForm(formdata=None), Outcome.error("Reload and finish again."), 400
-        )
+        return _receive_page(transfer, Outcome.error("Reload and finish again."), 400)
     try:
         transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _receive_page(
-            transfers.get(transfer_id), PickScanForm(formdata=None), Outcome.error(e.message), http_status(e)
-        )
+        return _receive_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
     return _receive_page(
         transfers.get(transfer_id),
-        PickScanForm(formdata=None),
         Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready."),
     )
 
 
-def _receive_page(transfer, form, outcome, status=200):
+def _receive_page(transfer, outcome, status=200):
     return render(
         "floor/transfer_receive.html",
         "floor/_transfer_receive_step.html",
         status=status,
         transfer=transfer,
-        form=form,
+        dialogue=receive_dialogue.state(transfer.id, current_user.id),
         outcome=outcome,
         reasons=list(ReceiveReason),
     )

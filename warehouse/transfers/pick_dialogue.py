@@ -1,0 +1,160 @@
+"""The pick screen's dialogue: what one scan means while picking a transfer at its source.
+
+    step = pick_dialogue.scan(transfer_id, "A-01-01", actor_id=..., scan_id=..., seq=...)
+
+The screen waits for a bin, then items from it: each item scan picks its units (`x5`
+first makes it pick 5); a number typed after an item makes that item's picked total the
+number, once. "Short" (`short`) asks first, saying what it will do, and acts on a second
+press within a few seconds. Each scan is applied once per scan id; the state lives on the
+server per picker and transfer (warehouse/core/dialogues.py).
+"""
+
+from __future__ import annotations
+
+from warehouse.catalog import scan as scans
+from warehouse.catalog.models import Bin, Product
+from warehouse.core import commands, dialogues
+from warehouse.core.dialogues import Step
+from warehouse.core.errors import NotFound, TransferWrongState, UnknownScan
+from warehouse.core.extensions import db
+from warehouse.transfers import picking, queries
+from warehouse.transfers.models import ShortReason, TransferLine, TransferStatus
+
+SCREEN = "pick"
+
+
+def scan(
+    transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
+) -> Step:
+    transfer = queries.get(transfer_id)
+    return dialogues.apply(
+        SCREEN,
+        transfer.id,
+        value,
+        lambda state, value: _interpret(transfer, state, value, actor_id),
+        actor_id=actor_id,
+        scan_id=scan_id,
+        seq=seq,
+    )
+
+
+def state(transfer_id: int, actor_id: int) -> dict:
+    return dialogues.state_of(SCREEN, transfer_id, actor_id)
+
+
+def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
+    try:
+        found = scans.resolve(value, location_id=transfer.from_location_id)
+    except UnknownScan:
+        typed = dialogues.typed_quantity(value)
+        if typed is None:
+            raise
+        return _typed(transfer, state, typed, actor_id)
+    if found.kind == "bin":
+        return _bin(transfer, found.bin)
+    if found.kind != "product":
+        return Step.error("Scan a bin label or an item.", state)
+    bin = _current_bin(transfer, state)
+    if bin is None:
+        return Step.error("Scan the bin first, then the item.", state)
+    qty = found.units(state.get("ahead"))
+    picked = picking.pick(transfer.id, bin, found.product, qty, actor_id=actor_id, lot_code=found.lot_code)
+    after = {"bin": bin.id, "line": picked.line.id, "lot": found.lot_code or ""}
+    return _picked(qty, found.product, bin, picked.line, after)
+
+
+def _bin(transfer, bin: Bin) -> Step:
+    listed = picking.pick_bins(transfer)
+    if listed and bin.id not in {b.id for b in listed}:
+        return Step.warn(
+            f"Bin {bin.code} is not on the pick list ({', '.join(b.code for b in listed)}). "
+            "Scan the item only if you really take it from here.",
+            {"bin": bin.id},
+        )
+    return Step.ok(f"Bin {bin.code}. Scan the item.", {"bin": bin.id})
+
+
+def _typed(transfer, state, typed, actor_id) -> Step:
+    bin = _current_bin(transfer, state)
+    if typed.ahead:
+        if bin is None:
+            return Step.error("Scan the bin first, then type x5 and scan the item.", state)
+        return Step.ok(f"Next item picks {typed.qty}. Scan it.", {"bin": bin.id, "ahead": typed.qty})
+    line = db.session.get(TransferLine, state.get("line") or 0)
+    if bin is None or line is None or line.transfer_id != transfer.id:
+        return Step.error(
+            "Scan the item first, then type how many you took (or type x5, then scan it).", state
+        )
+    product, after = line.product, {"bin": bin.id}  # the number applies once
+    more = typed.qty - line.qty_picked
+    if more < 0:
+        return Step.error(
+            f"{line.qty_picked} {product.sku} are picked already: type {line.qty_picked} or more, "
+            "or ask a supervisor to put some back.",
+            after,
+        )
+    if more == 0:
+        return Step.ok(f"{product.sku}: {line.qty_picked} of {line.qty_requested} picked.", after)
+    picked = picking.pick(
+        transfer.id, bin, product, more, actor_id=actor_id, lot_code=state.get("lot") or None
+    )
+    return _picked(more, product, bin, picked.line, after)
+
+
+def _picked(qty: int, product: Product, bin: Bin, line: TransferLine, after: dict) -> Step:
+    message = f"Picked {qty} {product.sku} from {bin.code}: {line.qty_picked} of {line.qty_requested}."
+    if line.qty_picked == line.qty_requested:
+        message += " Line complete."
+    return Step.ok(message, after)
+
+
+def _current_bin(transfer, state) -> Bin | None:
+    bin = db.session.get(Bin, state["bin"]) if state.get("bin") else None
+    return bin if bin is not None and bin.location_id == transfer.from_location_id else None
+
+
+# --- Short: asks, then acts ---------------------------------------------------------------
+
+
+def short(
+    transfer_id: int, line_id: int, reason: ShortReason, *, actor_id: int, key: str | None = None
+) -> Step:
+    """The Short button of a line. The first press says what it will do and arms it; a
+    second press within a few seconds closes the line short and queues a count of its
+    bins. `key` (minted with the page) makes a double tap one press."""
+    transfer = queries.get(transfer_id)
+
+    def press(state: dict) -> Step:
+        if transfer.status is not TransferStatus.APPROVED:
+            raise TransferWrongState(f"{transfer.number} is not being picked.")
+        line = next((line for line in transfer.lines if line.id == line_id), None)
+        if line is None:
+            raise NotFound("No such line on this transfer.")
+        left = line.qty_requested - line.qty_picked
+        if line.short_picked or left <= 0:
+            picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)  # says why not
+        armed = f"short:{line.id}:{reason.value}"
+        calm = {k: v for k, v in state.items() if k != "confirm"}
+        if dialogues.confirms(state, armed):
+            done = picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)
+            return Step.warn(
+                f"{done.product.sku} short: {done.qty_picked} of {done.qty_requested}. "
+                "A count of the bin is queued for the supervisor.",
+                calm,
+            )
+        return Step.warn(
+            f"{line.product.sku}: {line.qty_picked} of {line.qty_requested} picked. The other {left} "
+            f"will be closed short ({reason.value.replace('_', ' ')}) and a count of its bins queued. "
+            "Press Short again to confirm.",
+            {**calm, "confirm": dialogues.armed(armed)},
+        )
+
+    return commands.run(
+        "transfers.short_pressed",
+        lambda: dialogues.change(SCREEN, transfer.id, actor_id, press),
+        key=key,
+        actor_id=actor_id,
+        request=[transfer.id, line_id, reason.value],
+        remember=lambda step: {"result": step.result, "message": step.message, "state": step.state},
+        recall=lambda stored: Step(**stored),
+    )

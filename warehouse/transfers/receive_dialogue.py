@@ -1,0 +1,95 @@
+"""The transfer-receive screen's dialogue: what one scan means while counting a transfer
+in at its destination.
+
+    step = receive_dialogue.scan(transfer_id, "BOLT-M8", actor_id=..., scan_id=..., seq=...)
+
+Each item scan counts its units in (`x5` first makes it count 5); a number typed after an
+item makes that item's received total the number, once. Counting more than was shipped
+is allowed (it happens) but warns at the scan, with the warning tone. Each scan is
+applied once per scan id; the state lives on the server per operator and transfer
+(warehouse/core/dialogues.py).
+"""
+
+from __future__ import annotations
+
+from warehouse.catalog import scan as scans
+from warehouse.core import dialogues
+from warehouse.core.dialogues import Step
+from warehouse.core.errors import UnknownScan
+from warehouse.core.extensions import db
+from warehouse.transfers import queries, receiving
+from warehouse.transfers.models import TransferLine
+
+SCREEN = "transfer_receive"
+
+
+def scan(
+    transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
+) -> Step:
+    transfer = queries.get(transfer_id)
+    return dialogues.apply(
+        SCREEN,
+        transfer.id,
+        value,
+        lambda state, value: _interpret(transfer, state, value, actor_id),
+        actor_id=actor_id,
+        scan_id=scan_id,
+        seq=seq,
+    )
+
+
+def state(transfer_id: int, actor_id: int) -> dict:
+    return dialogues.state_of(SCREEN, transfer_id, actor_id)
+
+
+def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
+    try:
+        found = scans.resolve(value, location_id=transfer.to_location_id, expect="product")
+    except UnknownScan:
+        typed = dialogues.typed_quantity(value)
+        if typed is None:
+            raise
+        return _typed(transfer, state, typed, actor_id)
+    if found.kind != "product":
+        return Step.error("That is not an item. Scan the item.", state)
+    qty = found.units(state.get("ahead"))
+    line = receiving.count_received(transfer.id, found.product, qty, actor_id=actor_id)
+    return _counted(qty, line, {"line": line.id})
+
+
+def _typed(transfer, state, typed, actor_id) -> Step:
+    if typed.ahead:
+        return Step.ok(f"Next item counts {typed.qty}. Scan it.", {"ahead": typed.qty})
+    line = db.session.get(TransferLine, state.get("line") or 0)
+    if line is None or line.transfer_id != transfer.id:
+        return Step.error(
+            "Scan the item first, then type how many arrived (or type x5, then scan it).", state
+        )
+    more = typed.qty - line.qty_received
+    if more < 0:
+        return Step.error(
+            f"{line.qty_received} {line.product.sku} are counted already. To lower it, change "
+            "Received on its line below.",
+            {},
+        )
+    if more == 0:
+        return Step.ok(f"{line.product.sku}: {line.qty_received} counted.", {})
+    counted = receiving.count_received(transfer.id, line.product, more, actor_id=actor_id)
+    return _counted(more, counted, {})  # the number applies once
+
+
+def _counted(qty: int, line: TransferLine, after: dict) -> Step:
+    sku = line.product.sku
+    if not line.qty_picked:
+        return Step.warn(
+            f"+{qty} {sku}: {line.qty_received} received, none was shipped. Set it aside and "
+            "say why on its line (over shipped).",
+            after,
+        )
+    if line.qty_received > line.qty_picked:
+        return Step.warn(
+            f"+{qty} {sku}: {line.qty_received} received, only {line.qty_picked} shipped. "
+            "Check the count; if it is right, say why on its line.",
+            after,
+        )
+    return Step.ok(f"+{qty} {sku}: {line.qty_received} of {line.qty_picked} shipped.", after)
