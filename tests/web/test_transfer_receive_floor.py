@@ -57,7 +57,10 @@ def test_a_line_picked_short_to_nothing_says_not_shipped_instead_of_0_of_0(clien
 def test_an_unshipped_item_that_arrives_anyway_is_counted_as_over_shipped(client, shipped):
     answer = scan(client, shipped.transfer, "NUT-M8").get_data(as_text=True)
 
-    assert "+1 NUT-M8: 1 received, none was shipped. Set it aside and say why on its line (over shipped)." in answer
+    assert (
+        "+1 NUT-M8: 1 received, none was shipped. Set it aside and say why on its line (over shipped)."
+        in answer
+    )
     assert "received 1 anyway" in answer and "of 0 shipped" not in answer
 
 
