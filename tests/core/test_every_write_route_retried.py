@@ -486,6 +486,15 @@ def _(w):
     return w.scan(f"/floor/receive/{receipt_id}", f"/floor/receive/{receipt_id}", "BOLT-M8")
 
 
+@case("floor.receive_skip")
+def _(w):
+    receipt_id = w.receipt(w.sign_in("operator", at=w.main))
+    url = f"/floor/receive/{receipt_id}"
+    asks_lot = w.scan(url, url, "GLUE-50").send(w.client)  # lot-tracked: the screen asks for its lot
+    assert "Skip this item" in asks_lot.get_data(as_text=True)
+    return w.form(asks_lot, f"{url}/skip")
+
+
 @case("floor.receive_finish")
 def _(w):
     receipt_id = w.receipt(w.sign_in("operator", at=w.main), lines=True)

@@ -333,3 +333,30 @@ def test_each_operator_has_their_own_dialogue_on_one_receipt(client, floor, auth
     auth.login("supervisor")
     accounts.set_location(db.session.scalar(select(User).where(User.username == "supervisor")), floor[0].id)
     assert "+1 BOLT-M8: now 1." in assert_fragment(post(client, url, True, scan="BOLT-M8"))
+
+
+def test_a_put_away_scan_sent_twice_gets_its_first_answer_and_moves_once(client, floor):
+    main, bolt, _ = floor
+    receipt = receiving.start("PO-P2", location_id=main.id, actor_id=1)
+    receiving.add(receipt.id, bolt, qty=4)
+    receiving.finish(receipt.id, actor_id=1)
+    task = db.session.scalar(select(PutawayTask))
+    client.get(f"/floor/putaway/{task.id}")  # opening the task suggests its bin
+    moved = db.session.scalar(select(func.count()).select_from(Movement))
+    for _ in range(2):  # the answer was lost on the way back: the handheld sends it again
+        body = assert_fragment(post(client, f"/floor/putaway/{task.id}", True, scan="A-01-01", scan_id="p-1"))
+        assert "Put away 4 BOLT-M8 in A-01-01." in body and 'data-result="ok"' in body
+    assert db.session.scalar(select(func.count()).select_from(Movement)) == moved + 2  # out of RCV, into A
+    later = assert_fragment(post(client, f"/floor/putaway/{task.id}", True, scan="A-01-01", scan_id="p-2"))
+    assert "Already put away" in later and 'data-result="warn"' in later
+
+
+def test_skip_this_item_gives_up_on_a_lot_nobody_has_and_counts_nothing(client, floor):
+    receipt = receiving.start("PO-SK", location_id=floor[0].id, actor_id=1)
+    url = f"/floor/receive/{receipt.id}"
+    asks = assert_fragment(post(client, url, True, scan="GLUE-50"))
+    assert "Skip this item" in asks
+    skipped = assert_fragment(post(client, f"{url}/skip", True, key="k-1"))
+    assert "Skipped GLUE-50: nothing counted for it" in skipped and "Skip this item" not in skipped
+    assert "+1 BOLT-M8: now 1." in assert_fragment(post(client, url, True, scan="BOLT-M8"))
+    assert [(l.product.sku, l.qty) for l in receiving.get(receipt.id).lines] == [("BOLT-M8", 1)]

@@ -3,7 +3,8 @@
     step = receive_dialogue.scan(receipt_id, "BOLT-M8", actor_id=..., scan_id=..., seq=...)
 
 The screen waits for an item. A lot-tracked item without a lot on its label makes it wait
-for the lot; an expiry-tracked lot not known yet, for its expiry date. A number typed
+for the lot; an expiry-tracked lot not known yet, for its expiry date ("Skip this item"
+gives up on it: `skip`). A number typed
 after an item sets that item's count on the receipt; `x5` before an item makes that scan
 count 5. Each scan is applied once per scan id (warehouse/core/dialogues.py); the state
 lives on the server, per operator and receipt.
@@ -11,13 +12,13 @@ lives on the server, per operator and receipt.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date, datetime
 
 from warehouse.catalog import lots
 from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Product
-from warehouse.core import clock, dialogues
+from warehouse.core import clock, commands, dialogues
 from warehouse.core.dialogues import Step
 from warehouse.core.errors import UnknownScan
 from warehouse.core.extensions import db
@@ -163,3 +164,28 @@ def parse_expiry(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def skip(receipt_id: int, *, actor_id: int, key: str | None = None) -> Step:
+    """ "Skip this item" while the screen asks for a lot or an expiry date the operator
+    cannot give: nothing is counted for it, and the screen waits for an item again. `key`
+    (minted with the page) makes a double tap one press."""
+    receipt = receiving.get(receipt_id)
+
+    def press(state: dict) -> Step:
+        product = db.session.get(Product, state.get("product") or 0)
+        if state.get("awaiting", "item") == "item" or product is None:
+            return Step.ok("Nothing to skip. Scan an item.", dict(ITEM))
+        return Step.warn(
+            f"Skipped {product.sku}: nothing counted for it. Set it aside and scan the next item.", dict(ITEM)
+        )
+
+    return commands.run(
+        "receiving.skip_item",
+        lambda: dialogues.change(SCREEN, receipt.id, actor_id, press),
+        key=key,
+        actor_id=actor_id,
+        request=[receipt.id],
+        remember=asdict,
+        recall=lambda stored: Step(**stored),
+    )

@@ -10,7 +10,8 @@ from warehouse.inbound.models import PutawayReason
 from warehouse.transfers.models import ReceiveReason, ShortReason
 from warehouse.web.keyed import KeyedForm
 
-MAX_ID = 2**31 - 1  # hidden ids ride along in the page: bound them before any lookup
+MAX_ID = 2**31 - 1  # ids posted by a page: bound them before any lookup
+MAX_SEQ = 2**53  # what a browser counts to exactly
 
 
 class ScanForm(FlaskForm):
@@ -19,6 +20,15 @@ class ScanForm(FlaskForm):
 
     scan = StringField(filters=[clean], validators=[Length(max=MAX_SCAN, message="That code is too long.")])
     scan_id = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class StreamScanForm(ScanForm):
+    """A scan of the handheld's ordered stream (warehouse/web/floor/stream.py)."""
+
+    seq = IntegerField(validators=[Optional(), NumberRange(0, MAX_SEQ, "Scan again.")])
+    # Who the handheld queued this scan under: a queue left on a shared device by one
+    # operator is never applied as another's.
+    operator = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan again.")])
 
 
 class StartReceiptForm(ScanForm):
@@ -35,7 +45,7 @@ REASONS = [SelectChoice("", "Suggested bin")] + [
 ]
 
 
-class PutawayScanForm(ScanForm):
+class PutawayScanForm(StreamScanForm):
     qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 1_000_000, "Enter 1 or more.")])
     reason = SelectField("Different bin? Why", choices=REASONS, validators=[Optional()])
 

@@ -6,13 +6,13 @@ from flask_login import current_user
 from warehouse.accounts.models import Role
 from warehouse.catalog import lots
 from warehouse.core.errors import DomainError
-from warehouse.inbound import putaway
+from warehouse.inbound import putaway, putaway_dialogue
 from warehouse.inbound.models import PutawayReason
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
-from . import bp
+from . import bp, stream
 from .forms import PutawayScanForm, ScanForm
 from .guards import needs_location
 from .outcome import Outcome
@@ -63,28 +63,23 @@ def putaway_task(task_id):
         return _task_page(putaway.begin(task), PutawayScanForm(formdata=None), _where_to(task))
     if (opened := opened_slip(form.scan.data)) is not None:
         return opened
-    if not form.validate_on_submit() or not form.scan.data:
-        return _task_page(task, form, Outcome.from_form(form, "Scan the bin you put the goods in."), 422)
-    try:
-        scan = resolve(form.scan.data, location_id=task.location_id, expect="bin")
-        if scan.kind != "bin":
-            return _task_page(task, form, Outcome.error("That is not a bin. Scan the bin label."), 422)
-        done = putaway.confirm(
+    outcome, status = stream.answer(
+        form,
+        lambda value, scan_id, seq: putaway_dialogue.scan(
             task.id,
-            scan.bin,
+            value,
             qty=form.qty.data,
             reason=PutawayReason(form.reason.data) if form.reason.data else None,
             actor_id=current_user.id,
-        )
-    except putaway.AlreadyPutAway as e:
-        return _list_page(Outcome.warn(e.message), push=True)
-    except DomainError as e:
-        return _task_page(putaway.get(task_id), form, Outcome.error(e.message), http_status(e))
-    rest = f" {done.rest.qty} left on a new task." if done.rest else ""
-    return _list_page(
-        Outcome.ok(f"Put away {done.task.qty} {done.task.product.sku} in {done.task.to_bin.code}.{rest}"),
-        push=True,
+            scan_id=scan_id,
+            seq=seq,
+        ),
+        empty="Scan the bin you put the goods in.",
+        warn_on=(putaway.AlreadyPutAway,),  # another scan after it was done: say so, show the list
     )
+    if status == 200:
+        return _list_page(outcome, push=True)
+    return _task_page(putaway.get(task_id), form, outcome, status)
 
 
 def _where_to(task) -> Outcome:

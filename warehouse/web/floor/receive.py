@@ -10,6 +10,7 @@ from warehouse.inbound import receive_dialogue, receiving
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..keyed import KeyedForm
 from ..security import requires
 from . import bp, stream
 from .forms import ScanForm, StartReceiptForm
@@ -72,6 +73,17 @@ def receive_scan(receipt_id):
         empty="Scan an item, or type its count.",
     )
     return _receipt_page(receiving.get(receipt_id), outcome, status)
+
+
+@bp.post("/receive/<int(max=2147483647):receipt_id>/skip")
+@requires(Role.OPERATOR)
+def receive_skip(receipt_id):
+    receipt = receiving.get(receipt_id, location_id=current_user.location_id or 0)  # only one's own
+    form = KeyedForm()
+    if not form.validate_on_submit():
+        return _receipt_page(receipt, Outcome.error("Reload the page and press Skip again."), 400)
+    step = receive_dialogue.skip(receipt.id, actor_id=current_user.id, key=form.key.data or None)
+    return _receipt_page(receipt, Outcome(step.result, step.message))
 
 
 @bp.post("/receive/<int(max=2147483647):receipt_id>/finish")

@@ -12,33 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_login import current_user
-from wtforms import IntegerField
-from wtforms.validators import NumberRange, Optional
 
 from warehouse.core.dialogues import Step
 from warehouse.core.errors import DomainError
 from warehouse.web.statuses import http_status
 
-from .forms import ScanForm
+from .forms import StreamScanForm
 from .outcome import Outcome
 
-MAX_SEQ = 2**53  # what a browser counts to exactly
-
-
-class StreamScanForm(ScanForm):
-    seq = IntegerField(validators=[Optional(), NumberRange(0, MAX_SEQ, "Scan again.")])
-    # Who the handheld queued this scan under: a queue left on a shared device by one
-    # operator is never applied as another's.
-    operator = IntegerField(validators=[Optional(), NumberRange(1, 2**31 - 1, "Scan again.")])
+__all__ = ["StreamScanForm", "answer"]
 
 
 Apply = Callable[[str, str | None, int | None], Step]
 
 
-def answer(form: StreamScanForm, apply: Apply, *, empty: str) -> tuple[Outcome, int]:
+def answer(
+    form: StreamScanForm, apply: Apply, *, empty: str, warn_on: tuple[type[DomainError], ...] = ()
+) -> tuple[Outcome, int]:
     """Apply the posted scan with `apply(value, scan_id, seq)`: the outcome to show and its
     status (200 ok or warn; 4xx refused, and nothing was written). `empty` is the prompt
-    when nothing was scanned."""
+    when nothing was scanned; a refusal of a kind in `warn_on` is a warning (status 200):
+    nothing to do, e.g. the task was already done."""
     if not form.validate_on_submit():
         return Outcome.from_form(form, "Reload the page and scan again."), 422
     if form.operator.data is not None and form.operator.data != current_user.id:
@@ -47,6 +41,8 @@ def answer(form: StreamScanForm, apply: Apply, *, empty: str) -> tuple[Outcome, 
         return Outcome.error(empty), 422
     try:
         step = apply(form.scan.data, form.scan_id.data or None, form.seq.data)
+    except warn_on as e:
+        return Outcome.warn(e.message), 200
     except DomainError as e:
         return Outcome.error(e.message), http_status(e)
     return Outcome(step.result, step.message), 422 if step.result == "error" else 200
