@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from tests.browser.conftest import scan, sign_in
 from tests.conftest import PASSWORD
-from tests.factories import make_location, make_product
-from warehouse import accounts
+from tests.factories import make_location, make_product, receive
+from warehouse import accounts, counts
+from warehouse.catalog.models import Product
 from warehouse.core.extensions import db
 from warehouse.inbound.models import Receipt
 
@@ -164,3 +165,52 @@ def test_the_service_worker_is_served_fresh_from_the_root(phone, dock):
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["cache-control"] == "no-cache"
     assert "__SHELL_VERSION__" not in response.text()
+
+
+def test_a_count_with_the_wifi_gone_halfway_is_counted_as_scanned(phone, dock):
+    """A blind count: two bins online, the Wi-Fi drops in the third aisle, the screen is
+    reloaded in the dead spot, two more bins, then the Wi-Fi is back and the count is
+    submitted: every bin counted as scanned, none twice."""
+    bins = {b.code: b for b in dock.bins}
+    bolt = db.session.scalar(select(Product).where(Product.sku == "BOLT-M8"))
+    nut = db.session.scalar(select(Product).where(Product.sku == "NUT-M8"))
+    for code in ("A-01-01", "A-01-02", "A-01-03"):
+        receive(bolt, bins[code], 4)
+        receive(nut, bins[code], 6)
+    batch = counts.create(dock.id, counts.Selection(bins_like="A-01-*"), actor_id=None)
+    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
+    phone.goto(f"{phone.base}/floor/count/{batch.id}")
+    phone.wait_for_function("() => document.body.dataset.offlineReady === '1'")
+    for code in ["warehouse-main:A-01-01", BOLT, BOLT, BOLT, BOLT, "NUT-M8", "6"]:
+        scan(phone, code)
+
+    phone.context.set_offline(True)
+    fire(phone, ["warehouse-main:A-01-02", BOLT, BOLT, BOLT, "NUT-M8", "5"])
+    queued(phone, 6)
+    phone.reload()  # in the dead spot: the service worker's copy of the screen
+    queued(phone, 6)
+    fire(phone, ["warehouse-main:A-01-03", "x4", BOLT, "NUT-M8", "7"])
+    queued(phone, 11)
+    assert counted(batch.id) == {("A-01-01", "BOLT-M8"): 4, ("A-01-01", "NUT-M8"): 6}
+
+    phone.context.set_offline(False)
+    phone.wait_for_function(f"() => {SETTLED}")
+    assert counted(batch.id) == {
+        ("A-01-01", "BOLT-M8"): 4,
+        ("A-01-01", "NUT-M8"): 6,
+        ("A-01-02", "BOLT-M8"): 3,
+        ("A-01-02", "NUT-M8"): 5,
+        ("A-01-03", "BOLT-M8"): 4,
+        ("A-01-03", "NUT-M8"): 7,
+    }
+    phone.click("text=Submit count")
+    phone.wait_for_selector(f"text={batch.number} submitted for review")
+
+
+def counted(batch_id):
+    db.session.rollback()
+    return {
+        (line.bin.code, line.product.sku): line.counted_qty
+        for line in counts.get(batch_id).lines
+        if line.counted_qty is not None
+    }
