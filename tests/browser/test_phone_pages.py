@@ -95,3 +95,20 @@ def test_the_browser_enforces_the_policy_and_the_suite_would_notice(phone, super
     assert ran is False
     assert any("script-src" in v for v in phone.policy_violations)
     phone.policy_violations.clear()
+
+
+def test_the_answer_to_a_5000_character_scan_wraps_inside_360px(phone, supervisor):
+    """A scanner reading garbage (a label's whole text block): the error names the code it
+    got, and the message wraps instead of pushing the screen sideways."""
+    accounts.set_location(accounts.create_user("olga", PASSWORD, "operator"), supervisor.main.id)
+    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
+    phone.goto(phone.base + "/floor/lookup")
+    with phone.expect_response(lambda r: r.request.method == "POST"):
+        phone.keyboard.insert_text("Q" * 5000)
+        phone.keyboard.press("Enter")
+    outcome = phone.locator('[data-outcome][data-result="error"]')
+    outcome.wait_for()
+    assert "QQQQQQQQ" in outcome.inner_text() or "too long" in outcome.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    box = outcome.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
