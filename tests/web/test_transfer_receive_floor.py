@@ -132,3 +132,23 @@ def test_a_retried_receive_scan_counts_once(client, shipped):
     assert "+1 BOLT-M8: 1 of 3" in first and "+1 BOLT-M8: 1 of 3" in retried
     db.session.expire_all()
     assert transfers.get(shipped.transfer.id).lines[0].qty_received == 1
+
+
+def test_finishing_with_a_damaged_and_a_missing_unit_says_where_each_went(client, shipped):
+    """3 BOLT-M8 shipped: 1 arrives fine, 1 damaged, 1 never arrives."""
+    transfer = shipped.transfer
+    bolt_line = next(l for l in transfer.lines if l.product.sku == "BOLT-M8")
+    transfers.set_received(
+        transfer.id, bolt_line.id, received=2, damaged=1, reason=ReceiveReason.DAMAGED_IN_TRANSIT
+    )
+    for line in (shipped.nut_line, shipped.glue_line):
+        transfers.set_received(
+            transfer.id, line.id, received=0, damaged=0, reason=ReceiveReason.SHORT_SHIPPED
+        )
+    url = f"/floor/transfer-receive/{transfer.id}/finish"
+    answer = client.post(url, headers=HX, data={"csrf_token": csrf_token(client, url.rsplit("/", 1)[0])})
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'data-result="warn"' in body
+    assert "1 good unit in the receiving bin; 1 damaged on hold (HLD-" in body
+    assert "1 missing: a supervisor will resolve it." in body
+    assert ledger.verify() == []

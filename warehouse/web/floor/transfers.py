@@ -230,13 +230,14 @@ def transfer_receive_finish(transfer_id):
     if not ScanForm().validate_on_submit():
         return _receive_page(transfer, Outcome.error("Reload and finish again."), 400)
     try:
-        transfers.finish_receiving(transfer.id, actor_id=current_user.id)
+        received = transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
         return _receive_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
-    return _receive_page(
-        transfers.get(transfer_id),
-        Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready."),
-    )
+    if received.units_damaged or received.units_missing:  # say where every unit went
+        outcome = Outcome.warn(f"Received {transfer.number}: {received.summary}.")
+    else:
+        outcome = Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready.")
+    return _receive_page(transfers.get(transfer_id), outcome)
 
 
 def _receive_page(transfer, outcome, status=200):
