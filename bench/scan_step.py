@@ -1,13 +1,16 @@
 #!/usr/bin/env python
 """Scan-step benchmark: server time of one floor scan (an htmx request) on the demo
 warehouse plus about 1M ledger movements on SQLite, and the bytes a handheld downloads.
-Not a pytest test. Issue targets: p95 < 20 ms per scan step; a full floor page (HTML +
-CSS + JS, gzip) < 60 KB; one htmx step response < 5 KB.
+Not a pytest test. Issue targets: p95 < 20 ms per scan step on every floor screen (issue
+15: <= 20 ms), a replayed scan p95 <= 5 ms; a full floor page (HTML + CSS + JS, gzip)
+< 60 KB; one htmx step response < 5 KB. The offline-queue drain in Chromium is
+bench/scan_drain.py.
 
-    python bench/scan_step.py                              # ~1M movements, ~2-3 min
+    python bench/scan_step.py                              # ~1M movements, ~3-5 min
     python bench/scan_step.py --movements 100000 --iterations 100   # quick check
 
-What it does, in one process (see docs/performance.md, "Scan step"):
+What it does, in one process (see docs/performance.md, "Scan step" and "Scan steps on
+every screen (issue 15)"):
  1. a new SQLite file in a temp dir; schema from the Alembic migrations; `load_demo()`;
  2. bulk-seeds movements with bench/ledger.py's Seeder: its 50k bench products (each with
     a barcode) in its 3 bench locations, each bench product also in one of the main
@@ -16,15 +19,29 @@ What it does, in one process (see docs/performance.md, "Scan step"):
     stock_balances is rewritten from the same totals and ledger.verify() must stay clean;
  3. signs in as the demo operator through the real /login form (CSRF token from the
     page) and chooses warehouse-main through POST /floor/location;
- 4. times, with app.test_client() and HX-Request: true, each of
-      lookup   POST /floor/lookup scan=<demo GTIN-13>
-      receive  POST /floor/receive/<receipt> scan=<GTIN> (one receipt started with
-               POST /floor/receive scan=PO-BENCH; 20 non-lot-tracked GTINs in turn)
-      putaway  POST /floor/putaway/<task> scan=<suggested bin barcode>, confirming a
-               1-unit task (tasks made untimed with receiving.start/add/finish in batches
-               of --batch, so the open-task list the response shows stays short)
-    after --warmup untimed requests each; every timed response must be 200 with an ok
-    outcome. The time is the test client's call: routing, session cookie, CSRF, the
+ 4. times, with app.test_client() and HX-Request: true, each scan carrying `scan`, a new
+    `scan_id` and `seq` as static/scan.js sends them:
+      lookup    POST /floor/lookup scan=<demo GTIN-13>
+      receive   POST /floor/receive/<receipt> (one receipt started with POST /floor/receive
+                scan=PO-BENCH): 20 non-lot-tracked GTINs in turn, every 4th step a typed
+                count ("7") for the item scanned just before
+      replay    the same receipt screen (its own receipt, PO-REPLAY): an untimed item scan,
+                then the same scan_id sent again (timed); the receipt's lines, version and
+                the dialogue must not change, and the answer must be the stored one
+      putaway   POST /floor/putaway/<task> scan=<suggested bin barcode>, confirming a
+                1-unit task (tasks made untimed with receiving.start/add/finish in batches
+                of --batch, so the open-task list the response shows stays short)
+      pick      POST /floor/pick/<transfer>: a transfer warehouse-main -> service-north of
+                8 lines x 10 units, approved untimed; per allocated bin a bin scan, then
+                one item scan per unit (a new transfer when one is picked in full)
+      transfer_receive  POST /floor/transfer-receive/<transfer>: a transfer service-north ->
+                warehouse-main of 8 lines x 10 units, approved and shipped untimed; one
+                item scan per shipped unit (a new transfer when one is counted in full)
+      count     POST /floor/count/<batch>: a count batch of 10 SKUs at warehouse-main
+                (made untimed); per bin a bin scan, then per item two item scans and a
+                typed count ("7") (a new batch when one is walked through)
+    after --warmup untimed requests each; every timed response must be 200 with an ok or
+    warn outcome. The time is the test client's call: routing, session cookie, CSRF, the
     queries and commits, rendering; no network and no gzip;
  5. sizes: every asset the full GET /floor/receive/<id> page references, raw and gzip
     (level 6), and the raw/gzip size of each timed step response;
@@ -46,6 +63,7 @@ import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,14 +79,20 @@ from sqlalchemy import event, func, select  # noqa: E402
 
 from warehouse import create_app, ledger  # noqa: E402
 from warehouse.accounts.models import User  # noqa: E402
-from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, Product  # noqa: E402
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, Product, ProductBarcode  # noqa: E402
 from warehouse.core.extensions import db  # noqa: E402
+from warehouse.core.models import ScanDialogue  # noqa: E402
+from warehouse.counts import batches as count_batches  # noqa: E402
 from warehouse.demo import load_demo, with_check_digit  # noqa: E402
 from warehouse.inbound import receiving  # noqa: E402
-from warehouse.inbound.models import PutawayTask, TaskStatus  # noqa: E402
+from warehouse.inbound.models import PutawayTask, Receipt, TaskStatus  # noqa: E402
 from warehouse.ledger.models import Balance, Movement  # noqa: E402
+from warehouse.transfers import lifecycle as transfer_lifecycle  # noqa: E402
+from warehouse.transfers import picking as transfer_picking  # noqa: E402
 
 TARGET_P95_MS = 20.0
+TARGET_REPLAY_P95_MS = 5.0
+OUTCOME_RE = re.compile(r'data-result="(\w+)"')
 TARGET_PAGE_GZIP = 60 * 1024
 TARGET_STEP_BYTES = 5 * 1024
 HX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/floor/"}
@@ -83,6 +107,58 @@ def log(msg: str) -> None:
 def demo_gtin(i: int) -> str:
     """GTIN-13 of demo product SKU-{10001 + i}."""
     return with_check_digit(f"950600{10000 + i:06d}")
+
+
+TRANSFER_LINES, TRANSFER_QTY = 8, 10  # each benched transfer: 8 lines of 10 units
+COUNT_SKUS = 10  # each benched count batch: the balances of 10 SKUs at warehouse-main
+
+
+def outcome_text(response) -> str:
+    """The outcome the screen shows (its result and message)."""
+    match = re.search(r'data-result="(\w+)"[^>]*>(.*?)<', response.get_data(as_text=True), re.S)
+    return f"{match.group(1)}: {match.group(2).strip()}" if match else ""
+
+
+def barcodes_of(product_ids) -> dict[int, str]:
+    """A one-unit barcode of each product (not a case's, which counts a pack)."""
+    return dict(
+        db.session.execute(
+            select(ProductBarcode.product_id, func.min(ProductBarcode.code))
+            .where(ProductBarcode.product_id.in_(list(product_ids)), ProductBarcode.pack_qty == 1)
+            .group_by(ProductBarcode.product_id)
+        ).all()
+    )
+
+
+def stocked(location_id: int, n: int, need: int, rng: random.Random, used: set[int]) -> list[tuple[int, str]]:
+    """n products not used yet, not lot-tracked, with a one-unit barcode and at least `need`
+    units available at the location: [(product id, barcode)]. Marks them used."""
+    has_code = (
+        select(ProductBarcode.id)
+        .where(ProductBarcode.product_id == Product.id, ProductBarcode.pack_qty == 1)
+        .exists()
+    )
+    candidates = db.session.scalars(
+        select(Balance.product_id)
+        .join(Product, Product.id == Balance.product_id)
+        .where(
+            Balance.location_id == location_id,
+            Balance.lot_id == NO_LOT,
+            Product.lot_tracked.is_(False),
+            Product.active.is_(True),
+            has_code,
+        )
+        .group_by(Balance.product_id)
+        .having(func.sum(Balance.on_hand - Balance.reserved - Balance.held) >= need)
+        .order_by(Balance.product_id)
+    ).all()
+    free = [c for c in candidates if c not in used]
+    if len(free) < n:
+        sys.exit(f"only {len(free)} products with {need} available at location {location_id}")
+    chosen = rng.sample(free, n)
+    used.update(chosen)
+    codes = barcodes_of(chosen)
+    return [(product_id, codes[product_id]) for product_id in chosen]
 
 
 # --- seeding -----------------------------------------------------------------------------
@@ -154,24 +230,49 @@ class Floor:
         self.token = self.csrf("/floor/")
 
     def post(self, path: str, **data):
-        self.sent += 1  # each scan carries a new scan id, as static/scan.js sends it
+        # Each scan carries a new scan id and the next sequence number, as static/scan.js
+        # sends them; a replay passes the scan_id it resends.
+        self.sent += 1
         data.setdefault("scan_id", f"bench-{self.sent}")
+        data.setdefault("seq", str(self.sent))
         return self.client.post(
             path, data=dict(data, csrf_token=self.token), headers=dict(HX, **{"X-CSRFToken": self.token})
         )
 
 
-def check(response, what: str) -> None:
+def check(response, what: str) -> str:
+    """The outcome of a timed step (ok or warn); anything else ends the run."""
     html = response.get_data(as_text=True)
-    if response.status_code != 200 or 'data-result="ok"' not in html:
+    match = OUTCOME_RE.search(html)
+    result = match.group(1) if match else None
+    if response.status_code != 200 or result not in ("ok", "warn"):
         outcome = re.search(r'data-result="(\w+)"[^>]*>(.*?)<', html, re.S)
         sys.exit(f"{what}: HTTP {response.status_code}, outcome {outcome.groups() if outcome else None}")
+    return result
 
 
-def timed(fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = None, before=None) -> dict:
+def stats(times: list[float]) -> dict:
+    return dict(
+        samples=len(times),
+        p50_ms=round(statistics.median(times), 3),
+        p95_ms=round(pct(times, 0.95), 3),
+        p99_ms=round(pct(times, 0.99), 3),
+        max_ms=round(max(times), 3),
+        mean_ms=round(statistics.fmean(times), 3),
+    )
+
+
+def timed(
+    fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = None, before=None, after=None
+) -> dict:
     """Time fn(i) for warmup + n calls (the warm-up ones are not kept); `before()` runs
-    untimed ahead of each call. Also counts the SQL statements the timed calls send."""
+    untimed ahead of each call, `after(response)` untimed after it. fn returns the
+    response, or (response, kind) to be reported by kind too (bin / item / typed scans).
+    Every response must be 200 with an ok or warn outcome. Also counts the SQL statements
+    the timed calls send."""
     times, raw, gz = [], [], []
+    kinds: dict[str, list[float]] = {}
+    outcomes: dict[str, int] = {}
     counter = StatementCounter(engine)
     for i in range(warmup + n):
         if before is not None:
@@ -188,24 +289,30 @@ def timed(fn, n: int, warmup: int, engine, profile: cProfile.Profile | None = No
         ms = (time.perf_counter() - t0) * 1000
         if keep:
             counter.__exit__()
-        if i >= warmup:
+        response, kind = response if isinstance(response, tuple) else (response, None)
+        outcome = check(response, getattr(fn, "__name__", "step"))
+        if after is not None:
+            after(response)
+        if keep:
             body = response.get_data()
             times.append(ms)
             raw.append(len(body))
             gz.append(len(gzip.compress(body, 6)))
-    return dict(
-        samples=n,
-        p50_ms=round(statistics.median(times), 3),
-        p95_ms=round(pct(times, 0.95), 3),
-        p99_ms=round(pct(times, 0.99), 3),
-        max_ms=round(max(times), 3),
-        mean_ms=round(statistics.fmean(times), 3),
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if kind:
+                kinds.setdefault(kind, []).append(ms)
+    out = dict(
+        stats(times),
         bytes_raw_median=int(statistics.median(raw)),
         bytes_raw_max=max(raw),
         bytes_gzip_median=int(statistics.median(gz)),
         bytes_gzip_max=max(gz),
         statements=round(counter.count / n, 1),
+        outcomes=outcomes,
     )
+    if kinds:
+        out["kinds"] = {k: stats(v) for k, v in kinds.items()}
+    return out
 
 
 class StatementCounter:
@@ -251,8 +358,22 @@ def main() -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
     res: dict = dict(
         started=started,
+        # the commit, and whether files the timed paths load differed from it (a shared tree)
+        commit=subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+        dirty=subprocess.run(
+            ["git", "status", "--short", "--", "warehouse", "templates"], capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines(),
         params=vars(args),
-        targets=dict(p95_ms=TARGET_P95_MS, page_gzip_bytes=TARGET_PAGE_GZIP, step_bytes=TARGET_STEP_BYTES),
+        targets=dict(
+            p95_ms=TARGET_P95_MS,
+            replay_p95_ms=TARGET_REPLAY_P95_MS,
+            page_gzip_bytes=TARGET_PAGE_GZIP,
+            step_bytes=TARGET_STEP_BYTES,
+        ),
         machine=dict(
             cpus=os.cpu_count(),
             python=platform.python_version(),
@@ -327,42 +448,81 @@ def main() -> None:
     r = client.post("/floor/location", data=dict(location=main_id, csrf_token=floor.token))
     if r.status_code != 302 or in_app(lambda: db.session.get(User, operator_id).location_id) != main_id:
         sys.exit(f"choosing the location failed: {r.status_code}")
-    steps, profile = {}, (cProfile.Profile() if args.profile else None)
+    steps: dict = {}
+    profiles: dict[str, cProfile.Profile] = {}
+
+    def profile_of(name: str) -> cProfile.Profile | None:
+        """A cProfile of one screen's timed requests (--profile), so each is read alone."""
+        if not args.profile:
+            return None
+        return profiles.setdefault(name, cProfile.Profile())
+
+    def run(name, fn, **kw):
+        steps[name] = timed(fn, args.iterations, args.warmup, engine, profile_of(name), **kw)
+        shown = {k: v for k, v in steps[name].items() if k in ("p50_ms", "p95_ms", "max_ms", "statements")}
+        log(f"{name}: {shown} {steps[name]['outcomes']} {steps[name].get('kinds', '')}")
 
     # (a) look up a product by GTIN
     gtins = [demo_gtin(rng.randrange(200)) for _ in range(args.warmup + args.iterations)]
 
     def lookup(i):
-        r = floor.post("/floor/lookup", scan=gtins[i])
-        check(r, "lookup")
-        return r
+        return floor.post("/floor/lookup", scan=gtins[i])
 
-    steps["lookup"] = timed(lookup, args.iterations, args.warmup, engine, profile)
-    log(f"lookup: {steps['lookup']}")
+    run("lookup", lookup)
 
-    # (b) receive: one receipt, 20 plain GTINs in turn
-    r = floor.post("/floor/receive", scan="PO-BENCH")
-    check(r, "start receipt")
-    receipt_id = int(re.search(r"/floor/receive/(\d+)", r.headers.get("HX-Push-Url", "")).group(1))
+    # (b) receive: one receipt, 20 plain GTINs in turn; every 4th step a typed count for
+    # the item scanned just before (it sets that line's total, once)
+    def start_receipt(po: str) -> int:
+        r = floor.post("/floor/receive", scan=po)
+        check(r, f"start receipt {po}")
+        return int(re.search(r"/floor/receive/(\d+)", r.headers.get("HX-Push-Url", "")).group(1))
+
+    receipt_id = start_receipt("PO-BENCH")
     receive_gtins = [demo_gtin(i) for i in rng.sample(plain, 20)]
-    line = [""]
 
     def receive(i):
-        r = floor.post(
-            f"/floor/receive/{receipt_id}",
-            scan=receive_gtins[i % 20],
-            awaiting="item",
-            line=line[0],
-            product="",
-            lot="",
-        )
-        check(r, "receive")
-        m = re.search(r'name="line" type="hidden" value="(\d*)"', r.get_data(as_text=True))
-        line[0] = m.group(1) if m else ""
-        return r
+        if i % 4 == 3:
+            return floor.post(f"/floor/receive/{receipt_id}", scan="7"), "typed"
+        return floor.post(f"/floor/receive/{receipt_id}", scan=receive_gtins[i % 20]), "item"
 
-    steps["receive"] = timed(receive, args.iterations, args.warmup, engine, profile)
-    log(f"receive: {steps['receive']}")
+    run("receive", receive)
+
+    # (b') replay: an item scan (untimed), then the same scan_id again (timed); nothing
+    # may change and the answer must be the stored one
+    replay_receipt = start_receipt("PO-REPLAY")
+    sent: dict = {}
+
+    def snapshot():
+        receipt = db.session.get(Receipt, replay_receipt)
+        dialogue = db.session.scalar(
+            select(ScanDialogue.state).where(
+                ScanDialogue.user_id == operator_id,
+                ScanDialogue.screen == "receive",
+                ScanDialogue.document_id == replay_receipt,
+            )
+        )
+        return receipt.version, sorted((line.id, line.qty) for line in receipt.lines), dialogue
+
+    def first_send():
+        n = sent.get("n", 0)
+        sent.update(n=n + 1, scan=receive_gtins[n % 20])
+        r = floor.post(f"/floor/receive/{replay_receipt}", scan=sent["scan"])
+        check(r, "replay: first send")
+        sent.update(scan_id=f"bench-{floor.sent}", answer=outcome_text(r), before=in_app(snapshot))
+
+    def replay(i):
+        return floor.post(f"/floor/receive/{replay_receipt}", scan=sent["scan"], scan_id=sent["scan_id"])
+
+    def unchanged(r):
+        if outcome_text(r) != sent["answer"]:
+            sys.exit(f"replay: answer {outcome_text(r)!r}, first answer {sent['answer']!r}")
+        if in_app(snapshot) != sent["before"]:
+            sys.exit(
+                f"replay of {sent['scan_id']} changed the receipt: {sent['before']} -> {in_app(snapshot)}"
+            )
+
+    run("replay", replay, before=first_send, after=unchanged)
+    steps["replay"]["first_sends"] = sent["n"]
 
     # sizes of the full floor page (GET /floor/receive/<id>, as a browser loads it)
     page = client.get(f"/floor/receive/{receipt_id}")
@@ -401,13 +561,85 @@ def main() -> None:
 
     def putaway(i):
         task_id, barcode = queue.pop(0)
-        r = floor.post(f"/floor/putaway/{task_id}", scan=barcode, qty="1", reason="")
-        check(r, "putaway")
-        return r
+        return floor.post(f"/floor/putaway/{task_id}", scan=barcode, qty="1", reason="")
 
-    steps["putaway"] = timed(putaway, args.iterations, args.warmup, engine, profile, before=refill)
+    run("putaway", putaway, before=refill)
     steps["putaway"]["batches"] = batches[0]
-    log(f"putaway: {steps['putaway']}")
+
+    # Pick, transfer receive and count walk a plan of scans on one document; when it is
+    # used up, a new document is made untimed (`make() -> (path, [(kind, code), ...])`).
+    def walker(make):
+        plan: list = []
+        made = [0]
+
+        def before():
+            if not plan:
+                path, scans = in_app(make)
+                plan.extend((path, kind, code) for kind, code in scans)
+                made[0] += 1
+
+        def step(i):
+            path, kind, code = plan.pop(0)
+            return floor.post(path, scan=code), kind
+
+        return before, step, made
+
+    north_id = in_app(lambda: db.session.scalar(select(Location.id).where(Location.code == "service-north")))
+    supervisor_id = in_app(lambda: db.session.scalar(select(User.id).where(User.username == "supervisor")))
+    used: set[int] = set()  # products already on a transfer or count: each document gets new ones
+
+    def new_transfer(from_id: int, to_id: int):
+        transfer = transfer_lifecycle.create(from_id, to_id, actor_id=supervisor_id, note="bench")
+        for product_id, _code in stocked(from_id, TRANSFER_LINES, TRANSFER_QTY, rng, used):
+            transfer_lifecycle.add_line(
+                transfer.id, db.session.get(Product, product_id), TRANSFER_QTY, actor_id=supervisor_id
+            )
+        return transfer_lifecycle.approve(transfer.id, actor_id=supervisor_id)
+
+    # (d) pick at warehouse-main: per allocated bin a bin scan, then one item scan per unit
+    def pick_plan():
+        transfer = new_transfer(main_id, north_id)
+        codes = barcodes_of({line.product_id for line in transfer.lines})
+        scans = []
+        for line in transfer.lines:
+            for a in line.allocations:
+                scans.append(("bin", a.bin.barcode))
+                scans.extend([("item", codes[line.product_id])] * a.qty)
+        return f"/floor/pick/{transfer.id}", scans
+
+    before, pick, made = walker(pick_plan)
+    run("pick", pick, before=before)
+    steps["pick"]["transfers"] = made[0]
+
+    # (e) transfer receive at warehouse-main: one item scan per shipped unit
+    def transfer_receive_plan():
+        transfer = new_transfer(north_id, main_id)
+        transfer_picking.ship_as_reserved(transfer.id, actor_id=supervisor_id)
+        codes = barcodes_of({line.product_id for line in transfer.lines})
+        scans = [("item", codes[line.product_id]) for line in transfer.lines for _ in range(line.qty_picked)]
+        return f"/floor/transfer-receive/{transfer.id}", scans
+
+    before, transfer_receive, made = walker(transfer_receive_plan)
+    run("transfer_receive", transfer_receive, before=before)
+    steps["transfer_receive"]["transfers"] = made[0]
+
+    # (f) count at warehouse-main: a batch of COUNT_SKUS SKUs; per bin a bin scan, then per
+    # item two item scans and a typed count
+    def count_plan():
+        chosen = stocked(main_id, COUNT_SKUS, 1, rng, used)
+        skus = tuple(db.session.get(Product, product_id).sku for product_id, _ in chosen)
+        batch = count_batches.create(main_id, count_batches.Selection(skus=skus), actor_id=supervisor_id)
+        codes = dict(chosen)
+        scans = []
+        for entry in count_batches.bins_to_count(batch):
+            scans.append(("bin", entry.bin.barcode))
+            for line in [line for line in batch.lines if line.bin_id == entry.bin.id]:
+                scans += [("item", codes[line.product_id])] * 2 + [("typed", "7")]
+        return f"/floor/count/{batch.id}", scans
+
+    before, count, made = walker(count_plan)
+    run("count", count, before=before)
+    steps["count"]["batches"] = made[0]
     res["steps"] = steps
 
     with app.app_context():
@@ -424,13 +656,13 @@ def main() -> None:
         db.engine.dispose()
     res["machine"]["loadavg_end"] = os.getloadavg()
 
-    if profile is not None:
-        path = results_dir / f"scan-step-sqlite-{started}.pstats"
-        profile.dump_stats(path)
+    for name, profile in profiles.items():
+        profile.dump_stats(results_dir / f"scan-step-sqlite-{started}-{name}.pstats")
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
-        stats.print_stats(50)
-        (results_dir / f"scan-step-sqlite-{started}.profile.txt").write_text(out.getvalue())
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+        out.write("\n\n=== by own time ===\n")
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(30)
+        (results_dir / f"scan-step-sqlite-{started}-{name}.profile.txt").write_text(out.getvalue())
     out = results_dir / f"scan-step-sqlite-{started}.json"
     out.write_text(json.dumps(res, indent=2, default=str))
     print_table(res)
@@ -441,6 +673,11 @@ def main() -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+def limit(step: str) -> float:
+    """The p95 target of a step (issue 15: <= 20 ms a scan, <= 5 ms a replayed one)."""
+    return TARGET_REPLAY_P95_MS if step == "replay" else TARGET_P95_MS
+
+
 def print_table(res: dict) -> None:
     m, v = res["machine"], res["verify_before"]
     print(
@@ -449,19 +686,27 @@ def print_table(res: dict) -> None:
     )
     print(f"verify() drifts: {v['drifts']} before, {res['verify_after']['drifts']} after")
     print(
-        "\nstep (ms)   samples     p50      p95      p99      max   SQL/req  bytes raw / gzip (median, max)"
+        "\nstep (ms)          samples     p50      p95      p99      max   SQL/req  "
+        "bytes raw / gzip (median, max)  outcomes"
     )
     for name, s in res["steps"].items():
         print(
-            f"  {name:<9} {s['samples']:>7} {s['p50_ms']:>7.2f} {s['p95_ms']:>8.2f} "
+            f"  {name:<16} {s['samples']:>7} {s['p50_ms']:>7.2f} {s['p95_ms']:>8.2f} "
             f"{s['p99_ms']:>8.2f} {s['max_ms']:>8.2f} {s['statements']:>7.1f}   "
             f"{s['bytes_raw_median']:,}/{s['bytes_gzip_median']:,}  "
-            f"({s['bytes_raw_max']:,}/{s['bytes_gzip_max']:,})"
+            f"({s['bytes_raw_max']:,}/{s['bytes_gzip_max']:,})  "
+            + " ".join(f"{k} {v}" for k, v in s["outcomes"].items())
         )
+        for kind, k in s.get("kinds", {}).items():
+            print(
+                f"    {kind + ' scans':<14} {k['samples']:>7} {k['p50_ms']:>7.2f} {k['p95_ms']:>8.2f} "
+                f"{k['p99_ms']:>8.2f} {k['max_ms']:>8.2f}"
+            )
     print(
-        f"  target: p95 < {TARGET_P95_MS:.0f} ms -> "
+        "  target: p95 <= "
         + ", ".join(
-            f"{n} {'met' if s['p95_ms'] < TARGET_P95_MS else 'MISSED'}" for n, s in res["steps"].items()
+            f"{n} {limit(n):.0f} ms {'met' if s['p95_ms'] <= limit(n) else 'MISSED'}"
+            for n, s in res["steps"].items()
         )
     )
     print(
