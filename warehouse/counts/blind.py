@@ -3,8 +3,10 @@ might be counting it must not learn its on-hand from anywhere else (a look-up, a
 page, the movement history, the API). Otherwise the count would copy the ledger instead
 of checking it.
 
-Which readers are blindfolded is a door's decision (the pages and the API blindfold
-operators); this module only says which bins and products that hides. A bin is hidden
+Who is blindfolded is one rule for every door (`blindfold_for`): operators do the
+counting, so the pages, the floor and the API blindfold operators; supervisors and admins
+review counts against the ledger and see everything (with a note that the bin is being
+counted). The rest of this module says which bins and products that hides. A bin is hidden
 while a line of it can still be counted (pending, or counted while the batch is still
 counting); once the batch is submitted, or a recount leaves only other bins pending,
 the bin is seen again.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
+from warehouse.accounts.models import Role
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus, CountStatus
 from warehouse.ledger.models import Balance
@@ -93,3 +96,9 @@ def blindfold(blind: bool, location_id: int | None = None) -> Blindfold:
     """The blindfold for a reader (the door decides who is blind): the bins being counted
     (of one location, or all), hidden when `blind`, else only noted."""
     return Blindfold(bins_being_counted(location_id), blind)
+
+
+def blindfold_for(role: Role) -> Blindfold:
+    """The blindfold of a person of this role: operators are blind to the bins being
+    counted (every location), supervisors and admins only see them noted."""
+    return blindfold(Role(role) is Role.OPERATOR)
