@@ -1,4 +1,7 @@
-"""Alerts: list (live by default), configure a SKU x location, acknowledge or resolve."""
+"""Alerts: list (live by default), configure a SKU x location, acknowledge or resolve.
+
+An alert's figures (and its text) at a place whose total sums a bin being counted are
+withheld from an operator's token (api/blind.py)."""
 
 from __future__ import annotations
 
@@ -10,29 +13,50 @@ from warehouse.accounts import permissions as P
 from warehouse.alerts.models import Alert, AlertKind, AlertStatus
 from warehouse.catalog import locations
 from warehouse.catalog.models import Location, Product
+from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.ledger import stock
 
-from . import bp, reads
+from . import blind, bp, reads
 from . import control_schemas as s
 from .spec import operation
 from .types import Page
 
 
-def _out(a: Alert) -> s.AlertOut:
-    return s.AlertOut(
+def _out(a: Alert, blindfold: Blindfold, places: frozenset[tuple[int, int]]) -> blind.AlertOut:
+    """An alert's on_hand and available are its place's totals when raised (and its text
+    says them): behind a blindfold they are withheld while that total sums a bin being
+    counted, whatever the alert's status (nothing may have moved since)."""
+    counted = (a.product_id, a.location_id) in places
+    figures = blind.shown(blindfold, counted, on_hand=a.on_hand, available=a.available)
+    withheld = counted and blindfold.blind
+    return blind.AlertOut(
         id=a.id,
         kind=a.kind,
         status=a.status,
         sku=a.product.sku,
         location=a.location.code,
         threshold=a.threshold,
-        on_hand=a.on_hand,
-        available=a.available,
-        message=a.message,
+        **figures,
+        message=_withheld_message(a) if withheld else a.message,
         raised_at=a.raised_at,
         acknowledged_at=a.acknowledged_at,
         closed_at=a.closed_at,
     )
+
+
+def _withheld_message(a: Alert) -> str:
+    return (
+        f"{a.product.sku} at {a.location.code}: {a.kind.value.replace('_', ' ')}. A bin here is being "
+        "counted: the figures are back when the count is submitted."
+    )
+
+
+def _seen(caller, rows: list[Alert]) -> list[blind.AlertOut]:
+    """The alerts as this caller may see them, with one query for which places sum a bin
+    being counted (none while nothing is)."""
+    blindfold = blindfold_for(caller.role)
+    places = blind.counted_places(blindfold, {a.product_id for a in rows})
+    return [_out(a, blindfold, places) for a in rows]
 
 
 @operation(
@@ -43,7 +67,7 @@ def _out(a: Alert) -> s.AlertOut:
     tag="alerts",
     permission=P.ALERTS_READ,
     query=s.AlertQuery,
-    response=Page[s.AlertOut],
+    response=Page[blind.AlertOut],
 )
 def list_alerts(caller, query: s.AlertQuery):
     q = (
@@ -64,7 +88,7 @@ def list_alerts(caller, query: s.AlertQuery):
     if query.location:
         q = q.where(Location.code == query.location)
     listed = reads.page_of(q, query.page, query.limit)
-    return Page[s.AlertOut](data=[_out(a) for a in listed.rows], meta=listed.meta)
+    return Page[blind.AlertOut](data=_seen(caller, listed.rows), meta=listed.meta)
 
 
 @operation(
@@ -75,11 +99,12 @@ def list_alerts(caller, query: s.AlertQuery):
     tag="alerts",
     permission=P.ALERTS_WRITE,
     body=s.AlertPatch,
-    response=s.AlertOut,
+    response=blind.AlertOut,
 )
 def change_alert(caller, body: s.AlertPatch):
     action = alerts.acknowledge if body.status == "acknowledged" else alerts.resolve
-    return _out(action(body.id, actor_id=caller.user_id))
+    (shown,) = _seen(caller, [action(body.id, actor_id=caller.user_id)])
+    return shown
 
 
 @operation(

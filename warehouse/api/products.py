@@ -1,7 +1,10 @@
 """Products: list and read with their stock status, create (with opening stock and a
 reorder policy), change, and sync a catalog in bulk. The same commands as the admin's
 product pages (warehouse/setup/products.py); deleting stays on the pages (deactivate with
-PATCH active=false)."""
+PATCH active=false).
+
+Stock figures that sum a bin being counted are withheld from an operator's token
+(api/blind.py)."""
 
 from __future__ import annotations
 
@@ -16,19 +19,25 @@ from warehouse.catalog.models import Location, Product
 from warehouse.catalog.products import BarcodeSpec, ProductSpec
 from warehouse.core.errors import InventoryNotTracked, LotNotTracked, LotRequired, NotFound
 from warehouse.core.extensions import db
+from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.inbound import receiving
 from warehouse.ledger.models import MovementType, ReasonCode
 from warehouse.setup import products as product_commands
 from warehouse.setup.products import Inventory
 
-from . import bp, examples, product_sync, reads
+from . import blind, bp, examples, product_sync, reads
 from . import product_schemas as s
 from .spec import operation
 from .types import Page
 
 
-def _out(product: Product, stock: Inventory, *, inventory: bool) -> s.ProductOut:
-    return s.ProductOut(
+def _out(
+    product: Product, stock: Inventory, *, inventory: bool, blindfold: Blindfold, counted: bool
+) -> blind.ProductOut:
+    """Behind a blindfold, figures that sum a bin being counted are null (being_counted);
+    stock_status and in_stock still answer (bounds, as the availability check's `ok`)."""
+    figures = blind.shown(blindfold, counted, stock_quantity=stock.on_hand)
+    return blind.ProductOut(
         id=product.id,
         sku=product.sku,
         name=product.name,
@@ -39,25 +48,46 @@ def _out(product: Product, stock: Inventory, *, inventory: bool) -> s.ProductOut
         expiry_tracked=product.expiry_tracked,
         active=product.active,
         barcodes=[s.BarcodeOut(code=b.code, pack_qty=b.pack_qty) for b in product.barcodes],
-        stock_quantity=stock.on_hand,
+        **figures,
         reorder_point=stock.reorder_point,
         reorder_quantity=stock.reorder_qty,
         stock_status=stock.status.value,
         in_stock=stock.available > 0,
-        inventory=_inventory(stock) if inventory else None,
+        inventory=_inventory(stock, blindfold, counted) if inventory else None,
     )
 
 
-def _inventory(stock: Inventory) -> s.InventoryOut:
-    return s.InventoryOut(
-        quantity_on_hand=stock.on_hand,
-        quantity_reserved=stock.reserved,
-        quantity_available=stock.available,
+def _inventory(stock: Inventory, blindfold: Blindfold, counted: bool) -> blind.InventoryOut:
+    return blind.InventoryOut(
+        **blind.shown(
+            blindfold,
+            counted,
+            quantity_on_hand=stock.on_hand,
+            quantity_reserved=stock.reserved,
+            quantity_available=stock.available,
+        ),
         reorder_point=stock.reorder_point,
         reorder_quantity=stock.reorder_qty,
         last_counted_at=stock.last_counted_at,
         last_movement_at=stock.last_movement_at,
     )
+
+
+def _as_seen(caller, products: list[Product], stocks: dict[int, Inventory], location_id, *, inventory: bool):
+    """The products as this caller may see them: one query for which of them sum a bin
+    being counted (none while nothing is)."""
+    blindfold = blindfold_for(caller.role)
+    places = blind.counted_places(blindfold, (p.id for p in products))
+    return [
+        _out(
+            p,
+            stocks[p.id],
+            inventory=inventory,
+            blindfold=blindfold,
+            counted=blind.sums_counted(places, p.id, location_id),
+        )
+        for p in products
+    ]
 
 
 def _product(product_id: int) -> Product:
@@ -82,15 +112,15 @@ def _location_id(code: str | None) -> int | None:
     tag="products",
     permission=P.INVENTORY_READ,
     query=s.ProductQuery,
-    response=Page[s.ProductOut],
+    response=Page[blind.ProductOut],
     answer=examples.PRODUCT_PAGE,
 )
 def list_products(caller, query: s.ProductQuery):
     location_id = _location_id(query.location)
     listed = reads.products(query)
     stock = reads.inventories(listed.rows, location_id)
-    shown = [_out(p, stock[p.id], inventory=query.include == "inventory") for p in listed.rows]
-    return Page[s.ProductOut](data=shown, meta=listed.meta)
+    shown = _as_seen(caller, listed.rows, stock, location_id, inventory=query.include == "inventory")
+    return Page[blind.ProductOut](data=shown, meta=listed.meta)
 
 
 @operation(
@@ -101,7 +131,7 @@ def list_products(caller, query: s.ProductQuery):
     tag="products",
     permission=P.INVENTORY_READ,
     query=s.ProductGetQuery,
-    response=s.ProductOut,
+    response=blind.ProductOut,
     answer=examples.PRODUCT,
 )
 def get_product(caller, product_id: int, query: s.ProductGetQuery):
@@ -109,8 +139,12 @@ def get_product(caller, product_id: int, query: s.ProductGetQuery):
     out_of_stock; available > 0 and on hand at or below the reorder point: low_stock; else
     in_stock. Figures sum every location, or the one named by `location`."""
     product = _product(product_id)
-    stock = product_commands.inventory(product, _location_id(query.location))
-    return _out(product, stock, inventory=query.include == "inventory")
+    location_id = _location_id(query.location)
+    stock = product_commands.inventory(product, location_id)
+    (shown,) = _as_seen(
+        caller, [product], {product.id: stock}, location_id, inventory=query.include == "inventory"
+    )
+    return shown
 
 
 @operation(
@@ -121,7 +155,7 @@ def get_product(caller, product_id: int, query: s.ProductGetQuery):
     tag="products",
     permission=P.PRODUCTS_WRITE,
     body=s.ProductIn,
-    response=s.ProductOut,
+    response=blind.ProductOut,
     status=201,
     example=examples.PRODUCT_IN,
     answer=examples.PRODUCT,
@@ -139,7 +173,10 @@ def create_product(caller, body: s.ProductIn):
     if body.stock_quantity:
         _open_stock(product, location, body, caller.user_id)
     _set_policy(product, location, body, caller.user_id)
-    return _out(product, product_commands.inventory(product), inventory=True)
+    (shown,) = _as_seen(
+        caller, [product], {product.id: product_commands.inventory(product)}, None, inventory=True
+    )
+    return shown
 
 
 def _open_stock(product: Product, location: Location, body: s.ProductIn, actor_id: int) -> None:
@@ -191,7 +228,7 @@ def _set_policy(product: Product, location: Location | None, body, actor_id: int
     tag="products",
     permission=P.PRODUCTS_WRITE,
     body=s.ProductPatch,
-    response=s.ProductOut,
+    response=blind.ProductOut,
     example=examples.PRODUCT_PATCH,
     answer=examples.PRODUCT,
 )
@@ -206,7 +243,10 @@ def change_product(caller, product_id: int, body: s.ProductPatch):
     product = product_commands.save(spec, product_id=product.id, actor_id=caller.user_id, key=None)
     location = locations.require(body.location) if body.location else None
     _set_policy(product, location, body, caller.user_id)
-    return _out(product, product_commands.inventory(product), inventory=True)
+    (shown,) = _as_seen(
+        caller, [product], {product.id: product_commands.inventory(product)}, None, inventory=True
+    )
+    return shown
 
 
 @operation(

@@ -1,5 +1,7 @@
 """Replenishment: the reorder report (what to order where, the same rows as the
-/replenishment page) and the reorder policies behind it (read, and saved as a list)."""
+/replenishment page) and the reorder policies behind it (read, and saved as a list).
+The report's figures at a place that sums a bin being counted are withheld from an
+operator's token (api/blind.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from warehouse.accounts import permissions as P
 from warehouse.alerts import policies, replenishment
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.catalog import locations
+from warehouse.counts.blind import blindfold_for
 
-from . import bp, examples, reads
+from . import blind, bp, examples, reads
 from .spec import operation
+from .stock_schemas import Blindable, Withheld
 from .types import Body, LocationCode, Out, Page, PageMeta, Paging, Sku
 
 MAX_POLICIES = 1000  # per PUT /api/replenishment/config
@@ -25,21 +29,28 @@ class ReorderQuery(Paging):
     location: LocationCode | None = Field(None, description="a location code; all locations when left out")
 
 
-class ReorderRowOut(Out):
+class ReorderRowOut(Blindable):
     sku: str
     product_name: str
     location: str
-    on_hand: int
-    reserved: int
-    held: int
-    available: int
+    on_hand: int | None = Withheld
+    reserved: int | None = Withheld
+    held: int | None = Withheld
+    available: int | None = Withheld
     inbound: int
     reorder_point: int
     reorder_qty: int
     max_level: int | None
-    suggested_qty: int
+    suggested_qty: int | None = Field(
+        None, description="null when being_counted (it may be worked from on_hand)"
+    )
     unit_cost: Decimal
-    suggested_value: Decimal
+    suggested_value: Decimal | None = Withheld
+
+
+# Withheld behind a blindfold: the place's figures and what is worked from them (filling up
+# to max_level gives on_hand away by subtraction).
+_WITHHELD = ("on_hand", "reserved", "held", "available", "suggested_qty", "suggested_value")
 
 
 @operation(
@@ -54,18 +65,29 @@ class ReorderRowOut(Out):
 )
 def reorder_report(caller, query: ReorderQuery):
     """SKUs at or below their reorder point, with units inbound on transfers and the
-    suggested quantity (reorder_qty, else up to max_level)."""
+    suggested quantity (reorder_qty, else up to max_level). Behind a blindfold, a row whose
+    place sums a bin being counted has its figures null (being_counted)."""
     location_id = None
     if query.location:
         location_id = locations.require(query.location).id
     rows = replenishment.reorder_report(location_id)
     start = (query.page - 1) * query.limit
     shown = rows[start : start + query.limit]
+    blindfold = blindfold_for(caller.role)
+    places = blind.counted_places(blindfold, {r.product_id for r in shown})
+    kept = [
+        name for name in ReorderRowOut.model_fields if name not in {"location", "being_counted", *_WITHHELD}
+    ]
     return Page[ReorderRowOut](
         data=[
             ReorderRowOut(
                 location=r.location_code,
-                **{name: getattr(r, name) for name in ReorderRowOut.model_fields if name != "location"},
+                **{name: getattr(r, name) for name in kept},
+                **blind.shown(
+                    blindfold,
+                    (r.product_id, r.location_id) in places,
+                    **{name: getattr(r, name) for name in _WITHHELD},
+                ),
             )
             for r in shown
         ],

@@ -2,10 +2,16 @@
 
 Each call is one transaction (the API's command, keyed by the Idempotency-Key when sent);
 the reservations service joins it, and a race it loses runs the whole request again.
+
+Behind an operator's blindfold (warehouse/counts/blind.py) the answer withholds what it
+would tell of a bin being counted: the key's stock, a reservation row's quantities in that
+bin (a reservation that emptied the bin says its available), and the "Available: N" of a
+refused reserve whose N sums that bin.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,12 +23,14 @@ from warehouse.availability import reservations
 from warehouse.availability.models import Reservation
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import NO_LOT, Location
-from warehouse.core.errors import NotFound
+from warehouse.core.errors import InsufficientStock, NotFound
 from warehouse.core.extensions import db
+from warehouse.core.transactions import RaceLost
+from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.ledger import adjustments, stock
 from warehouse.web.context import settings
 
-from . import bp
+from . import blind, bp
 from . import stock_schemas as s
 from .spec import operation
 from .stock import key_stocks
@@ -50,8 +58,9 @@ def _changed(
     reference: tuple[str, str],
     quantity: int,
     rows: list[Reservation],
+    blindfold: Blindfold,
     keys: list[tuple[int, int, int]] | None = None,
-) -> s.StockChangeOut:
+) -> blind.StockChangeOut:
     keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
     if rows and not all(_RELATED <= r.__dict__.keys() for r in rows):
         # One query for the rows with their names (a release or fulfil locked the rows
@@ -70,26 +79,30 @@ def _changed(
                 .execution_options(populate_existing=True)
             )
         )
-    return s.StockChangeOut(
+    return blind.StockChangeOut(
         reference_type=reference[0],
         reference_id=reference[1],
         quantity=quantity,
         reservations=[
-            s.ReservationOut(
+            blind.ReservationOut(
                 id=r.id,
                 sku=r.product.sku,
                 location=r.location.code,
                 bin=r.bin.code,
                 lot=r.lot.code if r.lot_id != NO_LOT else None,
-                quantity=r.qty,
-                quantity_open=r.qty_open,
-                quantity_fulfilled=r.qty_fulfilled,
+                **blind.shown(
+                    blindfold,
+                    blindfold.notes(r.bin_id),
+                    quantity=r.qty,
+                    quantity_open=r.qty_open,
+                    quantity_fulfilled=r.qty_fulfilled,
+                ),
                 status=r.status.value,
                 expires_at=r.expires_at,
             )
             for r in rows
         ],
-        stock=key_stocks(keys),
+        stock=key_stocks(keys, blindfold),
     )
 
 
@@ -101,7 +114,7 @@ def _changed(
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ReserveIn,
-    response=s.StockChangeOut,
+    response=blind.StockChangeOut,
     status=201,
 )
 def reserve(caller, body: s.ReserveIn):
@@ -115,17 +128,54 @@ def reserve(caller, body: s.ReserveIn):
     else:
         ttl = timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None
     reference = (body.reference_type, body.reference_id)
-    rows = reservations.reserve(
-        product,
-        location,
-        body.quantity,
-        reference,
-        actor_id=caller.user_id,
-        bin=bin,
-        lot=lot,
-        ttl=ttl,
+    blindfold = blindfold_for(caller.role)
+    try:
+        rows = reservations.reserve(
+            product,
+            location,
+            body.quantity,
+            reference,
+            actor_id=caller.user_id,
+            bin=bin,
+            lot=lot,
+            ttl=ttl,
+        )
+    except InsufficientStock as refused:
+        raise _blind_refusal(refused, blindfold, product, location, bin, body.quantity) from refused
+    except RaceLost as lost:  # every attempt lost: the caller gets the refusal, withheld too
+        if isinstance(lost.refusal, InsufficientStock):
+            raise RaceLost(
+                _blind_refusal(lost.refusal, blindfold, product, location, bin, body.quantity)
+            ) from lost
+        raise
+    return _changed(reference, body.quantity, rows, blindfold)
+
+
+_STATES_AVAILABLE = re.compile(r"\bavailable:? -?\d", re.IGNORECASE)
+
+
+def _blind_refusal(
+    refused: InsufficientStock, blindfold: Blindfold, product, location: Location, bin, quantity: int
+) -> InsufficientStock:
+    """The refusal as the caller may read it: its "Available: N" sums the units free at
+    the location (or in the named bin; a lost race names one bin's), so behind a
+    blindfold, when that takes in a bin being counted, the message says so instead of the
+    number (one query, only on this path and only while something is being counted). A
+    refusal that states no figure (an expired lot) is left as it is."""
+    if not blindfold or not _STATES_AVAILABLE.search(refused.message):
+        return refused
+    if bin is not None:
+        counted = blindfold.hides(bin.id)
+    else:
+        counted = (product.id, location.id) in blindfold.counted_totals([product.id])
+    if not counted:
+        return refused
+    where = location.code + (f" bin {bin.code}" if bin else "")
+    return InsufficientStock(
+        f"Insufficient stock available for {product.sku} at {where}: requested {quantity}. "
+        "A bin there is being counted, so what is available is not shown until the count is "
+        "submitted. Reserve fewer or wait for stock."
     )
-    return _changed(reference, body.quantity, rows)
 
 
 @operation(
@@ -136,7 +186,7 @@ def reserve(caller, body: s.ReserveIn):
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
-    response=s.StockChangeOut,
+    response=blind.StockChangeOut,
 )
 def release(caller, body: s.ByReferenceIn):
     return _close(reservations.release, caller, body)
@@ -150,7 +200,7 @@ def release(caller, body: s.ByReferenceIn):
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
-    response=s.StockChangeOut,
+    response=blind.StockChangeOut,
 )
 def fulfill(caller, body: s.ByReferenceIn):
     return _close(reservations.fulfill, caller, body)
@@ -166,7 +216,7 @@ def _close(action, caller, body: s.ByReferenceIn):
         qty=body.quantity,
         actor_id=caller.user_id,
     )
-    return _changed(reference, closed.units, closed.rows)
+    return _changed(reference, closed.units, closed.rows, blindfold_for(caller.role))
 
 
 @operation(
@@ -178,7 +228,7 @@ def _close(action, caller, body: s.ByReferenceIn):
     permission=P.INVENTORY_WRITE,
     role=Role.SUPERVISOR,
     body=s.ReturnIn,
-    response=s.StockChangeOut,
+    response=blind.StockChangeOut,
     status=201,
 )
 def return_stock(caller, body: s.ReturnIn):
@@ -197,4 +247,5 @@ def return_stock(caller, body: s.ReturnIn):
         actor_id=caller.user_id,
     )
     lot_id = returned.lot.id if returned.lot else NO_LOT
-    return _changed(reference, body.quantity, [], [(product.id, returned.bin.id, lot_id)])
+    keys = [(product.id, returned.bin.id, lot_id)]
+    return _changed(reference, body.quantity, [], blindfold_for(caller.role), keys)
