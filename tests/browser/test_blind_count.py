@@ -52,6 +52,7 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
     scan(phone, "warehouse-main:A-01-03")
     phone.click("text=Bin A-01-03 empty")  # asks first, saying what it will do
     phone.wait_for_selector("text=will be counted as 0")
+    phone.wait_for_timeout(1200)  # a person reads it first: a second touch at once is a double tap
     phone.click("text=Confirm: A-01-03 is empty")
     phone.wait_for_selector("text=A-01-03 counted as empty")
     phone.click("text=Submit count")

@@ -96,6 +96,12 @@ class Counter:
                 assert str(number) not in body, f"{number} leaked by {path} ({status})"
 
 
+def a_moment_later(seconds=2):
+    """The clock a confirming press sees: a person's second press comes a moment after
+    the first (a double tap's second touch sooner, and it does not confirm)."""
+    return clock.backdated(lambda: datetime.utcnow() + timedelta(seconds=seconds))
+
+
 def lines(batch_id):
     db.session.expire_all()
     return sorted(
@@ -168,7 +174,8 @@ def test_the_whole_count_flow_never_shows_the_ledger(client, counting, htmx):
     assert response.status_code == 200 and 'data-result="warn"' in body
     assert "1 line(s) not counted yet in A-01-02 will be counted as 0" in body
     assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
-    response, body = hand.post(f"{url}/empty")
+    with a_moment_later():
+        response, body = hand.post(f"{url}/empty")
     assert response.status_code == 200 and "A-01-02 counted as empty (1 line(s) set to 0)." in body
 
     response, body = hand.post(f"{url}/submit")
@@ -304,7 +311,8 @@ def test_bin_empty_asks_then_a_second_press_or_a_scan_of_the_bin_confirms(client
         response, body = hand.post(f"{url}/empty", key="page-key-1")
         assert "will be counted as 0" in body and "Press Bin empty again, or scan A-01-02" in body
     assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
-    response, body = hand.scan(batch.id, "A-01-02")  # the confirming scan
+    with a_moment_later():
+        response, body = hand.scan(batch.id, "A-01-02")  # the confirming scan
     assert "A-01-02 counted as empty" in body
     assert ("A-01-02", "NUT-M8", "counted", 0, False) in lines(batch.id)
 
@@ -335,3 +343,56 @@ def test_a_typed_count_applies_once_to_the_item_it_follows(client, counting):
     assert "Next item counts 3" in hand.scan(batch.id, "x3")[1]
     assert "+3 BOLT-M8 in A-01-01: 8." in hand.scan(batch.id, "BOLT-M8")[1]
     assert "+1 BOLT-M8 in A-01-01: 9." in hand.scan(batch.id, "BOLT-M8")[1]
+
+
+def test_a_second_press_at_once_is_a_double_tap_and_does_not_confirm(client, counting):
+    batch = counting["batch"]
+    url = f"/floor/count/{batch.id}"
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-02")
+    hand.post(f"{url}/empty", key="first-render")
+    response, body = hand.post(f"{url}/empty", key="second-render")  # the next page's button, at once
+    assert 'data-result="warn"' in body and "Press Bin empty again" in body
+    assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
+    with a_moment_later():
+        response, body = hand.post(f"{url}/empty", key="third-render")
+    assert "A-01-02 counted as empty" in body
+
+
+def test_a_late_confirming_scan_says_bin_empty_was_not_confirmed(client, counting):
+    batch = counting["batch"]
+    url = f"/floor/count/{batch.id}"
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-02")
+    hand.post(f"{url}/empty")
+    with a_moment_later(30):
+        response, body = hand.scan(batch.id, "A-01-02")
+    assert 'data-result="warn"' in body and "was not confirmed in time: nothing was set to 0" in body
+    assert ("A-01-02", "NUT-M8", "pending", None, False) in lines(batch.id)
+
+
+def test_a_number_typed_after_a_refused_item_is_not_the_count_of_the_item_before(client, counting):
+    """BOLT-M8 counted, then an item of another organisation's... here: a recount line the
+    counter may not count (four eyes) is refused; the 5 typed next must not land on BOLT-M8."""
+    batch = counting["batch"]
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-01")
+    hand.scan(batch.id, "BOLT-M8")
+    response, body = hand.scan(batch.id, "(01)09506000134352(30)99999999")  # refused: too many
+    assert response.status_code == 422
+    response, body = hand.scan(batch.id, "5")
+    assert response.status_code == 422 and "Scan an item first" in body
+    assert ("A-01-01", "BOLT-M8", "counted", 1, False) in lines(batch.id)
+
+
+def test_an_unreadable_dialogue_is_a_fresh_start_not_a_stuck_screen(client, counting):
+    from warehouse.core.models import ScanDialogue
+
+    batch = counting["batch"]
+    hand = Counter(client, htmx=True)
+    hand.scan(batch.id, "A-01-01")
+    db.session.execute(db.update(ScanDialogue).values(state="[]"))
+    db.session.commit()
+    response, body = hand.scan(batch.id, "BOLT-M8")
+    assert response.status_code == 422 and "Scan the bin first" in body
+    assert hand.scan(batch.id, "A-01-01")[0].status_code == 200

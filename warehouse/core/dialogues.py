@@ -12,8 +12,10 @@ after a dead spot, long after the page that made them was drawn.
 `apply` runs one command (warehouse/core/commands.py) keyed by the scan's id: it reads the
 dialogue, calls `interpret(state, value) -> Step`, keeps the step's new state and stores
 the step as the scan's answer. The same scan sent again (a lost answer retried, a queue
-re-sent) gets that stored answer and changes nothing. A refused scan (a DomainError out
-of `interpret`) writes nothing, the dialogue included, and is judged afresh if sent again.
+re-sent) gets that stored answer and changes nothing. A refused scan (an error step, or a
+DomainError out of `interpret`) writes nothing and is judged afresh if sent again; the
+one exception is `Refused`: an item a service refused is forgotten by the dialogue, so
+the number typed next is not taken as the count of the item before it.
 The workflows' `interpret` functions live in their own packages (inbound, counts,
 transfers); this module knows nothing of receipts or bins.
 """
@@ -24,17 +26,19 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from warehouse.core import clock, commands
-from warehouse.core.errors import QuantityOutOfRange
+from warehouse.core.errors import DomainError, QuantityOutOfRange
 from warehouse.core.extensions import db
 from warehouse.core.models import ScanDialogue
+from warehouse.core.transactions import atomically
 
 MAX_TYPED = 1_000_000  # a typed quantity above this is a slip of the finger
 CONFIRM_WITHIN = timedelta(seconds=10)  # "press again to confirm" lasts this long
+NOT_BEFORE = timedelta(seconds=1)  # ... and starts this long after the first press
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,26 @@ class Step:
 Interpret = Callable[[dict, str], Step]
 
 
+class Refused(Exception):
+    """Raised by a dialogue when a service refuses the item just scanned: `error` goes to
+    the operator as any refusal does (nothing written), and the dialogue keeps `state`,
+    the state without that item, so a number typed next is not read as the count of the
+    item before it."""
+
+    def __init__(self, error: DomainError, state: dict):
+        super().__init__(error.message)
+        self.error, self.state = error, state
+
+
+class _Answered(Exception):
+    """An error step: rolled back like a refusal (nothing kept, not even the scan's key),
+    then answered."""
+
+    def __init__(self, step: Step):
+        super().__init__(step.message)
+        self.step = step
+
+
 def apply(
     screen: str,
     document_id: int,
@@ -71,38 +95,72 @@ def apply(
     actor_id: int,
     scan_id: str | None = None,
     seq: int | None = None,
+    typed: object = None,
 ) -> Step:
-    """Read one scan in its dialogue's state, once per scan id (see the module docstring)."""
+    """Read one scan in its dialogue's state, once per scan id (see the module docstring).
+    `typed` is what the operator typed beside the scan (a put-away's quantity): part of
+    what a replay must match."""
 
     def work() -> Step:
         dialogue = _dialogue(screen, document_id, actor_id)
-        step = interpret(json.loads(dialogue.state or "{}"), value)
-        dialogue.state = json.dumps(step.state, sort_keys=True)
+        step = interpret(_load(dialogue.state), value)
+        if step.result == "error":
+            raise _Answered(step)
+        _keep(dialogue, step.state)
         dialogue.last_seq = max(dialogue.last_seq or 0, seq or 0)
-        dialogue.updated_at = clock.utcnow()
-        db.session.flush()
         return step
 
-    return commands.run(
-        f"scan.{screen}",
-        work,
-        key=f"scan:{scan_id}" if scan_id else None,
-        actor_id=actor_id,
-        request=[screen, document_id, value],
-        remember=asdict,
-        recall=lambda stored: Step(**stored),
-    )
+    try:
+        return commands.run(
+            f"scan.{screen}",
+            work,
+            key=f"scan:{scan_id}" if scan_id else None,
+            actor_id=actor_id,
+            request=[screen, document_id, value, typed],
+            remember=asdict,
+            recall=lambda stored: Step(**stored),
+        )
+    except _Answered as answered:
+        return answered.step
+    except Refused as refused:
+        kept = refused.state
+        atomically(lambda: _forget(screen, document_id, actor_id, kept))
+        raise refused.error from None
 
 
-def change(screen: str, document_id: int, actor_id: int, act: Callable[[dict], Step]) -> Step:
-    """Inside a write transaction: run `act(state)` for a button on a scan screen (Bin
-    empty, Short) and keep the state it leaves. The caller's command holds the key."""
-    dialogue = _dialogue(screen, document_id, actor_id)
-    step = act(json.loads(dialogue.state or "{}"))
-    dialogue.state = json.dumps(step.state, sort_keys=True)
-    dialogue.updated_at = clock.utcnow()
-    db.session.flush()
-    return step
+def press(
+    screen: str,
+    document_id: int,
+    act: Callable[[dict], Step],
+    *,
+    actor_id: int,
+    key: str | None,
+    name: str,
+    request: object,
+) -> Step:
+    """A button on a scan screen (Bin empty, Short, Skip this item): `act(state) -> Step`
+    in one command keyed by the key minted with the page (a double tap is one press)."""
+
+    def work() -> Step:
+        dialogue = _dialogue(screen, document_id, actor_id)
+        step = act(_load(dialogue.state))
+        if step.result == "error":
+            raise _Answered(step)
+        _keep(dialogue, step.state)
+        return step
+
+    try:
+        return commands.run(
+            name,
+            work,
+            key=key,
+            actor_id=actor_id,
+            request=request,
+            remember=asdict,
+            recall=lambda s: Step(**s),
+        )
+    except _Answered as answered:
+        return answered.step
 
 
 def state_of(screen: str, document_id: int, actor_id: int) -> dict:
@@ -115,7 +173,46 @@ def state_of(screen: str, document_id: int, actor_id: int) -> dict:
             ScanDialogue.document_id == document_id,
         )
     )
-    return json.loads(stored) if stored else {}
+    return _load(stored)
+
+
+def _load(stored: str | None) -> dict:
+    """A dialogue's state; anything unreadable (a row from an older version, a hand edit)
+    is a fresh start rather than a scan that fails until someone repairs the row."""
+    try:
+        state = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _forget(screen: str, document_id: int, actor_id: int, state: dict) -> None:
+    """After a refusal: the dialogue, if there is one, keeps `state` (the refused item
+    forgotten). No row is made for it: a first scan refused leaves nothing behind."""
+    dialogue = db.session.scalar(
+        select(ScanDialogue)
+        .where(
+            ScanDialogue.user_id == actor_id,
+            ScanDialogue.screen == screen,
+            ScanDialogue.document_id == document_id,
+        )
+        .with_for_update()
+    )
+    if dialogue is not None:
+        _keep(dialogue, state)
+
+
+def _keep(dialogue: ScanDialogue, state: dict) -> None:
+    stored = json.dumps(state, sort_keys=True)
+    if stored != dialogue.state:
+        dialogue.state, dialogue.updated_at = stored, clock.utcnow()
+    db.session.flush()
+
+
+def forget_item(state: dict) -> dict:
+    """The state without the item scanned last (its line, product and lot); the bin and a
+    quantity typed for the next item stay."""
+    return {k: v for k, v in state.items() if k not in ("product", "line", "lot", "units", "confirm")}
 
 
 def _dialogue(screen: str, document_id: int, actor_id: int) -> ScanDialogue:
@@ -183,11 +280,35 @@ def typed_quantity(value: str, *, zero_ok: bool = False) -> Typed | None:
 
 def armed(what: str) -> dict:
     """State that arms a destructive button (`what` says which and on what) for a few
-    seconds: pressing it again, or scanning what it names, within CONFIRM_WITHIN confirms."""
-    return {"what": what, "until": (clock.utcnow() + CONFIRM_WITHIN).isoformat()}
+    seconds: pressing it again, or scanning what it names, confirms, from NOT_BEFORE after
+    the first press (a double tap's second touch lands sooner) to CONFIRM_WITHIN."""
+    now = clock.utcnow()
+    return {"what": what, "since": now.isoformat(), "until": (now + CONFIRM_WITHIN).isoformat()}
 
 
 def confirms(state: dict, what: str) -> bool:
-    """True when `state` holds an arming of `what` that has not run out."""
+    """True when `state` holds an arming of `what` that is ready and has not run out."""
     arming = state.get("confirm") or {}
-    return arming.get("what") == what and clock.utcnow().isoformat() <= arming.get("until", "")
+    if arming.get("what") != what:
+        return False
+    try:
+        since, until = datetime.fromisoformat(arming["since"]), datetime.fromisoformat(arming["until"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return since + NOT_BEFORE <= clock.utcnow() <= until
+
+
+def armed_now(state: dict) -> str | None:
+    """What is armed and not run out (for drawing the confirming button), else None."""
+    arming = state.get("confirm") or {}
+    try:
+        until = datetime.fromisoformat(arming["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return arming.get("what") if clock.utcnow() <= until else None
+
+
+def ran_out(state: dict, what: str) -> bool:
+    """True when `what` was armed and its time ran out unconfirmed."""
+    arming = state.get("confirm") or {}
+    return arming.get("what") == what and armed_now(state) is None

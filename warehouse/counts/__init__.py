@@ -9,6 +9,7 @@ from warehouse.counts.batches import (
     create,
     create_from_requests,
     get,
+    header,
     listing,
     open_requests,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "create",
     "create_from_requests",
     "get",
+    "header",
     "listing",
     "open_requests",
     "record",

@@ -239,6 +239,15 @@ def _keys_for(
 # --- reading ----------------------------------------------------------------------------
 
 
+def header(batch_id: int) -> CountBatch:
+    """The batch's own row, without its lines: enough to check who may count it and to
+    read a scan. `get` loads every line, for drawing a page."""
+    batch = db.session.get(CountBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No count batch #{batch_id}.")
+    return batch
+
+
 def get(batch_id: int) -> CountBatch:
     batch = db.session.get(
         CountBatch,

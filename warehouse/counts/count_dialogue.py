@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Bin, Product
-from warehouse.core import commands, dialogues
+from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import UnknownScan
+from warehouse.core.errors import DomainError, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.counts import batches, counting
 from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
@@ -29,7 +29,7 @@ SCREEN = "count"
 def scan(
     batch_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
 ) -> Step:
-    batch = batches.get(batch_id)
+    batch = batches.header(batch_id)
     return dialogues.apply(
         SCREEN,
         batch.id,
@@ -68,6 +68,12 @@ def _interpret(batch, state: dict, value: str, actor_id: int) -> Step:
 def _bin(batch, state, bin: Bin, actor_id) -> Step:
     if dialogues.confirms(state, f"empty:{bin.id}"):  # the confirming scan of "Bin empty"
         return _empty_now(batch, bin, actor_id)
+    if dialogues.ran_out(state, f"empty:{bin.id}"):  # a late confirming scan must not look like one
+        return Step.warn(
+            f"Bin empty for {bin.code} was not confirmed in time: nothing was set to 0. "
+            "Press Bin empty again, or scan its items.",
+            {"bin": bin.id},
+        )
     if batch.status not in (CountStatus.OPEN, CountStatus.COUNTING):
         return Step.error(
             f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.", state
@@ -94,19 +100,17 @@ def _typed(batch, state, typed, actor_id) -> Step:
 
 
 def _record(batch, bin, product, after, actor_id, *, add=None, set_to=None, lot=None) -> Step:
-    line = counting.record(
-        batch.id,
-        bin,
-        product,
-        add=add,
-        set_to=set_to,
-        lot_code=(lot or after.get("lot")) or None,
-        actor_id=actor_id,
-    )
-    lot_code = f" lot {line.lot.code}" if line.lot.code else ""
+    lot_code = (lot or after.get("lot")) or None
+    try:
+        line = counting.record(
+            batch.id, bin, product, add=add, set_to=set_to, lot_code=lot_code, actor_id=actor_id
+        )
+    except DomainError as e:  # forget the refused item: a number typed next is not its count
+        raise dialogues.Refused(e, {"bin": bin.id}) from e
+    shown_lot = f" lot {line.lot.code}" if line.lot.code else ""
     verb = "Counted" if set_to is not None else f"+{add}"
     extra = " (not expected here: recorded as found)" if line.unexpected else ""
-    return Step.ok(f"{verb} {product.sku}{lot_code} in {bin.code}: {line.counted_qty}.{extra}", after)
+    return Step.ok(f"{verb} {product.sku}{shown_lot} in {bin.code}: {line.counted_qty}.{extra}", after)
 
 
 def _current_bin(state) -> Bin | None:
@@ -118,33 +122,31 @@ def _current_bin(state) -> Bin | None:
 
 def empty(batch_id: int, *, actor_id: int, key: str | None = None) -> Step:
     """The Bin empty button. The first press says what it will do and arms it; a second
-    press (or a scan of the bin) within a few seconds counts every line of the bin not
-    counted yet as 0. `key` (the button's, minted with the page) makes a double tap one
-    press: a double tap never confirms itself."""
-    batch = batches.get(batch_id)
+    press (or a scan of the bin) within a few seconds, but not at once (that is a double
+    tap), counts every line of the bin not counted yet as 0. `key` (minted with the page)
+    makes a resent press one press."""
+    batch = batches.header(batch_id)
 
-    def press(state: dict) -> Step:
+    def act(state: dict) -> Step:
         bin = _current_bin(state)
         if bin is None:
             return Step.error("Scan the bin first, then press Bin empty.", state)
-        if dialogues.confirms(state, f"empty:{bin.id}"):
+        what = f"empty:{bin.id}"
+        if dialogues.confirms(state, what):
             return _empty_now(batch, bin, actor_id)
         pending, counted = _lines_in(batch.id, bin.id)
         done = f" {counted} already counted there stay as counted." if counted else ""
+        armed = (
+            state if dialogues.armed_now(state) == what else {"bin": bin.id, "confirm": dialogues.armed(what)}
+        )
         return Step.warn(
             f"{pending} line(s) not counted yet in {bin.code} will be counted as 0.{done} "
             f"Press Bin empty again, or scan {bin.code}, to confirm.",
-            {"bin": bin.id, "confirm": dialogues.armed(f"empty:{bin.id}")},
+            armed,
         )
 
-    return commands.run(
-        "counts.bin_empty_pressed",
-        lambda: dialogues.change(SCREEN, batch.id, actor_id, press),
-        key=key,
-        actor_id=actor_id,
-        request=[batch.id],
-        remember=lambda step: {"result": step.result, "message": step.message, "state": step.state},
-        recall=lambda stored: Step(**stored),
+    return dialogues.press(
+        SCREEN, batch.id, act, actor_id=actor_id, key=key, name="counts.bin_empty_pressed", request=[batch.id]
     )
 
 

@@ -43,4 +43,7 @@ def scan(
             {"done": True},
         )
 
-    return dialogues.apply(SCREEN, task.id, value, interpret, actor_id=actor_id, scan_id=scan_id, seq=seq)
+    typed = [qty, reason.value if reason else None]  # a replay must match them too
+    return dialogues.apply(
+        SCREEN, task.id, value, interpret, actor_id=actor_id, scan_id=scan_id, seq=seq, typed=typed
+    )

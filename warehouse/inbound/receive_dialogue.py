@@ -12,15 +12,15 @@ lives on the server, per operator and receipt.
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 from warehouse.catalog import lots
 from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Product
-from warehouse.core import clock, commands, dialogues
+from warehouse.core import clock, dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import UnknownScan
+from warehouse.core.errors import DomainError, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.inbound import receiving
 
@@ -31,7 +31,7 @@ ITEM = {"awaiting": "item"}
 def scan(
     receipt_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
 ) -> Step:
-    receipt = receiving.get(receipt_id)
+    receipt = receiving.header(receipt_id)
     return dialogues.apply(
         SCREEN,
         receipt.id,
@@ -136,8 +136,9 @@ def _expiry_given(receipt, state, value, actor_id) -> Step:
 def _pending(state) -> Product:
     """The item whose lot or expiry the operator is answering for."""
     product = db.session.get(Product, state.get("product") or 0)
-    if product is None:  # deleted meanwhile: start over
-        raise UnknownScan("Scan the item again.")
+    if product is None:  # removed meanwhile: start over with the next item
+        gone = UnknownScan("That item is no longer in the catalog. Scan the next item.")
+        raise dialogues.Refused(gone, dict(ITEM))
     return product
 
 
@@ -147,7 +148,12 @@ def _lacks_expiry(product, lot_code) -> bool:
 
 
 def _add(receipt, product, qty, lot_code, expiry, actor_id, note="") -> Step:
-    line = receiving.add(receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry, actor_id=actor_id)
+    try:
+        line = receiving.add(
+            receipt.id, product, qty=qty, lot_code=lot_code, expiry=expiry, actor_id=actor_id
+        )
+    except DomainError as e:  # forget the refused item: a number typed next is not its count
+        raise dialogues.Refused(e, dict(ITEM)) from e
     lot = f" lot {line.lot.code}" if lot_code else ""
     expiry_date = line.lot.expiry_date if lot_code else None
     if expiry_date and expiry_date < clock.utcnow().date():
@@ -170,9 +176,9 @@ def skip(receipt_id: int, *, actor_id: int, key: str | None = None) -> Step:
     """ "Skip this item" while the screen asks for a lot or an expiry date the operator
     cannot give: nothing is counted for it, and the screen waits for an item again. `key`
     (minted with the page) makes a double tap one press."""
-    receipt = receiving.get(receipt_id)
+    receipt = receiving.header(receipt_id)
 
-    def press(state: dict) -> Step:
+    def act(state: dict) -> Step:
         product = db.session.get(Product, state.get("product") or 0)
         if state.get("awaiting", "item") == "item" or product is None:
             return Step.ok("Nothing to skip. Scan an item.", dict(ITEM))
@@ -180,12 +186,6 @@ def skip(receipt_id: int, *, actor_id: int, key: str | None = None) -> Step:
             f"Skipped {product.sku}: nothing counted for it. Set it aside and scan the next item.", dict(ITEM)
         )
 
-    return commands.run(
-        "receiving.skip_item",
-        lambda: dialogues.change(SCREEN, receipt.id, actor_id, press),
-        key=key,
-        actor_id=actor_id,
-        request=[receipt.id],
-        remember=asdict,
-        recall=lambda stored: Step(**stored),
+    return dialogues.press(
+        SCREEN, receipt.id, act, actor_id=actor_id, key=key, name="receiving.skip_item", request=[receipt.id]
     )

@@ -68,6 +68,15 @@ def _locked(receipt_id: int) -> Receipt:
     return receipt
 
 
+def header(receipt_id: int, *, location_id: int | None = None) -> Receipt:
+    """The receipt's own row, without its lines: enough to check whose it is and to read a
+    scan. `get` loads every line, for drawing a page."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None or (location_id is not None and receipt.location_id != location_id):
+        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
+    return receipt
+
+
 def get(receipt_id: int, *, location_id: int | None = None) -> Receipt:
     """A receipt with its lines, products and lots loaded in one go (the screen shows them
     all); with location_id, only a receipt of that location (an operator's own)."""

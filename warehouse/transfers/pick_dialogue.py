@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Bin, Product
-from warehouse.core import commands, dialogues
+from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import NotFound, TransferWrongState, UnknownScan
+from warehouse.core.errors import DomainError, NotFound, TransferWrongState, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.transfers import picking, queries
 from warehouse.transfers.models import ShortReason, TransferLine, TransferStatus
@@ -26,7 +26,7 @@ SCREEN = "pick"
 def scan(
     transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
 ) -> Step:
-    transfer = queries.get(transfer_id)
+    transfer = queries.header(transfer_id)
     return dialogues.apply(
         SCREEN,
         transfer.id,
@@ -58,7 +58,12 @@ def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
     if bin is None:
         return Step.error("Scan the bin first, then the item.", state)
     qty = found.units(state.get("ahead"))
-    picked = picking.pick(transfer.id, bin, found.product, qty, actor_id=actor_id, lot_code=found.lot_code)
+    try:
+        picked = picking.pick(
+            transfer.id, bin, found.product, qty, actor_id=actor_id, lot_code=found.lot_code
+        )
+    except DomainError as e:  # forget the refused item: a number typed next is not its count
+        raise dialogues.Refused(e, dialogues.forget_item(state)) from e
     after = {"bin": bin.id, "line": picked.line.id, "lot": found.lot_code or ""}
     return _picked(qty, found.product, bin, picked.line, after)
 
@@ -85,20 +90,14 @@ def _typed(transfer, state, typed, actor_id) -> Step:
         return Step.error(
             "Scan the item first, then type how many you took (or type x5, then scan it).", state
         )
-    product, after = line.product, {"bin": bin.id}  # the number applies once
-    more = typed.qty - line.qty_picked
-    if more < 0:
-        return Step.error(
-            f"{line.qty_picked} {product.sku} are picked already: type {line.qty_picked} or more, "
-            "or ask a supervisor to put some back.",
-            after,
-        )
-    if more == 0:
-        return Step.ok(f"{product.sku}: {line.qty_picked} of {line.qty_requested} picked.", after)
-    picked = picking.pick(
-        transfer.id, bin, product, more, actor_id=actor_id, lot_code=state.get("lot") or None
+    before = line.qty_picked
+    line = picking.pick_to_total(
+        transfer.id, line.id, bin, typed.qty, actor_id=actor_id, lot_code=state.get("lot") or None
     )
-    return _picked(more, product, bin, picked.line, after)
+    after = {"bin": bin.id}  # the number applies once
+    if line.qty_picked == before:
+        return Step.ok(f"{line.product.sku}: {line.qty_picked} of {line.qty_requested} picked.", after)
+    return _picked(line.qty_picked - before, line.product, bin, line, after)
 
 
 def _picked(qty: int, product: Product, bin: Bin, line: TransferLine, after: dict) -> Step:
@@ -120,41 +119,43 @@ def short(
     transfer_id: int, line_id: int, reason: ShortReason, *, actor_id: int, key: str | None = None
 ) -> Step:
     """The Short button of a line. The first press says what it will do and arms it; a
-    second press within a few seconds closes the line short and queues a count of its
-    bins. `key` (minted with the page) makes a double tap one press."""
-    transfer = queries.get(transfer_id)
+    second press within a few seconds (not at once: that is a double tap) closes the line
+    short and queues a count of its bins. `key` (minted with the page) makes a resent
+    press one press."""
+    transfer = queries.header(transfer_id)
 
-    def press(state: dict) -> Step:
+    def act(state: dict) -> Step:
         if transfer.status is not TransferStatus.APPROVED:
             raise TransferWrongState(f"{transfer.number} is not being picked.")
-        line = next((line for line in transfer.lines if line.id == line_id), None)
-        if line is None:
+        line = db.session.get(TransferLine, line_id)
+        if line is None or line.transfer_id != transfer.id:
             raise NotFound("No such line on this transfer.")
         left = line.qty_requested - line.qty_picked
         if line.short_picked or left <= 0:
             picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)  # says why not
-        armed = f"short:{line.id}:{reason.value}"
+        what = f"short:{line.id}:{reason.value}"
         calm = {k: v for k, v in state.items() if k != "confirm"}
-        if dialogues.confirms(state, armed):
+        if dialogues.confirms(state, what):
             done = picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)
             return Step.warn(
                 f"{done.product.sku} short: {done.qty_picked} of {done.qty_requested}. "
                 "A count of the bin is queued for the supervisor.",
                 calm,
             )
+        armed = state if dialogues.armed_now(state) == what else {**calm, "confirm": dialogues.armed(what)}
         return Step.warn(
             f"{line.product.sku}: {line.qty_picked} of {line.qty_requested} picked. The other {left} "
             f"will be closed short ({reason.value.replace('_', ' ')}) and a count of its bins queued. "
             "Press Short again to confirm.",
-            {**calm, "confirm": dialogues.armed(armed)},
+            armed,
         )
 
-    return commands.run(
-        "transfers.short_pressed",
-        lambda: dialogues.change(SCREEN, transfer.id, actor_id, press),
-        key=key,
+    return dialogues.press(
+        SCREEN,
+        transfer.id,
+        act,
         actor_id=actor_id,
+        key=key,
+        name="transfers.short_pressed",
         request=[transfer.id, line_id, reason.value],
-        remember=lambda step: {"result": step.result, "message": step.message, "state": step.state},
-        recall=lambda stored: Step(**stored),
     )

@@ -24,13 +24,23 @@ from warehouse.core.extensions import db
 from warehouse.counts.models import CountRequest
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer, release_lines
-from warehouse.transfers.models import ShortReason, Transfer, TransferLine, TransferPick
+from warehouse.transfers.models import ShortReason, Transfer, TransferAllocation, TransferLine, TransferPick
 from warehouse.transfers.queries import get
 
 
 def pick_bins(transfer: Transfer) -> list[Bin]:
-    """The bins approval reserved this transfer's stock in (what the pick list walks)."""
-    return sorted({a.bin for line in transfer.lines for a in line.allocations}, key=lambda b: b.code)
+    """The bins approval reserved this transfer's stock in (what the pick list walks): one
+    query, so a bin scan on the pick screen does not load every line."""
+    return list(
+        db.session.scalars(
+            select(Bin)
+            .join(TransferAllocation, TransferAllocation.bin_id == Bin.id)
+            .join(TransferLine, TransferLine.id == TransferAllocation.line_id)
+            .where(TransferLine.transfer_id == transfer.id)
+            .distinct()
+            .order_by(Bin.code)
+        )
+    )
 
 
 @dataclass
@@ -67,6 +77,31 @@ def pick(
         remember=lambda picked: {"pick_id": picked.pick.id},
         recall=_picked_before,
     )
+
+
+def pick_to_total(
+    transfer_id: int, line_id: int, bin: Bin, total: int, *, actor_id: int, lot_code: str | None = None
+) -> TransferLine:
+    """A picker typed how many of a line's item they hold in all: pick the difference from
+    `bin`, judged under the transfer's lock (two pickers typing at once never both add).
+    Fewer than already picked is refused (PickRefused): putting back is a supervisor's."""
+
+    def run() -> TransferLine:
+        transfer = locked_transfer(transfer_id)
+        line = db.session.get(TransferLine, line_id)
+        if line is None or line.transfer_id != transfer.id:
+            raise NotFound("No such line on this transfer.")
+        more = total - line.qty_picked
+        if more < 0:
+            raise PickRefused(
+                f"{line.qty_picked} {line.product.sku} are picked already: type {line.qty_picked} or "
+                "more, or ask a supervisor to put some back."
+            )
+        if more:
+            _pick(transfer.id, bin, line.product, more, actor_id, lot_code)
+        return line
+
+    return ledger.atomically(run)
 
 
 def _picked_before(stored: dict) -> Picked:

@@ -46,6 +46,15 @@ def get(transfer_id: int) -> Transfer:
     return transfer
 
 
+def header(transfer_id: int) -> Transfer:
+    """The transfer's own row, without its lines: enough to check who may work on it and
+    to read a scan. `get` loads every line, pick and allocation, for drawing a page."""
+    transfer = db.session.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
+    return transfer
+
+
 def by_number(number: str) -> Transfer | None:
     """TR-000123 (as printed on the slip) to its transfer."""
     digits = number.strip().upper().removeprefix("TR-")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from warehouse.catalog import scan as scans
 from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import UnknownScan
+from warehouse.core.errors import DomainError, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.transfers import queries, receiving
 from warehouse.transfers.models import TransferLine
@@ -26,7 +26,7 @@ SCREEN = "transfer_receive"
 def scan(
     transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
 ) -> Step:
-    transfer = queries.get(transfer_id)
+    transfer = queries.header(transfer_id)
     return dialogues.apply(
         SCREEN,
         transfer.id,
@@ -53,7 +53,10 @@ def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
     if found.kind != "product":
         return Step.error("That is not an item. Scan the item.", state)
     qty = found.units(state.get("ahead"))
-    line = receiving.count_received(transfer.id, found.product, qty, actor_id=actor_id)
+    try:
+        line = receiving.count_received(transfer.id, found.product, qty, actor_id=actor_id)
+    except DomainError as e:  # forget the refused item: a number typed next is not its count
+        raise dialogues.Refused(e, dialogues.forget_item(state)) from e
     return _counted(qty, line, {"line": line.id})
 
 
@@ -65,17 +68,11 @@ def _typed(transfer, state, typed, actor_id) -> Step:
         return Step.error(
             "Scan the item first, then type how many arrived (or type x5, then scan it).", state
         )
-    more = typed.qty - line.qty_received
-    if more < 0:
-        return Step.error(
-            f"{line.qty_received} {line.product.sku} are counted already. To lower it, change "
-            "Received on its line below.",
-            {},
-        )
-    if more == 0:
+    before = line.qty_received
+    line = receiving.receive_to_total(transfer.id, line.id, typed.qty, actor_id=actor_id)
+    if line.qty_received == before:
         return Step.ok(f"{line.product.sku}: {line.qty_received} counted.", {})
-    counted = receiving.count_received(transfer.id, line.product, more, actor_id=actor_id)
-    return _counted(more, counted, {})  # the number applies once
+    return _counted(line.qty_received - before, line, {})  # the number applies once
 
 
 def _counted(qty: int, line: TransferLine, after: dict) -> Step:

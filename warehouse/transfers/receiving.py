@@ -73,6 +73,33 @@ def count_received(
     )
 
 
+def receive_to_total(transfer_id: int, line_id: int, total: int, *, actor_id: int) -> TransferLine:
+    """An operator typed how many of a line's item arrived in all: count the difference in,
+    judged under the transfer's lock. Fewer than already counted is refused: the line's
+    own Received field corrects it (with a reason)."""
+    if not 1 <= total <= MAX_QTY:
+        raise QuantityOutOfRange(f"Count 1 to {MAX_QTY:,} units.")
+
+    def run() -> TransferLine:
+        transfer = _receiving(transfer_id)
+        line = next((l for l in transfer.lines if l.id == line_id), None)
+        if line is None:
+            raise NotFound("No such line on this transfer.")
+        more = total - line.qty_received
+        if more < 0:
+            raise QuantityOutOfRange(
+                f"{line.qty_received} {line.product.sku} are counted already. To lower it, change "
+                "Received on its line below."
+            )
+        if more:
+            _check_extra_has_a_lot(transfer, line, total, line.qty_damaged)
+            line.qty_received = total
+            transfer.version += 1
+        return line
+
+    return ledger.atomically(run)
+
+
 def set_received(
     transfer_id: int, line_id: int, *, received: int, damaged: int, reason: ReceiveReason | None
 ) -> TransferLine:

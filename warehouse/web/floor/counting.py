@@ -8,6 +8,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from warehouse import counts
 from warehouse.accounts.models import Role
+from warehouse.core import dialogues
 from warehouse.core.errors import DomainError
 from warehouse.counts import count_dialogue
 from warehouse.web.statuses import http_status
@@ -63,7 +64,7 @@ def count(batch_id):
         ),
         empty="Scan a bin, then its items.",
     )
-    return _count_page(counts.get(batch_id), outcome, status)
+    return _count_page(batch, outcome, status)
 
 
 @bp.post("/count/<int(max=2147483647):batch_id>/empty")
@@ -76,10 +77,8 @@ def count_bin_empty(batch_id):
     try:
         step = count_dialogue.empty(batch.id, actor_id=current_user.id, key=form.key.data or None)
     except DomainError as e:
-        return _count_page(counts.get(batch_id), Outcome.error(e.message), http_status(e))
-    return _count_page(
-        counts.get(batch_id), Outcome(step.result, step.message), 422 if step.result == "error" else 200
-    )
+        return _count_page(batch, Outcome.error(e.message), http_status(e))
+    return _count_page(batch, Outcome(step.result, step.message), 422 if step.result == "error" else 200)
 
 
 @bp.post("/count/<int(max=2147483647):batch_id>/submit")
@@ -91,11 +90,12 @@ def count_submit(batch_id):
     try:
         counts.submit(batch.id, actor_id=current_user.id)
     except DomainError as e:
-        return _count_page(counts.get(batch_id), Outcome.error(e.message), http_status(e))
-    return _count_page(counts.get(batch_id), Outcome.ok(f"{batch.number} submitted for review. Thank you."))
+        return _count_page(batch, Outcome.error(e.message), http_status(e))
+    return _count_page(batch, Outcome.ok(f"{batch.number} submitted for review. Thank you."))
 
 
 def _count_page(batch, outcome, status=200):
+    batch = counts.get(batch.id)  # every line, as committed
     bins = counts.bins_to_count(batch, current_user.id)
     dialogue = count_dialogue.state(batch.id, current_user.id)
     current = next((b for b in bins if b.bin.id == dialogue.get("bin")), None)
@@ -105,6 +105,7 @@ def _count_page(batch, outcome, status=200):
         status=status,
         batch=batch,
         dialogue=dialogue,
+        armed=dialogues.armed_now(dialogue),
         empty_form=KeyedForm(formdata=None),
         bins=bins,
         current=current,
@@ -113,7 +114,7 @@ def _count_page(batch, outcome, status=200):
 
 
 def _mine(batch_id):
-    batch = counts.get(batch_id)
+    batch = counts.header(batch_id)  # the page loads its lines when it draws them
     if current_user.location_id != batch.location_id:
         raise HttpNotFound()  # another location's batch: as if it did not exist
     return batch

@@ -59,7 +59,7 @@ def _start_page(form, outcome, status):
 def receive_scan(receipt_id):
     if (redirect_ := needs_location()) is not None:
         return redirect_
-    receipt = receiving.get(receipt_id, location_id=current_user.location_id)
+    receipt = receiving.header(receipt_id, location_id=current_user.location_id)
     if request.method == "GET":
         return _receipt_page(receipt, None)
     form = StreamScanForm()
@@ -72,13 +72,13 @@ def receive_scan(receipt_id):
         ),
         empty="Scan an item, or type its count.",
     )
-    return _receipt_page(receiving.get(receipt_id), outcome, status)
+    return _receipt_page(receipt, outcome, status)
 
 
 @bp.post("/receive/<int(max=2147483647):receipt_id>/skip")
 @requires(Role.OPERATOR)
 def receive_skip(receipt_id):
-    receipt = receiving.get(receipt_id, location_id=current_user.location_id or 0)  # only one's own
+    receipt = receiving.header(receipt_id, location_id=current_user.location_id or 0)  # only one's own
     form = KeyedForm()
     if not form.validate_on_submit():
         return _receipt_page(receipt, Outcome.error("Reload the page and press Skip again."), 400)
@@ -89,16 +89,14 @@ def receive_skip(receipt_id):
 @bp.post("/receive/<int(max=2147483647):receipt_id>/finish")
 @requires(Role.OPERATOR)
 def receive_finish(receipt_id):
-    receiving.get(receipt_id, location_id=current_user.location_id or 0)  # only one's own
+    receipt = receiving.header(receipt_id, location_id=current_user.location_id or 0)  # only one's own
     form = ScanForm()  # CSRF only
     if not form.validate_on_submit():
-        return _receipt_page(
-            receiving.get(receipt_id), Outcome.error("Reload the page and finish again."), 400
-        )
+        return _receipt_page(receipt, Outcome.error("Reload the page and finish again."), 400)
     try:
         done = receiving.finish(receipt_id, actor_id=current_user.id)
     except DomainError as e:
-        return _receipt_page(receiving.get(receipt_id), Outcome.error(e.message), http_status(e))
+        return _receipt_page(receipt, Outcome.error(e.message), http_status(e))
     outcome = (
         Outcome.warn(f"Receipt {done.receipt.number} was already finished.")
         if done.posted.replayed
@@ -108,6 +106,7 @@ def receive_finish(receipt_id):
 
 
 def _receipt_page(receipt, outcome, status=200, push=False):
+    receipt = receiving.get(receipt.id)  # every line, as committed
     response = render(
         "floor/receive.html",
         "floor/_receive_step.html",

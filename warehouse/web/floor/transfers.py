@@ -9,6 +9,7 @@ from warehouse import transfers
 from warehouse.accounts.models import Role
 from warehouse.catalog.models import Bin
 from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
+from warehouse.core import dialogues
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
 from warehouse.transfers import pick_dialogue, receive_dialogue
@@ -126,7 +127,7 @@ def pick(transfer_id):
         ),
         empty="Scan a bin, then the item.",
     )
-    return _pick_page(transfers.get(transfer_id), outcome, status)
+    return _pick_page(transfer, outcome, status)
 
 
 @bp.post("/pick/<int(max=2147483647):transfer_id>/short")
@@ -145,9 +146,9 @@ def short_pick(transfer_id):
             key=form.key.data or None,
         )
     except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
+        return _pick_page(transfer, Outcome.error(e.message), http_status(e))
     status = 422 if step.result == "error" else 200
-    return _pick_page(transfers.get(transfer_id), Outcome(step.result, step.message), status)
+    return _pick_page(transfer, Outcome(step.result, step.message), status)
 
 
 @bp.post("/pick/<int(max=2147483647):transfer_id>/ship")
@@ -159,11 +160,12 @@ def ship(transfer_id):
     try:
         transfers.ship(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _pick_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
-    return _pick_page(transfers.get(transfer_id), Outcome.ok(f"Shipped {transfer.number} into transit."))
+        return _pick_page(transfer, Outcome.error(e.message), http_status(e))
+    return _pick_page(transfer, Outcome.ok(f"Shipped {transfer.number} into transit."))
 
 
 def _pick_page(transfer, outcome, status=200):
+    transfer = transfers.get(transfer.id)  # every line, pick and allocation, as committed
     dialogue = pick_dialogue.state(transfer.id, current_user.id)
     return render(
         "floor/pick.html",
@@ -171,6 +173,7 @@ def _pick_page(transfer, outcome, status=200):
         status=status,
         transfer=transfer,
         dialogue=dialogue,
+        armed=dialogues.armed_now(dialogue) or "",
         current_bin=db.session.get(Bin, dialogue["bin"]) if dialogue.get("bin") else None,
         outcome=outcome,
         short_form=ShortPickForm(formdata=None),
@@ -197,7 +200,7 @@ def transfer_receive(transfer_id):
         ),
         empty="Scan an item.",
     )
-    return _receive_page(transfers.get(transfer_id), outcome, status)
+    return _receive_page(transfer, outcome, status)
 
 
 @bp.post("/transfer-receive/<int(max=2147483647):transfer_id>/line")
@@ -216,9 +219,9 @@ def transfer_receive_line(transfer_id):
             reason=ReceiveReason(form.reason.data) if form.reason.data else None,
         )
     except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
+        return _receive_page(transfer, Outcome.error(e.message), http_status(e))
     return _receive_page(
-        transfers.get(transfer_id),
+        transfer,
         Outcome.ok(f"{line.product.sku}: received {line.qty_received}, damaged {line.qty_damaged}."),
     )
 
@@ -232,15 +235,16 @@ def transfer_receive_finish(transfer_id):
     try:
         received = transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
-        return _receive_page(transfers.get(transfer_id), Outcome.error(e.message), http_status(e))
+        return _receive_page(transfer, Outcome.error(e.message), http_status(e))
     if received.units_damaged or received.units_missing:  # say where every unit went
         outcome = Outcome.warn(f"Received {transfer.number}: {received.summary}.")
     else:
         outcome = Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready.")
-    return _receive_page(transfers.get(transfer_id), outcome)
+    return _receive_page(transfer, outcome)
 
 
 def _receive_page(transfer, outcome, status=200):
+    transfer = transfers.get(transfer.id)  # every line, as committed
     return render(
         "floor/transfer_receive.html",
         "floor/_transfer_receive_step.html",
@@ -257,7 +261,7 @@ def _receive_page(transfer, outcome, status=200):
 
 def _mine(transfer_id, side):
     """The transfer, only when the operator works at its source (picking) or destination."""
-    transfer = transfers.get(transfer_id)
+    transfer = transfers.header(transfer_id)  # the page loads its lines when it draws them
     if current_user.location_id is None or getattr(transfer, side) != current_user.location_id:
         raise HttpNotFound()  # not theirs: as if it did not exist
     return transfer
