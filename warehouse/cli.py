@@ -191,11 +191,12 @@ def revoke_token(token_or_prefix):
     type=click.IntRange(1, 36500),
     default=30,
     show_default=True,
-    help="Keep this many days of command keys (and stored API answers), delivered webhook events and failed sign-ins.",
+    help="Keep this many days of command keys (and stored API answers), delivered webhook events, failed sign-ins "
+    "and idle floor scan dialogues.",
 )
 def prune(days):
     """Delete old bookkeeping rows (never the ledger); safe to run daily from cron."""
-    totals = (0, 0, 0, 0, 0)
+    totals = (0, 0, 0, 0, 0, 0)
     with organisations.each() as each:
         for _org in each:
             totals = tuple(a + b for a, b in zip(totals, astuple(prune_older(days))))
@@ -203,7 +204,8 @@ def prune(days):
     click.echo(
         f"Pruned {done.commands} command key(s) with their stored API answers, "
         f"{done.events} delivered event(s) with {done.deliveries} delivery(ies) and "
-        f"{done.attempts} attempt(s), {done.sign_in_attempts} failed sign-in(s) older than {days} days."
+        f"{done.attempts} attempt(s), {done.sign_in_attempts} failed sign-in(s) and {done.dialogues} idle "
+        f"floor scan dialogue(s) older than {days} days."
     )
 
 

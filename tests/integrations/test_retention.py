@@ -119,3 +119,20 @@ def test_old_command_keys_are_pruned_recent_ones_kept(books):
     db.session.commit()
     assert retention.prune(30, now=NOW).commands == 2  # and the fixture's old API answer
     assert sorted(db.session.scalars(select(Command.key))) == ["k1", "new-scan"]
+
+
+def test_prune_drops_floor_dialogues_nobody_scanned_into_since_the_cutoff(books):
+    from warehouse.core.models import ScanDialogue
+
+    user = accounts.create_user("olga", "long-enough-pw", "operator")
+    db.session.add_all(
+        [
+            ScanDialogue(user_id=user.id, screen="count", document_id=1, state='{"bin": 1}', updated_at=OLD),
+            ScanDialogue(
+                user_id=user.id, screen="count", document_id=2, state='{"bin": 2}', updated_at=RECENT
+            ),
+        ]
+    )
+    db.session.commit()
+    assert retention.prune(30, now=NOW).dialogues == 1
+    assert list(db.session.scalars(select(ScanDialogue.document_id))) == [2]

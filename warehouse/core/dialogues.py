@@ -264,6 +264,8 @@ def typed_quantity(value: str, *, zero_ok: bool = False) -> Typed | None:
         number = number.lstrip("+")
     elif number.startswith("-"):
         raise QuantityOutOfRange(f"{value} is below zero. Type how many units, e.g. 5.")
+    elif re.fullmatch(r"[0-9]{1,3},[0-9]{3}", number):  # 1,000: a thousands separator
+        raise QuantityOutOfRange(f"Type {value} as digits only: {number.replace(',', '')}.")
     elif not number.isdigit():
         raise QuantityOutOfRange(f"{value} is not a whole number. Count whole units, e.g. 12.")
     qty = int(number)
@@ -278,6 +280,11 @@ def typed_quantity(value: str, *, zero_ok: bool = False) -> Typed | None:
 # --- "press again to confirm" --------------------------------------------------------------
 
 
+def _arming(state: dict) -> dict:
+    arming = state.get("confirm")
+    return arming if isinstance(arming, dict) else {}
+
+
 def armed(what: str) -> dict:
     """State that arms a destructive button (`what` says which and on what) for a few
     seconds: pressing it again, or scanning what it names, confirms, from NOT_BEFORE after
@@ -288,7 +295,7 @@ def armed(what: str) -> dict:
 
 def confirms(state: dict, what: str) -> bool:
     """True when `state` holds an arming of `what` that is ready and has not run out."""
-    arming = state.get("confirm") or {}
+    arming = _arming(state)
     if arming.get("what") != what:
         return False
     try:
@@ -300,7 +307,7 @@ def confirms(state: dict, what: str) -> bool:
 
 def armed_now(state: dict) -> str | None:
     """What is armed and not run out (for drawing the confirming button), else None."""
-    arming = state.get("confirm") or {}
+    arming = _arming(state)
     try:
         until = datetime.fromisoformat(arming["until"])
     except (KeyError, TypeError, ValueError):
@@ -310,5 +317,5 @@ def armed_now(state: dict) -> str | None:
 
 def ran_out(state: dict, what: str) -> bool:
     """True when `what` was armed and its time ran out unconfirmed."""
-    arming = state.get("confirm") or {}
+    arming = _arming(state)
     return arming.get("what") == what and armed_now(state) is None

@@ -1,6 +1,7 @@
 """Pruning the bookkeeping tables that only ever grow: command keys for replays (with the
-API answers stored on them), webhook events already delivered (with their deliveries and attempts) and old failed
-sign-ins. Never the ledger: postings and movements are the audit trail and stay forever.
+API answers stored on them), webhook events already delivered (with their deliveries and attempts), old failed
+sign-ins and floor screens' dialogues nobody has scanned into since (a document long
+finished, or left half-way: the next scan there starts afresh). Never the ledger: postings and movements are the audit trail and stay forever.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import RetentionTooShort
 from warehouse.core.extensions import db
-from warehouse.core.models import Command
+from warehouse.core.models import Command, ScanDialogue
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
 
 MIN_DAYS = 1  # an Idempotency-Key must replay for at least a day (clients retry for hours)
@@ -28,6 +29,7 @@ class Pruned:
     deliveries: int
     attempts: int
     sign_in_attempts: int
+    dialogues: int = 0  # floor screens' scan dialogues idle since before the cutoff
 
 
 def prune(days: int, *, now: datetime | None = None) -> Pruned:
@@ -58,4 +60,5 @@ def _prune(cutoff: datetime) -> Pruned:
         deliveries += run(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(chunk))).rowcount
         events += run(delete(OutboxEvent).where(OutboxEvent.id.in_(chunk))).rowcount
     sign_ins = run(delete(SignInAttempt).where(SignInAttempt.at < cutoff)).rowcount
-    return Pruned(keys, events, deliveries, attempts, sign_ins)
+    dialogues = run(delete(ScanDialogue).where(ScanDialogue.updated_at < cutoff)).rowcount
+    return Pruned(keys, events, deliveries, attempts, sign_ins, dialogues)
