@@ -189,15 +189,7 @@ def _load(stored: str | None) -> dict:
 def _forget(screen: str, document_id: int, actor_id: int, state: dict) -> None:
     """After a refusal: the dialogue, if there is one, keeps `state` (the refused item
     forgotten). No row is made for it: a first scan refused leaves nothing behind."""
-    dialogue = db.session.scalar(
-        select(ScanDialogue)
-        .where(
-            ScanDialogue.user_id == actor_id,
-            ScanDialogue.screen == screen,
-            ScanDialogue.document_id == document_id,
-        )
-        .with_for_update()
-    )
+    dialogue = _locked(screen, document_id, actor_id)
     if dialogue is not None:
         _keep(dialogue, state)
 
@@ -218,7 +210,16 @@ def forget_item(state: dict) -> dict:
 def _dialogue(screen: str, document_id: int, actor_id: int) -> ScanDialogue:
     """The operator's dialogue row, locked for this transaction (made on the first scan; two
     first scans racing meet on the unique key and the loser runs again)."""
-    dialogue = db.session.scalar(
+    dialogue = _locked(screen, document_id, actor_id)
+    if dialogue is None:
+        dialogue = ScanDialogue(user_id=actor_id, screen=screen, document_id=document_id, state="{}")
+        db.session.add(dialogue)
+        db.session.flush()
+    return dialogue
+
+
+def _locked(screen: str, document_id: int, actor_id: int) -> ScanDialogue | None:
+    return db.session.scalar(
         select(ScanDialogue)
         .where(
             ScanDialogue.user_id == actor_id,
@@ -227,11 +228,6 @@ def _dialogue(screen: str, document_id: int, actor_id: int) -> ScanDialogue:
         )
         .with_for_update()
     )
-    if dialogue is None:
-        dialogue = ScanDialogue(user_id=actor_id, screen=screen, document_id=document_id, state="{}")
-        db.session.add(dialogue)
-        db.session.flush()
-    return dialogue
 
 
 # --- typed quantities --------------------------------------------------------------------
