@@ -6,7 +6,7 @@ under one sign-in is never sent under another."""
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ARGS, CHROMIUM, PHONE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
@@ -214,3 +214,37 @@ def counted(batch_id):
         for line in counts.get(batch_id).lines
         if line.counted_qty is not None
     }
+
+
+def test_the_queue_survives_a_browser_restart_and_leaves_once_signed_in_again(
+    browser, live_server, dock, tmp_path
+):
+    """The handheld's battery dies in the dead spot with three scans waiting. On the next
+    start the scans are still on the device, and they are sent once the operator who made
+    them is signed in again."""
+    profile = tmp_path / "handheld-profile"  # the browser's own disk: IndexedDB, the service worker
+
+    def start_browser():
+        context = browser.browser_type.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS, viewport=PHONE
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.base = live_server
+        return context, page
+
+    context, page = start_browser()
+    sign_in(page, "olga", PASSWORD, lands_on="**/floor/")
+    open_receipt(page, "PO-RESTART")
+    context.set_offline(True)
+    fire(page, [BOLT, BOLT, "NUT-M8"])
+    queued(page, 3)
+    context.close()  # the battery dies
+    assert lines_of("PO-RESTART") == []
+
+    context, page = start_browser()
+    page.goto(page.base + "/floor/")
+    if "/login" in page.url:  # the sign-in did not outlive the browser: sign in again
+        sign_in(page, "olga", PASSWORD, lands_on="**/floor/")
+    page.wait_for_function(f"() => {SETTLED}")
+    assert lines_of("PO-RESTART") == [("BOLT-M8", "", 2), ("NUT-M8", "", 1)]
+    context.close()
