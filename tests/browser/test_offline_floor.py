@@ -235,6 +235,9 @@ def test_the_queue_survives_a_browser_restart_and_leaves_once_signed_in_again(
     context, page = start_browser()
     sign_in(page, "olga", PASSWORD, lands_on="**/floor/")
     open_receipt(page, "PO-RESTART")
+    # In the dead spot: no scan reaches the server (offline, and any request that still
+    # leaves is dropped on the way).
+    page.route(page.url, lambda route: route.abort() if route.request.method == "POST" else route.fallback())
     context.set_offline(True)
     fire(page, [BOLT, BOLT, "NUT-M8"])
     queued(page, 3)
