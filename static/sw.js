@@ -36,6 +36,10 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }  // to the network untouched
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
+  // The landing right after signing in goes to the network as the browser sends it: a
+  // worker's own fetch could leave before the new session cookie is stored, and bounce
+  // the operator back to the sign-in page. Nobody signs in offline, so nothing is lost.
+  if (request.referrer && new URL(request.referrer).pathname.indexOf("/login") === 0) { return; }
   if (request.mode === "navigate" && url.pathname.indexOf("/floor/") === 0) {
     event.respondWith(networkFirst(request));
   } else if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/vendor/htmx/") === 0) {
