@@ -1,6 +1,6 @@
 """Stock: levels, one SKU everywhere, adjust, count to a quantity, availability, history.
 
-The reads answer an operator's token blindfolded (web/stock/blind.py): a bin being counted
+The reads answer an operator's token blindfolded (warehouse/counts/blind.py): a bin being counted
 has its figures, and every total that sums them, null with `being_counted: true`.
 """
 
@@ -13,9 +13,9 @@ from warehouse.accounts import permissions as P
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.extensions import db
+from warehouse.counts.blind import blindfold_for
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
-from warehouse.web.stock.blind import blindfold_for
 
 from . import bp, reads
 from . import stock_schemas as s

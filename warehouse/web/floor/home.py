@@ -14,13 +14,13 @@ from warehouse.catalog.models import Location, LocationType
 from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
 from warehouse.core.errors import DomainError, UnknownScan
 from warehouse.core.extensions import db
+from warehouse.counts.blind import blindfold_for
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
-from ..stock.blind import blindfold_for
 from . import bp
 from .forms import MAX_ID, LocationForm, ScanForm, StartReceiptForm
 from .guards import needs_location

@@ -8,13 +8,13 @@ from flask_login import current_user
 from warehouse.accounts.models import Role
 from warehouse.core import pagers
 from warehouse.core.errors import DomainError
+from warehouse.counts.blind import blindfold_for
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import MovementType
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
 from ..security import requires
-from .blind import blindfold_for
 from .forms import AdjustForm, MovementFilterForm, StockFilterForm
 
 bp = Blueprint("stock", __name__)
