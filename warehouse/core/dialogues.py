@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from warehouse.core import clock, commands
-from warehouse.core.errors import DomainError, QuantityOutOfRange
+from warehouse.core.errors import DomainError, QuantityOutOfRange, UnknownScan
 from warehouse.core.extensions import db
 from warehouse.core.models import ScanDialogue
 from warehouse.core.transactions import atomically
@@ -64,6 +64,42 @@ class Step:
 
 
 Interpret = Callable[[dict, str], Step]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A floor screen's dialogue over one kind of document, giving its workflow module
+    `scan` and `state`: `header(id)` loads the document (refusing one that cannot be
+    worked), `interpret(document, state, value, actor_id)` reads one scan, and `fresh` is
+    what a screen nobody has scanned on yet waits for."""
+
+    name: str
+    header: Callable[[int], object]
+    interpret: Callable[[object, dict, str, int], Step]
+    fresh: dict = field(default_factory=dict)
+
+    def scan(
+        self,
+        document_id: int,
+        value: str,
+        *,
+        actor_id: int,
+        scan_id: str | None = None,
+        seq: int | None = None,
+    ) -> Step:
+        document = self.header(document_id)
+        return apply(
+            self.name,
+            document.id,
+            value,
+            lambda state, value: self.interpret(document, state, value, actor_id),
+            actor_id=actor_id,
+            scan_id=scan_id,
+            seq=seq,
+        )
+
+    def state(self, document_id: int, actor_id: int) -> dict:
+        return state_of(self.name, document_id, actor_id) or dict(self.fresh)
 
 
 class Refused(Exception):
@@ -243,6 +279,19 @@ _BARE_DIGITS = 7
 class Typed:
     qty: int
     ahead: bool  # x5: for the next item scanned, not the one before
+
+
+def code_or_quantity(value: str, resolve: Callable[[str], object], *, zero_ok: bool = False):
+    """What a scan is: `(found, None)` when `resolve` knows the code, else `(None, typed)`
+    when it types a quantity (`12` after an item, `x5` before one); UnknownScan when it is
+    neither."""
+    try:
+        return resolve(value), None
+    except UnknownScan:
+        typed = typed_quantity(value, zero_ok=zero_ok)
+        if typed is None:
+            raise
+        return None, typed
 
 
 def typed_quantity(value: str, *, zero_ok: bool = False) -> Typed | None:

@@ -12,13 +12,13 @@ id; the state lives on the server per counter and batch (warehouse/core/dialogue
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Bin, Product
 from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import DomainError, UnknownScan
+from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
 from warehouse.counts import batches, counting
 from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
@@ -26,32 +26,11 @@ from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
 SCREEN = "count"
 
 
-def scan(
-    batch_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
-) -> Step:
-    batch = batches.header(batch_id)
-    return dialogues.apply(
-        SCREEN,
-        batch.id,
-        value,
-        lambda state, value: _interpret(batch, state, value, actor_id),
-        actor_id=actor_id,
-        scan_id=scan_id,
-        seq=seq,
-    )
-
-
-def state(batch_id: int, actor_id: int) -> dict:
-    return dialogues.state_of(SCREEN, batch_id, actor_id)
-
-
 def _interpret(batch, state: dict, value: str, actor_id: int) -> Step:
-    try:
-        found = scans.resolve(value, location_id=batch.location_id)
-    except UnknownScan:
-        typed = dialogues.typed_quantity(value, zero_ok=True)
-        if typed is None:
-            raise
+    found, typed = dialogues.code_or_quantity(
+        value, lambda code: scans.resolve(code, location_id=batch.location_id), zero_ok=True
+    )
+    if typed:
         return _typed(batch, state, typed, actor_id)
     if found.kind == "bin":
         return _bin(batch, state, found.bin, actor_id)
@@ -156,9 +135,18 @@ def _empty_now(batch, bin, actor_id) -> Step:
 
 
 def _lines_in(batch_id: int, bin_id: int) -> tuple[int, int]:
-    """(not counted yet, counted) lines of the bin in the batch."""
-    statuses = db.session.scalars(
-        select(CountLine.status).where(CountLine.batch_id == batch_id, CountLine.bin_id == bin_id)
-    ).all()
-    pending = sum(1 for s in statuses if s is CountLineStatus.PENDING)
-    return pending, sum(1 for s in statuses if s is CountLineStatus.COUNTED)
+    """(not counted yet, counted) lines of the bin in the batch: one grouped count."""
+    by_status = dict(
+        db.session.execute(
+            select(CountLine.status, func.count())
+            .where(CountLine.batch_id == batch_id, CountLine.bin_id == bin_id)
+            .group_by(CountLine.status)
+        ).all()
+    )
+    return by_status.get(CountLineStatus.PENDING, 0), by_status.get(CountLineStatus.COUNTED, 0)
+
+
+# The screen's scan(id, value, *, actor_id, scan_id, seq) and state(id, actor_id): one
+# command per scan through warehouse/core/dialogues.py.
+_screen = dialogues.Screen(SCREEN, batches.header, _interpret)
+scan, state = _screen.scan, _screen.state

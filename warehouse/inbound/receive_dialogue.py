@@ -28,37 +28,18 @@ SCREEN = "receive"
 ITEM = {"awaiting": "item"}
 
 
-def scan(
-    receipt_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
-) -> Step:
-    receipt = receiving.header(receipt_id)
-    return dialogues.apply(
-        SCREEN,
-        receipt.id,
-        value,
-        lambda state, value: _interpret(receipt, state, value, actor_id),
-        actor_id=actor_id,
-        scan_id=scan_id,
-        seq=seq,
-    )
-
-
-def state(receipt_id: int, actor_id: int) -> dict:
-    return dialogues.state_of(SCREEN, receipt_id, actor_id) or dict(ITEM)
-
-
 def _interpret(receipt, state: dict, value: str, actor_id: int) -> Step:
     awaiting = state.get("awaiting", "item")
     if awaiting == "lot":
         return _lot_given(receipt, state, value, actor_id)
     if awaiting == "expiry":
         return _expiry_given(receipt, state, value, actor_id)
-    try:
-        found = scans.resolve(value, location_id=receipt.location_id, expect="product")
-    except UnknownScan:
-        typed = dialogues.typed_quantity(value, zero_ok=True)
-        if typed is None:
-            raise
+    found, typed = dialogues.code_or_quantity(
+        value,
+        lambda code: scans.resolve(code, location_id=receipt.location_id, expect="product"),
+        zero_ok=True,
+    )
+    if typed:
         return _typed(receipt, state, typed, actor_id)
     if found.kind != "product":
         return Step.error("That is not an item. Scan the item's barcode.", state)
@@ -189,3 +170,9 @@ def skip(receipt_id: int, *, actor_id: int, key: str | None = None) -> Step:
     return dialogues.press(
         SCREEN, receipt.id, act, actor_id=actor_id, key=key, name="receiving.skip_item", request=[receipt.id]
     )
+
+
+# The screen's scan(id, value, *, actor_id, scan_id, seq) and state(id, actor_id): one
+# command per scan through warehouse/core/dialogues.py.
+_screen = dialogues.Screen(SCREEN, receiving.header, _interpret, fresh=ITEM)
+scan, state = _screen.scan, _screen.state

@@ -15,7 +15,7 @@ from warehouse.catalog import scan as scans
 from warehouse.catalog.models import Bin, Product
 from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import DomainError, NotFound, TransferWrongState, UnknownScan
+from warehouse.core.errors import DomainError, NotFound, TransferWrongState
 from warehouse.core.extensions import db
 from warehouse.transfers import picking, queries
 from warehouse.transfers.models import ShortReason, TransferLine, TransferStatus
@@ -23,32 +23,11 @@ from warehouse.transfers.models import ShortReason, TransferLine, TransferStatus
 SCREEN = "pick"
 
 
-def scan(
-    transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
-) -> Step:
-    transfer = queries.header(transfer_id)
-    return dialogues.apply(
-        SCREEN,
-        transfer.id,
-        value,
-        lambda state, value: _interpret(transfer, state, value, actor_id),
-        actor_id=actor_id,
-        scan_id=scan_id,
-        seq=seq,
-    )
-
-
-def state(transfer_id: int, actor_id: int) -> dict:
-    return dialogues.state_of(SCREEN, transfer_id, actor_id)
-
-
 def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
-    try:
-        found = scans.resolve(value, location_id=transfer.from_location_id)
-    except UnknownScan:
-        typed = dialogues.typed_quantity(value)
-        if typed is None:
-            raise
+    found, typed = dialogues.code_or_quantity(
+        value, lambda code: scans.resolve(code, location_id=transfer.from_location_id)
+    )
+    if typed:
         return _typed(transfer, state, typed, actor_id)
     if found.kind == "bin":
         return _bin(transfer, found.bin)
@@ -159,3 +138,9 @@ def short(
         name="transfers.short_pressed",
         request=[transfer.id, line_id, reason.value],
     )
+
+
+# The screen's scan(id, value, *, actor_id, scan_id, seq) and state(id, actor_id): one
+# command per scan through warehouse/core/dialogues.py.
+_screen = dialogues.Screen(SCREEN, queries.header, _interpret)
+scan, state = _screen.scan, _screen.state

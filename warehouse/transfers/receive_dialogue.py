@@ -15,7 +15,7 @@ from __future__ import annotations
 from warehouse.catalog import scan as scans
 from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
-from warehouse.core.errors import DomainError, UnknownScan
+from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
 from warehouse.transfers import queries, receiving
 from warehouse.transfers.models import TransferLine
@@ -23,32 +23,11 @@ from warehouse.transfers.models import TransferLine
 SCREEN = "transfer_receive"
 
 
-def scan(
-    transfer_id: int, value: str, *, actor_id: int, scan_id: str | None = None, seq: int | None = None
-) -> Step:
-    transfer = queries.header(transfer_id)
-    return dialogues.apply(
-        SCREEN,
-        transfer.id,
-        value,
-        lambda state, value: _interpret(transfer, state, value, actor_id),
-        actor_id=actor_id,
-        scan_id=scan_id,
-        seq=seq,
-    )
-
-
-def state(transfer_id: int, actor_id: int) -> dict:
-    return dialogues.state_of(SCREEN, transfer_id, actor_id)
-
-
 def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
-    try:
-        found = scans.resolve(value, location_id=transfer.to_location_id, expect="product")
-    except UnknownScan:
-        typed = dialogues.typed_quantity(value)
-        if typed is None:
-            raise
+    found, typed = dialogues.code_or_quantity(
+        value, lambda code: scans.resolve(code, location_id=transfer.to_location_id, expect="product")
+    )
+    if typed:
         return _typed(transfer, state, typed, actor_id)
     if found.kind != "product":
         return Step.error("That is not an item. Scan the item.", state)
@@ -90,3 +69,9 @@ def _counted(qty: int, line: TransferLine, after: dict) -> Step:
             after,
         )
     return Step.ok(f"+{qty} {sku}: {line.qty_received} of {line.qty_picked} shipped.", after)
+
+
+# The screen's scan(id, value, *, actor_id, scan_id, seq) and state(id, actor_id): one
+# command per scan through warehouse/core/dialogues.py.
+_screen = dialogues.Screen(SCREEN, queries.header, _interpret)
+scan, state = _screen.scan, _screen.state
