@@ -38,5 +38,8 @@ def invalid(e: ValidationError, where: str) -> ApiError:
     for problem in e.errors(include_url=False, include_input=False):
         name = ".".join(str(part) for part in problem["loc"]) or where
         fields.setdefault(name, problem["msg"])
+    if list(fields) == [where]:  # a rule of the whole body (two names for one field ...): say it
+        rule = fields[where].removeprefix("Value error, ")
+        return ApiError(422, "validation_failed", f"Invalid {where}: {rule}", {"fields": fields})
     listed = ", ".join(list(fields)[:5]) + ("..." if len(fields) > 5 else "")
     return ApiError(422, "validation_failed", f"Invalid {where}: check {listed}.", {"fields": fields})

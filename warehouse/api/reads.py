@@ -21,7 +21,7 @@ from warehouse.core import pagers
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger import stock
-from warehouse.ledger.models import Balance, Movement
+from warehouse.ledger.models import Balance, Movement, MovementType
 from warehouse.setup.products import Inventory, stock_status
 
 from .types import PageMeta
@@ -111,7 +111,8 @@ def movements(q) -> Listed:
     chosen = stock.MovementFilter(
         product_id=product_id,
         location_id=locations.require(q.location).id if q.location else None,
-        type=q.type or None,
+        type=None if q.types else (q.type or None),
+        types=tuple(MovementType(t) for t in q.types),
         since=datetime.combine(q.start_date, time.min) if q.start_date else None,
         until=(
             datetime.combine(q.end_date + timedelta(days=1), time.min)

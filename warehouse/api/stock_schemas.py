@@ -7,10 +7,12 @@ These models validate every request and are the source of /api/openapi.json.
 
 from typing import Literal
 
-from pydantic import Field, model_serializer
+from pydantic import Field, model_serializer, model_validator
 
 from warehouse.ledger.models import ReasonCode
 
+from . import aliases
+from .aliases import Alias
 from .types import (
     BinCode,
     Body,
@@ -52,7 +54,37 @@ class Blindable(Out):
         return shown
 
 
+# The reference documents (of the systems this product replaces), named in the document
+# beside each of their field names we take.
+INV_MODULE = "inventory-module.txt"
+MOVEMENTS = "inventory-movements-api.txt"
+PRODUCT_INV = "product-inventory.txt"
+SKU_TX = "sku-transactions.txt"
+CATALOGUE = "inventory-endpoint-catalogue.txt"
+
+# Their names for a location and a product (an id or our code).
+LOCATION_ALIASES = (
+    aliases.location("warehouse_id", f"{MOVEMENTS}, {PRODUCT_INV}"),
+    aliases.location("locationId", f"{SKU_TX}, {CATALOGUE}"),
+)
+PRODUCT_ALIAS = aliases.product(f"{MOVEMENTS}, {PRODUCT_INV}")
+REFERENCE_ALIASES = (
+    Alias("referenceType", "reference_type", SKU_TX),
+    Alias("referenceId", "reference_id", SKU_TX),
+    Alias(
+        "order_id",
+        "reference_id",
+        f"{PRODUCT_INV}: the reference is order:<order_id>",
+        convert=lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v,
+        implies={"reference_type": "order"},
+        schema=aliases.ID_OR_CODE,
+    ),
+)
+
+
 class StockQuery(Paging):
+    OTHER_NAMES = LOCATION_ALIASES
+
     sku: Sku | None = Field(None, description="SKU (prefix match)")
     location: LocationCode | None = None
     bin: BinCode | None = None
@@ -108,21 +140,60 @@ class SkuStock(Out):
 
 
 AdjustType = Literal["adjustment", "inbound_purchase", "outbound_sale"]
+# The reference documents' movement types: in and out are a purchase and a sale (an out of
+# 5 removes 5, whichever sign it is sent with); adjustment_count is an adjustment found by
+# counting. A transfer moves stock between two locations: that is POST /api/transfers.
+THEIR_TYPES = {"in": "inbound_purchase", "out": "outbound_sale", "adjustment_count": "adjustment"}
 
 
 class AdjustIn(Body):
+    OTHER_NAMES = (
+        PRODUCT_ALIAS,
+        *LOCATION_ALIASES,
+        Alias("movement_type", "type", MOVEMENTS),
+        Alias("notes", "note", f"{MOVEMENTS}, {PRODUCT_INV}"),
+    )
+
     sku: Sku
     location: LocationCode
     bin: BinCode
     lot: LotCode = ""
-    type: AdjustType = "adjustment"
+    type: AdjustType | Literal["in", "out", "adjustment_count", "transfer"] = Field(
+        "adjustment",
+        description="ours, or the reference documents' in (inbound_purchase), out (outbound_sale), "
+        "adjustment_count (adjustment, reason physical_count unless given); transfer is refused: "
+        "use POST /api/transfers",
+    )
     quantity: SignedQuantity = Field(
         description="signed: positive adds stock, negative removes it; "
-        "inbound_purchase positive, outbound_sale negative"
+        "inbound_purchase positive, outbound_sale negative (type out: either sign removes)"
     )
-    reason: ReasonCode = ReasonCode.OTHER
+    reason: ReasonCode | text(200, min_length=1) = Field(
+        ReasonCode.OTHER,
+        union_mode="left_to_right",  # "damaged" is the code, not free text that says damaged
+        description="a reason code, or free text (as the reference documents send it): "
+        "reason other with the text as the note",
+    )
     reference: text(64) = ""
     note: text(500) = ""
+
+    @model_validator(mode="after")
+    def _their_type_and_reason(self):
+        if self.type == "transfer":
+            raise ValueError(
+                "A transfer moves stock between two locations: create it with POST /api/transfers."
+            )
+        if self.type == "out":
+            self.quantity = -abs(self.quantity)
+        if self.type == "adjustment_count" and self.reason == ReasonCode.OTHER:
+            self.reason = ReasonCode.PHYSICAL_COUNT
+        self.type = THEIR_TYPES.get(self.type, self.type)
+        if not isinstance(self.reason, ReasonCode):
+            free_text, self.reason = self.reason, ReasonCode.OTHER
+            self.note = f"{free_text}. {self.note}" if self.note else free_text
+            if len(self.note) > 500:
+                raise ValueError("The reason and the note together are over 500 characters: shorten one.")
+        return self
 
 
 class AdjustOut(Out):
@@ -154,6 +225,8 @@ class KeyStock(Blindable):
 
 
 class CountIn(Body):
+    OTHER_NAMES = (PRODUCT_ALIAS, *LOCATION_ALIASES)
+
     sku: Sku
     location: LocationCode
     bin: BinCode | None = None
@@ -169,6 +242,8 @@ class CountOut(KeyStock):
 
 
 class ReserveIn(Body):
+    OTHER_NAMES = (PRODUCT_ALIAS, *LOCATION_ALIASES, *REFERENCE_ALIASES)
+
     sku: Sku
     location: LocationCode
     quantity: Quantity
@@ -185,6 +260,8 @@ class ReserveIn(Body):
 
 
 class ByReferenceIn(Body):
+    OTHER_NAMES = (PRODUCT_ALIAS, *LOCATION_ALIASES, *REFERENCE_ALIASES)
+
     reference_type: ReferenceType
     reference_id: ReferenceId
     sku: Sku | None = None
@@ -193,6 +270,8 @@ class ByReferenceIn(Body):
 
 
 class ReturnIn(Body):
+    OTHER_NAMES = (PRODUCT_ALIAS, *LOCATION_ALIASES, *REFERENCE_ALIASES)
+
     sku: Sku
     location: LocationCode | None = None
     quantity: Quantity
@@ -227,6 +306,8 @@ class StockChangeOut(Out):
 
 
 class AvailabilityItem(Body):
+    OTHER_NAMES = (PRODUCT_ALIAS, *LOCATION_ALIASES)
+
     sku: Sku
     quantity: Quantity
     location: LocationCode | None = None
@@ -252,7 +333,21 @@ class AvailabilityOut(Out):
 # --- movements --------------------------------------------------------------------------
 
 
+# The reference documents' movement types, as filters: transfer is both of a transfer's.
+THEIR_MOVEMENT_FILTERS = {
+    "in": ("inbound_purchase",),
+    "out": ("outbound_sale",),
+    "transfer": ("transfer_out", "transfer_in"),
+}
+
+
 class MovementQuery(Paging):
+    OTHER_NAMES = (
+        aliases.product(f"{MOVEMENTS}, {PRODUCT_INV}"),
+        *LOCATION_ALIASES,
+        Alias("movement_type", "type", MOVEMENTS),
+    )
+
     sku: Sku | None = None
     location: LocationCode | None = None
     type: (
@@ -271,14 +366,23 @@ class MovementQuery(Paging):
             "hold",
             "hold_release",
             "expire",
+            "in",
+            "out",
+            "transfer",
         ]
         | None
-    ) = None
+    ) = Field(None, description="ours, or the reference documents' in, out, transfer (out and in)")
     reference: text(100) | None = Field(
         None, description="'type:id' (e.g. transfer:TR-000001) or just the id"
     )
     start_date: IsoDate | None = Field(None, description="on or after this day (UTC)")
     end_date: IsoDate | None = Field(None, description="on or before this day (UTC)")
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The types a reference document's filter stands for (the type filter is then
+        left to these)."""
+        return THEIR_MOVEMENT_FILTERS.get(self.type or "", ())
 
 
 class MovementOut(Blindable):

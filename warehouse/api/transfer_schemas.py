@@ -11,6 +11,8 @@ from pydantic import Field
 from warehouse.catalog.models import BinKind, LocationType
 from warehouse.transfers.models import TransferStatus
 
+from . import aliases
+from .aliases import Alias
 from .types import (
     BinCode,
     Body,
@@ -70,12 +72,21 @@ class LocationQuery(Paging):
 
 
 class TransferLineIn(Body):
+    OTHER_NAMES = (aliases.product("product-inventory.txt"),)
+
     sku: Sku
     quantity: Quantity
     lot: LotCode = ""
 
 
 class TransferIn(Body):
+    OTHER_NAMES = (
+        Alias("items", "lines", "inventory-module.txt"),
+        Alias("notes", "note", "inventory-module.txt, product-inventory.txt"),
+        aliases.location("from_warehouse_id", "product-inventory.txt", ours="from_location"),
+        aliases.location("to_warehouse_id", "product-inventory.txt", ours="to_location"),
+    )
+
     from_location: LocationCode
     to_location: LocationCode
     note: text(500) = ""

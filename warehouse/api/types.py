@@ -2,7 +2,7 @@
 
 import re
 from datetime import date, datetime, timezone
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -16,6 +16,8 @@ from pydantic import (
 )
 
 from warehouse.ledger import MAX_LINE_QTY
+
+from . import aliases
 
 # No control characters (a NUL is refused by PostgreSQL; the rest is never meant).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -69,14 +71,16 @@ def _whole_numbers(value):
 
 
 class Body(BaseModel):
-    """A request body: unknown fields and loosely typed values ("5" for 5) are refused."""
+    """A request body: unknown fields and loosely typed values ("5" for 5) are refused.
+    `OTHER_NAMES`: the reference documents' names for its fields, also taken (aliases.py)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=aliases.document)
+    OTHER_NAMES: ClassVar[tuple[aliases.Alias, ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
     def _integers_written_with_a_point(cls, data):
-        return _whole_numbers(data)
+        return _whole_numbers(aliases.renamed(cls.OTHER_NAMES, data))
 
 
 def _iso_date(value):
@@ -94,7 +98,13 @@ class Query(BaseModel):
     """Query-string parameters arrive as text and are converted; an unknown one is refused
     (a misspelt filter would otherwise silently list everything)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=aliases.document)
+    OTHER_NAMES: ClassVar[tuple[aliases.Alias, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _other_names(cls, data):
+        return aliases.renamed(cls.OTHER_NAMES, data)
 
 
 class Paging(Query):

@@ -26,6 +26,7 @@ class MovementFilter:
     product_id: int | None = None
     location_id: int | None = None
     type: MovementType | None = None
+    types: tuple[MovementType, ...] = ()  # any of these (a transfer: out and in)
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
     reference_type: str | None = None  # None: any; "" is a value like any other
@@ -40,6 +41,8 @@ class MovementFilter:
             found.append(m.location_id == self.location_id)
         if self.type:
             found.append(m.type == self.type)
+        if self.types:
+            found.append(m.type.in_(self.types))
         if self.since:
             found.append(m.created_at >= self.since)
         if self.until:
