@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from warehouse import alerts, cli, ledger, web
+from warehouse import alerts, cli, ledger, stock_requests, transfers, web
 from warehouse.core import tenancy
 from warehouse.core.engines import configure_engine
 from warehouse.core.extensions import csrf, db, login_manager, migrate
@@ -28,6 +28,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     # Alerts are judged inside every posting's transaction (and write the event outbox).
     ledger.after_posting(alerts.evaluate)
+    # A stock request follows its transfer (fulfilled when received), in the transfer's own
+    # transaction, without transfers importing stock_requests (a package above it).
+    transfers.after_move(stock_requests.follow_transfer)
     app.extensions[SETTINGS] = Settings.from_config(app.config)
 
     if hops := app.config.get("PROXY_HOPS", 0):  # the client's address, not the proxy's

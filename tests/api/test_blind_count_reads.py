@@ -17,6 +17,7 @@ import pytest
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
 from warehouse.alerts import policies
+from warehouse.ledger import adjustments
 
 COUNTED = 4137  # BOLT-M8 in A-01-02, the bin being counted
 NUT_COUNTED = 2203  # NUT-M8 in the same bin
@@ -134,6 +135,35 @@ def test_an_operator_token_gets_no_figure_of_a_bin_being_counted(api_as, countin
     for movement in rows_in(answers["/api/movements {'sku': 'BOLT-M8'}"], "A-01-02"):
         assert movement["being_counted"] is True and movement["quantity"] is None
         assert movement["balance_after"] is None
+
+
+def test_an_operator_token_gets_no_note_of_a_movement_in_the_bin(api_as, app):
+    """A count's note says what it counted and what the ledger had: in a bin being counted
+    it is withheld with the figures (the note of a movement elsewhere is not)."""
+    main = make_location("warehouse-main", bins=("RCV-01", "A-01-01", "A-01-02"))
+    bins, bolt = {b.code: b for b in main.bins}, make_product("BOLT-M8")
+    receive(bolt, bins["A-01-02"], COUNTED - 7)
+    receive(bolt, bins["A-01-01"], ELSEWHERE)
+    boss = accounts.create_user("sam", "long-enough-pw", "supervisor")
+    adjustments.count_to(
+        sku="BOLT-M8", location_code="warehouse-main", bin_code="A-01-02", counted=COUNTED, actor_id=boss.id
+    )
+    adjustments.count_to(
+        sku="BOLT-M8",
+        location_code="warehouse-main",
+        bin_code="A-01-01",
+        counted=ELSEWHERE + 1,
+        actor_id=boss.id,
+    )
+    supervisor = api_as("supervisor").get("/api/movements", sku="BOLT-M8").get_json()
+    assert any(str(COUNTED) in (m["note"] or "") for m in supervisor["data"])  # the note says it
+    counts.create(main.id, counts.Selection(bins_like="A-01-02"), actor_id=boss.id)
+
+    operator = api_as("operator").get("/api/movements", sku="BOLT-M8").get_json()
+
+    assert_no_secret({"movements": operator}, secrets=(COUNTED,))
+    (elsewhere,) = [m for m in rows_in(operator, "A-01-01") if m["type"] == "adjustment_count"]
+    assert elsewhere["note"] == f"counted {ELSEWHERE + 1}, ledger had {ELSEWHERE}"
 
 
 def test_an_operator_token_gets_no_total_that_includes_the_bin(api_as, counting):

@@ -78,3 +78,15 @@ def test_the_docs_page_is_readable_html_without_a_cdn(client, app):
     assert "POST /api/stock/reserve" in re.sub(r"<[^>]+>", "", html).replace("  ", " ")
     assert "inventory.write" in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
+
+
+def test_every_operation_with_a_body_shows_an_example_of_it(client, api):
+    doc = api.get("/api/openapi.json").get_json()
+    bare = [
+        f"{method.upper()} {path}"
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+        and "example" not in operation["requestBody"]["content"]["application/json"]
+    ]
+    assert bare == []

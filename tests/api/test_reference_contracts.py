@@ -7,6 +7,7 @@ would be, the answer keeps our one shape, and a field sent under two names is re
 from sqlalchemy import func, select
 
 from tests.api.conftest import error_code
+from warehouse.alerts.models import ReorderPolicy
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Movement, Posting, ReasonCode
 from warehouse.transfers.models import Transfer
@@ -166,3 +167,75 @@ def test_the_document_shows_each_other_name_as_an_alternative(client, api):
     assert "sku" not in reserve["required"]
     transfer = doc["components"]["schemas"]["TransferIn"]
     assert {"items", "notes"} <= set(transfer["properties"])
+
+
+def test_movements_carry_the_product_name_the_note_and_the_cost(api, stocked):
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-02", "type": "inbound_purchase"}
+    assert api.post("/api/stock", {**body, "quantity": 10, "note": "PO-77 from Acme"}).status_code == 201
+    newest = api.get("/api/movements", sku="BOLT-M8", limit=1).get_json()["data"][0]
+    assert (newest["product_name"], newest["note"]) == (stocked.bolt.name, "PO-77 from Acme")
+    assert newest["cost_per_unit"] is None  # none was given
+
+
+def test_stock_rows_carry_the_maximum_stock_level(api, stocked):
+    policy = ReorderPolicy(
+        product_id=stocked.bolt.id, location_id=stocked.main.id, reorder_point=5, max_level=120
+    )
+    db.session.add(policy)
+    db.session.commit()
+    rows = api.get("/api/stock", sku="BOLT-M8", location="warehouse-main").get_json()["data"]
+    assert {r["max_stock_level"] for r in rows} == {120}
+    north = api.get("/api/stock", sku="BOLT-M8", location="service-north").get_json()["data"]
+    assert {r["max_stock_level"] for r in north} == {None}
+
+
+def test_without_a_bin_the_one_bin_holding_the_sku_is_adjusted(api, stocked):
+    body = {"sku": "BOLT-M8", "location": "service-north", "type": "adjustment_count", "quantity": -3}
+    response = api.post("/api/stock", {**body, "reason": "Physical count discrepancy"})
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["bin"], response.get_json()["new_on_hand"]) == ("S-01-01", 2)
+    # In two bins at warehouse-main: which one is meant? Nothing is written.
+    before = _movements()
+    several = api.post("/api/stock", {**body, "location": "warehouse-main"})
+    assert several.status_code == 422 and "name the bin" in several.get_json()["error"]["message"]
+    assert _movements() == before
+    # Units of a SKU that is in no bin there arrive in the receiving bin, to be put away.
+    nut = {"sku": "NUT-M8", "location": "warehouse-main", "movement_type": "in", "quantity": 4}
+    arrived = api.post("/api/stock", nut).get_json()
+    assert (arrived["bin"], arrived["new_on_hand"]) == ("RCV-01", 4)
+
+
+def test_a_receipt_with_a_cost_per_unit_moves_the_average_cost(api, stocked):
+    body = {  # inventory-movements-api.txt, "POST /api/inventory/movements", word for word
+        "product_id": stocked.nut.id,
+        "warehouse_id": stocked.main.id,
+        "movement_type": "in",
+        "quantity": 50,
+        "reference_type": "purchase_order",
+        "reference_id": "po_456",
+        "notes": "Received from Supplier ABC",
+        "cost_per_unit": 25.00,
+    }
+    response = api.post("/api/stock", body)
+    assert response.status_code == 201, response.get_json()
+    assert (
+        api.post(
+            "/api/stock", {**body, "quantity": 50, "cost_per_unit": 35, "reference_id": "po_457"}
+        ).status_code
+        == 201
+    )
+    newest = api.get("/api/movements", sku="NUT-M8", limit=1).get_json()["data"][0]
+    assert (newest["cost_per_unit"], newest["note"]) == ("35.0000", "Received from Supplier ABC")
+    assert (newest["reference_type"], newest["reference_id"]) == ("purchase_order", "po_457")
+    (row,) = api.get("/api/stock", sku="NUT-M8", location="warehouse-main").get_json()["data"]
+    assert (row["on_hand"], row["average_cost"]) == (100, "30.0000")
+    sale = {"sku": "NUT-M8", "location": "warehouse-main", "type": "out", "quantity": 5, "cost_per_unit": 30}
+    refused = api.post("/api/stock", sale)
+    assert refused.status_code == 422 and "units coming in" in refused.get_json()["error"]["message"]
+
+
+def test_an_alert_threshold_as_the_inventory_module_names_it(api, stocked):
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "threshold": 50}
+    response = api.post("/api/alerts", body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["low_stock_threshold"] == 50

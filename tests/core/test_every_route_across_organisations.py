@@ -102,6 +102,10 @@ def _acme_world(client, auth, site) -> dict:
     receipt_id = w.receipt(operator, lines=True)
     receiving.finish(receipt_id, actor_id=operator.id)
     task = db.session.scalar(db.select(PutawayTask))
+    # stock requests: one submitted by an operator of acme
+    from tests.core.test_every_write_route_retried import _stock_request
+
+    stock_request = _stock_request(w)
     return dict(
         transfer=transfer_id,
         count=batch_id,
@@ -113,6 +117,7 @@ def _acme_world(client, auth, site) -> dict:
         line=w.line(transfer_id),
         number=w.number(transfer_id),
         product=w.bolt.id,
+        stock_request=stock_request,
     )
 
 
@@ -133,6 +138,7 @@ def _path_with_acme_ids(rule, acme: dict) -> str | None:
         "alerts": "alert",
         "webhooks": "webhook",
         "products": "product",
+        "stock-requests": "stock_request",
     }
     segments = path.strip("/").split("/")
     place = by_prefix.get(first) or by_prefix.get(segments[1] if len(segments) > 1 else "")

@@ -1146,6 +1146,257 @@ def _(w):
     return w.api("PUT", "/api/replenishment/config", body)
 
 
+# the API: adjustments, lot corrections, ABC counts, cancelling a count
+
+
+@case("api.adjustments_adjust_to_actual")
+def _(w):
+    w.stocked()
+    line = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "actual_quantity": 7}
+    return w.api("POST", "/api/adjustments", {"adjustments": [{**line, "reason": "physical_count"}]})
+
+
+@case("api.adjustments_correct_lot")
+def _(w):
+    receive(w.glue, w.a1, 4, lot=make_lot(w.glue, "G-OLD", date(2030, 1, 31)))
+    body = {
+        "sku": "GLUE-50",
+        "location": "warehouse-main",
+        "bin": "A-01-01",
+        "wrong_lot": "G-OLD",
+        "right_lot": "G-NEW",
+        "expiry": "2030-06-30",
+        "quantity": 2,
+    }
+    return w.api("POST", "/api/adjustments/lot-correction", body)
+
+
+@case("api.counts_count_due")
+def _(w):
+    w.stocked()  # no outbound yet: every SKU is class C and due (never counted)
+    return w.api("POST", "/api/cycle-counts/abc", {"location": "warehouse-main"})
+
+
+@case("api.counts_change_count")
+def _(w):
+    batch = w.count_batch()
+    return w.api("PATCH", f"/api/cycle-counts/{batch.id}", {"status": "cancelled"})
+
+
+# stock requests: the pages and the API (warehouse/stock_requests/)
+
+
+def _stock_request(w: World, *, submitted: bool = True) -> int:
+    """SR-000001: olga (an operator) asks 3 BOLT-M8 for service-north; 10 at warehouse-main."""
+    from warehouse import stock_requests
+
+    w.stocked()
+    olga = w.user("operator", "olga")
+    request = stock_requests.create(
+        location_id=w.north.id,
+        department=None,
+        lines=[stock_requests.LineIn(w.bolt, 3)],
+        actor_id=olga.id,
+    )
+    if submitted:
+        stock_requests.submit(request.id, actor_id=olga.id)
+    return request.id
+
+
+@case("stock_requests.new")
+def _(w):
+    w.sign_in("operator", at=w.north)
+    return w.form("/stock-requests/new", "/stock-requests/new", department="Workshop")
+
+
+@case("stock_requests.add_line")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/lines", code="NUT-M8", qty=2)
+
+
+@case("stock_requests.change_line")
+def _(w):
+    from warehouse import stock_requests
+
+    request_id = _stock_request(w, submitted=False)
+    line_id = stock_requests.get(request_id).lines[0].id
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/lines/{line_id}", qty=5)
+
+
+@case("stock_requests.submit")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/submit")
+
+
+@case("stock_requests.rollback")
+def _(w):
+    request_id = _stock_request(w)
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/rollback")
+
+
+@case("stock_requests.cancel")
+def _(w):
+    request_id = _stock_request(w)
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/cancel")
+
+
+@case("stock_requests.comment")
+def _(w):
+    request_id = _stock_request(w)
+    w.sign_in("operator")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/comments", text="Needed by Friday")
+
+
+@case("stock_requests.approve")
+def _(w):
+    request_id = _stock_request(w)
+    w.sign_in("supervisor")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/approve")  # as a transfer from the suggested source, preselected
+
+
+@case("stock_requests.reject")
+def _(w):
+    request_id = _stock_request(w)
+    w.sign_in("supervisor")
+    url = f"/stock-requests/{request_id}"
+    return w.form(url, f"{url}/reject", reason="Take them from the van")
+
+
+@case("api.stock_requests_create_request")
+def _(w):
+    body = {"location": "service-north", "lines": [{"sku": "BOLT-M8", "quantity": 2}]}
+    return w.api("POST", "/api/stock-requests", body, role="operator")
+
+
+@case("api.stock_requests_change_request")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    return w.api("PATCH", f"/api/stock-requests/{request_id}", {"lines": [{"sku": "NUT-M8", "quantity": 4}]})
+
+
+@case("api.stock_requests_delete_request")
+def _(w):
+    request_id = _stock_request(w)
+    return w.api("DELETE", f"/api/stock-requests/{request_id}", None)
+
+
+@case("api.stock_requests_add_line")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    return w.api("POST", f"/api/stock-requests/{request_id}/lines", {"sku": "NUT-M8", "quantity": 1})
+
+
+@case("api.stock_requests_comment")
+def _(w):
+    request_id = _stock_request(w)
+    return w.api("POST", f"/api/stock-requests/{request_id}/comment", {"text": "Needed by Friday"})
+
+
+@case("api.stock_requests_change_status")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    return w.api("POST", f"/api/stock-requests/{request_id}/status", {"status": "submitted"})
+
+
+@case("api.stock_requests_submit")
+def _(w):
+    request_id = _stock_request(w, submitted=False)
+    return w.api("POST", f"/api/stock-requests/{request_id}/submit", None)
+
+
+@case("api.stock_requests_rollback")
+def _(w):
+    request_id = _stock_request(w)
+    return w.api("POST", f"/api/stock-requests/{request_id}/rollback", None)
+
+
+@case("api.stock_requests_approve")
+def _(w):
+    request_id = _stock_request(w)
+    return w.api("POST", f"/api/stock-requests/{request_id}/approve", {"fulfil_as": "issue"})
+
+
+@case("api.stock_requests_reject")
+def _(w):
+    request_id = _stock_request(w)
+    return w.api("POST", f"/api/stock-requests/{request_id}/reject", {"reason": "Use the van's spares"})
+
+
+# the API: holds, expired stock and its destruction, put-away, lot control (issue 16)
+
+_HOLD = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 2, "reason": "quality"}
+
+
+@case("api.holds_place_hold")
+def _(w):
+    w.stocked()
+    return w.api("POST", "/api/holds", _HOLD)
+
+
+@case("api.holds_release_hold")
+def _(w):
+    w.stocked()
+    hold = holds.place(w.bolt, w.a1, 2, HoldReason.QUALITY, actor_id=w.user("supervisor").id)
+    return w.api("POST", "/api/holds/release", {"hold_id": hold.id})
+
+
+@case("api.expiry_mark_expired")
+def _(w):
+    w.expired_glue()
+    body = {"sku": "GLUE-50", "location": "warehouse-main", "bin": "A-01-01", "lot": "L-OLD"}
+    return w.api("POST", "/api/expiry/mark-expired", body)
+
+
+@case("api.expiry_transfer_destruction")
+def _(w):
+    hold = expiry.mark_expired(w.glue, w.a1, w.expired_glue(), actor_id=w.user("supervisor").id)
+    make_location("destruction", LocationType.DESTRUCTION, ("DESTRUCTION",))
+    body = {"hold_id": hold.id, "reference_type": "destruction", "reference_id": "CERT-981"}
+    return w.api("POST", "/api/expiry/transfer-destruction", body)
+
+
+@case("api.expiry_mark_consumed")
+def _(w):
+    hold = expiry.mark_expired(w.glue, w.a1, w.expired_glue(), actor_id=w.user("supervisor").id)
+    body = {"hold_id": hold.id, "reference_type": "destruction", "reference_id": "CERT-981"}
+    return w.api("POST", "/api/expiry/mark-consumed", body)
+
+
+@case("api.putaway_create_task")
+def _(w):
+    receive(w.bolt, w.site.bin(w.main, "RCV-01"), 4)  # on the dock with no task
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "quantity": 4}
+    return w.api("POST", "/api/putaway", body, role="operator")
+
+
+@case("api.putaway_confirm_task")
+def _(w):
+    operator = w.user("operator")
+    receiving.finish(w.receipt(operator, lines=True), actor_id=operator.id)
+    task = db.session.scalar(select(PutawayTask))
+    return w.api("POST", f"/api/putaway/{task.id}/confirm", {"bin": "A-01-01"}, role="operator")
+
+
+@case("api.lot_control_validate_body", writes=False)
+def _(w):
+    w.expired_glue()
+    return w.api("POST", "/api/lot-control/validate", {"sku": "GLUE-50", "lot": "L-OLD"}, role="operator")
+
+
 # --- the tests ---------------------------------------------------------------------------
 
 

@@ -11,6 +11,11 @@ an order (adjust), counting with the expected quantities in sight (cycle-count r
 moving stock between locations and closing alerts stay with supervisors, as on the pages.
 Reorder policies are a supervisor's figures too (`replenishment.write`); the catalog itself
 (products, barcodes, opening stock: `products.write`) is an admin's, as its pages are.
+
+Stock requests: anyone who works somewhere may ask for stock (`stockrequests.read` and
+`stockrequests.write`: operators up); deciding is a supervisor's (`stockrequests.approve`:
+it moves stock, by a transfer or an issue), and never on a request of one's own (four eyes,
+in the domain).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ ALERTS_WRITE = "alerts.write"
 REPLENISHMENT_READ = "replenishment.read"
 REPLENISHMENT_WRITE = "replenishment.write"  # reorder policies (PUT /api/replenishment/config)
 PRODUCTS_WRITE = "products.write"  # create, change and sync products; admins only
+STOCKREQUESTS_READ = "stockrequests.read"  # requests, their lines and history, products to ask for
+STOCKREQUESTS_WRITE = "stockrequests.write"  # ask: create, edit, submit, roll back, withdraw, comment
+STOCKREQUESTS_APPROVE = "stockrequests.approve"  # decide: approve (a transfer or an issue), reject
 
 ALL = (
     INVENTORY_READ,
@@ -42,12 +50,15 @@ ALL = (
     REPLENISHMENT_READ,
     REPLENISHMENT_WRITE,
     PRODUCTS_WRITE,
+    STOCKREQUESTS_READ,
+    STOCKREQUESTS_WRITE,
+    STOCKREQUESTS_APPROVE,
 )
 
-_READS = frozenset({INVENTORY_READ, TRANSFERS_READ, ALERTS_READ, REPLENISHMENT_READ})
+_READS = frozenset({INVENTORY_READ, TRANSFERS_READ, ALERTS_READ, REPLENISHMENT_READ, STOCKREQUESTS_READ})
 
 BY_ROLE: dict[Role, frozenset[str]] = {
-    Role.OPERATOR: _READS | {INVENTORY_WRITE},
+    Role.OPERATOR: _READS | {INVENTORY_WRITE, STOCKREQUESTS_WRITE},
     Role.SUPERVISOR: frozenset(ALL) - {PRODUCTS_WRITE},
     Role.ADMIN: frozenset(ALL),
 }

@@ -6,13 +6,21 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 from . import (  # noqa: E402,F401  (routes register on bp)
+    adjustments,
     alerts,
+    analytics,
     counts,
     docs,
+    expiry,
+    holds,
     locations,
+    lot_control,
     products,
+    putaway,
     replenishment,
     reservations,
     stock,
+    stock_request_lists,
+    stock_requests,
     transfers,
 )

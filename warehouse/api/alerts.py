@@ -16,7 +16,7 @@ from warehouse.catalog.models import Location, Product
 from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.ledger import stock
 
-from . import blind, bp, reads
+from . import blind, bp, examples, reads
 from . import control_schemas as s
 from .spec import operation
 from .types import Page
@@ -100,6 +100,7 @@ def list_alerts(caller, query: s.AlertQuery):
     permission=P.ALERTS_WRITE,
     body=s.AlertPatch,
     response=blind.AlertOut,
+    example=examples.ALERT_PATCH,
 )
 def change_alert(caller, body: s.AlertPatch):
     action = alerts.acknowledge if body.status == "acknowledged" else alerts.resolve
@@ -116,6 +117,7 @@ def change_alert(caller, body: s.AlertPatch):
     permission=P.ALERTS_WRITE,
     body=s.AlertSettingIn,
     response=s.AlertSettingOut,
+    example=examples.ALERT_SETTING_IN,
 )
 def configure_alerts(caller, body: s.AlertSettingIn):
     product = stock.product_by_code(body.sku)

@@ -26,6 +26,14 @@ from sqlalchemy import select
 from warehouse.catalog.models import Location, Product
 from warehouse.core.extensions import db
 
+# The reference documents (of the systems this product replaces), named in the document
+# beside each of their field names we take.
+INV_MODULE = "inventory-module.txt"
+MOVEMENTS = "inventory-movements-api.txt"
+PRODUCT_INV = "product-inventory.txt"
+SKU_TX = "sku-transactions.txt"
+CATALOGUE = "inventory-endpoint-catalogue.txt"
+
 
 @dataclass(frozen=True)
 class Alias:

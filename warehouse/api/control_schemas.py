@@ -11,11 +11,13 @@ from pydantic import Field
 from warehouse.alerts.models import AlertKind, AlertStatus
 from warehouse.counts.models import CountStatus
 
+from .aliases import INV_MODULE, Alias
 from .types import (
     Body,
     Id,
     LocationCode,
     Out,
+    PageMeta,
     Paging,
     Sku,
     UtcDateTime,
@@ -74,6 +76,89 @@ class CycleCountQuery(Paging):
     status: CountStatus | None = None
 
 
+class CycleCountPatch(Body):
+    status: Literal["cancelled"] = Field(
+        description="cancelled: a batch not yet in review (open, counting, submitted) is set aside"
+    )
+
+
+# --- ABC classes and the blind count form ----------------------------------------------
+
+AbcClass = Literal["A", "B", "C"]
+
+
+class AbcQuery(Paging):
+    location: LocationCode | None = Field(
+        None, description="classes from this location's outbound; left out: all"
+    )
+    abc_class: AbcClass | None = None
+    due: bool | None = Field(
+        None, description="true: only SKUs due for a count today; false: only those not due"
+    )
+
+
+class AbcRowOut(Out):
+    product_id: int
+    sku: str
+    product_name: str
+    abc_class: AbcClass
+    outbound_value: str = Field(
+        description="units out in the last 12 months x unit cost, as a decimal string"
+    )
+    last_counted_at: UtcDateTime | None
+    due: bool
+
+
+class AbcClassOut(Out):
+    abc_class: AbcClass
+    share: str | None = Field(description="share of the outbound value the class covers (C: the rest)")
+    count_every_days: int
+    products: int
+    due: int
+
+
+class AbcOut(Out):
+    location: str | None
+    classes: list[AbcClassOut]
+    data: list[AbcRowOut]
+    meta: PageMeta
+
+
+class AbcDueIn(Body):
+    location: LocationCode
+    abc_class: AbcClass | None = Field(None, description="left out: a batch for every class with SKUs due")
+
+
+class AbcDueOut(Out):
+    batches: list[CycleCountDetail]
+
+
+class BlindItemOut(Out):
+    sku: str
+    name: str
+    lot: str | None
+    recount: bool = Field(description="a recount of this item waits")
+
+
+class BlindBinOut(Out):
+    bin: str
+    barcode: str
+    items: list[BlindItemOut]
+
+
+class BlindFormOut(Out):
+    """What a counter walks with: bins and what to look for in each, never how many."""
+
+    id: int
+    number: str
+    location: str
+    location_name: str
+    status: CountStatus
+    selection: str
+    created_at: UtcDateTime
+    bins: list[BlindBinOut]
+
+
 # --- alerts -----------------------------------------------------------------------------
 
 
@@ -107,6 +192,8 @@ class AlertPatch(Body):
 
 
 class AlertSettingIn(Body):
+    OTHER_NAMES = (Alias("threshold", "low_stock_threshold", INV_MODULE),)
+
     sku: Sku
     location: LocationCode
     low_stock_threshold: int | None = Field(

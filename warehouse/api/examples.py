@@ -128,3 +128,301 @@ CONFIG_OUT = {
         },
     ],
 }
+
+# --- adjustments, lot corrections, ABC counts ------------------------------------------
+
+ADJUSTMENTS_IN = {
+    "adjustments": [
+        {
+            "sku": "LAPTOP-001",
+            "location": "wh-east",
+            "bin": "A-01-01",
+            "actual_quantity": 195,
+            "reason": "physical_count",
+        },
+        {"product_id": 124, "warehouse_id": 7, "actual_quantity": 85, "reason": "Damaged goods removal"},
+    ],
+    "reference": "STOCKTAKE-2025-01",
+}
+
+ADJUSTMENTS_OUT = {
+    "adjustments_processed": 2,
+    "unchanged": 0,
+    "total_adjustments": 2,
+    "adjustments": [
+        {
+            "index": 0,
+            "id": 9001,
+            "posting_id": 812,
+            "sku": "LAPTOP-001",
+            "product_id": 123,
+            "product_name": "Premium Laptop",
+            "location": "wh-east",
+            "warehouse_id": 7,
+            "bin": "A-01-01",
+            "lot": None,
+            "quantity_before": 200,
+            "quantity_after": 195,
+            "adjustment": -5,
+            "type": "adjustment_count",
+            "reason": "physical_count",
+            "note": None,
+            "created_at": "2025-01-15T16:00:00Z",
+        },
+        {
+            "index": 1,
+            "id": 9002,
+            "posting_id": 813,
+            "sku": "LAPTOP-002",
+            "product_id": 124,
+            "product_name": "Laptop Sleeve",
+            "location": "wh-east",
+            "warehouse_id": 7,
+            "bin": "A-02-04",
+            "lot": None,
+            "quantity_before": 90,
+            "quantity_after": 85,
+            "adjustment": -5,
+            "type": "adjustment",
+            "reason": "other",
+            "note": "Damaged goods removal",
+            "created_at": "2025-01-15T16:00:00Z",
+        },
+    ],
+}
+
+LOT_CORRECTION_IN = {
+    "sku": "VAX-10",
+    "location": "wh-east",
+    "bin": "C-03-02",
+    "wrong_lot": "L2301",
+    "right_lot": "L2310",
+    "expiry": "2026-06-30",
+    "quantity": 12,
+    "note": "label misread at receiving",
+}
+
+LOT_CORRECTION_OUT = {
+    "posting_id": 815,
+    "sku": "VAX-10",
+    "product_name": "Vaccine cooler pack",
+    "location": "wh-east",
+    "bin": "C-03-02",
+    "quantity": 12,
+    "wrong_lot": {"lot": "L2301", "expiry": "2026-03-31", "on_hand": 0},
+    "right_lot": {"lot": "L2310", "expiry": "2026-06-30", "on_hand": 12},
+    "right_lot_created": True,
+    "reason": "other",
+    "note": "Lot correction at C-03-02: 12 moved from lot L2301 to lot L2310. label misread at receiving",
+    "reference_type": "lot_correction",
+    "reference_id": "L2301",
+    "created_at": "2025-01-15T16:05:00Z",
+}
+
+ABC_DUE_IN = {"location": "wh-east", "abc_class": "A"}
+
+COUNT_PATCH = {"status": "cancelled"}
+
+# --- holds, expiry, put-away, lot control (warehouse/api/holds.py, expiry.py, putaway.py,
+# lot_control.py)
+
+HOLD_IN = {
+    "sku": "BOLT-M8",
+    "location": "wh-east",
+    "bin": "A-01-01",
+    "quantity": 2,
+    "reason": "quality",
+    "note": "scratched thread",
+}
+
+HOLD = {
+    "id": 42,
+    "number": "HLD-000042",
+    "sku": "BOLT-M8",
+    "location": "wh-east",
+    "bin": "A-01-01",
+    "lot": None,
+    "quantity": 2,
+    "quantity_open": 2,
+    "reason": "quality",
+    "status": "active",
+    "note": "scratched thread",
+    "reference": None,
+    "created_at": "2026-12-06T09:00:00Z",
+    "closed_at": None,
+}
+
+HOLD_RELEASE_IN = {"number": "HLD-000042"}
+
+MARK_EXPIRED_IN = {"sku": "GLUE-50", "location": "wh-east", "bin": "A-01-01", "lot": "L-OLD"}
+
+EXPIRED_HOLD = {
+    **HOLD,
+    "id": 43,
+    "number": "HLD-000043",
+    "sku": "GLUE-50",
+    "lot": "L-OLD",
+    "quantity": 4,
+    "quantity_open": 4,
+    "reason": "expired",
+    "note": "Lot expired on 2020-01-31.",
+}
+
+DESTRUCTION_IN = {
+    "number": "HLD-000043",
+    "location": "destruction",
+    "reference_type": "destruction",
+    "reference_id": "CERT-981",
+}
+
+DESTRUCTION = {
+    "moved": {**EXPIRED_HOLD, "status": "moved", "quantity_open": 0, "closed_at": "2026-12-06T10:00:00Z"},
+    "hold": {
+        **EXPIRED_HOLD,
+        "id": 44,
+        "number": "HLD-000044",
+        "location": "destruction",
+        "bin": "DESTRUCTION",
+        "note": "From HLD-000043 at wh-east A-01-01.",
+        "reference": "destruction:CERT-981",
+        "created_at": "2026-12-06T10:00:00Z",
+    },
+    "posting_id": 917,
+    "reference": "destruction:CERT-981",
+}
+
+CONSUMED_IN = {"number": "HLD-000044"}
+
+CONSUMED = {
+    **DESTRUCTION["hold"],
+    "status": "written_off",
+    "quantity_open": 0,
+    "closed_at": "2026-12-07T15:00:00Z",
+}
+
+PUTAWAY_IN = {"sku": "BOLT-M8", "location": "wh-east", "bin": "RCV-01", "quantity": 6}
+
+PUTAWAY_TASK = {
+    "id": 31,
+    "status": "open",
+    "location": "wh-east",
+    "sku": "BOLT-M8",
+    "product_name": "Hex bolt M8",
+    "lot": None,
+    "from_bin": "RCV-01",
+    "quantity": 6,
+    "suggested_bin": "A-01-01",
+    "to_bin": None,
+    "reason": None,
+    "receipt": None,
+    "created_at": "2026-12-06T09:00:00Z",
+    "done_at": None,
+}
+
+CONFIRM_IN = {"bin": "A-01-01", "quantity": 4}
+
+CONFIRMED = {
+    "task": {
+        **PUTAWAY_TASK,
+        "status": "done",
+        "quantity": 4,
+        "to_bin": "A-01-01",
+        "done_at": "2026-12-06T09:20:00Z",
+    },
+    "rest": {**PUTAWAY_TASK, "id": 32, "quantity": 2, "created_at": "2026-12-06T09:20:00Z"},
+    "posting_id": 918,
+}
+
+LOT_CHECK_IN = {"sku": "GLUE-50", "lot": "L-OLD", "location": "wh-east"}
+
+LOT_CHECK = {
+    "sku": "GLUE-50",
+    "lot": "L-OLD",
+    "location": "wh-east",
+    "bin": None,
+    "verdict": "refused",
+    "valid": False,
+    "lot_required": True,
+    "lot_exists": True,
+    "expiry_date": "2020-01-31",
+    "expired": True,
+    "on_hold": True,
+    "on_hand": 4,
+    "reserved": 0,
+    "held": 4,
+    "available": 0,
+    "holds": [
+        {
+            "number": "HLD-000043",
+            "reason": "expired",
+            "location": "wh-east",
+            "bin": "A-01-01",
+            "quantity_open": 4,
+        }
+    ],
+    "reasons": [
+        {
+            "code": "lot_expired",
+            "severity": "error",
+            "message": "Lot L-OLD of GLUE-50 expired on 2020-01-31: it may not be sold, picked or reserved. "
+            "Mark it expired and write it off.",
+        },
+        {
+            "code": "lot_held",
+            "severity": "error",
+            "message": "Lot L-OLD of GLUE-50 at wh-east is on hold (HLD-000043 (expired)) and none of it "
+            "is free. Wait for a supervisor to release the hold, or use another lot.",
+        },
+    ],
+}
+
+
+# --- stock, reservations, transfers, counts, alerts, locations ----------------------------
+# Request bodies only (their answers are the response models in the document).
+
+ADJUST_IN = {
+    "sku": "LAPTOP-001",
+    "location": "wh-east",
+    "bin": "A-01-01",
+    "type": "inbound_purchase",
+    "quantity": 50,
+    "reason": "received",
+    "reference_type": "purchase_order",
+    "reference": "PO-2025-001",
+    "note": "Received from Supplier ABC",
+    "cost_per_unit": "25.00",
+}
+COUNT_IN = {"sku": "LAPTOP-001", "location": "wh-east", "bin": "A-01-01", "counted_quantity": 48}
+AVAILABILITY_IN = {"items": [{"sku": "LAPTOP-001", "quantity": 2, "location": "wh-east"}]}
+RESERVE_IN = {
+    "sku": "LAPTOP-001",
+    "location": "wh-east",
+    "quantity": 2,
+    "reference_type": "order",
+    "reference_id": "ord-12345",
+}
+BY_REFERENCE_IN = {"reference_type": "order", "reference_id": "ord-12345"}
+RETURN_IN = {
+    "sku": "LAPTOP-001",
+    "location": "wh-east",
+    "quantity": 1,
+    "reference_type": "rma",
+    "reference_id": "RMA-881",
+    "reason": "Inspection passed",
+}
+TRANSFER_IN = {
+    "from_location": "wh-east",
+    "to_location": "store-sf",
+    "lines": [{"sku": "LAPTOP-001", "quantity": 10}, {"sku": "MOUSE-02", "quantity": 25}],
+    "note": "Restock the store for Q1",
+}
+TRANSFER_PATCH = {
+    "status": "received",
+    "lines": [{"line_id": 1, "quantity_received": 9, "quantity_damaged": 1}],
+}
+MISSING_IN = {"line_id": 1, "outcome": "found", "quantity": 1, "note": "Behind the pallet"}
+CYCLE_COUNT_IN = {"location": "wh-east", "bins_like": "A-01-*"}
+RESOLVE_IN = {"accept": [101, 102], "recount": [103]}
+ALERT_SETTING_IN = {"sku": "LAPTOP-001", "location": "wh-east", "low_stock_threshold": 50}
+ALERT_PATCH = {"id": 42, "status": "acknowledged"}
+LOCATION_IN = {"code": "store-sf", "name": "San Francisco store", "type": "dealer"}

@@ -9,7 +9,7 @@ from warehouse.accounts.models import Role
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, Location, LocationType
 
-from . import bp, reads
+from . import bp, examples, reads
 from . import transfer_schemas as s
 from .spec import operation
 from .types import Page, Paging
@@ -55,6 +55,7 @@ def list_locations(caller, query: s.LocationQuery):
     body=s.LocationIn,
     response=s.LocationOut,
     status=201,
+    example=examples.LOCATION_IN,
 )
 def create_location(caller, body: s.LocationIn):
     location = locations.create(

@@ -21,7 +21,7 @@ from warehouse.core import pagers
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
 from warehouse.ledger import stock
-from warehouse.ledger.models import Balance, Movement, MovementType
+from warehouse.ledger.models import AverageCost, Balance, Movement, MovementType
 from warehouse.setup.products import Inventory, stock_status
 
 from .types import PageMeta
@@ -79,6 +79,8 @@ def stock_rows(q) -> Listed:
             last_movement,
             b.last_counted_at,
             b.bin_id,
+            ReorderPolicy.max_level,
+            AverageCost.average,
         )
         .join(Product, Product.id == b.product_id)
         .join(Location, Location.id == b.location_id)
@@ -87,6 +89,10 @@ def stock_rows(q) -> Listed:
         .outerjoin(
             ReorderPolicy,
             and_(ReorderPolicy.product_id == b.product_id, ReorderPolicy.location_id == b.location_id),
+        )
+        .outerjoin(
+            AverageCost,
+            and_(AverageCost.product_id == b.product_id, AverageCost.location_id == b.location_id),
         )
         .order_by(Location.code, Bin.code, Product.sku, b.lot_id)
     )

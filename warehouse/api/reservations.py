@@ -1,4 +1,5 @@
-"""Reservations by reference (an order): reserve, release, fulfil, and returns.
+"""Reservations by reference (an order): reserve, release, fulfil, and returns; and the
+reservation list with the page's filters.
 
 Each call is one transaction (the API's command, keyed by the Idempotency-Key when sent);
 the reservations service joins it, and a race it loses runs the whole request again.
@@ -20,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from warehouse.accounts import permissions as P
 from warehouse.accounts.models import Role
 from warehouse.availability import reservations
-from warehouse.availability.models import Reservation
+from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import NO_LOT, Location
 from warehouse.core.errors import InsufficientStock, NotFound
@@ -30,10 +31,12 @@ from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.ledger import adjustments, stock
 from warehouse.web.context import settings
 
-from . import blind, bp
+from . import blind, bp, examples, reads
+from . import floor_schemas as fs
 from . import stock_schemas as s
 from .spec import operation
 from .stock import key_stocks
+from .types import Page
 
 
 def _location(code: str | None) -> Location | None:
@@ -116,6 +119,7 @@ def _changed(
     body=s.ReserveIn,
     response=blind.StockChangeOut,
     status=201,
+    example=examples.RESERVE_IN,
 )
 def reserve(caller, body: s.ReserveIn):
     product = stock.product_by_code(body.sku)
@@ -187,6 +191,7 @@ def _blind_refusal(
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
     response=blind.StockChangeOut,
+    example=examples.BY_REFERENCE_IN,
 )
 def release(caller, body: s.ByReferenceIn):
     return _close(reservations.release, caller, body)
@@ -201,6 +206,7 @@ def release(caller, body: s.ByReferenceIn):
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
     response=blind.StockChangeOut,
+    example=examples.BY_REFERENCE_IN,
 )
 def fulfill(caller, body: s.ByReferenceIn):
     return _close(reservations.fulfill, caller, body)
@@ -230,6 +236,7 @@ def _close(action, caller, body: s.ByReferenceIn):
     body=s.ReturnIn,
     response=blind.StockChangeOut,
     status=201,
+    example=examples.RETURN_IN,
 )
 def return_stock(caller, body: s.ReturnIn):
     """Returned units land in the named location's receiving bin, else in the `returns`
@@ -249,3 +256,58 @@ def return_stock(caller, body: s.ReturnIn):
     lot_id = returned.lot.id if returned.lot else NO_LOT
     keys = [(product.id, returned.bin.id, lot_id)]
     return _changed(reference, body.quantity, [], blindfold_for(caller.role), keys)
+
+
+# --- the reservation list ----------------------------------------------------------------
+
+
+@operation(
+    bp,
+    "GET",
+    "/reservations",
+    summary="Reservations, newest first (active by default), with filters",
+    tag="reservations",
+    permission=P.INVENTORY_READ,
+    role=Role.SUPERVISOR,
+    query=fs.ReservationQuery,
+    response=Page[fs.ReservationRow],
+)
+def list_reservations(caller, query: fs.ReservationQuery):
+    """The reservations page's list (a supervisor's, as the page is): `status`
+    (active, released, expired, fulfilled or any), `sku`, `location`, `reference` (type:id
+    or the id) and `expiring_before` (active rows whose TTL ends before then)."""
+    chosen = reservations.listing_query(
+        status=None if query.status == "any" else ReservationStatus(query.status),
+        reference=query.reference,
+        sku=query.sku,
+        location_code=query.location,
+        expiring_before=query.expiring_before,
+    )
+    listed = reads.page_of(chosen, query.page, query.limit)
+    blindfold = blindfold_for(caller.role)
+    return Page[fs.ReservationRow](
+        data=[
+            fs.ReservationRow(
+                id=r.id,
+                reference_type=r.reference_type,
+                reference_id=r.reference_id,
+                sku=r.product.sku,
+                location=r.location.code,
+                bin=r.bin.code,
+                lot=r.lot.code if r.lot_id != NO_LOT else None,
+                **blind.shown(
+                    blindfold,
+                    blindfold.notes(r.bin_id),
+                    quantity=r.qty,
+                    quantity_open=r.qty_open,
+                    quantity_fulfilled=r.qty_fulfilled,
+                ),
+                status=r.status.value,
+                expires_at=r.expires_at,
+                created_at=r.created_at,
+                closed_at=r.closed_at,
+            )
+            for r in listed.rows
+        ],
+        meta=listed.meta,
+    )

@@ -17,7 +17,7 @@ from warehouse.counts.blind import blindfold_for
 from warehouse.ledger import adjustments, stock
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
 
-from . import bp, reads
+from . import bp, examples, reads
 from . import stock_schemas as s
 from .spec import operation
 from .types import Page
@@ -47,6 +47,8 @@ def list_stock(caller, query: s.StockQuery):
                 **_figures(blindfold, [r[14]], on_hand=r[6], reserved=r[7], held=r[8], available=r[9]),
                 reorder_point=r[10],
                 reorder_qty=r[11],
+                max_stock_level=r[15],
+                average_cost=r[16],
                 last_movement_at=r[12],
                 last_counted_at=r[13],
             )
@@ -127,6 +129,7 @@ def _figures(blindfold: counts.Blindfold, bin_ids, **figures) -> dict:
     body=s.AdjustIn,
     response=s.AdjustOut,
     status=201,
+    example=examples.ADJUST_IN,
 )
 def adjust(caller, body: s.AdjustIn):
     done = adjustments.adjust(
@@ -138,8 +141,10 @@ def adjust(caller, body: s.AdjustIn):
         actor_id=caller.user_id,
         lot_code=body.lot,
         reference=body.reference,
+        reference_type=body.reference_type,
         note=body.note,
         type=body.type,
+        cost=body.cost_per_unit,
     )
     # The answer from what the posting returned and the rows the service loaded: nothing
     # is read back.
@@ -169,6 +174,7 @@ def adjust(caller, body: s.AdjustIn):
     permission=P.INVENTORY_CYCLECOUNT,
     body=s.CountIn,
     response=s.CountOut,
+    example=examples.COUNT_IN,
 )
 def count(caller, body: s.CountIn):
     counted = adjustments.count_to(
@@ -256,6 +262,7 @@ def key_stock(product_id: int, bin_id: int, lot_id: int) -> s.KeyStock:
     response=s.AvailabilityOut,
     status=200,
     reads=True,  # answers from the stock now: a retry is asked again, nothing is stored
+    example=examples.AVAILABILITY_IN,
 )
 def availability(caller, body: s.AvailabilityIn):
     """Available = free to promise outside receiving bins (the rule transfers allocate by),
@@ -309,6 +316,7 @@ def movements(caller, query: s.MovementQuery):
                 posting_id=m.posting_id,
                 type=m.type.value,
                 sku=m.product.sku,
+                product_name=m.product.name,
                 location=m.location.code,
                 bin=m.bin.code,
                 lot=m.lot.code if m.lot_id != NO_LOT else None,
@@ -320,8 +328,10 @@ def movements(caller, query: s.MovementQuery):
                     held_delta=m.held_delta,
                     balance_before=m.balance_before,
                     balance_after=m.balance_after,
+                    note=m.posting.note,  # a count's note says what the ledger had
                 ),
                 reason=m.reason.value if m.reason else None,
+                cost_per_unit=m.cost_per_unit,
                 reference_type=m.reference_type,
                 reference_id=m.reference_id,
                 user=reads.username(m.user),

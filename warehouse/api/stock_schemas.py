@@ -5,14 +5,17 @@ checks and the movement history.
 These models validate every request and are the source of /api/openapi.json.
 """
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_serializer, model_validator
 
+from warehouse.ledger import adjustments
 from warehouse.ledger.models import ReasonCode
 
 from . import aliases
-from .aliases import Alias
+from .aliases import CATALOGUE, MOVEMENTS, PRODUCT_INV, SKU_TX, Alias
+from .product_schemas import Money
 from .types import (
     BinCode,
     Body,
@@ -53,14 +56,6 @@ class Blindable(Out):
             shown.pop("being_counted", None)
         return shown
 
-
-# The reference documents (of the systems this product replaces), named in the document
-# beside each of their field names we take.
-INV_MODULE = "inventory-module.txt"
-MOVEMENTS = "inventory-movements-api.txt"
-PRODUCT_INV = "product-inventory.txt"
-SKU_TX = "sku-transactions.txt"
-CATALOGUE = "inventory-endpoint-catalogue.txt"
 
 # Their names for a location and a product (an id or our code).
 LOCATION_ALIASES = (
@@ -109,6 +104,11 @@ class StockRow(Blindable):
     available: int | None = Withheld
     reorder_point: int | None
     reorder_qty: int | None
+    max_stock_level: int | None = Field(description="the reorder policy's maximum (overstock above it)")
+    average_cost: Decimal | None = Field(
+        description="weighted average cost per unit at the location, from receipts with a "
+        "cost_per_unit; null before the first (the product's unit_cost applies)"
+    )
     last_movement_at: UtcDateTime | None
     last_counted_at: UtcDateTime | None
 
@@ -152,11 +152,16 @@ class AdjustIn(Body):
         *LOCATION_ALIASES,
         Alias("movement_type", "type", MOVEMENTS),
         Alias("notes", "note", f"{MOVEMENTS}, {PRODUCT_INV}"),
+        Alias("reference_id", "reference", MOVEMENTS),
     )
 
     sku: Sku
     location: LocationCode
-    bin: BinCode
+    bin: BinCode | None = Field(
+        None,
+        description="left out: the one bin holding the SKU at the location (units added where it "
+        "is in none go to the receiving bin); refused when it is in several",
+    )
     lot: LotCode = ""
     type: AdjustType | Literal["in", "out", "adjustment_count", "transfer"] = Field(
         "adjustment",
@@ -175,7 +180,15 @@ class AdjustIn(Body):
         "reason other with the text as the note",
     )
     reference: text(64) = ""
+    reference_type: ReferenceType = Field(
+        "adjustment", description="what the reference names (purchase_order, sales_order ...)"
+    )
     note: text(500) = ""
+    cost_per_unit: Money | None = Field(
+        None,
+        description="what one unit cost (a purchase at its invoice price): kept on the movement and "
+        "moves the weighted average cost of the SKU at the location; only on units coming in",
+    )
 
     @model_validator(mode="after")
     def _their_type_and_reason(self):
@@ -188,9 +201,10 @@ class AdjustIn(Body):
         if self.type == "adjustment_count" and self.reason == ReasonCode.OTHER:
             self.reason = ReasonCode.PHYSICAL_COUNT
         self.type = THEIR_TYPES.get(self.type, self.type)
-        if not isinstance(self.reason, ReasonCode):
-            free_text, self.reason = self.reason, ReasonCode.OTHER
-            self.note = f"{free_text}. {self.note}" if self.note else free_text
+        if not isinstance(self.reason, ReasonCode):  # "Write-off" is a code; free text is reason other
+            self.reason, free_text = adjustments.reason_of(self.reason)
+            if free_text:
+                self.note = f"{free_text}. {self.note}" if self.note else free_text
             if len(self.note) > 500:
                 raise ValueError("The reason and the note together are over 500 characters: shorten one.")
         return self
@@ -390,6 +404,7 @@ class MovementOut(Blindable):
     posting_id: int
     type: str
     sku: str
+    product_name: str
     location: str
     bin: str
     lot: str | None
@@ -399,6 +414,11 @@ class MovementOut(Blindable):
     balance_before: int | None = Withheld
     balance_after: int | None = Withheld
     reason: str | None
+    note: str | None = Field(
+        None,
+        description="the posting's note (free text); null when being_counted (a count's note names figures)",
+    )
+    cost_per_unit: Decimal | None = Field(description="what one unit cost, when the posting said")
     reference_type: str | None
     reference_id: str | None
     user: str | None

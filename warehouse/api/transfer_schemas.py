@@ -12,7 +12,7 @@ from warehouse.catalog.models import BinKind, LocationType
 from warehouse.transfers.models import TransferStatus
 
 from . import aliases
-from .aliases import Alias
+from .aliases import INV_MODULE, PRODUCT_INV, Alias
 from .types import (
     BinCode,
     Body,
@@ -72,7 +72,7 @@ class LocationQuery(Paging):
 
 
 class TransferLineIn(Body):
-    OTHER_NAMES = (aliases.product("product-inventory.txt"),)
+    OTHER_NAMES = (aliases.product(PRODUCT_INV),)
 
     sku: Sku
     quantity: Quantity
@@ -81,10 +81,10 @@ class TransferLineIn(Body):
 
 class TransferIn(Body):
     OTHER_NAMES = (
-        Alias("items", "lines", "inventory-module.txt"),
-        Alias("notes", "note", "inventory-module.txt, product-inventory.txt"),
-        aliases.location("from_warehouse_id", "product-inventory.txt", ours="from_location"),
-        aliases.location("to_warehouse_id", "product-inventory.txt", ours="to_location"),
+        Alias("items", "lines", INV_MODULE),
+        Alias("notes", "note", f"{INV_MODULE}, {PRODUCT_INV}"),
+        aliases.location("from_warehouse_id", PRODUCT_INV, ours="from_location"),
+        aliases.location("to_warehouse_id", PRODUCT_INV, ours="to_location"),
     )
 
     from_location: LocationCode

@@ -1,5 +1,5 @@
-"""Transfers: list, create with lines, read, move through their states, and resolve the
-units missing on arrival."""
+"""Transfers: list, create with lines, read, move through their states, resolve the
+units missing on arrival, and where to pick each line (bins at the source)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from warehouse import transfers
 from warehouse.accounts import permissions as P
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT
-from warehouse.core.errors import InvalidPosting
+from warehouse.core.errors import InvalidPosting, NotFound
+from warehouse.counts.blind import blindfold_for
 from warehouse.ledger import stock
 from warehouse.transfers.models import ReceiveReason, Transfer, TransferLine, TransferStatus
+from warehouse.transfers.queries import pick_sources
 
-from . import bp, reads
+from . import blind, bp, examples, reads
+from . import floor_schemas as fs
 from . import transfer_schemas as s
 from .spec import operation
 from .types import Page
@@ -92,6 +95,7 @@ def list_transfers(caller, query: s.TransferQuery):
     body=s.TransferIn,
     response=s.TransferOut,
     status=201,
+    example=examples.TRANSFER_IN,
 )
 def create_transfer(caller, body: s.TransferIn):
     source, destination = _location(body.from_location), _location(body.to_location)
@@ -129,6 +133,7 @@ def get_transfer(caller, transfer_id: int):
     permission=P.TRANSFERS_WRITE,
     body=s.TransferPatch,
     response=s.TransferOut,
+    example=examples.TRANSFER_PATCH,
 )
 def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
     """Moving to `in_transit` picks exactly what approval reserved, bin by bin, then ships;
@@ -166,6 +171,7 @@ def change_transfer(caller, transfer_id: int, body: s.TransferPatch):
     permission=P.TRANSFERS_WRITE,
     body=s.MissingIn,
     response=s.TransferOut,
+    example=examples.MISSING_IN,
 )
 def resolve_missing(caller, transfer_id: int, body: s.MissingIn):
     """The last missing unit resolved completes the transfer."""
@@ -177,3 +183,80 @@ def resolve_missing(caller, transfer_id: int, body: s.MissingIn):
 
 def _location(code: str):
     return locations.require(code)
+
+
+# --- where to pick -----------------------------------------------------------------------
+
+
+@operation(
+    bp,
+    "GET",
+    "/transfers/bins",
+    summary="Where to pick each line of a transfer, by its number (TR-000001)",
+    tag="transfers",
+    permission=P.TRANSFERS_READ,
+    query=fs.TransferBinsQuery,
+    response=fs.TransferBinsOut,
+)
+def transfer_bins_by_number(caller, query: fs.TransferBinsQuery):
+    """The same answer as `/transfers/{transfer_id}/bins`, for a caller that holds the
+    slip's number."""
+    found = transfers.by_number(query.transfer)
+    if found is None:
+        raise NotFound(f"No transfer {query.transfer}. Check the slip (TR-000001).")
+    return _bins(transfers.get(found.id), blindfold_for(caller.role))
+
+
+@operation(
+    bp,
+    "GET",
+    "/transfers/<int:transfer_id>/bins",
+    summary="Where to pick each line of a transfer: bins with units at the source, in pick order",
+    tag="transfers",
+    permission=P.TRANSFERS_READ,
+    response=fs.TransferBinsOut,
+)
+def transfer_bins(caller, transfer_id: int):
+    """Draft and approved transfers: per line, the bins approval reserved (in allocation
+    order) then the other bins with units free to take, first-expiry-first then fullest
+    (never receiving bins or expired lots), each with `available`, `allocated`, `picked`
+    and `can_pick` (what the pick screen would take from there). Later states: no bins.
+    An operator's token gets a bin being counted with null figures."""
+    return _bins(transfers.get(transfer_id), blindfold_for(caller.role))
+
+
+def _bins(transfer: Transfer, blindfold) -> fs.TransferBinsOut:
+    return fs.TransferBinsOut(
+        id=transfer.id,
+        number=transfer.number,
+        status=transfer.status.value,
+        from_location=transfer.from_location.code,
+        lines=[
+            fs.LineBinsOut(
+                line_id=found.line.id,
+                sku=found.line.product.sku,
+                lot=found.line.lot.code if found.line.lot_id != NO_LOT else None,
+                quantity_requested=found.line.qty_requested,
+                quantity_picked=found.line.qty_picked,
+                to_pick=found.to_pick,
+                short_picked=found.line.short_picked,
+                bins=[
+                    fs.PickSourceOut(
+                        bin=source.bin.code,
+                        lot=source.lot.code if source.lot.id != NO_LOT else None,
+                        expiry_date=source.lot.expiry_date,
+                        **blind.shown(
+                            blindfold,
+                            blindfold.notes(source.bin.id),
+                            available=source.available,
+                            allocated=source.allocated,
+                            picked=source.picked,
+                            can_pick=source.can_pick,
+                        ),
+                    )
+                    for source in found.sources
+                ],
+            )
+            for found in pick_sources(transfer)
+        ],
+    )

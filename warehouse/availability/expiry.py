@@ -1,10 +1,14 @@
 """Lots and expiry: FEFO ordering, the "expiring soon" and "expired" lists, marking an
-expired lot key as held, and writing expired holds off.
+expired lot key as held, sending expired holds to destruction and writing them off.
 
 A lot is expired once its expiry date has passed: it is still good ON its expiry date
 (the date printed is the last day of use). Expired units are never reserved nor allocated
 to a transfer (both filter with `unexpired`); they stay on hand until a supervisor marks
-them expired (hold, reason expired) and writes them off (an ``expire`` posting).
+them expired (hold, reason expired) and writes them off (an ``expire`` posting citing the
+destruction reference). Where destruction happens elsewhere, the units first move to a
+location of type destruction (`to_destruction`: one ``expire`` posting, held on both
+sides, with the destruction order as reference) and are written off there once destroyed:
+at every step the ledger names where each unit is.
 """
 
 from __future__ import annotations
@@ -12,20 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from warehouse import ledger
 from warehouse.availability import holds
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
-from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
+from warehouse.catalog import locations
+from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
+    AlreadyAtDestruction,
     DaysOutOfRange,
     LotOfAnotherProduct,
+    NotADestructionLocation,
+    NotAnExpiredHold,
     NotExpired,
     NotFound,
+    ReferenceMalformed,
+    SetupMissing,
 )
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType
@@ -150,7 +160,38 @@ def expired(today: date | None = None, location_id: int | None = None) -> list[L
     return _dated_stock(Lot.expiry_date < (today or today_utc()), location_id=location_id)
 
 
+def expired_query(
+    *, location_id: int | None = None, product_id: int | None = None, today: date | None = None
+) -> Select:
+    """Balances (with their product, lot, location and bin) of lots past their expiry date
+    with units on hand, oldest expiry first: what `expired` lists, for a caller that pages
+    (the API). Held units are included: they wait to be written off."""
+    query = _dated_query(Lot.expiry_date < (today or today_utc()), location_id=location_id)
+    if product_id is not None:
+        query = query.where(Balance.product_id == product_id)
+    return query
+
+
+def lot_stock(balance: Balance) -> LotStock:
+    return LotStock(
+        balance.product,
+        balance.lot,
+        balance.location,
+        balance.bin,
+        balance.on_hand,
+        balance.reserved,
+        balance.held,
+    )
+
+
 def _dated_stock(*conditions, location_id: int | None) -> list[LotStock]:
+    return [
+        lot_stock(b)
+        for b in db.session.scalars(_dated_query(*conditions, location_id=location_id).limit(500))
+    ]
+
+
+def _dated_query(*conditions, location_id: int | None) -> Select:
     query = (
         select(Balance)
         .join(Lot, Lot.id == Balance.lot_id)
@@ -163,15 +204,11 @@ def _dated_stock(*conditions, location_id: int | None) -> list[LotStock]:
             joinedload(Balance.bin),
         )
         .where(Balance.on_hand > 0, Lot.expiry_date.is_not(None), *conditions)
-        .order_by(Lot.expiry_date, Product.sku, Balance.location_id, Bin.code)
-        .limit(500)
+        .order_by(Lot.expiry_date, Product.sku, Balance.location_id, Bin.code, Balance.id)
     )
     if location_id is not None:
         query = query.where(Balance.location_id == location_id)
-    return [
-        LotStock(b.product, b.lot, b.location, b.bin, b.on_hand, b.reserved, b.held)
-        for b in db.session.scalars(query)
-    ]
+    return query
 
 
 # --- mark expired and write off ----------------------------------------------------------
@@ -236,16 +273,23 @@ def mark_expired(
     )
 
 
-def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str]) -> Hold:
+def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str] | None = None) -> Hold:
     """Destroy the units of an expired hold: one expire posting (qty=-n, held=-n) carrying
-    `reference` (e.g. ("destruction", "CERT-981")); the hold becomes written_off."""
-    reference = check_reference(reference)
+    `reference` (e.g. ("destruction", "CERT-981")); the hold becomes written_off. Without a
+    reference, the hold's own (the destruction order it was sent to destruction under)."""
+    if reference is not None:
+        reference = check_reference(reference)
 
     def expired_only(hold: Hold) -> None:
         if hold.reason is not HoldReason.EXPIRED:
-            raise holds.HoldClosed(
+            raise NotAnExpiredHold(
                 f"{holds.number(hold)} is a {hold.reason.value} hold: only "
                 "expired holds are written off here. Use a stock adjustment."
+            )
+        if reference is None and not hold.reference_type:
+            raise ReferenceMalformed(
+                f"Say which destruction certificate or order destroyed {holds.number(hold)}, "
+                "as type:id (e.g. destruction:CERT-981)."
             )
 
     return holds.close(
@@ -267,10 +311,118 @@ def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str])
                 )
             ],
             actor_id=actor_id,
-            reference=reference,
+            reference=reference or holds.reference_of(hold),
             note=f"Written off from {holds.number(hold)}.",
         ),
     )
+
+
+# --- to destruction ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentToDestruction:
+    source: Hold  # the expired hold the units left (status moved)
+    hold: Hold  # the new expired hold at the destruction location
+    posting_id: int
+
+
+def to_destruction(
+    hold_id: int, location: Location, *, reference: tuple[str, str], actor_id: int | None
+) -> SentToDestruction:
+    """Move an expired hold's units into a destruction location, where they wait, held,
+    until they are destroyed: one expire posting carrying `reference` (the destruction
+    order or certificate), out of the hold's bin and off hold, into the destruction
+    location's bin and on hold. The hold closes as moved; a new expired hold there, with
+    that reference, is what `write_off` destroys.
+
+    Checks, in order: the reference; the location is an active destruction location with a
+    bin; the hold exists and is active (HoldClosed), expired (NotAnExpiredHold) and not at a
+    destruction location already (AlreadyAtDestruction)."""
+    reference = check_reference(reference)
+    into = destruction_bin(location)
+    made: dict[str, Hold] = {}
+
+    def expired_elsewhere(hold: Hold) -> None:
+        if hold.reason is not HoldReason.EXPIRED:
+            raise NotAnExpiredHold(
+                f"{holds.number(hold)} is a {hold.reason.value} hold: only expired holds go to destruction."
+            )
+        if hold.location.type is LocationType.DESTRUCTION:
+            raise AlreadyAtDestruction(
+                f"{holds.number(hold)} is at {hold.location.code} already: write it off once destroyed."
+            )
+
+    def post(hold: Hold) -> ledger.Posted:
+        units = hold.qty_open
+        posted = ledger.post(
+            MovementType.EXPIRE,
+            [
+                ledger.Line(
+                    hold.product_id, hold.location_id, hold.bin_id, hold.lot_id, qty=-units, held=-units
+                ),
+                ledger.Line(hold.product_id, into.location_id, into.id, hold.lot_id, qty=units, held=units),
+            ],
+            actor_id=actor_id,
+            reference=reference,
+            note=f"{holds.number(hold)} sent to destruction at {location.code}.",
+        )
+        made["hold"] = holds.record(
+            into,
+            hold.product_id,
+            hold.lot_id,
+            units,
+            HoldReason.EXPIRED,
+            posting_id=posted.posting_id,
+            reference=reference,
+            note=f"From {holds.number(hold)} at {hold.location.code} {hold.bin.code}.",
+            actor_id=actor_id,
+        )
+        return posted
+
+    source = holds.close(
+        hold_id, HoldStatus.MOVED, actor_id=actor_id, verb="moved", post=post, check=expired_elsewhere
+    )
+    return SentToDestruction(source, made["hold"], source.close_posting_id)
+
+
+def destruction_location(code: str | None = None) -> Location:
+    """The destruction location with this code, or without one the organisation's only
+    active destruction location."""
+    if code:
+        location = locations.require(code)
+        destruction_bin(location)  # refused here when it is not one
+        return location
+    found = list(
+        db.session.scalars(
+            select(Location)
+            .where(Location.type == LocationType.DESTRUCTION, Location.active.is_(True))
+            .order_by(Location.code)
+            .limit(2)
+        )
+    )
+    if len(found) != 1:
+        raise NotADestructionLocation(
+            "Name the destruction location: there are several."
+            if found
+            else "There is no destruction location: an admin adds a location of type destruction first."
+        )
+    return found[0]
+
+
+def destruction_bin(location: Location) -> Bin:
+    """The bin expired units land in at a destruction location (its first active bin)."""
+    if location.type is not LocationType.DESTRUCTION or not location.active:
+        raise NotADestructionLocation(
+            f"{location.code} is not an active destruction location. Name a location of type "
+            "destruction (an admin adds one under Setup, Locations)."
+        )
+    into = db.session.scalar(
+        select(Bin).where(Bin.location_id == location.id, Bin.active.is_(True)).order_by(Bin.code).limit(1)
+    )
+    if into is None:
+        raise SetupMissing(f"{location.code} has no active bin to hold expired units. Add one under Setup.")
+    return into
 
 
 def expired_holds(location_id: int | None = None) -> list[Hold]:

@@ -24,8 +24,9 @@ guarded UPDATE on a row locked first (hold row, then balances: one lock order).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
@@ -300,6 +301,17 @@ def get(hold_id: int) -> Hold:
     return hold
 
 
+def by_number(text: str) -> Hold:
+    """HLD-000042 (as people and postings name it; the digits alone too) to its hold."""
+    digits = (text or "").strip().upper().removeprefix("HLD-")
+    hold = None
+    if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+        hold = db.session.scalar(select(Hold).where(Hold.serial == int(digits)))  # per organisation
+    if hold is None:
+        raise NotFound(f"No hold {text!r}. Check the number (HLD-000042).")
+    return hold
+
+
 def listing(
     *,
     status: HoldStatus | None = HoldStatus.ACTIVE,
@@ -311,27 +323,53 @@ def listing(
 ) -> list[Hold]:
     """Holds newest first (active ones by default); `reference` narrows them to what
     came from one business document, e.g. ("transfer", "TR-000012")."""
-    query = (
-        select(Hold)
-        .join(Hold.product)
-        .join(Hold.location)
-        .options(
-            joinedload(Hold.product), joinedload(Hold.location), joinedload(Hold.bin), joinedload(Hold.lot)
+    chosen = HoldFilter(status, reason, sku, location_code, reference=reference)
+    return list(db.session.scalars(chosen.query().limit(limit)))
+
+
+@dataclass(frozen=True)
+class HoldFilter:
+    """Which holds a list shows, newest first: the holds page's filters, and the API's
+    (which adds the bin and the lot). Codes are matched exactly; None leaves a filter out."""
+
+    status: HoldStatus | None = HoldStatus.ACTIVE
+    reason: HoldReason | None = None
+    sku: str | None = None
+    location_code: str | None = None
+    bin_code: str | None = None
+    lot_code: str | None = None
+    reference: tuple[str, str] | None = None
+
+    def query(self) -> Select:
+        query = (
+            select(Hold)
+            .join(Hold.product)
+            .join(Hold.location)
+            .options(
+                joinedload(Hold.product),
+                joinedload(Hold.location),
+                joinedload(Hold.bin),
+                joinedload(Hold.lot),
+            )
+            .order_by(Hold.id.desc())
         )
-        .order_by(Hold.id.desc())
-        .limit(limit)
-    )
-    if status is not None:
-        query = query.where(Hold.status == status)
-    if reason is not None:
-        query = query.where(Hold.reason == reason)
-    if sku:
-        query = query.where(Product.sku == sku)
-    if location_code:
-        query = query.where(Location.code == location_code)
-    if reference is not None:
-        query = query.where(Hold.reference_type == reference[0], Hold.reference_id == reference[1])
-    return list(db.session.scalars(query))
+        if self.status is not None:
+            query = query.where(Hold.status == self.status)
+        if self.reason is not None:
+            query = query.where(Hold.reason == self.reason)
+        if self.sku:
+            query = query.where(Product.sku == self.sku)
+        if self.location_code:
+            query = query.where(Location.code == self.location_code)
+        if self.bin_code:
+            query = query.where(Hold.bin_id.in_(select(Bin.id).where(Bin.code == self.bin_code)))
+        if self.lot_code:
+            query = query.where(Hold.lot_id.in_(select(Lot.id).where(Lot.code == self.lot_code)))
+        if self.reference is not None:
+            query = query.where(
+                Hold.reference_type == self.reference[0], Hold.reference_id == self.reference[1]
+            )
+        return query
 
 
 # --- by codes (pages and the API) --------------------------------------------------------

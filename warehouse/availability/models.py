@@ -86,6 +86,9 @@ class HoldStatus(str, enum.Enum):
     ACTIVE = "active"
     RELEASED = "released"  # back to available
     WRITTEN_OFF = "written_off"  # destroyed: left the ledger with an expire posting
+    # Its units moved to a destruction location in one posting, under a new hold there
+    # (expiry.to_destruction): this hold's close_posting_id is the new hold's posting_id.
+    MOVED = "moved"
 
 
 class Hold(OrgScoped, db.Model):

@@ -16,20 +16,22 @@ from warehouse.core.extensions import db
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
 # Where stock can be worked (received, counted, reserved, moved to or from): an active
-# location other than transit, which stock only passes through. The SQL form and the
-# Python form of the one rule.
-WORKABLE = and_(Location.active.is_(True), Location.type != LocationType.TRANSIT)
+# location other than transit, which stock only passes through, and destruction, where
+# expired units only wait to be destroyed. The SQL form and the Python form of the one rule.
+UNWORKED = (LocationType.TRANSIT, LocationType.DESTRUCTION)
+WORKABLE = and_(Location.active.is_(True), Location.type.not_in(UNWORKED))
 TRANSIT_BINS = [("TRANSIT", BinKind.STAGING)]
+DESTRUCTION_BINS = [("DESTRUCTION", BinKind.STAGING)]
 
 
 def create(
     code: str, name: str, type: LocationType, *, bins: list[tuple[str, BinKind, int | None]] | None = None
 ) -> Location:
-    """A new location with its bins (default: a receiving bin and one storage bin)."""
+    """A new location with its bins (default: a receiving bin and one storage bin; transit
+    and destruction: one staging bin)."""
     type = LocationType(type)
-    wanted = bins or [
-        (c, k, None) for c, k in (TRANSIT_BINS if type is LocationType.TRANSIT else DEFAULT_BINS)
-    ]
+    defaults = {LocationType.TRANSIT: TRANSIT_BINS, LocationType.DESTRUCTION: DESTRUCTION_BINS}
+    wanted = bins or [(c, k, None) for c, k in defaults.get(type, DEFAULT_BINS)]
     codes = [c for c, _k, _cap in wanted]
     if len(set(codes)) != len(codes):
         raise BinCodeTaken("Bin codes must differ within a location.")
@@ -141,7 +143,7 @@ def add_bins(
 
 
 def workable(location: Location) -> bool:
-    return location.active and location.type is not LocationType.TRANSIT
+    return location.active and location.type not in UNWORKED
 
 
 def places(*, warehouses_first: bool = False) -> list[Location]:

@@ -35,6 +35,9 @@ class LocationType(str, enum.Enum):
     TRANSIT = "transit"
     DEALER = "dealer"
     RETURNS = "returns"
+    # Where expired units wait, held, until they are destroyed (expiry.to_destruction):
+    # stock arrives there only from an expired hold and is never worked (locations.WORKABLE).
+    DESTRUCTION = "destruction"
 
 
 class BinKind(str, enum.Enum):

@@ -77,6 +77,10 @@ class NothingToPost(InvalidPosting):
     """A posting, receipt or transfer needs at least one line."""
 
 
+class CostNotValid(InvalidPosting):
+    """A cost per unit goes with units coming in, and is not negative or absurd."""
+
+
 class KeyTooLong(InvalidPosting):
     """Idempotency and request keys have a length limit."""
 
@@ -355,7 +359,8 @@ class CountRefused(Conflict):
 
 
 class FourEyes(Forbidden):
-    """A count is reviewed by someone other than its counter."""
+    """A count is reviewed by someone other than its counter; a stock request is decided
+    by someone other than the person who asked for it."""
 
     code = "four_eyes"
 
@@ -507,3 +512,119 @@ class KeyNotClaimed(Conflict):
     """A request key was taken and gone again at the same moment (pruned): send it again."""
 
     code = "key_not_claimed"
+
+
+# --- stock requests ----------------------------------------------------------------------
+
+
+class StockRequestWrongState(Conflict):
+    """A stock request moves only along its state machine (draft -> submitted -> ...)."""
+
+    code = "stock_request_wrong_state"
+
+
+class StockRequestEmpty(InvalidPosting):
+    """A stock request is submitted with at least one line."""
+
+    code = "stock_request_empty"
+
+
+class RequesterUnnamed(InvalidPosting):
+    """A stock request names who asks: a location, a department, or both."""
+
+    code = "requester_unnamed"
+
+
+class SkuAlreadyRequested(InvalidPosting):
+    """A stock request names each SKU once: change that line's quantity instead."""
+
+    code = "sku_already_requested"
+
+
+class RejectReasonRequired(InvalidPosting):
+    """A rejected request says why, so the requester knows what to change."""
+
+    code = "reason_required"
+
+
+class NoDestination(InvalidPosting):
+    """A request becomes a transfer only when it names the location the stock goes to."""
+
+    code = "no_destination"
+
+
+class NoSource(Conflict):
+    """No location has any of the requested SKUs available to send or issue."""
+
+    code = "no_source"
+
+
+# --- adjustments in bulk, lot corrections -----------------------------------------------
+
+
+class AdjustmentsRefused(InvalidPosting):
+    """A bulk adjustment is posted whole or not at all: `details` names each refused line
+    ({"items": [{index, sku, location, bin, lot, code, message}]})."""
+
+    code = "adjustments_refused"
+
+    def __init__(self, message: str, problems: list[dict]):
+        super().__init__(message)
+        self.details = {"items": problems}
+
+
+class TooManyLines(InvalidPosting):
+    """A bulk call carries a bounded number of lines: split a bigger one into calls."""
+
+    code = "too_many_lines"
+
+
+class ReasonNotChosenByPeople(InvalidPosting):
+    """Some reason codes are set by the system (an import's opening balance), never by hand."""
+
+    code = "reason_not_selectable"
+
+
+class SameLot(InvalidPosting):
+    """A lot correction moves units from one lot to another: the two lots differ."""
+
+    code = "same_lot"
+
+
+# --- holds, expiry, put-away and lot control over the API -------------------------------
+
+
+class NotAnExpiredHold(HoldClosed):
+    """Only an expired hold's units go to destruction or are written off as expired."""
+
+    code = "not_an_expired_hold"
+
+
+class NotADestructionLocation(InvalidPosting):
+    """Expired units are moved for destruction into an active location of type destruction."""
+
+    code = "not_a_destruction_location"
+
+
+class AlreadyAtDestruction(Conflict):
+    """Units at a destruction location wait to be destroyed there; they move no further."""
+
+    code = "already_at_destruction"
+
+
+class NotAReceivingBin(InvalidPosting):
+    """A put-away task moves units from a receiving bin (where goods arrive) into storage."""
+
+    code = "not_a_receiving_bin"
+
+
+class NothingWaitingToPutAway(Conflict):
+    """A put-away task covers units of a receiving bin that no open task covers yet."""
+
+    code = "nothing_waiting_to_put_away"
+
+
+class CommentEmpty(InvalidPosting):
+    """A comment says something."""
+
+    code = "comment_empty"

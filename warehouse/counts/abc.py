@@ -94,10 +94,28 @@ def due_today(
     every_days: Mapping[str, int] | None = None,
 ) -> list[Classified]:
     """What to count today: products whose class says they are due (never counted first)."""
-    every_days = every_days or DEFAULT_ABC_EVERY_DAYS
-    due = [
-        row
-        for row in report(now, location_id=location_id, shares=shares)
-        if row.last_counted_at is None or row.last_counted_at <= now - timedelta(days=every_days[row.abc])
-    ]
+    rows = report(now, location_id=location_id, shares=shares)
+    due = [row for row in rows if is_due(row, now, every_days)]
     return sorted(due, key=lambda r: (r.abc, r.last_counted_at is not None, r.last_counted_at or now))
+
+
+def is_due(row: Classified, now: datetime, every_days: Mapping[str, int] | None = None) -> bool:
+    """Whether a product's class says it is due for a count: never counted, or last counted
+    at least its class's number of days ago."""
+    every_days = every_days or DEFAULT_ABC_EVERY_DAYS
+    return row.last_counted_at is None or row.last_counted_at <= now - timedelta(days=every_days[row.abc])
+
+
+def due_by_class(
+    now: datetime,
+    *,
+    location_id: int,
+    shares: tuple[Decimal, Decimal] | None = None,
+    every_days: Mapping[str, int] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """The SKUs due today at a location, by class ("A", "B", "C"; classes with none left out),
+    as the counts page makes a batch of one class from them."""
+    due: dict[str, list[str]] = {}
+    for row in due_today(now, location_id=location_id, shares=shares, every_days=every_days):
+        due.setdefault(row.abc, []).append(row.product.sku)
+    return {abc: tuple(skus) for abc, skus in sorted(due.items())}

@@ -13,6 +13,7 @@ floor lives in counting.py, the supervisor's review and tolerances in review.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -125,6 +126,64 @@ def create(
         actor_id=actor_id,
         request=[location_id, selection.describe(), abc_shares],
         **commands.by_id(CountBatch),
+    )
+
+
+def create_due(
+    location_id: int,
+    *,
+    actor_id: int,
+    abc_class: str = "",
+    now: datetime | None = None,
+    abc_shares: tuple[Decimal, Decimal] | None = None,
+    every_days: Mapping[str, int] | None = None,
+    key: str | None = None,
+) -> list[CountBatch]:
+    """A batch per ABC class with SKUs due today at the location (or of `abc_class` only),
+    each as the counts page makes it: the due SKUs of the class, in stock there. A class
+    whose due SKUs hold no stock here is left out; none at all is refused (NothingToCount),
+    as is a chosen class with nothing due."""
+    now = now or utcnow()
+
+    def make() -> list[CountBatch]:
+        due = abc.due_by_class(now, location_id=location_id, shares=abc_shares, every_days=every_days)
+        if abc_class and abc_class not in due:
+            raise NothingToCount(f"Nothing of class {abc_class} is due today here. Choose another class.")
+        made = []
+        for cls in [abc_class] if abc_class else list(due):
+            selection = Selection(skus=due[cls], abc_class=cls)
+            try:
+                made.append(create(location_id, selection, actor_id=actor_id, now=now, abc_shares=abc_shares))
+            except NothingToCount:  # raised before anything is written
+                if abc_class:
+                    raise
+        if not made:
+            raise NothingToCount("Nothing due for counting today holds stock here.")
+        return made
+
+    return commands.run(
+        "counts.create_due",
+        make,
+        key=key,
+        actor_id=actor_id,
+        request=[location_id, abc_class, abc_shares],
+        remember=lambda made: {"ids": [batch.id for batch in made]},
+        recall=lambda stored: [db.session.get(CountBatch, batch_id) for batch_id in stored["ids"]],
+    )
+
+
+def cancel(batch_id: int, *, actor_id: int, key: str | None = None) -> CountBatch:
+    """Cancel a batch not yet in review (open, counting or submitted): nothing was posted
+    from it, its counts are set aside, and its bins are no longer hidden from operators.
+    Cancelling a cancelled batch changes nothing."""
+
+    def work() -> CountBatch:
+        batch = locked_batch(batch_id)
+        move_batch(batch, S.CANCELLED)
+        return batch
+
+    return commands.run(
+        "counts.cancel", work, key=key, actor_id=actor_id, request=[batch_id], **commands.by_id(CountBatch)
     )
 
 
@@ -311,3 +370,38 @@ def bins_to_count(batch: CountBatch, counter_id: int | None = None) -> list[BinT
         )
         entry.items.append((line.product.sku, line.product.name, line.lot.code, line.counted_qty, note))
     return sorted(by_bin.values(), key=lambda b: b.bin.code)
+
+
+@dataclass(frozen=True)
+class FormItem:
+    """What to look for on a blind count form: never how many."""
+
+    sku: str
+    name: str
+    lot: str | None
+    recount: bool  # a recount of this key waits
+
+
+@dataclass(frozen=True)
+class FormBin:
+    bin: Bin
+    items: list[FormItem]
+
+
+def blind_form(batch: CountBatch) -> list[FormBin]:
+    """The count sheet as data: per bin in walking order, each SKU x lot of the batch once
+    (a recount line repeats its key), marked when a recount of it waits. No quantity the
+    ledger holds, nor one counted so far, is part of it."""
+    keys: dict[tuple[int, int, int], tuple[CountLine, bool]] = {}
+    for line in batch.lines:
+        waiting = line.status is L.PENDING and line.recount_of_id is not None
+        first, recount = keys.get((line.bin_id, line.product_id, line.lot_id), (line, False))
+        keys[(line.bin_id, line.product_id, line.lot_id)] = (first, recount or waiting)
+    by_bin: dict[int, FormBin] = {}
+    for line, recount in keys.values():
+        lot = line.lot.code if line.lot_id != NO_LOT else None
+        entry = by_bin.setdefault(line.bin_id, FormBin(line.bin, []))
+        entry.items.append(FormItem(line.product.sku, line.product.name, lot, recount))
+    for entry in by_bin.values():
+        entry.items.sort(key=lambda item: (item.sku, item.lot or ""))
+    return sorted(by_bin.values(), key=lambda entry: entry.bin.code)

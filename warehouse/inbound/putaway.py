@@ -6,19 +6,32 @@ different bin needs a reason, which is recorded. Confirming less than the task's
 closes the task for what moved and opens a new task for the rest. Each confirmation is
 one bin-to-bin ledger posting; a task is claimed by a guarded UPDATE, so a double scan,
 double tap or retried request can never move the goods twice.
+
+Tasks open by themselves when goods land in a receiving bin (a receipt, a transfer, a hold
+released there); `create_task` makes one by hand for units there that no task covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
-from warehouse.catalog.models import Bin, BinKind
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Lot, Product
 from warehouse.core.columns import utcnow
-from warehouse.core.errors import AlreadyPutAway, NotFound, QuantityOutOfRange, WrongBin
+from warehouse.core.errors import (
+    AlreadyPutAway,
+    LotNotTracked,
+    LotOfAnotherProduct,
+    LotRequired,
+    NotAReceivingBin,
+    NotFound,
+    NothingWaitingToPutAway,
+    QuantityOutOfRange,
+    WrongBin,
+)
 from warehouse.core.extensions import db
 from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
 from warehouse.ledger.models import Balance, MovementType
@@ -89,19 +102,96 @@ def suggest_bin(location_id: int, product_id: int, lot_id: int, qty: int) -> Bin
 
 def open_tasks(location_id: int) -> list[PutawayTask]:
     """The location's open tasks, oldest first (one query, related rows joined)."""
-    return list(
-        db.session.scalars(
-            select(PutawayTask)
-            .options(
-                joinedload(PutawayTask.product),
-                joinedload(PutawayTask.lot),
-                joinedload(PutawayTask.from_bin),
-                joinedload(PutawayTask.suggested_bin),
+    return list(db.session.scalars(open_tasks_query(location_id=location_id)))
+
+
+def open_tasks_query(*, location_id: int | None = None, product_id: int | None = None) -> Select:
+    """Open tasks oldest first (of one location, of one product, or all), with what a list
+    shows joined: for a caller that pages them (the API)."""
+    query = (
+        select(PutawayTask)
+        .options(
+            joinedload(PutawayTask.product),
+            joinedload(PutawayTask.lot),
+            joinedload(PutawayTask.from_bin).joinedload(Bin.location),
+            joinedload(PutawayTask.suggested_bin),
+        )
+        .where(PutawayTask.status == TaskStatus.OPEN)
+        .order_by(PutawayTask.id)
+    )
+    if location_id is not None:
+        query = query.where(PutawayTask.location_id == location_id)
+    if product_id is not None:
+        query = query.where(PutawayTask.product_id == product_id)
+    return query
+
+
+# --- a task by hand ----------------------------------------------------------------------
+
+MAX_QTY = 1_000_000
+
+
+def create_task(product: Product, bin: Bin, qty: int, *, lot: Lot | None = None) -> PutawayTask:
+    """A task by hand for units sitting in a receiving bin that no open task covers (a
+    receipt, a transfer or a hold release opens tasks by itself; units counted into a
+    receiving bin, or a task lost to a mistake, need one made). No stock moves.
+
+    Checks, in order: the quantity (1 to MAX_QTY); the bin is an active receiving bin
+    (NotAReceivingBin); the lot belongs to the product and is given exactly when it is
+    lot-tracked; `qty` units of the key are there, free (not reserved or held) and not
+    covered by open tasks (NothingWaitingToPutAway)."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
+        raise QuantityOutOfRange(f"A put-away task moves 1 to {MAX_QTY:,} units.")
+    if bin.kind is not BinKind.RECEIVING or not bin.active:
+        raise NotAReceivingBin(
+            f"{bin.code} is not an active receiving bin: put-away tasks move units from a receiving bin "
+            "into storage. Move units between storage bins with a stock adjustment."
+        )
+    _check_lot(product, lot)
+    lot_id = lot.id if lot else NO_LOT
+
+    def run() -> PutawayTask:
+        left = waiting(bin, product.id, lot_id, lock=True)
+        if qty > left:
+            raise NothingWaitingToPutAway(
+                f"Only {left} {product.sku} in {bin.code} wait without a put-away task: "
+                f"make a task of {left} or fewer, or use the open tasks."
+                if left > 0
+                else f"No {product.sku} in {bin.code} waits without a put-away task: use the open tasks."
             )
-            .where(PutawayTask.location_id == location_id, PutawayTask.status == TaskStatus.OPEN)
-            .order_by(PutawayTask.id)
+        task = open_task(bin, product.id, lot_id, qty)
+        db.session.flush()
+        return task
+
+    return ledger.atomically(run)
+
+
+def waiting(bin: Bin, product_id: int, lot_id: int, *, lock: bool = False) -> int:
+    """Units of a key in a receiving bin that could be put away and no open task covers:
+    free (on hand - reserved - held) less the open tasks' quantities. `lock` locks the
+    balance row first (PostgreSQL), so two requests cannot both cover the same units."""
+    query = select(Balance.on_hand - Balance.reserved - Balance.held).where(
+        Balance.product_id == product_id, Balance.bin_id == bin.id, Balance.lot_id == lot_id
+    )
+    free = db.session.scalar(query.with_for_update() if lock else query) or 0
+    tasked = db.session.scalar(
+        select(func.coalesce(func.sum(PutawayTask.qty), 0)).where(
+            PutawayTask.status == TaskStatus.OPEN,
+            PutawayTask.from_bin_id == bin.id,
+            PutawayTask.product_id == product_id,
+            PutawayTask.lot_id == lot_id,
         )
     )
+    return max(free - int(tasked), 0)
+
+
+def _check_lot(product: Product, lot: Lot | None) -> None:
+    if lot is not None and lot.product_id != product.id:
+        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
+    if product.lot_tracked and lot is None:
+        raise LotRequired(f"{product.sku} is lot-tracked: say which lot waits to be put away.")
+    if lot is not None and not product.lot_tracked:
+        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
 
 
 def get(task_id: int, *, location_id: int | None = None) -> PutawayTask:

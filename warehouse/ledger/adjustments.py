@@ -1,14 +1,17 @@
-"""Supervisor stock adjustments: a signed change to one bin, with a reason code."""
+"""Supervisor stock adjustments: a signed change to one bin, with a reason code; a key set
+to a counted quantity; the reason codes a person may choose. Many keys set to their actual
+quantities at once: bulk_adjustments.py; units moved from a wrong lot: lot_corrections.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from warehouse import ledger
 from warehouse.catalog import locations
-from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
+from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -19,6 +22,7 @@ from warehouse.core.errors import (
     NotFound,
     QuantityOutOfRange,
     QuantitySignWrong,
+    ReasonNotChosenByPeople,
 )
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
@@ -69,7 +73,7 @@ def adjust(
     *,
     sku: str,
     location_code: str,
-    bin_code: str,
+    bin_code: str | None,
     qty: int,
     reason: ReasonCode,
     actor_id: int,
@@ -78,12 +82,15 @@ def adjust(
     note: str = "",
     key: str | None = None,
     type: MovementType = MovementType.ADJUSTMENT,
+    cost: Decimal | None = None,
+    reference_type: str = "adjustment",
 ) -> Adjusted:
     """Add (qty > 0) or remove (qty < 0) stock in one bin. Refused whole, or posted whole.
     Checks, in order: the movement type and the quantity's sign for it; then, in the write:
     the key (a replay answers with the first posting, writing nothing), the product, the
-    bin at the location, the lot (required exactly when lot-tracked), and the ledger's own
-    checks (quantity bounds, enough on hand and available to remove)."""
+    bin at the location (without one: the bin that holds the SKU there, see `_bin_for`),
+    the lot (required exactly when lot-tracked), and the ledger's own checks (quantity
+    bounds, enough on hand and available to remove, a cost only on units coming in)."""
     type = MovementType(type)
     if type not in ADJUSTMENT_TYPES:
         raise MovementTypeNotAdjustable(
@@ -96,14 +103,18 @@ def adjust(
             f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
         )
     reason = ReasonCode(reason)
+    # Only what is given: a request made before costs and reference types replays as before.
+    costed = [] if cost is None else [str(cost)]
+    named = [] if reference_type == "adjustment" else [reference_type]
+    referenced = (reference_type, reference) if reference else None
     return commands.run(
         "ledger.adjust",
         lambda: _adjust(
-            sku, location_code, bin_code, qty, reason, actor_id, lot_code, reference, note, key, type
+            sku, location_code, bin_code, qty, reason, actor_id, lot_code, referenced, note, key, type, cost
         ),
         key=key,
         actor_id=actor_id,
-        request=[sku, location_code, bin_code, qty, reason, lot_code, reference, note, type],
+        request=[sku, location_code, bin_code, qty, reason, lot_code, reference, note, type, *costed, *named],
         remember=lambda done: {"posting_id": done.posted.posting_id},
         recall=lambda stored: Adjusted(ledger.Posted(stored["posting_id"], replayed=True)),
     )
@@ -121,11 +132,12 @@ def _adjust(
     note,
     key,
     type=MovementType.ADJUSTMENT,
+    cost=None,
 ):
     product = product_by_code(sku)
-    bin = require_bin(location_code, bin_code)
+    bin = require_bin(location_code, bin_code) if bin_code else _bin_for(product, location_code, qty)
     lot = _lot(product, lot_code, creating=qty > 0)
-    line = ledger.Line.at(bin, product, lot, qty=qty)
+    line = ledger.Line.at(bin, product, lot, qty=qty, cost=cost)
     # The posting carries the key too (the last line of defence beneath the command), in
     # its own namespace per user: it never meets keys the server derives (receipt:N:finish).
     key = f"adjust:{actor_id}:{key}" if key else None
@@ -134,7 +146,7 @@ def _adjust(
         [line],
         actor_id=actor_id,
         key=key,
-        reference=("adjustment", reference) if reference else None,
+        reference=reference,
         reason=reason,
         note=note or None,
     )
@@ -211,21 +223,48 @@ def _count_to(sku, location_code, bin_code, lot_code, counted, actor_id, referen
     return Counted(product.id, bin.id, lot_id, before[0], *after, posting_id)
 
 
-def _only_bin(product: Product, location_code: str) -> Bin:
-    """Without a bin: the one bin of the location holding the product, if only one does."""
-    bins = list(
+def _bin_for(product: Product, location_code: str, qty: int) -> Bin:
+    """An adjustment without a bin (as the reference documents send it, by SKU and
+    location): the one bin of the location holding the product; units added where it is
+    in no bin go to the location's receiving bin, to be put away from there. Several bins:
+    the caller must say which."""
+    try:
+        return _only_bin(product, location_code, what="adjusted")
+    except BinNotNamed:
+        if qty <= 0 or _holding_bins(product, location_code):
+            raise
+    receiving = db.session.scalar(
+        select(Bin)
+        .join(Location)
+        .where(Location.code == location_code, Bin.kind == BinKind.RECEIVING, Bin.active.is_(True))
+        .order_by(Bin.code)
+        .limit(1)
+    )
+    if receiving is None:
+        locations.require(location_code)  # an unknown location says so
+        raise BinNotNamed(f"{location_code} has no receiving bin for {product.sku}: name the bin.")
+    return receiving
+
+
+def _holding_bins(product: Product, location_code: str, limit: int = 2) -> list[Bin]:
+    return list(
         db.session.scalars(
             select(Bin)
             .join(Location)
             .join(Balance, Balance.bin_id == Bin.id)
             .where(Location.code == location_code, Balance.product_id == product.id, Balance.on_hand > 0)
             .distinct()
-            .limit(2)
+            .limit(limit)
         )
     )
+
+
+def _only_bin(product: Product, location_code: str, what: str = "counted") -> Bin:
+    """Without a bin: the one bin of the location holding the product, if only one does."""
+    bins = _holding_bins(product, location_code)
     if len(bins) != 1:
         where = "no bin" if not bins else "several bins"
-        raise BinNotNamed(f"{product.sku} is in {where} at {location_code}: name the bin counted.")
+        raise BinNotNamed(f"{product.sku} is in {where} at {location_code}: name the bin {what}.")
     return bins[0]
 
 
@@ -252,3 +291,64 @@ def _lot(product: Product, lot_code: str, *, creating: bool) -> Lot | None:
         db.session.add(lot)
         db.session.flush()
     return lot
+
+
+# --- reason codes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason code as people see it: a label, what it means, and whether a person may
+    choose it (the system sets the others, e.g. an import's opening balance)."""
+
+    code: ReasonCode
+    label: str
+    description: str
+    chosen_by_people: bool
+
+
+_REASONS = {
+    ReasonCode.PHYSICAL_COUNT: ("Physical count", "The shelf was counted; the ledger is set to the count."),
+    ReasonCode.DAMAGED: ("Damaged", "Units found damaged and taken out of stock."),
+    ReasonCode.FOUND: ("Found", "Units found that the ledger did not have."),
+    ReasonCode.WRITE_OFF: ("Write-off", "Units lost, stolen or destroyed."),
+    ReasonCode.RECEIVED: ("Received", "Units received outside a receipt."),
+    ReasonCode.OTHER: ("Other", "Any other reason: say which in the note."),
+}
+_SET_BY_THE_SYSTEM = {
+    ReasonCode.OPENING_BALANCE: (
+        "Opening balance",
+        "A warehouse's starting stock (an import, a new product).",
+    ),
+}
+
+
+def reasons() -> list[Reason]:
+    """Every reason code, in the enum's order. A code added later without a label here is
+    listed under its own name and is not offered to people until someone says it may be."""
+    out = []
+    for code in ReasonCode:
+        if code in _REASONS:
+            out.append(Reason(code, *_REASONS[code], chosen_by_people=True))
+        else:
+            label, meaning = _SET_BY_THE_SYSTEM.get(code, (code.value.replace("_", " ").capitalize(), ""))
+            out.append(Reason(code, label, meaning, chosen_by_people=False))
+    return out
+
+
+def reason_of(text: str) -> tuple[ReasonCode, str]:
+    """(reason code, note) of what a person wrote as the reason: a code (any case, spaces or
+    hyphens for underscores: "Write-off" is write_off) is that code; anything else is free
+    text, kept as the note of reason `other`. A code the system sets is refused."""
+    text = (text or "").strip()
+    name = text.lower().replace("-", "_").replace(" ", "_")
+    code = next((c for c in ReasonCode if c.value == name), None)
+    if code is None:
+        return ReasonCode.OTHER, text
+    if code not in _REASONS:
+        chosen = ", ".join(c.value for c in _REASONS)
+        raise ReasonNotChosenByPeople(
+            f"Reason {code.value} is set by the system, not by hand. Choose one of: {chosen} "
+            "(or write the reason in words)."
+        )
+    return code, ""

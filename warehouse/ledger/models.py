@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     String,
     UniqueConstraint,
 )
@@ -110,12 +112,16 @@ class Movement(OrgScoped, db.Model):
     reference_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What one unit cost, when the posting said (a purchase received at its invoice price):
+    # the weighted average cost of its place is kept from these (ledger/costing.py).
+    cost_per_unit: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
 
     product: Mapped[Product] = relationship(viewonly=True)
     location: Mapped[Location] = relationship(viewonly=True)
     bin: Mapped[Bin] = relationship(viewonly=True)
     lot: Mapped[Lot] = relationship(viewonly=True)
     user: Mapped[User | None] = relationship(viewonly=True)
+    posting: Mapped[Posting] = relationship(viewonly=True)
 
     @property
     def balance_before(self) -> int:
@@ -168,3 +174,18 @@ class Balance(OrgScoped, db.Model):
         """on_hand - reserved - held: in Python on a row, and in SQL as `Balance.available`,
         so every query and page derives it the same way."""
         return self.on_hand - self.reserved - self.held
+
+
+class AverageCost(OrgScoped, db.Model):
+    """The weighted average cost of one SKU at one location, kept by the postings that
+    bring units in with a cost (ledger/costing.py): the units already there at their
+    average and the new ones at theirs. Units that leave do not change it. A place with no
+    row is valued at the product's standard cost."""
+
+    __tablename__ = "average_costs"
+    __table_args__ = (UniqueConstraint("org_id", "product_id", "location_id", name="uq_average_costs_place"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    average: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

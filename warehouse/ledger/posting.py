@@ -25,6 +25,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from warehouse.catalog.models import NO_LOT, Bin, Lot, Product
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import (
+    CostNotValid,
     IdempotencyKeyReused,
     LotRequired,
     NothingToPost,
@@ -41,7 +43,7 @@ from warehouse.core.errors import (
 )
 from warehouse.core.extensions import db
 from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
-from warehouse.ledger import refusals
+from warehouse.ledger import costing, refusals
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
 
 MAX_LINE_QTY = 1_000_000_000  # one line may not move more than this in any column
@@ -63,6 +65,9 @@ class Line:
     qty: int = 0  # on-hand delta
     reserved: int = 0
     held: int = 0
+    # What one unit cost, when known (units received at their invoice price): kept on the
+    # movement and moves its place's average cost (ledger/costing.py). Not part of the key.
+    cost: Decimal | None = field(default=None, compare=False)
 
     @classmethod
     def at(
@@ -74,8 +79,9 @@ class Line:
         qty: int = 0,
         reserved: int = 0,
         held: int = 0,
+        cost: Decimal | None = None,
     ) -> Line:
-        return cls(product.id, bin.location_id, bin.id, lot.id if lot else NO_LOT, qty, reserved, held)
+        return cls(product.id, bin.location_id, bin.id, lot.id if lot else NO_LOT, qty, reserved, held, cost)
 
     @property
     def key(self) -> tuple[int, int, int, int]:
@@ -167,6 +173,11 @@ def _check_lines(lines: Sequence[Line]) -> None:
     if not lines:
         raise NothingToPost("Nothing to post: add at least one line.")
     for line in lines:
+        if line.cost is not None and not (line.qty > 0 and 0 <= line.cost <= costing.MAX_COST):
+            raise CostNotValid(
+                "A cost per unit goes with units coming in, from 0 to "
+                f"{costing.MAX_COST:,}: leave it out for units that leave."
+            )
         deltas = (line.qty, line.reserved, line.held)
         if not all(isinstance(d, int) and not isinstance(d, bool) for d in deltas):
             raise QuantityOutOfRange("Quantities must be whole units.")
@@ -183,9 +194,14 @@ def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
         ref_id,
         reason.value if reason else None,
         note,
-        [[*line.key, line.qty, line.reserved, line.held] for line in lines],
+        # A cost only when given, so postings made before costs were kept replay as before.
+        [[*line.key, line.qty, line.reserved, line.held, *_cost_of(line)] for line in lines],
     ]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _cost_of(line: Line) -> list[str]:
+    return [] if line.cost is None else [str(line.cost)]
 
 
 def _find_by_key(key: str, fingerprint: str) -> Posted | None:
@@ -298,6 +314,7 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
                 reference_type=ref_type,
                 reference_id=ref_id,
                 user_id=actor_id,
+                cost_per_unit=line.cost,
             )
         )
     # Stamped once every balance row is locked: a later posting on the same key waits for
@@ -306,6 +323,8 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
     stamped = utcnow()
     for row in rows:
         row["created_at"] = stamped
+    if any(line.cost is not None for line in lines):
+        costing.keep_averages(conn, lines)
     if len(rows) == 1:
         ids = {lines[0].key: conn.execute(_INSERT_MOVEMENT, rows[0]).scalar_one()}
     else:

@@ -89,6 +89,7 @@ MOVEMENTS = (
         joinedload(Movement.bin),
         joinedload(Movement.lot),
         joinedload(Movement.user),
+        joinedload(Movement.posting),  # its note
     )
     .order_by(Movement.id.desc())
 )

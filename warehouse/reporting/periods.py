@@ -53,6 +53,13 @@ def period(name: str, today: date | None = None) -> Period:
     return Period(name, today - timedelta(days=PERIODS[name] - 1), today)
 
 
+def last_days(days: int, today: date | None = None) -> Period:
+    """The last `days` whole UTC days ending today (today counts as one), e.g. for "units
+    sold in the last 30 days"."""
+    today = today or utcnow().date()
+    return Period(f"{days}d", today - timedelta(days=days - 1), today)
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 

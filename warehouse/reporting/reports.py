@@ -27,7 +27,7 @@ from warehouse.core.extensions import db
 from warehouse.core.money import money
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus
 from warehouse.ledger import stock
-from warehouse.ledger.models import Balance, Movement, MovementType
+from warehouse.ledger.models import AverageCost, Balance, Movement, MovementType
 
 MAX_ROWS = 2000  # a page and a PDF stay readable; narrow the filters (or take the CSV) for more
 STREAM_BATCH = 2000  # rows fetched at a time when a CSV streams the movement history
@@ -59,9 +59,12 @@ def end_of(day: date) -> datetime:
 # --- stock valuation --------------------------------------------------------------------
 
 
-def valuation(as_of: date, location: Location | None = None, *, cap: int | None = MAX_ROWS) -> Report:
+def valuation(
+    as_of: date, location: Location | None = None, *, cap: int | None = MAX_ROWS, basis: str = "standard"
+) -> Report:
     """Stock per location x SKU at the end of `as_of`, from the ledger, valued at the
-    current unit cost: the balances now, minus what moved after that day when it is in
+    current unit cost (`basis` "standard": the product's; "average": the place's weighted
+    average cost from costed receipts, ledger/costing.py, else the product's): the balances now, minus what moved after that day when it is in
     the past. Every balance is the sum of its movements (`flask verify-ledger`), so this is
     the sum of the movements stamped up to the end of the day; per key the stamps follow
     the ids (ledger._write), so it equals `ledger.stock_at`. It reads only the movements
@@ -82,15 +85,23 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
     now = now.group_by(b.product_id, b.location_id).subquery()
     later = later.group_by(product_id, location_id).subquery()
     qty = now.c.on_hand - func.coalesce(later.c.moved, 0)
-    query = (
-        select(Location.code, p.sku, p.name, qty, p.unit_cost)
-        .select_from(
-            now.outerjoin(
-                later, and_(later.c.product_id == now.c.product_id, later.c.location_id == now.c.location_id)
-            )
-            .join(Product, p.id == now.c.product_id)
-            .join(Location, Location.id == now.c.location_id)
+    places = (
+        now.outerjoin(
+            later, and_(later.c.product_id == now.c.product_id, later.c.location_id == now.c.location_id)
         )
+        .join(Product, p.id == now.c.product_id)
+        .join(Location, Location.id == now.c.location_id)
+    )
+    cost = p.unit_cost
+    if basis == "average":
+        places = places.outerjoin(
+            AverageCost,
+            and_(AverageCost.product_id == now.c.product_id, AverageCost.location_id == now.c.location_id),
+        )
+        cost = func.coalesce(AverageCost.average, p.unit_cost)
+    query = (
+        select(Location.code, p.sku, p.name, qty, cost)
+        .select_from(places)
         .where(qty > 0)
         .order_by(Location.code, p.sku)
     )
@@ -99,6 +110,7 @@ def valuation(as_of: date, location: Location | None = None, *, cap: int | None 
         [
             ("As of", f"{as_of.isoformat()} end of day (UTC)"),
             ("Location", location.code if location else "all"),
+            ("Valued at", "weighted average cost" if basis == "average" else "standard cost"),
         ],
         ["Location", "SKU", "Name", "On hand", "Unit cost", "Value"],
         numeric={3, 4, 5},

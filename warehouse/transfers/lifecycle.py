@@ -17,6 +17,7 @@ second attempt finds the transfer already moved on and is refused with TransferW
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from warehouse import ledger
 from warehouse.availability import expiry
@@ -64,7 +65,34 @@ def locked_transfer(transfer_id: int) -> Transfer:
     return transfer
 
 
-def move_transfer(transfer: Transfer, target: TransferStatus, verb: str) -> None:
+@dataclass(frozen=True)
+class TransferMoved:
+    """What listeners registered with `after_move` are told, inside the transaction of the
+    change (what they write commits or rolls back with it)."""
+
+    transfer_id: int
+    number: str
+    was: TransferStatus
+    now: TransferStatus
+    actor_id: int | None
+
+
+_listeners: list = []
+
+
+def after_move(listener):
+    """Register `listener(TransferMoved)` to run after every status change of a transfer,
+    in the same transaction (not on a replay, which changes nothing). A package above
+    transfers follows its transfers this way without transfers knowing it: stock requests
+    are fulfilled when their transfer is received."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def move_transfer(
+    transfer: Transfer, target: TransferStatus, verb: str, *, actor_id: int | None = None
+) -> None:
     if not can_move(transfer.status, target):
         raise TransferWrongState(
             f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: it cannot be {verb} now."
@@ -72,6 +100,9 @@ def move_transfer(transfer: Transfer, target: TransferStatus, verb: str) -> None
     was = transfer.status
     transfer.status = target
     transfer.version += 1
+    moved = TransferMoved(transfer.id, transfer.number, was, target, actor_id)
+    for listener in _listeners:
+        listener(moved)
     events.publish(
         "transfer.status_changed",
         dict(  # in this transaction: sent only if it commits
@@ -212,7 +243,7 @@ def approve(transfer_id: int, *, actor_id: int) -> Transfer:
 
     def run():
         transfer = locked_transfer(transfer_id)
-        move_transfer(transfer, S.APPROVED, "approved")
+        move_transfer(transfer, S.APPROVED, "approved", actor_id=actor_id)
         if not transfer.lines:
             raise NothingToPost(f"{transfer.number} has no lines. Add at least one.")
         reserve = _allocate(transfer)
@@ -275,7 +306,7 @@ def cancel(transfer_id: int, *, actor_id: int) -> Transfer:
     def run():
         transfer = locked_transfer(transfer_id)
         was_approved = transfer.status is S.APPROVED
-        move_transfer(transfer, S.CANCELLED, "cancelled")
+        move_transfer(transfer, S.CANCELLED, "cancelled", actor_id=actor_id)
         if was_approved:
             ledger.post(
                 MovementType.RELEASE,
@@ -317,7 +348,7 @@ def complete(transfer_id: int, *, actor_id: int) -> Transfer:
                 f"{'' if transfer.units_missing == 1 else 's'} missing on arrival ({waiting}), "
                 "still in transit. Say whether they were found or lost: the transfer completes then."
             )
-        move_transfer(transfer, S.COMPLETED, "completed")
+        move_transfer(transfer, S.COMPLETED, "completed", actor_id=actor_id)
         transfer.completed_at = utcnow()
         return transfer
 

@@ -89,7 +89,7 @@ def resolve_missing(
         transfer.version += 1
         completed = transfer.units_missing == 0
         if completed:
-            move_transfer(transfer, S.COMPLETED, "completed")
+            move_transfer(transfer, S.COMPLETED, "completed", actor_id=actor_id)
             transfer.completed_at = utcnow()
         return Resolved(
             transfer.id, line.id, outcome, qty, posted.posting_id, transfer.units_missing, completed

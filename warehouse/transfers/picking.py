@@ -228,7 +228,7 @@ def ship(transfer_id: int, *, actor_id: int) -> ledger.Posted:
         ]
         if transfer.status is S.APPROVED and open_lines:
             raise PickRefused(f"Still to pick: {', '.join(open_lines)}. Pick them or short-pick.")
-        move_transfer(transfer, S.IN_TRANSIT, "shipped")
+        move_transfer(transfer, S.IN_TRANSIT, "shipped", actor_id=actor_id)
         if not any(line.qty_picked for line in transfer.lines):
             raise PickRefused("Nothing was picked. Cancel the transfer instead.")
         transfer.shipped_at = utcnow()

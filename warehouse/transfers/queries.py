@@ -1,10 +1,14 @@
-"""Reading transfers: one transfer, by slip number, the listing, units inbound, and the
-stock a transfer could take from a location (the rule approval allocates by)."""
+"""Reading transfers: one transfer, by slip number, the listing, units inbound, the
+stock a transfer could take from a location (the rule approval allocates by), and where
+to pick each line."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from warehouse.availability import expiry
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Lot
@@ -166,3 +170,92 @@ def available_for(transfer: Transfer) -> dict[int, int]:
         )
         for line in transfer.lines
     }
+
+
+# --- where to pick -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickSource:
+    """A bin (and lot) at the source a line can be picked from."""
+
+    bin: Bin
+    lot: Lot
+    available: int  # free to anyone here now (on hand - reserved - held)
+    allocated: int  # reserved here for this line when the transfer was approved
+    picked: int  # picked here for this line so far
+    can_pick: int  # what this line may still take from here (the pick screen's rule)
+
+
+@dataclass(frozen=True)
+class LineSources:
+    line: TransferLine
+    to_pick: int  # left to pick on the line (0 once short-picked)
+    sources: list[PickSource]
+
+
+def pick_sources(transfer: Transfer) -> list[LineSources]:
+    """Where to pick each line of a draft or approved transfer (other states: nowhere), in
+    the pick screen's order: the bins approval reserved, in allocation order, then the other
+    bins with units free to take, first-expiry-first then fullest (expiry.fefo_order);
+    never receiving bins, never expired lots but those approval reserved. `can_pick` is
+    what the pick screen would accept from each (picking._free_for_transfer's rule: free to
+    anyone, plus what approval reserved there for the item, less what was picked there).
+    One query for the stock of every line (`transfer` as `get` loads it)."""
+    pickable = transfer.status in (S.DRAFT, S.APPROVED)
+    balances = _source_balances(transfer) if pickable and transfer.lines else []
+    free = {(b.product_id, b.bin_id, b.lot_id): b.available for b in balances}
+    out = []
+    for line in transfer.lines:
+        if not pickable:
+            out.append(LineSources(line, 0, []))
+            continue
+        to_pick = 0 if line.short_picked else max(line.qty_requested - line.qty_picked, 0)
+        out.append(LineSources(line, to_pick, _line_sources(transfer, line, to_pick, balances, free)))
+    return out
+
+
+def _source_balances(transfer: Transfer) -> list[Balance]:
+    return list(
+        db.session.scalars(
+            select(Balance)
+            .join(Balance.bin)
+            .join(Balance.lot)
+            .options(contains_eager(Balance.bin), contains_eager(Balance.lot))
+            .where(
+                Balance.location_id == transfer.from_location_id,
+                Balance.product_id.in_({line.product_id for line in transfer.lines}),
+                Bin.kind != BinKind.RECEIVING,
+            )
+            .order_by(*expiry.fefo_order())
+        )
+    )
+
+
+def _line_sources(transfer, line, to_pick, balances, free) -> list[PickSource]:
+    same_item = [l for l in transfer.lines if l.product_id == line.product_id]
+    mine, picked_here = Counter(), Counter()
+    for other in same_item:
+        for a in other.allocations:
+            mine[(a.bin_id, a.lot_id)] += a.qty
+        for p in other.picks:
+            picked_here[(p.bin_id, p.lot_id)] += p.qty
+    places = {(a.bin_id, a.lot_id): (a.bin, a.lot) for a in line.allocations}
+    for b in balances:
+        takes = b.product_id == line.product_id and line.lot_id in (NO_LOT, b.lot_id)
+        if takes and b.available > 0 and not expiry.is_expired(b.lot):
+            places.setdefault((b.bin_id, b.lot_id), (b.bin, b.lot))
+    sources = []
+    for key, (bin, lot) in places.items():
+        here = free.get((line.product_id, *key), 0)
+        sources.append(
+            PickSource(
+                bin=bin,
+                lot=lot,
+                available=here,
+                allocated=sum(a.qty for a in line.allocations if (a.bin_id, a.lot_id) == key),
+                picked=sum(p.qty for p in line.picks if (p.bin_id, p.lot_id) == key),
+                can_pick=max(min(to_pick, here + mine[key] - picked_here[key]), 0),
+            )
+        )
+    return sources

@@ -232,7 +232,7 @@ def finish_receiving(transfer_id: int, *, actor_id: int, key: str | None = None)
                 f"Say why {', '.join(unexplained)} differ from what was shipped "
                 "(short, over or damaged), then finish."
             )
-        move_transfer(transfer, S.RECEIVED, "received")
+        move_transfer(transfer, S.RECEIVED, "received", actor_id=actor_id)
         transfer.received_at = utcnow()
         dock = receiving.receiving_bin(transfer.to_location_id)
         arrivals = {line.id: arrival(line) for line in transfer.lines}

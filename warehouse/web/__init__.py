@@ -14,6 +14,7 @@ from .replenishment import bp as replenishment_bp
 from .reservations import bp as reservations_bp
 from .setup import bp as setup_bp
 from .stock.views import bp as stock_bp
+from .stock_requests import bp as stock_requests_bp
 from .transfers import bp as transfers_bp
 from .webhooks import bp as webhooks_bp
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(floor_bp)
     app.register_blueprint(transfers_bp)
     app.register_blueprint(counts_bp)
+    app.register_blueprint(stock_requests_bp)
     for blueprint in (reservations_bp, holds_bp, alerts_bp, webhooks_bp, replenishment_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

@@ -31,7 +31,7 @@ from warehouse.availability.reservations.closing import Closed, fulfill, release
 from warehouse.availability.reservations.common import DEFAULT_TTL
 from warehouse.availability.reservations.reserving import reserve
 from warehouse.availability.reservations.returns import Returned, return_stock
-from warehouse.availability.reservations.sweeper import listing, sweep
+from warehouse.availability.reservations.sweeper import listing, listing_query, sweep
 from warehouse.core.errors import LotExpired, ReservationChanged
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Returned",
     "fulfill",
     "listing",
+    "listing_query",
     "release",
     "reserve",
     "return_stock",

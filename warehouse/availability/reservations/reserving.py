@@ -127,7 +127,7 @@ def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot
         raise ProductInactive(f"{product.sku} is inactive: it cannot be reserved.")
     if not locations.workable(location):
         raise LocationCannotHoldReservations(
-            f"{location.code} cannot hold reservations (inactive or transit)."
+            f"{location.code} cannot hold reservations (inactive, transit or destruction)."
         )
     if bin is not None and bin.location_id != location.id:
         raise BinNotAtLocation(f"Bin {bin.code} is not at {location.code}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from warehouse import ledger
@@ -70,6 +70,26 @@ def listing(
     limit: int = 200,
 ) -> list[Reservation]:
     """Reservations newest first. `reference` is "type:id" or just the id."""
+    chosen = listing_query(
+        status=status,
+        reference=reference,
+        sku=sku,
+        location_code=location_code,
+        expiring_before=expiring_before,
+    )
+    return list(db.session.scalars(chosen.limit(limit)))
+
+
+def listing_query(
+    *,
+    status: ReservationStatus | None = None,
+    reference: str | None = None,
+    sku: str | None = None,
+    location_code: str | None = None,
+    expiring_before: datetime | None = None,
+) -> Select:
+    """The reservation list's query, newest first, for a caller that pages it (the API):
+    the page's filters, with its product, location, bin and lot loaded."""
     query = (
         select(Reservation)
         .join(Reservation.product)
@@ -81,7 +101,6 @@ def listing(
             joinedload(Reservation.lot),
         )
         .order_by(Reservation.id.desc())
-        .limit(limit)
     )
     if status is not None:
         query = query.where(Reservation.status == status)
@@ -98,4 +117,4 @@ def listing(
         query = query.where(Location.code == location_code)
     if expiring_before is not None:
         query = query.where(Reservation.expires_at.is_not(None), Reservation.expires_at < expiring_before)
-    return list(db.session.scalars(query))
+    return query

@@ -37,6 +37,11 @@ class DashboardFilterForm(Form):
 class ValuationFilterForm(Form):
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     as_of = DateField("As of", validators=[Optional(), _sensible_date])
+    cost = SelectField(
+        "Valued at",
+        choices=[SelectChoice("standard", "Standard cost"), SelectChoice("average", "Weighted average cost")],
+        default="standard",
+    )
 
 
 class RangeFilterForm(Form):

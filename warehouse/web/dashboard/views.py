@@ -88,7 +88,7 @@ def valuation(fmt):
     if error:
         return _report_error(form, "reports/valuation.html", error)
     as_of = form.as_of.data or utcnow().date()
-    report = reports.valuation(as_of, location, cap=_cap(fmt))
+    report = reports.valuation(as_of, location, cap=_cap(fmt), basis=form.cost.data)
     return _deliver(report, fmt, "reports/valuation.html", form, "valuation")
 
 
