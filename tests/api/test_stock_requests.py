@@ -495,3 +495,39 @@ def test_every_stock_request_endpoint_is_documented_with_valid_examples():
             op.response.model_validate_json(json.dumps(op.answer))
     writes = {(op.method, op.rule) for op in ours if op.writes}
     assert len(writes) == 10
+
+
+def test_an_approved_request_is_not_submitted_again_while_its_transfer_is_live(people):
+    """Submitting again would leave the first transfer holding its reservation while a
+    second decision made another: an approved request moves on only with its transfer."""
+    asker, decider = people["asker"], people["decider"]
+    path = f"/api/stock-requests/{submitted(asker, 5)['id']}"
+    assert decider.post(f"{path}/approve", {"fulfil_as": "transfer"}).status_code == 200
+    before = _written()
+    for step in ("submit", "rollback"):
+        refused = asker.post(f"{path}/{step}")
+        assert (refused.status_code, error_code(refused)) == (409, "stock_request_wrong_state"), step
+    by_status = asker.post(f"{path}/status", {"status": "submitted"})
+    assert by_status.status_code == 409
+    assert asker.get(f"{path}/status").get_json()["next"] == []
+    assert _written() == before
+
+
+def test_only_the_requester_changes_a_request_so_an_editor_cannot_approve_their_own_words(client, people):
+    """A supervisor who could rewrite an operator's draft could then approve what they wrote
+    themselves: only the person who asked changes, submits or rolls back a request."""
+    asker = people["asker"]
+    boss = Api(client, accounts.create_token(people["sam"], name="all of sam's"))
+    path = f"/api/stock-requests/{new_request(asker, 2)['id']}"
+    before = _written()
+    for method, step, body in (
+        ("patch", "", {"note": "make it 500"}),
+        ("post", "/lines", {"sku": "NUT-M8", "quantity": 500}),
+        ("post", "/submit", None),
+    ):
+        refused = getattr(boss, method)(f"{path}{step}", body)
+        assert (refused.status_code, error_code(refused)) == (403, "not_the_requester"), step
+        assert "Comment on it" in refused.get_json()["error"]["message"]
+    assert _written() == before
+    assert asker.post(f"{path}/submit").get_json()["status"] == "submitted"
+    assert boss.post(f"{path}/approve", {"fulfil_as": "transfer"}).status_code == 200

@@ -1187,11 +1187,12 @@ def _(w):
 
 
 def _stock_request(w: World, *, submitted: bool = True) -> int:
-    """SR-000001: olga (an operator) asks 3 BOLT-M8 for service-north; 10 at warehouse-main."""
+    """SR-000001: the operator asks 3 BOLT-M8 for service-north; 10 at warehouse-main. Only
+    they change, submit or roll it back; a supervisor decides."""
     from warehouse import stock_requests
 
     w.stocked()
-    olga = w.user("operator", "olga")
+    olga = w.user("operator")
     request = stock_requests.create(
         location_id=w.north.id,
         department=None,
@@ -1285,7 +1286,12 @@ def _(w):
 @case("api.stock_requests_change_request")
 def _(w):
     request_id = _stock_request(w, submitted=False)
-    return w.api("PATCH", f"/api/stock-requests/{request_id}", {"lines": [{"sku": "NUT-M8", "quantity": 4}]})
+    return w.api(
+        "PATCH",
+        f"/api/stock-requests/{request_id}",
+        {"lines": [{"sku": "NUT-M8", "quantity": 4}]},
+        role="operator",
+    )
 
 
 @case("api.stock_requests_delete_request")
@@ -1297,7 +1303,9 @@ def _(w):
 @case("api.stock_requests_add_line")
 def _(w):
     request_id = _stock_request(w, submitted=False)
-    return w.api("POST", f"/api/stock-requests/{request_id}/lines", {"sku": "NUT-M8", "quantity": 1})
+    return w.api(
+        "POST", f"/api/stock-requests/{request_id}/lines", {"sku": "NUT-M8", "quantity": 1}, role="operator"
+    )
 
 
 @case("api.stock_requests_comment")
@@ -1309,19 +1317,19 @@ def _(w):
 @case("api.stock_requests_change_status")
 def _(w):
     request_id = _stock_request(w, submitted=False)
-    return w.api("POST", f"/api/stock-requests/{request_id}/status", {"status": "submitted"})
+    return w.api("POST", f"/api/stock-requests/{request_id}/status", {"status": "submitted"}, role="operator")
 
 
 @case("api.stock_requests_submit")
 def _(w):
     request_id = _stock_request(w, submitted=False)
-    return w.api("POST", f"/api/stock-requests/{request_id}/submit", None)
+    return w.api("POST", f"/api/stock-requests/{request_id}/submit", None, role="operator")
 
 
 @case("api.stock_requests_rollback")
 def _(w):
     request_id = _stock_request(w)
-    return w.api("POST", f"/api/stock-requests/{request_id}/rollback", None)
+    return w.api("POST", f"/api/stock-requests/{request_id}/rollback", None, role="operator")
 
 
 @case("api.stock_requests_approve")

@@ -295,15 +295,10 @@ def list_comments(caller, request_id: int):
 
 def _status(request_id: int) -> s.StatusOut:
     request = stock_requests.get(request_id)
-    requester_moves = ("submitted", "draft", "cancelled")
     return s.StatusOut(
         number=request.number,
         status=request.status,
-        next=[
-            t.value
-            for t in stock_requests.S
-            if stock_requests.can_move(request.status, t) and t.value in requester_moves
-        ],
+        next=[t.value for t in stock_requests.REQUESTER_MOVES.get(request.status, ())],
         history=[
             s.EventOut(
                 from_status=e.from_status,

@@ -391,6 +391,12 @@ class InvalidAlertSetting(DomainError):
     code = "invalid_alert_setting"
 
 
+class NotTheRequester(Forbidden):
+    """Only whoever asked for stock changes, submits or rolls back their request."""
+
+    code = "not_the_requester"
+
+
 class NotAllowed(Forbidden):
     code = "not_allowed"
 

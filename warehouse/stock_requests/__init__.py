@@ -14,6 +14,7 @@ from warehouse.stock_requests.decisions import (
     usual_way,
 )
 from warehouse.stock_requests.lifecycle import (
+    REQUESTER_MOVES,
     TRANSITIONS,
     LineIn,
     S,
@@ -33,7 +34,6 @@ from warehouse.stock_requests.queries import (
     FilterOptions,
     RequestFilter,
     available,
-    by_number,
     comments,
     dashboard,
     figures,
@@ -57,11 +57,11 @@ __all__ = [
     "S",
     "StockRequestWrongState",
     "Suggestion",
+    "REQUESTER_MOVES",
     "TRANSITIONS",
     "add_line",
     "approve",
     "available",
-    "by_number",
     "can_move",
     "cancel",
     "comment",

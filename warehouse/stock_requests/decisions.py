@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from warehouse import ledger, transfers
 from warehouse.availability import expiry
@@ -47,7 +47,7 @@ from warehouse.ledger.models import MovementType
 from warehouse.stock_requests import queries
 from warehouse.stock_requests.lifecycle import S, _note, locked, move
 from warehouse.stock_requests.models import Fulfilment, StockRequest
-from warehouse.transfers.models import TransferStatus
+from warehouse.transfers.models import TransferLine, TransferStatus
 
 REFERENCE = "stock_request"  # postings and transfers name a request as stock_request:SR-000001
 
@@ -275,6 +275,22 @@ def reject(request_id: int, reason: str, *, actor_id: int, key: str | None = Non
 # --- following the transfer -------------------------------------------------------------
 
 
+def _short(moved: transfers.TransferMoved) -> str:
+    """What of the request did not arrive in good order, for its history: fulfilled says
+    the transfer was received, not that every unit asked for is usable."""
+    asked, good, damaged, missing = db.session.execute(
+        select(
+            func.sum(TransferLine.qty_requested),
+            func.sum(TransferLine.qty_received - TransferLine.qty_damaged),
+            func.sum(TransferLine.qty_damaged),
+            func.sum(TransferLine.qty_missing),
+        ).where(TransferLine.transfer_id == moved.transfer_id)
+    ).one()
+    if not asked or good >= asked:
+        return ""
+    return f": {good} of {asked} in good order ({damaged} damaged, {missing} missing: see the transfer)"
+
+
 def follow_transfer(moved: transfers.TransferMoved) -> None:
     """A `transfers.after_move` listener: the request approved as this transfer is
     fulfilled when it is received, and waits for a new decision when it is cancelled."""
@@ -288,7 +304,7 @@ def follow_transfer(moved: transfers.TransferMoved) -> None:
     if request is None:
         return
     if moved.now is TransferStatus.RECEIVED:
-        move(request, S.FULFILLED, actor_id=moved.actor_id, note=f"{moved.number} received")
+        move(request, S.FULFILLED, actor_id=moved.actor_id, note=f"{moved.number} received{_short(moved)}")
         request.fulfilled_at = utcnow()
         return
     move(request, S.SUBMITTED, actor_id=moved.actor_id, note=f"{moved.number} cancelled: decide again")

@@ -28,6 +28,7 @@ from warehouse.core.errors import (
     LocationNotOffered,
     NoteTooLong,
     NotFound,
+    NotTheRequester,
     ProductInactive,
     QuantityOutOfRange,
     RequesterUnnamed,
@@ -55,10 +56,16 @@ S = RequestStatus
 TRANSITIONS = {  # the state machine, as a table (tested as a truth table)
     S.DRAFT: {S.SUBMITTED, S.CANCELLED},
     S.SUBMITTED: {S.DRAFT, S.APPROVED, S.REJECTED, S.CANCELLED},
+    # Back to submitted only when its transfer is cancelled (follow_transfer), never by a
+    # person: the transfer would still hold its reservation while a second one was made.
     S.APPROVED: {S.FULFILLED, S.SUBMITTED},
     S.REJECTED: set(),
     S.FULFILLED: set(),
     S.CANCELLED: set(),
+}
+REQUESTER_MOVES = {  # what the requester may do from each status (submit, roll back, withdraw)
+    S.DRAFT: (S.SUBMITTED, S.CANCELLED),
+    S.SUBMITTED: (S.DRAFT, S.CANCELLED),
 }
 EDITABLE = {"location_id", "department", "category", "note"}
 
@@ -146,7 +153,18 @@ def _add(request: StockRequest, line: LineIn) -> StockRequestLine:
     return added
 
 
-def _editable(request: StockRequest) -> None:
+def _theirs(request: StockRequest, actor_id: int) -> None:
+    """Only the requester changes what is asked: anyone else who edited it could then
+    approve what they wrote themselves (four eyes)."""
+    if request.requested_by != actor_id:
+        raise NotTheRequester(
+            f"Only the person who asked for {request.number} changes, submits or rolls it back. "
+            "Comment on it to ask for a change."
+        )
+
+
+def _editable(request: StockRequest, actor_id: int) -> None:
+    _theirs(request, actor_id)
     if request.status is not S.DRAFT:
         raise StockRequestWrongState(
             f"{request.number} is {request.status.value}: only drafts can be edited"
@@ -211,7 +229,7 @@ def edit(
 
     def run() -> StockRequest:
         request = locked(request_id)
-        _editable(request)
+        _editable(request, actor_id)
         where = changes.get("location_id", request.location_id)
         request.location_id, request.department = _requester(
             where, changes.get("department", request.department)
@@ -248,7 +266,7 @@ def add_line(
 
     def run() -> StockRequestLine:
         request = locked(request_id)
-        _editable(request)
+        _editable(request, actor_id)
         line = _add(request, LineIn(product, qty, note))
         db.session.flush()
         return line
@@ -271,8 +289,10 @@ def set_line(request_id: int, line_id: int, qty: int, *, actor_id: int) -> Stock
 
     def run() -> StockRequest:
         request = locked(request_id)
-        _editable(request)
+        _editable(request, actor_id)
         line = next((l for l in request.lines if l.id == line_id), None)
+        if line is None and qty == 0:
+            return request  # removed already: a double tap on "remove" is a resend
         if line is None:
             raise NotFound(f"No such line on {request.number}.")
         if qty == 0:
@@ -311,7 +331,12 @@ def submit(request_id: int, *, actor_id: int, key: str | None = None) -> StockRe
     """Send a draft to the approvers. Refused without a line (StockRequestEmpty)."""
 
     def work(request: StockRequest) -> None:
-        if request.status is S.DRAFT and not request.lines:
+        _theirs(request, actor_id)
+        if request.status is not S.DRAFT:
+            raise StockRequestWrongState(
+                f"{request.number} is {request.status.value}: only a draft can be submitted."
+            )
+        if not request.lines:
             raise StockRequestEmpty(f"{request.number} has no lines. Add at least one SKU, then submit.")
         move(request, S.SUBMITTED, actor_id=actor_id)
         request.submitted_by, request.submitted_at = actor_id, utcnow()
@@ -323,6 +348,7 @@ def rollback(request_id: int, *, actor_id: int, key: str | None = None) -> Stock
     """A submitted request back to draft, before anyone decided on it."""
 
     def work(request: StockRequest) -> None:
+        _theirs(request, actor_id)
         if request.status is not S.SUBMITTED:
             raise StockRequestWrongState(
                 f"{request.number} is {request.status.value}: only a submitted request waiting for a "

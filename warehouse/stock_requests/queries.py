@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from warehouse.accounts.models import User
@@ -49,12 +49,13 @@ def get(request_id: int) -> StockRequest:
     return request
 
 
-def by_number(number: str) -> StockRequest | None:
-    """SR-000123 (or 123) to its request, in the current organisation."""
+def serial_of(number: str) -> int | None:
+    """The serial of SR-000123 (or 123); None when it is not one (ASCII digits only: "²"
+    is a digit to str.isdigit but not to int)."""
     digits = number.strip().upper().removeprefix("SR-")
-    if not digits.isdigit() or len(digits) > 9:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
         return None
-    return db.session.scalar(select(StockRequest).where(StockRequest.serial == int(digits)))
+    return int(digits)
 
 
 def history(request_id: int) -> list[StockRequestEvent]:
@@ -105,8 +106,8 @@ class RequestFilter:
         if self.requested_by is not None:
             out.append(r.requested_by == self.requested_by)
         if self.number is not None:
-            digits = self.number.strip().upper().removeprefix("SR-")
-            out.append(r.serial == int(digits) if digits.isdigit() and len(digits) <= 9 else False)
+            serial = serial_of(self.number)
+            out.append(r.serial == serial if serial is not None else false())
         return out
 
 
@@ -227,6 +228,7 @@ def product_search(text: str) -> Select:
     )
     return (
         select(Product)
+        .options(selectinload(Product.barcodes))  # each row shows its barcodes
         .where(
             Product.active.is_(True),
             Product.track_inventory.is_(True),
