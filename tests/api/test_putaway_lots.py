@@ -266,6 +266,20 @@ def test_a_good_lot_is_ok_with_its_stock(api_as, glue_lots):
     assert posted.status_code == 200 and posted.get_json() == answer
     by_alias = check(operator, sku="GLUE-50", lotId="L-GOOD", locationId="warehouse-main", binId="A-01-01")
     assert (by_alias["bin"], by_alias["on_hand"]) == ("A-01-01", 10)
+    a1 = glue_lots["a1"]  # the catalogue names them by id
+    by_ids = check(
+        operator,
+        sku="GLUE-50",
+        lotId=str(glue_lots["good"].id),
+        locationId=str(a1.location_id),
+        binId=str(a1.id),
+    )
+    assert (by_ids["lot"], by_ids["location"], by_ids["bin"], by_ids["on_hand"]) == (
+        "L-GOOD",
+        "warehouse-main",
+        "A-01-01",
+        10,
+    )
     assert check(operator, sku="BOLT-M8")["verdict"] == "ok"
 
 
@@ -348,3 +362,21 @@ def test_a_lot_in_a_bin_being_counted_is_answered_without_its_figures_to_operato
     assert (elsewhere["on_hand"], "being_counted" in elsewhere) == (10, False)
     supervisor = check(api, sku="GLUE-50", lot="L-GOOD")
     assert (supervisor["on_hand"], supervisor["being_counted"]) == (LOT_COUNTED + 10, True)
+
+
+def test_whether_a_held_lot_in_a_bin_being_counted_is_all_held_is_not_told_to_operators(
+    api, api_as, glue_lots, stocked
+):
+    """All of the lot held in a bin being counted: a supervisor is told none of it is free
+    (an error); an operator gets the same warning as when part of it is free, since the
+    difference would say whether the bin holds more than the hold."""
+    a2 = stocked.bin(stocked.main, "A-01-02")
+    receive(stocked.glue, a2, 7, lot=glue_lots["good"])
+    holds.place(stocked.glue, a2, 7, HoldReason.QUALITY, lot=glue_lots["good"], actor_id=None)
+    boss = accounts.create_user("sam", "long-enough-pw", "supervisor")
+    counts.create(stocked.main.id, counts.Selection(bins_like="A-01-02"), actor_id=boss.id)
+    asked = dict(sku="GLUE-50", lot="L-GOOD", location="warehouse-main", bin="A-01-02")
+    assert codes(check(api, **asked)) == [("lot_held", "error")]
+    operator = check(api_as("operator"), **asked)
+    assert codes(operator) == [("lot_held", "warning")] and operator["verdict"] == "warning"
+    assert "being counted" in operator["reasons"][0]["message"]

@@ -83,6 +83,9 @@ def test_refusals_name_the_rule_and_move_nothing(site, expired_lot):
         expiry.to_destruction(hold.id, cage, reference=CERT, actor_id=None)
     with pytest.raises(AlreadyAtDestruction):
         expiry.to_destruction(sent.hold.id, cage, reference=CERT, actor_id=None)
+    with pytest.raises(HoldClosed, match="cannot be released"):  # nobody works the cage
+        holds.release(sent.hold.id, actor_id=None)
+    assert ledger.balance(site.glue.id, cage.bins[0].id, expired_lot.id) == (5, 0, 5)
     locations.create("cage-2", "Cage 2", LocationType.DESTRUCTION)
     with pytest.raises(NotADestructionLocation, match="several"):
         expiry.destruction_location()

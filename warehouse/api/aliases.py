@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from warehouse.catalog.models import Location, Product
+from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core.extensions import db
 
 # The reference documents (of the systems this product replaces), named in the document
@@ -122,6 +122,14 @@ def location_code_of(value):
     return _code_of(value, Location.code, Location.id, "location", "location code")
 
 
+def bin_code_of(value):
+    return _code_of(value, Bin.code, Bin.id, "bin", "bin code")
+
+
+def lot_code_of(value):
+    return _code_of(value, Lot.code, Lot.id, "lot", "lot code")
+
+
 def _code_of(value, code_column, id_column, noun: str, code_name: str):
     if isinstance(value, str):
         if not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
@@ -153,3 +161,11 @@ def product(source: str, name: str = "product_id") -> Alias:
 
 def location(name: str, source: str, ours: str = "location") -> Alias:
     return Alias(name, ours, source, convert=location_code_of, schema=ID_OR_CODE)
+
+
+def bin(name: str, source: str) -> Alias:
+    return Alias(name, "bin", source, convert=bin_code_of, schema=ID_OR_CODE)
+
+
+def lot(name: str, source: str) -> Alias:
+    return Alias(name, "lot", source, convert=lot_code_of, schema=ID_OR_CODE)

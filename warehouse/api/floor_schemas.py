@@ -23,7 +23,7 @@ from warehouse.availability.models import HoldReason
 from warehouse.inbound.models import PutawayReason
 
 from . import aliases, blind
-from .aliases import CATALOGUE, Alias
+from .aliases import CATALOGUE
 from .stock_schemas import Blindable, Withheld
 from .types import (
     BinCode,
@@ -52,8 +52,8 @@ Reference = text(97)  # type:id
 class HoldQuery(Paging):
     OTHER_NAMES = (
         aliases.location("locationId", CATALOGUE),
-        Alias("binId", "bin", CATALOGUE),
-        Alias("lotId", "lot", CATALOGUE),
+        aliases.bin("binId", CATALOGUE),
+        aliases.lot("lotId", CATALOGUE),
     )
 
     status: Literal["active", "released", "written_off", "moved", "any"] = Field(
@@ -236,8 +236,8 @@ class LotCheckIn(Body):
 class LotCheckQuery(Query):
     OTHER_NAMES = (
         aliases.location("locationId", CATALOGUE),
-        Alias("binId", "bin", CATALOGUE),
-        Alias("lotId", "lot", CATALOGUE),
+        aliases.bin("binId", CATALOGUE),
+        aliases.lot("lotId", CATALOGUE),
     )
 
     sku: Sku

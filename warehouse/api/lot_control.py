@@ -23,10 +23,15 @@ from .spec import operation
 def _answer(caller, sku: str, lot: str | None, location: str | None, bin: str | None) -> s.LotCheckOut:
     product = stock.product_by_code(sku)
     place = locations.require(location) if location else None
+    blindfold = blindfold_for(caller.role)
     found = lot_control.check(
-        product, lot, location=place, bin=holds.find_bin(location, bin) if place and bin else None
+        product,
+        lot,
+        location=place,
+        bin=holds.find_bin(location, bin) if place and bin else None,
+        blind_bins=blindfold.bins if blindfold.blind else frozenset(),
     )
-    return _out(found, blindfold_for(caller.role))
+    return _out(found, blindfold)
 
 
 def _out(found: lot_control.LotCheck, blindfold: Blindfold) -> s.LotCheckOut:

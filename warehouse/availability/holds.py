@@ -32,7 +32,7 @@ from sqlalchemy.orm import joinedload
 from warehouse import ledger
 from warehouse.availability.models import Hold, HoldReason, HoldStatus
 from warehouse.catalog import locations, lots
-from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product
+from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product
 from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
@@ -181,7 +181,16 @@ def record(
 
 def release(hold_id: int, *, actor_id: int | None) -> Hold:
     """Give a hold's units back to available: one hold_release posting. Units released in a
-    receiving bin get a put-away task, as arriving units do."""
+    receiving bin get a put-away task, as arriving units do. Units sent for destruction are
+    not released: nobody works a destruction location, so they would be stock nobody could
+    reach; they are written off there (expiry.write_off, "mark consumed")."""
+
+    def not_for_destruction(hold: Hold) -> None:
+        if hold.location.type is LocationType.DESTRUCTION:
+            raise HoldClosed(
+                f"{number(hold)} holds units sent for destruction: mark them consumed (written off), "
+                "they cannot be released."
+            )
 
     def post(hold: Hold) -> ledger.Posted:
         posted = ledger.post(
@@ -195,7 +204,9 @@ def release(hold_id: int, *, actor_id: int | None) -> Hold:
             putaway.open_task(hold.bin, hold.product_id, hold.lot_id, hold.qty_open)
         return posted
 
-    return close(hold_id, HoldStatus.RELEASED, actor_id=actor_id, verb="released", post=post)
+    return close(
+        hold_id, HoldStatus.RELEASED, actor_id=actor_id, verb="released", post=post, check=not_for_destruction
+    )
 
 
 def write_off(hold_id: int, *, actor_id: int | None, note: str | None = None, key: str | None = None) -> Hold:

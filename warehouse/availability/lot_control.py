@@ -10,7 +10,9 @@ The rules, in the order the reasons are listed, each with a stable code:
 - `lot_expired` (error): the lot's expiry date has passed (it is good ON its date, as
   `expiry.is_expired` says);
 - `lot_held` (error when none of the lot is free where asked, else a warning): units of
-  the lot are on an active hold where asked (the location and bin, when named).
+  the lot are on an active hold where asked (the location and bin, when named). When the
+  caller may not see the figures of a bin they sum (`blind_bins`, a count in progress),
+  it is a warning either way: which one would say whether any of it is free.
 
 The verdict is `refused` with any error, `warning` with warnings only, else `ok`. The
 messages carry no quantities (the figures are fields the door may withhold: a bin being
@@ -79,8 +81,10 @@ def check(
     location: Location | None = None,
     bin: Bin | None = None,
     today: date | None = None,
+    blind_bins: frozenset[int] = frozenset(),
 ) -> LotCheck:
-    """The answer for a SKU and a lot code (or none), at a location or bin (or anywhere)."""
+    """The answer for a SKU and a lot code (or none), at a location or bin (or anywhere).
+    `blind_bins`: bins whose figures the caller may not learn (see `lot_held`)."""
     code = (lot_code or "").strip()
     lot = lots.existing(product, code) if code and product.lot_tracked else None
     asked = dict(product=product, lot_code=code or None, lot=lot, location=location, bin=bin)
@@ -99,7 +103,7 @@ def check(
             )
         )
     if lot is not None and found.held > 0:
-        reasons.append(_held(found))
+        reasons.append(_held(found, blind=bool(found.bin_ids & blind_bins)))
     return replace(found, reasons=reasons)
 
 
@@ -142,9 +146,16 @@ def _stock(product_id: int, lot_id: int, location: Location | None, bin: Bin | N
     )
 
 
-def _held(found: LotCheck) -> Reason:
+def _held(found: LotCheck, *, blind: bool = False) -> Reason:
     named = ", ".join(f"{holds.number(h)} ({h.reason.value})" for h in found.holds) or "a hold"
     where = f" at {found.location.code}" if found.location else ""
+    if blind:
+        return Reason(
+            "lot_held",
+            WARNING,
+            f"Lot {found.lot.code} of {found.product.sku}{where} is on hold ({named}) and a bin of it is "
+            "being counted: use only units that are not held, and ask a supervisor if in doubt.",
+        )
     if found.available > 0:
         return Reason(
             "lot_held",
