@@ -2,11 +2,18 @@
 placed in the past (tests/reporting/test_analytics.py: closed days come from the rollups,
 today from the ledger), then every figure of /api/analytics and /api/stats checked."""
 
+from datetime import date
+
 import pytest
 
 from tests.api.conftest import error_code
+from tests.factories import make_lot, receive
 from tests.reporting.test_analytics import seed_history, seed_rules_alerts_transfers_counts
-from warehouse.availability import reservations
+from warehouse import ledger
+from warehouse.availability import expiry, reservations
+from warehouse.catalog import locations
+from warehouse.catalog.models import LocationType
+from warehouse.ledger.models import MovementType
 
 
 @pytest.fixture
@@ -108,7 +115,7 @@ def test_a_fulfilled_reservation_counts_as_sold_and_as_stock_out(api, history):
     [
         ("/api/analytics", {"period": "2w"}, 422),
         ("/api/analytics", {"location": "nowhere"}, 404),
-        ("/api/analytics", {"warehouse_id": "1"}, 422),
+        ("/api/analytics", {"warehouse_id": "99999"}, 422),  # no location with that id
         ("/api/stats", {"days": "0"}, 422),
         ("/api/stats", {"days": "366"}, 422),
         ("/api/stats", {"days": "ten"}, 422),
@@ -127,3 +134,41 @@ def test_the_figures_are_the_dashboards_and_so_a_supervisors(api_as, site, path)
         assert answer.status_code == 403 and error_code(answer) == "permission_denied"
     assert api_as("supervisor", scopes="inventory.read").get(path).status_code == 200
     assert api_as("admin").get(path).status_code == 200
+
+
+def test_a_location_by_its_id_as_the_movements_api_names_it(api, history):
+    main = history.site.main
+    ours = api.get("/api/analytics", period="30d", location="warehouse-main").get_json()
+    theirs = api.get("/api/analytics", period="30d", warehouse_id=str(main.id)).get_json()
+    assert (
+        theirs == ours and ours["overview"] != api.get("/api/analytics", period="30d").get_json()["overview"]
+    )
+
+
+def test_units_issued_to_a_department_leave_stock_but_are_not_sold(api, history):
+    site = history.site
+    a1 = site.bin(site.main, "A-01-01")
+    issue = [ledger.Line.at(a1, site.bolt, qty=-3)]
+    ledger.post(MovementType.FULFILL, issue, actor_id=None, reference=("stock_request", "SR-000001"))
+
+    assert api.get("/api/stats", days=1).get_json()["units_sold"] == 0
+    assert api.get("/api/analytics", period="7d").get_json()["trends"]["stock_out"] == 23
+
+
+def test_expired_units_sent_for_destruction_leave_each_location_once(api, history):
+    site = history.site
+    cage = locations.create("cage", "Destruction cage", LocationType.DESTRUCTION)
+    old = make_lot(site.glue, "L-OLD", date(2020, 1, 31))
+    receive(site.glue, site.bin(site.main, "A-01-01"), 5, lot=old)
+
+    def trends(location):
+        return api.get("/api/analytics", period="7d", location=location).get_json()["trends"]
+
+    main_before, cage_before = trends("warehouse-main"), trends("cage")
+    hold = expiry.mark_expired(site.glue, site.bin(site.main, "A-01-01"), old, actor_id=None)
+    sent = expiry.to_destruction(hold.id, cage, reference=("destruction", "CERT-1"), actor_id=None)
+    expiry.write_off(sent.hold.id, actor_id=None)
+
+    main_after, cage_after = trends("warehouse-main"), trends("cage")
+    assert main_after["stock_out"] - main_before["stock_out"] == 5  # left main for the cage
+    assert (cage_after["stock_in"], cage_after["stock_out"]) == (cage_before["stock_in"] + 5, 5)

@@ -17,14 +17,17 @@ from warehouse.accounts.models import Role
 from warehouse.catalog import locations
 from warehouse.reporting import insights, periods
 
-from . import bp
+from . import aliases, bp
+from .aliases import MOVEMENTS, SKU_TX
 from .spec import operation
 from .types import LocationCode, Out, Query, UtcDateTime
 
-Money = str  # a decimal string, "1250.50": no float rounding on the way
+DecimalText = str  # a decimal string, "1250.50": no float rounding on the way
 
 
 class AnalyticsQuery(Query):
+    OTHER_NAMES = (aliases.location("warehouse_id", MOVEMENTS),)
+
     period: Literal["7d", "30d", "90d", "1y"] = Field(
         periods.DEFAULT_PERIOD, description="whole UTC days ending today"
     )
@@ -35,7 +38,7 @@ class OverviewOut(Out):
     total_products: int = Field(description="active products in the catalog")
     products_in_stock: int = Field(description="SKUs with units on hand (at the location)")
     units_on_hand: int
-    total_stock_value: Money = Field(description="units on hand x unit cost")
+    total_stock_value: DecimalText = Field(description="units on hand x unit cost")
     low_stock_items: int = Field(description="SKU x location pairs with a live low-stock alert")
     out_of_stock_items: int = Field(description="SKU x location pairs with a live out-of-stock alert")
 
@@ -61,7 +64,7 @@ class MoverOut(Out):
     product_name: str
     movement_count: int = Field(description="outbound movements in the period")
     total_quantity: int = Field(description="units out in the period")
-    total_value: Money
+    total_value: DecimalText
 
 
 class LowStockOut(Out):
@@ -157,6 +160,8 @@ def analytics(caller, query: AnalyticsQuery):
 
 
 class StatsQuery(Query):
+    OTHER_NAMES = (aliases.location("locationId", SKU_TX),)
+
     days: int = Field(
         30, ge=1, le=365, description="units sold over the last N whole UTC days, today included"
     )
@@ -168,7 +173,7 @@ class StatsOut(Out):
     location: str | None
     products_in_stock: int
     units_on_hand: int
-    stock_value: Money
+    stock_value: DecimalText
     units_sold: int = Field(description="units sold and fulfilled in the last `days` days")
 
 

@@ -16,7 +16,7 @@ from array import array
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, case, func, literal, select, type_coerce
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import join as orm_join
 
 from warehouse.catalog.models import Product
@@ -29,11 +29,14 @@ from warehouse.reporting.periods import PERIODS, Period, as_date
 
 T = MovementType
 # Stock entering or leaving a location for good; transit legs, put-away (bin to bin),
-# reservations and holds are neither.
-INBOUND = (T.INBOUND_PURCHASE, T.TRANSFER_IN, T.RETURN)
+# reservations and holds are neither. Expired units sent to a destruction location leave
+# their location (an expire line of -n) and enter the destruction location (+n), as a
+# transfer's legs do; written off there, they leave it (-n). Only positive lines count in.
+INBOUND = (T.INBOUND_PURCHASE, T.TRANSFER_IN, T.RETURN, T.EXPIRE)
 OUTBOUND = (T.OUTBOUND_SALE, T.TRANSFER_OUT, T.FULFILL, T.EXPIRE)
 ADJUSTING = (T.ADJUSTMENT, T.ADJUSTMENT_COUNT)
-SOLD = (T.OUTBOUND_SALE, T.FULFILL)  # what a storefront calls sold
+SOLD = (T.OUTBOUND_SALE, T.FULFILL)  # what a storefront calls sold ...
+NOT_SOLD = "stock_request"  # ... but a stock request issued to a department is not a sale
 
 m = Movement
 p = Product
@@ -162,6 +165,7 @@ def _sold_rows(since: datetime, until: datetime | None) -> list[tuple]:
     query = (
         select(day, m.location_id, func.sum(-m.qty))
         .where(_unindexed_type_in(SOLD), m.qty < 0)
+        .where(or_(m.reference_type.is_(None), m.reference_type != NOT_SOLD))
         .group_by(day, m.location_id)
     )
     return [(as_date(d), loc, int(n)) for d, loc, n in db.session.execute(_between(query, since, until))]
