@@ -203,6 +203,10 @@ def test_without_a_bin_the_one_bin_holding_the_sku_is_adjusted(api, stocked):
     nut = {"sku": "NUT-M8", "location": "warehouse-main", "movement_type": "in", "quantity": 4}
     arrived = api.post("/api/stock", nut).get_json()
     assert (arrived["bin"], arrived["new_on_hand"]) == ("RCV-01", 4)
+    waiting = api.get("/api/putaway", location="warehouse-main").get_json()["data"]
+    assert [(t["id"], t["sku"], t["quantity"]) for t in waiting] == [
+        (arrived["putaway_task_id"], "NUT-M8", 4)
+    ]
 
 
 def test_a_receipt_with_a_cost_per_unit_moves_the_average_cost(api, stocked):
@@ -239,3 +243,18 @@ def test_an_alert_threshold_as_the_inventory_module_names_it(api, stocked):
     response = api.post("/api/alerts", body)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["low_stock_threshold"] == 50
+
+
+def test_a_reason_the_system_sets_is_refused_by_name_or_by_code(api, stocked):
+    before = _movements()
+    body = {"sku": "BOLT-M8", "location": "warehouse-main", "bin": "A-01-01", "quantity": 2}
+    for reason in ("opening_balance", "Opening balance"):
+        refused = api.post("/api/stock", {**body, "reason": reason})
+        assert refused.status_code == 422 and "set by the system" in refused.get_json()["error"]["message"]
+    assert _movements() == before
+    written = api.post(
+        "/api/stock", {**body, "reason": "Write-off", "quantity": -2}
+    )  # a code, said as a word
+    assert written.status_code == 201
+    posting = db.session.scalars(select(Posting).order_by(Posting.id.desc())).first()
+    assert (posting.reason, posting.note) == (ReasonCode.WRITE_OFF, None)

@@ -14,8 +14,9 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT, Bin, Location, Lot, Product
 from warehouse.core.extensions import db
 from warehouse.counts.blind import blindfold_for
+from warehouse.inbound import putaway
 from warehouse.ledger import adjustments, stock
-from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
+from warehouse.ledger.models import Balance, Movement, MovementType
 
 from . import bp, examples, reads
 from . import stock_schemas as s
@@ -137,7 +138,7 @@ def adjust(caller, body: s.AdjustIn):
         location_code=body.location,
         bin_code=body.bin,
         qty=body.quantity,
-        reason=ReasonCode(body.reason),
+        reason=body.reason,
         actor_id=caller.user_id,
         lot_code=body.lot,
         reference=body.reference,
@@ -145,6 +146,9 @@ def adjust(caller, body: s.AdjustIn):
         note=body.note,
         type=body.type,
         cost=body.cost_per_unit,
+    )
+    task = putaway.after_arrival(
+        done.bin, done.product.id, done.lot.id if done.lot else NO_LOT, body.quantity
     )
     # The answer from what the posting returned and the rows the service loaded: nothing
     # is read back.
@@ -162,6 +166,7 @@ def adjust(caller, body: s.AdjustIn):
         reserved=reserved,
         available=done.available,
         recorded_at=done.posted.recorded_at,
+        putaway_task_id=task.id if task else None,
     )
 
 

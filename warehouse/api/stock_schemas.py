@@ -10,7 +10,6 @@ from typing import Literal
 
 from pydantic import Field, model_serializer, model_validator
 
-from warehouse.ledger import adjustments
 from warehouse.ledger.models import ReasonCode
 
 from . import aliases
@@ -201,12 +200,6 @@ class AdjustIn(Body):
         if self.type == "adjustment_count" and self.reason == ReasonCode.OTHER:
             self.reason = ReasonCode.PHYSICAL_COUNT
         self.type = THEIR_TYPES.get(self.type, self.type)
-        if not isinstance(self.reason, ReasonCode):  # "Write-off" is a code; free text is reason other
-            self.reason, free_text = adjustments.reason_of(self.reason)
-            if free_text:
-                self.note = f"{free_text}. {self.note}" if self.note else free_text
-            if len(self.note) > 500:
-                raise ValueError("The reason and the note together are over 500 characters: shorten one.")
         return self
 
 
@@ -223,6 +216,9 @@ class AdjustOut(Out):
     reserved: int
     available: int
     recorded_at: UtcDateTime
+    putaway_task_id: int | None = Field(
+        None, description="units added to a receiving bin get a put-away task (GET /api/putaway)"
+    )
 
 
 class KeyStock(Blindable):

@@ -37,6 +37,15 @@ from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
 from warehouse.ledger.models import Balance, MovementType
 
 
+def after_arrival(bin: Bin, product_id: int, lot_id: int, qty: int) -> PutawayTask | None:
+    """Units that arrived in a receiving bin outside a receipt (an adjustment there, a
+    released hold) get a put-away task, as a receipt's units do, so they show on the floor's
+    put-away list instead of waiting there unseen. None elsewhere."""
+    if qty <= 0 or bin.kind is not BinKind.RECEIVING:
+        return None
+    return open_task(bin, product_id, lot_id, qty)
+
+
 def open_task(
     from_bin: Bin,
     product_id: int,

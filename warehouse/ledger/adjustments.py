@@ -19,6 +19,7 @@ from warehouse.core.errors import (
     LotNotTracked,
     LotRequired,
     MovementTypeNotAdjustable,
+    NoteTooLong,
     NotFound,
     QuantityOutOfRange,
     QuantitySignWrong,
@@ -30,6 +31,7 @@ from warehouse.ledger.stock import product_by_code
 
 # Movement types an adjustment may carry, and the sign their quantity must have (None:
 # either). An integration books a sale or a purchase it handled itself the same way.
+MAX_NOTE = 500  # a posting's note (postings.note)
 ADJUSTMENT_TYPES = {
     MovementType.ADJUSTMENT: None,
     MovementType.INBOUND_PURCHASE: 1,
@@ -75,7 +77,7 @@ def adjust(
     location_code: str,
     bin_code: str | None,
     qty: int,
-    reason: ReasonCode,
+    reason: ReasonCode | str,
     actor_id: int,
     lot_code: str = "",
     reference: str = "",
@@ -90,7 +92,9 @@ def adjust(
     the key (a replay answers with the first posting, writing nothing), the product, the
     bin at the location (without one: the bin that holds the SKU there, see `_bin_for`),
     the lot (required exactly when lot-tracked), and the ledger's own checks (quantity
-    bounds, enough on hand and available to remove, a cost only on units coming in)."""
+    bounds, enough on hand and available to remove, a cost only on units coming in).
+    `reason`: a code a person may choose, or free text (`reason_of`: reason other, the text
+    first in the note)."""
     type = MovementType(type)
     if type not in ADJUSTMENT_TYPES:
         raise MovementTypeNotAdjustable(
@@ -102,7 +106,7 @@ def adjust(
             f"A {type.value} {'adds' if sign > 0 else 'removes'} stock: "
             f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
         )
-    reason = ReasonCode(reason)
+    reason, note = _reason_and_note(reason, note)
     # Only what is given: a request made before costs and reference types replays as before.
     costed = [] if cost is None else [str(cost)]
     named = [] if reference_type == "adjustment" else [reference_type]
@@ -118,6 +122,14 @@ def adjust(
         remember=lambda done: {"posting_id": done.posted.posting_id},
         recall=lambda stored: Adjusted(ledger.Posted(stored["posting_id"], replayed=True)),
     )
+
+
+def _reason_and_note(reason: ReasonCode | str, note: str) -> tuple[ReasonCode, str]:
+    code, said = reason_of(reason.value if isinstance(reason, ReasonCode) else reason)
+    note = f"{said}. {note}" if said and note else said or note
+    if len(note) > MAX_NOTE:
+        raise NoteTooLong(f"The reason and the note together are over {MAX_NOTE} characters: shorten one.")
+    return code, note
 
 
 def _adjust(

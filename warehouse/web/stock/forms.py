@@ -16,13 +16,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from warehouse.ledger.models import MovementType, ReasonCode
+from warehouse.ledger import adjustments
+from warehouse.ledger.models import MovementType
 
 from ..filters import clean_text
 
 MAX_ADJUST = 1_000_000
 
-REASONS = [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReasonCode]
+# The reasons a person may choose (an import's opening balance is the system's).
+REASONS = [SelectChoice(r.code.value, r.label) for r in adjustments.reasons() if r.chosen_by_people]
 
 
 class WholeNumberField(IntegerField):
