@@ -5,7 +5,7 @@ postings that bring units in with a cost (warehouse/ledger/costing.py).
 Existing movements have no cost and no place has an average yet: they are valued at the
 product's standard cost, as before, until a costed receipt arrives.
 
-Revision ID: 0019_movement_costs
+Revision ID: 0018_movement_costs
 Revises: 0017_expiry_destruction
 Create Date: 2026-12-06 15:30:00
 
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_movement_costs'
+revision = '0018_movement_costs'
 down_revision = '0017_expiry_destruction'
 branch_labels = None
 depends_on = None

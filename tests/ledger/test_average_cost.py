@@ -108,3 +108,30 @@ def test_the_valuation_report_values_at_the_average_or_the_standard_cost(site):
     assert standard.total[-1] == Decimal("80.00")
     assert averaged.total[-1] == Decimal("120.00")
     assert ("Valued at", "weighted average cost") in averaged.filters
+
+
+def test_units_moved_to_another_location_carry_their_average_with_them(site):
+    """A transfer's legs (here straight from one location to another in one posting, as a
+    transfer's receive moves units out of transit) value the arriving units at the average
+    of the place they left: moving stock does not change what it is worth."""
+    site.bolt.unit_cost = Decimal("4.00")
+    db.session.commit()
+    bought(site, "A-01-01", 10, "10.00")  # main: 10 at 10
+    north = site.bin(site.north, "S-01-01")
+    ledger.post(MovementType.INBOUND_PURCHASE, [ledger.Line.at(north, site.bolt, qty=10)], actor_id=None)
+    moved = [
+        ledger.Line.at(site.bin(site.main, "A-01-01"), site.bolt, qty=-5),
+        ledger.Line.at(north, site.bolt, qty=5),
+    ]
+    ledger.post(MovementType.TRANSFER_IN, moved, actor_id=None)
+
+    # north had 10 at the standard 4; 5 arrive at main's 10: (10 x 4 + 5 x 10) / 15 = 6
+    db.session.rollback()
+    assert costing.average_cost(site.bolt.id, site.north.id) == Decimal("6.0000")
+    assert average(site) == Decimal("10.0000")  # leaving does not change main's
+    arrived = db.session.scalars(
+        select(Movement.cost_per_unit).where(Movement.type == MovementType.TRANSFER_IN, Movement.qty > 0)
+    ).one()
+    assert arrived == Decimal("10.0000")
+    worth = reports.valuation(date.today(), None, basis="average").total[-1]
+    assert worth == Decimal("5") * 10 + Decimal("15") * 6  # 140: what was bought, 10 x 10 + 10 x 4

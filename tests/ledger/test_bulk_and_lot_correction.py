@@ -300,3 +300,26 @@ def test_corrections_that_make_no_sense_are_refused_and_write_nothing(site, glue
             actor_id=boss.id,
         )
     assert snapshot() == before
+
+
+def test_setting_a_new_key_while_receipts_create_it_lands_each_setting_on_its_actual(app, site, boss):
+    """A key that does not exist yet is not locked when read: a receipt may create it
+    before the setting posts. Each setting still ends the key at its actual (the request
+    runs again when the key moved under it), whatever order the threads took."""
+    from tests.conftest import in_threads
+
+    a2, bolt, boss_id = site.bin(site.main, "A-01-02"), site.bolt, boss.id
+    receipt = ledger.Line.at(a2, bolt, qty=3)  # 3 or 6 before a setting: never 10
+
+    def work(i):
+        if i % 2:
+            return ledger.post(MovementType.INBOUND_PURCHASE, [receipt], actor_id=None)
+        return set_actual([line("BOLT-M8", "A-01-02", 10)], actor_id=boss_id)
+
+    _, errors = in_threads(app, 4, work)
+    assert errors == []
+    settings = db.session.scalars(
+        select(Movement.balance_after).where(Movement.type == MovementType.ADJUSTMENT_COUNT)
+    ).all()
+    assert settings and set(settings) == {10}
+    assert ledger.verify() == []

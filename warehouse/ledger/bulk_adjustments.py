@@ -45,10 +45,12 @@ from warehouse.core.errors import (
     NotFound,
     NothingToPost,
     QuantityOutOfRange,
+    StockChangedWhilePosting,
     StockRowListedTwice,
     TooManyLines,
 )
 from warehouse.core.extensions import db
+from warehouse.core.transactions import RaceLost
 from warehouse.ledger.adjustments import reason_of
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
 
@@ -358,11 +360,25 @@ def _post(items: list[SetTo], actor_id: int, reference: str) -> None:
         )
         for i in group:
             i.posting_id, i.recorded_at = posted.posting_id, posted.recorded_at
+            _still_as_read(i, posted)
     now = utcnow()
     for item in items:  # a count that agreed was a count all the same
         if item.reason is ReasonCode.PHYSICAL_COUNT and item.key is not None:
             ledger.mark_counted(*item.key, now)
     _movement_ids(items)
+
+
+def _still_as_read(item: SetTo, posted: ledger.Posted) -> None:
+    """The key ends at the actual quantity, or the whole request runs again: a key that did
+    not exist when it was read (so was not locked) may have been created by a concurrent
+    posting since, and the difference posted on top of its units would miss the actual."""
+    line_key = (item.product.id, item.bin.location_id, item.bin.id, item.lot.id if item.lot else NO_LOT)
+    if posted.balances_after[line_key][0] != item.actual:
+        raise RaceLost(
+            StockChangedWhilePosting(
+                f"{item.product.sku} at {item.bin.code} changed while it was being set: send the request again."
+            )
+        )
 
 
 def _movement_ids(items: list[SetTo]) -> None:

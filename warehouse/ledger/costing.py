@@ -7,9 +7,12 @@ their cost,
     new average = (on hand before x old average + units in x their cost) / on hand after
 
 in the posting's transaction, so the average can never disagree with the stock it
-values. Units that leave, or arrive without a cost (a transfer, a count, a return), do
-not change it. A place that never had a costed receipt is valued at the product's
-standard cost (`products.unit_cost`), which is also the "old average" of its first one.
+values. Units moved from one location to another in one posting (a transfer's legs
+through transit, expired units sent for destruction) carry the average of the place
+they left (`costs_of`), so moving stock never changes what it is worth. Units that leave,
+or arrive from nowhere without a cost (a count, a return, a found unit), do not change
+it. A place that never had a costed receipt is valued at the product's standard cost
+(`products.unit_cost`), which is also the "old average" of its first one.
 
 Concurrency: the place's row is locked before the on-hand is read, so two receipts into
 one place take turns and the second sees the first's units (PostgreSQL reads a fresh
@@ -53,16 +56,53 @@ _SET = (
 )
 
 
-def keep_averages(conn, lines) -> None:
+def costs_of(conn, lines) -> dict[tuple, Decimal]:
+    """The cost per unit of each line (by key) that brings units in with one: as given, or,
+    when the same posting takes the product out of another location, that location's
+    average (its standard cost before it has one). Empty, without a query, for the
+    postings that do neither (a pick, a reservation, a put-away within a location)."""
+    leaving: dict[int, int] = {}
+    for line in lines:
+        if line.qty < 0:
+            leaving.setdefault(line.product_id, line.location_id)
+    found, sources = {}, {}
+    for line in lines:
+        if line.qty <= 0:
+            continue
+        if line.cost is not None:
+            found[line.key] = line.cost
+            continue
+        source = leaving.get(line.product_id)
+        if source is not None and source != line.location_id:
+            if (line.product_id, source) not in sources:
+                sources[line.product_id, source] = _average_or_standard(conn, line.product_id, source)
+            found[line.key] = sources[line.product_id, source]
+    return found
+
+
+def _average_or_standard(conn, product_id: int, location_id: int) -> Decimal:
+    place = dict(product_id=product_id, location_id=location_id)
+    average = conn.execute(select(costs.c.average).where(*_at(place))).scalar()
+    if average is not None:
+        return Decimal(average)
+    return Decimal(conn.execute(_STANDARD, place).scalar_one() or 0)
+
+
+def _at(place: dict) -> list:
+    return [costs.c.product_id == place["product_id"], costs.c.location_id == place["location_id"]]
+
+
+def keep_averages(conn, lines, line_costs: dict[tuple, Decimal]) -> None:
     """Move the average of every place these lines (already applied to the balances)
-    bring costed units into. Called by the ledger's write, inside its transaction."""
+    bring costed units into (`line_costs`, from `costs_of`). Called by the ledger's
+    write, inside its transaction."""
     moved, valued = defaultdict(int), defaultdict(lambda: [0, Decimal(0)])
     for line in lines:
         place = (line.product_id, line.location_id)
         moved[place] += line.qty
-        if line.cost is not None and line.qty > 0:
+        if line.key in line_costs:
             valued[place][0] += line.qty
-            valued[place][1] += line.qty * line.cost
+            valued[place][1] += line.qty * line_costs[line.key]
     for (product_id, location_id), (units_in, value_in) in sorted(valued.items()):
         place = dict(product_id=product_id, location_id=location_id)
         for _attempt in range(2):

@@ -292,6 +292,7 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
     ).scalar()
     if posting_id is None:  # the key was used before: a replay, or a reuse for other content
         return _find_by_key(key, fingerprint)
+    line_costs = costing.costs_of(conn, lines)  # read before any balance moves
     rows, after = [], {}
     for line in sorted(lines):  # fixed key order: no lock-order deadlocks between postings
         on_hand, reserved, held = _apply(conn, type, line)
@@ -314,7 +315,7 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
                 reference_type=ref_type,
                 reference_id=ref_id,
                 user_id=actor_id,
-                cost_per_unit=line.cost,
+                cost_per_unit=line_costs.get(line.key),
             )
         )
     # Stamped once every balance row is locked: a later posting on the same key waits for
@@ -323,8 +324,8 @@ def _write(type, lines, actor_id, key, fingerprint, ref_type, ref_id, reason, no
     stamped = utcnow()
     for row in rows:
         row["created_at"] = stamped
-    if any(line.cost is not None for line in lines):
-        costing.keep_averages(conn, lines)
+    if line_costs:
+        costing.keep_averages(conn, lines, line_costs)
     if len(rows) == 1:
         ids = {lines[0].key: conn.execute(_INSERT_MOVEMENT, rows[0]).scalar_one()}
     else:
@@ -355,6 +356,12 @@ def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
             return tuple(row)
         current = conn.execute(_SELECT_FOR_UPDATE, key).first()
         if current is not None:
+            # The row may have been born between the UPDATE and this read (a concurrent
+            # posting's first line on the key): now that it is locked, the guarded UPDATE's
+            # answer is final.
+            row = conn.execute(_GUARDED_UPDATE, params).first()
+            if row is not None:
+                return tuple(row)
             raise refusals.explain(type, line, *current)
         if _insert_new_key(conn, type, line):
             return (line.qty, line.reserved, line.held)
