@@ -109,6 +109,9 @@ def test_a_warehouse_starts_from_an_empty_install(phone, app, tmp_path):
     page.keyboard.type(badge_code, delay=5)
     page.keyboard.press("Enter")
     page.wait_for_selector("input[name=pin]")
+    # The PIN field takes the focus by itself (no mouse): wait for that, not just for the
+    # field, or keys typed in between go nowhere (seen once on a loaded machine).
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'pin'")
     page.keyboard.type("2468")
     page.keyboard.press("Enter")
     page.wait_for_url("**/floor/")
