@@ -230,6 +230,7 @@ def test_a_receipt_with_a_cost_per_unit_moves_the_average_cost(api, stocked):
     )
     newest = api.get("/api/movements", sku="NUT-M8", limit=1).get_json()["data"][0]
     assert (newest["cost_per_unit"], newest["note"]) == ("35.0000", "Received from Supplier ABC")
+    assert newest["reason"] == "received"  # "in: Stock received"
     assert (newest["reference_type"], newest["reference_id"]) == ("purchase_order", "po_457")
     (row,) = api.get("/api/stock", sku="NUT-M8", location="warehouse-main").get_json()["data"]
     assert (row["on_hand"], row["average_cost"]) == (100, "30.0000")

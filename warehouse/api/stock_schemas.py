@@ -199,6 +199,8 @@ class AdjustIn(Body):
             self.quantity = -abs(self.quantity)
         if self.type == "adjustment_count" and self.reason == ReasonCode.OTHER:
             self.reason = ReasonCode.PHYSICAL_COUNT
+        if self.type == "in" and self.reason == ReasonCode.OTHER:  # "Stock received"
+            self.reason = ReasonCode.RECEIVED
         self.type = THEIR_TYPES.get(self.type, self.type)
         return self
 
