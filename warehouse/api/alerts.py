@@ -22,14 +22,14 @@ from .spec import operation
 from .types import Page
 
 
-def _out(a: Alert, blindfold: Blindfold, places: frozenset[tuple[int, int]]) -> blind.AlertOut:
+def _out(a: Alert, blindfold: Blindfold, places: frozenset[tuple[int, int]]) -> s.AlertOut:
     """An alert's on_hand and available are its place's totals when raised (and its text
     says them): behind a blindfold they are withheld while that total sums a bin being
     counted, whatever the alert's status (nothing may have moved since)."""
     counted = (a.product_id, a.location_id) in places
     figures = blind.shown(blindfold, counted, on_hand=a.on_hand, available=a.available)
     withheld = counted and blindfold.blind
-    return blind.AlertOut(
+    return s.AlertOut(
         id=a.id,
         kind=a.kind,
         status=a.status,
@@ -51,7 +51,7 @@ def _withheld_message(a: Alert) -> str:
     )
 
 
-def _seen(caller, rows: list[Alert]) -> list[blind.AlertOut]:
+def _seen(caller, rows: list[Alert]) -> list[s.AlertOut]:
     """The alerts as this caller may see them, with one query for which places sum a bin
     being counted (none while nothing is)."""
     blindfold = blindfold_for(caller.role)
@@ -67,7 +67,7 @@ def _seen(caller, rows: list[Alert]) -> list[blind.AlertOut]:
     tag="alerts",
     permission=P.ALERTS_READ,
     query=s.AlertQuery,
-    response=Page[blind.AlertOut],
+    response=Page[s.AlertOut],
 )
 def list_alerts(caller, query: s.AlertQuery):
     q = (
@@ -88,7 +88,7 @@ def list_alerts(caller, query: s.AlertQuery):
     if query.location:
         q = q.where(Location.code == query.location)
     listed = reads.page_of(q, query.page, query.limit)
-    return Page[blind.AlertOut](data=_seen(caller, listed.rows), meta=listed.meta)
+    return Page[s.AlertOut](data=_seen(caller, listed.rows), meta=listed.meta)
 
 
 @operation(
@@ -99,7 +99,7 @@ def list_alerts(caller, query: s.AlertQuery):
     tag="alerts",
     permission=P.ALERTS_WRITE,
     body=s.AlertPatch,
-    response=blind.AlertOut,
+    response=s.AlertOut,
     example=examples.ALERT_PATCH,
 )
 def change_alert(caller, body: s.AlertPatch):

@@ -7,22 +7,15 @@ Who is blind is warehouse/counts/blind.py's rule (`blindfold_for`). Which (produ
 location) totals sum a bin being counted is one query per answer, by the balances' bin
 index (`Blindfold.counted_totals`), and none while nothing is being counted.
 
-The shapes below are the schemas' answers with their figures made nullable and the flag
-added (the same names in the document, so clients see one ProductOut, one AlertOut...).
+The answers' figures are nullable, with the flag, in their own schemas (types.Blindable:
+ProductOut, InventoryOut, AlertOut, ReservationOut ...), so clients see one shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import Field
-
 from warehouse.counts.blind import Blindfold
-
-from . import control_schemas, product_schemas
-from . import stock_schemas as s
-
-Withheld = s.Withheld
 
 
 def counted_places(blindfold: Blindfold, product_ids: Iterable[int]) -> frozenset[tuple[int, int]]:
@@ -44,38 +37,3 @@ def shown(blindfold: Blindfold, counted: bool, **figures) -> dict:
     if counted and blindfold.blind:
         return dict.fromkeys(figures) | {"being_counted": True}
     return figures | {"being_counted": counted}
-
-
-# --- shapes ------------------------------------------------------------------------------
-
-
-class InventoryOut(product_schemas.InventoryOut, s.Blindable):
-    quantity_on_hand: int | None = Withheld
-    quantity_reserved: int | None = Withheld
-    quantity_available: int | None = Field(
-        None, description="on hand - reserved - held; null when being_counted"
-    )
-
-
-class ProductOut(product_schemas.ProductOut, s.Blindable):
-    stock_quantity: int | None = Field(None, description="units on hand; null when being_counted")
-    inventory: InventoryOut | None = Field(None, description="with include=inventory (and on POST and PATCH)")
-
-
-class AlertOut(control_schemas.AlertOut, s.Blindable):
-    on_hand: int | None = Field(None, description="when raised; null when being_counted")
-    available: int | None = Withheld
-    message: str = Field(description="without the figures when being_counted")
-
-
-class ReservationOut(s.ReservationOut, s.Blindable):
-    """A reservation row in a bin being counted: how much it took from the bin gives the
-    bin's available away when the reservation emptied it, so its quantities are withheld."""
-
-    quantity: int | None = Withheld
-    quantity_open: int | None = Withheld
-    quantity_fulfilled: int | None = Withheld
-
-
-class StockChangeOut(s.StockChangeOut):
-    reservations: list[ReservationOut]

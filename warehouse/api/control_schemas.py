@@ -13,6 +13,7 @@ from warehouse.counts.models import CountStatus
 
 from .aliases import INV_MODULE, Alias
 from .types import (
+    Blindable,
     Body,
     Id,
     LocationCode,
@@ -21,6 +22,7 @@ from .types import (
     Paging,
     Sku,
     UtcDateTime,
+    Withheld,
     text,
 )
 
@@ -171,16 +173,16 @@ class AlertQuery(Paging):
     location: LocationCode | None = None
 
 
-class AlertOut(Out):
+class AlertOut(Blindable):
     id: int
     kind: AlertKind
     status: AlertStatus
     sku: str
     location: str
     threshold: int | None
-    on_hand: int
-    available: int
-    message: str
+    on_hand: int | None = Field(None, description="when raised; null when being_counted")
+    available: int | None = Withheld
+    message: str = Field(description="without the figures when being_counted")
     raised_at: UtcDateTime
     acknowledged_at: UtcDateTime | None
     closed_at: UtcDateTime | None

@@ -22,9 +22,9 @@ from pydantic import BeforeValidator, Field, model_validator
 from warehouse.availability.models import HoldReason
 from warehouse.inbound.models import PutawayReason
 
-from . import aliases, blind
+from . import aliases
 from .aliases import CATALOGUE
-from .stock_schemas import Blindable, Withheld
+from .stock_schemas import Blindable, ReservationOut, Withheld
 from .types import (
     BinCode,
     Body,
@@ -331,7 +331,7 @@ class ReservationQuery(Paging):
         return self
 
 
-class ReservationRow(blind.ReservationOut):
+class ReservationRow(ReservationOut):
     reference_type: str
     reference_id: str
     created_at: UtcDateTime

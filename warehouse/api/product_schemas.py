@@ -17,6 +17,7 @@ from warehouse.catalog.products import MAX_BARCODES, MAX_COST, MAX_PACK
 
 from .types import (
     BinCode,
+    Blindable,
     Body,
     Count,
     IsoDate,
@@ -27,6 +28,7 @@ from .types import (
     Query,
     Sku,
     UtcDateTime,
+    Withheld,
     code,
     text,
 )
@@ -167,17 +169,19 @@ class ProductGetQuery(Query):
     location: LocationCode | None = Field(None, description="stock figures at this location only")
 
 
-class InventoryOut(Out):
-    quantity_on_hand: int
-    quantity_reserved: int
-    quantity_available: int = Field(description="on hand - reserved - held")
+class InventoryOut(Blindable):
+    quantity_on_hand: int | None = Withheld
+    quantity_reserved: int | None = Withheld
+    quantity_available: int | None = Field(
+        None, description="on hand - reserved - held; null when being_counted"
+    )
     reorder_point: int | None
     reorder_quantity: int | None
     last_counted_at: UtcDateTime | None
     last_movement_at: UtcDateTime | None
 
 
-class ProductOut(Out):
+class ProductOut(Blindable):
     id: int
     sku: str
     name: str
@@ -188,7 +192,7 @@ class ProductOut(Out):
     expiry_tracked: bool
     active: bool
     barcodes: list[BarcodeOut]
-    stock_quantity: int = Field(description="units on hand")
+    stock_quantity: int | None = Field(None, description="units on hand; null when being_counted")
     reorder_point: int | None
     reorder_quantity: int | None
     stock_status: StockStatus

@@ -33,11 +33,11 @@ from .types import Page
 
 def _out(
     product: Product, stock: Inventory, *, inventory: bool, blindfold: Blindfold, counted: bool
-) -> blind.ProductOut:
+) -> s.ProductOut:
     """Behind a blindfold, figures that sum a bin being counted are null (being_counted);
     stock_status and in_stock still answer (bounds, as the availability check's `ok`)."""
     figures = blind.shown(blindfold, counted, stock_quantity=stock.on_hand)
-    return blind.ProductOut(
+    return s.ProductOut(
         id=product.id,
         sku=product.sku,
         name=product.name,
@@ -57,8 +57,8 @@ def _out(
     )
 
 
-def _inventory(stock: Inventory, blindfold: Blindfold, counted: bool) -> blind.InventoryOut:
-    return blind.InventoryOut(
+def _inventory(stock: Inventory, blindfold: Blindfold, counted: bool) -> s.InventoryOut:
+    return s.InventoryOut(
         **blind.shown(
             blindfold,
             counted,
@@ -112,7 +112,7 @@ def _location_id(code: str | None) -> int | None:
     tag="products",
     permission=P.INVENTORY_READ,
     query=s.ProductQuery,
-    response=Page[blind.ProductOut],
+    response=Page[s.ProductOut],
     answer=examples.PRODUCT_PAGE,
 )
 def list_products(caller, query: s.ProductQuery):
@@ -120,7 +120,7 @@ def list_products(caller, query: s.ProductQuery):
     listed = reads.products(query)
     stock = reads.inventories(listed.rows, location_id)
     shown = _as_seen(caller, listed.rows, stock, location_id, inventory=query.include == "inventory")
-    return Page[blind.ProductOut](data=shown, meta=listed.meta)
+    return Page[s.ProductOut](data=shown, meta=listed.meta)
 
 
 @operation(
@@ -131,7 +131,7 @@ def list_products(caller, query: s.ProductQuery):
     tag="products",
     permission=P.INVENTORY_READ,
     query=s.ProductGetQuery,
-    response=blind.ProductOut,
+    response=s.ProductOut,
     answer=examples.PRODUCT,
 )
 def get_product(caller, product_id: int, query: s.ProductGetQuery):
@@ -155,7 +155,7 @@ def get_product(caller, product_id: int, query: s.ProductGetQuery):
     tag="products",
     permission=P.PRODUCTS_WRITE,
     body=s.ProductIn,
-    response=blind.ProductOut,
+    response=s.ProductOut,
     status=201,
     example=examples.PRODUCT_IN,
     answer=examples.PRODUCT,
@@ -228,7 +228,7 @@ def _set_policy(product: Product, location: Location | None, body, actor_id: int
     tag="products",
     permission=P.PRODUCTS_WRITE,
     body=s.ProductPatch,
-    response=blind.ProductOut,
+    response=s.ProductOut,
     example=examples.PRODUCT_PATCH,
     answer=examples.PRODUCT,
 )

@@ -63,7 +63,7 @@ def _changed(
     rows: list[Reservation],
     blindfold: Blindfold,
     keys: list[tuple[int, int, int]] | None = None,
-) -> blind.StockChangeOut:
+) -> s.StockChangeOut:
     keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
     if rows and not all(_RELATED <= r.__dict__.keys() for r in rows):
         # One query for the rows with their names (a release or fulfil locked the rows
@@ -82,12 +82,12 @@ def _changed(
                 .execution_options(populate_existing=True)
             )
         )
-    return blind.StockChangeOut(
+    return s.StockChangeOut(
         reference_type=reference[0],
         reference_id=reference[1],
         quantity=quantity,
         reservations=[
-            blind.ReservationOut(
+            s.ReservationOut(
                 id=r.id,
                 sku=r.product.sku,
                 location=r.location.code,
@@ -117,7 +117,7 @@ def _changed(
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ReserveIn,
-    response=blind.StockChangeOut,
+    response=s.StockChangeOut,
     status=201,
     example=examples.RESERVE_IN,
 )
@@ -190,7 +190,7 @@ def _blind_refusal(
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
-    response=blind.StockChangeOut,
+    response=s.StockChangeOut,
     example=examples.BY_REFERENCE_IN,
 )
 def release(caller, body: s.ByReferenceIn):
@@ -205,7 +205,7 @@ def release(caller, body: s.ByReferenceIn):
     tag="reservations",
     permission=P.INVENTORY_WRITE,
     body=s.ByReferenceIn,
-    response=blind.StockChangeOut,
+    response=s.StockChangeOut,
     example=examples.BY_REFERENCE_IN,
 )
 def fulfill(caller, body: s.ByReferenceIn):
@@ -234,7 +234,7 @@ def _close(action, caller, body: s.ByReferenceIn):
     permission=P.INVENTORY_WRITE,
     role=Role.SUPERVISOR,
     body=s.ReturnIn,
-    response=blind.StockChangeOut,
+    response=s.StockChangeOut,
     status=201,
     example=examples.RETURN_IN,
 )

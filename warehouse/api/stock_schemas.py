@@ -8,7 +8,7 @@ These models validate every request and are the source of /api/openapi.json.
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import Field, model_validator
 
 from warehouse.ledger.models import ReasonCode
 
@@ -17,6 +17,7 @@ from .aliases import CATALOGUE, MOVEMENTS, PRODUCT_INV, SKU_TX, Alias
 from .product_schemas import Money
 from .types import (
     BinCode,
+    Blindable,
     Body,
     Count,
     IsoDate,
@@ -30,31 +31,11 @@ from .types import (
     SignedQuantity,
     Sku,
     UtcDateTime,
+    Withheld,
     text,
 )
 
 # --- stock ------------------------------------------------------------------------------
-
-# While a bin is in a count batch that is open or counting, an operator's token gets its
-# figures (and every total that sums them) as null, with "being_counted": true. The flag
-# is left out of every other answer, so answers nobody withholds are as they were.
-Withheld = Field(None, description="null when being_counted")
-
-
-class Blindable(Out):
-    being_counted: bool = Field(
-        False,
-        description="present (true) only while a bin here is in a count batch that is open or counting "
-        "and the token is an operator's: the quantity fields are null until the count is submitted",
-    )
-
-    @model_serializer(mode="wrap")
-    def _flag_only_when_withheld(self, handler):
-        shown = handler(self)
-        if not self.being_counted:
-            shown.pop("being_counted", None)
-        return shown
-
 
 # Their names for a location and a product (an id or our code).
 LOCATION_ALIASES = (
@@ -293,15 +274,19 @@ class ReturnIn(Body):
     lot: LotCode = ""
 
 
-class ReservationOut(Out):
+class ReservationOut(Blindable):
+    """A reservation row. In a bin being counted its quantities are withheld from an
+    operator: how much it took from the bin gives the bin's available away when the
+    reservation emptied it."""
+
     id: int
     sku: str
     location: str
     bin: str
     lot: str | None
-    quantity: int
-    quantity_open: int
-    quantity_fulfilled: int
+    quantity: int | None = Withheld
+    quantity_open: int | None = Withheld
+    quantity_fulfilled: int | None = Withheld
     status: str
     expires_at: UtcDateTime | None
 

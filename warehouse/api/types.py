@@ -12,6 +12,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 
@@ -114,6 +115,27 @@ class Paging(Query):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+# While a bin is in a count batch that is open or counting, an operator's token gets its
+# figures (and every total that sums them) as null, with "being_counted": true. The flag
+# is left out of every other answer, so answers nobody withholds are as they were.
+Withheld = Field(None, description="null when being_counted")
+
+
+class Blindable(Out):
+    being_counted: bool = Field(
+        False,
+        description="present (true) only while a bin here is in a count batch that is open or counting "
+        "and the token is an operator's: the quantity fields are null until the count is submitted",
+    )
+
+    @model_serializer(mode="wrap")
+    def _flag_only_when_withheld(self, handler):
+        shown = handler(self)
+        if not self.being_counted:
+            shown.pop("being_counted", None)
+        return shown
 
 
 class PageMeta(Out):
