@@ -7,13 +7,10 @@ the answers carry the ledger's figures, so no blindfold is needed.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
 from warehouse.accounts import permissions as P
-from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT
 from warehouse.ledger import adjustments, bulk_adjustments, lot_corrections, stock
-from warehouse.ledger.models import Movement, MovementType, Posting
+from warehouse.ledger.models import Movement, MovementType
 
 from . import adjustment_schemas as s
 from . import bp, examples, reads
@@ -54,7 +51,7 @@ def reason_codes(caller):
     response=Page[s.AdjustmentOut],
 )
 def list_adjustments(caller, query: s.AdjustmentQuery):
-    listed = reads.page_of(_history(query), query.page, query.limit, scalars=False)
+    listed = reads.page_of(_history(query), query.page, query.limit)
     return Page[s.AdjustmentOut](
         data=[
             s.AdjustmentOut(
@@ -70,40 +67,22 @@ def list_adjustments(caller, query: s.AdjustmentQuery):
                 balance_before=m.balance_before,
                 balance_after=m.balance_after,
                 reason=m.reason.value if m.reason else None,
-                note=note,
+                note=m.posting.note,
                 reference_type=m.reference_type,
                 reference_id=m.reference_id,
                 user=reads.username(m.user),
                 created_at=m.created_at,
             )
-            for m, note in listed.rows
+            for m in listed.rows
         ],
         meta=listed.meta,
     )
 
 
 def _history(q: s.AdjustmentQuery):
-    """The movement list's query (one query, related rows joined) narrowed to adjustments,
-    with each posting's note."""
-    ref_type, sep, ref_id = (q.reference or "").partition(":")
-    chosen = stock.MovementFilter(
-        product_id=stock.product_by_code(q.sku).id if q.sku else None,
-        location_id=locations.require(q.location).id if q.location else None,
-        type=MovementType(q.type) if q.type else None,
-        since=datetime.combine(q.start_date, time.min) if q.start_date else None,
-        until=(
-            datetime.combine(q.end_date + timedelta(days=1), time.min)
-            if q.end_date and q.end_date < date.max
-            else None
-        ),
-        reference_type=ref_type if q.reference and sep else None,
-        reference_id=(ref_id if sep else q.reference) if q.reference else None,
-    )
-    query = (
-        stock.MOVEMENTS.add_columns(Posting.note)
-        .join(Posting, Posting.id == Movement.posting_id)
-        .where(Movement.type.in_(ADJUSTING), *chosen.criteria())
-    )
+    """The movement list's query and filter (one query, related rows and the posting's
+    note joined) narrowed to adjustments."""
+    query = stock.MOVEMENTS.where(Movement.type.in_(ADJUSTING), *reads.movement_filter(q).criteria())
     return query.where(Movement.reason == q.reason) if q.reason else query
 
 

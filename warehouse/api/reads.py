@@ -108,17 +108,25 @@ def stock_rows(q) -> Listed:
 
 
 def movements(q) -> Listed:
+    chosen = movement_filter(q, tuple(MovementType(t) for t in q.types))
+    return page_of(stock.MOVEMENTS.where(*chosen.criteria()), q.page, q.limit)
+
+
+def movement_filter(q, types: tuple[MovementType, ...] = ()) -> stock.MovementFilter:
+    """A movement list's filter from its query (sku, location, type, reference, start and
+    end days): the movement history's and the adjustments' alike. `types`: any of these
+    instead of the one `type`."""
     product_id = None
     if q.sku:
         product_id = db.session.scalar(select(Product.id).where(Product.sku == q.sku))
         if product_id is None:
             raise NotFound(f"No product with SKU {q.sku!r}. Check the code.")
     ref_type, sep, ref_id = (q.reference or "").partition(":")
-    chosen = stock.MovementFilter(
+    return stock.MovementFilter(
         product_id=product_id,
         location_id=locations.require(q.location).id if q.location else None,
-        type=None if q.types else (q.type or None),
-        types=tuple(MovementType(t) for t in q.types),
+        type=None if types else (q.type or None),
+        types=types,
         since=datetime.combine(q.start_date, time.min) if q.start_date else None,
         until=(
             datetime.combine(q.end_date + timedelta(days=1), time.min)
@@ -129,7 +137,6 @@ def movements(q) -> Listed:
         reference_type=ref_type if q.reference and sep else None,
         reference_id=(ref_id if sep else q.reference) if q.reference else None,
     )
-    return page_of(stock.MOVEMENTS.where(*chosen.criteria()), q.page, q.limit)
 
 
 def username(user: User | None) -> str | None:
