@@ -1,9 +1,12 @@
-"""Fixtures: an app per test on a real database (SQLite always; PostgreSQL too when
+"""Fixtures: an app on a real database for each test (SQLite always; PostgreSQL too when
 TEST_DATABASE_URL is set), a test client, signing in as each role, and factories that seed
 stock through the ledger so every fixture passes the audit.
 
 The schema always comes from the Alembic migrations (as in production), built once per
-session: SQLite copies a migrated template file per test; PostgreSQL truncates after each.
+session: SQLite copies a migrated template file over the worker's database before each
+test; PostgreSQL truncates after each. The app itself is made once per engine and worker
+process (create_app compiles some 700 URL rules, a quarter of a second that thousands of
+tests would spend), and what a test may change on it is put back after the test.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from warehouse import accounts, create_app
 from warehouse.accounts import users
 from warehouse.core import tenancy
 from warehouse.core.extensions import db
+from warehouse.reporting import rollups
 from warehouse.web.context import SETTINGS
 
 IN_CI = os.environ.get("CI") == "true"
@@ -121,10 +125,14 @@ def _pg_reset(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
+def database_url(request, tmp_path_factory):
     """Each database test runs on both engines (PostgreSQL when TEST_DATABASE_URL is set)."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
+        # One file per worker, so the worker's app keeps its URL; the engine's connections
+        # were closed after the test before (the app fixture's teardown).
+        path = tmp_path_factory.getbasetemp() / "test.db"
+        for leftover in (path.with_name("test.db-wal"), path.with_name("test.db-shm")):
+            leftover.unlink(missing_ok=True)
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
@@ -135,9 +143,16 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app(request, database_url):
-    app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=database_url)
+    app = _app_for(database_url)
+    config, settings = dict(app.config), app.extensions[SETTINGS]
     with app.app_context(), tenancy.acting_for(ORG_ID):
-        yield app
+        try:
+            yield app
+        finally:
+            app.config.clear()
+            app.config.update(config)
+            app.extensions[SETTINGS] = settings
+            rollups.forget()  # they belong to the database the next test replaces
         db.session.remove()
         # Every scenario must leave a ledger that `flask verify-ledger` passes, in every
         # organisation it touched.
@@ -150,6 +165,16 @@ def app(request, database_url):
             db.session.remove()
             assert drifts == {}, f"ledger drift after {request.node.name}: {drifts}"
         db.engine.dispose()
+
+
+_apps: dict[str, object] = {}
+
+
+def _app_for(url: str):
+    """The worker's app on this database URL, made on first use."""
+    if url not in _apps:
+        _apps[url] = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url)
+    return _apps[url]
 
 
 @pytest.fixture

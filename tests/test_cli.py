@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from tests.conftest import in_organisation
 from warehouse import accounts
 from warehouse.accounts.models import ApiToken, User
+from warehouse.availability.models import Channel, ChannelLocation
 from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Movement, Posting
@@ -30,6 +31,22 @@ def test_demo_loads_a_realistic_warehouse_once_and_the_ledger_verifies(app):
         assert (
             db.session.scalar(select(func.count()).select_from(Lot).where(Lot.expiry_date.is_not(None))) > 5
         )
+        # Selling: three channels with rules at the two stocking locations, which have
+        # coordinates for routing, and the sold-out SKU takes backorders.
+        rules = db.session.execute(
+            select(Channel.code, Location.code)
+            .join(ChannelLocation, ChannelLocation.channel_id == Channel.id)
+            .join(Location, Location.id == ChannelLocation.location_id)
+        ).all()
+        assert sorted(rules) == [
+            ("marketplace", "warehouse-main"),
+            ("retail", "service-north"),
+            ("web", "service-north"),
+            ("web", "warehouse-main"),
+        ]
+        placed = db.session.scalars(select(Location.code).where(Location.latitude.is_not(None))).all()
+        assert sorted(placed) == ["service-north", "warehouse-main"]
+        assert db.session.scalars(select(Product.sku).where(Product.allow_backorder)).all() == ["SKU-10109"]
     for username in ("operator", "supervisor", "admin"):
         assert f"demo    {username:<18} password demo-{username} " in first.output
         assert f"harbor  harbor-{username:<11} password demo-harbor-{username} " in first.output

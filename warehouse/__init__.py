@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from warehouse import alerts, cli, ledger, stock_requests, transfers, web
+from warehouse.availability import backorders
 from warehouse.core import tenancy
 from warehouse.core.engines import configure_engine
 from warehouse.core.extensions import csrf, db, login_manager, migrate
@@ -28,6 +29,10 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     # Alerts are judged inside every posting's transaction (and write the event outbox).
     ledger.after_posting(alerts.evaluate)
+    # Backorders are served from units a posting frees, in its transaction; reserved units
+    # a put-away carries take their reservation rows along.
+    ledger.after_posting(backorders.follow_putaway)
+    ledger.after_posting(backorders.on_posting)
     # A stock request follows its transfer (fulfilled when received), in the transfer's own
     # transaction, without transfers importing stock_requests (a package above it).
     transfers.after_move(stock_requests.follow_transfer)

@@ -271,3 +271,70 @@ def test_racing_retries_with_one_key_write_once_and_get_one_answer(app, client, 
         assert len({body for _, body in answers}) == 1
     assert db.session.query(Movement).filter(Movement.type == "adjustment").count() == 1
     assert sum(r.qty for r in db.session.query(Reservation)) == 2
+
+
+# --- channels, carts and backorders -------------------------------------------------------
+
+
+def test_a_reserve_on_a_channel_stays_within_its_atp_and_a_cart_keeps_the_organisations_ttl(api, stocked):
+    from datetime import datetime, timedelta
+
+    from warehouse.availability.models import Channel, ChannelLocation
+    from warehouse.core.models import Organisation
+
+    web = Channel(code="web", name="Web shop")
+    db.session.add(web)
+    db.session.flush()
+    db.session.add(ChannelLocation(channel_id=web.id, location_id=stocked.main.id, buffer=30))  # ATP 10
+    db.session.get(Organisation, ORG_ID).cart_ttl_minutes = 15
+    db.session.commit()
+
+    refused = reserve(api, 11, channel="web")
+    unknown = reserve(api, 1, channel="tiktok")
+    cart = api.post(
+        "/api/stock/reserve",
+        {
+            "sku": "BOLT-M8",
+            "location": "warehouse-main",
+            "quantity": 10,
+            "channel": "WEB",
+            "referenceType": "cart",
+            "referenceId": "c-1",
+        },
+    )
+
+    assert refused.status_code == 409 and error_code(refused) == "channel_atp_exceeded"
+    assert (
+        "Only 10 BOLT-M8 at warehouse-main can be promised on channel web"
+        in refused.get_json()["error"]["message"]
+    )
+    assert unknown.status_code == 404 and "GET /api/channels" in unknown.get_json()["error"]["message"]
+    assert cart.status_code == 201
+    rows = cart.get_json()["reservations"]
+    assert {r["channel"] for r in rows} == {"web"} and sum(r["quantity"] for r in rows) == 10
+    expires = datetime.fromisoformat(rows[0]["expires_at"].rstrip("Z"))
+    assert abs(expires - datetime.utcnow() - timedelta(minutes=15)) < timedelta(minutes=1)
+    assert reserve(api, 1, channel="web").status_code == 409  # the channel has promised its 10
+
+
+def test_a_backorder_sku_takes_the_order_beyond_stock_and_a_release_cancels_what_waits(api, stocked):
+    stocked.nut.allow_backorder = True
+    db.session.commit()
+    order = {"sku": "NUT-M8", "location": "warehouse-main", "quantity": 4, **ORDER}
+
+    taken = api.post("/api/stock/reserve", order, headers={"Idempotency-Key": "checkout-1"})
+    again = api.post("/api/stock/reserve", order, headers={"Idempotency-Key": "checkout-1"})
+    released = api.post("/api/stock/release", ORDER)
+
+    assert taken.status_code == 201 and again.get_json() == taken.get_json()
+    body = taken.get_json()
+    assert body["reservations"] == []
+    assert [
+        (b["sku"], b["quantity"], b["quantity_waiting"], b["status"], b["position"])
+        for b in body["backorders"]
+    ] == [("NUT-M8", 4, 4, "on_backorder", 1)]
+    assert released.status_code == 200
+    assert [
+        (b["status"], b["quantity_waiting"], b["position"]) for b in released.get_json()["backorders"]
+    ] == [("cancelled", 0, None)]
+    assert api.post("/api/stock/release", ORDER).status_code == 404  # nothing left to release

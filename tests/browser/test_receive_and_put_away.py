@@ -5,7 +5,6 @@ lot-tracked, scanned as GS1), finish, put everything away by scanning."""
 import time
 
 import pytest
-from flask import request
 from sqlalchemy import func, select
 
 from tests.browser.conftest import scan, sign_in
@@ -133,11 +132,15 @@ def test_a_double_enter_on_the_bin_posts_once(phone, dock):
     assert ledger.verify() == []
 
 
-def test_five_scans_typed_back_to_back_arrive_as_five_scans(phone, dock, app):
-    @app.before_request
-    def slow_warehouse_wifi():  # every answer takes 300 ms, so the scans overlap for sure
-        if request.method == "POST" and request.path.startswith("/floor/receive/"):
+def test_five_scans_typed_back_to_back_arrive_as_five_scans(phone, dock, app, monkeypatch):
+    serve = app.wsgi_app
+
+    def slow_warehouse_wifi(environ, start_response):  # every answer takes 300 ms: scans overlap
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].startswith("/floor/receive/"):
             time.sleep(0.3)
+        return serve(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", slow_warehouse_wifi)
 
     sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
     phone.goto(phone.base + "/floor/receive")

@@ -48,7 +48,9 @@ from warehouse.transfers.models import Transfer, TransferLine
 
 K, A = AlertKind, AlertStatus
 ADJUSTMENTS = (MovementType.ADJUSTMENT, MovementType.ADJUSTMENT_COUNT)
-EVENT_FOR = {K.LOW_STOCK: "stock.low", K.OUT_OF_STOCK: "stock.out"}
+# stock.low also goes out as inventory.low-stock, the name automation flows built for the
+# storefront module trigger on (same payload).
+EVENT_FOR = {K.LOW_STOCK: ("stock.low", "inventory.low-stock"), K.OUT_OF_STOCK: ("stock.out",)}
 
 
 def live_key(kind: AlertKind, product_id: int, location_id: int) -> str:
@@ -287,21 +289,20 @@ def _raise(to_raise: list, now) -> None:
     for place, kind, threshold, _message in to_raise:  # only alerts this posting made
         alert_id = made.get(live_key(kind, place.product_id, place.location_id))
         if alert_id is not None and kind in EVENT_FOR:
-            events.publish(
-                EVENT_FOR[kind],
-                dict(
-                    alert_id=alert_id,
-                    kind=kind.value,
-                    sku=place.sku,
-                    product_id=place.product_id,
-                    location=place.location_code,
-                    location_id=place.location_id,
-                    on_hand=place.on_hand,
-                    available=place.available,
-                    reorder_point=place.reorder_point,
-                    threshold=threshold,
-                ),
+            payload = dict(
+                alert_id=alert_id,
+                kind=kind.value,
+                sku=place.sku,
+                product_id=place.product_id,
+                location=place.location_code,
+                location_id=place.location_id,
+                on_hand=place.on_hand,
+                available=place.available,
+                reorder_point=place.reorder_point,
+                threshold=threshold,
             )
+            for event in EVENT_FOR[kind]:
+                events.publish(event, payload)
 
 
 _BINS = select(Bin.id, Bin.code).where(Bin.id.in_(bindparam("ids", expanding=True)))

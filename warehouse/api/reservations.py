@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from warehouse.accounts import permissions as P
 from warehouse.accounts.models import Role
-from warehouse.availability import reservations
-from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.availability import backorders, reservations
+from warehouse.availability.models import Backorder, Channel, Reservation, ReservationStatus
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import NO_LOT, Location
-from warehouse.core.errors import InsufficientStock, NotFound
+from warehouse.core.errors import ChannelNotFound, InsufficientStock, NotFound
 from warehouse.core.extensions import db
 from warehouse.core.transactions import RaceLost
 from warehouse.counts.blind import Blindfold, blindfold_for
@@ -63,6 +63,7 @@ def _changed(
     rows: list[Reservation],
     blindfold: Blindfold,
     keys: list[tuple[int, int, int]] | None = None,
+    waiting: list[Backorder] = (),
 ) -> s.StockChangeOut:
     keys = keys if keys is not None else list(dict.fromkeys((r.product_id, r.bin_id, r.lot_id) for r in rows))
     if rows and not all(_RELATED <= r.__dict__.keys() for r in rows):
@@ -82,10 +83,23 @@ def _changed(
                 .execution_options(populate_existing=True)
             )
         )
+    channel_codes = _channel_codes({r.channel_id for r in rows} - {None})
     return s.StockChangeOut(
         reference_type=reference[0],
         reference_id=reference[1],
         quantity=quantity,
+        backorders=[
+            s.BackorderOut(
+                id=b.id,
+                sku=b.product.sku,
+                location=b.location.code,
+                quantity=b.qty,
+                quantity_waiting=b.qty_open,
+                status=b.status.value,
+                position=backorders.position(b),
+            )
+            for b in waiting
+        ],
         reservations=[
             s.ReservationOut(
                 id=r.id,
@@ -102,11 +116,27 @@ def _changed(
                 ),
                 status=r.status.value,
                 expires_at=r.expires_at,
+                channel=channel_codes.get(r.channel_id),
             )
             for r in rows
         ],
         stock=key_stocks(keys, blindfold),
     )
+
+
+def _channel_codes(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Channel.id, Channel.code).where(Channel.id.in_(ids))).all())
+
+
+def _channel(code: str | None) -> Channel | None:
+    if code is None:
+        return None
+    channel = db.session.scalar(select(Channel).where(Channel.code == code.lower()))
+    if channel is None:
+        raise ChannelNotFound(f"No channel {code!r}. GET /api/channels lists them.")
+    return channel
 
 
 @operation(
@@ -126,20 +156,24 @@ def reserve(caller, body: s.ReserveIn):
     location = _location(body.location)
     bin = adjustments.require_bin(location.code, body.bin) if body.bin else None
     lot = _lot(product, body.lot)
-    # Left out: the configured default. An explicit null: held until fulfilled or released.
+    # Left out: the configured default (a cart: the organisation's cart TTL). An explicit
+    # null: held until fulfilled or released.
     if "ttl_seconds" not in body.model_fields_set:
         ttl = settings().reservation_ttl
+        if body.reference_type == "cart":
+            ttl = reservations.cart_ttl(ttl)
     else:
         ttl = timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None
     reference = (body.reference_type, body.reference_id)
     blindfold = blindfold_for(caller.role)
     try:
-        rows = reservations.reserve(
+        promised = reservations.promise(
             product,
             location,
             body.quantity,
             reference,
             actor_id=caller.user_id,
+            channel=_channel(body.channel),
             bin=bin,
             lot=lot,
             ttl=ttl,
@@ -152,7 +186,7 @@ def reserve(caller, body: s.ReserveIn):
                 _blind_refusal(lost.refusal, blindfold, product, location, bin, body.quantity)
             ) from lost
         raise
-    return _changed(reference, body.quantity, rows, blindfold)
+    return _changed(reference, body.quantity, promised.rows, blindfold, waiting=promised.backorders)
 
 
 _STATES_AVAILABLE = re.compile(r"\bavailable:? -?\d", re.IGNORECASE)
@@ -194,7 +228,15 @@ def _blind_refusal(
     example=examples.BY_REFERENCE_IN,
 )
 def release(caller, body: s.ByReferenceIn):
-    return _close(reservations.release, caller, body)
+    reference = (body.reference_type, body.reference_id)
+    whole = body.sku is None and body.location is None and body.quantity is None
+    cancelled = backorders.cancel(reference) if whole else []  # the order is cancelled
+    try:
+        return _close(reservations.release, caller, body, cancelled)
+    except NotFound:
+        if not cancelled:
+            raise
+        return _changed(reference, 0, [], blindfold_for(caller.role), waiting=cancelled)
 
 
 @operation(
@@ -212,7 +254,7 @@ def fulfill(caller, body: s.ByReferenceIn):
     return _close(reservations.fulfill, caller, body)
 
 
-def _close(action, caller, body: s.ByReferenceIn):
+def _close(action, caller, body: s.ByReferenceIn, cancelled: list[Backorder] = ()):
     reference = (body.reference_type, body.reference_id)
     product = stock.product_by_code(body.sku) if body.sku else None
     closed = action(
@@ -222,7 +264,7 @@ def _close(action, caller, body: s.ByReferenceIn):
         qty=body.quantity,
         actor_id=caller.user_id,
     )
-    return _changed(reference, closed.units, closed.rows, blindfold_for(caller.role))
+    return _changed(reference, closed.units, closed.rows, blindfold_for(caller.role), waiting=cancelled)
 
 
 @operation(

@@ -19,6 +19,7 @@ from .types import (
     BinCode,
     Blindable,
     Body,
+    ChannelCode,
     Count,
     IsoDate,
     LocationCode,
@@ -250,6 +251,11 @@ class ReserveIn(Body):
     )
     bin: BinCode | None = None
     lot: LotCode = ""
+    channel: ChannelCode | None = Field(
+        None,
+        description="the selling channel (code): the reserve takes no more than its ATP at the location "
+        "(GET /api/inventory/channel-location)",
+    )
 
 
 class ByReferenceIn(Body):
@@ -289,17 +295,35 @@ class ReservationOut(Blindable):
     quantity_fulfilled: int | None = Withheld
     status: str
     expires_at: UtcDateTime | None
+    channel: str | None = None
+
+
+class BackorderOut(Out):
+    """Units ordered beyond what could be promised, of a SKU that allows backorders,
+    waiting at a location: served first come first served when stock arrives there."""
+
+    id: int
+    sku: str
+    location: str
+    quantity: int
+    quantity_waiting: int
+    status: Literal["on_backorder", "allocated", "cancelled"]
+    position: int | None = Field(
+        description="place in the location's queue (1: served next); null when not waiting"
+    )
 
 
 class StockChangeOut(Out):
     """What a reserve, release, fulfil or return did: the reservation rows it changed and
-    the resulting stock of every key it touched."""
+    the resulting stock of every key it touched; for a reserve of a SKU that allows
+    backorders, what waits as a backorder (a release cancels them)."""
 
     reference_type: str
     reference_id: str
     quantity: int
     reservations: list[ReservationOut]
     stock: list[KeyStock]
+    backorders: list[BackorderOut] = []
 
 
 class AvailabilityItem(Body):

@@ -41,6 +41,7 @@ BinCode = code(32)
 LotCode = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True, pattern=PRINTABLE)]
 ReferenceType = code(32)
 ReferenceId = code(64)
+ChannelCode = code(32)
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 SignedQuantity = Annotated[int, Field(ge=-MAX_LINE_QTY, le=MAX_LINE_QTY)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]

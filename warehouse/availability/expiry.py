@@ -99,6 +99,9 @@ def fefo_candidates(
             unexpired(today),
         )
         .order_by(*fefo_order())
+        # Fresh figures: a posting earlier in the same transaction (a lapsed reservation
+        # released, units received) changed them with SQL the session did not see.
+        .execution_options(populate_existing=True)
     )
     if bin_id is not None:
         query = query.where(Balance.bin_id == bin_id)

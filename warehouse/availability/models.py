@@ -1,4 +1,4 @@
-"""Availability tables: reservations and holds."""
+"""Availability tables: reservations, holds, selling channels and their rules, backorders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -59,6 +60,9 @@ class Reservation(OrgScoped, db.Model):
         enum_column(ReservationStatus, "reservation_status"), default=ReservationStatus.ACTIVE
     )
     expires_at: Mapped[datetime | None]  # NULL: held until fulfilled or released
+    # The selling channel the units were promised on (its ATP was checked); NULL: none
+    # (a transfer, a page, an API call that named no channel).
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -67,6 +71,85 @@ class Reservation(OrgScoped, db.Model):
     location: Mapped[Location] = relationship()
     bin: Mapped[Bin] = relationship()
     lot: Mapped[Lot] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"{self.reference_type}:{self.reference_id}"
+
+
+class Channel(OrgScoped, db.Model):
+    """Where stock is sold: a web shop, retail stores, a marketplace, B2B. A channel
+    sells from the locations its rules allow (ChannelLocation)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))  # "web": named by the API and the pages
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelLocation(OrgScoped, db.Model):
+    """One channel's rule at one location (an "availability record"): whether it may sell
+    from there, how many units are kept back from it (buffer), and an optional share: the
+    most this channel may hold reserved at once, as a percentage of the sellable stock
+    (on hand less held less the buffer). No rule: the channel does not sell from there."""
+
+    __tablename__ = "channel_locations"
+    __table_args__ = (
+        UniqueConstraint("org_id", "channel_id", "location_id"),
+        Index("ix_channel_locations_location", "org_id", "location_id"),
+        CheckConstraint("buffer >= 0", name="buffer_not_negative"),
+        CheckConstraint("share_percent IS NULL OR (share_percent BETWEEN 1 AND 100)", name="share_in_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    can_sell: Mapped[bool] = mapped_column(default=True)
+    buffer: Mapped[int] = mapped_column(default=0)
+    share_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[Channel] = relationship()
+    location: Mapped[Location] = relationship()
+
+
+class BackorderStatus(str, enum.Enum):
+    ON_BACKORDER = "on_backorder"  # waiting in the queue for stock (qty_open > 0)
+    ALLOCATED = "allocated"  # every unit became a normal reservation
+    CANCELLED = "cancelled"  # released by reference before stock came
+
+
+class Backorder(OrgScoped, db.Model):
+    """Units ordered beyond what was available, of a product that allows backorders,
+    waiting in a queue at one location (first come, first served: by id). Stock arriving
+    there (warehouse/availability/backorders.py) turns them into reservations in the
+    arriving posting's transaction."""
+
+    __tablename__ = "backorders"
+    __table_args__ = (
+        Index("ix_backorders_queue", "org_id", "product_id", "location_id", "status", "id"),
+        Index("ix_backorders_reference", "org_id", "reference_type", "reference_id", "status"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_open >= 0 AND qty_open <= qty", name="open_within_qty"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_type: Mapped[str] = mapped_column(String(32))
+    reference_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    qty: Mapped[int]  # ordered beyond available
+    qty_open: Mapped[int]  # still waiting for stock
+    status: Mapped[BackorderStatus] = mapped_column(
+        enum_column(BackorderStatus, "backorder_status"), default=BackorderStatus.ON_BACKORDER
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"))  # the reserve's
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    product: Mapped[Product] = relationship()
+    location: Mapped[Location] = relationship()
 
     @property
     def reference(self) -> str:

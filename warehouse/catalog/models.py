@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Numeric,
     String,
@@ -59,7 +60,8 @@ class Product(OrgScoped, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # False: sold but not stocked (a service, a download); the API's contract has the flag.
     track_inventory: Mapped[bool] = mapped_column(default=True, server_default=true())
-    # True: orders may go on beyond what is available (stock_status "on_backorder").
+    # True: orders may go on beyond what is available (stock_status "on_backorder"): a
+    # reserve beyond it waits in a queue (warehouse/availability/backorders.py).
     allow_backorder: Mapped[bool] = mapped_column(default=False, server_default=false())
     barcodes: Mapped[list[ProductBarcode]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductBarcode.id"
@@ -90,6 +92,10 @@ class Location(OrgScoped, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[LocationType] = mapped_column(enum_column(LocationType, "location_type"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Where it is, for routing orders to the nearest location (WGS84 degrees); NULL: not
+    # placed, never chosen by routing.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     bins: Mapped[list[Bin]] = relationship(back_populates="location", order_by="Bin.code")
 
 

@@ -634,3 +634,69 @@ class CommentEmpty(InvalidPosting):
     """A comment says something."""
 
     code = "comment_empty"
+
+
+# --- selling channels, orders and backorders --------------------------------------------
+
+
+class ChannelNotFound(NotFound):
+    """No channel of this organisation has that code (or id)."""
+
+    code = "channel_not_found"
+
+
+class ChannelCodeTaken(Conflict):
+    """Channel codes are unique in an organisation."""
+
+    code = "channel_code_taken"
+
+
+class ChannelFieldInvalid(InvalidPosting):
+    """A channel's code is 1-32 letters, digits, '-' or '_'; its name 1-100 characters."""
+
+    code = "channel_field_invalid"
+
+
+class ChannelRuleInvalid(InvalidPosting):
+    """A channel rule's buffer is 0 to 1,000,000 units and its share 1 to 100 percent."""
+
+    code = "channel_rule_invalid"
+
+
+class ChannelAtpExceeded(InsufficientStock):
+    """A reserve on a channel takes no more than that channel's ATP at the location."""
+
+    code = "channel_atp_exceeded"
+
+
+class CoordinatesInvalid(InvalidPosting):
+    """Latitude is -90 to 90 and longitude -180 to 180 degrees, both or neither."""
+
+    code = "coordinates_invalid"
+
+
+class OrderNotFound(NotFound):
+    """No reservations or backorders carry that order reference."""
+
+    code = "order_not_found"
+
+
+class OrderCannotBeFilled(InsufficientStock):
+    """No location, or set of locations, has every line of the order to promise."""
+
+    code = "order_cannot_be_filled"
+
+
+# --- orders and routing (helper "orders") --------------------------------------------------
+
+
+class OrderReferenceTaken(Conflict):
+    """An order reference is placed once: its reservations and backorders carry it."""
+
+    code = "order_reference_taken"
+
+
+class OrderClosed(Conflict):
+    """Only an order with something open (reserved or on backorder) can be cancelled."""
+
+    code = "order_closed"

@@ -22,6 +22,8 @@ class Organisation(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)  # flask create-org CODE; --org CODE
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # How long a cart holds stock (minutes); NULL: the installation's RESERVATION_TTL_MINUTES.
+    cart_ttl_minutes: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -21,6 +21,19 @@ LOCATIONS = [  # code, name, type, barcode prefix
     ("returns", "Returns", LocationType.RETURNS, "RT"),  # where returned stock lands by default
 ]
 
+# Where the demo's stocking locations are (latitude, longitude), for routing orders to the
+# nearest one: the main warehouse in Poznań, the north service centre in Gdańsk.
+COORDINATES = {"warehouse-main": (52.4064, 16.9252), "service-north": (54.3520, 18.6466)}
+
+# Selling channels and their rules: (channel code, name, {location: (buffer, share %)}).
+# Retail sells from the service centre only; the marketplace gets a third of the main
+# warehouse and keeps 2 units back.
+CHANNELS = [
+    ("web", "Web shop", {"warehouse-main": (0, None), "service-north": (0, None)}),
+    ("retail", "Retail counter", {"service-north": (1, None)}),
+    ("marketplace", "Marketplace", {"warehouse-main": (2, 33)}),
+]
+
 ITEMS = [  # name pattern, unit cost, lot-tracked, expiry-tracked
     ("Hex bolt M{n} x {m} mm, box of 50", "4.20", False, False),
     ("Nylon lock nut M{n}, bag of 100", "3.10", False, False),

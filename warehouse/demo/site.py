@@ -17,12 +17,21 @@ from sqlalchemy import func, select
 from warehouse import accounts, alerts, ledger, transfers
 from warehouse.accounts.models import Role, User
 from warehouse.alerts.models import ReorderPolicy
+from warehouse.availability.models import Channel, ChannelLocation
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType, Lot, Product, ProductBarcode
 from warehouse.core import commands
 from warehouse.core.extensions import db
 from warehouse.core.transactions import transaction
-from warehouse.demo.demo_data import DEMO_EPOCH, DEMO_USERS, ITEMS, LOCATIONS, with_check_digit
+from warehouse.demo.demo_data import (
+    CHANNELS,
+    COORDINATES,
+    DEMO_EPOCH,
+    DEMO_USERS,
+    ITEMS,
+    LOCATIONS,
+    with_check_digit,
+)
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting
 from warehouse.transfers.models import Transfer, TransferStatus
 
@@ -55,6 +64,7 @@ def load_demo() -> DemoReport:
     _stock_conditions(report, products, actor_id=users["admin"].id)
     _north_policies(report, products)
     _inbound_transfer(report, products, actor_id=users["supervisor"].id)
+    _selling(report, products)
     report.credentials = list(DEMO_USERS)
     return report
 
@@ -378,3 +388,37 @@ def _count(report, posted) -> None:
         report.postings_replayed += 1
     else:
         report.postings_new += 1
+
+
+# --- selling: coordinates, channels and their rules, a SKU that takes backorders ---------
+
+
+def _selling(report, products) -> None:
+    """Where the stocking locations are, the demo's channels with rules at both, and the
+    sold-out SKU (SELL_OUT) taking backorders, so an order for it waits for the next
+    receipt instead of being refused."""
+    with transaction():
+        for code, (latitude, longitude) in COORDINATES.items():
+            location = locations.by_code(code)
+            if location.latitude is None:
+                location.latitude, location.longitude = latitude, longitude
+        products[SELL_OUT].allow_backorder = True
+        existing = {c.code: c for c in db.session.scalars(select(Channel))}
+        made = 0
+        for code, name, rules in CHANNELS:
+            if code in existing:
+                continue
+            channel = Channel(code=code, name=name)
+            db.session.add(channel)
+            db.session.flush()
+            for location_code, (buffer, share) in rules.items():
+                db.session.add(
+                    ChannelLocation(
+                        channel_id=channel.id,
+                        location_id=locations.by_code(location_code).id,
+                        buffer=buffer,
+                        share_percent=share,
+                    )
+                )
+            made += 1
+    report.created["channels"] = made

@@ -194,6 +194,26 @@ def waiting(bin: Bin, product_id: int, lot_id: int, *, lock: bool = False) -> in
     return max(free - int(tasked), 0)
 
 
+def _reserved_to_carry(task: PutawayTask, qty: int) -> int:
+    """Units reserved in the receiving bin that must go along with the `qty` put away:
+    those the free units there do not cover. Units that arrived for a backorder are
+    reserved where they landed (availability/backorders.py); they stay reserved on the
+    shelf, and the reservation rows follow them (a ledger listener moves them)."""
+    row = db.session.execute(
+        select(Balance.on_hand, Balance.reserved, Balance.held)
+        .where(
+            Balance.product_id == task.product_id,
+            Balance.bin_id == task.from_bin_id,
+            Balance.lot_id == task.lot_id,
+        )
+        .with_for_update()
+    ).first()
+    if row is None or row.reserved == 0:
+        return 0
+    free = max(row.on_hand - row.reserved - row.held, 0)
+    return min(row.reserved, max(qty - free, 0))
+
+
 def _check_lot(product: Product, lot: Lot | None) -> None:
     if lot is not None and lot.product_id != product.id:
         raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
@@ -299,11 +319,14 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
     )
     if claimed.rowcount != 1:  # confirmed by a concurrent request: ours writes nothing
         raise AlreadyPutAway("Already put away on another request. Scan the next item.")
+    carried = _reserved_to_carry(task, qty)
     posted = ledger.post(
         MovementType.PUTAWAY,
         [
-            ledger.Line(task.product_id, task.location_id, task.from_bin_id, task.lot_id, qty=-qty),
-            ledger.Line(task.product_id, bin.location_id, bin.id, task.lot_id, qty=qty),
+            ledger.Line(
+                task.product_id, task.location_id, task.from_bin_id, task.lot_id, qty=-qty, reserved=-carried
+            ),
+            ledger.Line(task.product_id, bin.location_id, bin.id, task.lot_id, qty=qty, reserved=carried),
         ],
         actor_id=actor_id,
         key=f"putaway:{task.id}",

@@ -2,7 +2,7 @@
 
 An event row exists if and only if the change it reports committed: the webhook worker
 (warehouse/webhooks.py) reads the outbox later, so a worker that is down loses nothing.
-Event types: stock.adjusted, stock.low, stock.out, transfer.status_changed, count.resolved.
+Event types: warehouse/integrations/webhooks/common.py EVENT_TYPES.
 """
 
 from __future__ import annotations

@@ -208,6 +208,12 @@ _rollups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _rollup_lock = threading.RLock()
 
 
+def forget() -> None:
+    """Drop every rollup kept (the tests replace the database under a running app)."""
+    with _rollup_lock:
+        _rollups.clear()
+
+
 def _kept() -> dict:
     """This engine's rollups of the current organisation (each sees only its own days)."""
     return _rollups.setdefault(db.engine, {}).setdefault(tenancy.current(), {})

@@ -28,8 +28,8 @@ that raced its own first attempt (and so computed other lines) still gets the re
 """
 
 from warehouse.availability.reservations.closing import Closed, fulfill, release
-from warehouse.availability.reservations.common import DEFAULT_TTL
-from warehouse.availability.reservations.reserving import reserve
+from warehouse.availability.reservations.common import DEFAULT_TTL, cart_ttl
+from warehouse.availability.reservations.reserving import Promised, promise, reserve
 from warehouse.availability.reservations.returns import Returned, return_stock
 from warehouse.availability.reservations.sweeper import listing, listing_query, sweep
 from warehouse.core.errors import LotExpired, ReservationChanged
@@ -37,12 +37,15 @@ from warehouse.core.errors import LotExpired, ReservationChanged
 __all__ = [
     "DEFAULT_TTL",
     "Closed",
+    "cart_ttl",
     "LotExpired",
+    "Promised",
     "ReservationChanged",
     "Returned",
     "fulfill",
     "listing",
     "listing_query",
+    "promise",
     "release",
     "reserve",
     "return_stock",

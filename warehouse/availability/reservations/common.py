@@ -13,9 +13,14 @@ import hashlib
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from warehouse import ledger
 from warehouse.availability.models import Reservation, ReservationStatus
+from warehouse.core import tenancy
 from warehouse.core.errors import IdempotencyKeyReused, QuantityOutOfRange
+from warehouse.core.extensions import db
+from warehouse.core.models import Organisation
 from warehouse.core.settings import Settings
 from warehouse.ledger.models import MovementType
 
@@ -29,6 +34,15 @@ rows_table = Reservation.__table__
 
 # When a caller names no TTL. The doors pass the configured one (Settings.reservation_ttl).
 DEFAULT_TTL = Settings().reservation_ttl
+
+
+def cart_ttl(default: timedelta) -> timedelta:
+    """How long a cart holds stock in the current organisation: its own setting, else
+    `default` (the installation's, Settings.reservation_ttl)."""
+    minutes = db.session.scalar(
+        select(Organisation.cart_ttl_minutes).where(Organisation.id == tenancy.current())
+    )
+    return timedelta(minutes=minutes) if minutes else default
 
 
 def check_qty(qty, verb: str) -> None:

@@ -1,15 +1,18 @@
-"""Reserve: available -> reserved for a reference, FEFO across bins and lots."""
+"""Reserve: available -> reserved for a reference, FEFO across bins and lots; on a selling
+channel, within that channel's ATP; beyond it, for a product that allows backorders, the
+rest queued as a backorder."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from warehouse import ledger
-from warehouse.availability import expiry
-from warehouse.availability.models import Reservation
-from warehouse.availability.reservations import common
+from warehouse.availability import atp, backorders, expiry
+from warehouse.availability.models import Backorder, Channel, Reservation
+from warehouse.availability.reservations import common, sweeper
 from warehouse.availability.reservations.common import DEFAULT_TTL, MAX_TTL, R, check_qty
 from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, Location, Lot, Product
@@ -17,6 +20,7 @@ from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     BinNotAtLocation,
+    ChannelAtpExceeded,
     InsufficientStock,
     LocationCannotHoldReservations,
     LotOfAnotherProduct,
@@ -31,6 +35,23 @@ from warehouse.ledger.references import check_reference
 # --- reserve -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Promised:
+    """What a promise made: reservations for what could be taken, and for a product that
+    allows backorders, the rest waiting in the location's queue."""
+
+    rows: list[Reservation] = field(default_factory=list)
+    backorders: list[Backorder] = field(default_factory=list)
+
+    @property
+    def reserved(self) -> int:
+        return sum(row.qty for row in self.rows)
+
+    @property
+    def backordered(self) -> int:
+        return sum(b.qty for b in self.backorders)
+
+
 def reserve(
     product: Product,
     location: Location,
@@ -39,62 +60,80 @@ def reserve(
     *,
     actor_id: int | None,
     ttl: timedelta | None = DEFAULT_TTL,
+    channel: Channel | None = None,
     bin: Bin | None = None,
     lot: Lot | None = None,
     key: str | None = None,
     now: datetime | None = None,
 ) -> list[Reservation]:
     """Reserve `qty` of a product at a location for a reference, or refuse and write
-    nothing. ttl=None: no expiry (pending fulfilment). Checks, in order: the quantity, the
-    reference, the TTL, the product active, the location able to hold reservations, the
-    bin at it and the lot of the product; then, in the write: the key (a replay answers
-    with the first call's rows), an expired named lot, enough unexpired available."""
+    nothing (never a backorder: see `promise`). The rows made."""
+    return _promise(
+        product, location, qty, reference, actor_id, ttl, channel, bin, lot, key, now, may_backorder=False
+    ).rows
+
+
+def promise(
+    product: Product,
+    location: Location,
+    qty: int,
+    reference: tuple[str, str],
+    *,
+    actor_id: int | None,
+    ttl: timedelta | None = DEFAULT_TTL,
+    channel: Channel | None = None,
+    bin: Bin | None = None,
+    lot: Lot | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Promised:
+    """Reserve `qty` for a reference; for a product that allows backorders (and no bin or
+    lot named), what is beyond the ATP waits as a backorder instead of being refused."""
+    return _promise(
+        product,
+        location,
+        qty,
+        reference,
+        actor_id,
+        ttl,
+        channel,
+        bin,
+        lot,
+        key,
+        now,
+        may_backorder=product.allow_backorder and bin is None and lot is None,
+    )
+
+
+def _promise(product, location, qty, reference, actor_id, ttl, channel, bin, lot, key, now, *, may_backorder):
+    """The command. ttl=None: no expiry (pending fulfilment). Checks, in order: the
+    quantity, the reference, the TTL, the product active, the location able to hold
+    reservations, the bin at it and the lot of the product; then, in the write: the key (a
+    replay answers with the first call's rows), an expired named lot, the channel's ATP,
+    enough unexpired available."""
     check_qty(qty, "Reserve")
     reference = check_reference(reference)
     if ttl is not None and (not isinstance(ttl, timedelta) or not timedelta(0) < ttl <= MAX_TTL):
         raise TtlOutOfRange("The time to live must be more than 0 and at most 366 days.")
     _check_place(product, location, bin, lot)
-    note = _reserve_note(product, location, qty, bin, lot, ttl)
+    note = _reserve_note(product, location, qty, bin, lot, ttl, channel)
 
-    def work() -> list[Reservation]:
+    def work() -> Promised:
         moment = now or utcnow()
-        lines, taken = _allocate(product, location, qty, bin, lot, moment.date())
-        try:
-            posted = common.post(
-                "reserve",
-                MovementType.RESERVE,
-                lines,
-                key=key,
-                actor_id=actor_id,
-                reference=reference,
-                note=note,
-            )
-        except InsufficientStock as raced:  # another request took units since we read
-            raise RaceLost(raced) from raced
-        expires_at = moment + ttl if ttl is not None else None
-        rows = [
-            Reservation(
-                reference_type=reference[0],
-                reference_id=reference[1],
-                # The rows themselves, not only their ids: whoever answers with these
-                # reservations (the API) reads their codes without a query.
-                product=product,
-                location=location,
-                bin=balance.bin,
-                lot=balance.lot,
-                qty=line.reserved,
-                qty_open=line.reserved,
-                status=R.ACTIVE,
-                expires_at=expires_at,
-                user_id=actor_id,
-                posting_id=posted.posting_id,
-                created_at=moment,
-            )
-            for line, balance in zip(lines, taken, strict=True)
-        ]
-        db.session.add_all(rows)
-        db.session.flush()
-        return rows
+        take = _how_many(product, location, qty, channel, moment, may_backorder=may_backorder)
+        rows = _reserve_rows(
+            product, location, take, reference, actor_id, ttl, channel, bin, lot, key, note, moment
+        )
+        waiting = (
+            [
+                backorders.queue(
+                    product, location, qty - take, reference, channel=channel, actor_id=actor_id, at=moment
+                )
+            ]
+            if take < qty
+            else []
+        )
+        return Promised(rows, waiting)
 
     return commands.run(
         "reservations.reserve",
@@ -102,12 +141,87 @@ def reserve(
         key=key,
         actor_id=actor_id,
         request=[product.id, location.id, qty, list(reference), bin and bin.id, lot and lot.id, note],
-        remember=lambda rows: {"posting_id": rows[0].posting_id},
-        recall=lambda stored: _by_posting(stored["posting_id"]),
+        remember=lambda made: {
+            "posting_id": made.rows[0].posting_id if made.rows else None,
+            "backorders": [b.id for b in made.backorders],
+        },
+        recall=lambda stored: Promised(
+            _by_posting(stored["posting_id"]) if stored["posting_id"] else [],
+            backorders.by_ids(stored.get("backorders", [])),
+        ),
     )
 
 
-def _reserve_note(product, location, qty, bin, lot, ttl) -> str:
+def _how_many(product, location, qty, channel, moment, *, may_backorder) -> int:
+    """How many of `qty` to reserve now (the rest is backordered), or a refusal. Lapsed
+    cart reservations are released first, so their units count as free from their expiry
+    time. A channel's ATP (atp.py) is read after locking the product's row, so promises on
+    channels for one product take turns and a buffer or share cannot be overrun by two at
+    once; the ledger's own guarded UPDATE keeps plain reserves from overselling."""
+    if channel is not None or may_backorder:
+        atp.lock_product(product.id)
+    sweeper.release_lapsed(product.id, location.id, moment)
+    if may_backorder:
+        backorders.fill_queue(product.id, location.id)  # the queue is served before a newcomer
+    if channel is None and not may_backorder:
+        return qty
+    limit = atp.promisable(product, location.id, channel, moment)
+    if qty <= limit:
+        return qty
+    if may_backorder:
+        return max(limit, 0)
+    raise ChannelAtpExceeded(
+        f"Only {limit} {product.sku} at {location.code} can be promised on channel {channel.code} "
+        f"(requested {qty}): its rule there keeps units back or limits its share. "
+        "Reserve fewer, or from another location."
+    )
+
+
+def _reserve_rows(product, location, qty, reference, actor_id, ttl, channel, bin, lot, key, note, moment):
+    """The reserve posting and its rows ([] for nothing to reserve)."""
+    if qty == 0:
+        return []
+    lines, taken = _allocate(product, location, qty, bin, lot, moment.date())
+    try:
+        posted = common.post(
+            "reserve",
+            MovementType.RESERVE,
+            lines,
+            key=key,
+            actor_id=actor_id,
+            reference=reference,
+            note=note,
+        )
+    except InsufficientStock as raced:  # another request took units since we read
+        raise RaceLost(raced) from raced
+    expires_at = moment + ttl if ttl is not None else None
+    rows = [
+        Reservation(
+            reference_type=reference[0],
+            reference_id=reference[1],
+            # The rows themselves, not only their ids: whoever answers with these
+            # reservations (the API) reads their codes without a query.
+            product=product,
+            location=location,
+            bin=balance.bin,
+            lot=balance.lot,
+            qty=line.reserved,
+            qty_open=line.reserved,
+            status=R.ACTIVE,
+            expires_at=expires_at,
+            channel_id=channel.id if channel is not None else None,
+            user_id=actor_id,
+            posting_id=posted.posting_id,
+            created_at=moment,
+        )
+        for line, balance in zip(lines, taken, strict=True)
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def _reserve_note(product, location, qty, bin, lot, ttl, channel=None) -> str:
     """The request as asked, kept as the posting's note."""
     where = location.code + (f" bin {bin.code}" if bin else "") + (f" lot {lot.code}" if lot else "")
     if ttl is None:
@@ -119,7 +233,8 @@ def _reserve_note(product, location, qty, bin, lot, ttl) -> str:
             if seconds % 60 == 0
             else f"expires {seconds:g} s after reserving"
         )
-    return f"Reserve {qty} {product.sku} at {where}, {keep}."[:500]
+    on = f" on channel {channel.code}" if channel is not None else ""
+    return f"Reserve {qty} {product.sku} at {where}{on}, {keep}."[:500]
 
 
 def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot | None) -> None:

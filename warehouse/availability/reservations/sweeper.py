@@ -17,6 +17,7 @@ from warehouse.core.errors import (
     DomainError,
 )
 from warehouse.core.extensions import db
+from warehouse.integrations import events
 from warehouse.ledger.models import MovementType
 
 # --- the sweeper -------------------------------------------------------------------------
@@ -43,16 +44,48 @@ def sweep(now: datetime | None = None) -> int:
     return expired
 
 
+def release_lapsed(product_id: int, location_id: int, now: datetime) -> int:
+    """Expire, inside the caller's transaction, the reservations of one SKU at one location
+    whose TTL has passed: a reserve calls this first, so a lapsed cart's units are free
+    from its expiry time, not only from the sweeper's next run."""
+    due = db.session.execute(
+        select(Reservation.id, Reservation.qty_open)
+        .where(
+            Reservation.product_id == product_id,
+            Reservation.location_id == location_id,
+            Reservation.status == R.ACTIVE,
+            Reservation.expires_at <= now,
+        )
+        .order_by(Reservation.id)
+    ).all()
+    return sum(_expire_one(row_id, seen, now) for row_id, seen in due)
+
+
 def _expire_one(row_id: int, seen: int, now: datetime) -> int:
     if not take_row(row_id, seen, seen, R.EXPIRED, now, due_by=now):
         return 0  # fulfilled, released or changed since we read it: not ours any more
     row = db.session.get(Reservation, row_id, populate_existing=True)
-    ledger.post(
+    posted = ledger.post(
         MovementType.RELEASE,
         [ledger.Line(row.product_id, row.location_id, row.bin_id, row.lot_id, reserved=-seen)],
         actor_id=None,
         reference=(row.reference_type, row.reference_id),
         note="Reservation expired (time to live passed).",
+    )
+    events.publish(
+        "reservation.expired",
+        dict(
+            reservation_id=row.id,
+            reference=row.reference,
+            sku=row.product.sku,
+            product_id=row.product_id,
+            location=row.location.code,
+            location_id=row.location_id,
+            channel_id=row.channel_id,
+            quantity=seen,
+            expired_at=row.expires_at,
+            posting_id=posted.posting_id,
+        ),
     )
     return 1
 

@@ -12,7 +12,17 @@ from warehouse.integrations.models import (
     DeliveryStatus,
 )
 
-EVENT_TYPES = ("stock.adjusted", "stock.low", "stock.out", "transfer.status_changed", "count.resolved")
+EVENT_TYPES = (
+    "stock.adjusted",
+    "stock.low",
+    "inventory.low-stock",
+    "stock.out",
+    "transfer.status_changed",
+    "count.resolved",
+    "reservation.expired",
+    "order.routed",
+    "stock.backorder_allocated",
+)
 TEST_EVENT = "webhook.test"
 BACKOFF = (
     timedelta(seconds=30),
