@@ -17,7 +17,7 @@ from warehouse import accounts, ledger
 from warehouse.accounts import organisations
 from warehouse.accounts.models import Role, User
 from warehouse.alerts import alert_mail
-from warehouse.availability import reservations
+from warehouse.availability import backorders, reservations
 from warehouse.core import tenancy
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
@@ -211,10 +211,14 @@ def prune(days):
 
 @click.command("sweep-reservations")
 def sweep_reservations():
-    """Release reservations whose time to live has passed (safe from cron every minute)."""
+    """Release reservations whose time to live has passed, and serve backorders waiting
+    where units are free (safe from cron every minute)."""
+    expired = served = 0
     with organisations.each() as each:
-        expired = sum(reservations.sweep() for _org in each)
-    click.echo(f"Expired {expired} reservation(s).")
+        for _org in each:
+            expired += reservations.sweep()
+            served += backorders.serve_waiting()
+    click.echo(f"Expired {expired} reservation(s); served {served} backorder(s).")
 
 
 @click.command("deliver-webhooks")

@@ -17,6 +17,8 @@ import pytest
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
 from warehouse.alerts import policies
+from warehouse.availability.models import Channel, ChannelLocation
+from warehouse.core.extensions import db
 from warehouse.ledger import adjustments
 
 COUNTED = 4137  # BOLT-M8 in A-01-02, the bin being counted
@@ -380,6 +382,29 @@ def test_a_refused_reserve_withholds_an_available_that_sums_the_bin_from_an_oper
     assert f"Available: {ELSEWHERE}" in elsewhere
     told = reserve(supervisor, MAIN_TOTAL + 1, "ord-4").get_json()["error"]["message"]
     assert f"Available: {MAIN_TOTAL}" in told
+
+
+def test_a_channel_refusal_and_a_backorder_withhold_what_was_free_from_an_operator(api_as, counting):
+    main = counting["bins"]["A-01-01"].location
+    web = Channel(code="web", name="Web")
+    db.session.add(web)
+    db.session.flush()
+    db.session.add(ChannelLocation(channel_id=web.id, location_id=main.id, buffer=9))
+    counting["bolt"].allow_backorder = True
+    db.session.commit()
+    operator = api_as("operator")
+
+    refused = reserve(operator, MAIN_TOTAL - 2, "ord-1", channel="web")  # ATP is MAIN_TOTAL - 9
+    ordered = reserve(operator, MAIN_TOTAL + 50, "ord-2", ttl_seconds=None)
+
+    error = refused.get_json()["error"]
+    assert (refused.status_code, error["code"]) == (409, "channel_atp_exceeded")
+    assert "being counted" in error["message"]
+    (waiting,) = ordered.get_json()["backorders"]
+    assert (waiting["quantity"], waiting["quantity_waiting"], waiting["being_counted"]) == (None, None, True)
+    assert_no_secret(
+        {"refused": refused.get_json(), "ordered": ordered.get_json()}, (*SECRETS, MAIN_TOTAL - 9, 50)
+    )
 
 
 def test_once_the_batch_is_submitted_a_refused_reserve_says_the_available_again(api_as, counting):

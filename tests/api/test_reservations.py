@@ -320,7 +320,9 @@ def test_a_reserve_on_a_channel_stays_within_its_atp_and_a_cart_keeps_the_organi
 def test_a_backorder_sku_takes_the_order_beyond_stock_and_a_release_cancels_what_waits(api, stocked):
     stocked.nut.allow_backorder = True
     db.session.commit()
-    order = {"sku": "NUT-M8", "location": "warehouse-main", "quantity": 4, **ORDER}
+    order = {"sku": "NUT-M8", "location": "warehouse-main", "quantity": 4, "ttl_seconds": None, **ORDER}
+    cart = {**order, "ttl_seconds": 600, "reference_type": "cart"}
+    assert api.post("/api/stock/reserve", cart).status_code == 409  # a cart never waits for stock
 
     taken = api.post("/api/stock/reserve", order, headers={"Idempotency-Key": "checkout-1"})
     again = api.post("/api/stock/reserve", order, headers={"Idempotency-Key": "checkout-1"})

@@ -12,8 +12,8 @@ from tests.conftest import PASSWORD
 from tests.factories import receive
 from warehouse import accounts, ledger
 from warehouse.availability import backorders, reservations
-from warehouse.availability.models import Backorder, BackorderStatus, Reservation
-from warehouse.core.errors import InsufficientStock
+from warehouse.availability.models import Backorder, BackorderStatus, Channel, ChannelLocation, Reservation
+from warehouse.core.errors import ChannelAtpExceeded, InsufficientStock
 from warehouse.core.extensions import db
 from warehouse.inbound import putaway, receiving
 from warehouse.integrations.models import OutboxEvent
@@ -164,3 +164,56 @@ def test_a_cancelled_backorder_leaves_the_queue_and_a_sku_without_backorders_ref
     with pytest.raises(InsufficientStock):
         reservations.promise(site.nut, site.main, 1, ("order", "ord-3"), actor_id=None)
     assert _queue()[-1][0] == "ord-2"
+
+
+def test_a_cart_never_backorders_and_a_channel_that_does_not_sell_here_takes_nothing(backorderable):
+    site = backorderable
+    web = Channel(code="web", name="Web")
+    db.session.add(web)
+    db.session.commit()
+
+    with pytest.raises(InsufficientStock):
+        reservations.promise(site.bolt, site.main, 1, ("cart", "c-1"), actor_id=None)  # a TTL: a cart
+    with pytest.raises(ChannelAtpExceeded, match="Channel web does not sell from warehouse-main"):
+        reservations.promise(site.bolt, site.main, 1, ("order", "o-1"), actor_id=None, ttl=None, channel=web)
+
+    assert _queue() == []
+
+
+def test_a_channels_buffer_holds_while_its_backorders_are_served(backorderable):
+    site = backorderable
+    web, retail = Channel(code="web", name="Web"), Channel(code="retail", name="Retail")
+    db.session.add_all([web, retail])
+    db.session.flush()
+    db.session.add_all(
+        [
+            ChannelLocation(channel_id=web.id, location_id=site.main.id, buffer=5),
+            ChannelLocation(channel_id=retail.id, location_id=site.main.id),
+        ]
+    )
+    db.session.commit()
+    shelf = site.bin(site.main, "A-01-01")
+    receive(site.bolt, shelf, 5)
+
+    web_order = reservations.promise(
+        site.bolt, site.main, 3, ("order", "w-1"), actor_id=None, ttl=None, channel=web
+    )
+    reservations.promise(site.bolt, site.main, 1, ("order", "r-1"), actor_id=None, ttl=None, channel=retail)
+
+    assert (web_order.reserved, web_order.backordered) == (0, 3)  # ATP 0: all 5 are its buffer
+    assert _reserved("w-1") == 0  # the retail order served nobody out of web's buffer
+    receive(site.bolt, shelf, 6)  # free 10: web may have 10 - 5
+    assert _reserved("w-1") == 3 and _queue() == [("w-1", 0, B.ALLOCATED)]
+    assert ledger.balance(site.bolt.id, shelf.id) == (11, 4, 0)
+
+
+def test_cancelling_an_order_does_not_hand_its_units_to_its_own_backorder(backorderable):
+    site = backorderable
+    receive(site.bolt, site.bin(site.main, "A-01-01"), 2)
+    _order(site, 1, qty=5)  # 2 reserved, 3 waiting
+
+    reservations.release(("order", "ord-1"), actor_id=None)
+
+    assert _reserved("ord-1") == 0
+    assert _queue() == [("ord-1", 0, B.CANCELLED)]
+    assert ledger.balance(site.bolt.id, site.bin(site.main, "A-01-01").id) == (2, 0, 0)

@@ -106,6 +106,14 @@ def _acme_world(client, auth, site) -> dict:
     from tests.core.test_every_write_route_retried import _stock_request
 
     stock_request = _stock_request(w)
+    # selling channels: channel web's rule at warehouse-main (an availability record's id)
+    from tests.core.test_every_write_route_retried import _selling
+
+    channel_rule = _selling(w).id
+    # orders: ord-9, 2 BOLT-M8 reserved at warehouse-main (read by its reference)
+    from tests.core.test_every_write_route_retried import _ordered
+
+    _ordered(w)
     return dict(
         transfer=transfer_id,
         count=batch_id,
@@ -118,6 +126,8 @@ def _acme_world(client, auth, site) -> dict:
         number=w.number(transfer_id),
         product=w.bolt.id,
         stock_request=stock_request,
+        channel_rule=channel_rule,
+        order="ord-9",
     )
 
 
@@ -156,6 +166,10 @@ def _path_with_acme_ids(rule, acme: dict) -> str | None:
                 out.append("csv")
             elif name == "filename":
                 return None
+            elif name == "availability_id":
+                out.append(str(acme["channel_rule"]))
+            elif name == "reference":  # an order's reference
+                out.append(acme["order"])
             elif place is None:
                 return None
             else:

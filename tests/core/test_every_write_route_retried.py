@@ -1405,6 +1405,132 @@ def _(w):
     return w.api("POST", "/api/lot-control/validate", {"sku": "GLUE-50", "lot": "L-OLD"}, role="operator")
 
 
+# selling channels: the /channels setup page and the API (issue 17, warehouse/availability/channels.py)
+
+from warehouse.availability import channels  # noqa: E402  (this block's own, kept beside its cases)
+
+
+def _selling(w):
+    """Channel web selling from warehouse-main (buffer 1), where 10 BOLT-M8 are."""
+    w.stocked()
+    channels.create("web", "Web shop", actor_id=None)
+    return channels.set_rule("web", "warehouse-main", buffer=1, actor_id=None)
+
+
+@case("channels.create")
+def _(w):
+    w.sign_in("admin")
+    return w.form("/channels/setup", "/channels/setup/new", code="web", name="Web shop")
+
+
+@case("channels.edit")
+def _(w):
+    _selling(w)
+    w.sign_in("admin")
+    return w.form("/channels/setup", "/channels/setup/web/edit", name="Online shop")
+
+
+@case("channels.set_rule")
+def _(w):
+    _selling(w)
+    w.sign_in("admin")
+    return w.form("/channels/setup", "/channels/setup/rule", where={"location": "warehouse-main"}, buffer=4)
+
+
+@case("channels.remove_rule")
+def _(w):
+    rule = _selling(w)
+    w.sign_in("admin")
+    return w.form("/channels/setup", f"/channels/setup/rule/{rule.id}/remove")
+
+
+@case("api.channels_create_channel")
+def _(w):
+    return w.api("POST", "/api/channels", {"code": "web", "name": "Web shop"}, role="admin")
+
+
+@case("api.channels_change_channel")
+def _(w):
+    _selling(w)
+    return w.api("PATCH", "/api/channels/web", {"name": "Online shop", "active": False}, role="admin")
+
+
+@case("api.channels_set_rule")
+def _(w):
+    _selling(w)
+    body = {"channel": "web", "location": "service-north", "buffer": 2}
+    return w.api("POST", "/api/inventory/availability", body, role="admin")
+
+
+@case("api.channels_change_rule")
+def _(w):
+    rule = _selling(w)
+    body = {"buffer": 3, "share_percent": 50}
+    return w.api("POST", f"/api/inventory/availability/{rule.id}", body, role="admin")
+
+
+@case("api.channels_remove_rule")
+def _(w):
+    rule = _selling(w)
+    return w.api("DELETE", f"/api/inventory/availability/{rule.id}", None, role="admin")
+
+
+@case("api.channels_check", writes=False)
+def _(w):
+    _selling(w)
+    body = {"channel": "web", "items": [{"sku": "BOLT-M8", "quantity": 2}]}
+    return w.api("POST", "/api/inventory/availability/check", body, role="operator")
+
+
+# orders and routing (issue 17, helper "orders": warehouse/availability/routing.py, orders.py)
+
+from warehouse.availability import orders  # noqa: E402  (this block's own, kept beside its cases)
+
+ORDER_BODY = {
+    "reference": "ord-9",
+    "items": [{"sku": "BOLT-M8", "quantity": 2}],
+    "ship_to": {"latitude": 52.1, "longitude": 5.1},
+}
+
+
+def _routable(w) -> None:
+    """warehouse-main placed on the map near the ship-to point, 10 BOLT-M8 there."""
+    w.stocked()
+    w.main.latitude, w.main.longitude = 52.0, 5.0
+    db.session.commit()
+
+
+def _ordered(w) -> None:
+    """Order ord-9: 2 BOLT-M8 reserved at warehouse-main, pending fulfilment."""
+    _routable(w)
+    orders.place("ord-9", [(w.bolt, 2)], ship_to=(52.1, 5.1), actor_id=w.user("supervisor").id, key=None)
+
+
+@case("api.orders_route", writes=False)
+def _(w):
+    _routable(w)
+    body = {k: v for k, v in ORDER_BODY.items() if k != "reference"}
+    return w.api("POST", "/api/orders/route", body, role="operator")
+
+
+@case("api.orders_place")
+def _(w):
+    _routable(w)
+    return w.api("POST", "/api/orders", ORDER_BODY, role="operator")
+
+
+@case("api.orders_cancel")
+def _(w):
+    _ordered(w)
+    return w.api("POST", "/api/orders/ord-9/cancel", None)
+
+
+@case("api.orders_fulfill")
+def _(w):
+    _ordered(w)
+    return w.api("POST", "/api/orders/ord-9/fulfill", {"location": "warehouse-main"})
+
+
 # --- the tests ---------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from warehouse.core.errors import (
     OrganisationCodeInvalid,
     OrganisationCodeTaken,
     OrganisationNotNamed,
+    TtlOutOfRange,
 )
 from warehouse.core.extensions import db
 from warehouse.core.models import Organisation
@@ -40,16 +41,29 @@ def create(code: str, name: str) -> Organisation:
     return org
 
 
-def rename(org_id: int, name: str) -> Organisation:
-    """A new name (printed on badge cards); the code, which commands and sign-ins use, stays."""
+MAX_CART_TTL_MINUTES = 24 * 60
+
+
+def change(org_id: int, name: str, *, cart_ttl_minutes: int | None) -> Organisation:
+    """A new name (printed on badge cards) and how long a cart holds stock (minutes, 1 to
+    1,440; None: the installation's RESERVATION_TTL_MINUTES). The code, which commands and
+    sign-ins use, stays."""
     name = (name or "").strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise OrganisationCodeInvalid("Give the organisation a name of 1 to 200 characters.")
+    if cart_ttl_minutes is not None and (
+        isinstance(cart_ttl_minutes, bool)
+        or not isinstance(cart_ttl_minutes, int)
+        or not 1 <= cart_ttl_minutes <= MAX_CART_TTL_MINUTES
+    ):
+        raise TtlOutOfRange(
+            f"A cart holds stock 1 to {MAX_CART_TTL_MINUTES:,} minutes; leave it empty for the installation's default."
+        )
     with transaction():
         org = db.session.get(Organisation, org_id)
         if org is None:
             raise NoSuchOrganisation("No such organisation.")
-        org.name = name
+        org.name, org.cart_ttl_minutes = name, cart_ttl_minutes
     return org
 
 

@@ -425,4 +425,115 @@ CYCLE_COUNT_IN = {"location": "wh-east", "bins_like": "A-01-*"}
 RESOLVE_IN = {"accept": [101, 102], "recount": [103]}
 ALERT_SETTING_IN = {"sku": "LAPTOP-001", "location": "wh-east", "low_stock_threshold": 50}
 ALERT_PATCH = {"id": 42, "status": "acknowledged"}
-LOCATION_IN = {"code": "store-sf", "name": "San Francisco store", "type": "dealer"}
+LOCATION_IN = {
+    "code": "store-sf",
+    "name": "San Francisco store",
+    "type": "dealer",
+    "latitude": 37.7749,
+    "longitude": -122.4194,
+}
+
+# --- selling channels and their rules (issue 17, warehouse/api/channels.py) ---------------
+
+CHANNEL_IN = {"code": "marketplace", "name": "Marketplace (EU)"}
+CHANNEL = {
+    "id": 3,
+    "code": "marketplace",
+    "name": "Marketplace (EU)",
+    "active": True,
+    "created_at": "2026-12-06T09:00:00Z",
+}
+CHANNEL_PATCH = {"name": "Marketplace EU", "active": False}
+RULE_IN = {"channel": "web", "location": "wh-east", "can_sell": True, "buffer": 5, "share_percent": 60}
+RULE = {
+    "id": 7,
+    "channel": "web",
+    "channel_name": "Web shop",
+    "location": "wh-east",
+    "can_sell": True,
+    "buffer": 5,
+    "share_percent": 60,
+    "updated_at": "2026-12-06T09:00:00Z",
+}
+RULE_PATCH = {"buffer": 10, "share_percent": None}
+ATP_CHECK_IN = {"channel": "web", "items": [{"sku": "LAPTOP-001", "quantity": 2}]}
+ATP_CHECK = {
+    "channel": "web",
+    "location": None,
+    "ok": True,
+    "items": [
+        {
+            "sku": "LAPTOP-001",
+            "quantity": 2,
+            "atp": 31,
+            "ok": True,
+            "locations": [{"location": "store-sf", "atp": 6}, {"location": "wh-east", "atp": 25}],
+        }
+    ],
+}
+
+# --- orders and routing (helper "orders") ------------------------------------------------
+
+ROUTE_IN = {
+    "items": [{"sku": "LAPTOP-001", "quantity": 2}, {"sku": "MOUSE-02", "quantity": 5}],
+    "ship_to": {"latitude": 37.7793, "longitude": -122.4193},
+    "channel": "web",
+}
+ROUTE_OUT = {
+    "kind": "split",
+    "channel": "web",
+    "ship_to": {"latitude": 37.7793, "longitude": -122.4193},
+    "locations": [
+        {
+            "location": "store-sf",
+            "name": "San Francisco store",
+            "distance_km": 0.5,
+            "lines": [{"sku": "LAPTOP-001", "quantity": 2}, {"sku": "MOUSE-02", "quantity": 3}],
+        },
+        {
+            "location": "wh-east",
+            "name": "East warehouse",
+            "distance_km": 16.2,
+            "lines": [{"sku": "MOUSE-02", "quantity": 2}],
+        },
+    ],
+    "short": [],
+}
+ORDER_IN = {**ROUTE_IN, "reference": "ord-12345", "cart": "cart-881"}
+ORDER_OUT = {
+    "reference": "ord-12345",
+    "status": "open",
+    "route": {**ROUTE_OUT, "locations": ROUTE_OUT["locations"][1:]},
+    "from_cart": [{"reservation_id": 41, "sku": "LAPTOP-001", "location": "store-sf", "quantity": 2}],
+    "reservations": [
+        {
+            "id": 41,
+            "sku": "LAPTOP-001",
+            "location": "store-sf",
+            "bin": "A-01-01",
+            "lot": None,
+            "quantity": 2,
+            "quantity_open": 2,
+            "quantity_fulfilled": 0,
+            "status": "active",
+            "expires_at": None,
+            "channel": "web",
+        },
+        {
+            "id": 57,
+            "sku": "MOUSE-02",
+            "location": "wh-east",
+            "bin": "B-02-01",
+            "lot": None,
+            "quantity": 5,
+            "quantity_open": 5,
+            "quantity_fulfilled": 0,
+            "status": "active",
+            "expires_at": None,
+            "channel": "web",
+        },
+    ],
+    "backorders": [],
+    "shipped": None,
+}
+ORDER_FULFIL_IN = {"location": "wh-east"}

@@ -22,6 +22,8 @@ def _out(location: Location, bin_count: int) -> s.LocationOut:
         type=location.type.value,
         active=location.active,
         bin_count=bin_count,
+        latitude=location.latitude,
+        longitude=location.longitude,
     )
 
 
@@ -59,7 +61,11 @@ def list_locations(caller, query: s.LocationQuery):
 )
 def create_location(caller, body: s.LocationIn):
     location = locations.create(
-        body.code, body.name, body.type, bins=[(b.code, b.kind, b.capacity) for b in body.bins] or None
+        body.code,
+        body.name,
+        body.type,
+        bins=[(b.code, b.kind, b.capacity) for b in body.bins] or None,
+        coordinates=(body.latitude, body.longitude),
     )
     return _out(location, len(body.bins) or len(location.bins))
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from warehouse.accounts import permissions as P
 from warehouse.accounts.models import Role
-from warehouse.availability import backorders, reservations
+from warehouse.availability import backorders, channels, reservations
 from warehouse.availability.models import Backorder, Channel, Reservation, ReservationStatus
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import NO_LOT, Location
-from warehouse.core.errors import ChannelNotFound, InsufficientStock, NotFound
+from warehouse.core.errors import InsufficientStock, NotFound
 from warehouse.core.extensions import db
 from warehouse.core.transactions import RaceLost
 from warehouse.counts.blind import Blindfold, blindfold_for
@@ -84,6 +84,7 @@ def _changed(
             )
         )
     channel_codes = _channel_codes({r.channel_id for r in rows} - {None})
+    counted = blindfold.counted_totals({b.product_id for b in waiting}) if waiting else frozenset()
     return s.StockChangeOut(
         reference_type=reference[0],
         reference_id=reference[1],
@@ -93,8 +94,12 @@ def _changed(
                 id=b.id,
                 sku=b.product.sku,
                 location=b.location.code,
-                quantity=b.qty,
-                quantity_waiting=b.qty_open,
+                **blind.shown(
+                    blindfold,
+                    (b.product_id, b.location_id) in counted,
+                    quantity=b.qty,
+                    quantity_waiting=b.qty_open,
+                ),
                 status=b.status.value,
                 position=backorders.position(b),
             )
@@ -131,12 +136,7 @@ def _channel_codes(ids: set[int]) -> dict[int, str]:
 
 
 def _channel(code: str | None) -> Channel | None:
-    if code is None:
-        return None
-    channel = db.session.scalar(select(Channel).where(Channel.code == code.lower()))
-    if channel is None:
-        raise ChannelNotFound(f"No channel {code!r}. GET /api/channels lists them.")
-    return channel
+    return channels.require(code) if code is not None else None
 
 
 @operation(
@@ -189,7 +189,8 @@ def reserve(caller, body: s.ReserveIn):
     return _changed(reference, body.quantity, promised.rows, blindfold, waiting=promised.backorders)
 
 
-_STATES_AVAILABLE = re.compile(r"\bavailable:? -?\d", re.IGNORECASE)
+# "Available: 5" of the ledger's refusal, "Only 5 ... can be promised" of a channel's.
+_STATES_AVAILABLE = re.compile(r"\bavailable:? -?\d|\bonly -?\d", re.IGNORECASE)
 
 
 def _blind_refusal(
@@ -209,7 +210,7 @@ def _blind_refusal(
     if not counted:
         return refused
     where = location.code + (f" bin {bin.code}" if bin else "")
-    return InsufficientStock(
+    return type(refused)(  # the same rule (its code), without the figure
         f"Insufficient stock available for {product.sku} at {where}: requested {quantity}. "
         "A bin there is being counted, so what is available is not shown until the count is "
         "submitted. Reserve fewer or wait for stock."

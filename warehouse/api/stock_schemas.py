@@ -298,15 +298,17 @@ class ReservationOut(Blindable):
     channel: str | None = None
 
 
-class BackorderOut(Out):
+class BackorderOut(Blindable):
     """Units ordered beyond what could be promised, of a SKU that allows backorders,
-    waiting at a location: served first come first served when stock arrives there."""
+    waiting at a location: served first come first served when stock arrives there. Its
+    quantities are withheld from an operator while a bin of that SKU there is counted (the
+    order less them is what was free)."""
 
     id: int
     sku: str
     location: str
-    quantity: int
-    quantity_waiting: int
+    quantity: int | None = Withheld
+    quantity_waiting: int | None = Withheld
     status: Literal["on_backorder", "allocated", "cancelled"]
     position: int | None = Field(
         description="place in the location's queue (1: served next); null when not waiting"

@@ -37,6 +37,10 @@ class BinIn(Body):
     capacity: int | None = Field(None, ge=1, le=1_000_000_000)
 
 
+Latitude = Field(None, ge=-90, le=90, allow_inf_nan=False, description="degrees (WGS84); with longitude")
+Longitude = Field(None, ge=-180, le=180, allow_inf_nan=False, description="degrees (WGS84); with latitude")
+
+
 class LocationIn(Body):
     code: LocationCode
     name: text(200, min_length=1)
@@ -46,6 +50,9 @@ class LocationIn(Body):
         max_length=500,
         description="default: a receiving bin RCV-01 and a storage bin DEFAULT (transit: one bin TRANSIT)",
     )
+    # Where it is, for order routing (both or neither; without them routing never chooses it).
+    latitude: float | None = Latitude
+    longitude: float | None = Longitude
 
 
 class LocationOut(Out):
@@ -54,6 +61,8 @@ class LocationOut(Out):
     type: str
     active: bool
     bin_count: int
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class BinOut(Out):

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from warehouse.availability.expiry import unexpired
 from warehouse.availability.models import Channel, ChannelLocation, Reservation, ReservationStatus
@@ -49,7 +49,8 @@ class Stock:
     by_channel: dict[int | None, int] = field(default_factory=dict)  # reserved, by channel id
 
     @property
-    def reserved_elsewhere(self) -> int:
+    def reserved_no_channel(self) -> int:
+        """Reserved with no channel named (transfers, pages, plain API calls)."""
         return self.reserved - sum(self.by_channel.values())
 
 
@@ -57,13 +58,18 @@ def atp(stock: Stock, channel: Channel | None, rule: ChannelLocation | None) -> 
     """A channel's ATP from the figures and its rule (the formula of the module)."""
     if channel is None:
         return max(stock.free, 0)
-    if not channel.active or rule is None or not rule.can_sell:
+    if not sells(channel, rule):
         return 0
     promise = stock.free - rule.buffer
     if rule.share_percent is not None:
         cap = rule.share_percent * (stock.sellable - rule.buffer) // 100
         promise = min(promise, cap - stock.by_channel.get(channel.id, 0))
     return max(promise, 0)
+
+
+def sells(channel: Channel, rule: ChannelLocation | None) -> bool:
+    """Whether the channel sells from the rule's location at all."""
+    return channel.active and rule is not None and rule.can_sell
 
 
 def figures(
@@ -135,10 +141,97 @@ def rules_at(location_ids: Iterable[int]) -> dict[tuple[int, int], ChannelLocati
 
 
 def lock_product(product_id: int) -> None:
-    """Make promises of one product take turns (PostgreSQL; SQLite writers always do): a
-    FOR NO KEY UPDATE on its row, which the ledger's own writes (foreign-key checks take
-    KEY SHARE) do not wait for."""
-    db.session.execute(select(Product.id).where(Product.id == product_id).with_for_update(key_share=True))
+    """Make promises of one product take turns: on PostgreSQL a FOR NO KEY UPDATE on its
+    row, which the ledger's own writes (foreign-key checks take KEY SHARE) do not wait for.
+    SQLite writers take turns anyway (BEGIN IMMEDIATE): no statement."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Product.id).where(Product.id == product_id).with_for_update(key_share=True))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """One channel's rule at one place and the figures its share needs."""
+
+    channel: Channel  # its id and whether it is active
+    rule: ChannelLocation | None
+    sellable: int  # read only when the rule has a share
+    mine: int  # reserved open on this channel here; likewise
+
+    @property
+    def sells(self) -> bool:
+        return sells(self.channel, self.rule)
+
+    def atp(self, free: int) -> int:
+        """The formula, for `free` units free to promise here now."""
+        stock = Stock(free=free, sellable=self.sellable, by_channel={self.channel.id: self.mine})
+        return atp(stock, self.channel, self.rule)
+
+
+def _terms_statement():
+    """The statement `terms` runs, built once: a reserve on a channel pays for its values
+    only (bound parameters product, location, channel, today, now)."""
+    product, location = bindparam("product_id"), bindparam("location_id")
+    takeable = and_(
+        Bin.kind != BinKind.RECEIVING, or_(Lot.expiry_date.is_(None), Lot.expiry_date >= bindparam("today"))
+    )
+    sellable = (
+        select(func.coalesce(func.sum(Balance.on_hand - Balance.held), 0))
+        .join(Bin, Bin.id == Balance.bin_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .where(Balance.product_id == product, Balance.location_id == location, takeable)
+        .scalar_subquery()
+    )
+    mine = (
+        select(func.coalesce(func.sum(Reservation.qty_open), 0))
+        .where(
+            Reservation.product_id == product,
+            Reservation.location_id == location,
+            Reservation.channel_id == bindparam("channel_id"),
+            Reservation.status == ReservationStatus.ACTIVE,
+            or_(Reservation.expires_at.is_(None), Reservation.expires_at > bindparam("now")),
+        )
+        .scalar_subquery()
+    )
+    shared = ChannelLocation.share_percent.is_not(None)
+    return (
+        select(
+            Channel.active,
+            ChannelLocation.can_sell,
+            ChannelLocation.buffer,
+            ChannelLocation.share_percent,
+            case((shared, sellable), else_=0),
+            case((shared, mine), else_=0),
+        )
+        .select_from(Channel)
+        .outerjoin(
+            ChannelLocation,
+            and_(ChannelLocation.channel_id == Channel.id, ChannelLocation.location_id == location),
+        )
+        .where(Channel.id == bindparam("channel_id"))
+    )
+
+
+_TERMS = _terms_statement()
+
+
+def terms(product_id: int, location_id: int, channel_id: int, now: datetime) -> Terms:
+    """The channel's rule at the location with, when it has a share, the sellable units
+    and what the channel holds there (the module's formula): one statement, read once by a
+    reserve on a channel in its transaction; the free units come from the FEFO candidates
+    it reads anyway."""
+    found = db.session.execute(
+        _TERMS,
+        dict(
+            product_id=product_id, location_id=location_id, channel_id=channel_id, today=now.date(), now=now
+        ),
+    ).one()
+    active, can_sell, buffer, share, sellable_units, held_here = found
+    # Plain values in transient objects: the formula reads them like the stored rows.
+    channel = Channel(id=channel_id, active=active)
+    rule = (
+        None if can_sell is None else ChannelLocation(can_sell=can_sell, buffer=buffer, share_percent=share)
+    )
+    return Terms(channel, rule, int(sellable_units or 0), int(held_here or 0))
 
 
 def promisable(product: Product, location_id: int, channel: Channel | None, now: datetime) -> int:

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from warehouse import ledger
-from warehouse.availability import expiry
+from warehouse.availability import atp, expiry
 from warehouse.availability.models import Backorder, BackorderStatus, Channel, Reservation, ReservationStatus
 from warehouse.catalog.models import Location, Lot, Product
 from warehouse.core.columns import utcnow
@@ -46,8 +46,10 @@ def queue(
     channel: Channel | None,
     actor_id: int | None,
     at: datetime,
+    posting_id: int | None = None,
 ) -> Backorder:
-    """Put `qty` units in the location's queue for the product (inside a promise)."""
+    """Put `qty` units in the location's queue for the product (inside a promise whose
+    reserve posting, if it reserved some, is `posting_id`)."""
     row = Backorder(
         reference_type=reference[0],
         reference_id=reference[1],
@@ -58,6 +60,7 @@ def queue(
         qty_open=qty,
         status=B.ON_BACKORDER,
         user_id=actor_id,
+        posting_id=posting_id,
         created_at=at,
     )
     db.session.add(row)
@@ -125,6 +128,22 @@ def cancel(reference: tuple[str, str], *, now: datetime | None = None) -> list[B
 # --- serving the queue -------------------------------------------------------------------
 
 
+def serve_waiting() -> int:
+    """Serve every queue that has units free at its place (the sweeper runs this): a
+    backorder queued at the same moment as an arrival that could not see it yet is served
+    here at the latest. How many backorders were served, each place in its own transaction."""
+    places = db.session.execute(
+        select(Backorder.product_id, Backorder.location_id)
+        .where(Backorder.status == B.ON_BACKORDER)
+        .distinct()
+    ).all()
+    db.session.rollback()
+    served = 0
+    for product_id, location_id in sorted(places):
+        served += len(ledger.atomically(fill_queue, product_id, location_id))
+    return served
+
+
 def on_posting(made: ledger.PostingMade) -> None:
     """After every posting: serve the queues of the places where it freed units."""
     arrived: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -140,17 +159,26 @@ def on_posting(made: ledger.PostingMade) -> None:
             .distinct()
         ).all()
     )
+    # Units a reference gives back never serve that same reference's backorders (a partial
+    # release would only be reserved again).
+    giving_back = made.reference if made.type is MovementType.RELEASE else None
     for place in sorted(arrived):
         if place in queued:
-            fill_queue(*place, arrived=arrived[place])
+            fill_queue(*place, arrived=arrived[place], not_for=giving_back)
 
 
 def fill_queue(
-    product_id: int, location_id: int, *, arrived: Sequence[tuple[int, int]] = ()
+    product_id: int,
+    location_id: int,
+    *,
+    arrived: Sequence[tuple[int, int]] = (),
+    not_for: tuple[str, str] | None = None,
 ) -> list[Backorder]:
     """Serve the place's queue from its free units, first come first served: the units
     that just arrived (`arrived` keys, a receiving bin too), then the rest in FEFO order.
-    The backorders served (wholly or in part)."""
+    A backorder taken on a channel gets no more than that channel's ATP counting those
+    units (its buffer and share still hold); one its channel cannot serve now keeps its
+    place and the next is served. The backorders served (wholly or in part)."""
     waiting = list(
         db.session.scalars(
             select(Backorder)
@@ -164,17 +192,47 @@ def fill_queue(
             .execution_options(populate_existing=True)
         )
     )
+    waiting = [b for b in waiting if (b.reference_type, b.reference_id) != not_for]
     if not waiting:
         return []
     free = _free_keys(product_id, location_id, arrived)
+    limits = _ChannelLimits(product_id, location_id, sum(key[2] for key in free))
     served = []
     for backorder in waiting:
-        takes = _take_free(free, backorder.qty_open)
-        if not takes:
+        want = min(backorder.qty_open, limits.of(backorder.channel_id))
+        takes = _take_free(free, want) if want > 0 else []
+        if takes:
+            _allocate(backorder, takes)
+            limits.took(backorder.channel_id, sum(n for _, _, n in takes))
+            served.append(backorder)
+        if not any(key[2] for key in free):
             break
-        _allocate(backorder, takes)
-        served.append(backorder)
     return served
+
+
+class _ChannelLimits:
+    """Each channel's ATP at the place while its queue is served: the ATP formula
+    (atp.py) over the free units the queue may take (arrivals in a receiving bin too)."""
+
+    def __init__(self, product_id: int, location_id: int, free_units: int):
+        self.stock = atp.figures([product_id], [location_id]).get((product_id, location_id), atp.Stock())
+        arrived = max(free_units - self.stock.free, 0)  # in receiving bins: not in figures()
+        self.stock.free, self.stock.sellable = free_units, self.stock.sellable + arrived
+        self.rules = atp.rules_at([location_id])
+        self.location_id = location_id
+        self.channels: dict[int, Channel] = {}
+
+    def of(self, channel_id: int | None) -> int:
+        if channel_id is None:
+            return self.stock.free
+        channel = self.channels.get(channel_id) or db.session.get(Channel, channel_id)
+        self.channels[channel_id] = channel
+        return atp.atp(self.stock, channel, self.rules.get((channel_id, self.location_id)))
+
+    def took(self, channel_id: int | None, n: int) -> None:
+        self.stock.free -= n
+        if channel_id is not None:
+            self.stock.by_channel[channel_id] = self.stock.by_channel.get(channel_id, 0) + n
 
 
 def _free_keys(product_id: int, location_id: int, arrived: Sequence[tuple[int, int]]) -> list[list]:

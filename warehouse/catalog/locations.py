@@ -3,6 +3,7 @@ hold no NULLs, so even an unbinned place (transit) stores stock in a default bin
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import product
 
@@ -11,7 +12,13 @@ from sqlalchemy.orm import contains_eager
 
 from warehouse.catalog.models import Bin, BinKind, Location, LocationType
 from warehouse.core import pagers, transactions
-from warehouse.core.errors import BinCodeTaken, BinRangeInvalid, LocationCodeTaken, NotFound
+from warehouse.core.errors import (
+    BinCodeTaken,
+    BinRangeInvalid,
+    CoordinatesInvalid,
+    LocationCodeTaken,
+    NotFound,
+)
 from warehouse.core.extensions import db
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
@@ -20,16 +27,56 @@ DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
 # expired units only wait to be destroyed. The SQL form and the Python form of the one rule.
 UNWORKED = (LocationType.TRANSIT, LocationType.DESTRUCTION)
 WORKABLE = and_(Location.active.is_(True), Location.type.not_in(UNWORKED))
+# Where routing may send an order: a workable location that has coordinates.
+PLACED = and_(WORKABLE, Location.latitude.is_not(None), Location.longitude.is_not(None))
 TRANSIT_BINS = [("TRANSIT", BinKind.STAGING)]
 DESTRUCTION_BINS = [("DESTRUCTION", BinKind.STAGING)]
 
 
+Coordinates = tuple[float | None, float | None]  # (latitude, longitude) in degrees; (None, None): not placed
+UNPLACED: Coordinates = (None, None)
+
+
+def check_coordinates(latitude, longitude) -> Coordinates:
+    """Where a location is (WGS84 degrees, as a map shows them), for routing orders to the
+    nearest one: both or neither, latitude -90 to 90, longitude -180 to 180."""
+    if latitude is None and longitude is None:
+        return UNPLACED
+    if latitude is None or longitude is None:
+        raise CoordinatesInvalid(
+            "Give both latitude and longitude, or neither (a location without them is never chosen by routing)."
+        )
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise CoordinatesInvalid(
+            "Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89."
+        ) from None
+    if (
+        isinstance(latitude, bool)
+        or isinstance(longitude, bool)
+        or not (math.isfinite(lat) and math.isfinite(lon))
+    ):
+        raise CoordinatesInvalid("Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89.")
+    if not -90 <= lat <= 90:
+        raise CoordinatesInvalid(f"Latitude {lat:g} is out of range: -90 to 90 degrees.")
+    if not -180 <= lon <= 180:
+        raise CoordinatesInvalid(f"Longitude {lon:g} is out of range: -180 to 180 degrees.")
+    return lat, lon
+
+
 def create(
-    code: str, name: str, type: LocationType, *, bins: list[tuple[str, BinKind, int | None]] | None = None
+    code: str,
+    name: str,
+    type: LocationType,
+    *,
+    bins: list[tuple[str, BinKind, int | None]] | None = None,
+    coordinates: Coordinates = UNPLACED,
 ) -> Location:
     """A new location with its bins (default: a receiving bin and one storage bin; transit
-    and destruction: one staging bin)."""
+    and destruction: one staging bin) and, when given, its coordinates."""
     type = LocationType(type)
+    latitude, longitude = check_coordinates(*coordinates)
     defaults = {LocationType.TRANSIT: TRANSIT_BINS, LocationType.DESTRUCTION: DESTRUCTION_BINS}
     wanted = bins or [(c, k, None) for c, k in defaults.get(type, DEFAULT_BINS)]
     codes = [c for c, _k, _cap in wanted]
@@ -42,7 +89,7 @@ def create(
         barcodes = [f"{code}:{c}" for c in codes]
         if db.session.scalar(select(Bin.id).where(Bin.barcode.in_(barcodes)).limit(1)):
             raise BinCodeTaken("A bin label with these codes exists already. Choose another code.")
-        location = Location(code=code, name=name, type=type)
+        location = Location(code=code, name=name, type=type, latitude=latitude, longitude=longitude)
         db.session.add(location)
         db.session.flush()
         db.session.add_all(
@@ -184,17 +231,26 @@ def require(code: str) -> Location:
     return location
 
 
-def rename(location_id: int, name: str, type: LocationType) -> Location:
-    """Change a location's name and type (its code is printed on bin labels: it stays)."""
+KEEP = object()  # rename(coordinates=KEEP): leave where the location is as it was
+
+
+def rename(
+    location_id: int, name: str, type: LocationType, *, coordinates: Coordinates | object = KEEP
+) -> Location:
+    """Change a location's name and type (its code is printed on bin labels: it stays) and,
+    when given, its coordinates ((None, None): no longer placed)."""
     name, type = (name or "").strip(), LocationType(type)
     if not name or len(name) > 200:
         raise LocationCodeTaken("Give the location a name of 1 to 200 characters.")
+    placed = None if coordinates is KEEP else check_coordinates(*coordinates)
 
     def change() -> Location:
         location = db.session.get(Location, location_id)
         if location is None:
             raise NotFound("No such location. Choose one from the list.")
         location.name, location.type = name, type
+        if placed is not None:
+            location.latitude, location.longitude = placed
         return location
 
     return transactions.atomically(change)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from warehouse.core.engines import IMMEDIATE, writer_turn
-from warehouse.core.errors import DomainError
+from warehouse.core.errors import Conflict, DomainError
 from warehouse.core.extensions import db
 
 ATTEMPTS = 4  # a write that keeps losing races is refused with the refusal it last met
@@ -70,14 +70,19 @@ def serialise(name: str) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
+
+
 def atomically(work, *args, **kwargs):
     """Run `work` in one write transaction and return its result.
 
-    Two reasons to run it again from the start, each after a rollback (nothing it wrote is
-    kept): a RaceLost (a concurrent writer changed what it read; up to ATTEMPTS times), and
-    on PostgreSQL an IntegrityError once (two first attempts with one idempotency key both
-    passed the replay check; the second run finds the winner's row). Inside an outer
-    transaction both go to the outer caller, which runs again whole.
+    Three reasons to run it again from the start, each after a rollback (nothing it wrote
+    is kept): a RaceLost (a concurrent writer changed what it read; up to ATTEMPTS times);
+    on PostgreSQL a deadlock (two writers took the same rows in opposite orders: the server
+    rolled one back; also up to ATTEMPTS times), and an IntegrityError once (two first
+    attempts with one idempotency key both passed the replay check; the second run finds
+    the winner's row). Inside an outer transaction all go to the outer caller, which runs
+    again whole.
     """
     if db.session().info.get("in_ledger_tx"):
         return work(*args, **kwargs)
@@ -88,6 +93,10 @@ def atomically(work, *args, **kwargs):
                 return work(*args, **kwargs)
         except RaceLost as lost:
             refusal = lost.refusal
+        except OperationalError as failed:
+            if getattr(failed.orig, "sqlstate", None) != DEADLOCK:
+                raise
+            refusal = Conflict("This write met another at the same moment. Send it again.")
         except IntegrityError:
             if duplicate_seen:
                 raise

@@ -22,6 +22,7 @@ class ImportKind(str, enum.Enum):
     BINS = "bins"
     POLICIES = "policies"
     STOCK = "stock"
+    LOCATIONS = "locations"  # where they are, for routing; the CHECK on import_runs.kind must list it
 
 
 class ImportStatus(str, enum.Enum):

@@ -6,6 +6,7 @@ from ..api import bp as api_bp
 from . import assets, context, errors, headers, htmx, security
 from .alerts import bp as alerts_bp
 from .auth.views import bp as auth_bp
+from .channels import bp as channels_bp
 from .counts import bp as counts_bp
 from .dashboard import bp as dashboard_bp
 from .floor import bp as floor_bp
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(transfers_bp)
     app.register_blueprint(counts_bp)
     app.register_blueprint(stock_requests_bp)
+    app.register_blueprint(channels_bp)
     for blueprint in (reservations_bp, holds_bp, alerts_bp, webhooks_bp, replenishment_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

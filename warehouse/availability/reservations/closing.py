@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from warehouse import ledger
-from warehouse.availability import expiry
+from warehouse.availability import backorders, expiry
 from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.availability.reservations import common
 from warehouse.availability.reservations.common import R, check_qty, rows_table
@@ -51,7 +51,9 @@ def release(
     now: datetime | None = None,
 ) -> Closed:
     """Give back a reference's reserved units (all, or `qty` of them, last reserved
-    first); one release posting."""
+    first); one release posting. The whole reference released (nothing narrowed) is an
+    order cancelled: its waiting backorders are cancelled first, so the units given back
+    do not serve them again."""
     return _close(reference, "release", product, location, qty, actor_id, key, now)
 
 
@@ -87,7 +89,11 @@ def _close(reference, verb, product, location, qty, actor_id, key, now) -> Close
     type, closed, order = _VERBS[verb]
     note = _close_note(verb, product, location, qty)
 
+    whole = verb == "release" and product is None and location is None and qty is None
+
     def work() -> Closed:
+        if whole:
+            backorders.cancel(reference, now=now)
         rows = _open_rows(reference, product, location, order)
         takes = _split(rows, qty, reference, verb)
         moment = now or utcnow()

@@ -87,8 +87,9 @@ def promise(
     key: str | None = None,
     now: datetime | None = None,
 ) -> Promised:
-    """Reserve `qty` for a reference; for a product that allows backorders (and no bin or
-    lot named), what is beyond the ATP waits as a backorder instead of being refused."""
+    """Reserve `qty` for a reference; for a product that allows backorders, a promise that
+    does not expire (an order, not a cart) and names no bin or lot, what is beyond the ATP
+    waits as a backorder instead of being refused."""
     return _promise(
         product,
         location,
@@ -101,7 +102,7 @@ def promise(
         lot,
         key,
         now,
-        may_backorder=product.allow_backorder and bin is None and lot is None,
+        may_backorder=product.allow_backorder and ttl is None and bin is None and lot is None,
     )
 
 
@@ -117,17 +118,40 @@ def _promise(product, location, qty, reference, actor_id, ttl, channel, bin, lot
         raise TtlOutOfRange("The time to live must be more than 0 and at most 366 days.")
     _check_place(product, location, bin, lot)
     note = _reserve_note(product, location, qty, bin, lot, ttl, channel)
+    # The channel as plain values: its row is expired when the write begins.
+    channel = _Named(channel.id, channel.code) if channel is not None else None
 
     def work() -> Promised:
         moment = now or utcnow()
-        take = _how_many(product, location, qty, channel, moment, may_backorder=may_backorder)
+        take, candidates = _how_many(
+            product, location, qty, channel, bin, lot, moment, may_backorder=may_backorder
+        )
         rows = _reserve_rows(
-            product, location, take, reference, actor_id, ttl, channel, bin, lot, key, note, moment
+            product,
+            location,
+            take,
+            candidates,
+            reference,
+            actor_id,
+            ttl,
+            channel,
+            bin,
+            lot,
+            key,
+            note,
+            moment,
         )
         waiting = (
             [
                 backorders.queue(
-                    product, location, qty - take, reference, channel=channel, actor_id=actor_id, at=moment
+                    product,
+                    location,
+                    qty - take,
+                    reference,
+                    channel=channel,
+                    actor_id=actor_id,
+                    at=moment,
+                    posting_id=rows[0].posting_id if rows else None,
                 )
             ]
             if take < qty
@@ -152,24 +176,43 @@ def _promise(product, location, qty, reference, actor_id, ttl, channel, bin, lot
     )
 
 
-def _how_many(product, location, qty, channel, moment, *, may_backorder) -> int:
-    """How many of `qty` to reserve now (the rest is backordered), or a refusal. Lapsed
-    cart reservations are released first, so their units count as free from their expiry
-    time. A channel's ATP (atp.py) is read after locking the product's row, so promises on
-    channels for one product take turns and a buffer or share cannot be overrun by two at
-    once; the ledger's own guarded UPDATE keeps plain reserves from overselling."""
-    if channel is not None or may_backorder:
-        atp.lock_product(product.id)
+def _how_many(product, location, qty, channel, bin, lot, moment, *, may_backorder) -> tuple[int, list]:
+    """How many of `qty` to reserve now (the rest is backordered), or a refusal; and the
+    FEFO candidates to take them from. Lapsed cart reservations are released first, so
+    their units count as free from their expiry time. Promises of one product take turns
+    (its row is locked first), so a channel's ATP (atp.py), read after the lock, cannot be
+    overrun by another promise at the same moment, with or without a channel; the ledger's
+    guarded UPDATE stays the last defence against overselling. A channel that does not
+    sell here takes nothing, not even a backorder."""
+    atp.lock_product(product.id)
     sweeper.release_lapsed(product.id, location.id, moment)
     if may_backorder:
         backorders.fill_queue(product.id, location.id)  # the queue is served before a newcomer
+    terms = atp.terms(product.id, location.id, channel.id, moment) if channel is not None else None
+    if terms is not None and not terms.sells:
+        raise ChannelAtpExceeded(
+            f"Channel {channel.code} does not sell from {location.code}: it is inactive, or has no rule "
+            "there, or its rule says it may not. Promise from another location, or change the channel's rules."
+        )
+    candidates = expiry.fefo_candidates(
+        product.id,
+        location.id,
+        today=moment.date(),
+        bin_id=bin.id if bin else None,
+        lot_id=lot.id if lot else None,
+    )
     if channel is None and not may_backorder:
-        return qty
-    limit = atp.promisable(product, location.id, channel, moment)
+        return qty, candidates
+    free = sum(b.available for b in candidates)
+    if bin is None and lot is None:  # the candidates are every unit free here: the ATP's "free"
+        limit = terms.atp(free) if terms else free
+    else:  # the channel's ATP at the location, and no more than the bin or lot named has
+        here = atp.figures([product.id], [location.id], moment).get((product.id, location.id), atp.Stock())
+        limit = min(terms.atp(here.free), free) if terms else free
     if qty <= limit:
-        return qty
+        return qty, candidates
     if may_backorder:
-        return max(limit, 0)
+        return max(limit, 0), candidates
     raise ChannelAtpExceeded(
         f"Only {limit} {product.sku} at {location.code} can be promised on channel {channel.code} "
         f"(requested {qty}): its rule there keeps units back or limits its share. "
@@ -177,11 +220,21 @@ def _how_many(product, location, qty, channel, moment, *, may_backorder) -> int:
     )
 
 
-def _reserve_rows(product, location, qty, reference, actor_id, ttl, channel, bin, lot, key, note, moment):
+@dataclass(frozen=True)
+class _Named:
+    """A channel's id and code, read before the write begins."""
+
+    id: int
+    code: str
+
+
+def _reserve_rows(
+    product, location, qty, candidates, reference, actor_id, ttl, channel, bin, lot, key, note, moment
+):
     """The reserve posting and its rows ([] for nothing to reserve)."""
     if qty == 0:
         return []
-    lines, taken = _allocate(product, location, qty, bin, lot, moment.date())
+    lines, taken = _allocate(product, location, qty, candidates, bin, lot, moment.date())
     try:
         posted = common.post(
             "reserve",
@@ -250,18 +303,16 @@ def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot
         raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
 
 
-def _allocate(product, location, qty, bin, lot, today: date) -> tuple[list[ledger.Line], list]:
-    """Reserve lines taking `qty` from the FEFO candidates, with the balance each takes
-    from (its bin and lot loaded), or InsufficientStock."""
+def _allocate(product, location, qty, candidates, bin, lot, today: date) -> tuple[list[ledger.Line], list]:
+    """Reserve lines taking `qty` from the FEFO candidates (expiry.fefo_candidates), with
+    the balance each takes from (its bin and lot loaded), or InsufficientStock."""
     if lot is not None and expiry.is_expired(lot, today):
         raise InsufficientStock(
             f"Lot {lot.code} of {product.sku} expired on "
             f"{lot.expiry_date.isoformat()}: it cannot be reserved."
         )
     lines, taken, wanted = [], [], qty
-    for balance in expiry.fefo_candidates(
-        product.id, location.id, today=today, bin_id=bin.id if bin else None, lot_id=lot.id if lot else None
-    ):
+    for balance in candidates:
         take = min(balance.available, wanted)
         lines.append(ledger.Line(product.id, location.id, balance.bin_id, balance.lot_id, reserved=take))
         taken.append(balance)

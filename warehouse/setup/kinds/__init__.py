@@ -12,11 +12,12 @@
 - `export() -> rows of cells`: the list as a file with the same columns, to edit and import.
 """
 
-from warehouse.setup.kinds import bins, policies, products, stock
+from warehouse.setup.kinds import bins, locations, policies, products, stock
 from warehouse.setup.models import ImportKind
 
 KINDS = {
     ImportKind.PRODUCTS: products,
+    ImportKind.LOCATIONS: locations,
     ImportKind.BINS: bins,
     ImportKind.POLICIES: policies,
     ImportKind.STOCK: stock,

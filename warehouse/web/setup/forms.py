@@ -6,7 +6,15 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -87,6 +95,18 @@ class LocationForm(KeyedForm):
     type = SelectField(
         "Type", choices=[SelectChoice(t.value, t.value.replace("_", " ").capitalize()) for t in LocationType]
     )
+    # Where it is, for routing orders to the nearest location (both or neither: the domain says so).
+    latitude = FloatField(
+        "Latitude (degrees, -90 to 90; optional, for order routing)",
+        validators=[Optional(), NumberRange(-90, 90, "-90 to 90 degrees, e.g. 52.37.")],
+    )
+    longitude = FloatField(
+        "Longitude (degrees, -180 to 180)",
+        validators=[Optional(), NumberRange(-180, 180, "-180 to 180 degrees, e.g. 4.89.")],
+    )
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        return self.latitude.data, self.longitude.data
 
     def validate_code(self, field):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", field.data or ""):
@@ -112,6 +132,7 @@ class UploadForm(FlaskForm):
         "What the file holds",
         choices=[
             SelectChoice(ImportKind.PRODUCTS.value, "Products (with barcodes and case quantities)"),
+            SelectChoice(ImportKind.LOCATIONS.value, "Locations (with coordinates for order routing)"),
             SelectChoice(ImportKind.BINS.value, "Bins"),
             SelectChoice(ImportKind.POLICIES.value, "Reorder policies"),
             SelectChoice(ImportKind.STOCK.value, "Opening stock"),
@@ -194,4 +215,8 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Organisation name (printed on badge cards)",
         validators=[DataRequired("Write the name."), Length(max=200)],
+    )
+    cart_ttl_minutes = IntegerField(
+        "Cart reservations hold stock for (minutes, 1 to 1,440; empty: the installation's default)",
+        validators=[Optional(), NumberRange(1, 1440, "1 to 1,440 minutes, or leave it empty.")],
     )

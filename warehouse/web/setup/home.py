@@ -1,5 +1,5 @@
-"""The setup home: what to set up, in order, how far it has come, and the organisation's
-name (printed on badge cards)."""
+"""The setup home: what to set up, in order, how far it has come, the organisation's
+name (printed on badge cards) and how long its carts hold stock."""
 
 from flask import request
 from flask_login import current_user
@@ -9,6 +9,7 @@ from warehouse.accounts.models import Role
 from warehouse.core import tenancy
 from warehouse.core.errors import DomainError
 from warehouse.setup import overview
+from warehouse.web.context import settings
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
@@ -20,7 +21,8 @@ from .forms import OrganisationForm
 @bp.get("")
 @requires(Role.ADMIN)
 def index():
-    return _page(OrganisationForm(formdata=None, name=organisations.by_id(tenancy.current()).name))
+    org = organisations.by_id(tenancy.current())
+    return _page(OrganisationForm(formdata=None, name=org.name, cart_ttl_minutes=org.cart_ttl_minutes))
 
 
 @bp.post("/organisation")
@@ -29,11 +31,23 @@ def organisation():
     form = OrganisationForm()
     if not form.validate_on_submit():
         return _page(form, 422, ("error", "Nothing was saved. Fix the marked field."))
+    was = organisations.by_id(current_user.org_id).cart_ttl_minutes
     try:  # the signed-in admin's own organisation, never one named in the request
-        org = organisations.rename(current_user.org_id, form.name.data)
+        org = organisations.change(
+            current_user.org_id, form.name.data, cart_ttl_minutes=form.cart_ttl_minutes.data
+        )
     except DomainError as refusal:
         return _page(form, http_status(refusal), ("error", refusal.message))
-    return _page(form, 200, ("ok", f"The organisation is now called {org.name}."))
+    said = f"The organisation is now called {org.name}."
+    if org.cart_ttl_minutes != was:
+        said += f" Carts now hold stock {_cart_ttl(org)}."
+    return _page(form, 200, ("ok", said))
+
+
+def _cart_ttl(org) -> str:
+    if org.cart_ttl_minutes:
+        return f"{org.cart_ttl_minutes} minutes"
+    return f"{settings().reservation_ttl.total_seconds() / 60:g} minutes (the installation's default)"
 
 
 def _page(form, status=200, outcome=None):
@@ -43,6 +57,7 @@ def _page(form, status=200, outcome=None):
         "setup/index.html",
         status=status,
         counts=overview.counts(),
+        default_ttl=f"{settings().reservation_ttl.total_seconds() / 60:g}",
         form=form,
         code=code,
         outcome=outcome if request.method == "POST" else None,

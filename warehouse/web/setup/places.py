@@ -34,11 +34,14 @@ def locations_page():
         location = commands.run(
             "location.create",
             lambda: locations.create(
-                form.code.data.strip(), form.name.data.strip(), LocationType(form.type.data)
+                form.code.data.strip(),
+                form.name.data.strip(),
+                LocationType(form.type.data),
+                coordinates=form.coordinates(),
             ),
             key=form.key.data or None,
             actor_id=current_user.id,
-            request=[form.code.data, form.name.data, form.type.data],
+            request=[form.code.data, form.name.data, form.type.data, *form.coordinates()],
             remember=lambda loc: {"code": loc.code},
             recall=lambda stored: locations.by_code(stored["code"]),
         )
@@ -76,7 +79,9 @@ def location(code):
                 ("error", "Nothing was saved. Fix the marked fields."),
             )
         try:
-            locations.rename(place.id, form.name.data, LocationType(form.type.data))
+            locations.rename(
+                place.id, form.name.data, LocationType(form.type.data), coordinates=form.coordinates()
+            )
         except DomainError as refusal:
             return _location(
                 place, form, BinsForm(formdata=None), http_status(refusal), ("error", refusal.message)
