@@ -27,7 +27,6 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
-from warehouse.availability.expiry import unexpired
 from warehouse.availability.models import Channel, ChannelLocation, Reservation, ReservationStatus
 from warehouse.catalog.models import Bin, BinKind, Lot, Product
 from warehouse.core.columns import utcnow
@@ -72,17 +71,13 @@ def sells(channel: Channel, rule: ChannelLocation | None) -> bool:
     return channel.active and rule is not None and rule.can_sell
 
 
-def figures(
-    product_ids: Iterable[int], location_ids: Iterable[int], now: datetime | None = None
-) -> dict[tuple[int, int], Stock]:
-    """Stock per (product id, location id) for the products and locations named, in two
-    grouped queries whatever their number (the key index leads with the product)."""
-    product_ids, location_ids = sorted(set(product_ids)), sorted(set(location_ids))
-    if not product_ids or not location_ids:
-        return {}
-    now = now or utcnow()
-    takeable = and_(Bin.kind != BinKind.RECEIVING, unexpired(now.date()))
-    found: dict[tuple[int, int], Stock] = defaultdict(Stock)
+def _figures_statements():
+    """The two statements `figures` runs, built once (bound parameters: the product and
+    location id lists, today, now): a read pays for its values only."""
+    products, places = bindparam("product_ids", expanding=True), bindparam("location_ids", expanding=True)
+    takeable = and_(
+        Bin.kind != BinKind.RECEIVING, or_(Lot.expiry_date.is_(None), Lot.expiry_date >= bindparam("today"))
+    )
     balances = (
         select(
             Balance.product_id,
@@ -94,18 +89,10 @@ def figures(
         )
         .join(Bin, Bin.id == Balance.bin_id)
         .join(Lot, Lot.id == Balance.lot_id)
-        .where(Balance.product_id.in_(product_ids), Balance.location_id.in_(location_ids))
+        .where(Balance.product_id.in_(products), Balance.location_id.in_(places))
         .group_by(Balance.product_id, Balance.location_id)
     )
-    for product_id, location_id, on_hand, held, sellable, free in db.session.execute(balances):
-        stock = found[(product_id, location_id)]
-        stock.on_hand, stock.held, stock.sellable, stock.free = (
-            int(on_hand),
-            int(held),
-            int(sellable),
-            int(free),
-        )
-    live = or_(Reservation.expires_at.is_(None), Reservation.expires_at > now)
+    live = or_(Reservation.expires_at.is_(None), Reservation.expires_at > bindparam("now"))
     reserved = (
         select(
             Reservation.product_id,
@@ -117,13 +104,38 @@ def figures(
         .join(Bin, Bin.id == Reservation.bin_id)
         .join(Lot, Lot.id == Reservation.lot_id)
         .where(
-            Reservation.product_id.in_(product_ids),
-            Reservation.location_id.in_(location_ids),
+            Reservation.product_id.in_(products),
+            Reservation.location_id.in_(places),
             Reservation.status == ReservationStatus.ACTIVE,
         )
         .group_by(Reservation.product_id, Reservation.location_id, Reservation.channel_id)
     )
-    for product_id, location_id, channel_id, still, lapsed in db.session.execute(reserved):
+    return balances, reserved
+
+
+_BALANCES, _RESERVED = _figures_statements()
+
+
+def figures(
+    product_ids: Iterable[int], location_ids: Iterable[int], now: datetime | None = None
+) -> dict[tuple[int, int], Stock]:
+    """Stock per (product id, location id) for the products and locations named, in two
+    grouped queries whatever their number (the key index leads with the product)."""
+    product_ids, location_ids = sorted(set(product_ids)), sorted(set(location_ids))
+    if not product_ids or not location_ids:
+        return {}
+    now = now or utcnow()
+    values = dict(product_ids=product_ids, location_ids=location_ids, today=now.date(), now=now)
+    found: dict[tuple[int, int], Stock] = defaultdict(Stock)
+    for product_id, location_id, on_hand, held, sellable, free in db.session.execute(_BALANCES, values):
+        stock = found[(product_id, location_id)]
+        stock.on_hand, stock.held, stock.sellable, stock.free = (
+            int(on_hand),
+            int(held),
+            int(sellable),
+            int(free),
+        )
+    for product_id, location_id, channel_id, still, lapsed in db.session.execute(_RESERVED, values):
         stock = found[(product_id, location_id)]
         stock.reserved += int(still)
         stock.free += int(lapsed)  # a lapsed cart's units are free from its expiry time
