@@ -257,11 +257,11 @@ def test_an_operator_does_not_see_a_backorder_at_a_location_being_counted(api_as
     assert placed.status_code == 201, placed.get_json()
     read = api_as("operator").get("/api/orders/ord-8").get_json()
     for answer in (placed.get_json(), read):
-        assert [(b["quantity"], b["quantity_open"], b["being_counted"]) for b in answer["backorders"]] == [
+        assert [(b["quantity"], b["quantity_waiting"], b["being_counted"]) for b in answer["backorders"]] == [
             (None, None, True)
         ]
     seen = api_as("supervisor").get("/api/orders/ord-8").get_json()["backorders"]
-    assert [(b["quantity"], b["quantity_open"], b["being_counted"]) for b in seen] == [(5, 5, True)]
+    assert [(b["quantity"], b["quantity_waiting"], b["being_counted"]) for b in seen] == [(5, 5, True)]
 
 
 def test_an_operator_is_refused_without_the_figures_of_a_location_being_counted(api_as, grid, monkeypatch):

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from . import aliases
 from .aliases import PRODUCT_INV, SKU_TX, Alias
-from .stock_schemas import PRODUCT_ALIAS, ReservationOut
-from .types import Blindable, Body, LocationCode, Out, Quantity, ReferenceId, Sku, UtcDateTime, Withheld, code
+from .stock_schemas import PRODUCT_ALIAS, BackorderOut, ReservationOut
+from .types import Blindable, Body, LocationCode, Out, Quantity, ReferenceId, Sku, Withheld, code
 
 
 class OrderItem(Body):
@@ -107,21 +107,6 @@ class FromCart(Out):
     sku: str
     location: str
     quantity: int
-
-
-class BackorderOut(Blindable):
-    """Units of the order waiting at a location; its quantities are withheld from an
-    operator while the SKU has a bin being counted there (the line less them is what was
-    free)."""
-
-    id: int
-    sku: str
-    location: str
-    quantity: int | None = Withheld
-    quantity_open: int | None = Withheld
-    status: str = Field(description="on_backorder | allocated | cancelled")
-    position: int | None = Field(description="place in the location's queue (1: served next) while waiting")
-    created_at: UtcDateTime
 
 
 class OrderReservationOut(ReservationOut):

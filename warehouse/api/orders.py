@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from warehouse.accounts import permissions as P
 from warehouse.availability import backorders, channels, orders, routing
-from warehouse.availability.models import Backorder, Channel, Reservation
+from warehouse.availability.models import Backorder, Reservation
 from warehouse.catalog import locations
 from warehouse.catalog.models import NO_LOT
 from warehouse.core.errors import InsufficientStock, OrderCannotBeFilled
-from warehouse.core.extensions import db
 from warehouse.core.transactions import RaceLost
 from warehouse.counts.blind import Blindfold, blindfold_for
 from warehouse.ledger import stock
@@ -272,7 +269,7 @@ def fulfill(caller, reference: str, body: s.FulfilIn):
 
 
 def order_out(order: orders.Order, blindfold: Blindfold, *, shipped: int | None = None) -> s.OrderOut:
-    names = _channel_codes({r.channel_id for r in order.reservations} - {None})
+    names = channels.codes_of({r.channel_id for r in order.reservations})
     # A placed order's lines (routed, short or backordered) are of products it holds rows
     # of, at locations it holds rows at.
     held = [*order.reservations, *order.backorders]
@@ -322,14 +319,8 @@ def _backorder(b: Backorder, blindfold: Blindfold, counted: bool) -> s.Backorder
         id=b.id,
         sku=b.product.sku,
         location=b.location.code,
-        **blind.shown(blindfold, counted, quantity=b.qty, quantity_open=b.qty_open),
+        **blind.shown(blindfold, counted, quantity=b.qty, quantity_waiting=b.qty_open),
         status=b.status.value,
         position=backorders.position(b),
         created_at=b.created_at,
     )
-
-
-def _channel_codes(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Channel.id, Channel.code).where(Channel.id.in_(ids))).all())

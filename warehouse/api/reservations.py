@@ -83,7 +83,7 @@ def _changed(
                 .execution_options(populate_existing=True)
             )
         )
-    channel_codes = _channel_codes({r.channel_id for r in rows} - {None})
+    channel_codes = channels.codes_of({r.channel_id for r in rows})
     counted = blindfold.counted_totals({b.product_id for b in waiting}) if waiting else frozenset()
     return s.StockChangeOut(
         reference_type=reference[0],
@@ -102,6 +102,7 @@ def _changed(
                 ),
                 status=b.status.value,
                 position=backorders.position(b),
+                created_at=b.created_at,
             )
             for b in waiting
         ],
@@ -127,12 +128,6 @@ def _changed(
         ],
         stock=key_stocks(keys, blindfold),
     )
-
-
-def _channel_codes(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Channel.id, Channel.code).where(Channel.id.in_(ids))).all())
 
 
 def _channel(code: str | None) -> Channel | None:

@@ -313,6 +313,7 @@ class BackorderOut(Blindable):
     position: int | None = Field(
         description="place in the location's queue (1: served next); null when not waiting"
     )
+    created_at: UtcDateTime
 
 
 class StockChangeOut(Out):

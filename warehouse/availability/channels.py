@@ -132,6 +132,15 @@ def require(code_or_id: str | int) -> Channel:
     return channel
 
 
+def codes_of(ids) -> dict[int, str]:
+    """Channel codes by id, for answers naming the channel of each row (one query; ids
+    that are None are left out)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Channel.id, Channel.code).where(Channel.id.in_(ids))).all())
+
+
 def listing(*, active: bool | None = None) -> Select:
     """Channels by code (a query: the API pages it, the pages list it)."""
     query = select(Channel).order_by(Channel.code)
