@@ -88,6 +88,9 @@ def test_a_sale_below_the_reorder_point_raises_low_stock_once_with_a_stock_low_e
         reorder_point=5,
         threshold=5,
     )
+    # The same alert as the storefront automation's trigger, with the same data.
+    [automation] = outbox("inventory.low-stock")
+    assert (automation["type"], automation["data"]) == ("inventory.low-stock", event_body["data"])
 
 
 def test_low_stock_clears_when_restocked_and_a_new_drop_raises_a_new_alert(wh):

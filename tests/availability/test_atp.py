@@ -3,6 +3,7 @@ the formula's truth table, the same figures read from a real ledger (held, reser
 other channels, receiving bins, expired lots, lapsed carts), and reserves refused beyond a
 channel's ATP with a message naming the channel."""
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from warehouse.availability.models import Channel, ChannelLocation, HoldReason, 
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import ChannelAtpExceeded, InsufficientStock
 from warehouse.core.extensions import db
+from warehouse.integrations.models import OutboxEvent
 
 T0 = datetime(2026, 12, 6, 9, 0, 0)
 
@@ -149,6 +151,15 @@ def test_a_lapsed_cart_stops_counting_at_its_expiry_before_any_sweep(shop):
     assert (lapsed.status.value, lapsed.qty_open) == ("expired", 0)
     assert ledger.balance(shop.bolt.id, shop.bin(shop.main, "A-01-01").id) == (20, 18, 0)
     assert reservations.sweep(now=T0 + timedelta(hours=2)) == 0  # nothing left to tidy
+    [expired] = [
+        json.loads(e.payload)["data"]
+        for e in db.session.scalars(db.select(OutboxEvent).where(OutboxEvent.type == "reservation.expired"))
+    ]
+    assert (expired["reference"], expired["quantity"], expired["channel_id"]) == (
+        "cart:c-1",
+        15,
+        shop.retail.id,
+    )
 
 
 def test_a_reserve_beyond_a_channels_atp_is_refused_naming_the_channel_and_writes_nothing(shop):
