@@ -77,16 +77,17 @@ def atomically(work, *args, **kwargs):
     """Run `work` in one write transaction and return its result.
 
     Three reasons to run it again from the start, each after a rollback (nothing it wrote
-    is kept): a RaceLost (a concurrent writer changed what it read; up to ATTEMPTS times);
-    on PostgreSQL a deadlock (two writers took the same rows in opposite orders: the server
-    rolled one back; also up to ATTEMPTS times), and an IntegrityError once (two first
-    attempts with one idempotency key both passed the replay check; the second run finds
-    the winner's row). Inside an outer transaction all go to the outer caller, which runs
+    is kept), up to ATTEMPTS runs in all: a RaceLost (a concurrent writer changed what it
+    read); on PostgreSQL a deadlock (two writers took the same rows in opposite orders:
+    the server rolled one back); and an IntegrityError on PostgreSQL (two first attempts
+    with one idempotency key both passed the replay check, or two writers read the same
+    last serial number (core/columns.py next_serial): the next run finds the winner's
+    row). Several writers at once may each lose more than once, so none of the three is
+    retried only once. Inside an outer transaction all go to the outer caller, which runs
     again whole.
     """
     if db.session().info.get("in_ledger_tx"):
         return work(*args, **kwargs)
-    duplicate_seen = False
     for _attempt in range(ATTEMPTS):
         try:
             with transaction():
@@ -97,8 +98,6 @@ def atomically(work, *args, **kwargs):
             if getattr(failed.orig, "sqlstate", None) != DEADLOCK:
                 raise
             refusal = Conflict("This write met another at the same moment. Send it again.")
-        except IntegrityError:
-            if duplicate_seen:
-                raise
-            duplicate_seen = True
+        except IntegrityError as clash:
+            refusal = clash  # after the last run, raised as it is: not a rule a person broke
     raise refusal
