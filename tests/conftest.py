@@ -133,7 +133,11 @@ def database_url(request, tmp_path_factory):
         path = tmp_path_factory.getbasetemp() / "test.db"
         for leftover in (path.with_name("test.db-wal"), path.with_name("test.db-shm")):
             leftover.unlink(missing_ok=True)
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        # A new file renamed into place (a new inode): a connection some thread of the test
+        # before still holds keeps the old file and cannot touch this one.
+        fresh = path.with_name("test.db-new")
+        shutil.copy(request.getfixturevalue("sqlite_template"), fresh)
+        os.replace(fresh, path)
         yield f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_migrated")
