@@ -109,15 +109,11 @@ class FromCart(Out):
     quantity: int
 
 
-class OrderReservationOut(ReservationOut):
-    channel: str | None = Field(None, description="the channel it was promised on")
-
-
 class OrderOut(Out):
     reference: str
     status: str = Field(description="open | fulfilled | cancelled")
     route: RouteOut | None = Field(description="where the order went: in the answer to placing it, else null")
     from_cart: list[FromCart] = Field(description="placing with a cart: the cart's reservations taken over")
-    reservations: list[OrderReservationOut]
+    reservations: list[ReservationOut]
     backorders: list[BackorderOut]
     shipped: int | None = Field(None, description="fulfil: the units this shipment sold")

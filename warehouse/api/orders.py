@@ -21,10 +21,8 @@ from __future__ import annotations
 import re
 
 from warehouse.accounts import permissions as P
-from warehouse.availability import backorders, channels, orders, routing
-from warehouse.availability.models import Backorder, Reservation
+from warehouse.availability import channels, orders, routing
 from warehouse.catalog import locations
-from warehouse.catalog.models import NO_LOT
 from warehouse.core.errors import InsufficientStock, OrderCannotBeFilled
 from warehouse.core.transactions import RaceLost
 from warehouse.counts.blind import Blindfold, blindfold_for
@@ -32,6 +30,7 @@ from warehouse.ledger import stock
 
 from . import blind, bp, examples
 from . import order_schemas as s
+from .reservations import backorder_out, reservation_out
 from .spec import operation
 
 
@@ -284,43 +283,9 @@ def order_out(order: orders.Order, blindfold: Blindfold, *, shipped: int | None 
         status=order.status,
         route=route_out(order.route, blindfold, counted),
         from_cart=[s.FromCart(**row) for row in order.from_cart],
-        reservations=[_reservation(r, blindfold, names) for r in order.reservations],
+        reservations=[reservation_out(r, blindfold, names) for r in order.reservations],
         backorders=[
-            _backorder(b, blindfold, (b.product.sku, b.location.code) in counted) for b in order.backorders
+            backorder_out(b, blindfold, (b.product.sku, b.location.code) in counted) for b in order.backorders
         ],
         shipped=shipped,
-    )
-
-
-def _reservation(r: Reservation, blindfold: Blindfold, names: dict[int, str]) -> s.OrderReservationOut:
-    return s.OrderReservationOut(
-        id=r.id,
-        sku=r.product.sku,
-        location=r.location.code,
-        bin=r.bin.code,
-        lot=r.lot.code if r.lot_id != NO_LOT else None,
-        **blind.shown(
-            blindfold,
-            blindfold.notes(r.bin_id),
-            quantity=r.qty,
-            quantity_open=r.qty_open,
-            quantity_fulfilled=r.qty_fulfilled,
-        ),
-        status=r.status.value,
-        expires_at=r.expires_at,
-        channel=names.get(r.channel_id),
-    )
-
-
-def _backorder(b: Backorder, blindfold: Blindfold, counted: bool) -> s.BackorderOut:
-    """A backorder of the order: its quantities withheld from a blind reader while that
-    SKU has a bin being counted at its location (the line less them is what was free)."""
-    return s.BackorderOut(
-        id=b.id,
-        sku=b.product.sku,
-        location=b.location.code,
-        **blind.shown(blindfold, counted, quantity=b.qty, quantity_waiting=b.qty_open),
-        status=b.status.value,
-        position=backorders.position(b),
-        created_at=b.created_at,
     )

@@ -89,44 +89,46 @@ def _changed(
         reference_type=reference[0],
         reference_id=reference[1],
         quantity=quantity,
-        backorders=[
-            s.BackorderOut(
-                id=b.id,
-                sku=b.product.sku,
-                location=b.location.code,
-                **blind.shown(
-                    blindfold,
-                    (b.product_id, b.location_id) in counted,
-                    quantity=b.qty,
-                    quantity_waiting=b.qty_open,
-                ),
-                status=b.status.value,
-                position=backorders.position(b),
-                created_at=b.created_at,
-            )
-            for b in waiting
-        ],
-        reservations=[
-            s.ReservationOut(
-                id=r.id,
-                sku=r.product.sku,
-                location=r.location.code,
-                bin=r.bin.code,
-                lot=r.lot.code if r.lot_id != NO_LOT else None,
-                **blind.shown(
-                    blindfold,
-                    blindfold.notes(r.bin_id),
-                    quantity=r.qty,
-                    quantity_open=r.qty_open,
-                    quantity_fulfilled=r.qty_fulfilled,
-                ),
-                status=r.status.value,
-                expires_at=r.expires_at,
-                channel=channel_codes.get(r.channel_id),
-            )
-            for r in rows
-        ],
+        backorders=[backorder_out(b, blindfold, (b.product_id, b.location_id) in counted) for b in waiting],
+        reservations=[reservation_out(r, blindfold, channel_codes) for r in rows],
         stock=key_stocks(keys, blindfold),
+    )
+
+
+def reservation_out(r: Reservation, blindfold: Blindfold, channel_codes: dict[int, str]) -> s.ReservationOut:
+    """A reservation row as a caller may read it (its quantities withheld from a blind
+    reader while its bin is being counted); `channel_codes` by channel id."""
+    return s.ReservationOut(
+        id=r.id,
+        sku=r.product.sku,
+        location=r.location.code,
+        bin=r.bin.code,
+        lot=r.lot.code if r.lot_id != NO_LOT else None,
+        **blind.shown(
+            blindfold,
+            blindfold.notes(r.bin_id),
+            quantity=r.qty,
+            quantity_open=r.qty_open,
+            quantity_fulfilled=r.qty_fulfilled,
+        ),
+        status=r.status.value,
+        expires_at=r.expires_at,
+        channel=channel_codes.get(r.channel_id),
+    )
+
+
+def backorder_out(b: Backorder, blindfold: Blindfold, counted: bool) -> s.BackorderOut:
+    """A backorder as a caller may read it: its quantities withheld from a blind reader
+    while that SKU has a bin being counted at its location (`counted`: the order less
+    them is what was free)."""
+    return s.BackorderOut(
+        id=b.id,
+        sku=b.product.sku,
+        location=b.location.code,
+        **blind.shown(blindfold, counted, quantity=b.qty, quantity_waiting=b.qty_open),
+        status=b.status.value,
+        position=backorders.position(b),
+        created_at=b.created_at,
     )
 
 
