@@ -5,11 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HTMX := node_modules/htmx.org/dist/htmx.min.js
+TRANSLATIONS := warehouse/translations
+LOCALES := es pl
+CATALOGUES := $(foreach l,$(LOCALES),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.mo)
 export FLASK_APP := app.py
 
-.PHONY: setup run test pg-test bench clean
+.PHONY: setup run test pg-test bench clean translations
 
-setup: $(VENV)/.installed $(HTMX)
+setup: $(VENV)/.installed $(HTMX) $(CATALOGUES)
 
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +22,19 @@ $(VENV)/.installed: requirements.txt
 $(HTMX): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Compiled catalogues are built here, never committed (the .po files are the source).
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -l $*
+
+# After marking new text: extract every marked message into messages.pot and merge it
+# into each language's messages.po; then translate the new entries (empty msgstr) there.
+translations: setup
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k msg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2 \
+		--sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(MAKE) setup
 
 run: setup
 	$(BIN)/flask db upgrade

@@ -41,6 +41,8 @@ class User(OrgScopedIdentity, UserMixin, db.Model):
     # The location an operator works at: chosen once on the floor home, remembered.
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     location: Mapped[Location | None] = relationship()
+    # The language the user's pages speak (en, es, pl); None: as their browser asks.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -18,6 +18,7 @@ from warehouse.core.columns import utcnow
 from warehouse.core.errors import (
     BadgeCodeInvalid,
     BadgeCodeTaken,
+    LanguageNotOffered,
     LastAdmin,
     LocationNotOffered,
     NoteTooLong,
@@ -34,6 +35,7 @@ from warehouse.core.errors import (
     UserNotFound,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically, serialise
 
 HASH_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a faster one
@@ -472,6 +474,18 @@ def user_for_token(token: str) -> User | None:
     except UserInactive:
         return None
     return found[0] if found else None
+
+
+LANGUAGES = ("en", "es", "pl")  # the catalogues in warehouse/translations, and English
+
+
+def set_language(user: User, language: str) -> None:
+    """Remember the language a user's pages speak (one tap on the floor home). Setting it
+    twice is setting it once: a double tap writes the same value."""
+    if language not in LANGUAGES:
+        raise LanguageNotOffered(msg("Choose one of the languages offered."))
+    atomically(lambda: db.session.execute(update(User).where(User.id == user.id).values(language=language)))
+    db.session.refresh(user)
 
 
 def set_location(user: User, location_id: int) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from warehouse.core import clock, commands
 from warehouse.core.errors import DomainError, QuantityOutOfRange, UnknownScan
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message
 from warehouse.core.models import ScanDialogue
 from warehouse.core.transactions import atomically
 
@@ -153,8 +154,8 @@ def apply(
             key=f"scan:{scan_id}" if scan_id else None,
             actor_id=actor_id,
             request=[screen, document_id, value, typed],
-            remember=asdict,
-            recall=lambda stored: Step(**stored),
+            remember=_remember,
+            recall=_recall,
         )
     except _Answered as answered:
         return answered.step
@@ -192,11 +193,28 @@ def press(
             key=key,
             actor_id=actor_id,
             request=request,
-            remember=asdict,
-            recall=lambda s: Step(**s),
+            remember=_remember,
+            recall=_recall,
         )
     except _Answered as answered:
         return answered.step
+
+
+def _remember(step: Step) -> dict:
+    """A step as a scan's stored answer; a `Message` keeps its template, so a replay is
+    said in the language of whoever reads it."""
+    stored = asdict(step)
+    if isinstance(step.message, Message):
+        stored["said"] = step.message.stored()
+    return stored
+
+
+def _recall(stored: dict) -> Step:
+    said = stored.pop("said", None)
+    step = Step(**stored)
+    if said is not None:
+        step = Step(step.result, Message.from_stored(said), step.state)
+    return step
 
 
 def state_of(screen: str, document_id: int, actor_id: int) -> dict:

@@ -482,6 +482,10 @@ class LocationNotOffered(InvalidPosting):
     """A choice of location must be one of the locations offered (active, not transit)."""
 
 
+class LanguageNotOffered(InvalidPosting):
+    """A user's language is one the app has a catalogue for."""
+
+
 class UnknownPermission(InvalidPosting):
     """A token's scopes are names of permissions."""
 

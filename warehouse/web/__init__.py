@@ -3,7 +3,7 @@
 from flask import Flask
 
 from ..api import bp as api_bp
-from . import assets, context, errors, headers, htmx, security
+from . import assets, context, errors, headers, htmx, i18n, security
 from .alerts import bp as alerts_bp
 from .auth.views import bp as auth_bp
 from .channels import bp as channels_bp
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)  # first: its NUL guard runs before the sign-in gate
     security.init_app(app)
     context.init_app(app)
+    i18n.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(stock_bp)

@@ -50,6 +50,12 @@ class PutawayScanForm(StreamScanForm):
     reason = SelectField("Different bin? Why", choices=REASONS, validators=[Optional()])
 
 
+class LanguageForm(FlaskForm):
+    """The floor home's language buttons: each submits its own code."""
+
+    language = StringField(validators=[Length(max=8)])
+
+
 class LocationForm(FlaskForm):
     location = SelectField("Where are you working?", coerce=int)
 

@@ -12,17 +12,19 @@ from warehouse.accounts.models import Role
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import Location, LocationType
 from warehouse.catalog.scan import COUNT_NUMBER, TRANSFER_NUMBER
-from warehouse.core.errors import DomainError, UnknownScan
+from warehouse.core.errors import DomainError, LanguageNotOffered, UnknownScan
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts.blind import blindfold_for
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render
+from ..i18n import translate
 from ..security import requires
 from . import bp
-from .forms import MAX_ID, LocationForm, ScanForm, StartReceiptForm
+from .forms import MAX_ID, LanguageForm, LocationForm, ScanForm, StartReceiptForm
 from .guards import needs_location
 from .outcome import Outcome
 from .resolver import resolve
@@ -112,6 +114,20 @@ def _home_page(outcome, status=200, scan_form=None):
         scan=scan_form or StartReceiptForm(formdata=None),
         outcome=outcome,
     )
+
+
+@bp.post("/language")
+@requires(Role.OPERATOR)
+def choose_language():
+    """One tap on the floor home: this user's pages speak that language from now on."""
+    form = LanguageForm()
+    try:
+        if not form.validate_on_submit():
+            raise LanguageNotOffered(msg("Choose one of the languages offered."))
+        accounts.set_language(current_user, form.language.data)
+    except LanguageNotOffered as e:
+        flash(translate(e.message), "error")
+    return redirect(url_for("floor.home"))
 
 
 @bp.post("/location")
