@@ -26,6 +26,37 @@
   var errorToneDue = true;   // the error tone sounds once per drain, not per listed error
   var freshToken = null;     // a CSRF token fetched after the page's own was refused
 
+  // --- Words -------------------------------------------------------------------------
+  // What this script (and static/camera.js) writes on screen, in the page's language:
+  // templates/partials/_js_words.html gives the texts; the English stays as a fallback.
+
+  var WORDS = readWords();
+
+  function readWords() {
+    try { return JSON.parse(document.getElementById("js-words").textContent) || {}; } catch (e) { return {}; }
+  }
+
+  // say("camera_read", "Read %(code)s.", {code: "A-01"}): the text for `key`, values filled in.
+  function say(key, english, values) {
+    return fill(typeof WORDS[key] === "string" ? WORDS[key] : english, values);
+  }
+
+  // A counted text: the page gives each as said for 1, 2 and 5; the language's plural rule
+  // says which of those `n` is said like (Polish: 1, 2-4 and 22-24, 5-21...).
+  function sayCounted(key, n, one, other) {
+    var said = { one: 0, two: 1, few: 1, many: 2, other: 2 }, category = n === 1 ? "one" : "other";
+    try { category = new Intl.PluralRules(document.documentElement.lang || "en").select(n); } catch (e) {}
+    var forms = WORDS.counted && WORDS.counted[said[category]];
+    var text = forms && typeof forms[key] === "string" ? forms[key] : (n === 1 ? one : other);
+    return fill(text, { num: n });
+  }
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
   function scanInput() { return document.querySelector("input[data-scan]"); }
   function scanForm() { var input = scanInput(); return input && input.form; }
 
@@ -46,7 +77,7 @@
     entered += 1; storing += 1; stored.mine += 1; render();
     ScanQueue.add(scan).then(function () { storing -= 1; pump(); }, function () {
       storing -= 1; stored.mine -= 1; render();
-      showProblem("This device could not keep scan " + value + ": scan it again.");
+      showProblem(say("scan_not_kept", "This device could not keep scan %(code)s: scan it again.", { code: value }));
     });
   }
 
@@ -197,8 +228,15 @@
     var doc = new DOMParser().parseFromString(html, "text/html");
     var el = doc.querySelector("[data-outcome][data-result]") || doc.querySelector("[data-result]");
     var result = el ? el.getAttribute("data-result") : (response.ok ? "ok" : "error");
-    var message = el ? el.textContent.trim() : "The server answered " + response.status + ".";
+    var message = el ? messageOf(el) : say("server_answered", "The server answered %(status)s.", { status: response.status });
     return { result: result, message: message };
+  }
+
+  // An outcome's message without the word before it ("✕ Error:"): the bar's list says it.
+  function messageOf(el) {
+    var copy = el.cloneNode(true);
+    copy.querySelectorAll(".result-word").forEach(function (word) { word.remove(); });
+    return copy.textContent.trim();
   }
 
   // --- The CSRF token ------------------------------------------------------------------
@@ -261,8 +299,18 @@
 
   function showProblem(message) {
     var outcome = document.querySelector("[data-outcome]");
-    if (outcome) { outcome.textContent = message; outcome.setAttribute("data-result", "error"); delete outcome.dataset.played; feedback(); }
+    if (outcome) {
+      outcome.replaceChildren(errorWord(), document.createTextNode(message));
+      outcome.setAttribute("data-result", "error"); delete outcome.dataset.played; feedback();
+    }
     focusScan();
+  }
+
+  // The word before an error, as the templates write it (an icon and "Error:"), then a space.
+  function errorWord() {
+    var word = document.getElementById("js-result-error"), part = document.createDocumentFragment();
+    if (word) { part.appendChild(word.content.cloneNode(true)); part.appendChild(document.createTextNode(" ")); }
+    return part;
   }
 
   // --- The bar: what is waiting, and errors to deal with -------------------------------
@@ -278,21 +326,24 @@
     if (!bar) { return; }
     var lines = [], waiting = stored.mine + storing;
     if (stalled === "signin" && waiting) {
-      lines.push("Sign in again to send " + plural(waiting, "waiting scan") + ".");
+      lines.push(sayCounted("sign_in_to_send", waiting, "Sign in again to send %(num)s waiting scan.",
+                            "Sign in again to send %(num)s waiting scans."));
     } else if (waiting && (stalled || waiting > 1 || (!sending && !storing))) {
-      lines.push(plural(waiting, "scan") + " waiting" +
-        (sending ? " · sending…" : stalled === "offline" ? " · offline" : stalled ? " · no answer, trying again" : ""));
+      lines.push(sending ? sayCounted("waiting_sending", waiting, "%(num)s scan waiting · sending…", "%(num)s scans waiting · sending…")
+        : stalled === "offline" ? sayCounted("waiting_offline", waiting, "%(num)s scan waiting · offline", "%(num)s scans waiting · offline")
+        : stalled ? sayCounted("waiting_retrying", waiting, "%(num)s scan waiting · no answer, trying again",
+                               "%(num)s scans waiting · no answer, trying again")
+        : sayCounted("waiting", waiting, "%(num)s scan waiting", "%(num)s scans waiting"));
     }
     if (stored.others) {
-      lines.push(plural(stored.others, "scan") + " from another sign-in " + (stored.others === 1 ? "is" : "are") + " kept on this device.");
+      lines.push(sayCounted("others_kept", stored.others, "%(num)s scan from another sign-in is kept on this device.",
+                            "%(num)s scans from another sign-in are kept on this device."));
     }
     bar.querySelector("[data-scan-queue-status]").textContent = lines.join(" ");
     var list = bar.querySelector("[data-scan-queue-errors]");
     list.replaceChildren.apply(list, errors.map(errorItem));
     bar.hidden = !lines.length && !errors.length;
   }
-
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
   function listError(value, message, playTone) {
     errors.push({ id: String(Date.now()) + errors.length, text: value + ": " + message });
@@ -303,9 +354,9 @@
   function errorItem(error) {
     var item = document.createElement("li"), dismiss = document.createElement("button");
     item.textContent = error.text + " ";
-    dismiss.type = "button"; dismiss.className = "dismiss"; dismiss.textContent = "OK";
+    dismiss.type = "button"; dismiss.className = "dismiss"; dismiss.textContent = say("dismiss", "OK");
     dismiss.setAttribute("data-dismiss-error", error.id);
-    dismiss.setAttribute("aria-label", "Dismiss: " + error.text);
+    dismiss.setAttribute("aria-label", say("dismiss_label", "Dismiss: %(error)s", { error: error.text }));
     item.appendChild(dismiss);
     return item;
   }
@@ -324,7 +375,8 @@
     if ((waiting > 0 || sending) && event.target.hasAttribute("data-wait-for-scans")) {
       event.preventDefault();
       event.stopPropagation();
-      showProblem("Wait: " + plural(Math.max(waiting, 1), "scan") + " still to be sent. Press again when the bar is gone.");
+      showProblem(sayCounted("wait_for_scans", Math.max(waiting, 1), "Wait: %(num)s scan still to be sent. Press again when the bar is gone.",
+                             "Wait: %(num)s scans still to be sent. Press again when the bar is gone."));
     }
   }, true);
 
@@ -380,13 +432,69 @@
     burst = { field: field, before: field.value, key: event.key };
   }
 
+  // --- Other ways in: the camera -------------------------------------------------------
+
+  // A code read some other way (the camera, static/camera.js) joins the same stream as a
+  // scanner's: queued with an id and a number, sent in order, answered with the same tones.
+  // Whatever the operator was typing in the scan input stays there. False when this screen
+  // has no scan input.
+  function enterScan(code) {
+    var input = scanInput();
+    if (!input || !code) { return false; }
+    var typed = input.value;
+    submitScan(input, code);
+    if (typed && !input.value) { input.value = typed; }
+    return true;
+  }
+
+  window.FloorScan = { enter: enterScan, say: say };
+
+  // The camera button (templates/floor/_scan.html) shows only with scripts. camera.js, and
+  // with it the barcode decoder, is fetched on the first press (or when this tab had the
+  // camera on at its last screen): a wedge scanner's screens never load either.
+  var CAMERA_ON = "floor-camera";  // sessionStorage: the operator left the camera on
+  var camera = null;               // a promise of window.FloorCamera
+
+  function showCameraButton() {
+    var button = document.querySelector("[data-camera-toggle]");
+    if (button) { button.hidden = false; }
+    return button;
+  }
+
+  function loadCamera(button) {
+    camera = camera || new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = button.getAttribute("data-camera-script");
+      script.onload = function () { resolve(window.FloorCamera); };
+      script.onerror = function () { camera = null; reject(new Error("camera.js")); };
+      document.head.appendChild(script);
+    });
+    return camera;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-camera-toggle]");
+    if (!button) { return; }
+    loadCamera(button).then(function (c) { c.toggle(); }, function () {
+      showProblem(say("camera_reader_failed", "The barcode reader did not load. Check the connection and press Camera again."));
+    });
+    focusScan();
+  });
+
+  function resumeCamera() {
+    var button = showCameraButton(), left = false;
+    try { left = sessionStorage.getItem(CAMERA_ON) === "1"; } catch (e) {}
+    if (button && left) { loadCamera(button).then(function (c) { c.open(); }, function () {}); }
+  }
+
   // --- Start-up --------------------------------------------------------------------------
 
   document.addEventListener("htmx:afterSettle", function () { feedback(); focusScan(); });
+  document.addEventListener("htmx:afterSwap", showCameraButton);  // before it is drawn: no flicker
 
   function start() {
     focusScan(); feedback(); showSending();
-    offlineCopy();
+    offlineCopy(); resumeCamera();
     if (!window.ScanQueue || !operator) { return; }
     ScanQueue.counts(operator).then(function (found) {
       // Scans entered meanwhile were counted as they came; the store's count is from before.

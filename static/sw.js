@@ -5,6 +5,9 @@
 // Screens: network first, the kept copy when the network fails. Static files and htmx:
 // cache first (the cache's name changes whenever one of them does: the route fills in
 // VERSION). POSTs are never touched: every scan goes to the server as it was sent.
+// The camera's decoder (its worker script and zxing-wasm's reader, about a megabyte) is
+// not fetched at install: only a phone that opens the camera needs it. Cache first too,
+// kept the first time it is fetched, so the camera opens in a dead spot after that.
 "use strict";
 
 var VERSION = "__SHELL_VERSION__";
@@ -42,7 +45,8 @@ self.addEventListener("fetch", function (event) {
   if (request.referrer && new URL(request.referrer).pathname.indexOf("/login") === 0) { return; }
   if (request.mode === "navigate" && url.pathname.indexOf("/floor/") === 0) {
     event.respondWith(networkFirst(request));
-  } else if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/vendor/htmx/") === 0) {
+  } else if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/vendor/htmx/") === 0 ||
+             url.pathname.indexOf("/vendor/zxing-wasm/") === 0 || url.pathname === "/floor/camera-worker.js") {
     event.respondWith(cacheFirst(request));
   }
 });

@@ -44,7 +44,7 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
 
     scan(phone, "warehouse-main:A-01-01")
     scan(phone, "BOLT-M8")
-    assert scan(phone, "7917").inner_text() == "Counted BOLT-M8 in A-01-01: 7917."  # 2 missing
+    assert scan(phone, "7917").inner_text().endswith(" Counted BOLT-M8 in A-01-01: 7917.")  # 2 missing
     scan(phone, "warehouse-main:A-01-02")
     for _ in range(3):
         scan(phone, "NUT-M8")
@@ -68,7 +68,7 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
         ("A-01-03", "PIN-3", -2),
     ]
     pages = seen + [phone.content()]
-    assert not any("7919" in page for page in pages)
+    assert not any(written in page for page in pages for written in ("7919", "7,919"))  # any grouping
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     # The supervisor, on a tablet, accepts the bolt variance and asks a recount of the pin.
@@ -77,7 +77,7 @@ def test_a_counter_counts_three_bins_blind(phone, batch):
     tablet.base = phone.base
     sign_in(tablet, "sam", PASSWORD)
     tablet.goto(f"{phone.base}/counts/{batch.id}")
-    assert "7919" in tablet.inner_text("#count")  # the supervisor does see the expected quantity
+    assert "7,919" in tablet.inner_text("#count")  # the supervisor does see the expected quantity
     tablet.check(f"input[name=line][value='{lines[('A-01-01', 'BOLT-M8')].id}']")
     tablet.click("button[value=accept]")
     tablet.wait_for_selector("text=Accepted")

@@ -33,9 +33,12 @@ def test_the_charts_render_with_one_bar_per_figure(browser, live_server, seeded,
     page = context.new_page()
     outside = []
     page.on("request", lambda r: None if r.url.startswith(live_server) else outside.append(r.url))
+    blocked = []  # the Content-Security-Policy refused an inline <style> here once: no layout
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.base = live_server
     sign_in(page, "sam", PASSWORD)
     page.goto(page.base + "/dashboard?period=30d")
+    assert page.evaluate("getComputedStyle(document.querySelector('.dash-tiles')).display") == "grid"
 
     assert page.evaluate(DRAWN, "#chart-flows rect.bar") == 5  # D-10 in+out, D-3 out+adjusted, D in
     assert page.evaluate(DRAWN, "#chart-values circle.point") == 60  # 2 locations x 30 days
@@ -49,7 +52,7 @@ def test_the_charts_render_with_one_bar_per_figure(browser, live_server, seeded,
     shot = tmp_path / f"dashboard-{size['width']}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
-    assert outside == []
+    assert outside == [] and blocked == []
     context.close()
 
 

@@ -440,6 +440,12 @@ def _(w):
     return w.form("/floor/", "/floor/location", location=w.main.id)
 
 
+@case("floor.choose_language")
+def _(w):
+    w.sign_in("operator", at=w.main)  # one tap on the floor home; a second tap sets it again
+    return w.form("/floor/", "/floor/language", language="pl")
+
+
 @case("floor.lookup", writes=False)
 def _(w):
     w.stocked()

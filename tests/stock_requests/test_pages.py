@@ -145,7 +145,7 @@ def test_comments_and_the_history_show_on_the_page(client, auth, stocked):
     empty = post(f"/stock-requests/{request_id}/comments", htmx=True, text="  ")
     assert empty.status_code == 422 and "Write a comment first." in fragment(empty)
     page = full_page(client.get(f"/stock-requests/{request_id}"))
-    assert "draft → <strong>submitted</strong> by operator" in page
+    assert "Draft → <strong>Submitted</strong> by operator" in page
 
 
 def test_the_product_search_shows_what_the_place_has_and_is_blind_while_counting(client, auth, stocked):
@@ -260,3 +260,15 @@ def test_without_scripts_every_step_answers_the_whole_page(client, auth, stocked
     withdrawn = full_page(post(f"{page}/cancel"))
     assert "is withdrawn." in withdrawn and 'data-status="cancelled"' in withdrawn
     assert "Withdraw request" not in withdrawn and "Submit for approval" not in withdrawn
+
+
+def test_the_list_opened_from_the_menu_shows_every_request_without_asking_to_fix_a_filter(
+    client, auth, stocked
+):
+    """The menu links to /stock-requests with no filter at all: that is "any", not an error."""
+    post = signed_in(client, auth, "operator", at=stocked.north)
+    made = post("/stock-requests/new", location=stocked.north.id, category="replenishment")
+    assert made.status_code == 303
+    page = client.get("/stock-requests").get_data(as_text=True)
+    assert "Not a valid choice" not in page and "Fix the filter" not in page
+    assert made.headers["Location"] in page  # the request just made is listed, linked

@@ -40,7 +40,11 @@ def the_alert(kind=AlertKind.LOW_STOCK):
 
 def test_the_list_shows_live_alerts_and_the_badge_counts_them(client, supervisor):
     html = client.get("/alerts").get_data(as_text=True)
-    assert "BOLT-M8" in html and "low stock" in html and "reorder needed" in html
+    assert (
+        "BOLT-M8" in html
+        and "<strong>Low stock</strong>" in html
+        and "<strong>Reorder needed</strong>" in html
+    )
     assert 'data-alert-count="2"' in html
     assert '<option value="low_stock"' in html and '<option value="warehouse-main"' in html
     assert 'data-alert-count="2"' in client.get("/stock").get_data(as_text=True)  # every page's header

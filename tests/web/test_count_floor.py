@@ -23,7 +23,11 @@ HX = {"HX-Request": "true"}
 EXPECTED = 7919  # an on-hand no counter would type by chance: it must never be shown
 NUT_EXPECTED, PIN_EXPECTED = 6043, 3571  # the other ledger quantities of the flow
 HIDDEN = re.compile(r'<input type="hidden" name="(bin|product|lot)" value="([^"]*)"')
-OUTCOME = re.compile(r'<div class="outcome scan-outcome"[^>]*data-result="([a-z]+)">([^<]*)</div>')
+# The message after the outcome's word (an icon and OK / Check / Error: said without colour).
+OUTCOME = re.compile(
+    r'<div class="outcome scan-outcome"[^>]*data-result="([a-z]+)">'
+    r'<span class="result-word"[^>]*><span class="result-icon"[^>]*>[^<]*</span> [^<]*:</span> ([^<]*)</div>'
+)
 
 
 def outcome(body) -> tuple[str, str]:

@@ -7,9 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, use_settings
+from tests.conftest import csrf_token, pdf_text, use_settings
 from tests.factories import make_location, receive
 from warehouse import accounts, counts, ledger
 from warehouse.accounts.models import User
@@ -527,6 +528,22 @@ def test_the_count_sheet_is_an_inline_pdf_in_both_paper_sizes(client, supervisor
     assert bad.status_code == 400 and "Paper size must be A4 or LETTER" in bad.get_data(as_text=True)
 
 
+def test_the_count_sheet_speaks_the_language_the_browser_asks_for(
+    client, supervisor, stocked, submitted, tmp_path
+):
+    """The sheet's words are the reader's (Accept-Language: the supervisor chose none);
+    the batch number and the codes are the same in every language."""
+    polish = client.get(f"/counts/{submitted}/sheet.pdf", headers={"Accept-Language": "pl-PL,pl;q=0.9"})
+    assert polish.status_code == 200 and polish.mimetype == "application/pdf"
+    text = pdf_text(polish.data, tmp_path)
+    assert "ARKUSZ SPISU NA ŚLEPO" in text and "BLIND COUNT SHEET" not in text
+    assert "Liczył(a)" in text and "Znalezione, spoza listy:" in text and "Counted by" not in text
+    assert f"CNT-{submitted:06d}" in text and "A-01-01" in text and "BOLT-M8" in text
+
+    english = pdf_text(client.get(f"/counts/{submitted}/sheet.pdf").data, tmp_path)
+    assert "BLIND COUNT SHEET" in english and "Counted by" in english
+
+
 # --- ABC classes and what is due ---------------------------------------------------------
 
 
@@ -571,7 +588,7 @@ def test_a_count_accepted_today_is_no_longer_due(client, supervisor, stocked, co
     )
     page = client.get(f"/counts/abc?location={stocked.main.id}").get_data(as_text=True)
     assert "Class A: 1 SKU" not in page
-    assert f"{utcnow():%Y-%m-%d}" in page
+    assert format_date(utcnow().date(), "medium", locale="en") in page  # |day: Dec 6, 2026
 
 
 def test_a_double_submitted_new_count_makes_one_batch(client, auth, app):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token, pdf_text
 from tests.factories import make_location, make_product, receive
 from tests.paper.test_labels import scan
+from warehouse import accounts
 from warehouse.accounts import users
 from warehouse.accounts.models import User
 from warehouse.alerts.models import ReorderPolicy
@@ -30,8 +31,11 @@ SETUP_PAGES = [
 
 
 def outcome(response) -> str:
+    """The outcome's result and its message, after the word said before it (OK:, Error:)."""
     found = re.search(
-        r'class="outcome" role="status" data-result="(\w+)">([^<]*)<', response.get_data(as_text=True)
+        r'class="outcome" role="status" data-result="(\w+)">'
+        r'<span class="result-word" data-result="\1"><span[^>]*>[^<]*</span>[^<]*</span> ([^<]*)<',
+        response.get_data(as_text=True),
     )
     return f"{found.group(1)}: {found.group(2)}" if found else ""
 
@@ -286,3 +290,33 @@ def test_an_empty_install_points_the_admin_to_setup_from_the_stock_page(client, 
     assert "Nothing is in stock yet." in page and 'under <a href="/setup">Setup</a>' in page
     filtered = client.get("/stock?sku=NOPE").get_data(as_text=True)
     assert "No stock matches. Clear a filter" in filtered and "Nothing is in stock yet." not in filtered
+
+
+def test_an_api_refusal_stays_english_with_its_code_and_the_same_refusal_on_a_page_is_translated(
+    client, auth
+):
+    make_product("BOLT-M8", gtin="9506000134352")
+    auth.login("admin")
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    spanish = {"Accept-Language": "es-ES,es;q=0.9"}
+    api = client.post(
+        "/api/products",
+        json={"sku": "bolt-m8", "name": "Another"},
+        headers={"Authorization": f"Bearer {accounts.create_token(admin, name='test')}", **spanish},
+    )
+    assert api.status_code == 422 and api.get_json()["error"]["code"] == "sku_taken"
+    assert api.get_json()["error"]["message"] == (
+        "SKU bolt-m8 exists already (Item BOLT-M8). Choose another SKU or edit that product."
+    )
+    page = client.post(
+        "/setup/products/new",
+        data={"sku": "bolt-m8", "name": "Another", "csrf_token": csrf_token(client, "/setup")},
+        headers={**HX, **spanish},
+    )
+    assert page.status_code == 422
+    assert (
+        outcome(page)
+        == "error: El SKU bolt-m8 ya existe (Item BOLT-M8). Elige otro SKU o edita ese producto."
+    )
+    assert ">Guardar</button>" in page.get_data(as_text=True)  # the page around it too
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 1

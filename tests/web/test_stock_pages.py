@@ -207,7 +207,7 @@ def test_the_movements_of_a_count_batch_are_found_by_its_number(client, auth, st
     auth.login("operator")
     page = client.get("/movements?reference=cnt-1").get_data(as_text=True)
     assert page.count('data-label="SKU"') == 1 and f"CNT-000001/{line.id}" in page
-    assert "adjustment_count" in page
+    assert '<td data-label="Type">Adjustment count</td>' in page  # the type, in words
 
 
 def test_stock_pages_say_when_each_bin_was_last_counted(client, auth, stocked):
@@ -217,6 +217,24 @@ def test_stock_pages_say_when_each_bin_was_last_counted(client, auth, stocked):
     ledger.mark_counted(stocked.bolt.id, a1.id, 0, utcnow().replace(year=2026, month=3, day=4))
     db.session.commit()
     auth.login("operator")
-    assert "2026-03-04" in client.get("/stock?sku=BOLT-M8").get_data(as_text=True)
-    assert "2026-03-04" in client.get("/stock/sku/BOLT-M8").get_data(as_text=True)
+    # A date on a page is written the reader's way (English here).
+    assert "Mar 4, 2026" in client.get("/stock?sku=BOLT-M8").get_data(as_text=True)
+    assert "Mar 4, 2026" in client.get("/stock/sku/BOLT-M8").get_data(as_text=True)
     assert "never" in client.get("/stock?sku=NUT-M8").get_data(as_text=True)
+
+
+def test_the_stock_page_speaks_polish_while_its_csv_export_stays_english(client, auth, stocked):
+    """A page speaks the browser's language: the heading translated, a number grouped the
+    Polish way (a non-breaking space). The stock's CSV export (the valuation report, for
+    spreadsheets) stays English, its numbers plain, whatever the reader's language."""
+    receive(stocked.bolt, stocked.bin(stocked.main, "A-01-01"), 1222)  # 12 + 1,222 = 1,234
+    auth.login("supervisor")
+    polish = {"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"}
+
+    page = client.get("/stock?sku=BOLT-M8", headers=polish).get_data(as_text=True)
+    assert '<html lang="pl">' in page and "<h1>Stany</h1>" in page and "<h1>Stock</h1>" not in page
+    assert 'class="num">1\xa0234</td>' in page and "1,234" not in page  # on hand, the Polish way
+
+    export = client.get("/dashboard/reports/valuation.csv", headers=polish).get_data(as_text=True)
+    assert export.splitlines()[1].startswith("Location,SKU,Name,On hand,")
+    assert ",BOLT-M8," in export and ",1234," in export and "\xa0" not in export

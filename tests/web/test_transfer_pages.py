@@ -388,9 +388,9 @@ def test_complete_is_offered_and_accepted_only_once_received(client, supervisor,
     assert '<td data-label="Shipped" class="num">12</td>' in received
     assert '<td data-label="Received" class="num">11</td>' in received
     assert '<td data-label="Damaged" class="num">1 <small>(on hold)</small></td>' in received
-    assert "short shipped" in received
+    assert '<td data-label="Reason">Short shipped</td>' in received  # the reason, in words
     assert '<td data-label="Difference" class="num strong">-1</td>' in received
-    assert "received · 1 missing" in received
+    assert "Received · 1 missing" in received
 
     asked = supervisor(f"/transfers/{transfer_id}/complete", htmx=True)
     assert asked.status_code == 409  # 1 unit missing: found or lost first
@@ -571,7 +571,7 @@ def test_a_damaged_and_a_missing_line_from_receive_to_complete(client, superviso
     assert "service-north / RCV-01" in holds_page and "Write off" in holds_page
 
     page = client.get(f"/transfers/{transfer_id}").get_data(as_text=True)
-    assert "received · 2 missing" in page and "Missing on arrival" in page
+    assert "Received · 2 missing" in page and "Missing on arrival" in page
     assert "1 × BOLT-M8 missing" in page and "1 × NUT-M8 missing" in page
     assert "Damaged on arrival" in page and "HLD-000001: 1 × BOLT-M8" in page
     assert _units(stocked, stocked.bolt) == dict(available=3, held=1, written_off=0, in_transit=1)

@@ -133,12 +133,14 @@ def test_a_language_not_offered_is_refused_and_nothing_changes(client, floor):
     assert operator().language is None
 
 
-def test_a_domain_refusal_is_said_in_the_page_language_and_in_english_to_the_api(client, floor):
+def test_a_domain_refusal_on_the_floor_is_said_in_the_users_language(client, floor):
     accounts.set_language(operator(), "es")
     token = csrf_token(client, "/floor/")
     page = client.post("/floor/", data={"scan": "NOPE-404", "csrf_token": token})
-    assert page.status_code == 422
-    assert "Código desconocido NOPE-404" in page.get_data(as_text=True)
+    assert page.status_code == 404
+    body = page.get_data(as_text=True)
+    assert "Código desconocido NOPE-404. Escanea un albarán de traspaso (TR-)" in body
+    assert "Unknown code" not in body
 
 
 def test_numbers_on_pages_are_written_the_readers_way(app):
@@ -150,3 +152,70 @@ def test_numbers_on_pages_are_written_the_readers_way(app):
     assert said("pl", 1234567) == "1\xa0234\xa0567"
     assert said("es", 1234.5, 2) == "1.234,50"
     assert said("en", 1234567) == "1,234,567"
+
+
+# --- the floor, in the reader's language -------------------------------------------------------
+
+
+def test_a_replayed_scan_answers_in_the_language_of_whoever_reads_it_now(client, floor):
+    """A scan's answer is stored once (warehouse/core/dialogues.py) and replayed for the same
+    scan id: it keeps the message's template, so the replay is said in today's language and
+    the scan is still applied once."""
+    from warehouse.inbound import receiving
+
+    receipt = receiving.start("PO-9", location_id=floor.id, actor_id=operator().id)
+    page = f"/floor/receive/{receipt.id}"
+    token = csrf_token(client, page)
+
+    def scan_once_more():
+        answer = client.post(
+            page, data={"scan": "BOLT-M8", "scan_id": "scan-replayed-1", "csrf_token": token}
+        )
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    accounts.set_language(operator(), "es")
+    assert "+1 BOLT-M8: ahora 1." in scan_once_more()
+    accounts.set_language(operator(), "pl")
+    polish = scan_once_more()
+    assert "+1 BOLT-M8: teraz 1." in polish and "ahora" not in polish
+    assert lang_of(client.get(page)) == "pl"
+    accounts.set_language(operator(), "en")
+    assert "+1 BOLT-M8: now 1." in scan_once_more()
+    assert [line.qty for line in receiving.get(receipt.id).lines] == [1]  # applied once
+
+
+def test_a_floor_outcome_says_its_result_in_a_word_as_well_as_a_colour(client, floor):
+    """OK / Check / Error before the message, its icon hidden from screen readers, in a
+    region that is read out as it changes."""
+    accounts.set_language(operator(), "es")
+    page = client.post("/floor/", data={"scan": "NOPE-404", "csrf_token": csrf_token(client, "/floor/")})
+    body = page.get_data(as_text=True)
+    outcome = re.search(r'<div class="outcome scan-outcome"([^>]*)>(.*?)</div>', body, re.S)
+    attributes, said = outcome.groups()
+    assert 'role="status"' in attributes and 'aria-live="assertive"' in attributes
+    assert 'data-result="error"' in attributes
+    assert re.match(
+        r'<span class="result-word" data-result="error"><span class="result-icon" aria-hidden="true">', said
+    )
+    assert said.endswith(
+        " Código desconocido NOPE-404. Escanea un albarán de traspaso (TR-), una hoja de recuento (CNT-), "
+        "un número de pedido (PO) o un artículo para ubicar."
+    )
+
+
+def test_a_user_who_chose_polish_still_gets_english_from_the_api(client, floor):
+    """Integrators match codes and read English: the API never follows a user's language,
+    even in that user's signed-in session (CSV exports: tests/web/test_stock_pages.py)."""
+    accounts.set_language(operator(), "pl")
+    assert lang_of(client.get("/floor/")) == "pl"
+    refused = client.post(
+        "/api/stock/reserve",
+        json={"sku": "NOPE-404", "location": "warehouse-main", "quantity": 1, "reference": "order:o-1"},
+        headers={"Accept-Language": "pl"},
+    )
+    error = refused.get_json()["error"]
+    assert 400 <= refused.status_code < 500 and error["code"]
+    assert re.fullmatch(r"[\x20-\x7e]+", error["message"]), error["message"]  # English, plain ASCII
+    page = client.get("/floor/lookup", headers={"Accept-Language": "pl"})
+    assert "Vary" in page.headers and "Accept-Language" in page.headers["Vary"]

@@ -1,6 +1,7 @@
 """Who works here: users and roles, badge and password sign-in, API tokens, permissions."""
 
 from warehouse.accounts.users import (
+    LANGUAGES,
     authenticate,
     authenticate_badge,
     create_token,
@@ -13,6 +14,7 @@ from warehouse.accounts.users import (
 )
 
 __all__ = [
+    "LANGUAGES",
     "authenticate",
     "authenticate_badge",
     "create_token",

@@ -19,6 +19,7 @@ from warehouse.core.errors import (
     TtlOutOfRange,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.models import Organisation
 from warehouse.core.transactions import transaction
 
@@ -29,13 +30,15 @@ def create(code: str, name: str) -> Organisation:
     code, name = code.strip().lower(), name.strip()
     if not CODE.fullmatch(code):
         raise OrganisationCodeInvalid(
-            "An organisation code is 2 to 32 lower-case letters, digits or dashes, e.g. harbor."
+            msg("An organisation code is 2 to 32 lower-case letters, digits or dashes, e.g. harbor.")
         )
     if not name or len(name) > 200:
-        raise OrganisationCodeInvalid("Give the organisation a name of 1 to 200 characters.")
+        raise OrganisationCodeInvalid(msg("Give the organisation a name of 1 to 200 characters."))
     with transaction():
         if db.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-            raise OrganisationCodeTaken(f"There is already an organisation {code}. Choose another code.")
+            raise OrganisationCodeTaken(
+                msg("There is already an organisation {code}. Choose another code.", code=code)
+            )
         org = Organisation(code=code, name=name)
         db.session.add(org)
     return org
@@ -50,19 +53,22 @@ def change(org_id: int, name: str, *, cart_ttl_minutes: int | None) -> Organisat
     sign-ins use, stays."""
     name = (name or "").strip()
     if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
-        raise OrganisationCodeInvalid("Give the organisation a name of 1 to 200 characters.")
+        raise OrganisationCodeInvalid(msg("Give the organisation a name of 1 to 200 characters."))
     if cart_ttl_minutes is not None and (
         isinstance(cart_ttl_minutes, bool)
         or not isinstance(cart_ttl_minutes, int)
         or not 1 <= cart_ttl_minutes <= MAX_CART_TTL_MINUTES
     ):
         raise TtlOutOfRange(
-            f"A cart holds stock 1 to {MAX_CART_TTL_MINUTES:,} minutes; leave it empty for the installation's default."
+            msg(
+                "A cart holds stock 1 to {most:,} minutes; leave it empty for the installation's default.",
+                most=MAX_CART_TTL_MINUTES,
+            )
         )
     with transaction():
         org = db.session.get(Organisation, org_id)
         if org is None:
-            raise NoSuchOrganisation("No such organisation.")
+            raise NoSuchOrganisation(msg("No such organisation."))
         org.name, org.cart_ttl_minutes = name, cart_ttl_minutes
     return org
 
@@ -84,8 +90,17 @@ def every() -> list[Organisation]:
 def by_code(code: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().lower()))
     if org is None:
-        known = ", ".join(o.code for o in every()) or "none yet: flask create-org CODE --name NAME"
-        raise NoSuchOrganisation(f"No organisation {code!r}. Organisations: {known}.")
+        known = ", ".join(o.code for o in every())
+        if not known:
+            raise NoSuchOrganisation(
+                msg(
+                    "No organisation {code}. Organisations: none yet: flask create-org CODE --name NAME.",
+                    code=repr(code),
+                )
+            )
+        raise NoSuchOrganisation(
+            msg("No organisation {code}. Organisations: {known}.", code=repr(code), known=known)
+        )
     return org
 
 
@@ -97,9 +112,13 @@ def named_or_only(code: str | None) -> Organisation:
     if len(orgs) == 1:
         return orgs[0]
     if not orgs:
-        raise NoSuchOrganisation("There is no organisation yet: flask create-org CODE --name NAME.")
+        raise NoSuchOrganisation(msg("There is no organisation yet: flask create-org CODE --name NAME."))
     raise OrganisationNotNamed(
-        f"There are {len(orgs)} organisations ({', '.join(o.code for o in orgs)}): say which with --org CODE."
+        msg(
+            "There are {count} organisations ({codes}): say which with --org CODE.",
+            count=len(orgs),
+            codes=", ".join(o.code for o in orgs),
+        )
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from warehouse.accounts.models import Role
 from warehouse.core.errors import UnknownPermission
+from warehouse.core.i18n import msg
 
 INVENTORY_READ = "inventory.read"
 INVENTORY_ADJUST = "inventory.adjust"  # POST /api/stock (adjust), locations
@@ -81,7 +82,11 @@ def parse_scopes(text: str | None) -> frozenset[str] | None:
     unknown = sorted(names - set(ALL))
     if unknown:
         raise UnknownPermission(
-            f"Unknown permission(s): {', '.join(unknown)}. Choose from: {', '.join(ALL)}."
+            msg(
+                "Unknown permission(s): {unknown}. Choose from: {known}.",
+                unknown=", ".join(unknown),
+                known=", ".join(ALL),
+            )
         )
     return names
 

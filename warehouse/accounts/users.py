@@ -70,7 +70,12 @@ def create_user(
         with tenancy.identifying():
             taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
         if taken is not None:
-            raise UsernameTaken(f"User {username!r} already exists (in this or another organisation).")
+            raise UsernameTaken(
+                msg(
+                    "User {username} already exists (in this or another organisation).",
+                    username=repr(username),
+                )
+            )
         if badge_code is not None:
             _check_badge_free(badge_code, None)
         db.session.add(user)
@@ -82,25 +87,26 @@ def create_user(
 def _checked_username(username: str) -> str:
     username = username.strip()
     if not username or len(username) > 64:
-        raise UsernameInvalid("Username must be 1-64 characters.")
+        raise UsernameInvalid(msg("Username must be 1-64 characters."))
     if not username.isprintable():
         raise UsernameInvalid(
-            "Username must not contain control characters (tabs, line breaks, NUL). Type it again."
+            msg("Username must not contain control characters (tabs, line breaks, NUL). Type it again.")
         )
     return username
 
 
 def _check_password(password: str) -> None:
     if len(password) < 8:
-        raise PasswordTooShort("Password must be at least 8 characters.")
+        raise PasswordTooShort(msg("Password must be at least 8 characters."))
 
 
 def _checked_role(role: Role | str) -> Role:
     try:
         return Role(role)
     except ValueError:
+        roles = ", ".join(r.value for r in Role)
         raise RoleUnknown(
-            f"Unknown role {role!r}. Choose one of: {', '.join(r.value for r in Role)}."
+            msg("Unknown role {role}. Choose one of: {roles}.", role=repr(role), roles=roles)
         ) from None
 
 
@@ -110,15 +116,17 @@ _BADGE = re.compile(r"[!-~]{1,64}")  # printable ASCII, no spaces: what a badge 
 
 def _check_pin(pin: str) -> None:
     if not _PIN.fullmatch(pin):
-        raise PinInvalid("A PIN is 4-8 digits (0-9 only). Enter another PIN.")
+        raise PinInvalid(msg("A PIN is 4-8 digits (0-9 only). Enter another PIN."))
 
 
 def _checked_badge(badge_code: str) -> str:
     badge_code = badge_code.strip()  # a scanner may end what it types with whitespace
     if not _BADGE.fullmatch(badge_code):
         raise BadgeCodeInvalid(
-            "A badge code is 1-64 letters, digits or punctuation (printable ASCII, no spaces). "
-            "Scan or type the badge again."
+            msg(
+                "A badge code is 1-64 letters, digits or punctuation (printable ASCII, no spaces). "
+                "Scan or type the badge again."
+            )
         )
     return badge_code
 
@@ -129,8 +137,11 @@ def _check_badge_free(badge_code: str, user_id: int | None) -> None:
         holder = db.session.scalar(select(User.id).where(User.badge_code == badge_code))
     if holder is not None and holder != user_id:
         raise BadgeCodeTaken(
-            f"Badge {badge_code!r} is already given to someone (in this or another organisation). "
-            "Use another badge."
+            msg(
+                "Badge {badge} is already given to someone (in this or another organisation). "
+                "Use another badge.",
+                badge=repr(badge_code),
+            )
         )
 
 
@@ -151,7 +162,7 @@ def authenticate(
     with tenancy.identifying():
         user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    return _finish(who, user if ok else None, "Wrong username or password. Try again.", address)
+    return _finish(who, user if ok else None, msg("Wrong username or password. Try again."), address)
 
 
 def authenticate_badge(
@@ -170,7 +181,8 @@ def authenticate_badge(
     with tenancy.identifying():
         user = db.session.scalar(select(User).where(User.badge_code == badge_code.strip()))
     ok = check_password_hash(user.pin_hash if user and user.pin_hash else _DUMMY_HASH, pin)
-    return _finish(who, user if ok else None, "Badge or PIN not recognised. Scan your badge again.", address)
+    refused = msg("Badge or PIN not recognised. Scan your badge again.")
+    return _finish(who, user if ok else None, refused, address)
 
 
 def _count_address(address: str | None, max_failures: int | None, window_minutes: int) -> None:
@@ -183,7 +195,10 @@ def _count_address(address: str | None, max_failures: int | None, window_minutes
         return
     if _failures(f"addr:{address}"[:80], window_minutes) >= max_failures:
         raise SignInThrottled(
-            f"Too many failed sign-ins from this device. Wait {window_minutes} minutes or ask a supervisor."
+            msg(
+                "Too many failed sign-ins from this device. Wait {minutes} minutes or ask a supervisor.",
+                minutes=window_minutes,
+            )
         )
 
 
@@ -199,8 +214,10 @@ def _count_attempt(who: str, max_failures: int, window_minutes: int) -> None:
 
     if atomically(record) > max_failures:
         raise SignInThrottled(
-            f"Too many failed sign-ins. Wait {window_minutes} minutes "
-            "or ask a supervisor to reset your password."
+            msg(
+                "Too many failed sign-ins. Wait {minutes} minutes or ask a supervisor to reset your password.",
+                minutes=window_minutes,
+            )
         )
 
 
@@ -247,7 +264,7 @@ def set_role(user_id: int, role: Role | str, *, actor_id: int | None) -> User:
         _serialise_admins()
         user = _user_to_change(user_id)
         if user.role is Role.ADMIN and role is not Role.ADMIN and user.active:
-            _keep_an_admin(user, "take the admin role from")
+            _keep_an_admin(user, demoting=True)
         user.role = role
         return user
 
@@ -291,9 +308,9 @@ def deactivate(user_id: int, *, actor_id: int | None) -> User:
         _serialise_admins()
         user = _user_to_change(user_id)
         if user.id == actor_id:
-            raise SelfDeactivation("You cannot deactivate your own account. Ask another admin to do it.")
+            raise SelfDeactivation(msg("You cannot deactivate your own account. Ask another admin to do it."))
         if user.active and user.role is Role.ADMIN:
-            _keep_an_admin(user, "deactivate")
+            _keep_an_admin(user, demoting=False)
         user.active = False
         db.session.execute(
             update(ApiToken)
@@ -327,7 +344,11 @@ def _user_to_change(user_id: int) -> User:
     query = select(User).where(User.id == user_id).with_for_update()
     user = db.session.scalar(query.execution_options(populate_existing=True))
     if user is None:
-        raise UserNotFound(f"No user #{user_id} in this organisation. Pick the user from the list again.")
+        raise UserNotFound(
+            msg(
+                "No user #{user_id} in this organisation. Pick the user from the list again.", user_id=user_id
+            )
+        )
     return user
 
 
@@ -344,14 +365,25 @@ def _serialise_admins() -> None:
     serialise(f"admins:{tenancy.current()}")
 
 
-def _keep_an_admin(user: User, doing: str) -> None:
+def _keep_an_admin(user: User, *, demoting: bool) -> None:
     others = db.session.scalar(
         select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
     )
     if not others:
+        if demoting:
+            raise LastAdmin(
+                msg(
+                    "Cannot take the admin role from {username}: the last active admin of this "
+                    "organisation. Make another user an admin first.",
+                    username=user.username,
+                )
+            )
         raise LastAdmin(
-            f"Cannot {doing} {user.username}: the last active admin of this organisation. "
-            "Make another user an admin first."
+            msg(
+                "Cannot deactivate {username}: the last active admin of this organisation. "
+                "Make another user an admin first.",
+                username=user.username,
+            )
         )
 
 
@@ -365,7 +397,7 @@ def create_token(user: User, *, name: str | None = None, scopes: str | None = No
     `scopes` ("inventory.read transfers.read") narrows it below its user's role."""
     narrowed = parse_scopes(scopes)
     if name is not None and len(name) > 100:
-        raise NoteTooLong("Keep the token name under 100 characters.")
+        raise NoteTooLong(msg("Keep the token name under 100 characters."))
     token = "wh_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
@@ -383,7 +415,7 @@ def revoke_token(token_or_prefix: str) -> int:
     many live tokens were revoked (a prefix shared by two tokens revokes both)."""
     text = token_or_prefix.strip()
     if len(text) < 10:
-        raise TokenReferenceInvalid("Give the whole token or its first 10 characters (wh_...).")
+        raise TokenReferenceInvalid(msg("Give the whole token or its first 10 characters (wh_...)."))
     which = ApiToken.token_hash == _hash_token(text) if len(text) > 10 else ApiToken.prefix == text
     with tenancy.identifying():  # the CLI names a token, not its organisation
         found = db.session.execute(select(ApiToken.id, ApiToken.org_id).where(which)).all()
@@ -463,8 +495,10 @@ def _refuse_inactive_owner(token_hash: str) -> None:
         active = db.session.scalar(_TOKEN_OWNER_ACTIVE, {"hash": token_hash})
     if active is False:
         raise UserInactive(
-            "This token's user has been deactivated, so the token no longer works. "
-            "Ask an admin to reactivate the user and give you a new token."
+            msg(
+                "This token's user has been deactivated, so the token no longer works. "
+                "Ask an admin to reactivate the user and give you a new token."
+            )
         )
 
 
@@ -493,7 +527,7 @@ def set_location(user: User, location_id: int) -> None:
 
     def choose():
         if db.session.get(Location, location_id) is None:
-            raise LocationNotOffered("Choose one of the listed locations.")
+            raise LocationNotOffered(msg("Choose one of the listed locations."))
         db.session.execute(update(User).where(User.id == user.id).values(location_id=location_id))
 
     atomically(choose)

@@ -23,12 +23,17 @@ that dies between the server accepting the message and `mailed_at` being saved s
 again after the lease: at least once, like most mail.
 
 A password is only ever sent over TLS: MAIL_USERNAME needs MAIL_STARTTLS or MAIL_SSL.
+
+The message is in English: recipients are e-mail addresses, not users, so no one's saved
+language is known. Its texts are `msg(...)` and `compose` says them with `say`, ready for
+a recipient whose language is known.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -38,16 +43,23 @@ from itertools import groupby
 from sqlalchemy import and_, func, or_, select, update
 
 from warehouse import ledger
-from warehouse.alerts.models import Alert, AlertSetting, AlertStatus
+from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, alert_text
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance
 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_TRIES = len(BACKOFF) + 1
 TIMEOUT = 10.0  # seconds per socket operation with the mail server
 LEASE = timedelta(minutes=30)  # > (8 + the most recipients 500 characters hold) x TIMEOUT
+KIND_WORDS = {
+    AlertKind.LOW_STOCK.value: msg("Low stock"),
+    AlertKind.OUT_OF_STOCK.value: msg("Out of stock"),
+    AlertKind.REORDER_NEEDED.value: msg("Reorder needed"),
+    AlertKind.OVERSTOCK.value: msg("Overstock"),
+}
 
 
 class MailConfigError(ValueError):
@@ -195,6 +207,8 @@ def _claim_place(product_id: int, location_id: int, now: datetime) -> list[Claim
                     Alert.id,
                     Alert.kind,
                     Alert.message,
+                    Alert.on_hand,
+                    Alert.threshold,
                     Alert.raised_at,
                     Product.sku,
                     Product.name,
@@ -215,7 +229,7 @@ def _claim_place(product_id: int, location_id: int, now: datetime) -> list[Claim
                 row.sku,
                 row.name,
                 row.code,
-                row.message,
+                alert_text(row.message, row.kind, row.sku, row.code, row.on_hand, row.threshold),
                 row.raised_at,
                 [r.strip() for r in row.recipients.split(",") if r.strip()],
                 int(on_hand),
@@ -227,28 +241,51 @@ def _claim_place(product_id: int, location_id: int, now: datetime) -> list[Claim
     return ledger.atomically(run)
 
 
-def compose(alerts: list[Claimed], sender: str, base_url: str | None = None) -> EmailMessage:
-    """One message for the alerts of one SKU x location."""
+def compose(
+    alerts: list[Claimed], sender: str, base_url: str | None = None, say: Callable[[str], str] = str
+) -> EmailMessage:
+    """One message for the alerts of one SKU x location, its words said with `say`."""
     first = alerts[0]
-    kinds = ", ".join(a.kind.replace("_", " ") for a in alerts).capitalize()
+    kinds = ", ".join(say(_kind(a)) for a in alerts).capitalize()
     message = EmailMessage()
-    message["Subject"] = f"[warehouse] {kinds}: {first.sku} at {first.location}"
+    message["Subject"] = say(
+        msg("[warehouse] {kinds}: {sku} at {location}", kinds=kinds, sku=first.sku, location=first.location)
+    )
     message["From"] = sender
     message["To"] = ", ".join(first.recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"alert-{first.alert_id}")
-    lines = [f"{first.sku} ({first.product_name}) at {first.location}:", ""]
-    lines += [
-        f"- {a.kind.replace('_', ' ').capitalize()}: {a.message} "
-        f"(alert #{a.alert_id}, raised {a.raised_at:%Y-%m-%d %H:%M} UTC)"
-        for a in alerts
-    ]
-    lines += ["", f"Now: on hand {first.on_hand_now}, available {first.available_now}."]
+    where = msg(
+        "{sku} ({name}) at {location}:", sku=first.sku, name=first.product_name, location=first.location
+    )
+    lines = [say(where), ""]
+    lines += [say(_line(a, say)) for a in alerts]
+    now = msg(
+        "Now: on hand {on_hand}, available {available}.",
+        on_hand=first.on_hand_now,
+        available=first.available_now,
+    )
+    lines += ["", say(now)]
     if base_url:
-        lines += ["", f"See and acknowledge at {base_url.rstrip('/')}/alerts"]
-    lines += ["", "You get this as a recipient of this SKU's alerts at this location."]
+        page = base_url.rstrip("/") + "/alerts"
+        lines += ["", say(msg("See and acknowledge at {url}", url=page))]
+    lines += ["", say(msg("You get this as a recipient of this SKU's alerts at this location."))]
     message.set_content("\n".join(lines) + "\n")
     return message
+
+
+def _kind(alert: Claimed) -> str:
+    return KIND_WORDS.get(alert.kind) or alert.kind.replace("_", " ").capitalize()
+
+
+def _line(alert: Claimed, say: Callable[[str], str]) -> str:
+    return msg(
+        "- {kind}: {text} (alert #{alert}, raised {raised} UTC)",
+        kind=say(_kind(alert)),
+        text=say(alert.message),
+        alert=alert.alert_id,
+        raised=alert.raised_at.strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def _send(server: MailServer, message: EmailMessage) -> tuple[bool, str | None]:

@@ -13,6 +13,7 @@ from warehouse.alerts.rules import judge
 from warehouse.catalog.models import Location, Product
 from warehouse.core.errors import InvalidAlertSetting, NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 MAX_THRESHOLD = 1_000_000_000
 MAX_RECIPIENTS = 500
@@ -53,13 +54,13 @@ def configure(
     that place again so the alerts follow the new setting at once."""
     if threshold is not None and not 0 <= threshold <= MAX_THRESHOLD:
         raise InvalidAlertSetting(
-            f"Threshold must be 0 to {MAX_THRESHOLD:,}, or empty to use the reorder point."
+            msg("Threshold must be 0 to {most:,}, or empty to use the reorder point.", most=MAX_THRESHOLD)
         )
     recipients = _clean_recipients(recipients)
 
     def run():
         if db.session.get(Product, product_id) is None or db.session.get(Location, location_id) is None:
-            raise NotFound("Choose a known SKU and location.")
+            raise NotFound(msg("Choose a known SKU and location."))
         setting = setting_for(product_id, location_id)
         if setting is None:
             setting = AlertSetting(product_id=product_id, location_id=location_id)
@@ -76,8 +77,12 @@ def _clean_recipients(text: str) -> str:
     people = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
     bad = [p for p in people if "@" not in p or " " in p or len(p) > 254]
     if bad:
-        raise InvalidAlertSetting(f"Not an e-mail address: {bad[0][:60]}. Separate addresses with commas.")
+        raise InvalidAlertSetting(
+            msg("Not an e-mail address: {address}. Separate addresses with commas.", address=bad[0][:60])
+        )
     joined = ", ".join(people)
     if len(joined) > MAX_RECIPIENTS:
-        raise InvalidAlertSetting(f"Too many recipients: keep the list under {MAX_RECIPIENTS} characters.")
+        raise InvalidAlertSetting(
+            msg("Too many recipients: keep the list under {most} characters.", most=MAX_RECIPIENTS)
+        )
     return joined

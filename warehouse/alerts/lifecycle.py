@@ -14,9 +14,17 @@ from warehouse.catalog.models import Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import AlertRefused, NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 A = AlertStatus
 LIVE = (A.OPEN, A.ACKNOWLEDGED)
+# Whole sentences per status: a translator words each one for its own status.
+ALREADY = {
+    A.OPEN: msg("This alert is already open. Reload to see it."),
+    A.ACKNOWLEDGED: msg("This alert is already acknowledged. Reload to see it."),
+    A.RESOLVED: msg("This alert is already resolved. Reload to see it."),
+    A.CLEARED: msg("This alert is already cleared. Reload to see it."),
+}
 
 
 # --- people: acknowledge and resolve -----------------------------------------------------
@@ -30,7 +38,7 @@ def get(alert_id: int) -> Alert:
         populate_existing=True,
     )
     if alert is None:
-        raise NotFound("No such alert. Reload the alerts page.")
+        raise NotFound(msg("No such alert. Reload the alerts page."))
     return alert
 
 
@@ -62,7 +70,7 @@ def _close_or_ack(alert_id: int, actor_id: int, target: AlertStatus) -> Alert:
         ).rowcount
         if changed != 1:
             alert = get(alert_id)
-            raise AlertRefused(f"This alert is already {alert.status.value}. Reload to see it.")
+            raise AlertRefused(ALREADY[alert.status])
 
     ledger.atomically(run)
     return get(alert_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.core.tenancy import OrgScoped
 
 
@@ -54,6 +55,44 @@ class AlertStatus(str, enum.Enum):
     CLEARED = "cleared"  # closed by a posting: the condition ended
 
 
+def condition_message(kind: AlertKind, sku: str, location: str, on_hand: int, mark: int | None) -> Message:
+    """What an alert of `kind` says about one SKU at one location (`mark`: the threshold,
+    reorder point or max level it was judged against)."""
+    if kind is AlertKind.LOW_STOCK:
+        return msg(
+            "{sku} at {location}: on hand {on_hand}, at or below {mark}.",
+            **_place(sku, location, on_hand, mark),
+        )
+    if kind is AlertKind.OUT_OF_STOCK:
+        return msg(
+            "{sku} at {location}: nothing available (on hand {on_hand}).",
+            sku=sku,
+            location=location,
+            on_hand=on_hand,
+        )
+    if kind is AlertKind.REORDER_NEEDED:
+        return msg(
+            "{sku} at {location}: on hand {on_hand}, reorder point {mark}, nothing inbound.",
+            **_place(sku, location, on_hand, mark),
+        )
+    return msg(
+        "{sku} at {location}: on hand {on_hand}, above the max level {mark}.",
+        **_place(sku, location, on_hand, mark),
+    )
+
+
+def _place(sku: str, location: str, on_hand: int, mark: int | None) -> dict:
+    return dict(sku=sku, location=location, on_hand=on_hand, mark=mark)
+
+
+def alert_text(stored: str, kind: AlertKind, sku: str, location: str, on_hand: int, mark: int | None) -> str:
+    """An alert's stored text as a `Message`, to be said in its reader's language: made
+    again from the figures kept with it; the stored text itself when they no longer make
+    it (a SKU or location code changed since, a text cut at 300 characters)."""
+    again = condition_message(kind, sku, location, on_hand, mark)
+    return again if again == stored else stored
+
+
 class Alert(OrgScoped, db.Model):
     """One stock condition of one SKU at one location. `live_key` is set while the alert
     is open or acknowledged and NULL once closed: its unique constraint allows exactly one
@@ -89,6 +128,13 @@ class Alert(OrgScoped, db.Model):
     mail_error: Mapped[str | None] = mapped_column(String(300))
     product: Mapped[Product] = relationship()
     location: Mapped[Location] = relationship()
+
+    @property
+    def said(self) -> str:
+        """`message` as a page says it in its reader's language (alert_text)."""
+        return alert_text(
+            self.message, self.kind, self.product.sku, self.location.code, self.on_hand, self.threshold
+        )
 
 
 class AlertSetting(OrgScoped, db.Model):

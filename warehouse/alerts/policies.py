@@ -31,6 +31,7 @@ from warehouse.core.errors import (
     PolicyListedTwice,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically
 
 FIGURES = ("reorder_point", "reorder_qty", "max_level", "lead_time_days", "safety_stock")
@@ -97,7 +98,7 @@ def _check_actor(actor_id: int | None) -> None:
         return
     actor = db.session.get(User, actor_id)
     if actor is None or not actor.active or actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise NotAllowed("Only a supervisor or an admin can change reorder policies.")
+        raise NotAllowed(msg("Only a supervisor or an admin can change reorder policies."))
 
 
 class _Known:
@@ -132,12 +133,21 @@ class _Known:
         """The pair and the figures it will hold, or the first rule the spec breaks."""
         product, location = self.products.get(spec.sku), self.locations.get(spec.location)
         if product is None:
-            raise NotFound(f"No product {spec.sku!r}. Create it first, or check the SKU.")
+            raise NotFound(msg("No product {sku}. Create it first, or check the SKU.", sku=repr(spec.sku)))
         if location is None:
-            raise NotFound(f"No location {spec.location!r}. Create it first, or check the code.")
+            raise NotFound(
+                msg(
+                    "No location {location}. Create it first, or check the code.",
+                    location=repr(spec.location),
+                )
+            )
         pair = (product.id, location.id)
         if pair in self.seen:
-            raise PolicyListedTwice(f"{spec.sku} at {spec.location} is listed twice: list it once.")
+            raise PolicyListedTwice(
+                msg(
+                    "{sku} at {location} is listed twice: list it once.", sku=spec.sku, location=spec.location
+                )
+            )
         figures = _figures(spec, self.policies.get(pair))
         self.seen.add(pair)
         return pair, figures
@@ -146,7 +156,13 @@ class _Known:
 def _figures(spec: PolicySpec, policy: ReorderPolicy | None) -> dict[str, int | None]:
     unknown = sorted(set(spec.figures) - set(FIGURES))
     if unknown:
-        raise PolicyFigureOutOfRange(f"Unknown policy figure {unknown[0]!r}: use {', '.join(FIGURES)}.")
+        raise PolicyFigureOutOfRange(
+            msg(
+                "Unknown policy figure {figure}: use {figures}.",
+                figure=repr(unknown[0]),
+                figures=", ".join(FIGURES),
+            )
+        )
     figures = {}
     for name in FIGURES:
         if name in spec.figures:
@@ -155,8 +171,14 @@ def _figures(spec: PolicySpec, policy: ReorderPolicy | None) -> dict[str, int | 
             figures[name] = getattr(policy, name) if policy is not None else DEFAULTS[name]
     if figures["max_level"] is not None and figures["max_level"] < figures["reorder_point"]:
         raise MaxLevelBelowReorderPoint(
-            f"{spec.sku} at {spec.location}: max_level {figures['max_level']:,} is below reorder_point "
-            f"{figures['reorder_point']:,}. Raise max_level or lower the reorder point."
+            msg(
+                "{sku} at {location}: max_level {max_level:,} is below reorder_point {reorder_point:,}. "
+                "Raise max_level or lower the reorder point.",
+                sku=spec.sku,
+                location=spec.location,
+                max_level=figures["max_level"],
+                reorder_point=figures["reorder_point"],
+            )
         )
     return figures
 
@@ -166,7 +188,14 @@ def _figure(name: str, value) -> int | None:
         return None  # clears the max level
     high = MAX_LEAD_TIME_DAYS if name == "lead_time_days" else HIGH
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-        raise PolicyFigureOutOfRange(f"{name} must be a whole number from 0 to {high:,}, not {value!r}.")
+        raise PolicyFigureOutOfRange(
+            msg(
+                "{name} must be a whole number from 0 to {high:,}, not {value}.",
+                name=name,
+                high=high,
+                value=repr(value),
+            )
+        )
     return value
 
 
@@ -197,7 +226,11 @@ def _problem(index: int, spec: PolicySpec, refusal: DomainError) -> dict:
 
 def _summary(problems: list[dict], total: int) -> str:
     first = problems[0]
-    return (
-        f"Nothing was saved: {len(problems)} of {total} policies are refused (each is named in "
-        f"details.items). The first, item {first['index']}: {first['message']}"
+    return msg(
+        "Nothing was saved: {refused} of {total} policies are refused (each is named in "
+        "details.items). The first, item {index}: {first}",
+        refused=len(problems),
+        total=total,
+        index=first["index"],
+        first=first["message"],
     )

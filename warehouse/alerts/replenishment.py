@@ -30,6 +30,7 @@ from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import DaysOutOfRange, NotAllowed, NotFound, ReorderPointOutOfRange
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.money import money
 from warehouse.core.transactions import atomically
 from warehouse.ledger.models import Balance, Movement, MovementType
@@ -42,6 +43,7 @@ MAX_REORDER_POINT = 1_000_000_000  # a policy figure, kept inside a 32-bit INTEG
 MAX_DAYS = 3650  # the longest outbound window a suggestion looks back over
 MAX_ID = 2_147_483_647  # ids are 32-bit INTEGER columns: larger ones exist nowhere
 MANY = 500  # above this many products, filter the ledger by location and time only
+NO_POLICY = msg("No reorder policy for this SKU at this location. Ask an admin to add one.")
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,15 @@ class Suggestion:
 
     @property
     def working(self) -> str:
-        return (
-            f"{self.units_out} out in {self.days} days = {self.average_daily}/day × "
-            f"{self.lead_time_days} days lead time + {self.safety_stock} safety stock "
-            f"→ {self.value}"
+        return msg(
+            "{units_out} out in {days} days = {average}/day × {lead_time} days lead time "
+            "+ {safety_stock} safety stock → {value}",
+            units_out=self.units_out,
+            days=self.days,
+            average=self.average_daily,
+            lead_time=self.lead_time_days,
+            safety_stock=self.safety_stock,
+            value=self.value,
         )
 
 
@@ -224,7 +231,7 @@ def suggested_reorder_point(
     at the location (an admin adds policies)."""
     found = suggestions([(product_id, location_id)], days=days, today=today)
     if (product_id, location_id) not in found:
-        raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
+        raise NotFound(NO_POLICY)
     return found[(product_id, location_id)]
 
 
@@ -285,7 +292,7 @@ def _suggest(policy: ReorderPolicy, units_out: int, days: int, since, until) -> 
 
 def _window_days(days) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise DaysOutOfRange(f"The outbound window must be 1 to {MAX_DAYS:,} days.")
+        raise DaysOutOfRange(msg("The outbound window must be 1 to {most:,} days.", most=MAX_DAYS))
     return days
 
 
@@ -299,15 +306,15 @@ def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_
     policy."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REORDER_POINT:
         raise ReorderPointOutOfRange(
-            f"The reorder point must be a whole number from 0 to {MAX_REORDER_POINT:,}."
+            msg("The reorder point must be a whole number from 0 to {most:,}.", most=MAX_REORDER_POINT)
         )
     if not (_is_id(product_id) and _is_id(location_id)):
-        raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
+        raise NotFound(NO_POLICY)
 
     def run() -> ReorderPolicy:
         actor = db.session.get(User, actor_id) if actor_id else None
         if actor is None or not actor.active or actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-            raise NotAllowed("Only a supervisor can change reorder points.")
+            raise NotAllowed(msg("Only a supervisor can change reorder points."))
         # Guarded: the max-level rule is in the WHERE, so no write breaks the CHECK.
         changed = db.session.execute(
             update(ReorderPolicy)
@@ -325,12 +332,15 @@ def apply_reorder_point(product_id: int, location_id: int, value: int, *, actor_
             .execution_options(populate_existing=True)
         )
         if policy is None:
-            raise NotFound("No reorder policy for this SKU at this location. Ask an admin to add one.")
+            raise NotFound(NO_POLICY)
         if not changed:
             raise ReorderPointOutOfRange(
-                f"A reorder point of {value:,} is above the max level "
-                f"{policy.max_level:,}. Choose {policy.max_level:,} or less, "
-                "or ask an admin to raise the max level."
+                msg(
+                    "A reorder point of {value:,} is above the max level {max_level:,}. "
+                    "Choose {max_level:,} or less, or ask an admin to raise the max level.",
+                    value=value,
+                    max_level=policy.max_level,
+                )
             )
         # A new point changes which alerts hold (low stock, reorder needed): judge the
         # place again now, in this transaction, rather than at its next posting.

@@ -38,7 +38,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
 
 from warehouse import ledger, transfers
-from warehouse.alerts.models import Alert, AlertKind, AlertSetting, AlertStatus, ReorderPolicy
+from warehouse.alerts.models import (
+    Alert,
+    AlertKind,
+    AlertSetting,
+    AlertStatus,
+    ReorderPolicy,
+    condition_message,
+)
 from warehouse.catalog.models import NO_LOT, Bin, Location, LocationType, Lot, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
@@ -84,26 +91,19 @@ class Place:
 
     def conditions(self, inbound: int) -> dict[AlertKind, tuple[int | None, str]]:
         """Kinds whose condition holds now -> (threshold judged against, message)."""
-        found = {}
-        where = f"{self.sku} at {self.location_code}"
+        marks = {}
         if self.low_mark is not None and self.on_hand <= self.low_mark:
-            found[K.LOW_STOCK] = (
-                self.low_mark,
-                f"{where}: on hand {self.on_hand}, at or below {self.low_mark}.",
-            )
+            marks[K.LOW_STOCK] = self.low_mark
         if self.available <= 0 and self.watched and not self.transit:
-            found[K.OUT_OF_STOCK] = (0, f"{where}: nothing available (on hand {self.on_hand}).")
+            marks[K.OUT_OF_STOCK] = 0
         if self.reorder_point is not None and self.on_hand <= self.reorder_point and inbound <= 0:
-            found[K.REORDER_NEEDED] = (
-                self.reorder_point,
-                f"{where}: on hand {self.on_hand}, reorder point {self.reorder_point}, nothing inbound.",
-            )
+            marks[K.REORDER_NEEDED] = self.reorder_point
         if self.max_level is not None and self.on_hand > self.max_level:
-            found[K.OVERSTOCK] = (
-                self.max_level,
-                f"{where}: on hand {self.on_hand}, above the max level {self.max_level}.",
-            )
-        return found
+            marks[K.OVERSTOCK] = self.max_level
+        return {
+            kind: (mark, condition_message(kind, self.sku, self.location_code, self.on_hand, mark))
+            for kind, mark in marks.items()
+        }
 
 
 def _live_id(kind: AlertKind):

@@ -30,6 +30,7 @@ from warehouse.catalog.models import Location, Lot, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import Conflict
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import RaceLost
 from warehouse.integrations import events
 from warehouse.ledger.models import Balance, MovementType
@@ -333,7 +334,9 @@ def _take(backorder: Backorder, n: int, moment: datetime, *, status: BackorderSt
         .values(qty_open=seen - n, status=status, closed_at=None if status is B.ON_BACKORDER else moment)
     )
     if done.rowcount != 1:  # served or cancelled by a concurrent request: run again
-        raise RaceLost(Conflict("A backorder changed while it was being served. Send the request again."))
+        raise RaceLost(
+            Conflict(msg("A backorder changed while it was being served. Send the request again."))
+        )
 
 
 # --- put-away carries reservations -------------------------------------------------------

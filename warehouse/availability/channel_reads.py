@@ -29,6 +29,7 @@ from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import QuantityOutOfRange
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance
 
 MAX_LIMIT = 200
@@ -73,7 +74,13 @@ def matrix(
     case) with on hand, reserved, held, free and the ATP of each channel (all, or those
     named by code or id)."""
     if not 1 <= limit <= MAX_LIMIT or not 1 <= page <= MAX_PAGE:
-        raise QuantityOutOfRange(f"A page is 1 to {MAX_LIMIT} rows, pages 1 to {MAX_PAGE:,}.")
+        raise QuantityOutOfRange(
+            msg(
+                "A page is 1 to {max_limit} rows, pages 1 to {max_page:,}.",
+                max_limit=MAX_LIMIT,
+                max_page=MAX_PAGE,
+            )
+        )
     chosen = channels.named(channel_codes)
     where = _held_at(location.id, search)
     total = _count(location.id, where, searched=bool((search or "").strip()))

@@ -32,6 +32,7 @@ from warehouse.core.errors import (
     NotFound,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_NAME = 100
@@ -46,14 +47,22 @@ CODE_RULE = "1-32 letters, digits, '-' or '_', e.g. web or market-eu"
 def check_code(code) -> str:
     """The code as stored (lower-case), or ChannelFieldInvalid."""
     if not isinstance(code, str) or not CODE.fullmatch(code.strip()):
-        raise ChannelFieldInvalid(f"{str(code)[:40]!r} is not a channel code: use {CODE_RULE}.")
+        # CODE_RULE written out: a translator sees the whole sentence.
+        raise ChannelFieldInvalid(
+            msg(
+                "{code} is not a channel code: use 1-32 letters, digits, '-' or '_', e.g. web or market-eu.",
+                code=repr(str(code)[:40]),
+            )
+        )
     return code.strip().lower()
 
 
 def check_name(name) -> str:
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ChannelFieldInvalid(f"Give the channel a name of 1 to {MAX_NAME} characters, e.g. Web shop.")
+        raise ChannelFieldInvalid(
+            msg("Give the channel a name of 1 to {max_name} characters, e.g. Web shop.", max_name=MAX_NAME)
+        )
     return name
 
 
@@ -65,7 +74,9 @@ def create(
 
     def make() -> Channel:
         if by_code(code) is not None:
-            raise ChannelCodeTaken(f"Channel {code} exists already. Choose another code, or change that one.")
+            raise ChannelCodeTaken(
+                msg("Channel {code} exists already. Choose another code, or change that one.", code=code)
+            )
         channel = Channel(code=code, name=name, active=bool(active))
         db.session.add(channel)
         db.session.flush()
@@ -127,7 +138,10 @@ def require(code_or_id: str | int) -> Channel:
         channel = db.session.get(Channel, int(text))
     if channel is None:
         raise ChannelNotFound(
-            f"No channel {str(code_or_id)[:40]!r}. Check the code (GET /api/channels lists them)."
+            msg(
+                "No channel {code}. Check the code (GET /api/channels lists them).",
+                code=repr(str(code_or_id)[:40]),
+            )
         )
     return channel
 
@@ -170,11 +184,13 @@ def named(codes: list[str] | None) -> list[Channel]:
 
 def check_rule(buffer, share_percent) -> None:
     if isinstance(buffer, bool) or not isinstance(buffer, int) or not 0 <= buffer <= MAX_BUFFER:
-        raise ChannelRuleInvalid(f"The buffer is 0 to {MAX_BUFFER:,} units kept back from the channel.")
+        raise ChannelRuleInvalid(
+            msg("The buffer is 0 to {max_buffer:,} units kept back from the channel.", max_buffer=MAX_BUFFER)
+        )
     if share_percent is not None and (
         isinstance(share_percent, bool) or not isinstance(share_percent, int) or not 1 <= share_percent <= 100
     ):
-        raise ChannelRuleInvalid("The share is 1 to 100 percent, or empty for no share.")
+        raise ChannelRuleInvalid(msg("The share is 1 to 100 percent, or empty for no share."))
 
 
 def set_rule(
@@ -275,8 +291,18 @@ def _place(location_code: str) -> Location:
     location = locations.require(location_code)
     if not locations.workable(location):
         raise LocationNotOffered(
-            f"{location.code} is {'inactive' if not location.active else location.type.value}: "
-            "channels sell only from active locations where stock is worked. Choose another."
+            msg(
+                "{code} is inactive: channels sell only from active locations where stock is worked. "
+                "Choose another.",
+                code=location.code,
+            )
+            if not location.active
+            else msg(
+                "{code} is {type}: channels sell only from active locations where stock is worked. "
+                "Choose another.",
+                code=location.code,
+                type=location.type,
+            )
         )
     return location
 
@@ -293,7 +319,10 @@ def get_rule(rule_id: int) -> ChannelLocation:
     rule = db.session.get(ChannelLocation, rule_id) if 1 <= rule_id <= MAX_ID else None
     if rule is None:
         raise NotFound(
-            f"No availability record #{rule_id}. Check the id (GET /api/inventory/availability lists them)."
+            msg(
+                "No availability record #{rule_id}. Check the id (GET /api/inventory/availability lists them).",
+                rule_id=rule_id,
+            )
         )
     return rule
 

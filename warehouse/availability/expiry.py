@@ -38,6 +38,7 @@ from warehouse.core.errors import (
     SetupMissing,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.ledger.references import check_reference
 
@@ -148,7 +149,7 @@ def expiring(
 ) -> list[LotStock]:
     """Lots with stock that expire from today up to `within_days` days ahead, soonest first."""
     if not isinstance(within_days, int) or not 0 <= within_days <= MAX_DAYS:
-        raise DaysOutOfRange(f"Days ahead must be 0 to {MAX_DAYS}.")
+        raise DaysOutOfRange(msg("Days ahead must be 0 to {max_days}.", max_days=MAX_DAYS))
     today = today or today_utc()
     return _dated_stock(
         Lot.expiry_date >= today,
@@ -227,7 +228,7 @@ def mark_expired_by_ids(
         db.session.get(Lot, lot_id),
     )
     if product is None or bin is None or lot is None:
-        raise NotFound("That lot is not in that bin any more. Reload the page.")
+        raise NotFound(msg("That lot is not in that bin any more. Reload the page."))
     return mark_expired(product, bin, lot, actor_id=actor_id, key=key)
 
 
@@ -243,18 +244,33 @@ def mark_expired(
     """Put every available unit of an expired lot in a bin on hold (reason expired). Units
     reserved for someone stay reserved: release or fulfil those first."""
     if lot is None or lot.product_id != product.id:
-        raise LotOfAnotherProduct(f"Choose a lot of {product.sku}.")
+        raise LotOfAnotherProduct(msg("Choose a lot of {sku}.", sku=product.sku))
     if not is_expired(lot, today):
-        when = lot.expiry_date.isoformat() if lot.expiry_date else "never"
-        raise NotExpired(f"Lot {lot.code} of {product.sku} has not expired (expires {when}).")
+        raise NotExpired(
+            msg(
+                "Lot {lot} of {sku} has not expired (expires {expiry}).",
+                lot=lot.code,
+                sku=product.sku,
+                expiry=lot.expiry_date,
+            )
+            if lot.expiry_date
+            else msg("Lot {lot} of {sku} has not expired (expires never).", lot=lot.code, sku=product.sku)
+        )
 
     def run() -> Hold:
         on_hand, reserved, held = ledger.balance(product.id, bin.id, lot.id)
         free = on_hand - reserved - held
         if free <= 0:
             raise NotExpired(
-                f"Nothing to mark at {bin.code}: lot {lot.code} of {product.sku} has "
-                f"{held} held and {reserved} reserved, none available."
+                msg(
+                    "Nothing to mark at {bin}: lot {lot} of {sku} has {held} held and {reserved} reserved, "
+                    "none available.",
+                    bin=bin.code,
+                    lot=lot.code,
+                    sku=product.sku,
+                    held=held,
+                    reserved=reserved,
+                )
             )
         return holds.place(
             product,
@@ -286,13 +302,19 @@ def write_off(hold_id: int, *, actor_id: int | None, reference: tuple[str, str] 
     def expired_only(hold: Hold) -> None:
         if hold.reason is not HoldReason.EXPIRED:
             raise NotAnExpiredHold(
-                f"{holds.number(hold)} is a {hold.reason.value} hold: only "
-                "expired holds are written off here. Use a stock adjustment."
+                msg(
+                    "{hold} is a {reason} hold: only expired holds are written off here. Use a stock adjustment.",
+                    hold=holds.number(hold),
+                    reason=hold.reason,
+                )
             )
         if reference is None and not hold.reference_type:
             raise ReferenceMalformed(
-                f"Say which destruction certificate or order destroyed {holds.number(hold)}, "
-                "as type:id (e.g. destruction:CERT-981)."
+                msg(
+                    "Say which destruction certificate or order destroyed {hold}, "
+                    "as type:id (e.g. destruction:CERT-981).",
+                    hold=holds.number(hold),
+                )
             )
 
     return holds.close(
@@ -349,11 +371,19 @@ def to_destruction(
     def expired_elsewhere(hold: Hold) -> None:
         if hold.reason is not HoldReason.EXPIRED:
             raise NotAnExpiredHold(
-                f"{holds.number(hold)} is a {hold.reason.value} hold: only expired holds go to destruction."
+                msg(
+                    "{hold} is a {reason} hold: only expired holds go to destruction.",
+                    hold=holds.number(hold),
+                    reason=hold.reason,
+                )
             )
         if hold.location.type is LocationType.DESTRUCTION:
             raise AlreadyAtDestruction(
-                f"{holds.number(hold)} is at {hold.location.code} already: write it off once destroyed."
+                msg(
+                    "{hold} is at {location} already: write it off once destroyed.",
+                    hold=holds.number(hold),
+                    location=hold.location.code,
+                )
             )
 
     def post(hold: Hold) -> ledger.Posted:
@@ -406,9 +436,9 @@ def destruction_location(code: str | None = None) -> Location:
     )
     if len(found) != 1:
         raise NotADestructionLocation(
-            "Name the destruction location: there are several."
+            msg("Name the destruction location: there are several.")
             if found
-            else "There is no destruction location: an admin adds a location of type destruction first."
+            else msg("There is no destruction location: an admin adds a location of type destruction first.")
         )
     return found[0]
 
@@ -417,14 +447,22 @@ def destruction_bin(location: Location) -> Bin:
     """The bin expired units land in at a destruction location (its first active bin)."""
     if location.type is not LocationType.DESTRUCTION or not location.active:
         raise NotADestructionLocation(
-            f"{location.code} is not an active destruction location. Name a location of type "
-            "destruction (an admin adds one under Setup, Locations)."
+            msg(
+                "{location} is not an active destruction location. Name a location of type "
+                "destruction (an admin adds one under Setup, Locations).",
+                location=location.code,
+            )
         )
     into = db.session.scalar(
         select(Bin).where(Bin.location_id == location.id, Bin.active.is_(True)).order_by(Bin.code).limit(1)
     )
     if into is None:
-        raise SetupMissing(f"{location.code} has no active bin to hold expired units. Add one under Setup.")
+        raise SetupMissing(
+            msg(
+                "{location} has no active bin to hold expired units. Add one under Setup.",
+                location=location.code,
+            )
+        )
     return into
 
 

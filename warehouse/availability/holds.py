@@ -45,6 +45,7 @@ from warehouse.core.errors import (
     QuantityOutOfRange,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.inbound import putaway
 from warehouse.ledger import stock
 from warehouse.ledger.models import MovementType, ReasonCode
@@ -93,15 +94,15 @@ def place(
     (the ledger: InsufficientStock). A form's key makes a double submit return the first
     hold; the same key for another hold is refused."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Hold 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(msg("Hold 1 to {max_qty:,} units.", max_qty=MAX_QTY))
     reason = HoldReason(reason)
     note = (note or "").strip() or None
     if note and len(note) > 500:
-        raise NoteTooLong("Keep the note under 500 characters.")
+        raise NoteTooLong(msg("Keep the note under 500 characters."))
     if lot is not None and lot.product_id != product.id:
-        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(msg("Lot {lot} is not a lot of {sku}.", lot=lot.code, sku=product.sku))
     if product.lot_tracked and lot is None:
-        raise LotRequired(f"{product.sku} is lot-tracked: say which lot to hold.")
+        raise LotRequired(msg("{sku} is lot-tracked: say which lot to hold.", sku=product.sku))
 
     def run() -> Hold:
         hold = Hold(
@@ -188,8 +189,11 @@ def release(hold_id: int, *, actor_id: int | None) -> Hold:
     def not_for_destruction(hold: Hold) -> None:
         if hold.location.type is LocationType.DESTRUCTION:
             raise HoldClosed(
-                f"{number(hold)} holds units sent for destruction: mark them consumed (written off), "
-                "they cannot be released."
+                msg(
+                    "{hold} holds units sent for destruction: mark them consumed (written off), "
+                    "they cannot be released.",
+                    hold=number(hold),
+                )
             )
 
     def post(hold: Hold) -> ledger.Posted:
@@ -219,13 +223,15 @@ def write_off(hold_id: int, *, actor_id: int | None, note: str | None = None, ke
     expired. A form's key makes a double submit write off once."""
     note = (note or "").strip() or None
     if note and len(note) > 400:
-        raise NoteTooLong("Keep the note under 400 characters.")
+        raise NoteTooLong(msg("Keep the note under 400 characters."))
 
     def not_expired(hold: Hold) -> None:
         if hold.reason is HoldReason.EXPIRED:
             raise HoldClosed(
-                f"{number(hold)} is an expired hold: write it off on the expiry page, "
-                "with the destruction reference."
+                msg(
+                    "{hold} is an expired hold: write it off on the expiry page, with the destruction reference.",
+                    hold=number(hold),
+                )
             )
 
     def post(hold: Hold) -> ledger.Posted:
@@ -271,11 +277,9 @@ def close(
     def run() -> Hold:
         hold = db.session.get(Hold, hold_id, with_for_update=True, populate_existing=True)
         if hold is None:
-            raise NotFound(f"No hold #{hold_id}. Reload the holds page.")
+            raise NotFound(msg("No hold #{hold_id}. Reload the holds page.", hold_id=hold_id))
         if hold.status is not HoldStatus.ACTIVE:
-            raise HoldClosed(
-                f"{number(hold)} is {hold.status.value.replace('_', ' ')} already: it cannot be {verb}."
-            )
+            raise HoldClosed(_cannot_be(hold, verb))
         if check:
             check(hold)
         seen = hold.qty_open
@@ -292,10 +296,23 @@ def close(
             )
         )
         if claimed.rowcount != 1:
-            raise HoldClosed(f"{number(hold)} changed while saving. Reload and try again.")
+            raise HoldClosed(msg("{hold} changed while saving. Reload and try again.", hold=number(hold)))
         return db.session.get(Hold, hold.id, populate_existing=True)
 
     return ledger.atomically(run)
+
+
+def _cannot_be(hold: Hold, verb: str) -> Message:
+    """Why a closed hold cannot close again: a whole sentence for each way a hold closes,
+    so a translator sees the verb in it."""
+    said = dict(hold=number(hold), status=hold.status)
+    if verb == "released":
+        return msg("{hold} is {status} already: it cannot be released.", **said)
+    if verb == "written off":
+        return msg("{hold} is {status} already: it cannot be written off.", **said)
+    if verb == "moved":
+        return msg("{hold} is {status} already: it cannot be moved.", **said)
+    return msg("{hold} is {status} already: it cannot be {verb}.", verb=verb, **said)
 
 
 def _line(hold: Hold, **deltas) -> ledger.Line:
@@ -308,7 +325,7 @@ def _line(hold: Hold, **deltas) -> ledger.Line:
 def get(hold_id: int) -> Hold:
     hold = db.session.get(Hold, hold_id)
     if hold is None:
-        raise NotFound(f"No hold #{hold_id}. Reload the holds page.")
+        raise NotFound(msg("No hold #{hold_id}. Reload the holds page.", hold_id=hold_id))
     return hold
 
 
@@ -319,7 +336,7 @@ def by_number(text: str) -> Hold:
     if digits.isascii() and digits.isdigit() and len(digits) <= 9:
         hold = db.session.scalar(select(Hold).where(Hold.serial == int(digits)))  # per organisation
     if hold is None:
-        raise NotFound(f"No hold {text!r}. Check the number (HLD-000042).")
+        raise NotFound(msg("No hold {text}. Check the number (HLD-000042).", text=repr(text)))
     return hold
 
 
@@ -405,10 +422,10 @@ def place_by_codes(
     lot = None
     if lot_code:
         if not product.lot_tracked:
-            raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
+            raise LotNotTracked(msg("{sku} is not lot-tracked: leave the lot empty.", sku=product.sku))
         lot = lots.existing(product, lot_code)
         if lot is None:
-            raise NotFound(f"No lot {lot_code} of {product.sku}. Check the label.")
+            raise NotFound(msg("No lot {lot} of {sku}. Check the label.", lot=lot_code, sku=product.sku))
     return place(product, bin, qty, reason, lot=lot, note=note, actor_id=actor_id, key=key)
 
 
@@ -416,5 +433,7 @@ def find_bin(location_code: str, bin_code: str) -> Bin:
     """A bin by its code (or barcode) inside a location."""
     bin = locations.bin_at(location_code, bin_code)
     if bin is None:
-        raise NotFound(f"No bin {bin_code} at {location_code}. Check the bin label.")
+        raise NotFound(
+            msg("No bin {bin} at {location}. Check the bin label.", bin=bin_code, location=location_code)
+        )
     return bin

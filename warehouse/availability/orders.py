@@ -57,6 +57,7 @@ from warehouse.core.errors import (
     ReservationChanged,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import RaceLost, serialise
 from warehouse.integrations import events
 from warehouse.ledger.references import check_reference
@@ -107,7 +108,11 @@ def place(
     not used yet, the cart, the route, each promise."""
     ref = check_reference((ORDER, reference))
     if "/" in ref[1]:  # it is read back in a URL path: /api/orders/<reference>
-        raise ReferenceMalformed(f"An order reference has no '/': {ref[1][:64]!r}. Use e.g. ord-12345.")
+        raise ReferenceMalformed(
+            msg(
+                "An order reference has no '/': {reference}. Use e.g. ord-12345.", reference=repr(ref[1][:64])
+            )
+        )
     cart_ref = check_reference((CART, cart)) if cart is not None else None
     merged = routing.merge(lines)
     point = routing.ship_point(ship_to, fulfil_from)
@@ -152,7 +157,10 @@ def _refuse_taken(ref: tuple[str, str]) -> None:
     ) or db.session.scalar(select(Backorder.id).where(*_of(Backorder, ref)).limit(1))
     if used is not None:
         raise OrderReferenceTaken(
-            f"Order {ref[1]} has been placed already: read it by its reference, or place this one under another."
+            msg(
+                "Order {reference} has been placed already: read it by its reference, or place this one under another.",
+                reference=ref[1],
+            )
         )
 
 
@@ -199,19 +207,35 @@ def cannot_fill(reference: str, route: routing.Route, *, figures: bool = True) -
     `details` (without the figures for a caller who may not see them: `figures=False`
     when they sum a bin being counted)."""
     short = route.short
-    if not route.candidates.places:
-        said = "no location with coordinates can fill it" + (" on this channel" if route.channel else "")
-    elif figures:
-        said = "; ".join(
-            f"{s.product.sku} {s.missing} short (ordered {s.quantity}, {s.promisable} to promise)"
-            for s in short
+    if not route.candidates.places and route.channel:
+        said = msg(
+            "Order {reference} cannot be filled: no location with coordinates can fill it on this channel. "
+            "Order less, choose another channel or location, or allow backorders for these SKUs.",
+            reference=reference,
+        )
+    elif not route.candidates.places:
+        said = msg(
+            "Order {reference} cannot be filled: no location with coordinates can fill it. "
+            "Order less, choose another channel or location, or allow backorders for these SKUs.",
+            reference=reference,
         )
     else:
-        said = "; ".join(f"{s.product.sku} short (ordered {s.quantity})" for s in short)
-    error = OrderCannotBeFilled(
-        f"Order {reference} cannot be filled: {said}. Order less, choose another channel or location, "
-        "or allow backorders for these SKUs."
-    )
+        # The short lines are a list of figures (the API's answer): they stay as written.
+        lines = (
+            "; ".join(
+                f"{s.product.sku} {s.missing} short (ordered {s.quantity}, {s.promisable} to promise)"
+                for s in short
+            )
+            if figures
+            else "; ".join(f"{s.product.sku} short (ordered {s.quantity})" for s in short)
+        )
+        said = msg(
+            "Order {reference} cannot be filled: {lines}. Order less, choose another channel or location, "
+            "or allow backorders for these SKUs.",
+            reference=reference,
+            lines=lines,
+        )
+    error = OrderCannotBeFilled(said)
     error.details = {
         "short": [
             {"sku": s.product.sku, "quantity": s.quantity}
@@ -307,7 +331,7 @@ def _take_over(row: Reservation, cart_ref, ref) -> dict:
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
-        raise RaceLost(ReservationChanged("The cart changed while the order was placed. Send it again."))
+        raise RaceLost(ReservationChanged(msg("The cart changed while the order was placed. Send it again.")))
     return {
         "reservation_id": row.id,
         "product_id": row.product_id,
@@ -351,7 +375,10 @@ def read(reference: str, *, route: dict | None = None, from_cart: list[dict] | N
     waiting = backorders.of_reference(ref)
     if not rows and not waiting:
         raise OrderNotFound(
-            f"No order {ref[1]}: no reservation or backorder carries order:{ref[1]}. Check the reference."
+            msg(
+                "No order {reference}: no reservation or backorder carries order:{reference}. Check the reference.",
+                reference=ref[1],
+            )
         )
     return Order(ref[1], rows, waiting, route=route, from_cart=from_cart or [])
 
@@ -363,7 +390,13 @@ def cancel(reference: str, *, actor_id: int | None, key: str | None, now: dateti
     def work() -> Order:
         order = read(reference)
         if order.status != "open":
-            raise OrderClosed(f"Order {order.reference} is {order.status}: nothing is open to cancel.")
+            raise OrderClosed(
+                msg(
+                    "Order {reference} is {status}: nothing is open to cancel.",
+                    reference=order.reference,
+                    status=order.status,
+                )
+            )
         ref, moment = (ORDER, order.reference), now or utcnow()
         # The backorders first: the release frees units their queues would hand straight
         # back to this order's waiting backorders.

@@ -39,6 +39,7 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import Location, Product
 from warehouse.core.errors import CoordinatesInvalid, LocationCannotHoldReservations, QuantityOutOfRange
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 EXHAUSTIVE_SIZE = 3
@@ -165,7 +166,7 @@ def merge(lines: Iterable[Line]) -> list[Line]:
         else:
             merged[product.id] = [product, qty]
     if not merged or len(merged) > MAX_LINES:
-        raise QuantityOutOfRange(f"An order has 1 to {MAX_LINES} lines.")
+        raise QuantityOutOfRange(msg("An order has 1 to {max_lines} lines.", max_lines=MAX_LINES))
     out = [(product, qty) for product, qty in merged.values()]
     for _product, qty in out:
         check_qty(qty, "Order")
@@ -178,7 +179,7 @@ def ship_point(ship_to, fulfil_from: Location | None) -> tuple[float, float] | N
     if point == locations.UNPLACED:
         if fulfil_from is None:
             raise CoordinatesInvalid(
-                "Give the ship-to point (latitude and longitude), or the location to fulfil from."
+                msg("Give the ship-to point (latitude and longitude), or the location to fulfil from.")
             )
         return None
     return point
@@ -197,7 +198,10 @@ def candidates(
     if fulfil_from is not None:
         if not locations.workable(fulfil_from):
             raise LocationCannotHoldReservations(
-                f"{fulfil_from.code} cannot fill orders (inactive, transit or destruction): choose another location."
+                msg(
+                    "{location} cannot fill orders (inactive, transit or destruction): choose another location.",
+                    location=fulfil_from.code,
+                )
             )
         found = [fulfil_from]
     else:

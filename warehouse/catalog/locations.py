@@ -20,6 +20,7 @@ from warehouse.core.errors import (
     NotFound,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 DEFAULT_BINS = [("RCV-01", BinKind.RECEIVING), ("DEFAULT", BinKind.STORAGE)]
 # Where stock can be worked (received, counted, reserved, moved to or from): an active
@@ -44,24 +45,30 @@ def check_coordinates(latitude, longitude) -> Coordinates:
         return UNPLACED
     if latitude is None or longitude is None:
         raise CoordinatesInvalid(
-            "Give both latitude and longitude, or neither (a location without them is never chosen by routing)."
+            msg(
+                "Give both latitude and longitude, or neither (a location without them is never chosen by routing)."
+            )
         )
     try:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError):
         raise CoordinatesInvalid(
-            "Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89."
+            msg("Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89.")
         ) from None
     if (
         isinstance(latitude, bool)
         or isinstance(longitude, bool)
         or not (math.isfinite(lat) and math.isfinite(lon))
     ):
-        raise CoordinatesInvalid("Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89.")
+        raise CoordinatesInvalid(msg("Latitude and longitude are numbers of degrees, e.g. 52.37 and 4.89."))
     if not -90 <= lat <= 90:
-        raise CoordinatesInvalid(f"Latitude {lat:g} is out of range: -90 to 90 degrees.")
+        raise CoordinatesInvalid(
+            msg("Latitude {latitude} is out of range: -90 to 90 degrees.", latitude=f"{lat:g}")
+        )
     if not -180 <= lon <= 180:
-        raise CoordinatesInvalid(f"Longitude {lon:g} is out of range: -180 to 180 degrees.")
+        raise CoordinatesInvalid(
+            msg("Longitude {longitude} is out of range: -180 to 180 degrees.", longitude=f"{lon:g}")
+        )
     return lat, lon
 
 
@@ -81,14 +88,16 @@ def create(
     wanted = bins or [(c, k, None) for c, k in defaults.get(type, DEFAULT_BINS)]
     codes = [c for c, _k, _cap in wanted]
     if len(set(codes)) != len(codes):
-        raise BinCodeTaken("Bin codes must differ within a location.")
+        raise BinCodeTaken(msg("Bin codes must differ within a location."))
 
     def make() -> Location:
         if db.session.scalar(select(Location.id).where(func.lower(Location.code) == code.lower())):
-            raise LocationCodeTaken(f"Location {code!r} exists already. Choose another code.")
+            raise LocationCodeTaken(
+                msg("Location {code} exists already. Choose another code.", code=repr(code))
+            )
         barcodes = [f"{code}:{c}" for c in codes]
         if db.session.scalar(select(Bin.id).where(Bin.barcode.in_(barcodes)).limit(1)):
-            raise BinCodeTaken("A bin label with these codes exists already. Choose another code.")
+            raise BinCodeTaken(msg("A bin label with these codes exists already. Choose another code."))
         location = Location(code=code, name=name, type=type, latitude=latitude, longitude=longitude)
         db.session.add(location)
         db.session.flush()
@@ -114,16 +123,26 @@ def bin_range(first: str, last: str) -> list[str]:
     a, b = _SEGMENT.findall(first), _SEGMENT.findall(last)
     if not a or _SEGMENT.sub("", first) != _SEGMENT.sub("", last) or len(a) != len(b):
         raise BinRangeInvalid(
-            f"{first} and {last} are not the same shape: write both ends alike, e.g. A-01-01 and A-04-10."
+            msg(
+                "{first} and {last} are not the same shape: write both ends alike, e.g. A-01-01 and A-04-10.",
+                first=first,
+                last=last,
+            )
         )
     steps = []
     for x, y in zip(a, b, strict=True):
         if x.isdigit() != y.isdigit() or len(x) != len(y) or (not x.isdigit() and len(x) != 1):
             raise BinRangeInvalid(
-                f"{x} and {y} do not match: use one letter, or digits of the same width, at each place."
+                msg(
+                    "{low} and {high} do not match: use one letter, or digits of the same width, at each place.",
+                    low=x,
+                    high=y,
+                )
             )
         if x > y:
-            raise BinRangeInvalid(f"{x} comes after {y}: write the range from low to high.")
+            raise BinRangeInvalid(
+                msg("{low} comes after {high}: write the range from low to high.", low=x, high=y)
+            )
         if x.isdigit():
             steps.append([str(n).zfill(len(x)) for n in range(int(x), int(y) + 1)])
         else:
@@ -132,7 +151,13 @@ def bin_range(first: str, last: str) -> list[str]:
     for values in steps:
         total *= len(values)
     if total > MAX_BINS_AT_ONCE:
-        raise BinRangeInvalid(f"That range makes {total:,} bins: at most {MAX_BINS_AT_ONCE:,} at a time.")
+        raise BinRangeInvalid(
+            msg(
+                "That range makes {total:,} bins: at most {most:,} at a time.",
+                total=total,
+                most=MAX_BINS_AT_ONCE,
+            )
+        )
     separators = _SEGMENT.split(first)
     return [
         "".join(s + v for s, v in zip(separators, combo + ("",), strict=True)) for combo in product(*steps)
@@ -147,9 +172,34 @@ def check_bin_code(code: str) -> str:
     location and bin with one), starting with a letter or digit (never a spreadsheet formula)."""
     if not isinstance(code, str) or not _BIN_CODE.fullmatch(code):
         raise BinRangeInvalid(
-            f"{str(code)[:40]!r} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01."
+            msg(
+                "{code} is not a bin code: 1-32 letters, digits and dashes, e.g. A-01-01.",
+                code=repr(str(code)[:40]),
+            )
         )
     return code
+
+
+def _bins_taken(taken: list[str], location: str):
+    """The bins that exist already, the first five named (each count a whole sentence)."""
+    if len(taken) == 1:
+        return msg(
+            "{bin} exists already at {location}: choose a range without them.",
+            bin=taken[0],
+            location=location,
+        )
+    if len(taken) > 5:
+        return msg(
+            "{bins} and {more} more exist already at {location}: choose a range without them.",
+            bins=", ".join(taken[:5]),
+            more=len(taken) - 5,
+            location=location,
+        )
+    return msg(
+        "{bins} exist already at {location}: choose a range without them.",
+        bins=", ".join(taken),
+        location=location,
+    )
 
 
 def add_bins(
@@ -159,25 +209,22 @@ def add_bins(
     kind = BinKind(kind)
     if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
         raise BinRangeInvalid(
-            "A bin's capacity is a whole number of units, 1 or more (leave it empty for no limit)."
+            msg("A bin's capacity is a whole number of units, 1 or more (leave it empty for no limit).")
         )
     if not codes:
-        raise BinRangeInvalid("No bins to add: give a bin code or a range.")
+        raise BinRangeInvalid(msg("No bins to add: give a bin code or a range."))
     for code in codes:
         check_bin_code(code)
 
     def make() -> list[Bin]:
         location = db.session.get(Location, location_id)
         if location is None:
-            raise NotFound("No such location. Choose one from the list.")
+            raise NotFound(msg("No such location. Choose one from the list."))
         taken = list(
             db.session.scalars(select(Bin.code).where(Bin.location_id == location.id, Bin.code.in_(codes)))
         )
         if taken:
-            shown = ", ".join(sorted(taken)[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
-            raise BinCodeTaken(
-                f"{shown} exist{'s' if len(taken) == 1 else ''} already at {location.code}: choose a range without them."
-            )
+            raise BinCodeTaken(_bins_taken(sorted(taken), location.code))
         bins = [
             Bin(location_id=location.id, code=c, barcode=f"{location.code}:{c}", kind=kind, capacity=capacity)
             for c in codes
@@ -227,7 +274,7 @@ def require(code: str) -> Location:
     """The location with this code, or NotFound saying so."""
     location = by_code(code)
     if location is None:
-        raise NotFound(f"No location {code!r}. Check the code.")
+        raise NotFound(msg("No location {code}. Check the code.", code=repr(code)))
     return location
 
 
@@ -241,13 +288,13 @@ def rename(
     when given, its coordinates ((None, None): no longer placed)."""
     name, type = (name or "").strip(), LocationType(type)
     if not name or len(name) > 200:
-        raise LocationCodeTaken("Give the location a name of 1 to 200 characters.")
+        raise LocationCodeTaken(msg("Give the location a name of 1 to 200 characters."))
     placed = None if coordinates is KEEP else check_coordinates(*coordinates)
 
     def change() -> Location:
         location = db.session.get(Location, location_id)
         if location is None:
-            raise NotFound("No such location. Choose one from the list.")
+            raise NotFound(msg("No such location. Choose one from the list."))
         location.name, location.type = name, type
         if placed is not None:
             location.latitude, location.longitude = placed

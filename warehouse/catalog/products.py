@@ -28,6 +28,7 @@ from warehouse.core.errors import (
     SkuTaken,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 MAX_SKU = 64
 MAX_NAME = 200
@@ -79,7 +80,7 @@ def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
     spec.sku = _text(spec.sku, "SKU", MAX_SKU)
     if "/" in spec.sku:
         raise ProductFieldInvalid(
-            f"SKU {spec.sku} holds a /: it is part of the product's address. Use - instead."
+            msg("SKU {sku} holds a /: it is part of the product's address. Use - instead.", sku=spec.sku)
         )
     if creating or spec.name is not None:
         spec.name = _text(spec.name, "Name", MAX_NAME)
@@ -89,13 +90,22 @@ def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
         spec.barcodes = [_barcode(b) for b in spec.barcodes]
         codes = [b.code for b in spec.barcodes]
         if len(codes) > MAX_BARCODES:
-            raise ProductFieldInvalid(f"A product has at most {MAX_BARCODES} barcodes.")
+            raise ProductFieldInvalid(msg("A product has at most {most} barcodes.", most=MAX_BARCODES))
         repeated = sorted({c for c in codes if codes.count(c) > 1})
         if repeated:
-            raise BarcodeTaken(f"Barcode {repeated[0]} is listed twice for {spec.sku}: list it once.")
+            raise BarcodeTaken(
+                msg(
+                    "Barcode {barcode} is listed twice for {sku}: list it once.",
+                    barcode=repeated[0],
+                    sku=spec.sku,
+                )
+            )
     if spec.expiry_tracked and spec.lot_tracked is False:
         raise ProductFieldInvalid(
-            f"{spec.sku}: an expiry-tracked product is lot-tracked too (the expiry belongs to the lot)."
+            msg(
+                "{sku}: an expiry-tracked product is lot-tracked too (the expiry belongs to the lot).",
+                sku=spec.sku,
+            )
         )
     if spec.expiry_tracked:
         spec.lot_tracked = True
@@ -103,20 +113,37 @@ def validate(spec: ProductSpec, *, creating: bool) -> ProductSpec:
 
 
 def _text(value, label: str, limit: int) -> str:
+    """The SKU or the Name (`label`), trimmed; each refusal a whole sentence naming which."""
+    sku = label == "SKU"
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
-        raise ProductFieldInvalid(f"{label} is text.")
+        raise ProductFieldInvalid(msg("SKU is text.") if sku else msg("Name is text."))
     if not text:
-        raise ProductFieldInvalid(f"{label} is missing: write one.")
+        raise ProductFieldInvalid(
+            msg("SKU is missing: write one.") if sku else msg("Name is missing: write one.")
+        )
+    start = text[:20]
     if len(text) > limit:
-        raise ProductFieldInvalid(f"{label} {text[:20]}... is too long: at most {limit} characters.")
+        raise ProductFieldInvalid(
+            msg("SKU {start}... is too long: at most {limit} characters.", start=start, limit=limit)
+            if sku
+            else msg("Name {start}... is too long: at most {limit} characters.", start=start, limit=limit)
+        )
     if any(ord(c) < 32 for c in text):
-        raise ProductFieldInvalid(f"{label} holds control characters: type it again.")
+        raise ProductFieldInvalid(
+            msg("SKU holds control characters: type it again.")
+            if sku
+            else msg("Name holds control characters: type it again.")
+        )
     if text.startswith(FORMULA_STARTS):
         # A spreadsheet runs a cell starting with these as a formula when the export is
         # opened: refuse it rather than hand someone's Excel a command.
         raise ProductFieldInvalid(
-            f"{label} {text[:20]} starts with {text[0]}: start it with a letter or digit."
+            msg("SKU {start} starts with {sign}: start it with a letter or digit.", start=start, sign=text[0])
+            if sku
+            else msg(
+                "Name {start} starts with {sign}: start it with a letter or digit.", start=start, sign=text[0]
+            )
         )
     return text
 
@@ -126,10 +153,16 @@ def _cost(value) -> Decimal:
         cost = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ProductFieldInvalid(
-            f"Unit cost {str(value)[:20]!r} is not a number: write e.g. 4.25."
+            msg("Unit cost {value} is not a number: write e.g. 4.25.", value=repr(str(value)[:20]))
         ) from None
     if not cost.is_finite() or cost < 0 or cost > MAX_COST:
-        raise ProductFieldInvalid(f"Unit cost {value} is out of range: 0 to {MAX_COST:,.2f}.")
+        raise ProductFieldInvalid(
+            msg(
+                "Unit cost {value} is out of range: 0 to {most:,}.",
+                value=str(value),
+                most=MAX_COST.quantize(Decimal("0.01")),
+            )
+        )
     return cost.quantize(Decimal("0.0001"))
 
 
@@ -143,18 +176,30 @@ def _barcode(spec: BarcodeSpec) -> BarcodeSpec:
         or code.startswith(FORMULA_STARTS)
     ):
         raise ProductFieldInvalid(
-            f"Barcode {code[:20]!r} is not a barcode: 1-{MAX_BARCODE} letters or digits, no spaces, "
-            "starting with a letter or digit."
+            msg(
+                "Barcode {code} is not a barcode: 1-{longest} letters or digits, no spaces, "
+                "starting with a letter or digit.",
+                code=repr(code[:20]),
+                longest=MAX_BARCODE,
+            )
         )
     if looks_like_gtin(code) and not check_digit_ok(code):
         raise GtinCheckDigitWrong(
-            f"GTIN {code} has a wrong check digit: check the number on the label (the last digit)."
+            msg(
+                "GTIN {code} has a wrong check digit: check the number on the label (the last digit).",
+                code=code,
+            )
         )
     pack = spec.pack_qty
     if isinstance(pack, bool) or not isinstance(pack, int) or not 1 <= pack <= MAX_PACK:
         raise PackQuantityInvalid(
-            f"Pack quantity {pack!r} of barcode {code} is not a count: a whole number from 1 "
-            f"(an each) to {MAX_PACK:,} (units in the case)."
+            msg(
+                "Pack quantity {pack} of barcode {code} is not a count: a whole number from 1 "
+                "(an each) to {most:,} (units in the case).",
+                pack=repr(pack),
+                code=code,
+                most=MAX_PACK,
+            )
         )
     return BarcodeSpec(code, pack)
 
@@ -180,9 +225,9 @@ def upsert_many(specs: list[ProductSpec], *, skip_bad: bool) -> list[str | None]
         product = known.products.get(spec.sku.lower())
         try:
             if spec.sku.lower() in new:
-                raise SkuTaken(f"SKU {spec.sku} is listed twice: list it once.")
+                raise SkuTaken(msg("SKU {sku} is listed twice: list it once.", sku=spec.sku))
             if product is None and not spec.name:
-                raise ProductFieldInvalid(f"{spec.sku} is a new product: give it a name.")
+                raise ProductFieldInvalid(msg("{sku} is a new product: give it a name.", sku=spec.sku))
             known.check(spec, product)
         except DomainError as error:
             if not skip_bad:
@@ -283,33 +328,54 @@ class Known:
         other = self.products.get(spec.sku.lower())
         if other is not None and other is not product:
             raise SkuTaken(
-                f"SKU {spec.sku} exists already ({other.name}). Choose another SKU or edit that product."
+                msg(
+                    "SKU {sku} exists already ({name}). Choose another SKU or edit that product.",
+                    sku=spec.sku,
+                    name=other.name,
+                )
             )
         owner = self.owners.get(spec.sku)
         if owner is not None and owner is not product:
             raise SkuTaken(
-                f"SKU {spec.sku} is a barcode of {owner.sku} ({owner.name}): a scan could not tell them apart."
+                msg(
+                    "SKU {sku} is a barcode of {owner} ({name}): a scan could not tell them apart.",
+                    sku=spec.sku,
+                    owner=owner.sku,
+                    name=owner.name,
+                )
             )
         if spec.sku in self.bin_codes:
             raise BarcodeIsABin(
-                f"SKU {spec.sku} is a bin's code: a scan could not tell the product from the bin."
+                msg(
+                    "SKU {sku} is a bin's code: a scan could not tell the product from the bin.", sku=spec.sku
+                )
             )
         for barcode in spec.barcodes or ():
             owner = self.owners.get(barcode.code)
             if owner is not None and owner is not product:
                 raise BarcodeTaken(
-                    f"Barcode {barcode.code} belongs to {owner.sku} ({owner.name}). "
-                    "Remove it there first, or check the number."
+                    msg(
+                        "Barcode {barcode} belongs to {owner} ({name}). Remove it there first, or check the number.",
+                        barcode=barcode.code,
+                        owner=owner.sku,
+                        name=owner.name,
+                    )
                 )
             if barcode.code in self.skus_as_codes and barcode.code != spec.sku:
                 raise BarcodeTaken(
-                    f"Barcode {barcode.code} is the SKU of {self.skus_as_codes[barcode.code]}: "
-                    "a scan could not tell them apart."
+                    msg(
+                        "Barcode {barcode} is the SKU of {name}: a scan could not tell them apart.",
+                        barcode=barcode.code,
+                        name=self.skus_as_codes[barcode.code],
+                    )
                 )
             if barcode.code in self.bin_codes:
                 raise BarcodeIsABin(
-                    f"{barcode.code} is a bin's code: a scan could not tell the product from the bin. "
-                    "Use the product's own barcode."
+                    msg(
+                        "{barcode} is a bin's code: a scan could not tell the product from the bin. "
+                        "Use the product's own barcode.",
+                        barcode=barcode.code,
+                    )
                 )
 
     def claim(self, spec: ProductSpec, product: Product) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, or_, select
 from warehouse.catalog.models import Bin, Product, ProductBarcode
 from warehouse.core.errors import AmbiguousScan, UnknownScan
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 
 GS = "\x1d"
 SYMBOLOGY_IDS = ("]C1", "]d2", "]Q3", "]e0", "]J1")
@@ -73,9 +74,9 @@ def clean(code: str) -> str:
 def resolve(code: str, *, location_id: int | None = None, expect: str | None = None) -> Scan:
     code = clean(code)
     if not code:
-        raise UnknownScan("Nothing scanned. Scan the barcode again.")
+        raise UnknownScan(msg("Nothing scanned. Scan the barcode again."))
     if len(code) > MAX_SCAN:
-        raise UnknownScan("That code is too long to be one of ours. Scan a single label.")
+        raise UnknownScan(msg("That code is too long to be one of ours. Scan a single label."))
     if looks_like_gs1(code):
         return _resolve_gs1(code)
     if TRANSFER_NUMBER.fullmatch(code):
@@ -94,14 +95,17 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
                 pack_qty=pack if expect == "product" else 1,
             )
         raise AmbiguousScan(
-            f"{code} is both a product and a bin. Scan the bin's label "
-            "barcode or the product's barcode instead."
+            msg(
+                "{code} is both a product and a bin. Scan the bin's label "
+                "barcode or the product's barcode instead.",
+                code=code,
+            )
         )
     if product:
         return Scan(code, "product", product=product, pack_qty=pack)
     if bin:
         return Scan(code, "bin", bin=bin)
-    raise UnknownScan(f"Unknown code {code}. Check the label, or type the SKU or bin code.")
+    raise UnknownScan(msg("Unknown code {code}. Check the label, or type the SKU or bin code.", code=code))
 
 
 def looks_like_gs1(code: str) -> bool:
@@ -128,19 +132,24 @@ def _resolve_gs1(code: str) -> Scan:
     for element in (gtin, sscc):
         if element is not None and (element.gtin_error or element.sscc_error):
             raise UnknownScan(
-                f"Could not read this GS1 label ({element.gtin_error or element.sscc_error}). "
-                "Scan it again or type the SKU."
+                msg(
+                    "Could not read this GS1 label ({error}). Scan it again or type the SKU.",
+                    error=element.gtin_error or element.sscc_error,
+                )
             )
     if gtin is not None:
         product, pack = find_product_and_pack(gtin.value)
         if product is None:
             raise UnknownScan(
-                f"No product has GTIN {gtin.value}. Ask a supervisor to add this barcode to the product."
+                msg(
+                    "No product has GTIN {gtin}. Ask a supervisor to add this barcode to the product.",
+                    gtin=gtin.value,
+                )
             )
         return Scan(code, "product", product=product, pack_qty=pack, **common)
     if sscc is not None:
         return Scan(code, "sscc", sscc=sscc.value, **common)
-    raise UnknownScan("This GS1 label has no product (GTIN) in it. Scan the product barcode.")
+    raise UnknownScan(msg("This GS1 label has no product (GTIN) in it. Scan the product barcode."))
 
 
 def _parse_gs1(code: str) -> GS1Message:
@@ -154,29 +163,44 @@ def _parse_gs1(code: str) -> GS1Message:
         raise UnknownScan(_unreadable(str(error))) from error
 
 
-AI_NAMES = {
-    "00": "SSCC",
-    "01": "GTIN",
-    "02": "GTIN",
-    "10": "lot",
-    "11": "production date",
-    "15": "best-before date",
-    "17": "expiry date",
-    "21": "serial number",
-    "37": "count",
-}
-
-
-def _unreadable(detail: str) -> str:
-    """biip's message names a regex; the operator needs which field is wrong."""
+def _unreadable(detail: str) -> Message:
+    """biip's message names a regex; the operator needs which field is wrong (one whole
+    sentence per field: a translator words each field inside its sentence)."""
     ai = re.search(r"AI \((\d{2,4})\)", detail)
-    if ai:
-        field = AI_NAMES.get(ai.group(1), f"field ({ai.group(1)})")
-        return (
-            f"The {field} on this GS1 label does not read. Scan it again, or type the "
-            "SKU and enter the details by hand."
-        )
-    return "Could not read this GS1 label. Scan it again, or type the SKU."
+    if ai is None:
+        return msg("Could not read this GS1 label. Scan it again, or type the SKU.")
+    code = ai.group(1)
+    said = {
+        "00": msg(
+            "The SSCC on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "01": msg(
+            "The GTIN on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "10": msg(
+            "The lot on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "11": msg(
+            "The production date on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "15": msg(
+            "The best-before date on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "17": msg(
+            "The expiry date on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "21": msg(
+            "The serial number on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+        "37": msg(
+            "The count on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand."
+        ),
+    }
+    said["02"] = said["01"]  # a GTIN either way
+    return said.get(code) or msg(
+        "The field ({ai}) on this GS1 label does not read. Scan it again, or type the SKU and enter the details by hand.",
+        ai=code,
+    )
 
 
 def _value(fields, ai: str) -> str | None:

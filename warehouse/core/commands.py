@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import IdempotencyKeyReused, KeyNotClaimed, KeyTooLong
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.models import Command
 from warehouse.core.transactions import RaceLost, atomically
 
@@ -81,7 +82,7 @@ def run(
     if key is None:
         return atomically(work)
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
-        raise KeyTooLong(f"A request key is 1-{MAX_KEY} characters.")
+        raise KeyTooLong(msg("A request key is 1-{most} characters.", most=MAX_KEY))
     owner, key, printed = owner_of(actor_id), stored_key(key), fingerprint(name, request)
 
     def once() -> T:
@@ -89,10 +90,10 @@ def run(
         if claimed is None:
             seen = lookup(owner, key)
             if seen is None:  # pruned between the claim and the look: claim it again
-                raise RaceLost(KeyNotClaimed("This request key could not be claimed. Send it again."))
+                raise RaceLost(KeyNotClaimed(msg("This request key could not be claimed. Send it again.")))
             if seen.fingerprint not in (printed, CARRIED_OVER):
                 raise IdempotencyKeyReused(
-                    "This request key was already used for a different request. Send it with a new key."
+                    msg("This request key was already used for a different request. Send it with a new key.")
                 )
             return recall(json.loads(seen.result))
         result = work()

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from warehouse.core import clock, commands
 from warehouse.core.errors import DomainError, QuantityOutOfRange, UnknownScan
 from warehouse.core.extensions import db
-from warehouse.core.i18n import Message
+from warehouse.core.i18n import Message, msg
 from warehouse.core.models import ScanDialogue
 from warehouse.core.transactions import atomically
 
@@ -326,17 +326,25 @@ def typed_quantity(value: str, *, zero_ok: bool = False) -> Typed | None:
     if not plain_digits and number.lstrip("+").isdigit():
         number = number.lstrip("+")
     elif number.startswith("-"):
-        raise QuantityOutOfRange(f"{value} is below zero. Type how many units, e.g. 5.")
+        raise QuantityOutOfRange(msg("{value} is below zero. Type how many units, e.g. 5.", value=value))
     elif re.fullmatch(r"[0-9]{1,3},[0-9]{3}", number):  # 1,000: a thousands separator
-        raise QuantityOutOfRange(f"Type {value} as digits only: {number.replace(',', '')}.")
+        raise QuantityOutOfRange(
+            msg("Type {value} as digits only: {digits}.", value=value, digits=number.replace(",", ""))
+        )
     elif not number.isdigit():
-        raise QuantityOutOfRange(f"{value} is not a whole number. Count whole units, e.g. 12.")
+        raise QuantityOutOfRange(
+            msg("{value} is not a whole number. Count whole units, e.g. 12.", value=value)
+        )
     qty = int(number)
     least = 0 if zero_ok and not ahead else 1
     if qty < least:
-        raise QuantityOutOfRange(f"A quantity of {value} counts nothing. Type {least} or more.")
+        raise QuantityOutOfRange(
+            msg("A quantity of {value} counts nothing. Type {least} or more.", value=value, least=least)
+        )
     if qty > MAX_TYPED:
-        raise QuantityOutOfRange(f"{value} is more than {MAX_TYPED:,}. Type a smaller quantity.")
+        raise QuantityOutOfRange(
+            msg("{value} is more than {most:,}. Type a smaller quantity.", value=value, most=MAX_TYPED)
+        )
     return Typed(qty, ahead)
 
 

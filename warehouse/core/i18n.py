@@ -13,13 +13,16 @@ translates the template and fills in the values in the reader's locale
 (warehouse/translations/babel.cfg); tests/web/test_translations.py fails on a domain
 refusal or a floor step not said with `msg`.
 
-Values are not translated (a SKU, a bin code); numbers formatted with `,` and dates are
+Values are not translated (a SKU, a bin code), except named values: pass a status or a
+reason as its enum (`status=transfer.status`), and English says "in transit" while a
+page says the word of warehouse/web/words.py. Numbers formatted with `,` and dates are
 written the reader's way on a page, and as `1,234` and ISO dates in English.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 
 
 class Message(str):
@@ -31,7 +34,8 @@ class Message(str):
 
     def __new__(cls, template: str, params: dict | None = None) -> Message:
         params = dict(params or {})
-        self = super().__new__(cls, template.format(**params) if params else template)
+        english = {name: _english(value) for name, value in params.items()}
+        self = super().__new__(cls, template.format(**english) if params else template)
         self.template, self.params = template, params
         return self
 
@@ -54,7 +58,14 @@ def msg(template: str, /, **params) -> Message:
     return Message(template, params)
 
 
+def _english(value):
+    """A named value (a status, a reason) in an English sentence: in_transit is "in transit"."""
+    return str(value.value).replace("_", " ") if isinstance(value, Enum) else value
+
+
 def _storable(value):
+    if isinstance(value, Enum):
+        return _english(value)
     if isinstance(value, date):
         return {"date": value.isoformat()}
     if isinstance(value, int | float | str) or value is None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from warehouse.core.engines import IMMEDIATE, writer_turn
 from warehouse.core.errors import Conflict, DomainError
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 
 ATTEMPTS = 4  # a write that keeps losing races is refused with the refusal it last met
 
@@ -97,7 +98,7 @@ def atomically(work, *args, **kwargs):
         except OperationalError as failed:
             if getattr(failed.orig, "sqlstate", None) != DEADLOCK:
                 raise
-            refusal = Conflict("This write met another at the same moment. Send it again.")
+            refusal = Conflict(msg("This write met another at the same moment. Send it again."))
         except IntegrityError as clash:
             refusal = clash  # after the last run, raised as it is: not a rule a person broke
     raise refusal

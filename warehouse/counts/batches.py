@@ -26,6 +26,7 @@ from warehouse.core import commands
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, NotFound, NothingToCount
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts import abc
 from warehouse.counts.models import (
     CountBatch,
@@ -57,8 +58,12 @@ def move_batch(batch: CountBatch, target: CountStatus) -> None:
         return
     if not can_move(batch.status, target):
         raise CountRefused(
-            f"{batch.number} is {batch.status.value.replace('_', ' ')}: it cannot "
-            f"become {target.value.replace('_', ' ')}."
+            msg(
+                "{number} is {status}: it cannot become {target}.",
+                number=batch.number,
+                status=batch.status,
+                target=target,
+            )
         )
     batch.status = target
     batch.version += 1
@@ -67,7 +72,7 @@ def move_batch(batch: CountBatch, target: CountStatus) -> None:
 def locked_batch(batch_id: int) -> CountBatch:
     batch = db.session.get(CountBatch, batch_id, with_for_update=True, populate_existing=True)
     if batch is None:
-        raise NotFound(f"No count batch #{batch_id}.")
+        raise NotFound(msg("No count batch #{batch_id}.", batch_id=batch_id))
     return batch
 
 
@@ -109,7 +114,7 @@ def create(
     def make():
         keys = _keys_for(location_id, selection, now, abc_shares)
         if not keys:
-            raise NothingToCount("Nothing in stock matches that selection. Widen it and try again.")
+            raise NothingToCount(msg("Nothing in stock matches that selection. Widen it and try again."))
         batch = CountBatch(location_id=location_id, selection=selection.describe(), created_by=actor_id)
         db.session.add(batch)
         db.session.flush()
@@ -148,7 +153,12 @@ def create_due(
     def make() -> list[CountBatch]:
         due = abc.due_by_class(now, location_id=location_id, shares=abc_shares, every_days=every_days)
         if abc_class and abc_class not in due:
-            raise NothingToCount(f"Nothing of class {abc_class} is due today here. Choose another class.")
+            raise NothingToCount(
+                msg(
+                    "Nothing of class {abc_class} is due today here. Choose another class.",
+                    abc_class=abc_class,
+                )
+            )
         made = []
         for cls in [abc_class] if abc_class else list(due):
             selection = Selection(skus=due[cls], abc_class=cls)
@@ -158,7 +168,7 @@ def create_due(
                 if abc_class:
                     raise
         if not made:
-            raise NothingToCount("Nothing due for counting today holds stock here.")
+            raise NothingToCount(msg("Nothing due for counting today holds stock here."))
         return made
 
     return commands.run(
@@ -217,7 +227,7 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
             )
         )
         if not requests:
-            raise NothingToCount("No open count requests at this location.")
+            raise NothingToCount(msg("No open count requests at this location."))
         keys = _keys_for_requests(location_id, requests)
         batch = CountBatch(
             location_id=location_id,
@@ -238,7 +248,7 @@ def create_from_requests(location_id: int, *, actor_id: int, key: str | None = N
             .values(status=CountRequestStatus.DONE)
         )
         if claimed.rowcount != len(requests):
-            raise CountRefused("These requests were just taken on another screen. Reload.")
+            raise CountRefused(msg("These requests were just taken on another screen. Reload."))
         return batch
 
     return commands.run(
@@ -303,7 +313,7 @@ def header(batch_id: int) -> CountBatch:
     read a scan. `get` loads every line, for drawing a page."""
     batch = db.session.get(CountBatch, batch_id)
     if batch is None:
-        raise NotFound(f"No count batch #{batch_id}.")
+        raise NotFound(msg("No count batch #{batch_id}.", batch_id=batch_id))
     return batch
 
 
@@ -321,7 +331,7 @@ def get(batch_id: int) -> CountBatch:
         populate_existing=True,
     )
     if batch is None:
-        raise NotFound(f"No count batch #{batch_id}.")
+        raise NotFound(msg("No count batch #{batch_id}.", batch_id=batch_id))
     return batch
 
 

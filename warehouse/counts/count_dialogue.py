@@ -20,6 +20,7 @@ from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts import batches, counting
 from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
 
@@ -35,10 +36,10 @@ def _interpret(batch, state: dict, value: str, actor_id: int) -> Step:
     if found.kind == "bin":
         return _bin(batch, state, found.bin, actor_id)
     if found.kind != "product":
-        return Step.error("Scan a bin label or an item.", state)
+        return Step.error(msg("Scan a bin label or an item."), state)
     bin = _current_bin(state)
     if bin is None:
-        return Step.error("Scan the bin first, then its items.", state)
+        return Step.error(msg("Scan the bin first, then its items."), state)
     units = found.units(state.get("ahead"))
     after = {"bin": bin.id, "product": found.product.id, "lot": found.lot_code or ""}
     return _record(batch, bin, found.product, after, actor_id, add=units)
@@ -49,29 +50,34 @@ def _bin(batch, state, bin: Bin, actor_id) -> Step:
         return _empty_now(batch, bin, actor_id)
     if dialogues.ran_out(state, f"empty:{bin.id}"):  # a late confirming scan must not look like one
         return Step.warn(
-            f"Bin empty for {bin.code} was not confirmed in time: nothing was set to 0. "
-            "Press Bin empty again, or scan its items.",
+            msg(
+                "Bin empty for {bin} was not confirmed in time: nothing was set to 0. "
+                "Press Bin empty again, or scan its items.",
+                bin=bin.code,
+            ),
             {"bin": bin.id},
         )
     if batch.status not in (CountStatus.OPEN, CountStatus.COUNTING):
-        return Step.error(
-            f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.", state
-        )
+        return Step.error(counting.counting_closed(batch), state)
     if bin.location_id != batch.location_id:
-        return Step.error(f"{bin.code} is not at {batch.location.code}. Scan a bin there.", state)
-    return Step.ok(f"Bin {bin.code}: scan each item, or press Bin empty.", {"bin": bin.id})
+        return Step.error(counting.not_here(batch, bin), state)
+    return Step.ok(msg("Bin {bin}: scan each item, or press Bin empty.", bin=bin.code), {"bin": bin.id})
 
 
 def _typed(batch, state, typed, actor_id) -> Step:
     bin = _current_bin(state)
     if typed.ahead:
         if bin is None:
-            return Step.error("Scan the bin first, then type x5 and scan the item.", state)
-        return Step.ok(f"Next item counts {typed.qty}. Scan it.", {"bin": bin.id, "ahead": typed.qty})
+            return Step.error(msg("Scan the bin first, then type x5 and scan the item."), state)
+        return Step.ok(
+            msg("Next item counts {qty}. Scan it.", qty=typed.qty), {"bin": bin.id, "ahead": typed.qty}
+        )
     product = db.session.get(Product, state.get("product") or 0)
     if bin is None or product is None:
         return Step.error(
-            "Scan an item first, then type its count." if bin else "Scan the bin first, then its items.",
+            msg("Scan an item first, then type its count.")
+            if bin
+            else msg("Scan the bin first, then its items."),
             state,
         )
     # The count applies to the item it follows, once: another number needs another item.
@@ -86,10 +92,33 @@ def _record(batch, bin, product, after, actor_id, *, add=None, set_to=None, lot=
         )
     except DomainError as e:  # forget the refused item: a number typed next is not its count
         raise dialogues.Refused(e, {"bin": bin.id}) from e
-    shown_lot = f" lot {line.lot.code}" if line.lot.code else ""
-    verb = "Counted" if set_to is not None else f"+{add}"
-    extra = " (not expected here: recorded as found)" if line.unexpected else ""
-    return Step.ok(f"{verb} {product.sku}{shown_lot} in {bin.code}: {line.counted_qty}.{extra}", after)
+    return Step.ok(_recorded(line, product, bin, add=None if set_to is not None else add), after)
+
+
+def _recorded(line, product, bin, *, add) -> str:
+    """What a count scan did, as one whole sentence for each case: added to (`add`) or
+    set, with or without a lot, expected in the bin or found there."""
+    said = dict(add=add, sku=product.sku, lot=line.lot.code, bin=bin.code, counted=line.counted_qty)
+    found = line.unexpected  # not expected here: recorded as found
+    if add is None and not line.lot.code:
+        if found:
+            return msg("Counted {sku} in {bin}: {counted}. (not expected here: recorded as found)", **said)
+        return msg("Counted {sku} in {bin}: {counted}.", **said)
+    if add is None:
+        if found:
+            return msg(
+                "Counted {sku} lot {lot} in {bin}: {counted}. (not expected here: recorded as found)", **said
+            )
+        return msg("Counted {sku} lot {lot} in {bin}: {counted}.", **said)
+    if not line.lot.code:
+        if found:
+            return msg("+{add} {sku} in {bin}: {counted}. (not expected here: recorded as found)", **said)
+        return msg("+{add} {sku} in {bin}: {counted}.", **said)
+    if found:
+        return msg(
+            "+{add} {sku} lot {lot} in {bin}: {counted}. (not expected here: recorded as found)", **said
+        )
+    return msg("+{add} {sku} lot {lot} in {bin}: {counted}.", **said)
 
 
 def _current_bin(state) -> Bin | None:
@@ -109,18 +138,33 @@ def empty(batch_id: int, *, actor_id: int, key: str | None = None) -> Step:
     def act(state: dict) -> Step:
         bin = _current_bin(state)
         if bin is None:
-            return Step.error("Scan the bin first, then press Bin empty.", state)
+            return Step.error(msg("Scan the bin first, then press Bin empty."), state)
         what = f"empty:{bin.id}"
         if dialogues.confirms(state, what):
             return _empty_now(batch, bin, actor_id)
         pending, counted = _lines_in(batch.id, bin.id)
-        done = f" {counted} already counted there stay as counted." if counted else ""
         armed = (
             state if dialogues.armed_now(state) == what else {"bin": bin.id, "confirm": dialogues.armed(what)}
         )
+        if counted:
+            return Step.warn(
+                msg(
+                    "{pending} line(s) not counted yet in {bin} will be counted as 0. "
+                    "{counted} already counted there stay as counted. "
+                    "Press Bin empty again, or scan {bin}, to confirm.",
+                    pending=pending,
+                    counted=counted,
+                    bin=bin.code,
+                ),
+                armed,
+            )
         return Step.warn(
-            f"{pending} line(s) not counted yet in {bin.code} will be counted as 0.{done} "
-            f"Press Bin empty again, or scan {bin.code}, to confirm.",
+            msg(
+                "{pending} line(s) not counted yet in {bin} will be counted as 0. "
+                "Press Bin empty again, or scan {bin}, to confirm.",
+                pending=pending,
+                bin=bin.code,
+            ),
             armed,
         )
 
@@ -131,7 +175,10 @@ def empty(batch_id: int, *, actor_id: int, key: str | None = None) -> Step:
 
 def _empty_now(batch, bin, actor_id) -> Step:
     zeroed = counting.bin_empty(batch.id, bin, actor_id=actor_id)
-    return Step.ok(f"{bin.code} counted as empty ({len(zeroed)} line(s) set to 0).", {"bin": bin.id})
+    return Step.ok(
+        msg("{bin} counted as empty ({zeroed} line(s) set to 0).", bin=bin.code, zeroed=len(zeroed)),
+        {"bin": bin.id},
+    )
 
 
 def _lines_in(batch_id: int, bin_id: int) -> tuple[int, int]:

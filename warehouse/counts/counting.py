@@ -13,6 +13,7 @@ from warehouse.core import commands
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, QuantityOutOfRange
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.counts.batches import L, S, locked_batch, move_batch
 from warehouse.counts.models import CountBatch, CountLine
 
@@ -38,7 +39,7 @@ def record(
     makes a retried scan count once: the retry gets the line as the first scan left it."""
     qty = add if add is not None else set_to
     if qty is None or not 0 <= qty <= MAX_COUNT or (add is not None and add == 0):
-        raise QuantityOutOfRange(f"Count 0 to {MAX_COUNT:,} units.")
+        raise QuantityOutOfRange(msg("Count 0 to {most:,} units.", most=MAX_COUNT))
     return commands.run(
         "counts.record",
         lambda: _record(batch_id, bin, product, actor_id, add, set_to, lot_code),
@@ -94,8 +95,11 @@ def _not_the_first_counter(line: CountLine, actor_id: int) -> None:
     """A recount is a second pair of eyes: whoever counted the line first may not."""
     if line.recount_of_id is not None and line.avoid_counter_id == actor_id:
         raise FourEyes(
-            f"You counted {line.product.sku} in {line.bin.code} the first time: "
-            "a colleague must recount it. Count the other bins."
+            msg(
+                "You counted {sku} in {bin} the first time: a colleague must recount it. Count the other bins.",
+                sku=line.product.sku,
+                bin=line.bin.code,
+            )
         )
 
 
@@ -111,10 +115,30 @@ def _counting(batch_id: int, bin: Bin) -> CountBatch:
     if batch.status is S.OPEN:
         move_batch(batch, S.COUNTING)
     if batch.status is not S.COUNTING:
-        raise CountRefused(f"{batch.number} is {batch.status.value.replace('_', ' ')}: counting is closed.")
+        raise CountRefused(counting_closed(batch))
     if bin.location_id != batch.location_id:
-        raise CountRefused(f"{bin.code} is not at {batch.location.code}. Scan a bin there.")
+        raise CountRefused(not_here(batch, bin))
     return batch
+
+
+def counting_closed(batch: CountBatch) -> Message:
+    """Why a batch takes no more counts: one whole sentence per status, for translators."""
+    number = batch.number
+    said = {
+        S.SUBMITTED: msg("{number} is submitted: counting is closed.", number=number),
+        S.IN_REVIEW: msg("{number} is in review: counting is closed.", number=number),
+        S.RESOLVED: msg("{number} is resolved: counting is closed.", number=number),
+        S.CANCELLED: msg("{number} is cancelled: counting is closed.", number=number),
+    }
+    return said.get(batch.status) or msg(
+        "{number} is {status}: counting is closed.",
+        number=number,
+        status=batch.status,
+    )
+
+
+def not_here(batch: CountBatch, bin: Bin) -> Message:
+    return msg("{bin} is not at {location}. Scan a bin there.", bin=bin.code, location=batch.location.code)
 
 
 def _open_line(batch, bin_id, product_id, lot_id) -> CountLine | None:
@@ -141,21 +165,37 @@ def _lot_for(batch: CountBatch, bin: Bin, product: Product, lot_code: str | None
     }
     if len(expected) == 1:
         return expected.pop()
-    raise CountRefused(f"{product.sku} is lot-tracked: scan its GS1 label so the lot is known.")
+    raise CountRefused(msg("{sku} is lot-tracked: scan its GS1 label so the lot is known.", sku=product.sku))
 
 
 def submit(batch_id: int, *, actor_id: int) -> CountBatch:
     def run():
         batch = locked_batch(batch_id)
         if batch.status not in (S.OPEN, S.COUNTING):
-            raise CountRefused(
-                f"{batch.number} is {batch.status.value.replace('_', ' ')}: it was already submitted."
-            )
+            raise CountRefused(_submitted_already(batch))
         left = sorted({l.bin.code for l in batch.lines if l.status is L.PENDING})
         if batch.status in (S.OPEN, S.COUNTING) and left:
-            raise CountRefused(f"Bins not counted yet: {', '.join(left)}. Count them or answer 'bin empty'.")
+            raise CountRefused(
+                msg("Bins not counted yet: {bins}. Count them or answer 'bin empty'.", bins=", ".join(left))
+            )
         move_batch(batch, S.SUBMITTED)
         batch.submitted_at = utcnow()
         return batch
 
     return ledger.atomically(run)
+
+
+def _submitted_already(batch: CountBatch) -> Message:
+    """Why a batch cannot be submitted again: one whole sentence per status."""
+    number = batch.number
+    said = {
+        S.SUBMITTED: msg("{number} is submitted: it was already submitted.", number=number),
+        S.IN_REVIEW: msg("{number} is in review: it was already submitted.", number=number),
+        S.RESOLVED: msg("{number} is resolved: it was already submitted.", number=number),
+        S.CANCELLED: msg("{number} is cancelled: it was already submitted.", number=number),
+    }
+    return said.get(batch.status) or msg(
+        "{number} is {status}: it was already submitted.",
+        number=number,
+        status=batch.status,
+    )

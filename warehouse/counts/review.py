@@ -14,6 +14,7 @@ from warehouse import ledger
 from warehouse.core.clock import utcnow
 from warehouse.core.errors import CountRefused, FourEyes, NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts import abc
 from warehouse.counts.batches import L, S, locked_batch, move_batch
 from warehouse.counts.models import CountBatch, CountLine
@@ -40,20 +41,33 @@ def _resolve(batch_id, line_ids, actor_id, action) -> list[CountLine]:
     batch = locked_batch(batch_id)
     if batch.status not in (S.SUBMITTED, S.IN_REVIEW):
         raise CountRefused(
-            f"{batch.number} is {batch.status.value.replace('_', ' ')}: submit it before review."
+            msg(
+                "{number} is {status}: submit it before review.",
+                number=batch.number,
+                status=batch.status,
+            )
         )
     move_batch(batch, S.IN_REVIEW)
     chosen = [l for l in batch.lines if l.id in set(line_ids)]
     if len(chosen) != len(set(line_ids)):
-        raise NotFound("A chosen line is not on this batch.")
+        raise NotFound(msg("A chosen line is not on this batch."))
     for line in chosen:
         if line.status is not L.COUNTED:
             raise CountRefused(
-                f"{line.bin.code} {line.product.sku} is {line.status.value}: nothing to resolve."
+                msg(
+                    "{bin} {sku} is {status}: nothing to resolve.",
+                    bin=line.bin.code,
+                    sku=line.product.sku,
+                    status=line.status,
+                )
             )
         if line.counted_by == actor_id:
             raise FourEyes(
-                f"You counted {line.bin.code} {line.product.sku}: another supervisor must resolve it."
+                msg(
+                    "You counted {bin} {sku}: another supervisor must resolve it.",
+                    bin=line.bin.code,
+                    sku=line.product.sku,
+                )
             )
         action(batch, line, actor_id)
         line.resolved_by, line.resolved_at = actor_id, utcnow()
@@ -87,7 +101,7 @@ def _accept_one(batch: CountBatch, line: CountLine, actor_id: int) -> None:
         .values(status=L.ACCEPTED)
     )
     if claimed.rowcount != 1:
-        raise CountRefused("This line was resolved on another screen.")
+        raise CountRefused(msg("This line was resolved on another screen."))
     line.status = L.ACCEPTED
     if line.variance:
         posted = ledger.post(

@@ -33,6 +33,7 @@ from warehouse.core.errors import (
     WrongBin,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.inbound.models import PutawayReason, PutawayTask, TaskStatus
 from warehouse.ledger.models import Balance, MovementType
 
@@ -150,11 +151,14 @@ def create_task(product: Product, bin: Bin, qty: int, *, lot: Lot | None = None)
     lot-tracked; `qty` units of the key are there, free (not reserved or held) and not
     covered by open tasks (NothingWaitingToPutAway)."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"A put-away task moves 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(msg("A put-away task moves 1 to {most:,} units.", most=MAX_QTY))
     if bin.kind is not BinKind.RECEIVING or not bin.active:
         raise NotAReceivingBin(
-            f"{bin.code} is not an active receiving bin: put-away tasks move units from a receiving bin "
-            "into storage. Move units between storage bins with a stock adjustment."
+            msg(
+                "{bin} is not an active receiving bin: put-away tasks move units from a receiving bin "
+                "into storage. Move units between storage bins with a stock adjustment.",
+                bin=bin.code,
+            )
         )
     _check_lot(product, lot)
     lot_id = lot.id if lot else NO_LOT
@@ -163,10 +167,19 @@ def create_task(product: Product, bin: Bin, qty: int, *, lot: Lot | None = None)
         left = waiting(bin, product.id, lot_id, lock=True)
         if qty > left:
             raise NothingWaitingToPutAway(
-                f"Only {left} {product.sku} in {bin.code} wait without a put-away task: "
-                f"make a task of {left} or fewer, or use the open tasks."
+                msg(
+                    "Only {left} {sku} in {bin} wait without a put-away task: "
+                    "make a task of {left} or fewer, or use the open tasks.",
+                    left=left,
+                    sku=product.sku,
+                    bin=bin.code,
+                )
                 if left > 0
-                else f"No {product.sku} in {bin.code} waits without a put-away task: use the open tasks."
+                else msg(
+                    "No {sku} in {bin} waits without a put-away task: use the open tasks.",
+                    sku=product.sku,
+                    bin=bin.code,
+                )
             )
         task = open_task(bin, product.id, lot_id, qty)
         db.session.flush()
@@ -216,18 +229,18 @@ def _reserved_to_carry(task: PutawayTask, qty: int) -> int:
 
 def _check_lot(product: Product, lot: Lot | None) -> None:
     if lot is not None and lot.product_id != product.id:
-        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(msg("Lot {lot} is not a lot of {sku}.", lot=lot.code, sku=product.sku))
     if product.lot_tracked and lot is None:
-        raise LotRequired(f"{product.sku} is lot-tracked: say which lot waits to be put away.")
+        raise LotRequired(msg("{sku} is lot-tracked: say which lot waits to be put away.", sku=product.sku))
     if lot is not None and not product.lot_tracked:
-        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        raise LotNotTracked(msg("{sku} is not lot-tracked: leave the lot empty.", sku=product.sku))
 
 
 def get(task_id: int, *, location_id: int | None = None) -> PutawayTask:
     """A task; with location_id, only a task of that location (an operator's own)."""
     task = db.session.get(PutawayTask, task_id)
     if task is None or (location_id is not None and task.location_id != location_id):
-        raise NotFound(f"No put-away task #{task_id}. Go back to the task list.")
+        raise NotFound(msg("No put-away task #{task_id}. Go back to the task list.", task_id=task_id))
     return task
 
 
@@ -278,8 +291,10 @@ def task_for_item(location_id: int, product_id: int, lot_id: int | None = None) 
     task = db.session.scalar(query.order_by(PutawayTask.id).limit(1))
     if task is None:
         raise NotFound(
-            "Nothing of this item is waiting to be put away here. "
-            "Check the label, or pick a task from the list."
+            msg(
+                "Nothing of this item is waiting to be put away here. "
+                "Check the label, or pick a task from the list."
+            )
         )
     return task
 
@@ -301,7 +316,7 @@ def confirm(
 def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
     task = get(task_id)
     if task.status is TaskStatus.DONE:
-        raise AlreadyPutAway(f"Already put away to {task.to_bin.code}. Scan the next item.")
+        raise AlreadyPutAway(msg("Already put away to {bin}. Scan the next item.", bin=task.to_bin.code))
     qty = task.qty if qty is None else qty
     _check_destination(task, bin, qty, reason)
     rest = task.qty - qty  # before the UPDATE below, which also sets task.qty in memory
@@ -318,7 +333,7 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
         )
     )
     if claimed.rowcount != 1:  # confirmed by a concurrent request: ours writes nothing
-        raise AlreadyPutAway("Already put away on another request. Scan the next item.")
+        raise AlreadyPutAway(msg("Already put away on another request. Scan the next item."))
     carried = _reserved_to_carry(task, qty)
     posted = ledger.post(
         MovementType.PUTAWAY,
@@ -354,16 +369,31 @@ def _confirm(task_id, bin, qty, reason, actor_id) -> Confirmed:
 
 def _check_destination(task: PutawayTask, bin: Bin, qty: int, reason: PutawayReason | None) -> None:
     if not 1 <= qty <= task.qty:
-        raise QuantityOutOfRange(f"Put away 1 to {task.qty} units on this task.")
+        raise QuantityOutOfRange(msg("Put away 1 to {most} units on this task.", most=task.qty))
     if bin.location_id != task.location_id:
-        raise WrongBin(f"{bin.code} is in another location. Scan a bin here.")
+        raise WrongBin(msg("{bin} is in another location. Scan a bin here.", bin=bin.code))
     if not bin.active:
-        raise WrongBin(f"{bin.code} is out of use. Scan another storage bin.")
+        raise WrongBin(msg("{bin} is out of use. Scan another storage bin.", bin=bin.code))
     if bin.kind is not BinKind.STORAGE:
-        raise WrongBin(f"{bin.code} is a {bin.kind.value} bin, not storage. Scan a storage bin.")
+        raise WrongBin(_not_storage(bin))
     suggested = task.suggested_bin
     if suggested is not None and bin.id != suggested.id and reason is None:
         raise WrongBin(
-            f"{bin.code} is not the suggested bin {suggested.code}. Scan "
-            f"{suggested.code}, or choose a reason and scan {bin.code} again."
+            msg(
+                "{bin} is not the suggested bin {suggested}. Scan {suggested}, or choose a reason and scan {bin} again.",
+                bin=bin.code,
+                suggested=suggested.code,
+            )
         )
+
+
+def _not_storage(bin: Bin):
+    """Why goods are not put away into a bin of another kind: one whole sentence per kind,
+    for translators."""
+    if bin.kind is BinKind.RECEIVING:
+        return msg("{bin} is a receiving bin, not storage. Scan a storage bin.", bin=bin.code)
+    if bin.kind is BinKind.STAGING:
+        return msg("{bin} is a staging bin, not storage. Scan a storage bin.", bin=bin.code)
+    if bin.kind is BinKind.SHIPPING:
+        return msg("{bin} is a shipping bin, not storage. Scan a storage bin.", bin=bin.code)
+    return msg("{bin} is a {kind} bin, not storage. Scan a storage bin.", bin=bin.code, kind=bin.kind)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from warehouse.catalog import scan as scans
 from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
+from warehouse.core.i18n import msg
 from warehouse.inbound import putaway
 from warehouse.inbound.models import PutawayReason
 
@@ -35,13 +36,15 @@ def scan(
     def interpret(state: dict, value: str) -> Step:
         found = scans.resolve(value, location_id=task.location_id, expect="bin")
         if found.kind != "bin":
-            return Step.error("That is not a bin. Scan the bin label.", state)
+            return Step.error(msg("That is not a bin. Scan the bin label."), state)
         done = putaway.confirm(task.id, found.bin, qty=qty, reason=reason, actor_id=actor_id)
-        rest = f" {done.rest.qty} left on a new task." if done.rest else ""
-        return Step.ok(
-            f"Put away {done.task.qty} {done.task.product.sku} in {done.task.to_bin.code}.{rest}",
-            {"done": True},
-        )
+        said = dict(qty=done.task.qty, sku=done.task.product.sku, bin=done.task.to_bin.code)
+        if done.rest:
+            return Step.ok(
+                msg("Put away {qty} {sku} in {bin}. {left} left on a new task.", left=done.rest.qty, **said),
+                {"done": True},
+            )
+        return Step.ok(msg("Put away {qty} {sku} in {bin}.", **said), {"done": True})
 
     typed = [qty, reason.value if reason else None]  # a replay must match them too
     return dialogues.apply(

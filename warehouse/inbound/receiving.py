@@ -31,6 +31,7 @@ from warehouse.core.errors import (
     SetupMissing,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.inbound import putaway
 from warehouse.inbound.models import PutawayTask, Receipt, ReceiptLine, ReceiptStatus
 from warehouse.ledger.models import MovementType
@@ -41,7 +42,7 @@ MAX_LINE_QTY = 100_000  # per receipt line; a larger count is a typo
 def start(reference: str, *, location_id: int, actor_id: int, key: str | None = None) -> Receipt:
     reference = reference.strip()
     if not reference or len(reference) > 64:
-        raise ReferenceMalformed("Scan or type the PO number (1-64 characters).")
+        raise ReferenceMalformed(msg("Scan or type the PO number (1-64 characters)."))
     return commands.run(
         "receiving.start",
         lambda: _start(reference, location_id, actor_id),
@@ -64,7 +65,7 @@ def _locked(receipt_id: int) -> Receipt:
     already serializes writers), so concurrent scans on one receipt never lose a count."""
     receipt = db.session.get(Receipt, receipt_id, with_for_update=True, populate_existing=True)
     if receipt is None:
-        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
+        raise NotFound(msg("No receipt #{receipt_id}. Start a new receipt.", receipt_id=receipt_id))
     return receipt
 
 
@@ -73,7 +74,7 @@ def header(receipt_id: int, *, location_id: int | None = None) -> Receipt:
     scan. `get` loads every line, for drawing a page."""
     receipt = db.session.get(Receipt, receipt_id)
     if receipt is None or (location_id is not None and receipt.location_id != location_id):
-        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
+        raise NotFound(msg("No receipt #{receipt_id}. Start a new receipt.", receipt_id=receipt_id))
     return receipt
 
 
@@ -91,7 +92,7 @@ def get(receipt_id: int, *, location_id: int | None = None) -> Receipt:
         populate_existing=True,
     )
     if receipt is None or (location_id is not None and receipt.location_id != location_id):
-        raise NotFound(f"No receipt #{receipt_id}. Start a new receipt.")
+        raise NotFound(msg("No receipt #{receipt_id}. Start a new receipt.", receipt_id=receipt_id))
     return receipt
 
 
@@ -111,7 +112,7 @@ def add(
     is given exactly when it is lot-tracked; the receipt is open (ReceiptClosed); the line
     stays within MAX_LINE_QTY. A scan's id as `key` makes a retried scan count once."""
     if not 1 <= qty <= MAX_LINE_QTY:
-        raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(msg("Quantity must be 1 to {most:,}.", most=MAX_LINE_QTY))
     _check_lot_needs(product, lot_code, expiry)
     return commands.run(
         "receiving.add",
@@ -125,11 +126,13 @@ def add(
 
 def _check_lot_needs(product: Product, lot_code, expiry) -> None:
     if not product.active:
-        raise ProductInactive(f"{product.sku} is inactive and cannot be received. Call a supervisor.")
+        raise ProductInactive(
+            msg("{sku} is inactive and cannot be received. Call a supervisor.", sku=product.sku)
+        )
     if product.lot_tracked and not lot_code:
-        raise LotRequired(f"{product.sku} is lot-tracked: scan the lot.")
+        raise LotRequired(msg("{sku} is lot-tracked: scan the lot.", sku=product.sku))
     if lot_code and not product.lot_tracked:
-        raise LotNotTracked(f"{product.sku} is not lot-tracked: scan its plain barcode.")
+        raise LotNotTracked(msg("{sku} is not lot-tracked: scan its plain barcode.", sku=product.sku))
 
 
 def _add(receipt_id, product, qty, lot_code, expiry) -> ReceiptLine:
@@ -147,8 +150,11 @@ def _add(receipt_id, product, qty, lot_code, expiry) -> ReceiptLine:
         db.session.add(line)
     if line.qty + qty > MAX_LINE_QTY:
         raise QuantityOutOfRange(
-            f"More than {MAX_LINE_QTY:,} of {product.sku} on one receipt: "
-            "type the count instead of adding to it."
+            msg(
+                "More than {most:,} of {sku} on one receipt: type the count instead of adding to it.",
+                most=MAX_LINE_QTY,
+                sku=product.sku,
+            )
         )
     line.qty += qty
     receipt.version += 1
@@ -162,7 +168,7 @@ def set_count(
     """Set a line to a typed count (0 removes it from the receipt). Checks: the count (0 to
     MAX_LINE_QTY); the receipt is open; the line is on it. `key` as for `add`."""
     if not 0 <= qty <= MAX_LINE_QTY:
-        raise QuantityOutOfRange(f"Type a count from 0 to {MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(msg("Type a count from 0 to {most:,}.", most=MAX_LINE_QTY))
     return commands.run(
         "receiving.set_count",
         lambda: _set_count(receipt_id, line_id, qty),
@@ -177,7 +183,7 @@ def _set_count(receipt_id, line_id, qty) -> ReceiptLine:
     receipt = _open_receipt(receipt_id)
     line = db.session.get(ReceiptLine, line_id)
     if line is None or line.receipt_id != receipt_id:
-        raise NotFound("Scan an item first, then type its count.")
+        raise NotFound(msg("Scan an item first, then type its count."))
     line.qty = qty
     receipt.version += 1
     db.session.flush()
@@ -187,7 +193,9 @@ def _set_count(receipt_id, line_id, qty) -> ReceiptLine:
 def _open_receipt(receipt_id: int) -> Receipt:
     receipt = _locked(receipt_id)
     if receipt.status is not ReceiptStatus.OPEN:
-        raise ReceiptClosed(f"Receipt {receipt.number} is already finished. Start a new receipt.")
+        raise ReceiptClosed(
+            msg("Receipt {number} is already finished. Start a new receipt.", number=receipt.number)
+        )
     return receipt
 
 
@@ -209,7 +217,7 @@ def _finish(receipt_id, actor_id) -> Finished:
         return Finished(receipt, ledger.Posted(receipt.posting_id, replayed=True), [])
     lines = [line for line in receipt.lines if line.qty > 0]
     if not lines:
-        raise NothingToPost("Nothing counted yet. Scan at least one item before finishing.")
+        raise NothingToPost(msg("Nothing counted yet. Scan at least one item before finishing."))
     dock = receiving_bin(receipt.location_id)
     posted = ledger.post(
         MovementType.INBOUND_PURCHASE,
@@ -228,7 +236,7 @@ def _finish(receipt_id, actor_id) -> Finished:
         .values(status=ReceiptStatus.POSTED, posted_at=utcnow(), posting_id=posted.posting_id)
     )
     if claimed.rowcount != 1:  # finished by someone else in the meantime; roll back ours
-        raise ReceiptClosed(f"Receipt {receipt.number} was finished on another device.")
+        raise ReceiptClosed(msg("Receipt {number} was finished on another device.", number=receipt.number))
     tasks = [
         putaway.open_task(dock, line.product_id, line.lot_id, line.qty, receipt_id=receipt.id)
         for line in lines
@@ -245,5 +253,5 @@ def receiving_bin(location_id: int) -> Bin:
         .limit(1)
     )
     if dock is None:
-        raise SetupMissing("This location has no receiving bin. Ask an admin to add one.")
+        raise SetupMissing(msg("This location has no receiving bin. Ask an admin to add one."))
     return dock

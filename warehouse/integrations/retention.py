@@ -16,6 +16,7 @@ from warehouse.accounts.models import SignInAttempt
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import RetentionTooShort
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.models import Command, ScanDialogue
 from warehouse.integrations.models import DeliveryStatus, OutboxEvent, WebhookAttempt, WebhookDelivery
 
@@ -35,7 +36,7 @@ class Pruned:
 def prune(days: int, *, now: datetime | None = None) -> Pruned:
     """Delete what is older than `days` and finished with, in one transaction."""
     if not isinstance(days, int) or days < MIN_DAYS:
-        raise RetentionTooShort(f"Keep at least {MIN_DAYS} day(s).")
+        raise RetentionTooShort(msg("Keep at least {days} day(s).", days=MIN_DAYS))
     cutoff = (now or utcnow()) - timedelta(days=days)
     return ledger.atomically(_prune, cutoff)
 

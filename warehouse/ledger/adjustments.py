@@ -26,6 +26,7 @@ from warehouse.core.errors import (
     ReasonNotChosenByPeople,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.ledger.stock import product_by_code
 
@@ -97,14 +98,14 @@ def adjust(
     first in the note)."""
     type = MovementType(type)
     if type not in ADJUSTMENT_TYPES:
-        raise MovementTypeNotAdjustable(
-            f"Type must be one of: {', '.join(t.value for t in ADJUSTMENT_TYPES)}."
-        )
+        types = ", ".join(t.value for t in ADJUSTMENT_TYPES)
+        raise MovementTypeNotAdjustable(msg("Type must be one of: {types}.", types=types))
     sign = ADJUSTMENT_TYPES[type]
     if sign is not None and qty * sign <= 0:
         raise QuantitySignWrong(
-            f"A {type.value} {'adds' if sign > 0 else 'removes'} stock: "
-            f"give the quantity as a {'positive' if sign > 0 else 'negative'} number."
+            msg("A {type} adds stock: give the quantity as a positive number.", type=type.value)
+            if sign > 0
+            else msg("A {type} removes stock: give the quantity as a negative number.", type=type.value)
         )
     reason, note = _reason_and_note(reason, note)
     # Only what is given: a request made before costs and reference types replays as before.
@@ -128,7 +129,9 @@ def _reason_and_note(reason: ReasonCode | str, note: str) -> tuple[ReasonCode, s
     code, said = reason_of(reason.value if isinstance(reason, ReasonCode) else reason)
     note = f"{said}. {note}" if said and note else said or note
     if len(note) > MAX_NOTE:
-        raise NoteTooLong(f"The reason and the note together are over {MAX_NOTE} characters: shorten one.")
+        raise NoteTooLong(
+            msg("The reason and the note together are over {limit} characters: shorten one.", limit=MAX_NOTE)
+        )
     return code, note
 
 
@@ -198,7 +201,7 @@ def count_to(
     difference (none when they agree), and mark the key counted. The balance row is read
     locked, so a posting racing the count cannot slip between reading and posting."""
     if not isinstance(counted, int) or isinstance(counted, bool) or not 0 <= counted <= ledger.MAX_LINE_QTY:
-        raise QuantityOutOfRange(f"Counted quantity must be 0 to {ledger.MAX_LINE_QTY:,}.")
+        raise QuantityOutOfRange(msg("Counted quantity must be 0 to {limit:,}.", limit=ledger.MAX_LINE_QTY))
     return ledger.atomically(
         _count_to, sku, location_code, bin_code, lot_code, counted, actor_id, reference, key
     )
@@ -206,7 +209,11 @@ def count_to(
 
 def _count_to(sku, location_code, bin_code, lot_code, counted, actor_id, reference, key) -> Counted:
     product = product_by_code(sku)
-    bin = require_bin(location_code, bin_code) if bin_code else _only_bin(product, location_code)
+    bin = (
+        require_bin(location_code, bin_code)
+        if bin_code
+        else _only_bin(product, location_code, adjusting=False)
+    )
     lot = _lot(product, lot_code, creating=counted > 0)
     lot_id = lot.id if lot else NO_LOT
     row = db.session.execute(
@@ -241,7 +248,7 @@ def _bin_for(product: Product, location_code: str, qty: int) -> Bin:
     in no bin go to the location's receiving bin, to be put away from there. Several bins:
     the caller must say which."""
     try:
-        return _only_bin(product, location_code, what="adjusted")
+        return _only_bin(product, location_code, adjusting=True)
     except BinNotNamed:
         if qty <= 0 or _holding_bins(product, location_code):
             raise
@@ -254,7 +261,13 @@ def _bin_for(product: Product, location_code: str, qty: int) -> Bin:
     )
     if receiving is None:
         locations.require(location_code)  # an unknown location says so
-        raise BinNotNamed(f"{location_code} has no receiving bin for {product.sku}: name the bin.")
+        raise BinNotNamed(
+            msg(
+                "{location} has no receiving bin for {sku}: name the bin.",
+                location=location_code,
+                sku=product.sku,
+            )
+        )
     return receiving
 
 
@@ -271,34 +284,52 @@ def _holding_bins(product: Product, location_code: str, limit: int = 2) -> list[
     )
 
 
-def _only_bin(product: Product, location_code: str, what: str = "counted") -> Bin:
+def _only_bin(product: Product, location_code: str, *, adjusting: bool) -> Bin:
     """Without a bin: the one bin of the location holding the product, if only one does."""
     bins = _holding_bins(product, location_code)
     if len(bins) != 1:
-        where = "no bin" if not bins else "several bins"
-        raise BinNotNamed(f"{product.sku} is in {where} at {location_code}: name the bin {what}.")
+        raise BinNotNamed(
+            _name_the_bin(adjusting, several=bool(bins), sku=product.sku, location=location_code)
+        )
     return bins[0]
+
+
+def _name_the_bin(adjusting: bool, *, several: bool, **values) -> str:
+    # Each case a whole sentence: a translator words "no bin" and "several bins" differently.
+    if adjusting:
+        if several:
+            return msg("{sku} is in several bins at {location}: name the bin adjusted.", **values)
+        return msg("{sku} is in no bin at {location}: name the bin adjusted.", **values)
+    if several:
+        return msg("{sku} is in several bins at {location}: name the bin counted.", **values)
+    return msg("{sku} is in no bin at {location}: name the bin counted.", **values)
 
 
 def require_bin(location_code: str, bin_code: str) -> Bin:
     """A bin of the location by its code (A-01-03) or by its scanned label barcode."""
     bin = locations.bin_at(location_code, bin_code)
     if bin is None:
-        raise NotFound(f"No bin {bin_code!r} in {location_code}. Check the bin label.")
+        raise NotFound(
+            msg(
+                "No bin {bin} in {location}. Check the bin label.", bin=repr(bin_code), location=location_code
+            )
+        )
     return bin
 
 
 def _lot(product: Product, lot_code: str, *, creating: bool) -> Lot | None:
     if not lot_code:
         if product.lot_tracked:
-            raise LotRequired(f"{product.sku} is lot-tracked: enter the lot.")
+            raise LotRequired(msg("{sku} is lot-tracked: enter the lot.", sku=product.sku))
         return None
     if not product.lot_tracked:
-        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        raise LotNotTracked(msg("{sku} is not lot-tracked: leave the lot empty.", sku=product.sku))
     lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == lot_code))
     if lot is None:
         if not creating:
-            raise NotFound(f"No lot {lot_code!r} of {product.sku}. Check the lot on the label.")
+            raise NotFound(
+                msg("No lot {lot} of {sku}. Check the lot on the label.", lot=repr(lot_code), sku=product.sku)
+            )
         lot = Lot(product_id=product.id, code=lot_code)
         db.session.add(lot)
         db.session.flush()
@@ -319,18 +350,22 @@ class Reason:
     chosen_by_people: bool
 
 
+# Said with msg: the adjust page shows them in the reader's language, the API in English.
 _REASONS = {
-    ReasonCode.PHYSICAL_COUNT: ("Physical count", "The shelf was counted; the ledger is set to the count."),
-    ReasonCode.DAMAGED: ("Damaged", "Units found damaged and taken out of stock."),
-    ReasonCode.FOUND: ("Found", "Units found that the ledger did not have."),
-    ReasonCode.WRITE_OFF: ("Write-off", "Units lost, stolen or destroyed."),
-    ReasonCode.RECEIVED: ("Received", "Units received outside a receipt."),
-    ReasonCode.OTHER: ("Other", "Any other reason: say which in the note."),
+    ReasonCode.PHYSICAL_COUNT: (
+        msg("Physical count"),
+        msg("The shelf was counted; the ledger is set to the count."),
+    ),
+    ReasonCode.DAMAGED: (msg("Damaged"), msg("Units found damaged and taken out of stock.")),
+    ReasonCode.FOUND: (msg("Found"), msg("Units found that the ledger did not have.")),
+    ReasonCode.WRITE_OFF: (msg("Write-off"), msg("Units lost, stolen or destroyed.")),
+    ReasonCode.RECEIVED: (msg("Received"), msg("Units received outside a receipt.")),
+    ReasonCode.OTHER: (msg("Other"), msg("Any other reason: say which in the note.")),
 }
 _SET_BY_THE_SYSTEM = {
     ReasonCode.OPENING_BALANCE: (
-        "Opening balance",
-        "A warehouse's starting stock (an import, a new product).",
+        msg("Opening balance"),
+        msg("A warehouse's starting stock (an import, a new product)."),
     ),
 }
 
@@ -360,7 +395,11 @@ def reason_of(text: str) -> tuple[ReasonCode, str]:
     if code not in _REASONS:
         chosen = ", ".join(c.value for c in _REASONS)
         raise ReasonNotChosenByPeople(
-            f"Reason {code.value} is set by the system, not by hand. Choose one of: {chosen} "
-            "(or write the reason in words)."
+            msg(
+                "Reason {code} is set by the system, not by hand. Choose one of: {chosen} "
+                "(or write the reason in words).",
+                code=code.value,
+                chosen=chosen,
+            )
         )
     return code, ""

@@ -50,6 +50,7 @@ from warehouse.core.errors import (
     TooManyLines,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import RaceLost
 from warehouse.ledger.adjustments import reason_of
 from warehouse.ledger.models import Balance, Movement, MovementType, ReasonCode
@@ -120,9 +121,11 @@ def set_actual(lines: Sequence[Actual], *, actor_id: int, reference: str = "") -
     """Set each line's key to its actual quantity (see the module docstring). Answers every
     line in order; raises AdjustmentsRefused naming each refused line, writing nothing."""
     if not lines:
-        raise NothingToPost("Send at least one line.")
+        raise NothingToPost(msg("Send at least one line."))
     if len(lines) > MAX_LINES:
-        raise TooManyLines(f"At most {MAX_LINES} lines per call: send the rest in another call.")
+        raise TooManyLines(
+            msg("At most {limit} lines per call: send the rest in another call.", limit=MAX_LINES)
+        )
     return ledger.atomically(_set_actual, list(lines), actor_id, reference)
 
 
@@ -132,10 +135,7 @@ def _set_actual(lines: list[Actual], actor_id: int, reference: str) -> list[SetT
         try:
             item = known.check(index, line)
             if item.identity in seen:
-                raise StockRowListedTwice(
-                    f"{item.product.sku} at {item.bin.code}{_lot_text(item.lot_code)} is on line "
-                    f"{seen[item.identity]} already: send each SKU x bin x lot once, with its total."
-                )
+                raise StockRowListedTwice(_listed_twice(item, seen[item.identity]))
             seen[item.identity] = index
             checked.append(item)
         except DomainError as refusal:
@@ -188,10 +188,14 @@ class _Known:
     def check(self, index: int, line: Actual) -> SetTo:
         actual = line.actual
         if not isinstance(actual, int) or isinstance(actual, bool) or not 0 <= actual <= ledger.MAX_LINE_QTY:
-            raise QuantityOutOfRange(f"The actual quantity is a whole number, 0 to {ledger.MAX_LINE_QTY:,}.")
+            raise QuantityOutOfRange(
+                msg("The actual quantity is a whole number, 0 to {limit:,}.", limit=ledger.MAX_LINE_QTY)
+            )
         product = self._product(line)
         if not product.track_inventory:
-            raise InventoryNotTracked(f"{product.sku} does not track inventory: it holds no stock.")
+            raise InventoryNotTracked(
+                msg("{sku} does not track inventory: it holds no stock.", sku=product.sku)
+            )
         location = self._location(line)
         bin = self._bin(product, location, line.bin_code)
         lot = self._lot(product, line)
@@ -201,47 +205,66 @@ class _Known:
     def _product(self, line: Actual) -> Product:
         found = self.products.get(("sku", line.sku) if line.sku else ("id", line.product_id))
         if found is None:
-            named = f"SKU or barcode {line.sku!r}" if line.sku else f"id {line.product_id}"
-            raise NotFound(f"No product with {named}. Check the code.")
+            if line.sku:
+                raise NotFound(
+                    msg("No product with SKU or barcode {code}. Check the code.", code=repr(line.sku))
+                )
+            raise NotFound(msg("No product with id {id}. Check the code.", id=line.product_id))
         return found
 
     def _location(self, line: Actual) -> Location:
         key = ("code", line.location_code) if line.location_code else ("id", line.location_id)
         found = self.locations.get(key)
         if found is None:
-            named = repr(line.location_code) if line.location_code else f"with id {line.location_id}"
-            raise NotFound(f"No location {named}. Check the code.")
+            if line.location_code:
+                raise NotFound(msg("No location {code}. Check the code.", code=repr(line.location_code)))
+            raise NotFound(msg("No location with id {id}. Check the code.", id=line.location_id))
         return found
 
     def _bin(self, product: Product, location: Location, code: str) -> Bin:
         if code:
             found = self.bins.get((location.id, code))
             if found is None:
-                raise NotFound(f"No bin {code!r} in {location.code}. Check the bin label.")
+                raise NotFound(
+                    msg(
+                        "No bin {bin} in {location}. Check the bin label.",
+                        bin=repr(code),
+                        location=location.code,
+                    )
+                )
             return found
         holding = self.holding.get((product.id, location.id), [])
         if len(holding) != 1:
-            where = "no bin" if not holding else "several bins"
-            raise BinNotNamed(f"{product.sku} is in {where} at {location.code}: name the bin.")
+            key = dict(sku=product.sku, location=location.code)
+            if holding:
+                raise BinNotNamed(msg("{sku} is in several bins at {location}: name the bin.", **key))
+            raise BinNotNamed(msg("{sku} is in no bin at {location}: name the bin.", **key))
         return holding[0]
 
     def _lot(self, product: Product, line: Actual) -> Lot | None:
         if not line.lot_code:
             if product.lot_tracked:
-                raise LotRequired(f"{product.sku} is lot-tracked: give the lot.")
+                raise LotRequired(msg("{sku} is lot-tracked: give the lot.", sku=product.sku))
             return None
         if not product.lot_tracked:
-            raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot out.")
+            raise LotNotTracked(msg("{sku} is not lot-tracked: leave the lot out.", sku=product.sku))
         lot = self.lots.get((product.id, line.lot_code))
         if lot is not None:
             if line.expiry and lot.expiry_date and lot.expiry_date != line.expiry:
                 raise ExpiryMismatch(
-                    f"Lot {lot.code} of {product.sku} expires {lot.expiry_date.isoformat()} on record, "
-                    f"not {line.expiry.isoformat()}. Check the label."
+                    msg(
+                        "Lot {lot} of {sku} expires {recorded} on record, not {given}. Check the label.",
+                        lot=lot.code,
+                        sku=product.sku,
+                        recorded=lot.expiry_date,
+                        given=line.expiry,
+                    )
                 )
             return lot
         if line.actual and product.expiry_tracked and line.expiry is None:
-            raise ExpiryRequired(f"{product.sku} lot {line.lot_code} is new: give its expiry date.")
+            raise ExpiryRequired(
+                msg("{sku} lot {lot} is new: give its expiry date.", sku=product.sku, lot=line.lot_code)
+            )
         return None  # a new lot: made when stock is posted to it
 
 
@@ -331,13 +354,28 @@ def _check_stock(item: SetTo, held: dict) -> None:
     on_hand, reserved, on_hold = held.get(item.key, (0, 0, 0))
     item.before, item.after = on_hand, item.actual
     if item.actual < reserved + on_hold:
-        raise InsufficientStock(
-            f"{item.product.sku} at {item.bin.code}{_lot_text(item.lot_code)}: {reserved} reserved and "
-            f"{on_hold} held there, so the actual quantity cannot be below {reserved + on_hold}. "
-            "Release the reservations or holds first, then send the line again."
-        )
+        raise InsufficientStock(_held_back(item, reserved, on_hold))
     if abs(item.adjustment) > ledger.MAX_LINE_QTY:
-        raise QuantityOutOfRange(f"An adjustment moves at most {ledger.MAX_LINE_QTY:,} units per line.")
+        raise QuantityOutOfRange(
+            msg("An adjustment moves at most {limit:,} units per line.", limit=ledger.MAX_LINE_QTY)
+        )
+
+
+def _held_back(item: SetTo, reserved: int, on_hold: int) -> str:
+    # With the lot and without: each a whole sentence, for translators.
+    key = dict(sku=item.product.sku, bin=item.bin.code, lot=item.lot_code)
+    counts = dict(reserved=reserved, held=on_hold, least=reserved + on_hold, **key)
+    if item.lot_code:
+        return msg(
+            "{sku} at {bin} (lot {lot}): {reserved} reserved and {held} held there, so the actual quantity "
+            "cannot be below {least}. Release the reservations or holds first, then send the line again.",
+            **counts,
+        )
+    return msg(
+        "{sku} at {bin}: {reserved} reserved and {held} held there, so the actual quantity "
+        "cannot be below {least}. Release the reservations or holds first, then send the line again.",
+        **counts,
+    )
 
 
 def _post(items: list[SetTo], actor_id: int, reference: str) -> None:
@@ -376,7 +414,11 @@ def _still_as_read(item: SetTo, posted: ledger.Posted) -> None:
     if posted.balances_after[line_key][0] != item.actual:
         raise RaceLost(
             StockChangedWhilePosting(
-                f"{item.product.sku} at {item.bin.code} changed while it was being set: send the request again."
+                msg(
+                    "{sku} at {bin} changed while it was being set: send the request again.",
+                    sku=item.product.sku,
+                    bin=item.bin.code,
+                )
             )
         )
 
@@ -396,8 +438,17 @@ def _movement_ids(items: list[SetTo]) -> None:
             item.movement_id = movement_id
 
 
-def _lot_text(code: str) -> str:
-    return f" (lot {code})" if code else ""
+def _listed_twice(item: SetTo, line: int) -> str:
+    # With the lot and without: each a whole sentence, for translators.
+    key = dict(sku=item.product.sku, bin=item.bin.code, lot=item.lot_code, line=line)
+    if item.lot_code:
+        return msg(
+            "{sku} at {bin} (lot {lot}) is on line {line} already: send each SKU x bin x lot once, with its total.",
+            **key,
+        )
+    return msg(
+        "{sku} at {bin} is on line {line} already: send each SKU x bin x lot once, with its total.", **key
+    )
 
 
 def _problem(index: int, line: Actual, refusal: DomainError) -> dict:
@@ -416,7 +467,11 @@ def _problem(index: int, line: Actual, refusal: DomainError) -> dict:
 
 def _summary(problems: list[dict], total: int) -> str:
     first = problems[0]
-    return (
-        f"Nothing was adjusted: {len(problems)} of {total} lines are refused (each is named in "
-        f"details.items). The first, line {first['index']}: {first['message']}"
+    return msg(
+        "Nothing was adjusted: {refused} of {total} lines are refused (each is named in details.items). "
+        "The first, line {index}: {first}",
+        refused=len(problems),
+        total=total,
+        index=first["index"],
+        first=first["message"],
     )

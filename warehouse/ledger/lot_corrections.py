@@ -30,6 +30,7 @@ from warehouse.core.errors import (
     SameLot,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.adjustments import require_bin
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.ledger.stock import product_by_code
@@ -79,11 +80,13 @@ def correct_lot(
     agree). Refused whole, or posted whole."""
     wrong_lot, right_lot = (wrong_lot or "").strip(), (right_lot or "").strip()
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= ledger.MAX_LINE_QTY:
-        raise QuantityOutOfRange(f"Move 1 to {ledger.MAX_LINE_QTY:,} units.")
+        raise QuantityOutOfRange(msg("Move 1 to {limit:,} units.", limit=ledger.MAX_LINE_QTY))
     if not wrong_lot or not right_lot:
-        raise LotRequired("Give both lots: the wrong one the units are on, and the right one.")
+        raise LotRequired(msg("Give both lots: the wrong one the units are on, and the right one."))
     if wrong_lot == right_lot:
-        raise SameLot(f"The wrong and the right lot are both {wrong_lot}: there is nothing to correct.")
+        raise SameLot(
+            msg("The wrong and the right lot are both {lot}: there is nothing to correct.", lot=wrong_lot)
+        )
     return ledger.atomically(
         _correct, sku, location_code, bin_code, wrong_lot, right_lot, qty, actor_id, expiry, note, reference
     )
@@ -92,11 +95,13 @@ def correct_lot(
 def _correct(sku, location_code, bin_code, wrong_lot, right_lot, qty, actor_id, expiry, note, reference):
     product = product_by_code(sku)
     if not product.lot_tracked:
-        raise LotNotTracked(f"{product.sku} is not lot-tracked: it has no lots to correct.")
+        raise LotNotTracked(msg("{sku} is not lot-tracked: it has no lots to correct.", sku=product.sku))
     bin = require_bin(location_code, bin_code)
     wrong = lots.existing(product, wrong_lot)
     if wrong is None:
-        raise NotFound(f"No lot {wrong_lot!r} of {product.sku}. Check the lot on the label.")
+        raise NotFound(
+            msg("No lot {lot} of {sku}. Check the lot on the label.", lot=repr(wrong_lot), sku=product.sku)
+        )
     _free_to_move(product, bin, wrong, qty)
     created = lots.existing(product, right_lot) is None
     right = lots.find_or_create(product, right_lot, expiry)
@@ -125,10 +130,21 @@ def _free_to_move(product: Product, bin: Bin, lot: Lot, qty: int) -> None:
     free = on_hand - reserved - held
     if free >= qty:
         return
-    where = f"lot {lot.code} of {product.sku} at {bin.code}"
+    key = dict(lot=lot.code, sku=product.sku, bin=bin.code, on_hand=on_hand, qty=qty)
     if on_hand < qty:
-        raise InsufficientStock(f"Only {on_hand} of {where} on hand: cannot move {qty}. Move fewer.")
+        raise InsufficientStock(
+            msg(
+                "Only {on_hand} of lot {lot} of {sku} at {bin} on hand: cannot move {qty}. Move fewer.", **key
+            )
+        )
     raise InsufficientStock(
-        f"Only {max(free, 0)} of {where} can move: of {on_hand} on hand, {reserved} are reserved and "
-        f"{held} held, and those stay on their lot. Release the reservation or hold first, or move fewer."
+        msg(
+            "Only {free} of lot {lot} of {sku} at {bin} can move: of {on_hand} on hand, {reserved} are "
+            "reserved and {held} held, and those stay on their lot. Release the reservation or hold first, "
+            "or move fewer.",
+            free=max(free, 0),
+            reserved=reserved,
+            held=held,
+            **key,
+        )
     )

@@ -42,6 +42,7 @@ from warehouse.core.errors import (
     StockChangedWhilePosting,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically  # noqa: F401  (services call ledger.atomically)
 from warehouse.ledger import costing, refusals
 from warehouse.ledger.models import Balance, Movement, MovementType, Posting, ReasonCode
@@ -171,20 +172,24 @@ def replay_of(
 
 def _check_lines(lines: Sequence[Line]) -> None:
     if not lines:
-        raise NothingToPost("Nothing to post: add at least one line.")
+        raise NothingToPost(msg("Nothing to post: add at least one line."))
     for line in lines:
         if line.cost is not None and not (line.qty > 0 and 0 <= line.cost <= costing.MAX_COST):
             raise CostNotValid(
-                "A cost per unit goes with units coming in, from 0 to "
-                f"{costing.MAX_COST:,}: leave it out for units that leave."
+                msg(
+                    "A cost per unit goes with units coming in, from 0 to {limit:,}: leave it out for units that leave.",
+                    limit=costing.MAX_COST,
+                )
             )
         deltas = (line.qty, line.reserved, line.held)
         if not all(isinstance(d, int) and not isinstance(d, bool) for d in deltas):
-            raise QuantityOutOfRange("Quantities must be whole units.")
+            raise QuantityOutOfRange(msg("Quantities must be whole units."))
         if not any(deltas):
-            raise QuantityOutOfRange("Quantity must not be zero.")
+            raise QuantityOutOfRange(msg("Quantity must not be zero."))
         if any(abs(d) > MAX_LINE_QTY for d in deltas):
-            raise QuantityOutOfRange(f"Quantity too large: at most {MAX_LINE_QTY:,} per line.")
+            raise QuantityOutOfRange(
+                msg("Quantity too large: at most {limit:,} per line.", limit=MAX_LINE_QTY)
+            )
 
 
 def _fingerprint(type, lines, ref_type, ref_id, reason, note) -> str:
@@ -210,7 +215,7 @@ def _find_by_key(key: str, fingerprint: str) -> Posted | None:
         return None
     if row.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
-            "This request key was already used for a different change. Reload the screen and try again."
+            msg("This request key was already used for a different change. Reload the screen and try again.")
         )
     return Posted(row.id, replayed=True)
 
@@ -366,7 +371,7 @@ def _apply(conn, type: MovementType, line: Line) -> tuple[int, int, int]:
         if _insert_new_key(conn, type, line):
             return (line.qty, line.reserved, line.held)
         # Another transaction created this key between our UPDATE and INSERT; go again.
-    raise StockChangedWhilePosting("The stock changed while posting; scan again.")
+    raise StockChangedWhilePosting(msg("The stock changed while posting; scan again."))
 
 
 def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
@@ -381,7 +386,7 @@ def _insert_new_key(conn, type: MovementType, line: Line) -> bool:
     # stock can reach a key in no other way, so existing keys need no query per posting.
     if line.lot_id == NO_LOT and conn.execute(_LOT_TRACKED, {"id": line.product_id}).scalar():
         sku = refusals.describe(line.product_id, line.bin_id, line.lot_id)[0]
-        raise LotRequired(f"{sku} is lot-tracked: scan or enter its lot number.")
+        raise LotRequired(msg("{sku} is lot-tracked: scan or enter its lot number.", sku=sku))
     row = conn.execute(
         _INSERT_BALANCE[conn.dialect.name],
         dict(

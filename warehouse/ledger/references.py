@@ -6,6 +6,7 @@ same way here."""
 from __future__ import annotations
 
 from warehouse.core.errors import ReferenceMalformed
+from warehouse.core.i18n import msg
 
 
 def parse_reference(text: str) -> tuple[str, str]:
@@ -20,10 +21,10 @@ def check_reference(reference) -> tuple[str, str]:
         or len(reference) != 2
         or not all(isinstance(part, str) for part in reference)
     ):
-        raise ReferenceMalformed("A reference is type:id, e.g. order:ord-12345.")
+        raise ReferenceMalformed(msg("A reference is type:id, e.g. order:ord-12345."))
     kind, ident = (part.strip() for part in reference)
     if not kind or not ident or len(kind) > 32 or len(ident) > 64 or ":" in kind:
         raise ReferenceMalformed(
-            "A reference is type:id, e.g. order:ord-12345 (type up to 32 characters, id up to 64)."
+            msg("A reference is type:id, e.g. order:ord-12345 (type up to 32 characters, id up to 64).")
         )
     return kind, ident

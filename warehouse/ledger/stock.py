@@ -14,6 +14,7 @@ from warehouse.catalog.scan import find_product
 from warehouse.core import pagers
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance, Movement, MovementType
 
 
@@ -107,7 +108,9 @@ def product_by_code(code: str) -> Product:
     """A product by SKU or by any of its barcodes."""
     product = find_product(code)
     if product is None:
-        raise NotFound(f"No product with SKU or barcode {code!r}. Check the code and scan again.")
+        raise NotFound(
+            msg("No product with SKU or barcode {code}. Check the code and scan again.", code=repr(code))
+        )
     return product
 
 
@@ -212,7 +215,7 @@ def movement_history(
     if location_code:
         location_id = db.session.scalar(select(Location.id).where(Location.code == location_code))
         if location_id is None:
-            raise NotFound(f"No location {location_code!r}.")
+            raise NotFound(msg("No location {location}.", location=repr(location_code)))
     chosen = MovementFilter(
         product_id=product_by_code(sku).id if sku else None,
         location_id=location_id,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from reportlab.lib.units import inch, mm
 
-from warehouse.paper.labels import BOLD, FONT, Bars, Layout, Text, code128_value, render_sheet
+from warehouse.core.i18n import msg
+from warehouse.paper.labels import BADGE, BOLD, FONT, Bars, Layout, Say, Text, code128_value, render_sheet
 
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm
 # 20 mil when the code fits, 10 at the least. 15 mil (2.25 px a module at 150 dpi) failed
@@ -25,7 +26,7 @@ CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm
 BADGE_BARS = tuple(mils * inch / 1000 for mils in (20, 17.5, 15, 12.5, 10))
 CARDS = Layout(
     "badge-a4",
-    "Badge cards, A4, 10 per sheet (85.6 x 54 mm)",
+    msg("Badge cards, A4, 10 per sheet (85.6 x 54 mm)"),
     "A4",
     2,
     5,
@@ -36,6 +37,10 @@ CARDS = Layout(
 )
 
 
+# A card's role, as printed (the role's value in English; said by `say`).
+ROLES = {"operator": msg("operator"), "supervisor": msg("supervisor"), "admin": msg("admin")}
+
+
 @dataclass(frozen=True)
 class BadgeCard:
     name: str  # display name, or the username when there is none
@@ -44,28 +49,30 @@ class BadgeCard:
     organisation: str
 
 
-def badge_cards_pdf(cards) -> bytes:
+def badge_cards_pdf(cards, *, say: Say = str) -> bytes:
     """One card per person, in the order given. ValueError when there are no cards or a
-    card has no badge code (the caller checks first: a card without one signs nobody in)."""
+    card has no badge code (the caller checks first: a card without one signs nobody in).
+    `say` says the sheet's title (a page passes its translation)."""
     cards = list(cards)
     if not cards:
-        raise ValueError("No badge cards to print.")
+        raise ValueError(msg("No badge cards to print."))
     missing = [card.name for card in cards if not card.badge_code]
     if missing:
-        raise ValueError(f"No badge code for {', '.join(missing)}: set one first.")
-    return render_sheet([_card_parts(card) for card in cards], CARDS, "Badge cards", outline=True)
+        raise ValueError(msg("No badge code for {names}: set one first.", names=", ".join(missing)))
+    cards_parts = [_card_parts(card, say) for card in cards]
+    return render_sheet(cards_parts, CARDS, say(msg("Badge cards")), outline=True)
 
 
-def _card_parts(card) -> list:
+def _card_parts(card, say: Say = str) -> list:
     return [
         Text(card.organisation, BOLD, 0.07, fit="cut"),
         Text(card.name, BOLD, 0.13, cap=16, fit="cut"),
-        Text(card.role, FONT, 0.075),
+        Text(say(ROLES.get(card.role, card.role)), FONT, 0.075),
         Bars(
-            code128_value(card.badge_code, f"Badge of {card.name}"),
+            code128_value(card.badge_code, (BADGE, card.name)),
             BADGE_BARS,
             14 * mm,
-            f"the badge of {card.name}",
+            (BADGE, card.name),
         ),
         Text(card.badge_code, FONT, 0.07),
     ]

@@ -8,10 +8,14 @@ Pure domain code: give it a loaded batch (counts.get), get bytes back. It reads 
 request and writes nothing. Paper, barcodes and the page header follow slips.py (15 mil
 bars, narrower only for long values, text to key in when even 10 mil does not fit;
 nothing drawn in a barcode's quiet zone).
+
+Its words are `msg(...)`, said through `say`: English (`str`) by default, or the page's
+language when the web passes its `translate` (the domain knows nothing of requests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -19,6 +23,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from warehouse.core.i18n import msg
 from warehouse.counts.models import CountLineStatus
 
 # slips.py's page header, paper sizes and barcode rules, so both kinds of paper scan alike
@@ -37,23 +42,24 @@ from warehouse.paper.slips import (
     when_text,
 )
 
-ITEM_COLUMNS = [("SKU", 0.22), ("Name", 0.38), ("Lot", 0.16), ("Counted", 0.24)]
+ITEM_COLUMNS = [(msg("SKU"), 0.22), (msg("Name"), 0.38), (msg("Lot"), 0.16), (msg("Counted"), 0.24)]
 BOX_WIDTH, BOX_HEIGHT = 30 * mm, 9 * mm
 
 
-def count_sheet(batch, page_size: str = "A4") -> bytes:
+def count_sheet(batch, page_size: str = "A4", say: Callable[[str], str] = str) -> bytes:
     """Every bin x SKU x lot of the batch, in bin order, each with an empty box to write
-    the count in; keys with a recount waiting are marked RECOUNT."""
+    the count in; keys with a recount waiting are marked RECOUNT. `say` writes the
+    sheet's words in the reader's language (English by default)."""
     paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
-    story = [_facts(batch, width)]
+    story = [_facts(batch, width, say)]
     for _, items in groupby(_items(batch), key=lambda item: item.bin.code):
         items = list(items)
         story += [
             Spacer(0, 3 * mm),
-            KeepTogether([_bin_heading(items[0].bin, width), _item_rows(items, width)]),
+            KeepTogether([_bin_heading(items[0].bin, width, say), _item_rows(items, width, say)]),
         ]
-    return render_pdf(story, paper, _Header(batch.number, "Blind count sheet"))
+    return render_pdf(story, paper, _Header(batch.number, say(msg("Blind count sheet"))), say=say)
 
 
 @dataclass
@@ -75,17 +81,22 @@ def _items(batch) -> list[_Item]:
     return sorted(items.values(), key=lambda i: (i.bin.code, i.product.sku, lot_text(i.lot, none="")))
 
 
-def _facts(batch, width: float) -> Table:
+def _facts(batch, width: float, say: Callable[[str], str]) -> Table:
     half = width / 2
     rows = [
         [
-            "Location",
+            say(msg("Location")),
             fit_text(f"{batch.location.name} ({batch.location.code})", half - 60),
-            "Created",
-            when_text(batch.created_at),
+            say(msg("Created")),
+            when_text(batch.created_at, say),
         ],
-        ["Selection", fit_text(batch.selection, half - 60), "Counted by", "______________________"],
-        ["", "", "Date", "____ - ___ - ___"],
+        [
+            say(msg("Selection")),
+            fit_text(batch.selection, half - 60),
+            say(msg("Counted by")),
+            "______________________",
+        ],
+        ["", "", say(msg("Date")), "____ - ___ - ___"],
     ]
     table = Table(rows, colWidths=[55, half - 55, 60, half - 60])
     table.setStyle(
@@ -99,19 +110,19 @@ def _facts(batch, width: float) -> Table:
         )
     )
     notes = [
-        [_Line("Write how many you find in each box, 0 if none.", width)],
-        [_Line("Found something not listed? Write its SKU, lot and count under its bin.", width)],
+        [_Line(say(msg("Write how many you find in each box, 0 if none.")), width)],
+        [_Line(say(msg("Found something not listed? Write its SKU, lot and count under its bin.")), width)],
     ]
     return Table([[table]] + notes, colWidths=[width], style=[("LEFTPADDING", (0, 0), (-1, -1), 0)])
 
 
-def _bin_heading(bin, width: float) -> Table:
+def _bin_heading(bin, width: float, say: Callable[[str], str]) -> Table:
     """Bin code in large type left, the Code128 of the bin's barcode right, in its own
     half so the quiet zones stay clear."""
     half = width / 2
     room = half - 2 * CELL_PAD
     table = Table(
-        [[_Line(bin.code, room, font=BOLD, size=16), barcode128(bin.barcode, room)]], colWidths=[half, half]
+        [[_Line(bin.code, room, font=BOLD, size=16), barcode128(bin.barcode, room, say=say)]], colWidths=[half, half]
     )
     table.setStyle(
         TableStyle(
@@ -125,20 +136,20 @@ def _bin_heading(bin, width: float) -> Table:
     return table
 
 
-def _item_rows(items: list[_Item], width: float) -> Table:
+def _item_rows(items: list[_Item], width: float, say: Callable[[str], str]) -> Table:
     """Per item a text row (SKU, name, lot, empty box) and the SKU's Code128 under it; the
     two never split; a last row leaves room for items found that are not listed."""
     widths = [width * share for _, share in ITEM_COLUMNS]
-    rows = [[title for title, _ in ITEM_COLUMNS]]
+    rows = [[say(title) for title, _ in ITEM_COLUMNS]]
     for item in items:
-        name = ("RECOUNT · " if item.recount else "") + item.product.name
+        name = say(msg("RECOUNT · {name}", name=item.product.name)) if item.recount else item.product.name
         cells = [item.product.sku, name, lot_text(item.lot, none="-")]
         rows.append(
             [fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)]
             + [_CountBox()]
         )
         rows.append([barcode128(item.product.sku, widths[0] + widths[1] - 2 * CELL_PAD)] + [""] * 3)
-    rows.append(["Found, not listed:", "", "", ""])
+    rows.append([say(msg("Found, not listed:")), "", "", ""])
     style = [
         ("FONT", (0, 0), (-1, 0), BOLD, TEXT_SIZE),
         ("FONT", (0, 1), (-1, -1), FONT, TEXT_SIZE),

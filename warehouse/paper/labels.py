@@ -21,6 +21,7 @@ Barcode rules (tests/paper/test_labels.py decodes every printed barcode):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -31,9 +32,15 @@ from reportlab.lib.units import inch, mm
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from warehouse.core.i18n import msg
 from warehouse.paper.pdf_fonts import regular_and_bold
 
 FONT, BOLD = regular_and_bold()  # DejaVu Sans when installed: names in any script print
+
+# The words printed on a sheet are said by `say` (a page passes its translation; str prints
+# the English). What a barcode is of, to name it in a refusal: (one of these, its name).
+Say = Callable[[str], str]
+BIN, ITEM, BADGE = "bin", "item", "badge"
 
 # --- what gets printed ------------------------------------------------------------------
 
@@ -124,16 +131,16 @@ LAYOUTS: dict[str, Layout] = {
     layout.key: layout
     for layout in (
         # key, name, paper, columns, rows; label width, height, left and top margins, gaps
-        Layout("avery-l7163", "Avery L7163, A4, 14 per sheet (99.1 x 38.1 mm)", "A4", 2, 7,
+        Layout("avery-l7163", msg("Avery L7163, A4, 14 per sheet (99.1 x 38.1 mm)"), "A4", 2, 7,
                99.1 * mm, 38.1 * mm, 4.65 * mm, 15.15 * mm, column_gap=2.5 * mm),
-        Layout("avery-l7165", "Avery L7165, A4, 8 per sheet (99.1 x 67.7 mm)", "A4", 2, 4,
+        Layout("avery-l7165", msg("Avery L7165, A4, 8 per sheet (99.1 x 67.7 mm)"), "A4", 2, 4,
                99.1 * mm, 67.7 * mm, 4.65 * mm, 13.1 * mm, column_gap=2.5 * mm),
-        Layout("avery-5163", "Avery 5163, Letter, 10 per sheet (4 x 2 in)", "LETTER", 2, 5,
+        Layout("avery-5163", msg("Avery 5163, Letter, 10 per sheet (4 x 2 in)"), "LETTER", 2, 5,
                4 * inch, 2 * inch, 0.15625 * inch, 0.5 * inch, column_gap=0.1875 * inch),
-        Layout("avery-5164", "Avery 5164, Letter, 6 per sheet (4 x 3.33 in)", "LETTER", 2, 3,
+        Layout("avery-5164", msg("Avery 5164, Letter, 6 per sheet (4 x 3.33 in)"), "LETTER", 2, 3,
                4 * inch, 10 / 3 * inch, 0.15625 * inch, 0.5 * inch, column_gap=0.1875 * inch),
-        _sign("sign-a4", "Bin sign, one per A4 page (landscape)", "A4", 10 * mm),
-        _sign("sign-letter", "Bin sign, one per Letter page (landscape)", "LETTER", 0.5 * inch),
+        _sign("sign-a4", msg("Bin sign, one per A4 page (landscape)"), "A4", 10 * mm),
+        _sign("sign-letter", msg("Bin sign, one per Letter page (landscape)"), "LETTER", 0.5 * inch),
     )
 }
 # fmt: on
@@ -144,43 +151,48 @@ def layout(key: str) -> Layout:
     try:
         return LAYOUTS[key]
     except (KeyError, TypeError):
-        raise ValueError(f"Label layout must be one of {', '.join(LAYOUTS)}, not {key!r}.") from None
+        raise ValueError(
+            msg(
+                "Label layout must be one of {layouts}, not {key}.", layouts=", ".join(LAYOUTS), key=repr(key)
+            )
+        ) from None
 
 
 # --- the three PDF sheets ---------------------------------------------------------------
 
 
-def bin_labels_pdf(bins, layout_key: str = DEFAULT_LAYOUT) -> bytes:
+def bin_labels_pdf(bins, layout_key: str = DEFAULT_LAYOUT, *, say: Say = str) -> bytes:
     """Bin labels, row by row: the bin code big, its barcode as wide as the label allows,
     the location code small under it."""
     sheet = layout(layout_key)
-    labels = [_bin_parts(b, sheet) for b in _some(bins, "bins")]
-    return render_sheet(labels, sheet, "Bin labels")
+    labels = [_bin_parts(b, sheet) for b in _some(bins, BIN)]
+    return render_sheet(labels, sheet, say(msg("Bin labels")))
 
 
-def product_labels_pdf(items, layout_key: str = DEFAULT_LAYOUT) -> bytes:
+def product_labels_pdf(items, layout_key: str = DEFAULT_LAYOUT, *, say: Say = str) -> bytes:
     """Product labels: SKU, name cut to fit, the GS1-128 (or the SKU's Code128 when there
     is no GTIN) with its human-readable line, lot and expiry when given."""
     sheet = layout(layout_key)
-    labels = [_item_parts(item, lot_first=False) for item in _some(items, "items")]
-    return render_sheet(labels, sheet, "Product labels")
+    labels = [_item_parts(item, lot_first=False, say=say) for item in _some(items, ITEM)]
+    return render_sheet(labels, sheet, say(msg("Product labels")))
 
 
-def lot_labels_pdf(items, layout_key: str = DEFAULT_LAYOUT) -> bytes:
+def lot_labels_pdf(items, layout_key: str = DEFAULT_LAYOUT, *, say: Say = str) -> bytes:
     """Product labels for one lot each, the lot in big type above the barcode. Every item
     needs a lot: a lot label without one is refused."""
     sheet = layout(layout_key)
-    items = _some(items, "items")
+    items = _some(items, ITEM)
     for item in items:
         if not item.lot:
-            raise ValueError(f"{item.sku} has no lot: a lot label needs one.")
-    return render_sheet([_item_parts(item, lot_first=True) for item in items], sheet, "Lot labels")
+            raise ValueError(msg("{sku} has no lot: a lot label needs one.", sku=item.sku))
+    labels = [_item_parts(item, lot_first=True, say=say) for item in items]
+    return render_sheet(labels, sheet, say(msg("Lot labels")))
 
 
 def _some(things, what: str) -> list:
     things = list(things)
     if not things:
-        raise ValueError(f"No {what} to print.")
+        raise ValueError(msg("No bins to print.") if what == BIN else msg("No items to print."))
     return things
 
 
@@ -207,7 +219,7 @@ class Bars:
     value: str  # "\xf1..." for GS1-128
     ladder: tuple[float, ...]
     cap: float
-    what: str  # names the label in errors
+    what: tuple[str, str]  # names the label in errors: (BIN, ITEM or BADGE, its name)
 
 
 BIN_BARS = tuple(mils * inch / 1000 for mils in (60, 50, 40, 35, 30, 25, 20, 17.5, 15))
@@ -218,41 +230,57 @@ def _bin_parts(bin_, sheet: Layout) -> list:
     ladder = tuple(bar for bar in BIN_BARS if bar >= sheet.min_bar)
     return [
         Text(bin_.code, BOLD, 0.28),
-        Bars(code128_value(bin_.barcode, f"Bin {bin_.code}"), ladder, float("inf"), f"bin {bin_.code}"),
+        Bars(code128_value(bin_.barcode, (BIN, bin_.code)), ladder, float("inf"), (BIN, bin_.code)),
         Text(bin_.location_code, FONT, 0.08, cap=28),
     ]
 
 
-def _item_parts(item, *, lot_first: bool) -> list:
+def _item_parts(item, *, lot_first: bool, say: Say = str) -> list:
     fields = gs1_fields(item)
-    value = gs1_value(fields) if fields else code128_value(item.sku, f"SKU {item.sku}")
+    value = gs1_value(fields) if fields else code128_value(item.sku, (ITEM, item.sku))
     parts = [Text(item.sku, BOLD, 0.12, cap=24), Text(item.name, FONT, 0.085, cap=14, fit="cut")]
     if lot_first:
-        parts.append(Text(f"LOT {item.lot}", BOLD, 0.17, cap=72))
-    parts.append(Bars(value, ITEM_BARS, 25 * mm, f"item {item.sku}"))
+        parts.append(Text(say(msg("LOT {lot}", lot=item.lot)), BOLD, 0.17, cap=72))
+    parts.append(Bars(value, ITEM_BARS, 25 * mm, (ITEM, item.sku)))
     if fields:
         parts.append(Text(gs1_hri(fields), FONT, 0.075, cap=12))
-    details = _lot_and_expiry(item, with_lot=not lot_first)
+    details = _lot_and_expiry(item, with_lot=not lot_first, say=say)
     if details:
         parts.append(Text(details, FONT, 0.075, cap=12))
     return parts
 
 
-def _lot_and_expiry(item, *, with_lot: bool, between: str = "  ·  ") -> str:
+def _lot_and_expiry(item, *, with_lot: bool, between: str = "  ·  ", say: Say = str) -> str:
     words = []
     if with_lot and item.lot:
-        words.append(f"Lot {item.lot}")
-    if item.expiry:
-        words.append(f"Exp {item.expiry:%Y-%m-%d}")
+        words.append(say(msg("Lot {lot}", lot=item.lot)))
+    if item.expiry:  # ISO on the label, as the barcode's (17) and any reader take it
+        words.append(say(msg("Exp {expiry}", expiry=f"{item.expiry:%Y-%m-%d}")))
     return between.join(words)
 
 
-def code128_value(value: str, what: str) -> str:
+def code128_value(value: str, what: tuple[str, str]) -> str:
     """`value` if Code128 can carry it. Only printable ASCII: reportlab reads "\\xf1" to
-    "\\xf4" as FNC1-4, so a stray "ñ" would silently become a function code."""
+    "\\xf4" as FNC1-4, so a stray "ñ" would silently become a function code. `what`: whose
+    barcode it is, (BIN, ITEM or BADGE, its name)."""
     if value and value.isascii() and value.isprintable():
         return value
-    raise ValueError(f"{what}: {value!r} cannot be a Code128 (printable ASCII only).")
+    kind, name = what
+    if kind == BIN:
+        said = msg(
+            "Bin {name}: {value} cannot be a Code128 (printable ASCII only).", name=name, value=repr(value)
+        )
+    elif kind == ITEM:
+        said = msg(
+            "SKU {name}: {value} cannot be a Code128 (printable ASCII only).", name=name, value=repr(value)
+        )
+    else:
+        said = msg(
+            "Badge of {name}: {value} cannot be a Code128 (printable ASCII only).",
+            name=name,
+            value=repr(value),
+        )
+    raise ValueError(said)
 
 
 # --- GS1 --------------------------------------------------------------------------------
@@ -272,8 +300,12 @@ def gs1_fields(item) -> list[tuple[str, str]]:
     if item.lot:
         if not GS1_LOT.fullmatch(item.lot):
             raise ValueError(
-                f"Lot {item.lot!r} of {item.sku} cannot go in a GS1 barcode: at most 20 "
-                "letters, digits and -./_ and similar punctuation."
+                msg(
+                    "Lot {lot} of {sku} cannot go in a GS1 barcode: at most 20 "
+                    "letters, digits and -./_ and similar punctuation.",
+                    lot=repr(item.lot),
+                    sku=item.sku,
+                )
             )
         fields.append(("10", item.lot))  # variable length: always last
     return fields
@@ -283,11 +315,11 @@ def gtin14(gtin: str) -> str:
     """A GTIN-8/12/13/14 as the 14 digits AI (01) takes, its check digit verified."""
     gtin = gtin.strip()
     if not (gtin.isdigit() and len(gtin) in (8, 12, 13, 14)):
-        raise ValueError(f"GTIN {gtin!r} is not 8, 12, 13 or 14 digits.")
+        raise ValueError(msg("GTIN {gtin} is not 8, 12, 13 or 14 digits.", gtin=repr(gtin)))
     body, check = gtin[:-1], int(gtin[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     if (10 - total % 10) % 10 != check:
-        raise ValueError(f"GTIN {gtin} has a wrong check digit.")
+        raise ValueError(msg("GTIN {gtin} has a wrong check digit.", gtin=gtin))
     return gtin.zfill(14)
 
 
@@ -415,12 +447,30 @@ def widest_code128(value: str, max_width: float, ladder, bar_height: float) -> C
 def _code(part: Bars, width: float, height: float) -> Code128:
     code = widest_code128(part.value, width, part.ladder, height)
     if code is None:
-        narrowest = f"{min(part.ladder) / inch * 1000:g} mil"
-        raise ValueError(
-            f"The barcode of {part.what} does not fit this label even at {narrowest} bars: "
-            "choose a wider layout."
-        )
+        raise ValueError(_too_wide(part.what, f"{min(part.ladder) / inch * 1000:g}"))
     return code
+
+
+def _too_wide(what: tuple[str, str], mils: str):
+    kind, name = what
+    if kind == BIN:
+        return msg(
+            "The barcode of bin {name} does not fit this label even at {mils} mil bars: choose a wider layout.",
+            name=name,
+            mils=mils,
+        )
+    if kind == ITEM:
+        return msg(
+            "The barcode of item {name} does not fit this label even at {mils} mil bars: choose a wider layout.",
+            name=name,
+            mils=mils,
+        )
+    return msg(
+        "The barcode of the badge of {name} does not fit this label even at {mils} mil bars: "
+        "choose a wider layout.",
+        name=name,
+        mils=mils,
+    )
 
 
 def _draw(canvas: Canvas, parts: list, area: Box) -> None:
@@ -460,20 +510,26 @@ def zpl_size(size: str) -> ZplSize:
     try:
         return ZPL_SIZES[size]
     except (KeyError, TypeError):
-        raise ValueError(f"Thermal label size must be one of {', '.join(ZPL_SIZES)}, not {size!r}.") from None
+        raise ValueError(
+            msg(
+                "Thermal label size must be one of {sizes}, not {size}.",
+                sizes=", ".join(ZPL_SIZES),
+                size=repr(size),
+            )
+        ) from None
 
 
 def bin_labels_zpl(bins, size: str = "4x6") -> bytes:
     """One ^XA...^XZ label per bin: the code big, the Code128, the location code small."""
     label = zpl_size(size)
-    return _zpl_document(_bin_zpl(b, label) for b in _some(bins, "bins"))
+    return _zpl_document(_bin_zpl(b, label) for b in _some(bins, BIN))
 
 
 def product_labels_zpl(items, size: str = "4x6") -> bytes:
     """One label per item: SKU, name, the GS1-128 (SKU Code128 without a GTIN), its
     human-readable line, and lot and expiry when given."""
     label = zpl_size(size)
-    return _zpl_document(_item_zpl(item, label) for item in _some(items, "items"))
+    return _zpl_document(_item_zpl(item, label) for item in _some(items, ITEM))
 
 
 def _zpl_document(labels) -> bytes:
@@ -482,25 +538,25 @@ def _zpl_document(labels) -> bytes:
 
 
 def _bin_zpl(bin_, label: ZplSize) -> str:
-    symbols = zpl_code128_symbols(code128_value(bin_.barcode, f"Bin {bin_.code}"))
+    symbols = zpl_code128_symbols(code128_value(bin_.barcode, (BIN, bin_.code)))
     code_h, loc_h, bar_h = (200, 60, 420) if label.big else (48, 22, 88)
     y = label.margin
     fields = [_zpl_text(bin_.code, label, y, code_h)]
     y += code_h + label.margin
-    fields.append(_zpl_bars(symbols, label, y, bar_h, f"bin {bin_.code}"))
+    fields.append(_zpl_bars(symbols, label, y, bar_h, (BIN, bin_.code)))
     fields.append(_zpl_text(bin_.location_code, label, y + bar_h + label.margin, loc_h))
     return _zpl_label(label, fields)
 
 
 def _item_zpl(item, label: ZplSize) -> str:
     fields = gs1_fields(item)
-    sku = code128_value(item.sku, f"SKU {item.sku}")
+    sku = code128_value(item.sku, (ITEM, item.sku))
     symbols = zpl_gs1_symbols(fields) if fields else zpl_code128_symbols(sku)
     sku_h, name_h, bar_h, small_h = (80, 40, 300, 36) if label.big else (26, 20, 84, 20)
     gap = y = label.margin
     out = [_zpl_text(item.sku, label, y, sku_h), _zpl_text(item.name, label, y + sku_h + gap, name_h)]
     y += sku_h + name_h + 2 * gap
-    out.append(_zpl_bars(symbols, label, y, bar_h, f"item {item.sku}"))
+    out.append(_zpl_bars(symbols, label, y, bar_h, (ITEM, item.sku)))
     y += bar_h + gap
     lines = [gs1_hri(fields)] if fields else []
     lines.append(_lot_and_expiry(item, with_lot=True, between="   "))  # ^A0 has no middle dot
@@ -533,7 +589,7 @@ def zpl_hex_escape(text: str) -> str:
     return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
 
 
-def _zpl_bars(symbols: list[str], label: ZplSize, y: int, height: int, what: str) -> str:
+def _zpl_bars(symbols: list[str], label: ZplSize, y: int, height: int, what: tuple[str, str]) -> str:
     """^BC, no printed interpretation line (ours is an ^A0 field), centred, with the
     widest ^BY module that leaves a 10-module quiet zone on both sides."""
     modules = 11 * (len(symbols) + 2) + 2  # + check and stop (13 modules)
@@ -541,7 +597,22 @@ def _zpl_bars(symbols: list[str], label: ZplSize, y: int, height: int, what: str
         if (modules + 20) * dots <= label.width:
             x = (label.width - modules * dots) // 2
             return f"^FO{x},{y}^BY{dots}^BCN,{height},N,N,N^FD{''.join(symbols)}^FS\n"
-    raise ValueError(f"The barcode of {what} does not fit a {label.width}-dot label at 10 mil.")
+    kind, name = what
+    if kind == BIN:
+        raise ValueError(
+            msg(
+                "The barcode of bin {name} does not fit a {dots}-dot label at 10 mil.",
+                name=name,
+                dots=label.width,
+            )
+        )
+    raise ValueError(
+        msg(
+            "The barcode of item {name} does not fit a {dots}-dot label at 10 mil.",
+            name=name,
+            dots=label.width,
+        )
+    )
 
 
 # In ^BC field data, ">" starts an invocation code; ^ and ~ are ZPL's prefixes. The ZPL II

@@ -1,12 +1,15 @@
 """The reorder report for spreadsheets and paper: CSV (formula-safe cells) and a landscape
-PDF in the slips' page style (fonts, margins, "page N of M"), so all our paper looks alike."""
+PDF in the slips' page style (fonts, margins, "page N of M"), so all our paper looks alike.
+The CSV's header is column names, never translated; the PDF's words are said with `say`
+(the web view passes its `translate`: the reader's language)."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
@@ -15,6 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from warehouse.alerts.replenishment import ReorderRow
 from warehouse.core.csv_safe import safe_cell
+from warehouse.core.i18n import msg
 from warehouse.paper.slips import (
     BOLD,
     CELL_PAD,
@@ -57,41 +61,54 @@ def to_csv(rows: Iterable[ReorderRow]) -> str:
 
 
 PDF_COLUMNS = [  # (header, share of the printable width, attribute); every header fits on Letter too
-    ("Location", 0.115, "location_code"),
-    ("SKU", 0.09, "sku"),
-    ("Name", 0.162, "product_name"),
-    ("On hand", 0.072, "on_hand"),
-    ("Reserved", 0.08, "reserved"),
-    ("Held", 0.045, "held"),
-    ("Available", 0.08, "available"),
-    ("Inbound", 0.072, "inbound"),
-    ("Reorder pt", 0.09, "reorder_point"),
-    ("Max", 0.042, "max_level"),
-    ("Order qty", 0.082, "suggested_qty"),
-    ("Value", 0.07, "suggested_value"),
+    (msg("Location"), 0.115, "location_code"),
+    (msg("SKU"), 0.09, "sku"),
+    (msg("Name"), 0.162, "product_name"),
+    (msg("On hand"), 0.072, "on_hand"),
+    (msg("Reserved"), 0.08, "reserved"),
+    (msg("Held"), 0.045, "held"),
+    (msg("Available"), 0.08, "available"),
+    (msg("Inbound"), 0.072, "inbound"),
+    (msg("Reorder pt"), 0.09, "reorder_point"),
+    (msg("Max"), 0.042, "max_level"),
+    (msg("Order qty"), 0.082, "suggested_qty"),
+    (msg("Value"), 0.07, "suggested_value"),
 ]
+TITLE = msg("Reorder report")
+NOTHING = msg("Nothing is at or below its reorder point.")
 WRAPPED = {"product_name"}  # long names wrap onto a second line instead of being cut
 
 
-def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_size: str = "A4") -> bytes:
+def reorder_pdf(
+    rows: Sequence[ReorderRow],
+    filters: Mapping[str, str],
+    page_size: str = "A4",
+    say: Callable[[str], str] = str,
+) -> bytes:
     """The report on paper (landscape), the filters in the heading of every page, page
-    N of M at the foot (slips.py's page style)."""
+    N of M at the foot (slips.py's page style); its words said with `say`."""
     paper = landscape(paper_size(page_size))
     width = paper[0] - 2 * MARGIN
-    heading = "  ·  ".join(f"{name}: {value}" for name, value in filters.items())
+    heading = "  ·  ".join(f"{say(name)}: {say(value)}" for name, value in filters.items())
 
     def draw_heading(canvas, doc):
         canvas.saveState()
         top = paper[1] - MARGIN
         canvas.setFont(BOLD, 14)
-        canvas.drawString(MARGIN, top - 14, "Reorder report")
+        canvas.drawString(MARGIN, top - 14, say(TITLE))
         canvas.setFont(FONT, TEXT_SIZE + 1)
         canvas.drawString(MARGIN, top - 30, fit_text(heading, width, size=TEXT_SIZE + 1))
         canvas.restoreState()
 
     widths = [width * share for _, share, _ in PDF_COLUMNS]
     wrapping = ParagraphStyle("cell", fontName=FONT, fontSize=TEXT_SIZE, leading=TEXT_SIZE + 2)
-    table_rows = [[title for title, _, _ in PDF_COLUMNS]]
+    # A translated header may be longer than the English one: cut to its column.
+    table_rows = [
+        [
+            fit_text(say(title), w - 2 * CELL_PAD, BOLD, TEXT_SIZE)
+            for (title, _, _), w in zip(PDF_COLUMNS, widths)
+        ]
+    ]
     for row in rows:
         cells = []
         for (_title, _share, attr), w in zip(PDF_COLUMNS, widths):
@@ -103,7 +120,7 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
             )
         table_rows.append(cells)
     if not rows:
-        table_rows.append(["Nothing is at or below its reorder point."] + [""] * (len(widths) - 1))
+        table_rows.append([say(NOTHING)] + [""] * (len(widths) - 1))
     table = Table(table_rows, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -127,8 +144,8 @@ def reorder_pdf(rows: Sequence[ReorderRow], filters: Mapping[str, str], page_siz
         rightMargin=MARGIN,
         topMargin=MARGIN + 40,
         bottomMargin=MARGIN + 15,
-        title="Reorder report",
+        title=say(TITLE),
         author="warehouse",
     )
-    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=PageCountCanvas)
+    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=partial(PageCountCanvas, say=say))
     return out.getvalue()

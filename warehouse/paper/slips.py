@@ -15,8 +15,10 @@ is drawn inside a barcode's quiet zones: rows with barcodes get no vertical rule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from io import BytesIO
 
 from reportlab.graphics import renderPDF
@@ -31,6 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from warehouse.catalog.models import NO_LOT
+from warehouse.core.i18n import msg
 from warehouse.paper.pdf_fonts import regular_and_bold
 from warehouse.transfers.models import TransferStatus
 
@@ -46,42 +49,58 @@ CELL_PAD = 3  # points left and right of a table cell's text
 # Statuses after which the receiving counts on a line mean something.
 COUNTED = {TransferStatus.RECEIVED, TransferStatus.COMPLETED}
 
+# The words printed are `msg(...)`, said by `say`: English (str) by default, or the
+# page's language when the web view passes its translation.
+Say = Callable[[str], str]
+STATUS_WORDS = {
+    TransferStatus.DRAFT: msg("draft"),
+    TransferStatus.APPROVED: msg("approved"),
+    TransferStatus.IN_TRANSIT: msg("in transit"),
+    TransferStatus.RECEIVED: msg("received"),
+    TransferStatus.COMPLETED: msg("completed"),
+    TransferStatus.CANCELLED: msg("cancelled"),
+}
+
 
 # --- the two documents ------------------------------------------------------------------
 
 
-def transfer_slip(transfer, page_size: str = "A4") -> bytes:
+def transfer_slip(transfer, page_size: str = "A4", *, say: Say = str) -> bytes:
     """The slip that travels with the goods: who sends what to whom, what was picked,
     what arrived, and boxes for the three signatures."""
     paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
     story = [
-        _route_and_dates(transfer, width),
+        _route_and_dates(transfer, width, say),
         Spacer(0, 5 * mm),
-        _slip_lines(transfer, width),
+        _slip_lines(transfer, width, say),
         Spacer(0, 8 * mm),
-        _signature_boxes(width),
+        _signature_boxes(width, say),
     ]
-    return render_pdf(story, paper, _Header(transfer.number, "Transfer slip"))
+    return render_pdf(story, paper, _Header(transfer.number, say(msg("Transfer slip"))), say=say)
 
 
-def pick_list(transfer, page_size: str = "A4") -> bytes:
+def pick_list(transfer, page_size: str = "A4", *, say: Say = str) -> bytes:
     """What to take from where, in bin order so the picker walks the aisles once. A
     draft has no bins yet (approval chooses them): its lines are listed as such."""
     paper = paper_size(page_size)
     width = paper[0] - 2 * MARGIN
-    story = [_route_and_dates(transfer, width), Spacer(0, 5 * mm), _pick_rows(transfer, width)]
-    return render_pdf(story, paper, _Header(transfer.number, "Pick list"))
+    story = [_route_and_dates(transfer, width, say), Spacer(0, 5 * mm), _pick_rows(transfer, width, say)]
+    return render_pdf(story, paper, _Header(transfer.number, say(msg("Pick list"))), say=say)
 
 
 def paper_size(page_size: str) -> tuple[float, float]:
     try:
         return PAGE_SIZES[page_size.upper()]
     except (KeyError, AttributeError):
-        raise ValueError(f"Paper must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}.") from None
+        raise ValueError(
+            msg(
+                "Paper must be one of {sizes}, not {size}.", sizes=", ".join(PAGE_SIZES), size=repr(page_size)
+            )
+        ) from None
 
 
-def render_pdf(story: list, paper, header: _Header) -> bytes:
+def render_pdf(story: list, paper, header: _Header, *, say: Say = str) -> bytes:
     out = BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -93,7 +112,8 @@ def render_pdf(story: list, paper, header: _Header) -> bytes:
         title=f"{header.title} {header.number}",
         author="warehouse",
     )
-    doc.build(story, onFirstPage=header.draw, onLaterPages=header.draw, canvasmaker=PageCountCanvas)
+    pages = partial(PageCountCanvas, say=say)
+    doc.build(story, onFirstPage=header.draw, onLaterPages=header.draw, canvasmaker=pages)
     return out.getvalue()
 
 
@@ -135,9 +155,10 @@ class _Header:
 class PageCountCanvas(Canvas):
     """Writes "page N of M" once the page count is known, so a missing page shows."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, say: Say = str, **kwargs):
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
+        self._say = say
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
@@ -147,7 +168,8 @@ class PageCountCanvas(Canvas):
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
             self.setFont(FONT, 8)
-            self.drawRightString(self._pagesize[0] - MARGIN, MARGIN, f"page {number} of {len(self._pages)}")
+            said = self._say(msg("page {number} of {pages}", number=number, pages=len(self._pages)))
+            self.drawRightString(self._pagesize[0] - MARGIN, MARGIN, said)
             super().showPage()
         super().save()
 
@@ -155,7 +177,7 @@ class PageCountCanvas(Canvas):
 # --- barcodes ---------------------------------------------------------------------------
 
 
-def barcode128(value: str, max_width: float, bar_height: float = 9 * mm) -> Flowable:
+def barcode128(value: str, max_width: float, bar_height: float = 9 * mm, *, say: Say = str) -> Flowable:
     """A Code128 of `value` no wider than `max_width` (quiet zones included): 15 mil bars,
     narrower down to 10 mil for long values; text alone if even that does not fit or the
     value is not plain ASCII (Code128 cannot carry it)."""
@@ -164,7 +186,7 @@ def barcode128(value: str, max_width: float, bar_height: float = 9 * mm) -> Flow
             code = Code128(value, barWidth=bar, barHeight=bar_height, humanReadable=False)
             if code.width <= max_width:
                 return code
-    return _TextCell(f"No barcode, key in: {value}", max_width)
+    return _TextCell(say(msg("No barcode, key in: {value}", value=value)), max_width)
 
 
 def _qr(value: str, size: float) -> Drawing:
@@ -179,24 +201,30 @@ def _qr(value: str, size: float) -> Drawing:
 # --- blocks shared by both documents ----------------------------------------------------
 
 
-def _route_and_dates(transfer, width: float) -> Table:
+def _route_and_dates(transfer, width: float, say: Say = str) -> Table:
     """From, to, status and the dates of each step (UTC), as two label/value columns."""
     half = width / 2
+    status = STATUS_WORDS.get(transfer.status) or transfer.status.value.replace("_", " ")
     rows = [
         [
-            "From",
+            say(msg("From")),
             fit_text(_place(transfer.from_location), half - 60),
-            "Created",
-            when_text(transfer.created_at),
+            say(msg("Created")),
+            when_text(transfer.created_at, say),
         ],
         [
-            "To",
+            say(msg("To")),
             fit_text(_place(transfer.to_location), half - 60),
-            "Approved",
-            when_text(transfer.approved_at),
+            say(msg("Approved")),
+            when_text(transfer.approved_at, say),
         ],
-        ["Status", transfer.status.value.replace("_", " "), "Shipped", when_text(transfer.shipped_at)],
-        ["Note", fit_text(transfer.note or "", half - 60), "Received", when_text(transfer.received_at)],
+        [say(msg("Status")), say(status), say(msg("Shipped")), when_text(transfer.shipped_at, say)],
+        [
+            say(msg("Note")),
+            fit_text(transfer.note or "", half - 60),
+            say(msg("Received")),
+            when_text(transfer.received_at, say),
+        ],
     ]
     table = Table(rows, colWidths=[45, half - 45, 55, half - 55])
     table.setStyle(
@@ -216,9 +244,9 @@ def _place(location) -> str:
     return f"{location.name} ({location.code})"
 
 
-def when_text(moment: datetime | None) -> str:
+def when_text(moment: datetime | None, say: Say = str) -> str:
     """ISO date and minute in UTC (the database stores naive UTC)."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not yet"
+    return say(msg("{moment} UTC", moment=f"{moment:%Y-%m-%d %H:%M}")) if moment else say(msg("not yet"))
 
 
 def fit_text(text: str, width: float, font: str = FONT, size: float = TEXT_SIZE + 1) -> str:
@@ -237,33 +265,33 @@ def lot_text(lot, *, none: str) -> str:
 # --- the slip's lines -------------------------------------------------------------------
 
 SLIP_COLUMNS = [
-    ("SKU", 0.19),
-    ("Name", 0.35),
-    ("Lot", 0.14),
-    ("Requested", 0.11),
-    ("Picked", 0.09),
-    ("Received\n(damaged)", 0.12),
+    (msg("SKU"), 0.19),
+    (msg("Name"), 0.35),
+    (msg("Lot"), 0.14),
+    (msg("Requested"), 0.11),
+    (msg("Picked"), 0.09),
+    (msg("Received\n(damaged)"), 0.12),
 ]
 
 
-def _slip_lines(transfer, width: float) -> Table:
+def _slip_lines(transfer, width: float, say: Say = str) -> Table:
     """One text row per line, and under it a row with the SKU's Code128 across the
     whole width (a long SKU still gets 15 mil bars). The two rows never split apart."""
     widths = [width * share for _, share in SLIP_COLUMNS]
-    rows = [[title for title, _ in SLIP_COLUMNS]]
+    rows = [[say(title) for title, _ in SLIP_COLUMNS]]
     for line in transfer.lines:
-        rows.append(_slip_row(transfer, line, widths))
-        rows.append([barcode128(line.product.sku, width - 2 * CELL_PAD)] + [""] * (len(widths) - 1))
+        rows.append(_slip_row(transfer, line, widths, say))
+        rows.append([barcode128(line.product.sku, width - 2 * CELL_PAD, say=say)] + [""] * (len(widths) - 1))
     return _lines_table(rows, widths)
 
 
-def _slip_row(transfer, line, widths) -> list:
-    picked = f"{line.qty_picked}" + (" short" if line.short_picked else "")
+def _slip_row(transfer, line, widths, say: Say = str) -> list:
+    picked = say(msg("{qty} short", qty=line.qty_picked)) if line.short_picked else f"{line.qty_picked}"
     received = f"{line.qty_received} ({line.qty_damaged})" if transfer.status in COUNTED else ""
     cells = [
         line.product.sku,
         line.product.name,
-        lot_text(line.lot, none="any"),
+        lot_text(line.lot, none=say(msg("any"))),
         str(line.qty_requested),
         picked,
         received,
@@ -294,19 +322,18 @@ def _lines_table(rows: list, widths: list[float]) -> Table:
     return table
 
 
-def _signature_boxes(width: float) -> Flowable:
+def _signature_boxes(width: float, say: Say = str) -> Flowable:
     """Picked by / shipped by / received by: a name, a signature and a date each."""
-    roles = ["Picked by", "Shipped by", "Received by"]
+    roles = [say(msg("Picked by")), say(msg("Shipped by")), say(msg("Received by"))]
     cell = [
-        "{}",
         "",
-        "Name: ______________________",
+        say(msg("Name: ______________________")),
         "",
-        "Signature: _________________",
+        say(msg("Signature: _________________")),
         "",
-        "Date: ____ - ___ - ___",
+        say(msg("Date: ____ - ___ - ___")),
     ]
-    rows = [[line.format(role) for role in roles] for line in cell]
+    rows = [roles] + [[line] * len(roles) for line in cell]
     table = Table(rows, colWidths=[width / 3] * 3)
     table.setStyle(
         TableStyle(
@@ -325,17 +352,24 @@ def _signature_boxes(width: float) -> Flowable:
 
 # --- the pick list's rows ---------------------------------------------------------------
 
-PICK_COLUMNS = [("Bin", 0.20), ("SKU", 0.18), ("Name", 0.34), ("Lot", 0.12), ("Qty", 0.08), ("Done", 0.08)]
+PICK_COLUMNS = [
+    (msg("Bin"), 0.20),
+    (msg("SKU"), 0.18),
+    (msg("Name"), 0.34),
+    (msg("Lot"), 0.12),
+    (msg("Qty"), 0.08),
+    (msg("Done"), 0.08),
+]
 
 
-def _pick_rows(transfer, width: float) -> Table:
+def _pick_rows(transfer, width: float, say: Say = str) -> Table:
     """One text row per allocation, in bin order, with the bin's and the SKU's Code128
     side by side under it; a draft's lines instead, marked as not allocated yet."""
     widths = [width * share for _, share in PICK_COLUMNS]
-    rows = [[title for title, _ in PICK_COLUMNS]]
+    rows = [[say(title) for title, _ in PICK_COLUMNS]]
     for stop in _stops(transfer):
-        rows.append(_pick_row(stop, widths))
-        rows.append([_bin_and_item_barcodes(stop, width)] + [""] * (len(widths) - 1))
+        rows.append(_pick_row(stop, widths, say))
+        rows.append([_bin_and_item_barcodes(stop, width, say)] + [""] * (len(widths) - 1))
     return _lines_table(rows, widths)
 
 
@@ -356,19 +390,20 @@ def _stops(transfer) -> list[_Stop]:
     return [_Stop(None, line, line.lot, line.qty_requested) for line in transfer.lines]
 
 
-def _pick_row(stop: _Stop, widths) -> list:
-    where = stop.bin.code if stop.bin is not None else "not allocated yet"
-    lot = lot_text(stop.lot, none="any" if stop.bin is None else "-")
+def _pick_row(stop: _Stop, widths, say: Say = str) -> list:
+    where = stop.bin.code if stop.bin is not None else say(msg("not allocated yet"))
+    lot = lot_text(stop.lot, none=say(msg("any")) if stop.bin is None else "-")
     cells = [where, stop.line.product.sku, stop.line.product.name, lot, str(stop.qty)]
     return [fit_text(text, w - 2 * CELL_PAD, size=TEXT_SIZE) for text, w in zip(cells, widths)] + [_TickBox()]
 
 
-def _bin_and_item_barcodes(stop: _Stop, width: float) -> Table:
+def _bin_and_item_barcodes(stop: _Stop, width: float, say: Say = str) -> Table:
     """Bin barcode left, SKU barcode right, each in its own half so quiet zones never
     overlap; before approval there is no bin, so only the SKU."""
     half = width / 2 - 2 * CELL_PAD
-    left = barcode128(stop.bin.barcode, half) if stop.bin is not None else ""
-    pair = Table([[left, barcode128(stop.line.product.sku, half)]], colWidths=[width / 2 - CELL_PAD] * 2)
+    left = barcode128(stop.bin.barcode, half, say=say) if stop.bin is not None else ""
+    item = barcode128(stop.line.product.sku, half, say=say)
+    pair = Table([[left, item]], colWidths=[width / 2 - CELL_PAD] * 2)
     pair.setStyle(
         TableStyle(
             [

@@ -7,6 +7,8 @@ Pages and PDFs stop at MAX_ROWS rows and say so; a CSV has every row (`cap=None`
 movement history, the one report that grows without bound, is streamed row by row.
 
 Pure domain code: it reads no request. Filters arrive validated (dates, a location row).
+Titles, filter labels, column names and worded cells are `msg(...)` (English in a CSV, the
+reader's language on a page or a PDF); dates stay ISO and values stay values.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from warehouse.catalog.models import Bin, Location, Lot, Product
 from warehouse.core import pagers
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.money import money
 from warehouse.counts.models import CountBatch, CountLine, CountLineStatus
 from warehouse.ledger import stock
@@ -34,6 +37,9 @@ STREAM_BATCH = 2000  # rows fetched at a time when a CSV streams the movement hi
 
 m = Movement
 p = Product
+# Words several reports share.
+LOCATION, SKU, TYPE, FROM, TO = msg("Location"), msg("SKU"), msg("Type"), msg("From"), msg("To")
+ALL, SYSTEM = msg("all"), msg("system")  # a filter left open; a movement no person made
 
 
 @dataclass
@@ -45,10 +51,15 @@ class Report:
     numeric: set[int] = field(default_factory=set)  # column indexes right-aligned
     total: list | None = None  # a closing row, when the report has one
     truncated: bool = False  # more rows matched than MAX_ROWS
+    named: dict[int, type] = field(default_factory=dict)  # column index -> the enum its values name
 
     @property
     def heading(self) -> str:
         return " · ".join(f"{label}: {value}" for label, value in self.filters)
+
+
+def _location(location: Location | None) -> str:
+    return location.code if location else ALL
 
 
 def end_of(day: date) -> datetime:
@@ -106,13 +117,13 @@ def valuation(
         .order_by(Location.code, p.sku)
     )
     report = Report(
-        "Stock valuation",
+        msg("Stock valuation"),
         [
-            ("As of", f"{as_of.isoformat()} end of day (UTC)"),
-            ("Location", location.code if location else "all"),
-            ("Valued at", "weighted average cost" if basis == "average" else "standard cost"),
+            (msg("As of"), msg("{day} end of day (UTC)", day=as_of.isoformat())),
+            (LOCATION, _location(location)),
+            (msg("Valued at"), msg("weighted average cost") if basis == "average" else msg("standard cost")),
         ],
-        ["Location", "SKU", "Name", "On hand", "Unit cost", "Value"],
+        [LOCATION, SKU, msg("Name"), msg("On hand"), msg("Unit cost"), msg("Value")],
         numeric={3, 4, 5},
     )
     units, total = 0, Decimal(0)
@@ -121,7 +132,7 @@ def valuation(
         units, total = units + int(on_hand), total + value
         report.rows.append([code, sku, name, int(on_hand), money(cost, "0.0001"), value])
     _cap(report, cap)
-    report.total = ["Total", "", "", units, "", total]
+    report.total = [msg("Total"), "", "", units, "", total]
     return report
 
 
@@ -172,28 +183,29 @@ def movements(
         .order_by(m.id)
     )
     report = Report(
-        "Movement history",
+        msg("Movement history"),
         [
-            ("From", since.isoformat()),
-            ("To", until.isoformat()),
-            ("Location", location.code if location else "all"),
-            ("SKU", product.sku if product else "all"),
-            ("Type", type.value if type else "all"),
+            (FROM, since.isoformat()),
+            (TO, until.isoformat()),
+            (LOCATION, _location(location)),
+            (SKU, product.sku if product else ALL),
+            (TYPE, type.value if type else ALL),
         ],
         [
             "#",
-            "When (UTC)",
-            "Type",
-            "SKU",
-            "Location",
-            "Bin",
-            "Lot",
-            "Qty",
-            "After",
-            "Reason / reference",
-            "By",
+            msg("When (UTC)"),
+            TYPE,
+            SKU,
+            LOCATION,
+            msg("Bin"),
+            msg("Lot"),
+            msg("Qty"),
+            msg("After"),
+            msg("Reason / reference"),
+            msg("By"),
         ],
         numeric={0, 7, 8},
+        named={2: MovementType},
     )
     if cap is None:
         report.rows = map(_movement_row, pagers.stream(query, m.id, batch=STREAM_BATCH))
@@ -217,7 +229,7 @@ def _movement_row(row) -> list:
         qty,
         after,
         reference,
-        user or "system",
+        user or SYSTEM,
     ]
 
 
@@ -267,26 +279,23 @@ def count_variances(
     if location is not None:
         query = query.where(CountBatch.location_id == location.id)
     report = Report(
-        "Count variances",
+        msg("Count variances"),
+        [(FROM, since.isoformat()), (TO, until.isoformat()), (LOCATION, _location(location))],
         [
-            ("From", since.isoformat()),
-            ("To", until.isoformat()),
-            ("Location", location.code if location else "all"),
-        ],
-        [
-            "Batch",
-            "Counted (UTC)",
-            "Location",
-            "Bin",
-            "SKU",
-            "Lot",
-            "Ledger",
-            "Counted",
-            "Variance",
-            "Value",
-            "Status",
+            msg("Batch"),
+            msg("Counted (UTC)"),
+            LOCATION,
+            msg("Bin"),
+            SKU,
+            msg("Lot"),
+            msg("Ledger"),
+            msg("Counted"),
+            msg("Variance"),
+            msg("Value"),
+            msg("Status"),
         ],
         numeric={6, 7, 8, 9},
+        named={10: CountLineStatus},
     )
     accepted = Decimal(0)
     for serial, at, loc, bin_code, sku, lot, ledger_qty, counted, diff, value, status in db.session.execute(
@@ -312,7 +321,7 @@ def count_variances(
             ]
         )
     _cap(report, cap)
-    report.total = ["Accepted", "", "", "", "", "", "", "", "", accepted, ""]
+    report.total = [msg("Accepted"), "", "", "", "", "", "", "", "", accepted, ""]
     return report
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from warehouse.core.errors import SheetUnreadable
+from warehouse.core.i18n import msg
 
 TRUE = {"1", "true", "yes", "y", "x", "on"}
 FALSE = {"0", "false", "no", "n", "off"}
@@ -42,7 +43,9 @@ def mapping(headers: list[str], columns: list[Column]) -> tuple[dict[str, int], 
     missing = [c for c in columns if c.required and c.name not in found]
     if missing:
         names = "; ".join(f"{c.name} (or {', '.join(c.synonyms)})" if c.synonyms else c.name for c in missing)
-        raise SheetUnreadable(f"The file has no column for {names}. Name it in the first row.")
+        raise SheetUnreadable(
+            msg("The file has no column for {names}. Name it in the first row.", names=names)
+        )
     return found, unused
 
 
@@ -66,17 +69,37 @@ class Cells:
             return True
         if value in FALSE:
             return False
-        raise ValueError(f"{name} {self.text(name)!r} is not yes or no: write yes or no.")
+        raise ValueError(
+            msg(
+                "{column} {value} is not yes or no: write yes or no.",
+                column=name,
+                value=repr(self.text(name)),
+            )
+        )
 
     def whole(self, name: str, *, low: int = 0, high: int = 1_000_000_000) -> int | None:
         value = self.text(name)
         if not value:
             return None
         if len(value) > 15 or not re.fullmatch(r"[+-]?\d+(\.0+)?", value):
-            raise ValueError(f"{name} {value[:20]!r} is not a whole number: write e.g. 12.")
+            raise ValueError(
+                msg(
+                    "{column} {value} is not a whole number: write e.g. 12.",
+                    column=name,
+                    value=repr(value[:20]),
+                )
+            )
         number = int(value.split(".")[0])
         if not low <= number <= high:
-            raise ValueError(f"{name} {number:,} is out of range: {low:,} to {high:,}.")
+            raise ValueError(
+                msg(
+                    "{column} {number:,} is out of range: {low:,} to {high:,}.",
+                    column=name,
+                    number=number,
+                    low=low,
+                    high=high,
+                )
+            )
         return number
 
     def day(self, name: str) -> date | None:
@@ -89,4 +112,10 @@ class Cells:
                 return datetime.strptime(value[:10], fmt).date()
             except ValueError:
                 continue
-        raise ValueError(f"{name} {value[:20]!r} is not a date: write it as YYYY-MM-DD, e.g. 2027-03-31.")
+        raise ValueError(
+            msg(
+                "{column} {value} is not a date: write it as YYYY-MM-DD, e.g. 2027-03-31.",
+                column=name,
+                value=repr(value[:20]),
+            )
+        )

@@ -35,6 +35,7 @@ from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import DomainError, ImportNotReady, ImportRowsRefused, NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.core.transactions import atomically
 from warehouse.setup import sheets
 from warehouse.setup.columns import Cells, mapping
@@ -59,7 +60,7 @@ class Checked:
     headers: list[str]
     unused: list[str]
     good: list[tuple[int, list[str], dict]]  # (row number, cells, parsed row)
-    bad: list[tuple[int, list[str], str]]  # (row number, cells, what is wrong)
+    bad: list[tuple[int, list[str], str]]  # (row number, cells, what is wrong: a Message)
 
     @property
     def total(self) -> int:
@@ -77,19 +78,14 @@ def check(kind: ImportKind, filename: str, data: bytes) -> Checked:
         try:
             row = module.parse(Cells(cells, where))
         except (ValueError, DomainError) as error:
-            bad.append((number, cells, getattr(error, "message", None) or str(error)))
+            bad.append((number, cells, _what_is_wrong(error)))
             continue
         # A thing named by two rows of one file: which row should win is the user's call.
         names = module.identity(row)
         twice = next(((what, key) for what, key in names if key in first_seen), None)
         if twice:
-            bad.append(
-                (
-                    number,
-                    cells,
-                    f"{twice[0]} is listed twice (first in row {first_seen[twice[1]]}): list it once.",
-                )
-            )
+            said_twice, key = twice
+            bad.append((number, cells, said_twice(first_seen[key])))
             continue
         first_seen.update((key, number) for _what, key in names)
         parsed.append((number, cells, row))
@@ -105,6 +101,27 @@ def check(kind: ImportKind, filename: str, data: bytes) -> Checked:
                 good.append((number, cells, row))
     bad.sort(key=lambda b: b[0])
     return Checked(sheet.headers, unused, good, bad)
+
+
+def _what_is_wrong(error: Exception) -> str:
+    """A refused row's message: a domain error's, or the one a parse's ValueError carries
+    (its Message, kept to be said in the reader's language)."""
+    said = getattr(error, "message", None) or (error.args[0] if error.args else None)
+    return said if isinstance(said, str) and said else str(error)
+
+
+def _stored_bad(bad: list) -> str:
+    """Bad rows as the run keeps them (JSON): each message with its template and values,
+    so a page can say it again in its reader's language."""
+    return json.dumps([[n, cells, _stored(problem)] for n, cells, problem in bad])
+
+
+def _stored(problem: str):
+    return {"said": problem.stored()} if isinstance(problem, Message) else problem
+
+
+def _restored(problem) -> str:
+    return Message.from_stored(problem["said"]) if isinstance(problem, dict) else problem
 
 
 def start(
@@ -163,7 +180,7 @@ def _check_again(run_id: int, checked: Checked) -> ImportRun:
             select(ImportChunk).where(ImportChunk.run_id == run.id).order_by(ImportChunk.number)
         )
     ]
-    if json.dumps(checked.bad) == run.bad and [rows for _at, rows in _chunks(checked, run.kind)] == stored:
+    if _stored_bad(checked.bad) == run.bad and [rows for _at, rows in _chunks(checked, run.kind)] == stored:
         return run  # the same answer: nothing to write
     db.session.execute(delete(ImportChunk).where(ImportChunk.run_id == run.id))
     _keep(run, checked)
@@ -178,7 +195,8 @@ def _chunks(checked: Checked, kind: ImportKind) -> list[tuple[int, str]]:
 
 
 def _keep(run: ImportRun, checked: Checked) -> None:
-    run.headers, run.unused, run.bad = (json.dumps(x) for x in (checked.headers, checked.unused, checked.bad))
+    run.headers, run.unused = (json.dumps(x) for x in (checked.headers, checked.unused))
+    run.bad = _stored_bad(checked.bad)
     run.good_rows, run.bad_rows = len(checked.good), len(checked.bad)
     db.session.flush()
     db.session.add_all(
@@ -190,7 +208,7 @@ def _keep(run: ImportRun, checked: Checked) -> None:
 def get(run_id: int) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound("No such import. Upload the file again.")
+        raise NotFound(msg("No such import. Upload the file again."))
     return run
 
 
@@ -201,8 +219,11 @@ def begin(run_id: int, *, actor_id: int | None) -> ImportRun:
             return run  # a second tap on Import: the run is already under way or over
         if run.bad_rows and not run.skip_bad_rows:
             raise ImportRowsRefused(
-                f"{run.bad_rows:,} row(s) have errors: fix them and upload the file again, "
-                "or choose Skip bad rows. Nothing was imported."
+                msg(
+                    "{rows:,} row(s) have errors: fix them and upload the file again, "
+                    "or choose Skip bad rows. Nothing was imported.",
+                    rows=run.bad_rows,
+                )
             )
         run.status = ImportStatus.RUNNING if run.good_rows else ImportStatus.DONE
         if not run.good_rows:
@@ -233,7 +254,11 @@ def _step(run_id: int, actor_id: int | None, expected: int | None) -> ImportRun:
     )
     if chunk is None:  # never so while rows remain; said rather than marked done
         raise ImportNotReady(
-            f"Import {run.id} has no rows from row {run.done_rows + 1} on. Upload the file again."
+            msg(
+                "Import {run} has no rows from row {row} on. Upload the file again.",
+                run=run.id,
+                row=run.done_rows + 1,
+            )
         )
     rows = json.loads(chunk.rows)
     outcomes = KINDS[run.kind].apply(
@@ -244,7 +269,7 @@ def _step(run_id: int, actor_id: int | None, expected: int | None) -> ImportRun:
     )
     late = [(n, cells, problem) for (n, cells, _row), problem in zip(rows, outcomes, strict=True) if problem]
     if late:
-        run.bad = json.dumps(sorted(json.loads(run.bad) + late, key=lambda b: b[0]))
+        run.bad = _stored_bad(sorted(bad_rows(run) + late, key=lambda b: b[0]))
         run.bad_rows += len(late)
     run.done_rows += len(rows)
     run.imported_rows += len(rows) - len(late)
@@ -261,10 +286,22 @@ def next_chunk(run: ImportRun) -> int:
 
 def _stop(run_id: int, message: str) -> ImportRun:
     run = _locked(run_id)
-    done = f" The first {run.done_rows:,} rows were imported." if run.done_rows else " Nothing was imported."
     run.status, run.finished_at = ImportStatus.REFUSED, utcnow()
-    run.message = f"Stopped: {message}{done} Fix the row and upload the file again."[:500]
+    run.message = stopped(message, run.done_rows)
     return run
+
+
+def stopped(reason: str, done_rows: int) -> Message:
+    """Why a run stopped, and how far it had come."""
+    if done_rows:
+        return msg(
+            "Stopped: {reason} The first {done:,} rows were imported. Fix the row and upload the file again.",
+            reason=reason,
+            done=done_rows,
+        )
+    return msg(
+        "Stopped: {reason} Nothing was imported. Fix the row and upload the file again.", reason=reason
+    )
 
 
 def _locked(run_id: int) -> ImportRun:
@@ -275,12 +312,13 @@ def _locked(run_id: int) -> ImportRun:
         .execution_options(populate_existing=True)
     )
     if run is None:
-        raise NotFound("No such import. Upload the file again.")
+        raise NotFound(msg("No such import. Upload the file again."))
     return run
 
 
 def bad_rows(run: ImportRun) -> list[tuple[int, list[str], str]]:
-    return [tuple(b) for b in json.loads(run.bad)]
+    """(row number, cells, what is wrong): a Message, said in English as it is."""
+    return [(n, cells, _restored(problem)) for n, cells, problem in json.loads(run.bad)]
 
 
 def skipped_rows_file(run: ImportRun) -> Iterator[list[str]]:
@@ -291,11 +329,15 @@ def skipped_rows_file(run: ImportRun) -> Iterator[list[str]]:
         yield [*cells, problem]
 
 
+def columns(kind: ImportKind) -> list[str]:
+    """The kind's column names, as exported (a file may name them by synonyms too)."""
+    return [c.name for c in KINDS[ImportKind(kind)].COLUMNS]
+
+
 def export(kind: ImportKind) -> Iterator[list[str]]:
     """The kind's list with its import columns: export, edit, import."""
-    module = KINDS[ImportKind(kind)]
-    yield [c.name for c in module.COLUMNS]
-    yield from module.export()
+    yield columns(kind)
+    yield from KINDS[ImportKind(kind)].export()
 
 
 def recent(limit: int = 20) -> list[ImportRun]:

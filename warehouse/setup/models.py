@@ -7,6 +7,7 @@ reload, and the skipped rows can be downloaded, fixed and uploaded again."""
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from warehouse.core.columns import enum_column, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message
 from warehouse.core.tenancy import OrgScoped
+
+MESSAGE_LENGTH = 500
 
 
 class ImportKind(str, enum.Enum):
@@ -48,10 +52,43 @@ class ImportRun(OrgScoped, db.Model):
     bad_rows: Mapped[int] = mapped_column(default=0)
     done_rows: Mapped[int] = mapped_column(default=0)  # of the good rows, gone through
     imported_rows: Mapped[int] = mapped_column(default=0)  # of those, written
-    message: Mapped[str | None] = mapped_column(String(500))
+    # Why a run stopped: a Message kept with its template and values (JSON), to be said in
+    # each reader's language; read and set as `message`.
+    stored_message: Mapped[str | None] = mapped_column("message", String(MESSAGE_LENGTH))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    @property
+    def message(self) -> str | None:
+        return _said_again(self.stored_message)
+
+    @message.setter
+    def message(self, said: str | None) -> None:
+        self.stored_message = _kept(said)
+
+
+def _kept(said: str | None) -> str | None:
+    """A Message as JSON (with the Messages among its values), when it fits the column;
+    else its English, cut to fit."""
+    if isinstance(said, Message):
+        within = {name: v.stored() for name, v in said.params.items() if isinstance(v, Message)}
+        text = json.dumps({"said": said.stored(), "within": within})
+        if len(text) <= MESSAGE_LENGTH:
+            return text
+    return None if said is None else str(said)[:MESSAGE_LENGTH]
+
+
+def _said_again(text: str | None) -> str | None:
+    if not text or not text.startswith('{"said"'):
+        return text  # plain English (a run stopped before messages were kept whole)
+    try:
+        kept = json.loads(text)
+    except ValueError:
+        return text
+    said = Message.from_stored(kept["said"])
+    within = {name: Message.from_stored(v) for name, v in kept.get("within", {}).items()}
+    return Message(said.template, {**said.params, **within}) if within else said
 
 
 class ImportChunk(OrgScoped, db.Model):

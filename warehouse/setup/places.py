@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from warehouse.catalog.models import Bin, Location
 from warehouse.core.errors import NotFound, PlaceHoldsStock
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically
 from warehouse.ledger.models import Balance
 
@@ -29,7 +30,11 @@ def refuse_if_stocked(bin: Bin) -> None:
     units = units_in_bins([bin.id]).get(bin.id, 0)
     if units:
         raise PlaceHoldsStock(
-            f"Bin {bin.code} holds {units:,} units. Move them to another bin (or write them off) first."
+            msg(
+                "Bin {bin} holds {units:,} units. Move them to another bin (or write them off) first.",
+                bin=bin.code,
+                units=units,
+            )
         )
 
 
@@ -37,7 +42,7 @@ def set_bin_active(bin_id: int, active: bool) -> Bin:
     def change() -> Bin:
         bin = db.session.get(Bin, bin_id)
         if bin is None:
-            raise NotFound("No such bin. Choose one from the list.")
+            raise NotFound(msg("No such bin. Choose one from the list."))
         if not active:
             refuse_if_stocked(bin)
         bin.active = active
@@ -50,14 +55,18 @@ def set_location_active(location_id: int, active: bool) -> Location:
     def change() -> Location:
         location = db.session.get(Location, location_id)
         if location is None:
-            raise NotFound("No such location. Choose one from the list.")
+            raise NotFound(msg("No such location. Choose one from the list."))
         if not active:
             units = db.session.scalar(
                 select(func.coalesce(func.sum(Balance.on_hand), 0)).where(Balance.location_id == location.id)
             )
             if units:
                 raise PlaceHoldsStock(
-                    f"{location.code} holds {units:,} units. Transfer them out (or write them off) first."
+                    msg(
+                        "{location} holds {units:,} units. Transfer them out (or write them off) first.",
+                        location=location.code,
+                        units=units,
+                    )
                 )
         location.active = active
         return location

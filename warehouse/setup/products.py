@@ -22,6 +22,7 @@ from warehouse.catalog.products import ProductSpec
 from warehouse.core import commands
 from warehouse.core.errors import DomainError, NotFound, ProductHasStock, TrackingLockedByStock
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically
 from warehouse.ledger.models import Balance, Movement
 
@@ -35,7 +36,7 @@ def save(spec: ProductSpec, *, product_id: int | None, actor_id: int | None, key
         if product_id is not None:
             product = db.session.get(Product, product_id)
             if product is None:
-                raise NotFound("No such product. Find it in the product list.")
+                raise NotFound(msg("No such product. Find it in the product list."))
             _keep_tracking_while_stocked(spec, product)
         return products.save(spec, product=product)
 
@@ -68,9 +69,22 @@ def _keep_tracking_while_stocked(spec: ProductSpec, product: Product) -> None:
         return
     on_hand = units_on_hand([product.id]).get(product.id, 0)
     if on_hand:
+        if changes[0] == "lot_tracked":
+            raise TrackingLockedByStock(
+                msg(
+                    "{sku} has {units:,} units in stock: its lot tracked setting stays until they are gone "
+                    "(sold, moved out or written off).",
+                    sku=product.sku,
+                    units=on_hand,
+                )
+            )
         raise TrackingLockedByStock(
-            f"{product.sku} has {on_hand:,} units in stock: its {changes[0].replace('_', ' ')} setting "
-            "stays until they are gone (sold, moved out or written off)."
+            msg(
+                "{sku} has {units:,} units in stock: its expiry tracked setting stays until they are gone "
+                "(sold, moved out or written off).",
+                sku=product.sku,
+                units=on_hand,
+            )
         )
 
 
@@ -101,8 +115,11 @@ def tracking_locked(specs: list[ProductSpec], known: products.Known) -> dict[str
     stocked = units_on_hand([p.id for p in changing.values()])
     return {
         sku: TrackingLockedByStock(
-            f"{product.sku} has {stocked[product.id]:,} units in stock: its lot and expiry tracking stay "
-            "until they are gone."
+            msg(
+                "{sku} has {units:,} units in stock: its lot and expiry tracking stay until they are gone.",
+                sku=product.sku,
+                units=stocked[product.id],
+            )
         )
         for sku, product in changing.items()
         if stocked.get(product.id)
@@ -134,22 +151,29 @@ def delete(product_id: int) -> str:
     def work() -> str:
         product = db.session.get(Product, product_id)
         if product is None:
-            raise NotFound("No such product. Find it in the product list.")
+            raise NotFound(msg("No such product. Find it in the product list."))
         on_hand = db.session.scalar(
             select(func.coalesce(func.sum(Balance.on_hand), 0)).where(Balance.product_id == product.id)
         )
         if on_hand:
             raise ProductHasStock(
-                f"{product.sku} has {on_hand:,} units in stock: it cannot be deleted. Deactivate it instead."
+                msg(
+                    "{sku} has {units:,} units in stock: it cannot be deleted. Deactivate it instead.",
+                    sku=product.sku,
+                    units=on_hand,
+                )
             )
         if db.session.scalar(select(Movement.id).where(Movement.product_id == product.id).limit(1)):
             raise ProductHasStock(
-                f"{product.sku} has stock history: it cannot be deleted. Deactivate it instead."
+                msg("{sku} has stock history: it cannot be deleted. Deactivate it instead.", sku=product.sku)
             )
         sku = product.sku
         if _named_elsewhere(product):
             raise ProductHasStock(
-                f"{sku} is used by a transfer, receipt, count or lot: it cannot be deleted. Deactivate it instead."
+                msg(
+                    "{sku} is used by a transfer, receipt, count or lot: it cannot be deleted. Deactivate it instead.",
+                    sku=sku,
+                )
             )
         db.session.execute(sql_delete(ReorderPolicy).where(ReorderPolicy.product_id == product.id))
         db.session.execute(sql_delete(ProductBarcode).where(ProductBarcode.product_id == product.id))

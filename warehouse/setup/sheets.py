@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from warehouse.core.errors import SheetUnreadable
+from warehouse.core.i18n import msg
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -34,16 +35,22 @@ class Sheet:
 def read(filename: str, data: bytes) -> Sheet:
     if len(data) > MAX_BYTES:
         raise SheetUnreadable(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB: at most {MAX_BYTES // 1024 // 1024} MB. "
-            "Split it into smaller files."
+            msg(
+                "The file is {size} MB: at most {most} MB. Split it into smaller files.",
+                size=f"{len(data) / 1024 / 1024:.1f}",
+                most=MAX_BYTES // 1024 // 1024,
+            )
         )
     if not data.strip():
-        raise SheetUnreadable("The file is empty. Choose the CSV or XLSX file with your rows.")
+        raise SheetUnreadable(msg("The file is empty. Choose the CSV or XLSX file with your rows."))
     if data[:4] == b"PK\x03\x04":
         table = _xlsx(data)
     elif (filename or "").lower().endswith((".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".zip")):
         raise SheetUnreadable(
-            f"{filename} is not a CSV or XLSX file. Save it as CSV or XLSX and upload that."
+            msg(
+                "{filename} is not a CSV or XLSX file. Save it as CSV or XLSX and upload that.",
+                filename=filename,
+            )
         )
     else:
         table = _csv(data)
@@ -52,13 +59,16 @@ def read(filename: str, data: bytes) -> Sheet:
 
 def _csv(data: bytes) -> list[list[str]]:
     if b"\x00" in data:
-        raise SheetUnreadable("This is not a text (CSV) file. Save it as CSV (UTF-8) or XLSX.")
+        raise SheetUnreadable(msg("This is not a text (CSV) file. Save it as CSV (UTF-8) or XLSX."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SheetUnreadable(
-            f"Line {line} is not UTF-8 text. Save the file as 'CSV UTF-8' (Excel: Save as, CSV UTF-8)."
+            msg(
+                "Line {line} is not UTF-8 text. Save the file as 'CSV UTF-8' (Excel: Save as, CSV UTF-8).",
+                line=line,
+            )
         ) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -68,7 +78,9 @@ def _csv(data: bytes) -> list[list[str]]:
     try:
         return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as error:
-        raise SheetUnreadable(f"The CSV does not read ({error}). Check its quotes.") from None
+        raise SheetUnreadable(
+            msg("The CSV does not read ({error}). Check its quotes.", error=str(error))
+        ) from None
 
 
 def _xlsx(data: bytes) -> list[list[str]]:
@@ -88,7 +100,10 @@ def _xlsx(data: bytes) -> list[list[str]]:
         return rows
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
         raise SheetUnreadable(
-            f"The XLSX file does not open ({type(error).__name__}). Save it again from your spreadsheet."
+            msg(
+                "The XLSX file does not open ({error}). Save it again from your spreadsheet.",
+                error=type(error).__name__,
+            )
         ) from None
 
 
@@ -108,20 +123,27 @@ def _sheet(table: list[list[str]]) -> Sheet:
     while table and not any(c.strip() for c in table[-1]):
         table.pop()  # trailing empty lines
     if not table or not any(c.strip() for c in table[0]):
-        raise SheetUnreadable("The first row must name the columns (e.g. sku, name, barcode).")
+        raise SheetUnreadable(msg("The first row must name the columns (e.g. sku, name, barcode)."))
     if len(table) - 1 > MAX_ROWS:
-        raise SheetUnreadable(f"The file has over {MAX_ROWS:,} rows. Split it into smaller files.")
+        raise SheetUnreadable(
+            msg("The file has over {most:,} rows. Split it into smaller files.", most=MAX_ROWS)
+        )
     headers = [h.strip() for h in table[0]]
     width = len(headers)
     rows = []
     for number, row in enumerate(table[1:], start=2):
         if len(row) > width and any(c.strip() for c in row[width:]):
             raise SheetUnreadable(
-                f"Row {number} has more cells than the header has names. Name every column in row 1."
+                msg(
+                    "Row {row} has more cells than the header has names. Name every column in row 1.",
+                    row=number,
+                )
             )
         cells = [c.strip() for c in row[:width]] + [""] * (width - len(row))
         if any(len(c) > MAX_CELL for c in cells):
-            raise SheetUnreadable(f"Row {number} has a cell over {MAX_CELL} characters. Check that row.")
+            raise SheetUnreadable(
+                msg("Row {row} has a cell over {most} characters. Check that row.", row=number, most=MAX_CELL)
+            )
         if any(cells):
             rows.append((number, cells))
     return Sheet(headers, rows)

@@ -43,6 +43,7 @@ from warehouse.core.errors import (
     StockRequestWrongState,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import MovementType
 from warehouse.stock_requests import queries
 from warehouse.stock_requests.lifecycle import S, _note, locked, move
@@ -65,10 +66,26 @@ class Suggestion:
 
     @property
     def why(self) -> str:
-        whole = "all of them" if self.covers == self.wanted else f"{self.covers} of {self.wanted}"
-        return (
-            f"{self.location.code} has the most of what is asked available: {whole} "
-            f"({self.wanted} unit{'s' if self.wanted != 1 else ''} requested)."
+        # Each case a whole sentence: translators word "all" and a count differently.
+        said = dict(location=self.location.code, covers=self.covers, wanted=self.wanted)
+        if self.covers == self.wanted:
+            if self.wanted == 1:
+                return msg(
+                    "{location} has the most of what is asked available: all of them (1 unit requested).",
+                    **said,
+                )
+            return msg(
+                "{location} has the most of what is asked available: all of them ({wanted} units requested).",
+                **said,
+            )
+        if self.wanted == 1:
+            return msg(
+                "{location} has the most of what is asked available: {covers} of {wanted} (1 unit requested).",
+                **said,
+            )
+        return msg(
+            "{location} has the most of what is asked available: {covers} of {wanted} ({wanted} units requested).",
+            **said,
         )
 
 
@@ -118,11 +135,18 @@ def _best(request: StockRequest, how: Fulfilment, places: list[Location], free: 
 def _decidable(request: StockRequest, actor_id: int) -> None:
     if request.status is not S.SUBMITTED:
         raise StockRequestWrongState(
-            f"{request.number} is {request.status.value}: only a submitted request waits for a decision."
+            msg(
+                "{number} is {status}: only a submitted request waits for a decision.",
+                number=request.number,
+                status=request.status,
+            )
         )
     if actor_id in (request.requested_by, request.submitted_by):
         raise FourEyes(
-            f"You asked for {request.number} (or submitted it): someone else approves or rejects it."
+            msg(
+                "You asked for {number} (or submitted it): someone else approves or rejects it.",
+                number=request.number,
+            )
         )
 
 
@@ -148,7 +172,11 @@ def approve(
         _decidable(request, actor_id)
         if how is Fulfilment.TRANSFER and request.location_id is None:
             raise NoDestination(
-                f"{request.number} is for {request.department}, not a location: issue it from stock instead."
+                msg(
+                    "{number} is for {department}, not a location: issue it from stock instead.",
+                    number=request.number,
+                    department=request.department,
+                )
             )
         source = _source(request, how, source_location_id)
         request.source_location_id, request.decided_by, request.decided_at = source.id, actor_id, utcnow()
@@ -175,23 +203,31 @@ def _source(request: StockRequest, how: Fulfilment, source_location_id: int | No
         suggestion = suggest_source(request, how)
         if suggestion is None:
             raise NoSource(
-                f"No location has any of {request.number}'s SKUs available"
-                + (
-                    f" (other than {request.location.code})"
-                    if how is Fulfilment.TRANSFER and request.location
-                    else ""
+                msg(
+                    "No location has any of {number}'s SKUs available (other than {location}). "
+                    "Wait for stock, or reject the request.",
+                    number=request.number,
+                    location=request.location.code,
                 )
-                + ". Wait for stock, or reject the request."
+                if how is Fulfilment.TRANSFER and request.location
+                else msg(
+                    "No location has any of {number}'s SKUs available. Wait for stock, or reject the request.",
+                    number=request.number,
+                )
             )
         return suggestion.location
     source = db.session.get(Location, source_location_id)
     if source is None or not locations.workable(source):
         raise LocationNotOffered(
-            "Choose one of the listed locations (not transit, not inactive) as the source."
+            msg("Choose one of the listed locations (not transit, not inactive) as the source.")
         )
     if how is Fulfilment.TRANSFER and source.id == request.location_id:
         raise SameLocation(
-            f"{request.number} is for {source.code}: send it from another location, or issue it from stock there."
+            msg(
+                "{number} is for {location}: send it from another location, or issue it from stock there.",
+                number=request.number,
+                location=source.code,
+            )
         )
     return source
 
@@ -242,8 +278,14 @@ def _issue_lines(request: StockRequest, source: Location) -> list[ledger.Line]:
                 break
         if wanted:
             raise InsufficientStock(
-                f"Not enough {line.product.sku} at {source.code} to issue: available {line.qty - wanted}, "
-                f"requested {line.qty}. Issue it from another location, or send it as a transfer."
+                msg(
+                    "Not enough {sku} at {location} to issue: available {available}, requested {requested}. "
+                    "Issue it from another location, or send it as a transfer.",
+                    sku=line.product.sku,
+                    location=source.code,
+                    available=line.qty - wanted,
+                    requested=line.qty,
+                )
             )
     return [ledger.Line(*key, qty=qty) for key, qty in sorted(out.items())]
 
@@ -252,7 +294,9 @@ def reject(request_id: int, reason: str, *, actor_id: int, key: str | None = Non
     """Say no to a submitted request, with the reason the requester reads."""
     reason = _note(reason)
     if not reason:
-        raise RejectReasonRequired("Say why the request is rejected, so the requester knows what to change.")
+        raise RejectReasonRequired(
+            msg("Say why the request is rejected, so the requester knows what to change.")
+        )
 
     def run() -> StockRequest:
         request = locked(request_id)

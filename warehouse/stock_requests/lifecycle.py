@@ -37,6 +37,7 @@ from warehouse.core.errors import (
     StockRequestWrongState,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import atomically
 from warehouse.stock_requests.models import (
     MAX_COMMENT,
@@ -79,7 +80,7 @@ def locked(request_id: int) -> StockRequest:
     IMMEDIATE already serializes writers)."""
     request = db.session.get(StockRequest, request_id, with_for_update=True, populate_existing=True)
     if request is None:
-        raise NotFound(f"No stock request #{request_id}. Check the number.")
+        raise NotFound(msg("No stock request #{id}. Check the number.", id=request_id))
     return request
 
 
@@ -87,7 +88,12 @@ def move(request: StockRequest, target: RequestStatus, *, actor_id: int | None, 
     """Change the status along TRANSITIONS and record it in the history."""
     if not can_move(request.status, target):
         raise StockRequestWrongState(
-            f"{request.number} is {request.status.value}: it cannot become {target.value} now."
+            msg(
+                "{number} is {status}: it cannot become {target} now.",
+                number=request.number,
+                status=request.status,
+                target=target,
+            )
         )
     db.session.add(
         StockRequestEvent(
@@ -111,30 +117,34 @@ class LineIn:
 def _requester(location_id: int | None, department: str | None) -> tuple[int | None, str | None]:
     department = (department or "").strip() or None
     if department and len(department) > MAX_DEPARTMENT:
-        raise NoteTooLong(f"Keep the department under {MAX_DEPARTMENT} characters.")
+        raise NoteTooLong(msg("Keep the department under {limit} characters.", limit=MAX_DEPARTMENT))
     if location_id is None and department is None:
-        raise RequesterUnnamed("Say who asks: choose the location the stock is for, or name a department.")
+        raise RequesterUnnamed(
+            msg("Say who asks: choose the location the stock is for, or name a department.")
+        )
     if location_id is not None:
         location = db.session.get(Location, location_id)
         if location is None or not locations.workable(location):
-            raise LocationNotOffered("Choose one of the listed locations (not transit, not inactive).")
+            raise LocationNotOffered(msg("Choose one of the listed locations (not transit, not inactive)."))
     return location_id, department
 
 
 def _note(note: str | None, limit: int = MAX_NOTE) -> str | None:
     note = (note or "").strip() or None
     if note and len(note) > limit:
-        raise NoteTooLong(f"Keep the note under {limit} characters.")
+        raise NoteTooLong(msg("Keep the note under {limit} characters.", limit=limit))
     return note
 
 
 def _check_line(line: LineIn) -> None:
     if not isinstance(line.qty, int) or isinstance(line.qty, bool) or not 1 <= line.qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(msg("Quantity must be 1 to {limit:,}.", limit=MAX_QTY))
     if not line.product.active:
-        raise ProductInactive(f"{line.product.sku} is inactive: it cannot be requested.")
+        raise ProductInactive(msg("{sku} is inactive: it cannot be requested.", sku=line.product.sku))
     if not line.product.track_inventory:
-        raise InventoryNotTracked(f"{line.product.sku} holds no stock (a service): it cannot be requested.")
+        raise InventoryNotTracked(
+            msg("{sku} holds no stock (a service): it cannot be requested.", sku=line.product.sku)
+        )
     _note(line.note, MAX_LINE_NOTE)
 
 
@@ -143,7 +153,12 @@ def _add(request: StockRequest, line: LineIn) -> StockRequestLine:
     same = next((l for l in request.lines if l.product_id == line.product.id), None)
     if same is not None:
         raise SkuAlreadyRequested(
-            f"{line.product.sku} is on {request.number} already ({same.qty}). Change that line's quantity instead."
+            msg(
+                "{sku} is on {number} already ({qty}). Change that line's quantity instead.",
+                sku=line.product.sku,
+                number=request.number,
+                qty=same.qty,
+            )
         )
     added = StockRequestLine(
         request_id=request.id, product_id=line.product.id, qty=line.qty, note=_note(line.note, MAX_LINE_NOTE)
@@ -158,17 +173,22 @@ def _theirs(request: StockRequest, actor_id: int) -> None:
     approve what they wrote themselves (four eyes)."""
     if request.requested_by != actor_id:
         raise NotTheRequester(
-            f"Only the person who asked for {request.number} changes, submits or rolls it back. "
-            "Comment on it to ask for a change."
+            msg(
+                "Only the person who asked for {number} changes, submits or rolls it back. "
+                "Comment on it to ask for a change.",
+                number=request.number,
+            )
         )
 
 
 def _editable(request: StockRequest, actor_id: int) -> None:
     _theirs(request, actor_id)
     if request.status is not S.DRAFT:
+        said = dict(number=request.number, status=request.status)
         raise StockRequestWrongState(
-            f"{request.number} is {request.status.value}: only drafts can be edited"
-            + (". Roll it back to draft first." if request.status is S.SUBMITTED else ".")
+            msg("{number} is {status}: only drafts can be edited. Roll it back to draft first.", **said)
+            if request.status is S.SUBMITTED
+            else msg("{number} is {status}: only drafts can be edited.", **said)
         )
 
 
@@ -285,7 +305,7 @@ def set_line(request_id: int, line_id: int, qty: int, *, actor_id: int) -> Stock
     """Set a draft line's quantity; 0 removes the line. The same quantity again changes
     nothing (a resend)."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 0 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Quantity must be 0 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(msg("Quantity must be 0 to {limit:,}.", limit=MAX_QTY))
 
     def run() -> StockRequest:
         request = locked(request_id)
@@ -294,7 +314,7 @@ def set_line(request_id: int, line_id: int, qty: int, *, actor_id: int) -> Stock
         if line is None and qty == 0:
             return request  # removed already: a double tap on "remove" is a resend
         if line is None:
-            raise NotFound(f"No such line on {request.number}.")
+            raise NotFound(msg("No such line on {number}.", number=request.number))
         if qty == 0:
             request.lines.remove(line)
             db.session.delete(line)
@@ -334,10 +354,16 @@ def submit(request_id: int, *, actor_id: int, key: str | None = None) -> StockRe
         _theirs(request, actor_id)
         if request.status is not S.DRAFT:
             raise StockRequestWrongState(
-                f"{request.number} is {request.status.value}: only a draft can be submitted."
+                msg(
+                    "{number} is {status}: only a draft can be submitted.",
+                    number=request.number,
+                    status=request.status,
+                )
             )
         if not request.lines:
-            raise StockRequestEmpty(f"{request.number} has no lines. Add at least one SKU, then submit.")
+            raise StockRequestEmpty(
+                msg("{number} has no lines. Add at least one SKU, then submit.", number=request.number)
+            )
         move(request, S.SUBMITTED, actor_id=actor_id)
         request.submitted_by, request.submitted_at = actor_id, utcnow()
 
@@ -351,8 +377,12 @@ def rollback(request_id: int, *, actor_id: int, key: str | None = None) -> Stock
         _theirs(request, actor_id)
         if request.status is not S.SUBMITTED:
             raise StockRequestWrongState(
-                f"{request.number} is {request.status.value}: only a submitted request waiting for a "
-                "decision can be rolled back to draft."
+                msg(
+                    "{number} is {status}: only a submitted request waiting for a "
+                    "decision can be rolled back to draft.",
+                    number=request.number,
+                    status=request.status,
+                )
             )
         move(request, S.DRAFT, actor_id=actor_id, note="rolled back to draft")
         request.submitted_by, request.submitted_at = None, None
@@ -367,8 +397,11 @@ def cancel(request_id: int, *, actor_id: int, key: str | None = None) -> StockRe
     def work(request: StockRequest) -> None:
         if request.status not in (S.DRAFT, S.SUBMITTED):
             raise StockRequestWrongState(
-                f"{request.number} is {request.status.value}: only a draft or a request waiting for a "
-                "decision can be withdrawn."
+                msg(
+                    "{number} is {status}: only a draft or a request waiting for a decision can be withdrawn.",
+                    number=request.number,
+                    status=request.status,
+                )
             )
         move(request, S.CANCELLED, actor_id=actor_id, note="withdrawn")
 
@@ -379,9 +412,9 @@ def comment(request_id: int, text: str, *, actor_id: int, key: str | None = None
     """A comment on a request, in any status (a question, an answer, a delivery note)."""
     text = (text or "").strip()
     if not text:
-        raise CommentEmpty("Write a comment first.")
+        raise CommentEmpty(msg("Write a comment first."))
     if len(text) > MAX_COMMENT:
-        raise NoteTooLong(f"Keep the comment under {MAX_COMMENT} characters.")
+        raise NoteTooLong(msg("Keep the comment under {limit} characters.", limit=MAX_COMMENT))
 
     def run() -> StockRequestComment:
         request = locked(request_id)

@@ -12,6 +12,7 @@ from warehouse.accounts.models import User
 from warehouse.catalog.models import Location, Product
 from warehouse.core.columns import enum_column, next_serial, utcnow
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.tenancy import OrgScoped
 from warehouse.transfers.models import Transfer
 
@@ -111,7 +112,7 @@ class StockRequest(OrgScoped, db.Model):
         """Who asks, as people say it: "Maintenance at service-north"."""
         place = self.location.code if self.location else None
         if self.department and place:
-            return f"{self.department} at {place}"
+            return msg("{department} at {place}", department=self.department, place=place)
         return self.department or place or "?"
 
 

@@ -20,6 +20,7 @@ from warehouse.availability import expiry
 from warehouse.catalog.models import Bin, BinKind, Location, Lot, Product, ProductBarcode
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts.blind import Blindfold
 from warehouse.ledger.models import Balance
 from warehouse.stock_requests.models import (
@@ -45,7 +46,7 @@ _LOADED = (
 def get(request_id: int) -> StockRequest:
     request = db.session.get(StockRequest, request_id, options=_LOADED, populate_existing=True)
     if request is None:
-        raise NotFound(f"No stock request #{request_id}. Check the number.")
+        raise NotFound(msg("No stock request #{id}. Check the number.", id=request_id))
     return request
 
 

@@ -36,6 +36,7 @@ from warehouse.core.errors import (
     TransferWrongState,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.integrations import events
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.transfers.models import Transfer, TransferAllocation, TransferLine, TransferStatus
@@ -61,7 +62,7 @@ def locked_transfer(transfer_id: int) -> Transfer:
     IMMEDIATE already serializes writers)."""
     transfer = db.session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
     if transfer is None:
-        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
+        raise NotFound(msg("No transfer #{id}. Check the slip.", id=transfer_id))
     return transfer
 
 
@@ -94,9 +95,7 @@ def move_transfer(
     transfer: Transfer, target: TransferStatus, verb: str, *, actor_id: int | None = None
 ) -> None:
     if not can_move(transfer.status, target):
-        raise TransferWrongState(
-            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: it cannot be {verb} now."
-        )
+        raise TransferWrongState(_cannot_be(verb, number=transfer.number, status=transfer.status))
     was = transfer.status
     transfer.status = target
     transfer.version += 1
@@ -116,6 +115,21 @@ def move_transfer(
     )
 
 
+def _cannot_be(verb: str, **said) -> str:
+    # Each step a whole sentence for translators; a step not listed here is said with its verb.
+    if verb == "approved":
+        return msg("{number} is {status}: it cannot be approved now.", **said)
+    if verb == "shipped":
+        return msg("{number} is {status}: it cannot be shipped now.", **said)
+    if verb == "received":
+        return msg("{number} is {status}: it cannot be received now.", **said)
+    if verb == "completed":
+        return msg("{number} is {status}: it cannot be completed now.", **said)
+    if verb == "cancelled":
+        return msg("{number} is {status}: it cannot be cancelled now.", **said)
+    return msg("{number} is {status}: it cannot be {verb} now.", verb=verb, **said)
+
+
 # --- draft ------------------------------------------------------------------------------
 
 
@@ -126,15 +140,15 @@ def create(
     active and not transit (NotFound). A form's key makes a double submit return the first
     draft."""
     if from_location_id == to_location_id:
-        raise SameLocation("Choose two different locations.")
+        raise SameLocation(msg("Choose two different locations."))
     if len(note) > 500:
-        raise NoteTooLong("Keep the note under 500 characters.")
+        raise NoteTooLong(msg("Keep the note under {limit} characters.", limit=500))
 
     def make():
         for location_id in (from_location_id, to_location_id):
             location = db.session.get(Location, location_id)
             if location is None or not locations.workable(location):
-                raise NotFound("Choose one of the listed locations (not transit, not inactive).")
+                raise NotFound(msg("Choose one of the listed locations (not transit, not inactive)."))
         transfer = Transfer(
             from_location_id=from_location_id,
             to_location_id=to_location_id,
@@ -168,7 +182,7 @@ def add_line(
     (TransferWrongState); the lot belongs to the product and is given only when it is
     lot-tracked. A form's key makes a double submit add it once."""
     if not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Quantity must be 1 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(msg("Quantity must be 1 to {limit:,}.", limit=MAX_QTY))
 
     def add():
         transfer = locked_transfer(transfer_id)
@@ -198,14 +212,14 @@ def add_line(
 def change_line(transfer_id: int, line_id: int, qty: int) -> None:
     """Set a draft line's quantity; 0 removes the line."""
     if not 0 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Quantity must be 0 to {MAX_QTY:,}.")
+        raise QuantityOutOfRange(msg("Quantity must be 0 to {limit:,}.", limit=MAX_QTY))
 
     def change():
         transfer = locked_transfer(transfer_id)
         _editable(transfer)
         line = db.session.get(TransferLine, line_id)
         if line is None or line.transfer_id != transfer.id:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         if qty == 0:
             db.session.delete(line)
         elif line.qty_requested == qty:
@@ -220,7 +234,11 @@ def change_line(transfer_id: int, line_id: int, qty: int) -> None:
 def _editable(transfer: Transfer) -> None:
     if transfer.status is not S.DRAFT:
         raise TransferWrongState(
-            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: only drafts can be edited."
+            msg(
+                "{number} is {status}: only drafts can be edited.",
+                number=transfer.number,
+                status=transfer.status,
+            )
         )
 
 
@@ -228,10 +246,10 @@ def _line_lot(product: Product, lot_code: str) -> Lot | None:
     if not lot_code:
         return None
     if not product.lot_tracked:
-        raise LotNotTracked(f"{product.sku} is not lot-tracked: leave the lot empty.")
+        raise LotNotTracked(msg("{sku} is not lot-tracked: leave the lot empty.", sku=product.sku))
     lot = lots.existing(product, lot_code)
     if lot is None:
-        raise NotFound(f"No lot {lot_code} of {product.sku}.")
+        raise NotFound(msg("No lot {lot} of {sku}.", lot=lot_code, sku=product.sku))
     return lot
 
 
@@ -245,7 +263,7 @@ def approve(transfer_id: int, *, actor_id: int) -> Transfer:
         transfer = locked_transfer(transfer_id)
         move_transfer(transfer, S.APPROVED, "approved", actor_id=actor_id)
         if not transfer.lines:
-            raise NothingToPost(f"{transfer.number} has no lines. Add at least one.")
+            raise NothingToPost(msg("{number} has no lines. Add at least one.", number=transfer.number))
         reserve = _allocate(transfer)
         ledger.post(
             MovementType.RESERVE,
@@ -283,8 +301,14 @@ def _allocate(transfer: Transfer) -> list[ledger.Line]:
         if wanted:
             have = line.qty_requested - wanted
             raise InsufficientStock(
-                f"Not enough {line.product.sku} at {transfer.from_location.code}: available "
-                f"{have}, requested {line.qty_requested}. Lower the quantity or wait for stock."
+                msg(
+                    "Not enough {sku} at {location}: available {available}, requested {requested}. "
+                    "Lower the quantity or wait for stock.",
+                    sku=line.product.sku,
+                    location=transfer.from_location.code,
+                    available=have,
+                    requested=line.qty_requested,
+                )
             )
     return [
         ledger.Line(product_id, location_id, bin_id, lot_id, reserved=qty)
@@ -343,10 +367,19 @@ def complete(transfer_id: int, *, actor_id: int) -> Transfer:
         transfer = locked_transfer(transfer_id)
         if transfer.status is S.RECEIVED and transfer.units_missing:
             waiting = ", ".join(f"{l.qty_missing} × {l.product.sku}" for l in transfer.lines if l.qty_missing)
+            said = dict(number=transfer.number, missing=transfer.units_missing, waiting=waiting)
             raise TransferWrongState(
-                f"{transfer.number} has {transfer.units_missing} unit"
-                f"{'' if transfer.units_missing == 1 else 's'} missing on arrival ({waiting}), "
-                "still in transit. Say whether they were found or lost: the transfer completes then."
+                msg(
+                    "{number} has 1 unit missing on arrival ({waiting}), still in transit. "
+                    "Say whether they were found or lost: the transfer completes then.",
+                    **said,
+                )
+                if transfer.units_missing == 1
+                else msg(
+                    "{number} has {missing} units missing on arrival ({waiting}), still in transit. "
+                    "Say whether they were found or lost: the transfer completes then.",
+                    **said,
+                )
             )
         move_transfer(transfer, S.COMPLETED, "completed", actor_id=actor_id)
         transfer.completed_at = utcnow()

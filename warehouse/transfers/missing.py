@@ -26,6 +26,7 @@ from warehouse.core.errors import (
     QuantityOutOfRange,
     TransferWrongState,
 )
+from warehouse.core.i18n import msg
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType, ReasonCode
 from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer
@@ -68,14 +69,14 @@ def resolve_missing(
     line is on it (NotFound), and at most the line's missing units (QuantityOutOfRange).
     A form's key (or an API call's) makes a retry answer with the first resolution."""
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Resolve 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(msg("Resolve 1 to {limit:,} units.", limit=MAX_QTY))
     try:
         outcome = MissingOutcome(outcome)
     except ValueError:
-        raise InvalidPosting("Say whether the missing units were found or lost.") from None
+        raise InvalidPosting(msg("Say whether the missing units were found or lost.")) from None
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
-        raise NoteTooLong(f"Keep the note under {MAX_NOTE} characters.")
+        raise NoteTooLong(msg("Keep the note under {limit} characters.", limit=MAX_NOTE))
 
     def run() -> Resolved:
         transfer = locked_transfer(transfer_id)
@@ -111,19 +112,23 @@ def resolve_missing(
 def _missing_line(transfer: Transfer, line_id: int, qty: int) -> TransferLine:
     if transfer.status is not S.RECEIVED:
         raise TransferWrongState(
-            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: only a received "
-            "transfer has missing units to resolve."
+            msg(
+                "{number} is {status}: only a received transfer has missing units to resolve.",
+                number=transfer.number,
+                status=transfer.status,
+            )
         )
     line = next((l for l in transfer.lines if l.id == line_id), None)
     if line is None:
-        raise NotFound(f"No such line on {transfer.number}. Reload the transfer.")
+        raise NotFound(msg("No such line on {number}. Reload the transfer.", number=transfer.number))
+    said = dict(sku=line.product.sku, number=transfer.number, missing=line.qty_missing)
     if not line.qty_missing:
-        raise QuantityOutOfRange(f"No {line.product.sku} is missing on {transfer.number}.")
+        raise QuantityOutOfRange(msg("No {sku} is missing on {number}.", **said))
     if qty > line.qty_missing:
         raise QuantityOutOfRange(
-            f"Only {line.qty_missing} of {line.product.sku} "
-            f"{'is' if line.qty_missing == 1 else 'are'} missing on {transfer.number}: "
-            f"resolve 1 to {line.qty_missing}."
+            msg("Only 1 of {sku} is missing on {number}: resolve 1 to 1.", **said)
+            if line.qty_missing == 1
+            else msg("Only {missing} of {sku} are missing on {number}: resolve 1 to {missing}.", **said)
         )
     return line
 

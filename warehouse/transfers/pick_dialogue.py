@@ -17,6 +17,7 @@ from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
 from warehouse.core.errors import DomainError, NotFound, TransferWrongState
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.transfers import picking, queries
 from warehouse.transfers.models import ShortReason, TransferLine, TransferStatus
 
@@ -32,10 +33,10 @@ def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
     if found.kind == "bin":
         return _bin(transfer, found.bin)
     if found.kind != "product":
-        return Step.error("Scan a bin label or an item.", state)
+        return Step.error(msg("Scan a bin label or an item."), state)
     bin = _current_bin(transfer, state)
     if bin is None:
-        return Step.error("Scan the bin first, then the item.", state)
+        return Step.error(msg("Scan the bin first, then the item."), state)
     qty = found.units(state.get("ahead"))
     try:
         picked = picking.pick(
@@ -51,23 +52,28 @@ def _bin(transfer, bin: Bin) -> Step:
     listed = picking.pick_bins(transfer)
     if listed and bin.id not in {b.id for b in listed}:
         return Step.warn(
-            f"Bin {bin.code} is not on the pick list ({', '.join(b.code for b in listed)}). "
-            "Scan the item only if you really take it from here.",
+            msg(
+                "Bin {bin} is not on the pick list ({listed}). Scan the item only if you really take it from here.",
+                bin=bin.code,
+                listed=", ".join(b.code for b in listed),
+            ),
             {"bin": bin.id},
         )
-    return Step.ok(f"Bin {bin.code}. Scan the item.", {"bin": bin.id})
+    return Step.ok(msg("Bin {bin}. Scan the item.", bin=bin.code), {"bin": bin.id})
 
 
 def _typed(transfer, state, typed, actor_id) -> Step:
     bin = _current_bin(transfer, state)
     if typed.ahead:
         if bin is None:
-            return Step.error("Scan the bin first, then type x5 and scan the item.", state)
-        return Step.ok(f"Next item picks {typed.qty}. Scan it.", {"bin": bin.id, "ahead": typed.qty})
+            return Step.error(msg("Scan the bin first, then type x5 and scan the item."), state)
+        return Step.ok(
+            msg("Next item picks {qty}. Scan it.", qty=typed.qty), {"bin": bin.id, "ahead": typed.qty}
+        )
     line = db.session.get(TransferLine, state.get("line") or 0)
     if bin is None or line is None or line.transfer_id != transfer.id:
         return Step.error(
-            "Scan the item first, then type how many you took (or type x5, then scan it).", state
+            msg("Scan the item first, then type how many you took (or type x5, then scan it)."), state
         )
     before = line.qty_picked
     line = picking.pick_to_total(
@@ -75,15 +81,25 @@ def _typed(transfer, state, typed, actor_id) -> Step:
     )
     after = {"bin": bin.id}  # the number applies once
     if line.qty_picked == before:
-        return Step.ok(f"{line.product.sku}: {line.qty_picked} of {line.qty_requested} picked.", after)
+        return Step.ok(
+            msg(
+                "{sku}: {picked} of {requested} picked.",
+                sku=line.product.sku,
+                picked=line.qty_picked,
+                requested=line.qty_requested,
+            ),
+            after,
+        )
     return _picked(line.qty_picked - before, line.product, bin, line, after)
 
 
 def _picked(qty: int, product: Product, bin: Bin, line: TransferLine, after: dict) -> Step:
-    message = f"Picked {qty} {product.sku} from {bin.code}: {line.qty_picked} of {line.qty_requested}."
+    said = dict(qty=qty, sku=product.sku, bin=bin.code, picked=line.qty_picked, requested=line.qty_requested)
     if line.qty_picked == line.qty_requested:
-        message += " Line complete."
-    return Step.ok(message, after)
+        return Step.ok(
+            msg("Picked {qty} {sku} from {bin}: {picked} of {requested}. Line complete.", **said), after
+        )
+    return Step.ok(msg("Picked {qty} {sku} from {bin}: {picked} of {requested}.", **said), after)
 
 
 def _current_bin(transfer, state) -> Bin | None:
@@ -105,10 +121,10 @@ def short(
 
     def act(state: dict) -> Step:
         if transfer.status is not TransferStatus.APPROVED:
-            raise TransferWrongState(f"{transfer.number} is not being picked.")
+            raise TransferWrongState(msg("{number} is not being picked.", number=transfer.number))
         line = db.session.get(TransferLine, line_id)
         if line is None or line.transfer_id != transfer.id:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         left = line.qty_requested - line.qty_picked
         if line.short_picked or left <= 0:
             picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)  # says why not
@@ -117,17 +133,16 @@ def short(
         if dialogues.confirms(state, what):
             done = picking.short_pick(transfer.id, line.id, reason, actor_id=actor_id)
             return Step.warn(
-                f"{done.product.sku} short: {done.qty_picked} of {done.qty_requested}. "
-                "A count of the bin is queued for the supervisor.",
+                msg(
+                    "{sku} short: {picked} of {requested}. A count of the bin is queued for the supervisor.",
+                    sku=done.product.sku,
+                    picked=done.qty_picked,
+                    requested=done.qty_requested,
+                ),
                 calm,
             )
         armed = state if dialogues.armed_now(state) == what else {**calm, "confirm": dialogues.armed(what)}
-        return Step.warn(
-            f"{line.product.sku}: {line.qty_picked} of {line.qty_requested} picked. The other {left} "
-            f"will be closed short ({reason.value.replace('_', ' ')}) and a count of its bins queued. "
-            "Press Short again to confirm.",
-            armed,
-        )
+        return Step.warn(_short_asks(line, left, reason), armed)
 
     return dialogues.press(
         SCREEN,
@@ -137,6 +152,35 @@ def short(
         key=key,
         name="transfers.short_pressed",
         request=[transfer.id, line_id, reason.value],
+    )
+
+
+def _short_asks(line: TransferLine, left: int, reason: ShortReason) -> Message:
+    """What the first press of Short will do: one whole sentence per reason, for
+    translators (the reason is worded inside it)."""
+    said = dict(sku=line.product.sku, picked=line.qty_picked, requested=line.qty_requested, left=left)
+    if reason is ShortReason.NOT_FOUND:
+        return msg(
+            "{sku}: {picked} of {requested} picked. The other {left} will be closed short (not found) "
+            "and a count of its bins queued. Press Short again to confirm.",
+            **said,
+        )
+    if reason is ShortReason.DAMAGED:
+        return msg(
+            "{sku}: {picked} of {requested} picked. The other {left} will be closed short (damaged) "
+            "and a count of its bins queued. Press Short again to confirm.",
+            **said,
+        )
+    if reason is ShortReason.WRONG_ITEM_IN_BIN:
+        return msg(
+            "{sku}: {picked} of {requested} picked. The other {left} will be closed short (wrong item in bin) "
+            "and a count of its bins queued. Press Short again to confirm.",
+            **said,
+        )
+    return msg(
+        "{sku}: {picked} of {requested} picked. The other {left} will be closed short (other) "
+        "and a count of its bins queued. Press Short again to confirm.",
+        **said,
     )
 
 

@@ -21,6 +21,7 @@ from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import NotFound, PickRefused, SetupMissing, TransferWrongState
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.counts.models import CountRequest
 from warehouse.ledger.models import Balance, MovementType
 from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer, release_lines
@@ -67,7 +68,7 @@ def pick(
     full; the lot; no over-pick; the bin holds that much for this transfer (PickRefused).
     A scan's id as `key` makes a retried scan pick once: the retry gets the first pick."""
     if not 1 <= qty <= MAX_QTY:
-        raise PickRefused(f"Pick 1 to {MAX_QTY:,} units.")
+        raise PickRefused(msg("Pick 1 to {most:,} units.", most=MAX_QTY))
     return commands.run(
         "transfers.pick",
         lambda: _pick(transfer_id, bin, product, qty, actor_id, lot_code),
@@ -90,12 +91,15 @@ def pick_to_total(
         transfer = locked_transfer(transfer_id)
         line = db.session.get(TransferLine, line_id)
         if line is None or line.transfer_id != transfer.id:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         more = total - line.qty_picked
         if more < 0:
             raise PickRefused(
-                f"{line.qty_picked} {line.product.sku} are picked already: type {line.qty_picked} or "
-                "more, or ask a supervisor to put some back."
+                msg(
+                    "{picked} {sku} are picked already: type {picked} or more, or ask a supervisor to put some back.",
+                    picked=line.qty_picked,
+                    sku=line.product.sku,
+                )
             )
         if more:
             _pick(transfer.id, bin, line.product, more, actor_id, lot_code)
@@ -112,22 +116,37 @@ def _picked_before(stored: dict) -> Picked:
 def _pick(transfer_id, bin, product, qty, actor_id, lot_code) -> Picked:
     transfer = locked_transfer(transfer_id)
     if transfer.status is not S.APPROVED:
-        raise TransferWrongState(
-            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
-            "only approved transfers are picked."
-        )
+        raise TransferWrongState(_not_approved(transfer))
     if bin.location_id != transfer.from_location_id:
-        raise PickRefused(f"{bin.code} is not at {transfer.from_location.code}. Scan a bin there.")
+        raise PickRefused(
+            msg(
+                "{bin} is not at {location}. Scan a bin there.",
+                bin=bin.code,
+                location=transfer.from_location.code,
+            )
+        )
     line = _line_for(transfer, product)
     lot_id = _pick_lot(line, bin, product, lot_code)
     left = line.qty_requested - line.qty_picked
     if qty > left:
-        raise PickRefused(f"Over-pick: only {left} of {product.sku} left to pick on {transfer.number}.")
+        raise PickRefused(
+            msg(
+                "Over-pick: only {left} of {sku} left to pick on {number}.",
+                left=left,
+                sku=product.sku,
+                number=transfer.number,
+            )
+        )
     free = _free_for_transfer(line, bin, lot_id)
     if qty > free:
         raise PickRefused(
-            f"Only {free} of {product.sku} can be picked from {bin.code} for this "
-            "transfer. Pick from the suggested bin, or short-pick."
+            msg(
+                "Only {free} of {sku} can be picked from {bin} for this transfer. "
+                "Pick from the suggested bin, or short-pick.",
+                free=free,
+                sku=product.sku,
+                bin=bin.code,
+            )
         )
     record = TransferPick(line_id=line.id, bin_id=bin.id, lot_id=lot_id, qty=qty, user_id=actor_id)
     line.picks.append(record)  # in the loaded collection too: a ship in this session sees it
@@ -137,13 +156,34 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code) -> Picked:
     return Picked(line, record)
 
 
+def _not_approved(transfer: Transfer) -> Message:
+    """Why a transfer is not picked: one whole sentence per status, for translators."""
+    number = transfer.number
+    said = {
+        S.DRAFT: msg("{number} is draft: only approved transfers are picked.", number=number),
+        S.IN_TRANSIT: msg("{number} is in transit: only approved transfers are picked.", number=number),
+        S.RECEIVED: msg("{number} is received: only approved transfers are picked.", number=number),
+        S.COMPLETED: msg("{number} is completed: only approved transfers are picked.", number=number),
+        S.CANCELLED: msg("{number} is cancelled: only approved transfers are picked.", number=number),
+    }
+    return said.get(transfer.status) or msg(
+        "{number} is {status}: only approved transfers are picked.",
+        number=number,
+        status=transfer.status,
+    )
+
+
 def _line_for(transfer: Transfer, product: Product) -> TransferLine:
     lines = [line for line in transfer.lines if line.product_id == product.id]
     if not lines:
-        raise PickRefused(f"{product.sku} is not on {transfer.number}. Check the item.")
+        raise PickRefused(
+            msg("{sku} is not on {number}. Check the item.", sku=product.sku, number=transfer.number)
+        )
     open_lines = [line for line in lines if not line.short_picked and line.qty_picked < line.qty_requested]
     if not open_lines:
-        raise PickRefused(f"{product.sku} is already picked in full on {transfer.number}.")
+        raise PickRefused(
+            msg("{sku} is already picked in full on {number}.", sku=product.sku, number=transfer.number)
+        )
     return open_lines[0]
 
 
@@ -154,7 +194,7 @@ def _pick_lot(line: TransferLine, bin: Bin, product: Product, lot_code: str | No
     if lot_code:
         lot = lots.existing(product, lot_code)
         if lot is None:
-            raise PickRefused(f"No lot {lot_code} of {product.sku}. Check the label.")
+            raise PickRefused(msg("No lot {lot} of {sku}. Check the label.", lot=lot_code, sku=product.sku))
         lot_id = lot.id
     else:
         lot_ids = list(
@@ -166,12 +206,18 @@ def _pick_lot(line: TransferLine, bin: Bin, product: Product, lot_code: str | No
         )
         if len(lot_ids) != 1:
             raise PickRefused(
-                f"{bin.code} holds {len(lot_ids)} lots of {product.sku}: scan the "
-                "item's GS1 label so the lot is known."
+                msg(
+                    "{bin} holds {lots} lots of {sku}: scan the item's GS1 label so the lot is known.",
+                    bin=bin.code,
+                    lots=len(lot_ids),
+                    sku=product.sku,
+                )
             )
         lot_id = lot_ids[0]
     if line.lot_id not in (NO_LOT, lot_id):
-        raise PickRefused(f"Wrong lot: {line.transfer.number} asks for lot {line.lot.code}.")
+        raise PickRefused(
+            msg("Wrong lot: {number} asks for lot {lot}.", number=line.transfer.number, lot=line.lot.code)
+        )
     return lot_id
 
 
@@ -192,14 +238,14 @@ def short_pick(transfer_id: int, line_id: int, reason: ShortReason, *, actor_id:
     def run():
         transfer = locked_transfer(transfer_id)
         if transfer.status is not S.APPROVED:
-            raise TransferWrongState(f"{transfer.number} is not being picked.")
+            raise TransferWrongState(msg("{number} is not being picked.", number=transfer.number))
         line = next((line for line in transfer.lines if line.id == line_id), None)
         if line is None:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         if line.qty_picked >= line.qty_requested:
-            raise PickRefused(f"{line.product.sku} is picked in full: nothing is short.")
+            raise PickRefused(msg("{sku} is picked in full: nothing is short.", sku=line.product.sku))
         if line.short_picked:
-            raise PickRefused(f"{line.product.sku} is already short-picked.")
+            raise PickRefused(msg("{sku} is already short-picked.", sku=line.product.sku))
         line.short_picked, line.short_reason = True, ShortReason(reason)
         for bin_id in sorted({a.bin_id for a in line.allocations}):  # one count per bin
             db.session.add(
@@ -227,10 +273,12 @@ def ship(transfer_id: int, *, actor_id: int) -> ledger.Posted:
             l.product.sku for l in transfer.lines if l.qty_picked < l.qty_requested and not l.short_picked
         ]
         if transfer.status is S.APPROVED and open_lines:
-            raise PickRefused(f"Still to pick: {', '.join(open_lines)}. Pick them or short-pick.")
+            raise PickRefused(
+                msg("Still to pick: {lines}. Pick them or short-pick.", lines=", ".join(open_lines))
+            )
         move_transfer(transfer, S.IN_TRANSIT, "shipped", actor_id=actor_id)
         if not any(line.qty_picked for line in transfer.lines):
-            raise PickRefused("Nothing was picked. Cancel the transfer instead.")
+            raise PickRefused(msg("Nothing was picked. Cancel the transfer instead."))
         transfer.shipped_at = utcnow()
         return ledger.post(
             MovementType.TRANSFER_OUT,
@@ -277,7 +325,7 @@ def transit(transfer: Transfer) -> Bin:
         .limit(1)
     )
     if bin is None:
-        raise SetupMissing("There is no transit location. Ask an admin to add one.")
+        raise SetupMissing(msg("There is no transit location. Ask an admin to add one."))
     return bin
 
 

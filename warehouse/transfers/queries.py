@@ -14,6 +14,7 @@ from warehouse.availability import expiry
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Lot
 from warehouse.core.errors import NotFound
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance
 from warehouse.transfers.lifecycle import S
 from warehouse.transfers.models import (
@@ -46,7 +47,7 @@ def get(transfer_id: int) -> Transfer:
         populate_existing=True,
     )
     if transfer is None:
-        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
+        raise NotFound(msg("No transfer #{id}. Check the slip.", id=transfer_id))
     return transfer
 
 
@@ -55,7 +56,7 @@ def header(transfer_id: int) -> Transfer:
     to read a scan. `get` loads every line, pick and allocation, for drawing a page."""
     transfer = db.session.get(Transfer, transfer_id)
     if transfer is None:
-        raise NotFound(f"No transfer #{transfer_id}. Check the slip.")
+        raise NotFound(msg("No transfer #{id}. Check the slip.", id=transfer_id))
     return transfer
 
 

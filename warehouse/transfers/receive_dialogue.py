@@ -17,6 +17,7 @@ from warehouse.core import dialogues
 from warehouse.core.dialogues import Step
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.transfers import queries, receiving
 from warehouse.transfers.models import TransferLine
 
@@ -30,7 +31,7 @@ def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
     if typed:
         return _typed(transfer, state, typed, actor_id)
     if found.kind != "product":
-        return Step.error("That is not an item. Scan the item.", state)
+        return Step.error(msg("That is not an item. Scan the item."), state)
     qty = found.units(state.get("ahead"))
     try:
         line = receiving.count_received(transfer.id, found.product, qty, actor_id=actor_id)
@@ -41,34 +42,42 @@ def _interpret(transfer, state: dict, value: str, actor_id: int) -> Step:
 
 def _typed(transfer, state, typed, actor_id) -> Step:
     if typed.ahead:
-        return Step.ok(f"Next item counts {typed.qty}. Scan it.", {"ahead": typed.qty})
+        return Step.ok(msg("Next item counts {qty}. Scan it.", qty=typed.qty), {"ahead": typed.qty})
     line = db.session.get(TransferLine, state.get("line") or 0)
     if line is None or line.transfer_id != transfer.id:
         return Step.error(
-            "Scan the item first, then type how many arrived (or type x5, then scan it).", state
+            msg("Scan the item first, then type how many arrived (or type x5, then scan it)."), state
         )
     before = line.qty_received
     line = receiving.receive_to_total(transfer.id, line.id, typed.qty, actor_id=actor_id)
     if line.qty_received == before:
-        return Step.ok(f"{line.product.sku}: {line.qty_received} counted.", {})
+        return Step.ok(
+            msg("{sku}: {received} counted.", sku=line.product.sku, received=line.qty_received), {}
+        )
     return _counted(line.qty_received - before, line, {})  # the number applies once
 
 
 def _counted(qty: int, line: TransferLine, after: dict) -> Step:
-    sku = line.product.sku
+    said = dict(qty=qty, sku=line.product.sku, received=line.qty_received, shipped=line.qty_picked)
     if not line.qty_picked:
         return Step.warn(
-            f"+{qty} {sku}: {line.qty_received} received, none was shipped. Set it aside and "
-            "say why on its line (over shipped).",
+            msg(
+                "+{qty} {sku}: {received} received, none was shipped. Set it aside and "
+                "say why on its line (over shipped).",
+                **said,
+            ),
             after,
         )
     if line.qty_received > line.qty_picked:
         return Step.warn(
-            f"+{qty} {sku}: {line.qty_received} received, only {line.qty_picked} shipped. "
-            "Check the count; if it is right, say why on its line.",
+            msg(
+                "+{qty} {sku}: {received} received, only {shipped} shipped. "
+                "Check the count; if it is right, say why on its line.",
+                **said,
+            ),
             after,
         )
-    return Step.ok(f"+{qty} {sku}: {line.qty_received} of {line.qty_picked} shipped.", after)
+    return Step.ok(msg("+{qty} {sku}: {received} of {shipped} shipped.", **said), after)
 
 
 # The screen's scan(id, value, *, actor_id, scan_id, seq) and state(id, actor_id): one

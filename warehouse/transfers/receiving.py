@@ -27,6 +27,7 @@ from warehouse.core.errors import (
     TransferWrongState,
     UnshippedLotTrackedUnits,
 )
+from warehouse.core.i18n import Message, msg
 from warehouse.inbound import putaway, receiving
 from warehouse.ledger.models import MovementType
 from warehouse.transfers.lifecycle import MAX_QTY, S, locked_transfer, move_transfer
@@ -44,14 +45,18 @@ def count_received(
     (TransferWrongState); the item is on it (PickRefused); extra good units have a lot to
     land on. A scan's id as `key` makes a retried scan count once."""
     if not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"Count 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(msg("Count 1 to {most:,} units.", most=MAX_QTY))
 
     def run():
         transfer = _receiving(transfer_id)
         lines = [line for line in transfer.lines if line.product_id == product.id]
         if not lines:
             raise PickRefused(
-                f"{product.sku} is not on {transfer.number}. Set it aside and tell a supervisor."
+                msg(
+                    "{sku} is not on {number}. Set it aside and tell a supervisor.",
+                    sku=product.sku,
+                    number=transfer.number,
+                )
             )
         # The first line still short of what shipped; past that, the last line that has a
         # lot to put extra units on (an item may be on two lines, one picked short to nothing).
@@ -78,18 +83,21 @@ def receive_to_total(transfer_id: int, line_id: int, total: int, *, actor_id: in
     judged under the transfer's lock. Fewer than already counted is refused: the line's
     own Received field corrects it (with a reason)."""
     if not 1 <= total <= MAX_QTY:
-        raise QuantityOutOfRange(f"Count 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(msg("Count 1 to {most:,} units.", most=MAX_QTY))
 
     def run() -> TransferLine:
         transfer = _receiving(transfer_id)
         line = next((l for l in transfer.lines if l.id == line_id), None)
         if line is None:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         more = total - line.qty_received
         if more < 0:
             raise QuantityOutOfRange(
-                f"{line.qty_received} {line.product.sku} are counted already. To lower it, change "
-                "Received on its line below."
+                msg(
+                    "{received} {sku} are counted already. To lower it, change Received on its line below.",
+                    received=line.qty_received,
+                    sku=line.product.sku,
+                )
             )
         if more:
             _check_extra_has_a_lot(transfer, line, total, line.qty_damaged)
@@ -105,13 +113,13 @@ def set_received(
 ) -> TransferLine:
     """Correct a line's counts and say why they differ from what was shipped."""
     if not (0 <= damaged <= received <= MAX_QTY):
-        raise DamagedOutOfRange("Damaged must be between 0 and the units received.")
+        raise DamagedOutOfRange(msg("Damaged must be between 0 and the units received."))
 
     def run():
         transfer = _receiving(transfer_id)
         line = next((l for l in transfer.lines if l.id == line_id), None)
         if line is None:
-            raise NotFound("No such line on this transfer.")
+            raise NotFound(msg("No such line on this transfer."))
         _check_extra_has_a_lot(transfer, line, received, damaged)
         wanted = (received, damaged, ReceiveReason(reason) if reason else None)
         if (line.qty_received, line.qty_damaged, line.receive_reason) != wanted:  # a resend changes nothing
@@ -135,19 +143,37 @@ def _check_extra_has_a_lot(transfer: Transfer, line: TransferLine, received: int
         and line.lot_id == NO_LOT
     ):
         raise UnshippedLotTrackedUnits(
-            f"{line.product.sku} was not shipped on {transfer.number} and is lot-tracked: set these "
-            "units aside and book them with Receive (scan them with their lot), not on this transfer."
+            msg(
+                "{sku} was not shipped on {number} and is lot-tracked: set these units aside and book "
+                "them with Receive (scan them with their lot), not on this transfer.",
+                sku=line.product.sku,
+                number=transfer.number,
+            )
         )
 
 
 def _receiving(transfer_id: int) -> Transfer:
     transfer = locked_transfer(transfer_id)
     if transfer.status is not S.IN_TRANSIT:
-        raise TransferWrongState(
-            f"{transfer.number} is {transfer.status.value.replace('_', ' ')}: "
-            "only transfers in transit are received."
-        )
+        raise TransferWrongState(_not_in_transit(transfer))
     return transfer
+
+
+def _not_in_transit(transfer: Transfer) -> Message:
+    """Why a transfer is not received: one whole sentence per status, for translators."""
+    number = transfer.number
+    said = {
+        S.DRAFT: msg("{number} is draft: only transfers in transit are received.", number=number),
+        S.APPROVED: msg("{number} is approved: only transfers in transit are received.", number=number),
+        S.RECEIVED: msg("{number} is received: only transfers in transit are received.", number=number),
+        S.COMPLETED: msg("{number} is completed: only transfers in transit are received.", number=number),
+        S.CANCELLED: msg("{number} is cancelled: only transfers in transit are received.", number=number),
+    }
+    return said.get(transfer.status) or msg(
+        "{number} is {status}: only transfers in transit are received.",
+        number=number,
+        status=transfer.status,
+    )
 
 
 def differences(transfer: Transfer) -> list[str]:
@@ -171,7 +197,7 @@ def receive_as_counted(transfer_id: int, counts: dict[int, LineCount], *, actor_
     transfer = get(transfer_id)
     unknown = set(counts) - {line.id for line in transfer.lines}
     if unknown:
-        raise NotFound(f"No line {min(unknown)} on {transfer.number}.")
+        raise NotFound(msg("No line {line} on {number}.", line=min(unknown), number=transfer.number))
     if transfer.status is S.IN_TRANSIT:
         for line in transfer.lines:
             count = counts.get(line.id, LineCount(line.qty_picked))
@@ -229,8 +255,10 @@ def finish_receiving(transfer_id: int, *, actor_id: int, key: str | None = None)
             move_transfer(transfer, S.RECEIVED, "received")  # refuses with the state in words
         if unexplained := differences(transfer):
             raise DifferenceUnexplained(
-                f"Say why {', '.join(unexplained)} differ from what was shipped "
-                "(short, over or damaged), then finish."
+                msg(
+                    "Say why {skus} differ from what was shipped (short, over or damaged), then finish.",
+                    skus=", ".join(unexplained),
+                )
             )
         move_transfer(transfer, S.RECEIVED, "received", actor_id=actor_id)
         transfer.received_at = utcnow()

@@ -5,17 +5,21 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from warehouse.core.errors import DomainError
+from warehouse.core.i18n import Message, msg
 from warehouse.web.statuses import http_status
 
 from .htmx import render
+from .i18n import translate
 
+# Said with msg: English in JSON (a program's author reads it, as the API's), in the
+# reader's language on a page (templates/partials/_error.html says it with |say).
 MESSAGES = {
-    400: "The request was not understood. Reload the page and try again.",
-    403: "Your role does not allow this. Ask a supervisor.",
-    404: "Not found. Check the code or link and try again.",
-    405: "That action is not available here. Go back and use the buttons on the page.",
-    413: "Too much data sent. Shorten the text and try again.",
-    429: "Too many attempts. Wait a few minutes and try again.",
+    400: msg("The request was not understood. Reload the page and try again."),
+    403: msg("Your role does not allow this. Ask a supervisor."),
+    404: msg("Not found. Check the code or link and try again."),
+    405: msg("That action is not available here. Go back and use the buttons on the page."),
+    413: msg("Too much data sent. Shorten the text and try again."),
+    429: msg("Too many attempts. Wait a few minutes and try again."),
 }
 
 
@@ -31,13 +35,25 @@ def _error(status: int, message: str, code: str) -> Response:
         response = jsonify(error={"code": code, "message": message})
         response.status_code = status
         return response
+    said = said_within(message)
     return render(
-        "errors/error.html", "partials/_error.html", status=status, message=message, status_code=status
+        "errors/error.html", "partials/_error.html", status=status, message=said, status_code=status
     )
 
 
+def said_within(message: str | None) -> str | None:
+    """A message in the page's language, with the messages among its values (a refusal
+    inside "Stopped: ...") said in it too."""
+    if isinstance(message, Message):
+        within = {name: translate(v) for name, v in message.params.items() if isinstance(v, Message)}
+        if within:
+            message = Message(message.template, {**message.params, **within})
+    return translate(message)
+
+
 def error_response(status: int, message: str, code: str = "bad_request") -> Response:
-    """An error page (or JSON for the API) with the view's own message."""
+    """An error page (or JSON for the API) with the view's own message: a `msg(...)`, said
+    in the page's language and in English as JSON."""
     return _error(status, message, code)
 
 
@@ -68,14 +84,34 @@ def _nul_in_request() -> str | None:
 MAX_CHECKED_BODY = 64 * 1024
 
 
+# Where a NUL came in, each a whole sentence to translate.
+NUL_REFUSALS = {
+    "address": msg(
+        "The address holds a NUL character (\\0), which no field may contain. "
+        "Remove it (a scanner or a copy from another program may have added it) and send again."
+    ),
+    "query": msg(
+        "The query holds a NUL character (\\0), which no field may contain. "
+        "Remove it (a scanner or a copy from another program may have added it) and send again."
+    ),
+    "headers": msg(
+        "The headers holds a NUL character (\\0), which no field may contain. "
+        "Remove it (a scanner or a copy from another program may have added it) and send again."
+    ),
+    "form": msg(
+        "The form holds a NUL character (\\0), which no field may contain. "
+        "Remove it (a scanner or a copy from another program may have added it) and send again."
+    ),
+    "body": msg(
+        "The body holds a NUL character (\\0), which no field may contain. "
+        "Remove it (a scanner or a copy from another program may have added it) and send again."
+    ),
+}
+
+
 def _refuse_nul():
     if (where := _nul_in_request()) is not None:
-        return _error(
-            400,
-            f"The {where} holds a NUL character (\\0), which no field may contain. "
-            "Remove it (a scanner or a copy from another program may have added it) and send again.",
-            "nul_character",
-        )
+        return _error(400, NUL_REFUSALS[where], "nul_character")
     return None
 
 
@@ -86,7 +122,7 @@ def init_app(app: Flask) -> None:
     def _csrf(e):
         return _error(
             400,
-            "This form has expired or did not come from this app. Reload the page and try again.",
+            msg("This form has expired or did not come from this app. Reload the page and try again."),
             "csrf_failed",
         )
 
@@ -108,7 +144,9 @@ def init_app(app: Flask) -> None:
     def _server(e):
         return _error(
             500,
-            "Something went wrong on our side; nothing was saved. "
-            "Try again, and tell a supervisor if it keeps happening.",
+            msg(
+                "Something went wrong on our side; nothing was saved. "
+                "Try again, and tell a supervisor if it keeps happening."
+            ),
             "server_error",
         )

@@ -27,6 +27,12 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# The camera's barcode decoder (static/camera-worker.js, served by warehouse/web/assets.py)
+# compiles zxing-wasm's WebAssembly, which script-src must allow with 'wasm-unsafe-eval'
+# (WebAssembly compilation only: eval() and new Function() stay refused). A dedicated
+# worker is governed by its own script's policy, so that one response alone carries it:
+# the pages keep script-src 'self', and their scripts can compile nothing.
+DECODER_POLICY = POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
 HEADERS = {
     "Content-Security-Policy": POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -37,6 +43,7 @@ HEADERS = {
 
 
 def _secure(response: Response) -> Response:
+    # setdefault: a response that set its own policy (the decoder worker's) keeps it.
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response

@@ -13,20 +13,24 @@ warehouse/core/i18n.py `Message`) in the page's language.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, gettext, refresh
 from flask_login import current_user
 
+from warehouse import accounts
 from warehouse.core.i18n import Message
 
 from .words import word
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-LANGUAGES = {"en": "English", "es": "Español", "pl": "Polski"}  # each in its own words
+NAMES = {"en": "English", "es": "Español", "pl": "Polski"}  # each in its own words
+LANGUAGES = {code: NAMES[code] for code in accounts.LANGUAGES}  # what a user may choose
 DEFAULT = "en"
 
 
@@ -67,8 +71,11 @@ class _Local:
         value = self.value
         if isinstance(value, bool) or value is None:
             return format(value, spec)
+        if isinstance(value, Enum):
+            return word(value).lower()  # a status inside a sentence: "en tránsito"
         if isinstance(value, int | float | Decimal) and "," in spec:
-            return format_decimal(value)
+            places = re.search(r"\.(\d+)", spec)  # {cost:,.2f} keeps its two places
+            return number(value, int(places.group(1)) if places else None)
         if isinstance(value, datetime):
             return format_datetime(value, "short")
         if isinstance(value, date):
@@ -107,7 +114,17 @@ def init_app(app: Flask) -> None:
     # flask-babel keeps the locale on `g`; requests made inside one app context (the test
     # client's, a CLI's) would all speak the first one's language.
     app.before_request(refresh)
+    app.after_request(_vary)
+
     app.jinja_env.filters.update(
         say=translate, number=number, signed=signed, day=day, moment=moment, word=word
     )
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)
+
+
+def _vary(response):
+    """A page differs by the browser's language: no shared cache may give one reader's
+    Spanish page to another."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+    return response

@@ -7,6 +7,7 @@ Every endpoint is either public (listed here: sign-in pages and static files) or
 from functools import wraps
 
 from flask import Flask, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from warehouse.accounts.models import Role, User
@@ -73,7 +74,7 @@ def _gate():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if is_htmx():
         return redirect_for_htmx(target)  # a 302 would be swapped into a panel
-    flash("Your session has ended. Sign in again." if ended else "Please sign in.", "warn")
+    flash(_("Your session has ended. Sign in again.") if ended else _("Please sign in."), "warn")
     return redirect(target)
 
 

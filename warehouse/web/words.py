@@ -19,10 +19,17 @@ from warehouse.inbound.models import PutawayReason, ReceiptStatus, TaskStatus
 from warehouse.integrations.models import DeliveryStatus
 from warehouse.ledger.models import MovementType, ReasonCode
 from warehouse.setup.models import ImportKind, ImportStatus
+from warehouse.setup.products import StockStatus
 from warehouse.stock_requests.models import Fulfilment, RequestCategory, RequestStatus
 from warehouse.transfers.models import MissingOutcome, ReceiveReason, ShortReason, TransferStatus
 
 WORDS = {
+    StockStatus: {
+        StockStatus.IN_STOCK: _p("stock status", "In stock"),
+        StockStatus.LOW_STOCK: _p("stock status", "Low stock"),
+        StockStatus.OUT_OF_STOCK: _p("stock status", "Out of stock"),
+        StockStatus.ON_BACKORDER: _p("stock status", "On backorder"),
+    },
     Role: {
         Role.OPERATOR: _p("role", "Operator"),
         Role.SUPERVISOR: _p("role", "Supervisor"),

@@ -23,6 +23,7 @@ from warehouse.core.errors import (
     ReservationChanged,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.core.transactions import RaceLost
 from warehouse.ledger.models import MovementType, Posting
 from warehouse.ledger.references import check_reference
@@ -141,10 +142,16 @@ def _refuse_expired_lots(takes, today: date, reference) -> None:
         lot = lots.get(row.lot_id)
         if expiry.is_expired(lot, today):
             sku = db.session.get(Product, row.product_id).sku
+            named = f"{reference[0]}:{reference[1]}"
             raise LotExpired(
-                f"Lot {lot.code} of {sku} expired on {lot.expiry_date.isoformat()}: it cannot "
-                f"be shipped. Release {reference[0]}:{reference[1]} and write the lot off, "
-                "then reserve another lot."
+                msg(
+                    "Lot {lot} of {sku} expired on {expiry}: it cannot be shipped. "
+                    "Release {reference} and write the lot off, then reserve another lot.",
+                    lot=lot.code,
+                    sku=sku,
+                    expiry=lot.expiry_date,
+                    reference=named,
+                )
             )
 
 
@@ -182,14 +189,32 @@ def _split(rows, qty, reference, verb) -> list[tuple[Reservation, int]]:
     what = f"{reference[0]}:{reference[1]}"
     if not rows:
         raise NotFound(
-            f"No active reservation for {what}: nothing to {verb}. "
-            "It may have expired, been released or been fulfilled already."
+            msg(
+                "No active reservation for {reference}: nothing to release. "
+                "It may have expired, been released or been fulfilled already.",
+                reference=what,
+            )
+            if verb == "release"
+            else msg(
+                "No active reservation for {reference}: nothing to fulfill. "
+                "It may have expired, been released or been fulfilled already.",
+                reference=what,
+            )
         )
     open_total = sum(r.qty_open for r in rows)
     wanted = open_total if qty is None else qty
     if wanted > open_total:
+        said = dict(reference=what, reserved=open_total, wanted=wanted)
         raise InsufficientStock(
-            f"Only {open_total} reserved for {what}: {verb} at most {open_total}, requested {wanted}."
+            msg(
+                "Only {reserved} reserved for {reference}: release at most {reserved}, requested {wanted}.",
+                **said,
+            )
+            if verb == "release"
+            else msg(
+                "Only {reserved} reserved for {reference}: fulfill at most {reserved}, requested {wanted}.",
+                **said,
+            )
         )
     takes = []
     for row in rows:
@@ -204,7 +229,7 @@ def _take(row: Reservation, n: int, status: ReservationStatus, now: datetime, *,
     """Guarded UPDATE of one row: matches only while it is still active with the qty_open
     we read. Raises RaceLost when another writer got there first."""
     if not take_row(row.id, row.qty_open, n, status, now, fulfilled=fulfilled):
-        raise RaceLost(ReservationChanged("The reservation changed while saving. Reload and try again."))
+        raise RaceLost(ReservationChanged(msg("The reservation changed while saving. Reload and try again.")))
 
 
 def take_row(

@@ -20,6 +20,7 @@ from warehouse.availability.models import Reservation, ReservationStatus
 from warehouse.core import tenancy
 from warehouse.core.errors import IdempotencyKeyReused, QuantityOutOfRange
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.core.models import Organisation
 from warehouse.core.settings import Settings
 from warehouse.ledger.models import MovementType
@@ -47,7 +48,22 @@ def cart_ttl(default: timedelta) -> timedelta:
 
 def check_qty(qty, verb: str) -> None:
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise QuantityOutOfRange(f"{verb} 1 to {MAX_QTY:,} units.")
+        raise QuantityOutOfRange(_qty_range(verb))
+
+
+def _qty_range(verb: str) -> Message:
+    """The range refused, a whole sentence for each verb (translators see the verb in it)."""
+    if verb == "Reserve":
+        return msg("Reserve 1 to {max_qty:,} units.", max_qty=MAX_QTY)
+    if verb == "Release":
+        return msg("Release 1 to {max_qty:,} units.", max_qty=MAX_QTY)
+    if verb == "Fulfill":
+        return msg("Fulfill 1 to {max_qty:,} units.", max_qty=MAX_QTY)
+    if verb == "Return":
+        return msg("Return 1 to {max_qty:,} units.", max_qty=MAX_QTY)
+    if verb == "Order":
+        return msg("Order 1 to {max_qty:,} units.", max_qty=MAX_QTY)
+    return msg("{verb} 1 to {max_qty:,} units.", verb=verb, max_qty=MAX_QTY)
 
 
 def ledger_key(verb: str, key: str | None, actor_id: int | None) -> str | None:
@@ -68,5 +84,7 @@ def post(verb: str, type: MovementType, lines, *, key, actor_id, reference, note
         type, lines, actor_id=actor_id, key=ledger_key(verb, key, actor_id), reference=reference, note=note
     )
     if posted.replayed:
-        raise IdempotencyKeyReused("This request key was already used. Send a new request with a new key.")
+        raise IdempotencyKeyReused(
+            msg("This request key was already used. Send a new request with a new key.")
+        )
     return posted

@@ -28,6 +28,7 @@ from warehouse.core.errors import (
     TtlOutOfRange,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import Message, msg
 from warehouse.core.transactions import RaceLost
 from warehouse.ledger.models import MovementType
 from warehouse.ledger.references import check_reference
@@ -115,7 +116,7 @@ def _promise(product, location, qty, reference, actor_id, ttl, channel, bin, lot
     check_qty(qty, "Reserve")
     reference = check_reference(reference)
     if ttl is not None and (not isinstance(ttl, timedelta) or not timedelta(0) < ttl <= MAX_TTL):
-        raise TtlOutOfRange("The time to live must be more than 0 and at most 366 days.")
+        raise TtlOutOfRange(msg("The time to live must be more than 0 and at most 366 days."))
     _check_place(product, location, bin, lot)
     note = _reserve_note(product, location, qty, bin, lot, ttl, channel)
     # The channel as plain values: its row is expired when the write begins.
@@ -191,8 +192,12 @@ def _how_many(product, location, qty, channel, bin, lot, moment, *, may_backorde
     terms = atp.terms(product.id, location.id, channel.id, moment) if channel is not None else None
     if terms is not None and not terms.sells:
         raise ChannelAtpExceeded(
-            f"Channel {channel.code} does not sell from {location.code}: it is inactive, or has no rule "
-            "there, or its rule says it may not. Promise from another location, or change the channel's rules."
+            msg(
+                "Channel {channel} does not sell from {location}: it is inactive, or has no rule "
+                "there, or its rule says it may not. Promise from another location, or change the channel's rules.",
+                channel=channel.code,
+                location=location.code,
+            )
         )
     candidates = expiry.fefo_candidates(
         product.id,
@@ -214,9 +219,16 @@ def _how_many(product, location, qty, channel, bin, lot, moment, *, may_backorde
     if may_backorder:
         return max(limit, 0), candidates
     raise ChannelAtpExceeded(
-        f"Only {limit} {product.sku} at {location.code} can be promised on channel {channel.code} "
-        f"(requested {qty}): its rule there keeps units back or limits its share. "
-        "Reserve fewer, or from another location."
+        msg(
+            "Only {limit} {sku} at {location} can be promised on channel {channel} "
+            "(requested {qty}): its rule there keeps units back or limits its share. "
+            "Reserve fewer, or from another location.",
+            limit=limit,
+            sku=product.sku,
+            location=location.code,
+            channel=channel.code,
+            qty=qty,
+        )
     )
 
 
@@ -292,15 +304,18 @@ def _reserve_note(product, location, qty, bin, lot, ttl, channel=None) -> str:
 
 def _check_place(product: Product, location: Location, bin: Bin | None, lot: Lot | None) -> None:
     if not product.active:
-        raise ProductInactive(f"{product.sku} is inactive: it cannot be reserved.")
+        raise ProductInactive(msg("{sku} is inactive: it cannot be reserved.", sku=product.sku))
     if not locations.workable(location):
         raise LocationCannotHoldReservations(
-            f"{location.code} cannot hold reservations (inactive, transit or destruction)."
+            msg(
+                "{location} cannot hold reservations (inactive, transit or destruction).",
+                location=location.code,
+            )
         )
     if bin is not None and bin.location_id != location.id:
-        raise BinNotAtLocation(f"Bin {bin.code} is not at {location.code}.")
+        raise BinNotAtLocation(msg("Bin {bin} is not at {location}.", bin=bin.code, location=location.code))
     if lot is not None and lot.product_id != product.id:
-        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(msg("Lot {lot} is not a lot of {sku}.", lot=lot.code, sku=product.sku))
 
 
 def _allocate(product, location, qty, candidates, bin, lot, today: date) -> tuple[list[ledger.Line], list]:
@@ -308,8 +323,12 @@ def _allocate(product, location, qty, candidates, bin, lot, today: date) -> tupl
     the balance each takes from (its bin and lot loaded), or InsufficientStock."""
     if lot is not None and expiry.is_expired(lot, today):
         raise InsufficientStock(
-            f"Lot {lot.code} of {product.sku} expired on "
-            f"{lot.expiry_date.isoformat()}: it cannot be reserved."
+            msg(
+                "Lot {lot} of {sku} expired on {expiry}: it cannot be reserved.",
+                lot=lot.code,
+                sku=product.sku,
+                expiry=lot.expiry_date,
+            )
         )
     lines, taken, wanted = [], [], qty
     for balance in candidates:
@@ -319,11 +338,39 @@ def _allocate(product, location, qty, candidates, bin, lot, today: date) -> tupl
         wanted -= take
         if wanted == 0:
             return lines, taken
-    where = f"{location.code}" + (f" bin {bin.code}" if bin else "") + (f" lot {lot.code}" if lot else "")
-    raise InsufficientStock(
-        f"Insufficient stock available. Available: {qty - wanted}, "
-        f"Requested: {qty} ({product.sku} at {where}). "
-        "Reserve fewer or wait for stock."
+    raise InsufficientStock(_short(product, location, bin, lot, available=qty - wanted, requested=qty))
+
+
+def _short(product, location, bin, lot, *, available: int, requested: int) -> Message:
+    """Not enough to reserve, where it was looked for: a whole sentence for each way of
+    naming the place (the location, its bin, its lot)."""
+    said = dict(available=available, requested=requested, sku=product.sku, location=location.code)
+    if bin and lot:
+        return msg(
+            "Insufficient stock available. Available: {available}, Requested: {requested} "
+            "({sku} at {location} bin {bin} lot {lot}). Reserve fewer or wait for stock.",
+            bin=bin.code,
+            lot=lot.code,
+            **said,
+        )
+    if bin:
+        return msg(
+            "Insufficient stock available. Available: {available}, Requested: {requested} "
+            "({sku} at {location} bin {bin}). Reserve fewer or wait for stock.",
+            bin=bin.code,
+            **said,
+        )
+    if lot:
+        return msg(
+            "Insufficient stock available. Available: {available}, Requested: {requested} "
+            "({sku} at {location} lot {lot}). Reserve fewer or wait for stock.",
+            lot=lot.code,
+            **said,
+        )
+    return msg(
+        "Insufficient stock available. Available: {available}, Requested: {requested} "
+        "({sku} at {location}). Reserve fewer or wait for stock.",
+        **said,
     )
 
 

@@ -17,6 +17,7 @@ from warehouse.core.errors import (
     LotRequired,
     NoteTooLong,
 )
+from warehouse.core.i18n import msg
 from warehouse.inbound import putaway
 from warehouse.ledger.models import MovementType
 from warehouse.ledger.references import check_reference
@@ -52,14 +53,16 @@ def return_stock(
     reference = check_reference(reference)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise NoteTooLong("Say why the stock came back (1-500 characters).")
+        raise NoteTooLong(msg("Say why the stock came back (1-500 characters)."))
     if lot is not None and lot.product_id != product.id:
-        raise LotOfAnotherProduct(f"Lot {lot.code} is not a lot of {product.sku}.")
+        raise LotOfAnotherProduct(msg("Lot {lot} is not a lot of {sku}.", lot=lot.code, sku=product.sku))
     if product.lot_tracked and lot is None:
-        raise LotRequired(f"{product.sku} is lot-tracked: say which lot came back.")
+        raise LotRequired(msg("{sku} is lot-tracked: say which lot came back.", sku=product.sku))
     target = bin or _returns_bin(location)
     if location is not None and target.location_id != location.id:
-        raise BinNotAtLocation(f"Bin {target.code} is not at {location.code}.")
+        raise BinNotAtLocation(
+            msg("Bin {bin} is not at {location}.", bin=target.code, location=location.code)
+        )
     line = ledger.Line.at(target, product, lot, qty=qty)
 
     def work() -> ledger.Posted:
@@ -97,10 +100,13 @@ def _returns_bin(location: Location | None) -> Bin:
         location = locations.by_code(RETURNS_LOCATION)
         if location is None:
             raise DomainError(
-                f"There is no '{RETURNS_LOCATION}' location to return stock "
-                "into. Ask an admin to add one, or name a location."
+                msg(
+                    "There is no '{location}' location to return stock into. Ask an admin to add one, "
+                    "or name a location.",
+                    location=RETURNS_LOCATION,
+                )
             )
     bins = sorted((b for b in location.bins if b.active), key=lambda b: (b.kind.value != "receiving", b.code))
     if not bins:
-        raise DomainError(f"{location.code} has no active bin to return stock into.")
+        raise DomainError(msg("{location} has no active bin to return stock into.", location=location.code))
     return bins[0]

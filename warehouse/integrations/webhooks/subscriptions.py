@@ -16,6 +16,7 @@ from warehouse.core import commands
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import InvalidSubscription, NotFound, WebhookRefused
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.integrations import events
 from warehouse.integrations.models import (
     OutboxEvent,
@@ -82,12 +83,15 @@ def _checked_url(url: str, allow_private: bool) -> str:
         or parts.scheme not in ("http", "https")
         or not parts.hostname
     ):
-        raise InvalidSubscription("Enter a full http:// or https:// address (at most 500 characters).")
+        raise InvalidSubscription(msg("Enter a full http:// or https:// address (at most 500 characters)."))
     if not allow_private and _names_a_private_host(parts.hostname):
         raise InvalidSubscription(
-            f"{parts.hostname} is a local or private address: webhooks go to receivers outside this "
-            "network. Enter the receiver's public address, or ask the administrator to set "
-            "WEBHOOK_ALLOW_PRIVATE_ADDRESSES."
+            msg(
+                "{host} is a local or private address: webhooks go to receivers outside this "
+                "network. Enter the receiver's public address, or ask the administrator to set "
+                "WEBHOOK_ALLOW_PRIVATE_ADDRESSES.",
+                host=parts.hostname,
+            )
         )
     return url
 
@@ -117,7 +121,11 @@ def _checked_types(event_types) -> str:
     unknown = [t for t in chosen if t not in EVENT_TYPES]
     if unknown:
         raise InvalidSubscription(
-            f"Unknown event type {unknown[0][:40]}: choose from {', '.join(EVENT_TYPES)}."
+            msg(
+                "Unknown event type {event}: choose from {events}.",
+                event=unknown[0][:40],
+                events=", ".join(EVENT_TYPES),
+            )
         )
     return ",".join(chosen)
 
@@ -129,7 +137,7 @@ def deactivate(subscription_id: int, *, actor_id: int | None = None) -> WebhookS
     def run():
         subscription = get(subscription_id)
         if not subscription.active:
-            raise WebhookRefused(f"{subscription.url} is already inactive.")
+            raise WebhookRefused(msg("{url} is already inactive.", url=subscription.url))
         subscription.active = False
         return subscription
 
@@ -139,7 +147,7 @@ def deactivate(subscription_id: int, *, actor_id: int | None = None) -> WebhookS
 def get(subscription_id: int) -> WebhookSubscription:
     subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None:
-        raise NotFound("No such webhook subscription. Reload the page.")
+        raise NotFound(msg("No such webhook subscription. Reload the page."))
     return subscription
 
 
@@ -167,7 +175,7 @@ def send_test(
     def run():
         subscription = get(subscription_id)
         if not subscription.active:
-            raise WebhookRefused("This subscription is inactive: add it again to test it.")
+            raise WebhookRefused(msg("This subscription is inactive: add it again to test it."))
         data = {
             "subscription_id": subscription.id,
             "requested_by": actor_id,

@@ -4,7 +4,7 @@ exist (locations are set up on their page); a bin holding stock is not deactivat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import select, tuple_
 
@@ -12,6 +12,7 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import Bin, BinKind, Location
 from warehouse.core.errors import BinCodeTaken, DomainError, NotFound, PlaceHoldsStock
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.setup.columns import Cells, Column
 from warehouse.setup.kinds.rows import judged
 from warehouse.setup.places import units_in_bins
@@ -30,7 +31,9 @@ def parse(cells: Cells) -> dict:
     code = locations.check_bin_code(cells.text("bin").upper())
     kind = cells.text("kind").lower() or None
     if kind is not None and kind not in {k.value for k in BinKind}:
-        raise ValueError(f"kind {kind!r} is not a bin kind: write one of {KINDS}.")
+        raise ValueError(
+            msg("kind {kind} is not a bin kind: write one of {kinds}.", kind=repr(kind), kinds=KINDS)
+        )
     return {
         "location": cells.text("location"),
         "bin": code,
@@ -40,8 +43,16 @@ def parse(cells: Cells) -> dict:
     }
 
 
-def identity(row: dict) -> list[tuple[str, tuple]]:
-    return [(f"Bin {row['bin']} at {row['location']}", (row["location"], row["bin"]))]
+def identity(row: dict) -> list[tuple[Callable, tuple]]:
+    def twice(first: int):
+        return msg(
+            "Bin {bin} at {location} is listed twice (first in row {first}): list it once.",
+            bin=row["bin"],
+            location=row["location"],
+            first=first,
+        )
+
+    return [(twice, (row["location"], row["bin"]))]
 
 
 class _Known:
@@ -68,14 +79,26 @@ class _Known:
     def check(self, row: dict) -> tuple[Location, Bin | None]:
         location = self.locations.get(row["location"])
         if location is None:
-            raise NotFound(f"No location {row['location']!r}. Create it on the Locations page first.")
+            raise NotFound(
+                msg("No location {code}. Create it on the Locations page first.", code=repr(row["location"]))
+            )
         key = (location.id, row["bin"])
         if key in self.seen:
-            raise BinCodeTaken(f"Bin {row['bin']} at {location.code} is listed twice: list it once.")
+            raise BinCodeTaken(
+                msg(
+                    "Bin {bin} at {location} is listed twice: list it once.",
+                    bin=row["bin"],
+                    location=location.code,
+                )
+            )
         bin = self.bins.get(key)
         if bin is not None and row["active"] is False and self.stocked.get(bin.id):
             raise PlaceHoldsStock(
-                f"Bin {bin.code} holds {self.stocked[bin.id]:,} units: it stays active until they are moved."
+                msg(
+                    "Bin {bin} holds {units:,} units: it stays active until they are moved.",
+                    bin=bin.code,
+                    units=self.stocked[bin.id],
+                )
             )
         self.seen.add(key)
         return location, bin

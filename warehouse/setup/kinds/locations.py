@@ -6,7 +6,7 @@ for routing orders to the nearest one: both or neither (catalog.locations.check_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from warehouse.catalog import locations
 from warehouse.catalog.models import Location, LocationType
 from warehouse.core.errors import DomainError, LocationCodeTaken
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.setup.columns import Cells, Column
 from warehouse.setup.kinds.rows import judged
 
@@ -31,13 +32,17 @@ _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 def parse(cells: Cells) -> dict:
     code = cells.text("code")
     if not _CODE.fullmatch(code):
-        raise ValueError(f"code {code[:40]!r}: 1-32 letters, digits, - and _, e.g. MAIN or north-1.")
+        raise ValueError(
+            msg("code {code}: 1-32 letters, digits, - and _, e.g. MAIN or north-1.", code=repr(code[:40]))
+        )
     name = cells.text("name")
     if len(name) > 200:
-        raise ValueError("name: at most 200 characters.")
+        raise ValueError(msg("name: at most 200 characters."))
     kind = cells.text("type").lower().replace(" ", "_") or None
     if kind is not None and kind not in {t.value for t in LocationType}:
-        raise ValueError(f"type {kind!r} is not a location type: write one of {TYPES}.")
+        raise ValueError(
+            msg("type {kind} is not a location type: write one of {types}.", kind=repr(kind), types=TYPES)
+        )
     latitude, longitude = locations.check_coordinates(
         _degrees(cells, "latitude"), _degrees(cells, "longitude")
     )
@@ -51,11 +56,24 @@ def _degrees(cells: Cells, name: str) -> float | None:
     try:
         return float(value) if len(value) <= 20 else float("nan")
     except ValueError:
-        raise ValueError(f"{name} {value[:20]!r} is not a number of degrees: write e.g. 52.37.") from None
+        raise ValueError(
+            msg(
+                "{column} {value} is not a number of degrees: write e.g. 52.37.",
+                column=name,
+                value=repr(value[:20]),
+            )
+        ) from None
 
 
-def identity(row: dict) -> list[tuple[str, tuple]]:
-    return [(f"Location {row['code']}", (row["code"].lower(),))]
+def identity(row: dict) -> list[tuple[Callable, tuple]]:
+    def twice(first: int):
+        return msg(
+            "Location {code} is listed twice (first in row {first}): list it once.",
+            code=row["code"],
+            first=first,
+        )
+
+    return [(twice, (row["code"].lower(),))]
 
 
 class _Known:
@@ -69,7 +87,7 @@ class _Known:
     def check(self, row: dict) -> Location | None:
         location = self.locations.get(row["code"].lower())
         if location is None and not row["name"]:
-            raise LocationCodeTaken(f"{row['code']} is a new location: give it a name.")
+            raise LocationCodeTaken(msg("{code} is a new location: give it a name.", code=row["code"]))
         return location
 
 

@@ -4,7 +4,7 @@ keep (the max level, when set, at or above the reorder point; alerts judged agai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from warehouse.alerts.policies import FIGURES, PolicySpec
 from warehouse.catalog.models import Location, Product
 from warehouse.core.errors import ImportRowsRefused
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.setup.columns import Cells, Column
 
 HIGH = 1_000_000_000  # inside a 32-bit INTEGER
@@ -31,13 +32,21 @@ COLUMNS = [
 def parse(cells: Cells) -> dict:
     row = {"sku": cells.text("sku"), "location": cells.text("location")}
     if not row["sku"]:
-        raise ValueError("sku is missing: write the product's SKU.")
+        raise ValueError(msg("sku is missing: write the product's SKU."))
     row.update({f: cells.whole(f, high=3650 if f == "lead_time_days" else HIGH) for f in FIGURES})
     return row
 
 
-def identity(row: dict) -> list[tuple[str, tuple]]:
-    return [(f"{row['sku']} at {row['location']}", (row["sku"], row["location"]))]
+def identity(row: dict) -> list[tuple[Callable, tuple]]:
+    def twice(first: int):
+        return msg(
+            "{sku} at {location} is listed twice (first in row {first}): list it once.",
+            sku=row["sku"],
+            location=row["location"],
+            first=first,
+        )
+
+    return [(twice, (row["sku"], row["location"]))]
 
 
 def _spec(row: dict) -> PolicySpec:

@@ -5,7 +5,7 @@ without barcode columns leaves barcodes alone. A case barcode needs its case qua
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +15,7 @@ from warehouse.catalog.models import Product
 from warehouse.catalog.products import BarcodeSpec, ProductSpec
 from warehouse.core.errors import DomainError, ProductFieldInvalid
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.setup import products as product_commands
 from warehouse.setup.columns import Cells, Column
 
@@ -85,18 +86,26 @@ def _barcodes(cells: Cells) -> list[BarcodeSpec]:
     if cells.text("case_barcode"):
         if case_qty is None:
             raise ValueError(
-                f"case_barcode {cells.text('case_barcode')} needs case_qty: the units in one case."
+                msg(
+                    "case_barcode {code} needs case_qty: the units in one case.",
+                    code=cells.text("case_barcode"),
+                )
             )
         found.append(BarcodeSpec(_sheet_code(cells.text("case_barcode")), case_qty))
     elif case_qty is not None:
         raise ValueError(
-            "case_qty is given without a case_barcode: add the case's barcode or clear case_qty."
+            msg("case_qty is given without a case_barcode: add the case's barcode or clear case_qty.")
         )
     for part in filter(None, (p.strip() for p in re.split(r"[;|]", cells.text("other_barcodes")))):
         code, _, pack = part.partition("*")
         pack = pack.strip()
         if pack and not (pack.isascii() and pack.isdigit() and len(pack) <= 6):
-            raise ValueError(f"other_barcodes {part!r}: write CODE or CODE*UNITS, e.g. 19506000134359*12.")
+            raise ValueError(
+                msg(
+                    "other_barcodes {part}: write CODE or CODE*UNITS, e.g. 19506000134359*12.",
+                    part=repr(part),
+                )
+            )
         found.append(BarcodeSpec(_sheet_code(code.strip()), int(pack) if pack else 1))
     return found
 
@@ -110,19 +119,32 @@ def _sheet_code(code: str) -> str:
     then holds; a number shown in scientific notation has lost digits for good."""
     if _SCIENTIFIC.fullmatch(code):
         raise ValueError(
-            f"Barcode {code} was written in scientific notation by a spreadsheet and lost digits: "
-            "format the column as text and type the barcodes again."
+            msg(
+                "Barcode {code} was written in scientific notation by a spreadsheet and lost digits: "
+                "format the column as text and type the barcodes again.",
+                code=code,
+            )
         )
     if code.isascii() and code.isdigit() and len(code) in (7, 11) and products.check_digit_ok("0" + code):
         return "0" + code
     return code
 
 
-def identity(row: dict) -> list[tuple[str, tuple]]:
-    names = [(f"SKU {row['sku']}", ("sku", row["sku"].lower()))]
+def identity(row: dict) -> list[tuple[Callable, tuple]]:
+    def sku_twice(first: int):
+        return msg(
+            "SKU {sku} is listed twice (first in row {first}): list it once.", sku=row["sku"], first=first
+        )
+
+    def barcode_twice(code: str):
+        return lambda first: msg(
+            "Barcode {code} is listed twice (first in row {first}): list it once.", code=code, first=first
+        )
+
+    names = [(sku_twice, ("sku", row["sku"].lower()))]
     for code, _pack in row["barcodes"] or ():
         # A GTIN is the same barcode at any printed length (leading zeros).
-        names.append((f"Barcode {code}", ("barcode", code.lstrip("0") if code.isdigit() else code)))
+        names.append((barcode_twice(code), ("barcode", code.lstrip("0") if code.isdigit() else code)))
     return names
 
 
@@ -145,7 +167,7 @@ def check(rows: list[dict]) -> list[str | None]:
         product = known.products.get(spec.sku.lower())
         try:
             if product is None and not spec.name:
-                raise ProductFieldInvalid(f"{spec.sku} is a new product: give it a name.")
+                raise ProductFieldInvalid(msg("{sku} is a new product: give it a name.", sku=spec.sku))
             if spec.sku.lower() in locked:
                 raise locked[spec.sku.lower()]
             known.check(spec, product)

@@ -6,7 +6,7 @@ corrected file, never doubles stock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from sqlalchemy import select, tuple_
@@ -29,6 +29,7 @@ from warehouse.core.errors import (
     StockRowListedTwice,
 )
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.ledger.models import Balance, MovementType, ReasonCode
 from warehouse.setup.columns import Cells, Column
 from warehouse.setup.kinds.rows import judged
@@ -47,12 +48,14 @@ COLUMNS = [
 def parse(cells: Cells) -> dict:
     quantity = cells.whole("quantity", low=0, high=ledger.MAX_LINE_QTY)
     if quantity is None:
-        raise ValueError("quantity is missing: write the units on hand (0 or more).")
+        raise ValueError(msg("quantity is missing: write the units on hand (0 or more)."))
     lot = cells.text("lot")
     if len(lot) > 64:
-        raise ValueError("lot is over 64 characters: check that cell.")
+        raise ValueError(msg("lot is over 64 characters: check that cell."))
     if lot.startswith(FORMULA_STARTS):
-        raise ValueError(f"lot {lot[:20]} starts with {lot[0]}: start it with a letter or digit.")
+        raise ValueError(
+            msg("lot {lot} starts with {sign}: start it with a letter or digit.", lot=lot[:20], sign=lot[0])
+        )
     expiry = cells.day("expiry")
     return {
         "sku": cells.text("sku"),
@@ -64,10 +67,25 @@ def parse(cells: Cells) -> dict:
     }
 
 
-def identity(row: dict) -> list[tuple[str, tuple]]:
-    lot = f" lot {row['lot']}" if row["lot"] else ""
+def identity(row: dict) -> list[tuple[Callable, tuple]]:
     key = (row["sku"], row["location"], row["bin"], row["lot"])
-    return [(f"{row['sku']} in {row['location']} {row['bin']}{lot}", key)]
+    where = dict(sku=row["sku"], location=row["location"], bin=row["bin"])
+
+    def twice(first: int):
+        if row["lot"]:
+            return msg(
+                "{sku} in {location} {bin} lot {lot} is listed twice (first in row {first}): list it once.",
+                lot=row["lot"],
+                first=first,
+                **where,
+            )
+        return msg(
+            "{sku} in {location} {bin} is listed twice (first in row {first}): list it once.",
+            first=first,
+            **where,
+        )
+
+    return [(twice, key)]
 
 
 class _Known:
@@ -144,32 +162,56 @@ class _Known:
     def check(self, row: dict) -> tuple[Product, Bin]:
         product, location = self.products.get(row["sku"]), self.locations.get(row["location"])
         if product is None:
-            raise NotFound(f"No product {row['sku']!r}. Import or create it first.")
+            raise NotFound(msg("No product {sku}. Import or create it first.", sku=repr(row["sku"])))
         if location is None:
-            raise NotFound(f"No location {row['location']!r}. Create it on the Locations page first.")
+            raise NotFound(
+                msg("No location {code}. Create it on the Locations page first.", code=repr(row["location"]))
+            )
         bin = self.bins.get((location.id, row["bin"]))
         if bin is None or not bin.active:
-            raise BinNotAtLocation(f"No active bin {row['bin']} at {location.code}. Add the bin first.")
+            raise BinNotAtLocation(
+                msg(
+                    "No active bin {bin} at {location}. Add the bin first.",
+                    bin=row["bin"],
+                    location=location.code,
+                )
+            )
         if not product.active or not product.track_inventory:
             raise ProductInactive(
-                f"{product.sku} is {'inactive' if not product.active else 'not stock-tracked'}: "
-                "it takes no opening stock. Change the product first."
+                msg(
+                    "{sku} is inactive: it takes no opening stock. Change the product first.", sku=product.sku
+                )
+                if not product.active
+                else msg(
+                    "{sku} is not stock-tracked: it takes no opening stock. Change the product first.",
+                    sku=product.sku,
+                )
             )
         if not location.active:
-            raise BinNotAtLocation(f"{location.code} is inactive: it takes no opening stock.")
+            raise BinNotAtLocation(
+                msg("{location} is inactive: it takes no opening stock.", location=location.code)
+            )
         lot = self.lots.get((product.id, row["lot"]))
         _check_lot(product, row, lot)
         self._same_new_lot(product, row, lot)
         on_hand, kept = self.keys.get((product.id, bin.id, lot.id if lot else NO_LOT), (0, 0))
         if row["quantity"] < kept:
-            raise InsufficientStock(
-                f"{product.sku} in {bin.code}{_lot(row)} has {kept:,} units reserved or held: "
-                f"the quantity cannot be set below that (the file says {row['quantity']:,})."
-            )
+            raise InsufficientStock(_kept_back(product, bin, row, kept))
         key = (product.id, bin.id, row["lot"])
         if key in self.seen:
             raise StockRowListedTwice(
-                f"{product.sku} in {bin.code}{_lot(row)} is listed twice: list it once, with the total."
+                msg(
+                    "{sku} in {bin} lot {lot} is listed twice: list it once, with the total.",
+                    sku=product.sku,
+                    bin=bin.code,
+                    lot=row["lot"],
+                )
+                if row["lot"]
+                else msg(
+                    "{sku} in {bin} is listed twice: list it once, with the total.",
+                    sku=product.sku,
+                    bin=bin.code,
+                )
             )
         self._fits(bin, row["quantity"] - on_hand)
         self.seen.add(key)
@@ -182,8 +224,13 @@ class _Known:
         after = self.in_bin.get(bin.id, 0) + change
         if after > bin.capacity:
             raise BinCapacityExceeded(
-                f"Bin {bin.code} holds at most {bin.capacity:,} units; with this row it would hold "
-                f"{after:,}. Spread the units over more bins, or raise the bin's capacity."
+                msg(
+                    "Bin {bin} holds at most {capacity:,} units; with this row it would hold {after:,}. "
+                    "Spread the units over more bins, or raise the bin's capacity.",
+                    bin=bin.code,
+                    capacity=bin.capacity,
+                    after=after,
+                )
             )
         self.in_bin[bin.id] = after
 
@@ -194,30 +241,63 @@ class _Known:
         seen = self.new_lots.setdefault((product.id, row["lot"]), row["expiry"])
         if seen != row["expiry"]:
             raise ExpiryMismatch(
-                f"Lot {row['lot']} of {product.sku} is given two expiry dates ({seen} and {row['expiry']}): "
-                "give one."
+                msg(
+                    "Lot {lot} of {sku} is given two expiry dates ({first} and {second}): give one.",
+                    lot=row["lot"],
+                    sku=product.sku,
+                    first=_day(seen),
+                    second=_day(row["expiry"]),
+                )
             )
 
 
 def _check_lot(product: Product, row: dict, lot: Lot | None) -> None:
     if product.lot_tracked and not row["lot"]:
-        raise LotRequired(f"{product.sku} is lot-tracked: give the lot of these units.")
+        raise LotRequired(msg("{sku} is lot-tracked: give the lot of these units.", sku=product.sku))
     if not product.lot_tracked and row["lot"]:
         raise LotNotTracked(
-            f"{product.sku} is not lot-tracked: clear the lot (or make the product lot-tracked)."
+            msg("{sku} is not lot-tracked: clear the lot (or make the product lot-tracked).", sku=product.sku)
         )
     expiry = date.fromisoformat(row["expiry"]) if row["expiry"] else None
     if product.expiry_tracked and expiry is None and (lot is None or lot.expiry_date is None):
-        raise ExpiryRequired(f"{product.sku} lot {row['lot']} needs its expiry date.")
+        raise ExpiryRequired(msg("{sku} lot {lot} needs its expiry date.", sku=product.sku, lot=row["lot"]))
     if lot is not None and expiry and lot.expiry_date and lot.expiry_date != expiry:
         raise ExpiryMismatch(
-            f"Lot {lot.code} of {product.sku} expires {lot.expiry_date.isoformat()} on record, "
-            f"not {expiry.isoformat()}: check the date."
+            msg(
+                "Lot {lot} of {sku} expires {recorded} on record, not {given}: check the date.",
+                lot=lot.code,
+                sku=product.sku,
+                recorded=lot.expiry_date,
+                given=expiry,
+            )
         )
 
 
-def _lot(row: dict) -> str:
-    return f" lot {row['lot']}" if row["lot"] else ""
+def _day(iso: str | None) -> date | None:
+    """A row's expiry (ISO text, or none), a date again: said the reader's way."""
+    return date.fromisoformat(iso) if iso else None
+
+
+def _kept_back(product: Product, bin: Bin, row: dict, kept: int):
+    """The quantity asked is below what is reserved or held (with the lot, if any)."""
+    if row["lot"]:
+        return msg(
+            "{sku} in {bin} lot {lot} has {kept:,} units reserved or held: "
+            "the quantity cannot be set below that (the file says {quantity:,}).",
+            sku=product.sku,
+            bin=bin.code,
+            lot=row["lot"],
+            kept=kept,
+            quantity=row["quantity"],
+        )
+    return msg(
+        "{sku} in {bin} has {kept:,} units reserved or held: "
+        "the quantity cannot be set below that (the file says {quantity:,}).",
+        sku=product.sku,
+        bin=bin.code,
+        kept=kept,
+        quantity=row["quantity"],
+    )
 
 
 def check(rows: list[dict]) -> list[str | None]:

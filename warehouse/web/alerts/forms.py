@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,27 +13,27 @@ from warehouse.alerts import MAX_THRESHOLD
 from warehouse.alerts.models import AlertKind, AlertStatus
 
 from ..filters import clean_text
+from ..i18n import number
+from ..words import WORDS
 
-STATUSES = [SelectChoice("live", "Open or acknowledged"), SelectChoice("", "Any status")] + [
-    SelectChoice(s.value, s.value.capitalize()) for s in AlertStatus
+STATUSES = [SelectChoice("live", _l("Open or acknowledged")), SelectChoice("", _l("Any status"))] + [
+    SelectChoice(s.value, WORDS[AlertStatus][s]) for s in AlertStatus
 ]
-KINDS = [SelectChoice("", "Any kind")] + [
-    SelectChoice(k.value, k.value.replace("_", " ").capitalize()) for k in AlertKind
-]
+KINDS = [SelectChoice("", _l("Any kind"))] + [SelectChoice(k.value, WORDS[AlertKind][k]) for k in AlertKind]
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class AlertFilterForm(Form):
     """GET filters of the list: a bad value is reported, never a 500."""
 
-    status = SelectField("Status", choices=STATUSES, default="live", validators=[Optional()])
-    kind = SelectField("Kind", choices=KINDS, validators=[Optional()])
-    location = SelectField("Location", validators=[Optional()])
-    sku = StringField("SKU starts with", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    status = SelectField(_l("Status"), choices=STATUSES, default="live", validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=KINDS, validators=[Optional()])
+    location = SelectField(_l("Location"), validators=[Optional()])
+    sku = StringField(_l("SKU starts with"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice("", "Any location")] + [
+        self.location.choices = [SelectChoice("", _l("Any location"))] + [
             SelectChoice(loc.code, loc.code) for loc in locations
         ]
 
@@ -47,8 +49,10 @@ class ThresholdField(StringField):
         if not _DIGITS.fullmatch(text) or int(text) > MAX_THRESHOLD:
             self.data = None
             raise ValueError(
-                f"Enter a whole number of units from 0 to {MAX_THRESHOLD:,}, "
-                "or leave it empty to use the reorder point."
+                _(
+                    "Enter a whole number of units from 0 to %(most)s, or leave it empty to use the reorder point.",
+                    most=number(MAX_THRESHOLD),
+                )
             )
         self.data = int(text)
 
@@ -58,21 +62,26 @@ class ThresholdField(StringField):
 
 class AlertSettingForm(FlaskForm):
     sku = StringField(
-        "SKU or barcode",
+        _l("SKU or barcode"),
         filters=[clean_text],
-        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+        validators=[DataRequired(_l("Enter or scan the SKU.")), Length(max=64)],
     )
-    location = SelectField("Location", validators=[DataRequired("Choose a location.")])
-    threshold = ThresholdField("Low-stock threshold (empty: reorder point)")
+    location = SelectField(_l("Location"), validators=[DataRequired(_l("Choose a location."))])
+    threshold = ThresholdField(_l("Low-stock threshold (empty: reorder point)"))
     recipients = StringField(
-        "Recipients (e-mails, comma separated): mailed when an alert is raised",
+        _l("Recipients (e-mails, comma separated): mailed when an alert is raised"),
         filters=[clean_text],
-        validators=[Optional(), Length(max=500, message="Keep the list under 500 characters.")],
+        validators=[Optional(), Length(max=500, message=_l("Keep the list under 500 characters."))],
     )
-    muted = BooleanField("Mute alerts for this SKU here")
+    muted = BooleanField(_l("Mute alerts for this SKU here"))
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice("", "Choose…")] + [
-            SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations
+        self.location.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(loc.code, _named(loc)) for loc in locations
         ]
+
+
+def _named(loc) -> str:
+    """A location as the picker lists it: its name and code (values, nothing to translate)."""
+    return f"{loc.name} ({loc.code})"

@@ -3,6 +3,7 @@ one row; a plain post gets the whole page), and alert settings per SKU x locatio
 The header badge's count comes from the context processor in this blueprint's package."""
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse import alerts
@@ -13,6 +14,7 @@ from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import render, wants_partial
+from ..i18n import translate
 from ..security import requires
 from . import bp
 from .forms import AlertFilterForm, AlertSettingForm
@@ -30,7 +32,9 @@ def index():
 @requires(Role.SUPERVISOR)
 def acknowledge(id):
     return _act(
-        id, alerts.acknowledge, "Acknowledged: it stays listed until stock recovers or someone resolves it."
+        id,
+        alerts.acknowledge,
+        _("Acknowledged: it stays listed until stock recovers or someone resolves it."),
     )
 
 
@@ -38,7 +42,9 @@ def acknowledge(id):
 @requires(Role.SUPERVISOR)
 def resolve(id):
     return _act(
-        id, alerts.resolve, "Resolved. If the condition still holds, the next stock movement raises it again."
+        id,
+        alerts.resolve,
+        _("Resolved. If the condition still holds, the next stock movement raises it again."),
     )
 
 
@@ -50,7 +56,7 @@ def settings():
     if request.method == "GET":
         return _settings(form)
     if not form.validate_on_submit():
-        return _settings(form, 422, ("error", "Nothing was saved. Fix the marked fields."))
+        return _settings(form, 422, ("error", _("Nothing was saved. Fix the marked fields.")))
     try:
         product = stock.product_by_code(form.sku.data)
         location = next(loc for loc in places if loc.code == form.location.data)
@@ -63,11 +69,14 @@ def settings():
             actor_id=current_user.id,
         )
     except DomainError as refusal:
-        return _settings(form, http_status(refusal), ("error", refusal.message))
+        return _settings(form, http_status(refusal), ("error", translate(refusal.message)))
     return _settings(
         AlertSettingForm(formdata=None, locations=places),
         200,
-        ("ok", f"Saved the alert setting of {product.sku} at {location.code}."),
+        (
+            "ok",
+            _("Saved the alert setting of %(sku)s at %(location)s.", sku=product.sku, location=location.code),
+        ),
     )
 
 
@@ -98,7 +107,7 @@ def _act(id, service, done: str):
         alert = service(id, actor_id=current_user.id)
         outcome, status = ("ok", done), 200
     except DomainError as refusal:
-        alert, outcome, status = alerts.get(id), ("error", refusal.message), http_status(refusal)
+        alert, outcome, status = alerts.get(id), ("error", translate(refusal.message)), http_status(refusal)
     if wants_partial():
         # The header's badge sits outside the row: an out-of-band swap keeps it true.
         return render(

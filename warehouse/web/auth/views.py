@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from warehouse import accounts
@@ -86,6 +87,7 @@ def badge_login():
 @bp.route("/logout", methods=["POST"])
 @requires(Role.OPERATOR)
 def logout():
+    said = _("Signed out.")  # in their language, while they are still signed in
     logout_user()
-    flash("Signed out.", "ok")
+    flash(said, "ok")
     return redirect(url_for("auth.login"))

@@ -1,11 +1,13 @@
 """Forms of the channel pages. GET filters report a bad value, never a 500; every POST form
 carries a key minted when it is rendered, so a double submit is written once."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from warehouse.availability.channels import CODE_RULE, MAX_BUFFER, MAX_NAME
+from warehouse.availability.channels import MAX_BUFFER, MAX_NAME
 
 from ..filters import clean_text
 from ..keyed import KeyedForm
@@ -17,32 +19,43 @@ CODE = r"^[A-Za-z0-9_-]{1,32}$"
 class MatrixFilterForm(Form):
     """The matrix's location, search, channels and page (a GET, so no CSRF)."""
 
-    location = SelectField("Location", validators=[Optional()])
-    search = StringField("SKU or name", filters=[clean_text], validators=[Optional(), Length(max=100)])
-    channel = SelectMultipleField("Channels", validators=[Optional()])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(1, 100_000)])
+    location = SelectField(_l("Location"), validators=[Optional()])
+    search = StringField(_l("SKU or name"), filters=[clean_text], validators=[Optional(), Length(max=100)])
+    channel = SelectMultipleField(_l("Channels"), validators=[Optional()])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
     def __init__(self, *args, places=(), channels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in places]
+        self.location.choices = [SelectChoice(p.code, _named(p)) for p in places]
         self.channel.choices = [SelectChoice(c.code, c.name) for c in channels]
 
 
+def _named(thing) -> str:
+    """A location or channel in a list: its name and code."""
+    return _("%(name)s (%(code)s)", name=thing.name, code=thing.code)
+
+
 class DrilldownForm(Form):
-    sku = StringField("SKU", filters=[clean_text], validators=[DataRequired("Name a SKU."), Length(max=64)])
-    location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    sku = StringField(
+        _l("SKU"), filters=[clean_text], validators=[DataRequired(_l("Name a SKU.")), Length(max=64)]
+    )
+    location = StringField(_l("Location"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class NewChannelForm(KeyedForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         filters=[clean_text],
-        validators=[DataRequired("Enter a code, e.g. web."), Regexp(CODE, message=f"A code is {CODE_RULE}.")],
+        validators=[
+            DataRequired(_l("Enter a code, e.g. web.")),
+            # CODE_RULE (availability/channels.py) written out, for translators
+            Regexp(CODE, message=_l("A code is 1-32 letters, digits, '-' or '_', e.g. web or market-eu.")),
+        ],
     )
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[clean_text],
-        validators=[DataRequired("Enter a name, e.g. Web shop."), Length(max=MAX_NAME)],
+        validators=[DataRequired(_l("Enter a name, e.g. Web shop.")), Length(max=MAX_NAME)],
     )
 
 
@@ -50,31 +63,32 @@ class ChannelForm(KeyedForm):
     """Rename, activate or deactivate one channel."""
 
     name = StringField(
-        "Name", filters=[clean_text], validators=[DataRequired("Enter a name."), Length(max=MAX_NAME)]
+        _l("Name"), filters=[clean_text], validators=[DataRequired(_l("Enter a name.")), Length(max=MAX_NAME)]
     )
-    active = BooleanField("Active")
+    active = BooleanField(_l("Active"))
 
 
 class RuleForm(KeyedForm):
     """A channel's rule at a location, made or changed."""
 
-    channel = SelectField("Channel", validators=[DataRequired("Choose a channel.")])
-    location = SelectField("Location", validators=[DataRequired("Choose a location.")])
-    can_sell = BooleanField("Sells from here", default=True)
+    channel = SelectField(_l("Channel"), validators=[DataRequired(_l("Choose a channel."))])
+    location = SelectField(_l("Location"), validators=[DataRequired(_l("Choose a location."))])
+    can_sell = BooleanField(_l("Sells from here"), default=True)
     buffer = WholeNumberField(
-        "Buffer (units kept back)",
+        _l("Buffer (units kept back)"),
         default=0,
-        validators=[Optional(), NumberRange(0, MAX_BUFFER, f"The buffer is 0 to {MAX_BUFFER:,} units.")],
+        # MAX_BUFFER written out, so a translator writes the number the reader's way
+        validators=[Optional(), NumberRange(0, MAX_BUFFER, _l("The buffer is 0 to 1,000,000 units."))],
     )
     share = WholeNumberField(
-        "Share (%)",
-        validators=[Optional(), NumberRange(1, 100, "The share is 1 to 100 percent, or empty for none.")],
+        _l("Share (%)"),
+        validators=[Optional(), NumberRange(1, 100, _l("The share is 1 to 100 percent, or empty for none."))],
     )
 
     def __init__(self, *args, channels=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.channel.choices = [SelectChoice(c.code, f"{c.name} ({c.code})") for c in channels]
-        self.location.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in places]
+        self.channel.choices = [SelectChoice(c.code, _named(c)) for c in channels]
+        self.location.choices = [SelectChoice(p.code, _named(p)) for p in places]
 
 
 class RemoveRuleForm(KeyedForm):

@@ -9,6 +9,7 @@ status, never a 500.
 """
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -19,6 +20,7 @@ from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import number, translate
 from ..keyed import new_key
 from ..security import requires
 from . import bp
@@ -56,7 +58,7 @@ def index():
                 limit=PAGE_SIZE,
             )
         except DomainError as refusal:
-            outcome, status = ("error", refusal.message), http_status(refusal)
+            outcome, status = ("error", translate(refusal.message)), http_status(refusal)
     return render(
         "channels/index.html",
         "channels/_matrix.html",
@@ -88,9 +90,9 @@ def drilldown():
             location = locations.require(form.location.data) if form.location.data else None
             places = channel_reads.drilldown(product, location=location)
         except DomainError as refusal:
-            outcome, status = ("error", refusal.message), http_status(refusal)
+            outcome, status = ("error", translate(refusal.message)), http_status(refusal)
     else:
-        outcome, status = ("error", "Name a SKU to drill into (sku=...)."), 422
+        outcome, status = ("error", _("Name a SKU to drill into (sku=...).")), 422
     return render(
         "channels/drilldown.html",
         "channels/_drilldown.html",
@@ -117,13 +119,17 @@ def create():
     form = NewChannelForm()
     if not form.validate_on_submit():
         return _setup_page(
-            status=422, new_form=form, outcome=("error", "No channel was added. Fix the marked fields.")
+            status=422, new_form=form, outcome=("error", _("No channel was added. Fix the marked fields."))
         )
     return _write(
         lambda: channels.create(
             form.code.data, form.name.data, actor_id=current_user.id, key=form.key.data or None
         ),
-        lambda c: f"Channel {c.code} ({c.name}) added. It sells from nowhere until you set a rule below.",
+        lambda c: _(
+            "Channel %(code)s (%(name)s) added. It sells from nowhere until you set a rule below.",
+            code=c.code,
+            name=c.name,
+        ),
         new_form=form,
     )
 
@@ -133,7 +139,10 @@ def create():
 def edit(code):
     form = ChannelForm()
     if not form.validate_on_submit():
-        return _setup_page(status=422, outcome=("error", f"{code} was not changed. {_errors(form)}"))
+        return _setup_page(
+            status=422,
+            outcome=("error", _("%(code)s was not changed. %(why)s", code=code, why=_errors(form))),
+        )
     return _write(
         lambda: channels.change(
             code,
@@ -143,7 +152,11 @@ def edit(code):
             key=form.key.data or None,
         ),
         lambda c: (
-            f"Channel {c.code} saved: {c.name}, {'active' if c.active else 'inactive (it promises nothing)'}."
+            _("Channel %(code)s saved: %(name)s, active.", code=c.code, name=c.name)
+            if c.active
+            else _(
+                "Channel %(code)s saved: %(name)s, inactive (it promises nothing).", code=c.code, name=c.name
+            )
         ),
     )
 
@@ -153,7 +166,9 @@ def edit(code):
 def set_rule():
     form = RuleForm(channels=channels.all_channels(), places=locations.places())
     if not form.validate_on_submit():
-        return _setup_page(status=422, rule_form=form, outcome=("error", f"No rule was set. {_errors(form)}"))
+        return _setup_page(
+            status=422, rule_form=form, outcome=("error", _("No rule was set. %(why)s", why=_errors(form)))
+        )
     return _write(
         lambda: channels.set_rule(
             form.channel.data,
@@ -174,10 +189,16 @@ def set_rule():
 def remove_rule(rule_id):
     form = RemoveRuleForm()
     if not form.validate_on_submit():
-        return _setup_page(status=422, outcome=("error", f"Nothing was removed. {_errors(form)}"))
+        return _setup_page(
+            status=422, outcome=("error", _("Nothing was removed. %(why)s", why=_errors(form)))
+        )
     return _write(
         lambda: channels.remove_rule(rule_id, actor_id=current_user.id, key=form.key.data or None),
-        lambda gone: f"{gone['channel']} no longer sells from {gone['location']}: its rule is removed.",
+        lambda gone: _(
+            "%(channel)s no longer sells from %(location)s: its rule is removed.",
+            channel=gone["channel"],
+            location=gone["location"],
+        ),
     )
 
 
@@ -186,18 +207,28 @@ def _write(work, said, **forms):
     try:
         done = work()
     except DomainError as refusal:
-        return _setup_page(status=http_status(refusal), outcome=("error", refusal.message), **forms)
+        return _setup_page(
+            status=http_status(refusal), outcome=("error", translate(refusal.message)), **forms
+        )
     return _setup_page(outcome=("ok", said(done)))
 
 
 def _rule_said(rule) -> str:
-    share = f", share {rule.share_percent}%" if rule.share_percent is not None else ""
-    sells = "sells from" if rule.can_sell else "does not sell from"
-    return f"{rule.channel.code} {sells} {rule.location.code}: buffer {rule.buffer}{share}."
+    """The rule as set, a whole sentence for each way it can read."""
+    said = dict(channel=rule.channel.code, location=rule.location.code, buffer=number(rule.buffer))
+    if rule.share_percent is None:
+        if rule.can_sell:
+            return _("%(channel)s sells from %(location)s: buffer %(buffer)s.", **said)
+        return _("%(channel)s does not sell from %(location)s: buffer %(buffer)s.", **said)
+    said["share"] = rule.share_percent
+    if rule.can_sell:
+        return _("%(channel)s sells from %(location)s: buffer %(buffer)s, share %(share)s%%.", **said)
+    return _("%(channel)s does not sell from %(location)s: buffer %(buffer)s, share %(share)s%%.", **said)
 
 
 def _errors(form) -> str:
-    return " ".join(e for errs in form.errors.values() for e in errs)
+    # str(): a validator's message is a lazy translation, said in the page's language here.
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _setup_page(*, status: int = 200, outcome=None, new_form=None, rule_form=None):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from flask import make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 
@@ -24,6 +26,7 @@ from warehouse.catalog import locations
 from warehouse.core.columns import utcnow
 from warehouse.core.errors import DomainError, InvalidPosting
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.counts import abc
 from warehouse.counts.models import CountLine, CountLineStatus, CountStatus
 from warehouse.ledger import stock
@@ -32,6 +35,7 @@ from warehouse.web.statuses import http_status
 
 from ..context import settings
 from ..htmx import is_htmx, redirect_for_htmx, render
+from ..i18n import translate
 from ..security import requires
 from . import bp
 from .forms import AbcFilterForm, DueCountForm, FromRequestsForm, NewCountForm, ResolveForm, ReviewFilterForm
@@ -43,7 +47,6 @@ PAGE, BATCH = "counts/detail.html", "counts/_batch.html"
 ABC_PAGE, ABC_REGION = "counts/abc.html", "counts/_abc.html"
 PAPER = ("A4", "LETTER")
 L = CountLineStatus
-DONE = {"accept": "Accepted", "recount": "Recount asked for", "reject": "Rejected"}
 
 
 @bp.get("")
@@ -67,7 +70,9 @@ def new():
             abc_shares=settings().abc_shares,
         )
     except DomainError as refusal:
-        return _index(form, NEW_FORM, status=http_status(refusal), outcome=("error", refusal.message))
+        return _index(
+            form, NEW_FORM, status=http_status(refusal), outcome=("error", translate(refusal.message))
+        )
     return _to_batch(batch)
 
 
@@ -82,7 +87,7 @@ def from_requests():
             NewCountForm(formdata=None, locations=_places()),
             REQUESTS,
             status=422,
-            request_outcome=("error", "That request list is out of date. Reload the page and try again."),
+            request_outcome=("error", _("That request list is out of date. Reload the page and try again.")),
         )
     try:
         batch = counts.create_from_requests(location_id, actor_id=current_user.id, key=form.key.data or None)
@@ -91,7 +96,7 @@ def from_requests():
             NewCountForm(formdata=None, locations=_places()),
             REQUESTS,
             status=http_status(refusal),
-            request_outcome=("error", refusal.message),
+            request_outcome=("error", translate(refusal.message)),
         )
     return _to_batch(batch)
 
@@ -130,7 +135,9 @@ def due():
     )
     try:
         if not skus:
-            raise InvalidPosting(f"Nothing of class {wanted} is due today here. Choose another class.")
+            raise InvalidPosting(
+                msg("Nothing of class {abc_class} is due today here. Choose another class.", abc_class=wanted)
+            )
         batch = counts.create(
             form.location.data,
             counts.Selection(skus=skus, abc_class=wanted),
@@ -141,7 +148,11 @@ def due():
         )
     except DomainError as refusal:
         return _abc(
-            places, form.location.data, form, status=http_status(refusal), outcome=("error", refusal.message)
+            places,
+            form.location.data,
+            form,
+            status=http_status(refusal),
+            outcome=("error", translate(refusal.message)),
         )
     return _to_batch(batch)
 
@@ -158,16 +169,16 @@ def resolve(id):
     batch = counts.get(id)
     form = ResolveForm()
     if not form.validate_on_submit():
-        return _show(batch, status=422, outcome=("error", f"Nothing changed. {_problems(form)}"))
+        return _show(batch, status=422, outcome=("error", _("Nothing changed. %(why)s", why=_problems(form))))
     try:
         done = form.service()(id, form.line.data, actor_id=current_user.id)
     except DomainError as refusal:
         return _show(
             counts.get(id),
             status=http_status(refusal),
-            outcome=("error", f"Nothing changed. {refusal.message}"),
+            outcome=("error", _("Nothing changed. %(why)s", why=translate(refusal.message))),
         )
-    return _show(counts.get(id), outcome=("ok", f"{DONE[form.action.data]}: {_lines(len(done))}."))
+    return _show(counts.get(id), outcome=("ok", _done(form.action.data, len(done))))
 
 
 @bp.post(f"/<{ID}:id>/auto-accept")
@@ -177,18 +188,29 @@ def auto_accept(id):
     fitting = counts.within_tolerance(batch, _tolerances(), abc_shares=settings().abc_shares)
     ids = [line.id for line in fitting if line.counted_by != current_user.id]
     skipped = len(fitting) - len(ids)
-    note = f" Skipped {_lines(skipped)} you counted: another supervisor must resolve them." if skipped else ""
+    note = (
+        ngettext(
+            "Skipped %(num)d line you counted: another supervisor must resolve them.",
+            "Skipped %(num)d lines you counted: another supervisor must resolve them.",
+            skipped,
+        )
+        if skipped
+        else ""
+    )
     if not ids:
-        return _show(batch, outcome=("warn", f"No line to accept within tolerance.{note}"))
+        return _show(batch, outcome=("warn", _joined(_("No line to accept within tolerance."), note)))
     try:
         counts.accept(id, ids, actor_id=current_user.id)
     except DomainError as refusal:
         return _show(
             counts.get(id),
             status=http_status(refusal),
-            outcome=("error", f"Nothing changed. {refusal.message}"),
+            outcome=("error", _("Nothing changed. %(why)s", why=translate(refusal.message))),
         )
-    return _show(counts.get(id), outcome=("ok", f"Accepted {_lines(len(ids))} within tolerance.{note}"))
+    accepted = ngettext(
+        "Accepted %(num)d line within tolerance.", "Accepted %(num)d lines within tolerance.", len(ids)
+    )
+    return _show(counts.get(id), outcome=("ok", _joined(accepted, note)))
 
 
 @bp.get(f"/<{ID}:id>/sheet.pdf")
@@ -202,9 +224,9 @@ def sheet(id):
             "partials/_error.html",
             status=400,
             status_code=400,
-            message="Paper size must be A4 or LETTER (e.g. ?size=A4).",
+            message=_("Paper size must be A4 or LETTER (e.g. ?size=A4)."),
         )
-    response = make_response(count_sheets.count_sheet(batch, size))
+    response = make_response(count_sheets.count_sheet(batch, size, say=translate))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{batch.number}-count-sheet.pdf"'
     return response
@@ -332,9 +354,20 @@ def _tolerance(rule) -> counts.Tolerance:
     return counts.Tolerance(int(units), Decimal(str(percent)))
 
 
-def _lines(n: int) -> str:
-    return f"{n} line{'s' if n != 1 else ''}"
+def _done(action: str, n: int) -> str:
+    """What a review action did, a whole sentence for each action."""
+    if action == "accept":
+        return ngettext("Accepted: %(num)d line.", "Accepted: %(num)d lines.", n)
+    if action == "recount":
+        return ngettext("Recount asked for: %(num)d line.", "Recount asked for: %(num)d lines.", n)
+    return ngettext("Rejected: %(num)d line.", "Rejected: %(num)d lines.", n)
+
+
+def _joined(*sentences: str) -> str:
+    """Whole sentences, each translated on its own, one after another."""
+    return " ".join(s for s in sentences if s)
 
 
 def _problems(form) -> str:
-    return " ".join(e for errors in form.errors.values() for e in errors)
+    # str(): a validator's message is a lazy translation, said in the page's language here.
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)

@@ -3,6 +3,8 @@
 The analytics module gives figures; this turns them into boxes and points in a fixed
 viewBox (the SVG scales to the screen) with the drill-down link of each. Templates only
 draw what is here. Only non-zero bars are drawn, so a chart's bars are the figures.
+Titles, legends and tooltips are made during the request, in the reader's language, with
+numbers and dates written their way.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 
 from warehouse.reporting import analytics
+
+from ..i18n import day, number
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the axis labels
@@ -82,7 +88,7 @@ class _Scale:
     def ticks(self) -> list[tuple[float, str]]:
         steps = [self.low + (self.high - self.low) * i / 4 for i in range(5)]
         decimals = 0 if self.high - self.low >= 20 else 1  # small ranges: 0.5, not 0 twice
-        return [(self.y(v), f"{v:,.{decimals}f}") for v in steps]
+        return [(self.y(v), number(v, decimals)) for v in steps]
 
 
 def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
@@ -92,15 +98,16 @@ def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     scale = _Scale(min(values, default=0), max(values, default=0))
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     width = max(slot / 3 * 0.9, 0.5)
+    weekly = _weekly(dashboard)
     chart = Chart(
-        f"Units in, out and adjusted per {_step(dashboard)}",
+        _("Units in, out and adjusted per week") if weekly else _("Units in, out and adjusted per day"),
         ticks=scale.ticks(),
         zero_y=scale.y(0),
         x_labels=_day_labels([f.day for f in days], slot),
         legend=[
-            (SERIES_COLOURS["in"], "In"),
-            (SERIES_COLOURS["out"], "Out"),
-            (SERIES_COLOURS["adjusted"], "Adjusted"),
+            (SERIES_COLOURS["in"], _("In")),
+            (SERIES_COLOURS["out"], _("Out")),
+            (SERIES_COLOURS["adjusted"], _("Adjusted")),
         ],
     )
     for i, flow in enumerate(days):
@@ -122,7 +129,7 @@ def flows(dashboard: analytics.Dashboard, filters: dict) -> Chart:
                         width,
                         max(bottom - top, 1),
                         series,
-                        f"{_when(flow.day, flow.until)} {series}: {value:,}",
+                        _flow_label(series, _when(flow.day, flow.until), value),
                         link,
                         SERIES_COLOURS[series],
                     )
@@ -136,11 +143,12 @@ def movers(dashboard: analytics.Dashboard, filters: dict, by: str) -> Chart:
     figure = (lambda r: r.units) if by == "units" else (lambda r: r.value)
     top = max((float(figure(r)) for r in rows), default=1) or 1
     row_h = 22
-    chart = Chart(f"Top movers by {by}", height=max(len(rows), 1) * row_h + 8)
+    title = _("Top movers by units") if by == "units" else _("Top movers by value")
+    chart = Chart(title, height=max(len(rows), 1) * row_h + 8)
     label_w = 150
     for i, row in enumerate(rows):
         w = (WIDTH - label_w - 90) * float(figure(row)) / top
-        shown = f"{row.units:,} units" if by == "units" else f"{row.value:,.2f}"
+        shown = _("%(units)s units", units=number(row.units)) if by == "units" else number(row.value, 2)
         chart.bars.append(
             Bar(
                 label_w,
@@ -170,7 +178,9 @@ def values(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     ends = [last for _first, last in dashboard.period.buckets]
     step = (WIDTH - LEFT - RIGHT) / max(len(ends) - 1, 1)
     chart = Chart(
-        f"Stock value per location (end of each {_step(dashboard)})",
+        _("Stock value per location (end of each week)")
+        if _weekly(dashboard)
+        else _("Stock value per location (end of each day)"),
         ticks=scale.ticks(),
         zero_y=scale.y(0),
         x_labels=_day_labels(ends, step, centre=False),
@@ -181,7 +191,7 @@ def values(dashboard: analytics.Dashboard, filters: dict) -> Chart:
             (
                 LEFT + i * step,
                 scale.y(v),
-                f"{s.code} {d.isoformat()}: {v:,.2f}",
+                f"{s.code} {day(d)}: {number(v, 2)}",
                 url_for("dashboard.valuation", as_of=d.isoformat(), location=s.code),
             )
             for i, (d, v) in enumerate(s.points)
@@ -197,9 +207,11 @@ def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     scale = _Scale(0, max((d.varied for d in days), default=0))
     span = [first for first, _last in dashboard.period.buckets]
     slot = (WIDTH - LEFT - RIGHT) / max(len(span), 1)
-    index = {day: i for i, day in enumerate(span)}
+    index = {first: i for i, first in enumerate(span)}
     chart = Chart(
-        f"Count lines with a variance per {_step(dashboard)}",
+        _("Count lines with a variance per week")
+        if _weekly(dashboard)
+        else _("Count lines with a variance per day"),
         ticks=scale.ticks(),
         zero_y=scale.y(0),
         x_labels=_day_labels(span, slot),
@@ -213,7 +225,13 @@ def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
                 max(slot * 0.8, 1.5),
                 max(scale.y(0) - top, 1),
                 "varied",
-                f"{_when(d.day, d.until)}: {d.varied} of {d.counted} lines varied, net {d.value:,.2f}",
+                _(
+                    "%(when)s: %(varied)s of %(counted)s lines varied, net %(value)s",
+                    when=_when(d.day, d.until),
+                    varied=number(d.varied),
+                    counted=number(d.counted),
+                    value=number(d.value, 2),
+                ),
                 url_for(
                     "dashboard.variances",
                     since=d.day.isoformat(),
@@ -226,13 +244,23 @@ def count_trend(dashboard: analytics.Dashboard, filters: dict) -> Chart:
     return chart
 
 
-def _step(dashboard: analytics.Dashboard) -> str:
+def _weekly(dashboard: analytics.Dashboard) -> bool:
+    """Whether the chart steps are weeks (long periods), not days."""
     buckets = dashboard.period.buckets
-    return "week" if buckets and buckets[-1][0] != buckets[-1][1] else "day"
+    return bool(buckets) and buckets[-1][0] != buckets[-1][1]
 
 
 def _when(first: date, last: date) -> str:
-    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    return day(first) if first == last else _("%(first)s to %(last)s", first=day(first), last=day(last))
+
+
+def _flow_label(series: str, when: str, units: int) -> str:
+    """A flow bar's tooltip: a whole sentence per series, for translators."""
+    if series == "in":
+        return _("%(when)s in: %(units)s", when=when, units=number(units))
+    if series == "out":
+        return _("%(when)s out: %(units)s", when=when, units=number(units))
+    return _("%(when)s adjusted: %(units)s", when=when, units=number(units))
 
 
 def _movements(filters: dict, since: date, until: date, **extra) -> str:
@@ -251,7 +279,7 @@ def _day_labels(days: list[date], slot: float, centre: bool = True) -> list[tupl
         return []
     every = max(len(days) // 6, 1)
     return [
-        (LEFT + i * slot + (slot / 2 if centre else 0), day.strftime("%d %b"))
-        for i, day in enumerate(days)
+        (LEFT + i * slot + (slot / 2 if centre else 0), format_date(each, "dd MMM"))
+        for i, each in enumerate(days)
         if i % every == 0
     ]

@@ -5,6 +5,7 @@ the reason on the page, and the page still renders its filter form."""
 from datetime import date, timedelta
 
 from flask import Response, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 
 from warehouse.accounts.models import Role
 from warehouse.catalog import locations
@@ -18,7 +19,9 @@ from warehouse.reporting import analytics, periods, reports
 from warehouse.web.context import streamed
 
 from ..htmx import is_htmx, render
+from ..i18n import translate
 from ..security import requires
+from ..words import word
 from . import bp, charts
 from .forms import DashboardFilterForm, MovementReportForm, RangeFilterForm, ValuationFilterForm
 
@@ -103,7 +106,7 @@ def movements(fmt):
         try:
             product = stock.product_by_code(form.sku.data)
         except NotFound as e:
-            error = e.message
+            error = translate(e.message)
     if error:
         return _report_error(form, "reports/movements.html", error)
     since, until = _range(form)
@@ -137,13 +140,13 @@ def _dashboard_filters():
 def _location(form) -> tuple[Location | None, str | None]:
     """Validate the form; resolve its location code. (location, None) or (None, error)."""
     if not form.validate():
-        problems = " ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
-        return None, f"{problems} Fix the filter and try again."
+        problems = " ".join(f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items())
+        return None, _("%(problems)s Fix the filter and try again.", problems=problems)
     if not form.location.data:
         return None, None
     location = locations.by_code(form.location.data)
     if location is None:
-        return None, f"No location {form.location.data!r}: choose one from the list."
+        return None, _("No location %(code)s: choose one from the list.", code=repr(form.location.data))
     return location, None
 
 
@@ -165,7 +168,7 @@ def _deliver(report: reports.Report, fmt: str, template: str, form, name: str) -
         lines = streamed(line.encode() for line in report_files.csv_lines(report))
         return _file(lines, "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "pdf":
-        return _file(report_files.to_pdf(report), "application/pdf", f"{name}.pdf")
+        return _file(report_files.to_pdf(report, say=translate, name=word), "application/pdf", f"{name}.pdf")
     args = {k: v for k, v in request.args.items() if v}
     return _page(
         template,

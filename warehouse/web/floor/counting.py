@@ -3,6 +3,7 @@ items, "bin empty" when there is nothing (warehouse/counts/count_dialogue.py say
 scan means). The expected quantity never reaches this screen."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HttpNotFound
 
@@ -34,7 +35,7 @@ def count_start():
         if (opened := opened_slip(form.scan.data)) is not None:
             return opened
         outcome, status = (
-            Outcome.error("That is not a count batch of this location. Scan the CNT- number."),
+            Outcome.error(_("That is not a count batch of this location. Scan the CNT- number.")),
             422,
         )
     return render(
@@ -42,8 +43,8 @@ def count_start():
         "floor/_transfer_start_step.html",
         status=status,
         endpoint="floor.count_start",
-        title="Count",
-        prompt="Scan the count sheet (CNT-...)",
+        title=_("Count"),
+        prompt=_("Scan the count sheet (CNT-...)"),
         outcome=outcome,
     )
 
@@ -62,7 +63,7 @@ def count(batch_id):
         lambda value, scan_id, seq: count_dialogue.scan(
             batch.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
         ),
-        empty="Scan a bin, then its items.",
+        empty=_("Scan a bin, then its items."),
     )
     return _count_page(batch, outcome, status)
 
@@ -73,7 +74,7 @@ def count_bin_empty(batch_id):
     batch = _mine(batch_id)
     form = KeyedForm()
     if not form.validate_on_submit():
-        return _count_page(batch, Outcome.error("Reload the page and press Bin empty again."), 400)
+        return _count_page(batch, Outcome.error(_("Reload the page and press Bin empty again.")), 400)
     try:
         step = count_dialogue.empty(batch.id, actor_id=current_user.id, key=form.key.data or None)
     except DomainError as e:
@@ -86,12 +87,14 @@ def count_bin_empty(batch_id):
 def count_submit(batch_id):
     batch = _mine(batch_id)
     if not ScanForm().validate_on_submit():
-        return _count_page(batch, Outcome.error("Reload and submit again."), 400)
+        return _count_page(batch, Outcome.error(_("Reload and submit again.")), 400)
     try:
         counts.submit(batch.id, actor_id=current_user.id)
     except DomainError as e:
         return _count_page(batch, Outcome.error(e.message), http_status(e))
-    return _count_page(batch, Outcome.ok(f"{batch.number} submitted for review. Thank you."))
+    return _count_page(
+        batch, Outcome.ok(_("%(number)s submitted for review. Thank you.", number=batch.number))
+    )
 
 
 def _count_page(batch, outcome, status=200):

@@ -1,5 +1,6 @@
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +10,7 @@ from warehouse.catalog.scan import MAX_SCAN, clean
 from warehouse.inbound.models import PutawayReason
 from warehouse.transfers.models import ReceiveReason, ShortReason
 from warehouse.web.keyed import KeyedForm
+from warehouse.web.words import WORDS
 
 MAX_ID = 2**31 - 1  # ids posted by a page: bound them before any lookup
 MAX_SEQ = 2**53  # what a browser counts to exactly
@@ -18,17 +20,19 @@ class ScanForm(FlaskForm):
     """The one scan input of a floor screen. Scanner control characters (CR, LF, TAB) are
     dropped; the GS1 group separator is kept for the resolver."""
 
-    scan = StringField(filters=[clean], validators=[Length(max=MAX_SCAN, message="That code is too long.")])
+    scan = StringField(
+        filters=[clean], validators=[Length(max=MAX_SCAN, message=_l("That code is too long."))]
+    )
     scan_id = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class StreamScanForm(ScanForm):
     """A scan of the handheld's ordered stream (warehouse/web/floor/stream.py)."""
 
-    seq = IntegerField(validators=[Optional(), NumberRange(0, MAX_SEQ, "Scan again.")])
+    seq = IntegerField(validators=[Optional(), NumberRange(0, MAX_SEQ, _l("Scan again."))])
     # Who the handheld queued this scan under: a queue left on a shared device by one
     # operator is never applied as another's.
-    operator = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, "Scan again.")])
+    operator = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID, _l("Scan again."))])
 
 
 class StartReceiptForm(ScanForm):
@@ -40,14 +44,17 @@ class StartReceiptForm(ScanForm):
             self.key.data = secrets.token_urlsafe(16)
 
 
-REASONS = [SelectChoice("", "Suggested bin")] + [
-    SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in PutawayReason
+# Labels are the reasons' words (warehouse/web/words.py), said in the reader's language.
+REASONS = [SelectChoice("", _l("Suggested bin"))] + [
+    SelectChoice(r.value, WORDS[PutawayReason][r]) for r in PutawayReason
 ]
 
 
 class PutawayScanForm(StreamScanForm):
-    qty = IntegerField("Quantity", validators=[Optional(), NumberRange(1, 1_000_000, "Enter 1 or more.")])
-    reason = SelectField("Different bin? Why", choices=REASONS, validators=[Optional()])
+    qty = IntegerField(
+        _l("Quantity"), validators=[Optional(), NumberRange(1, 1_000_000, _l("Enter 1 or more."))]
+    )
+    reason = SelectField(_l("Different bin? Why"), choices=REASONS, validators=[Optional()])
 
 
 class LanguageForm(FlaskForm):
@@ -57,7 +64,7 @@ class LanguageForm(FlaskForm):
 
 
 class LocationForm(FlaskForm):
-    location = SelectField("Where are you working?", coerce=int)
+    location = SelectField(_l("Where are you working?"), coerce=int)
 
 
 class ShortPickForm(KeyedForm):
@@ -66,20 +73,22 @@ class ShortPickForm(KeyedForm):
 
     line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
     reason = SelectField(
-        "Why short?",
-        choices=[SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ShortReason],
+        _l("Why short?"),
+        choices=[SelectChoice(r.value, WORDS[ShortReason][r]) for r in ShortReason],
     )
 
 
 class ReceiveLineForm(FlaskForm):
     line = IntegerField(validators=[NumberRange(1, 2**31 - 1)])
-    received = IntegerField("Received", validators=[NumberRange(0, 1_000_000, "Enter 0 to 1,000,000.")])
+    received = IntegerField(
+        _l("Received"), validators=[NumberRange(0, 1_000_000, _l("Enter 0 to 1,000,000."))]
+    )
     damaged = IntegerField(
-        "Damaged", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "Enter 0 or more.")]
+        _l("Damaged"), default=0, validators=[Optional(), NumberRange(0, 1_000_000, _l("Enter 0 or more."))]
     )
     reason = SelectField(
-        "Why different?",
+        _l("Why different?"),
         validators=[Optional()],
-        choices=[SelectChoice("", "No difference")]
-        + [SelectChoice(r.value, r.value.replace("_", " ").capitalize()) for r in ReceiveReason],
+        choices=[SelectChoice("", _l("No difference"))]
+        + [SelectChoice(r.value, WORDS[ReceiveReason][r]) for r in ReceiveReason],
     )

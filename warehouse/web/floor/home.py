@@ -4,10 +4,12 @@ buttons) and Look up."""
 import re
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from warehouse import accounts, counts
+from warehouse import accounts
 from warehouse.accounts.models import Role
 from warehouse.catalog import locations, lots
 from warehouse.catalog.models import Location, LocationType
@@ -23,17 +25,18 @@ from warehouse.web.statuses import http_status
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..i18n import translate
 from ..security import requires
+from ..words import word
 from . import bp
 from .forms import MAX_ID, LanguageForm, LocationForm, ScanForm, StartReceiptForm
 from .guards import needs_location
 from .outcome import Outcome
 from .resolver import resolve
-from .transfers import opened_slip
+from .transfers import not_here, opened_slip
 
 # What the home scan takes for a PO number: "PO-" and anything, or "PO" and a digit
 # ("PO-1", "PO-X5", "PO12345"); never a bare word that merely starts with PO.
 PO_NUMBER = re.compile(r"PO-[0-9A-Z][0-9A-Z/_.-]{0,60}|PO[0-9][0-9A-Z/_.-]{0,60}", re.IGNORECASE)
-WHAT_TO_SCAN = "Scan a transfer slip (TR-), a count sheet (CNT-), a PO number or an item to put away."
+WHAT_TO_SCAN = _l("Scan a transfer slip (TR-), a count sheet (CNT-), a PO number or an item to put away.")
 
 
 @bp.get("/")
@@ -50,7 +53,7 @@ def home_scan():
     changes nothing and says what to scan."""
     form = StartReceiptForm()
     if current_user.location_id is None:
-        return _home_page(Outcome.error("Choose where you are working first."), 409)
+        return _home_page(Outcome.error(_("Choose where you are working first.")), 409)
     if not form.validate_on_submit() or not form.scan.data:
         return _home_page(Outcome.from_form(form, WHAT_TO_SCAN), 422, form)
     if (opened := opened_slip(form.scan.data)) is not None:
@@ -72,17 +75,41 @@ def _opens(code: str, key: str | None) -> tuple[str | None, Outcome | None]:
         scan = resolve(code, location_id=current_user.location_id, expect="product")
     except UnknownScan:
         if not PO_NUMBER.fullmatch(code):
-            raise UnknownScan(f"Unknown code {code}. {WHAT_TO_SCAN}") from None
+            raise UnknownScan(
+                msg(
+                    "Unknown code {code}. Scan a transfer slip (TR-), a count sheet (CNT-), a PO number "
+                    "or an item to put away.",
+                    code=code,
+                )
+            ) from None
         receipt = receiving.start(
             code, location_id=current_user.location_id, actor_id=current_user.id, key=key
         )
         return url_for("floor.receive_scan", receipt_id=receipt.id), None
+    if scan.kind == "bin":
+        return None, Outcome.error(
+            _(
+                "%(bin)s is a bin: to see what is in it, use Look up. Scan a transfer slip (TR-), "
+                "a count sheet (CNT-), a PO number or an item to put away.",
+                bin=scan.bin.code,
+            )
+        )
     if scan.kind != "product":
-        what = f"{scan.bin.code} is a bin" if scan.kind == "bin" else "That is a pallet label"
-        return None, Outcome.error(f"{what}: to see what is in it, use Look up. {WHAT_TO_SCAN}")
+        return None, Outcome.error(
+            _(
+                "That is a pallet label: to see what is in it, use Look up. Scan a transfer slip (TR-), "
+                "a count sheet (CNT-), a PO number or an item to put away."
+            )
+        )
     lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
     if scan.lot_code and lot is None:
-        raise UnknownScan(f"No lot {scan.lot_code} of {scan.product.sku} is waiting here. Check the label.")
+        raise UnknownScan(
+            msg(
+                "No lot {lot} of {sku} is waiting here. Check the label.",
+                lot=scan.lot_code,
+                sku=scan.product.sku,
+            )
+        )
     task = putaway.task_for_item(current_user.location_id, scan.product.id, lot.id if lot else None)
     return url_for("floor.putaway_task", task_id=task.id), None
 
@@ -92,13 +119,12 @@ def _slip_not_here(scan) -> Outcome:
     not now. (One of another organisation's is unknown: the resolver said so.)"""
     if scan.kind == "count":
         return Outcome.error(
-            f"{scan.number} is counted at another location. Choose that location to count it."
+            _(
+                "%(number)s is counted at another location. Choose that location to count it.",
+                number=scan.number,
+            )
         )
-    t = scan.transfer
-    return Outcome.error(
-        f"{t.number} is {t.status.value.replace('_', ' ')} ({t.from_location.code} to "
-        f"{t.to_location.code}): nothing to pick or receive for it here."
-    )
+    return not_here(scan.transfer)
 
 
 def _home_page(outcome, status=200, scan_form=None):
@@ -153,18 +179,21 @@ def _why_not_here(form: LocationForm) -> str:
         else None
     )
     if chosen is None:  # not a number, removed, or another organisation's: none of ours
-        return "That location is not one of this warehouse's. Choose one from the list."
+        return _("That location is not one of this warehouse's. Choose one from the list.")
     if not chosen.active:
-        return (
-            f"{chosen.name} ({chosen.code}) is deactivated: no stock is worked there. "
-            "Choose another location, or ask an admin to reactivate it."
+        return _(
+            "%(name)s (%(code)s) is deactivated: no stock is worked there. "
+            "Choose another location, or ask an admin to reactivate it.",
+            name=chosen.name,
+            code=chosen.code,
         )
     if chosen.type is LocationType.TRANSIT:
-        return (
-            f"{chosen.code} is a transit location: goods there are on their way between locations "
-            "and are received at the destination. Choose a warehouse or store."
+        return _(
+            "%(code)s is a transit location: goods there are on their way between locations "
+            "and are received at the destination. Choose a warehouse or store.",
+            code=chosen.code,
         )
-    return "Choose one of the listed locations."
+    return _("Choose one of the listed locations.")
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
@@ -184,7 +213,7 @@ def lookup():
         except DomainError as e:
             outcome, status = Outcome.error(e.message), http_status(e)
     elif request.method == "POST":
-        outcome, status = Outcome.from_form(form, "Scan again."), 422
+        outcome, status = Outcome.from_form(form, _("Scan again.")), 422
     return render(
         "floor/lookup.html", "floor/_lookup_step.html", status=status, form=form, found=found, outcome=outcome
     )
@@ -197,7 +226,7 @@ def _describe(scan, blindfold):
         item = stock.sku_stock(scan.product.sku, withheld_bins=blindfold.bins)
         return {
             "kind": "product",
-            "title": f"{scan.product.sku}: {scan.product.name}",
+            "title": f"{scan.product.sku}: {scan.product.name}",  # values only: nothing to translate
             "item": item,
             "scan": scan,
             "blindfold": blindfold,
@@ -206,8 +235,7 @@ def _describe(scan, blindfold):
         withheld = blindfold.hides(scan.bin.id)
         return {
             "kind": "bin",
-            "title": f"Bin {scan.bin.code} ({scan.bin.location.code}, {scan.bin.kind.value})"
-            + (f": {counts.BEING_COUNTED}" if blindfold.notes(scan.bin.id) else ""),
+            "title": _bin_title(scan.bin, being_counted=blindfold.notes(scan.bin.id)),
             "bin": scan.bin,
             "withheld": withheld,
             "blindfold": blindfold,
@@ -218,7 +246,20 @@ def _describe(scan, blindfold):
         return {
             "kind": "transfer",
             "scan": scan,
-            "title": f"Transfer {t.number}: {t.status.value.replace('_', ' ')}, "
-            f"{t.from_location.code} to {t.to_location.code}",
+            "title": _(
+                "Transfer %(number)s: %(status)s, %(origin)s to %(destination)s",
+                number=t.number,
+                status=word(t.status).lower(),
+                origin=t.from_location.code,
+                destination=t.to_location.code,
+            ),
         }
-    return {"kind": scan.kind, "title": f"Pallet SSCC {scan.sscc}", "scan": scan}
+    return {"kind": scan.kind, "title": _("Pallet SSCC %(sscc)s", sscc=scan.sscc), "scan": scan}
+
+
+def _bin_title(bin, *, being_counted: bool) -> str:
+    """Look up's line for a bin: its code, location and kind (the kind's word)."""
+    said = dict(bin=bin.code, location=bin.location.code, kind=word(bin.kind).lower())
+    if being_counted:  # counts.BEING_COUNTED, in a whole sentence
+        return _("Bin %(bin)s (%(location)s, %(kind)s): being counted", **said)
+    return _("Bin %(bin)s (%(location)s, %(kind)s)", **said)

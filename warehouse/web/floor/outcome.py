@@ -22,5 +22,8 @@ class Outcome:
 
     @classmethod
     def from_form(cls, form, fallback: str):
-        """An error saying what the form refused, or `fallback` when it names nothing."""
-        return cls("error", " ".join(e for errors in form.errors.values() for e in errors) or fallback)
+        """An error saying what the form refused, or `fallback` when it names nothing (the
+        validators' messages are lazy: said here, in the reader's language)."""
+        return cls(
+            "error", " ".join(str(e) for errors in form.errors.values() for e in errors) or str(fallback)
+        )

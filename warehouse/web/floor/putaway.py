@@ -1,11 +1,13 @@
 """Put-away on the handheld: pick a task (or scan the item), scan the bin to confirm."""
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
 from warehouse.catalog import lots
 from warehouse.core.errors import DomainError
+from warehouse.core.i18n import msg
 from warehouse.inbound import putaway, putaway_dialogue
 from warehouse.inbound.models import PutawayReason
 from warehouse.web.statuses import http_status
@@ -31,16 +33,20 @@ def putaway_list():
     if (opened := opened_slip(form.scan.data)) is not None:
         return opened
     if not form.validate_on_submit() or not form.scan.data:
-        return _list_page(Outcome.error("Scan an item to put away."), 422)
+        return _list_page(Outcome.error(_("Scan an item to put away.")), 422)
     try:
         scan = resolve(form.scan.data, location_id=current_user.location_id, expect="product")
         if scan.kind != "product":
-            return _list_page(Outcome.error("That is not an item. Scan the item you are holding."), 422)
+            return _list_page(Outcome.error(_("That is not an item. Scan the item you are holding.")), 422)
         lot = lots.existing(scan.product, scan.lot_code) if scan.lot_code else None
         if scan.lot_code and lot is None:
             return _list_page(
                 Outcome.error(
-                    f"No lot {scan.lot_code} of {scan.product.sku} is waiting here. Check the label."
+                    msg(
+                        "No lot {lot} of {sku} is waiting here. Check the label.",
+                        lot=scan.lot_code,
+                        sku=scan.product.sku,
+                    )
                 ),
                 404,
             )
@@ -74,7 +80,7 @@ def putaway_task(task_id):
             scan_id=scan_id,
             seq=seq,
         ),
-        empty="Scan the bin you put the goods in.",
+        empty=_("Scan the bin you put the goods in."),
         warn_on=(putaway.AlreadyPutAway,),  # another scan after it was done: say so, show the list
     )
     if status == 200:
@@ -85,9 +91,20 @@ def putaway_task(task_id):
 def _where_to(task) -> Outcome:
     if task.suggested_bin is None:
         return Outcome.warn(
-            f"{task.qty} {task.product.sku}: no empty storage bin. Scan any storage bin and choose a reason."
+            _(
+                "%(qty)s %(sku)s: no empty storage bin. Scan any storage bin and choose a reason.",
+                qty=task.qty,
+                sku=task.product.sku,
+            )
         )
-    return Outcome.ok(f"{task.qty} {task.product.sku}: take to {task.suggested_bin.code} and scan the bin.")
+    return Outcome.ok(
+        _(
+            "%(qty)s %(sku)s: take to %(bin)s and scan the bin.",
+            qty=task.qty,
+            sku=task.product.sku,
+            bin=task.suggested_bin.code,
+        )
+    )
 
 
 def _list_page(outcome, status=200, push=False):

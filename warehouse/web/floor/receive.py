@@ -2,6 +2,8 @@
 What a scan means is the receive dialogue's business (warehouse/inbound/receive_dialogue.py)."""
 
 from flask import request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -40,11 +42,17 @@ def receive_start():
             return _start_page(form, Outcome.error(e.message), http_status(e))
         return _receipt_page(
             receipt,
-            Outcome.ok(f"Receipt {receipt.number} for PO {receipt.reference}. Scan the first item."),
+            Outcome.ok(
+                _(
+                    "Receipt %(number)s for PO %(po)s. Scan the first item.",
+                    number=receipt.number,
+                    po=receipt.reference,
+                )
+            ),
             push=True,
         )
     if request.method == "POST":
-        return _start_page(form, Outcome.error("Scan or type the PO number."), 422)
+        return _start_page(form, Outcome.error(_("Scan or type the PO number.")), 422)
     return _start_page(form, None, 200)
 
 
@@ -70,7 +78,7 @@ def receive_scan(receipt_id):
         lambda value, scan_id, seq: receive_dialogue.scan(
             receipt.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
         ),
-        empty="Scan an item, or type its count.",
+        empty=_("Scan an item, or type its count."),
     )
     return _receipt_page(receipt, outcome, status)
 
@@ -81,7 +89,7 @@ def receive_skip(receipt_id):
     receipt = receiving.header(receipt_id, location_id=current_user.location_id or 0)  # only one's own
     form = KeyedForm()
     if not form.validate_on_submit():
-        return _receipt_page(receipt, Outcome.error("Reload the page and press Skip again."), 400)
+        return _receipt_page(receipt, Outcome.error(_("Reload the page and press Skip again.")), 400)
     step = receive_dialogue.skip(receipt.id, actor_id=current_user.id, key=form.key.data or None)
     return _receipt_page(receipt, Outcome(step.result, step.message))
 
@@ -92,15 +100,24 @@ def receive_finish(receipt_id):
     receipt = receiving.header(receipt_id, location_id=current_user.location_id or 0)  # only one's own
     form = ScanForm()  # CSRF only
     if not form.validate_on_submit():
-        return _receipt_page(receipt, Outcome.error("Reload the page and finish again."), 400)
+        return _receipt_page(receipt, Outcome.error(_("Reload the page and finish again.")), 400)
     try:
         done = receiving.finish(receipt_id, actor_id=current_user.id)
     except DomainError as e:
         return _receipt_page(receipt, Outcome.error(e.message), http_status(e))
+    number = done.receipt.number
     outcome = (
-        Outcome.warn(f"Receipt {done.receipt.number} was already finished.")
+        Outcome.warn(_("Receipt %(number)s was already finished.", number=number))
         if done.posted.replayed
-        else Outcome.ok(f"Received {done.receipt.number}: {len(done.tasks)} put-away task(s) ready.")
+        # English says "task(s)" either way; a translation has its own plural forms
+        else Outcome.ok(
+            ngettext(
+                "Received %(number)s: %(num)d put-away task(s) ready.",
+                "Received %(number)s: %(num)d put-away task(s) ready.",
+                len(done.tasks),
+                number=number,
+            )
+        )
     )
     return _receipt_page(done.receipt, outcome)
 

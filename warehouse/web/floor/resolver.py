@@ -10,6 +10,7 @@ from warehouse import counts, transfers
 from warehouse.catalog import scan as catalog_scan
 from warehouse.catalog.scan import Scan
 from warehouse.core.errors import UnknownScan
+from warehouse.core.i18n import msg
 
 
 def resolve(code: str, *, location_id: int | None = None, expect: str | None = None) -> Scan:
@@ -17,11 +18,11 @@ def resolve(code: str, *, location_id: int | None = None, expect: str | None = N
     if found.kind == "transfer":
         transfer = transfers.by_number(found.number)
         if transfer is None:
-            raise UnknownScan(f"No transfer {found.number}. Check the slip.")
+            raise UnknownScan(msg("No transfer {number}. Check the slip.", number=found.number))
         return replace(found, transfer=transfer)
     if found.kind == "count":
         batch = counts.by_number(found.number)
         if batch is None:
-            raise UnknownScan(f"No count batch {found.number}. Check the sheet.")
+            raise UnknownScan(msg("No count batch {number}. Check the sheet.", number=found.number))
         return replace(found, batch=batch)
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.core.dialogues import Step
@@ -34,9 +35,9 @@ def answer(
     when nothing was scanned; a refusal of a kind in `warn_on` is a warning (status 200):
     nothing to do, e.g. the task was already done."""
     if not form.validate_on_submit():
-        return Outcome.from_form(form, "Reload the page and scan again."), 422
+        return Outcome.from_form(form, _("Reload the page and scan again.")), 422
     if form.operator.data is not None and form.operator.data != current_user.id:
-        return Outcome.error("This scan was made under another sign-in and was not applied."), 409
+        return Outcome.error(_("This scan was made under another sign-in and was not applied.")), 409
     if not form.scan.data:
         return Outcome.error(empty), 422
     try:

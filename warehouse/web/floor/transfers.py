@@ -2,6 +2,8 @@
 Scanning a transfer slip's number on any floor screen opens the transfer here."""
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HttpNotFound
 
@@ -18,6 +20,7 @@ from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render
 from ..security import requires
+from ..words import word
 from . import bp, stream
 from .forms import ReceiveLineForm, ScanForm, ShortPickForm
 from .guards import needs_location
@@ -58,11 +61,17 @@ def opened_slip(code: str | None):
     return open_transfer(scan)
 
 
-def _not_here(transfer) -> Outcome:
+def not_here(transfer) -> Outcome:
+    """A slip scanned where it has nothing to do: its status (the status's word, in the
+    reader's language) and its way."""
     return Outcome.error(
-        f"{transfer.number} is {transfer.status.value.replace('_', ' ')} "
-        f"({transfer.from_location.code} to {transfer.to_location.code}): "
-        "nothing to pick or receive for it here."
+        _(
+            "%(number)s is %(status)s (%(origin)s to %(destination)s): nothing to pick or receive for it here.",
+            number=transfer.number,
+            status=word(transfer.status).lower(),
+            origin=transfer.from_location.code,
+            destination=transfer.to_location.code,
+        )
     )
 
 
@@ -72,13 +81,13 @@ def _not_here(transfer) -> Outcome:
 @bp.route("/pick", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def pick_start():
-    return _start_screen("floor.pick_start", "Pick", "Scan the transfer slip")
+    return _start_screen("floor.pick_start", _("Pick"), _("Scan the transfer slip"))
 
 
 @bp.route("/transfer-receive", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def transfer_receive_start():
-    return _start_screen("floor.transfer_receive_start", "Receive transfer", "Scan the transfer slip")
+    return _start_screen("floor.transfer_receive_start", _("Receive transfer"), _("Scan the transfer slip"))
 
 
 def _start_screen(endpoint, title, prompt):
@@ -93,11 +102,11 @@ def _start_screen(endpoint, title, prompt):
                 else None
             )
             if scan is None or scan.kind != "transfer":
-                outcome, status = Outcome.error("That is not a transfer slip. Scan the TR- number."), 422
+                outcome, status = Outcome.error(_("That is not a transfer slip. Scan the TR- number.")), 422
             elif (opened := open_transfer(scan)) is not None:
                 return opened
             else:
-                outcome, status = _not_here(scan.transfer), 409
+                outcome, status = not_here(scan.transfer), 409
         except DomainError as e:
             outcome, status = Outcome.error(e.message), http_status(e)
     return render(
@@ -125,7 +134,7 @@ def pick(transfer_id):
         lambda value, scan_id, seq: pick_dialogue.scan(
             transfer.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
         ),
-        empty="Scan a bin, then the item.",
+        empty=_("Scan a bin, then the item."),
     )
     return _pick_page(transfer, outcome, status)
 
@@ -136,7 +145,7 @@ def short_pick(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
     form = ShortPickForm()
     if not form.validate_on_submit():
-        return _pick_page(transfer, Outcome.from_form(form, "Choose why the line is short."), 422)
+        return _pick_page(transfer, Outcome.from_form(form, _("Choose why the line is short.")), 422)
     try:
         step = pick_dialogue.short(
             transfer.id,
@@ -156,12 +165,12 @@ def short_pick(transfer_id):
 def ship(transfer_id):
     transfer = _mine(transfer_id, "from_location_id")
     if not ScanForm().validate_on_submit():
-        return _pick_page(transfer, Outcome.error("Reload and ship again."), 400)
+        return _pick_page(transfer, Outcome.error(_("Reload and ship again.")), 400)
     try:
         transfers.ship(transfer.id, actor_id=current_user.id)
     except DomainError as e:
         return _pick_page(transfer, Outcome.error(e.message), http_status(e))
-    return _pick_page(transfer, Outcome.ok(f"Shipped {transfer.number} into transit."))
+    return _pick_page(transfer, Outcome.ok(_("Shipped %(number)s into transit.", number=transfer.number)))
 
 
 def _pick_page(transfer, outcome, status=200):
@@ -198,7 +207,7 @@ def transfer_receive(transfer_id):
         lambda value, scan_id, seq: receive_dialogue.scan(
             transfer.id, value, actor_id=current_user.id, scan_id=scan_id, seq=seq
         ),
-        empty="Scan an item.",
+        empty=_("Scan an item."),
     )
     return _receive_page(transfer, outcome, status)
 
@@ -209,7 +218,7 @@ def transfer_receive_line(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     form = ReceiveLineForm()
     if not form.validate_on_submit():
-        return _receive_page(transfer, Outcome.from_form(form, "Check the counts."), 422)
+        return _receive_page(transfer, Outcome.from_form(form, _("Check the counts.")), 422)
     try:
         line = transfers.set_received(
             transfer.id,
@@ -222,7 +231,14 @@ def transfer_receive_line(transfer_id):
         return _receive_page(transfer, Outcome.error(e.message), http_status(e))
     return _receive_page(
         transfer,
-        Outcome.ok(f"{line.product.sku}: received {line.qty_received}, damaged {line.qty_damaged}."),
+        Outcome.ok(
+            _(
+                "%(sku)s: received %(received)s, damaged %(damaged)s.",
+                sku=line.product.sku,
+                received=line.qty_received,
+                damaged=line.qty_damaged,
+            )
+        ),
     )
 
 
@@ -231,16 +247,50 @@ def transfer_receive_line(transfer_id):
 def transfer_receive_finish(transfer_id):
     transfer = _mine(transfer_id, "to_location_id")
     if not ScanForm().validate_on_submit():
-        return _receive_page(transfer, Outcome.error("Reload and finish again."), 400)
+        return _receive_page(transfer, Outcome.error(_("Reload and finish again.")), 400)
     try:
         received = transfers.finish_receiving(transfer.id, actor_id=current_user.id)
     except DomainError as e:
         return _receive_page(transfer, Outcome.error(e.message), http_status(e))
     if received.units_damaged or received.units_missing:  # say where every unit went
-        outcome = Outcome.warn(f"Received {transfer.number}: {received.summary}.")
+        outcome = Outcome.warn(_where_it_went(transfer.number, received))
     else:
-        outcome = Outcome.ok(f"Received {transfer.number}. Put-away tasks are ready.")
+        outcome = Outcome.ok(_("Received %(number)s. Put-away tasks are ready.", number=transfer.number))
     return _receive_page(transfer, outcome)
+
+
+def _where_it_went(number, received) -> str:
+    """Where every unit of a transfer received with differences went (the words of
+    `Received.summary`), one whole sentence for each case."""
+    said = dict(
+        number=number,
+        damaged=received.units_damaged,
+        holds=", ".join(received.holds),
+        missing=received.units_missing,
+    )
+    good = received.units_good
+    if received.units_damaged and received.units_missing:
+        return ngettext(
+            "Received %(number)s: %(num)d good unit in the receiving bin; %(damaged)d damaged on hold "
+            "(%(holds)s); %(missing)d missing: a supervisor will resolve it.",
+            "Received %(number)s: %(num)d good units in the receiving bin; %(damaged)d damaged on hold "
+            "(%(holds)s); %(missing)d missing: a supervisor will resolve it.",
+            good,
+            **said,
+        )
+    if received.units_damaged:
+        return ngettext(
+            "Received %(number)s: %(num)d good unit in the receiving bin; %(damaged)d damaged on hold (%(holds)s).",
+            "Received %(number)s: %(num)d good units in the receiving bin; %(damaged)d damaged on hold (%(holds)s).",
+            good,
+            **said,
+        )
+    return ngettext(
+        "Received %(number)s: %(num)d good unit in the receiving bin; %(missing)d missing: a supervisor will resolve it.",
+        "Received %(number)s: %(num)d good units in the receiving bin; %(missing)d missing: a supervisor will resolve it.",
+        good,
+        **said,
+    )
 
 
 def _receive_page(transfer, outcome, status=200):

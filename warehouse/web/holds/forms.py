@@ -1,6 +1,8 @@
 """Forms of the holds and expiry pages. Every POST form carries a key minted when the form
 is rendered, so a double submit is recognised and written once."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,68 +20,75 @@ from warehouse.availability.holds import MAX_QTY
 from warehouse.availability.models import HoldReason, HoldStatus
 
 from ..filters import clean_text
+from ..i18n import number
 from ..keyed import KeyedForm
 from ..stock.forms import WholeNumberField
+from ..words import WORDS
 
 MAX_ID = 2_147_483_647
-REASONS = [SelectChoice(r.value, r.value.capitalize()) for r in HoldReason]
-STATUSES = [SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in HoldStatus] + [
-    SelectChoice("any", "Any status")
+REASONS = [SelectChoice(r.value, WORDS[HoldReason][r]) for r in HoldReason]
+STATUSES = [SelectChoice(s.value, WORDS[HoldStatus][s]) for s in HoldStatus] + [
+    SelectChoice("any", _l("Any status"))
 ]
-REFERENCE_HINT = "Enter the destruction reference as type:id, e.g. destruction:CERT-981."
+REFERENCE_HINT = _l("Enter the destruction reference as type:id, e.g. destruction:CERT-981.")
 
 
 def _quantity(form, field):
     if field.data is not None and not 1 <= field.data <= MAX_QTY:
-        raise ValidationError(f"Quantity must be 1 to {MAX_QTY:,}.")
+        raise ValidationError(_("Quantity must be 1 to %(max)s.", max=number(MAX_QTY)))
 
 
 class HoldFilterForm(Form):
     """GET filters; a bad value is reported, never a 500."""
 
-    status = SelectField("Status", choices=STATUSES, default="active", validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUSES, default="active", validators=[Optional()])
     reason = SelectField(
-        "Reason", choices=[SelectChoice("", "Any reason")] + REASONS, validators=[Optional()]
+        _l("Reason"), choices=[SelectChoice("", _l("Any reason"))] + REASONS, validators=[Optional()]
     )
-    sku = StringField("SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])
-    location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    sku = StringField(_l("SKU"), filters=[clean_text], validators=[Optional(), Length(max=64)])
+    location = StringField(_l("Location"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class NewHoldForm(KeyedForm):
     sku = StringField(
-        "SKU or barcode",
+        _l("SKU or barcode"),
         filters=[clean_text],
-        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+        validators=[DataRequired(_l("Enter or scan the SKU.")), Length(max=64)],
     )
-    location = SelectField("Location", validators=[DataRequired("Choose the location.")])
+    location = SelectField(_l("Location"), validators=[DataRequired(_l("Choose the location."))])
     bin = StringField(
-        "Bin", filters=[clean_text], validators=[DataRequired("Enter or scan the bin."), Length(max=64)]
+        _l("Bin"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Enter or scan the bin.")), Length(max=64)],
     )
     lot = StringField(
-        "Lot (lot-tracked items only)", filters=[clean_text], validators=[Optional(), Length(max=64)]
+        _l("Lot (lot-tracked items only)"), filters=[clean_text], validators=[Optional(), Length(max=64)]
     )
     qty = WholeNumberField(
-        "Quantity", validators=[InputRequired("Enter how many to hold, e.g. 5."), _quantity]
+        _l("Quantity"), validators=[InputRequired(_l("Enter how many to hold, e.g. 5.")), _quantity]
     )
-    reason = SelectField("Reason", choices=REASONS, validators=[DataRequired("Choose a reason.")])
+    reason = SelectField(_l("Reason"), choices=REASONS, validators=[DataRequired(_l("Choose a reason."))])
     note = TextAreaField(
-        "Note",
+        _l("Note"),
         filters=[clean_text],
-        validators=[Length(max=500, message="Keep the note under 500 characters.")],
+        validators=[Length(max=500, message=_l("Keep the note under 500 characters."))],
     )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
+        self.location.choices = [
+            SelectChoice(loc.code, _("%(name)s (%(code)s)", name=loc.name, code=loc.code))
+            for loc in locations
+        ]
 
 
 class ExpiryFilterForm(Form):
     days = IntegerField(
-        "Expiring within (days)",
+        _l("Expiring within (days)"),
         default=30,
-        validators=[Optional(), NumberRange(0, 3650, "Days must be 0 to 3650.")],
+        validators=[Optional(), NumberRange(0, 3650, _l("Days must be 0 to 3650."))],
     )
-    location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    location = StringField(_l("Location"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class MarkExpiredForm(KeyedForm):
@@ -90,7 +99,7 @@ class MarkExpiredForm(KeyedForm):
 
 class WriteOffForm(FlaskForm):
     reference = StringField(
-        "Destruction reference",
+        _l("Destruction reference"),
         filters=[clean_text],
         validators=[
             DataRequired(REFERENCE_HINT),
@@ -105,7 +114,7 @@ class DisposeForm(KeyedForm):
     page with a destruction reference)."""
 
     note = StringField(
-        "Why (optional)",
+        _l("Why (optional)"),
         filters=[clean_text],
-        validators=[Length(max=300, message="Keep the note under 300 characters.")],
+        validators=[Length(max=300, message=_l("Keep the note under 300 characters."))],
     )

@@ -7,6 +7,7 @@ A plain form post gets the whole page, an htmx request the region it swaps (`ren
 decides); every refusal lands in the page as a message with its status, never a 500."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse import transfers
@@ -18,8 +19,10 @@ from warehouse.ledger import stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import number, translate
 from ..keyed import new_key
 from ..security import requires
+from ..words import word
 from . import bp
 from .forms import DisposeForm, ExpiryFilterForm, HoldFilterForm, MarkExpiredForm, NewHoldForm, WriteOffForm
 
@@ -38,7 +41,7 @@ def new():
     form = NewHoldForm(locations=stock.locations())
     if not form.validate_on_submit():
         return _holds_page(
-            status=422, form=form, outcome=("error", "Nothing was held. Fix the marked fields.")
+            status=422, form=form, outcome=("error", _("Nothing was held. Fix the marked fields."))
         )
     try:
         hold = holds.place_by_codes(
@@ -53,12 +56,18 @@ def new():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _holds_page(status=http_status(refusal), form=form, outcome=("error", refusal.message))
+        return _holds_page(
+            status=http_status(refusal), form=form, outcome=("error", translate(refusal.message))
+        )
     return _holds_page(
         outcome=(
             "ok",
-            f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} on hold "
-            f"at {hold.bin.code} ({hold.reason.value}). They are not available now.",
+            _(
+                "%(hold)s: %(qty)s × %(sku)s on hold at %(bin)s (%(reason)s). They are not available now.",
+                # the reason in running text, lower-case as the English has always said it
+                reason=word(hold.reason).lower(),
+                **_said(hold),
+            ),
         )
     )
 
@@ -69,13 +78,9 @@ def release(id):
     try:
         hold = holds.release(id, actor_id=current_user.id)
     except DomainError as refusal:
-        return _holds_page(status=http_status(refusal), outcome=("error", refusal.message))
+        return _holds_page(status=http_status(refusal), outcome=("error", translate(refusal.message)))
     return _holds_page(
-        outcome=(
-            "ok",
-            f"{holds.number(hold)} released: {hold.qty} × {hold.product.sku} "
-            f"available again at {hold.bin.code}.",
-        )
+        outcome=("ok", _("%(hold)s released: %(qty)s × %(sku)s available again at %(bin)s.", **_said(hold)))
     )
 
 
@@ -84,21 +89,31 @@ def release(id):
 def dispose(id):
     form = DisposeForm()
     if not form.validate_on_submit():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
-        return _holds_page(status=422, outcome=("error", f"Nothing was written off. {errors}"))
+        return _holds_page(
+            status=422, outcome=("error", _("Nothing was written off. %(why)s", why=_problems(form)))
+        )
     try:
         hold = holds.write_off(
             id, actor_id=current_user.id, note=form.note.data or None, key=form.key.data or None
         )
     except DomainError as refusal:
-        return _holds_page(status=http_status(refusal), outcome=("error", refusal.message))
-    return _holds_page(
-        outcome=(
-            "ok",
-            f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} taken off "
-            f"{hold.bin.code} ({'damaged' if hold.reason is HoldReason.DAMAGED else 'write off'}).",
-        )
+        return _holds_page(status=http_status(refusal), outcome=("error", translate(refusal.message)))
+    said = (
+        _("%(hold)s written off: %(qty)s × %(sku)s taken off %(bin)s (damaged).", **_said(hold))
+        if hold.reason is HoldReason.DAMAGED
+        else _("%(hold)s written off: %(qty)s × %(sku)s taken off %(bin)s (write off).", **_said(hold))
     )
+    return _holds_page(outcome=("ok", said))
+
+
+def _said(hold) -> dict:
+    """The values an outcome names a hold by, written the reader's way."""
+    return dict(hold=holds.number(hold), qty=number(hold.qty), sku=hold.product.sku, bin=hold.bin.code)
+
+
+def _problems(form) -> str:
+    # str(): a validator's message is a lazy translation, said in the page's language here.
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _holds_page(
@@ -144,7 +159,7 @@ def mark_expired():
     form = MarkExpiredForm()
     if not form.validate_on_submit():
         return _expiry_page(
-            status=422, outcome=("error", "Nothing was marked. Reload the page and try again.")
+            status=422, outcome=("error", _("Nothing was marked. Reload the page and try again."))
         )
     try:
         hold = expiry.mark_expired_by_ids(
@@ -155,12 +170,15 @@ def mark_expired():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _expiry_page(status=http_status(refusal), outcome=("error", refusal.message))
+        return _expiry_page(status=http_status(refusal), outcome=("error", translate(refusal.message)))
     return _expiry_page(
         outcome=(
             "ok",
-            f"{holds.number(hold)}: {hold.qty} × {hold.product.sku} lot {hold.lot.code} "
-            f"at {hold.bin.code} on hold as expired. Write it off once destroyed.",
+            _(
+                "%(hold)s: %(qty)s × %(sku)s lot %(lot)s at %(bin)s on hold as expired. Write it off once destroyed.",
+                lot=hold.lot.code,
+                **_said(hold),
+            ),
         )
     )
 
@@ -170,18 +188,22 @@ def mark_expired():
 def write_off(id):
     form = WriteOffForm()
     if not form.validate_on_submit():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
-        return _expiry_page(status=422, outcome=("error", f"Nothing was written off. {errors}"))
+        return _expiry_page(
+            status=422, outcome=("error", _("Nothing was written off. %(why)s", why=_problems(form)))
+        )
     kind, _sep, ident = form.reference.data.partition(":")
     try:
         hold = expiry.write_off(id, actor_id=current_user.id, reference=(kind, ident))
     except DomainError as refusal:
-        return _expiry_page(status=http_status(refusal), outcome=("error", refusal.message))
+        return _expiry_page(status=http_status(refusal), outcome=("error", translate(refusal.message)))
     return _expiry_page(
         outcome=(
             "ok",
-            f"{holds.number(hold)} written off: {hold.qty} × {hold.product.sku} "
-            f"destroyed ({form.reference.data}).",
+            _(
+                "%(hold)s written off: %(qty)s × %(sku)s destroyed (%(reference)s).",
+                reference=form.reference.data,
+                **_said(hold),
+            ),
         )
     )
 

@@ -8,6 +8,7 @@ status and a message, never a 500, and write nothing."""
 import re
 
 from flask import make_response, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -20,6 +21,7 @@ from warehouse.paper import reorder_report
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import number, translate
 from ..security import requires
 from . import bp
 from .forms import ApplyForm, ReportForm
@@ -43,22 +45,31 @@ def apply():
     report = ReportForm(_filter_args(form), locations=_places())
     report = report if report.validate() else ReportForm(locations=_places())
     if not form.validate_on_submit():
-        problems = " ".join(e for name, errs in form.errors.items() for e in errs)
-        return _show(report, status=422, outcome=("error", f"Nothing changed. {problems}"))
+        problems = " ".join(str(e) for name, errs in form.errors.items() for e in errs)
+        return _show(
+            report, status=422, outcome=("error", _("Nothing changed. %(problems)s", problems=problems))
+        )
     try:
         policy = replenishment.apply_reorder_point(
             form.product.data, form.location.data, form.value.data, actor_id=current_user.id
         )
     except DomainError as refusal:
         return _show(
-            report, status=http_status(refusal), outcome=("error", f"Nothing changed. {refusal.message}")
+            report,
+            status=http_status(refusal),
+            outcome=("error", _("Nothing changed. %(problems)s", problems=translate(refusal.message))),
         )
     sku = stock.product(policy.product_id).sku
     return _show(
         report,
         outcome=(
             "ok",
-            f"Reorder point of {sku} at {_code(policy.location_id)} is now {policy.reorder_point:,}.",
+            _(
+                "Reorder point of %(sku)s at %(location)s is now %(point)s.",
+                sku=sku,
+                location=_code(policy.location_id),
+                point=number(policy.reorder_point),
+            ),
         ),
     )
 
@@ -82,12 +93,13 @@ def pdf():
     if not form.validate():
         return _show(form, status=400)
     rows = replenishment.reorder_report(form.location_id)
+    printed = utcnow().strftime("%Y-%m-%d %H:%M")
     filters = {
-        "Location": form.location.data or "All locations",
-        "Rule": "on hand at or below the reorder point",
-        "Printed": f"{utcnow():%Y-%m-%d %H:%M} UTC",
+        _("Location"): form.location.data or _("All locations"),
+        _("Rule"): _("on hand at or below the reorder point"),
+        _("Printed"): _("%(when)s UTC", when=printed),
     }
-    response = make_response(reorder_report.reorder_pdf(rows, filters))
+    response = make_response(reorder_report.reorder_pdf(rows, filters, say=translate))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{_file_name(form)}.pdf"'
     return response

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -6,19 +7,20 @@ from warehouse.availability.models import ReservationStatus
 
 from ..filters import clean_text
 from ..keyed import KeyedForm
+from ..words import WORDS
 
-STATUSES = [SelectChoice(s.value, s.value.capitalize()) for s in ReservationStatus] + [
-    SelectChoice("any", "Any status")
+STATUSES = [SelectChoice(s.value, WORDS[ReservationStatus][s]) for s in ReservationStatus] + [
+    SelectChoice("any", _l("Any status"))
 ]
 
 
 class ReservationFilterForm(Form):
     """GET filters; a bad value is reported, never a 500."""
 
-    status = SelectField("Status", choices=STATUSES, default="active", validators=[Optional()])
-    reference = StringField("Reference", filters=[clean_text], validators=[Optional(), Length(max=97)])
-    sku = StringField("SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])
-    location = StringField("Location", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    status = SelectField(_l("Status"), choices=STATUSES, default="active", validators=[Optional()])
+    reference = StringField(_l("Reference"), filters=[clean_text], validators=[Optional(), Length(max=97)])
+    sku = StringField(_l("SKU"), filters=[clean_text], validators=[Optional(), Length(max=64)])
+    location = StringField(_l("Location"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
 
 class ReleaseForm(KeyedForm):
@@ -27,8 +29,8 @@ class ReleaseForm(KeyedForm):
     reference = HiddenField(
         filters=[clean_text],
         validators=[
-            DataRequired("Choose a reservation to release."),
+            DataRequired(_l("Choose a reservation to release.")),
             Length(max=97),
-            Regexp(r"^[^:]{1,32}:.{1,64}$", message="A reference is type:id, e.g. order:ord-12345."),
+            Regexp(r"^[^:]{1,32}:.{1,64}$", message=_l("A reference is type:id, e.g. order:ord-12345.")),
         ],
     )

@@ -5,6 +5,8 @@ A plain form post gets the whole page, an htmx request the rows region; a refusa
 in the page as a message with its status, never a 500."""
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -15,6 +17,7 @@ from warehouse.ledger import references, stock
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import translate
 from ..keyed import new_key
 from ..security import requires
 from . import bp
@@ -33,8 +36,9 @@ def release():
     filters = ReservationFilterForm(request.args)  # the list the button was pressed on
     form = ReleaseForm()
     if not form.validate_on_submit():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
-        return _page(filters, status=422, outcome=("error", f"Nothing was released. {errors}"))
+        # str(): a validator's message is a lazy translation, said in the page's language here.
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _page(filters, status=422, outcome=("error", _("Nothing was released. %(why)s", why=errors)))
     try:
         released = reservations.release(
             references.parse_reference(form.reference.data),
@@ -42,12 +46,16 @@ def release():
             key=form.key.data or None,
         )
     except DomainError as refusal:
-        return _page(filters, status=http_status(refusal), outcome=("error", refusal.message))
+        return _page(filters, status=http_status(refusal), outcome=("error", translate(refusal.message)))
     skus = ", ".join(sorted({r.product.sku for r in released.rows}))
-    units = f"{released.units} reserved unit{'s' if released.units != 1 else ''}"
-    return _page(
-        filters, outcome=("ok", f"Released {form.reference.data} ({skus}): {units} available again.")
+    said = ngettext(
+        "Released %(reference)s (%(skus)s): %(num)d reserved unit available again.",
+        "Released %(reference)s (%(skus)s): %(num)d reserved units available again.",
+        released.units,
+        reference=form.reference.data,
+        skus=skus,
     )
+    return _page(filters, outcome=("ok", said))
 
 
 def _page(filters, *, status: int = 200, outcome=None):

@@ -4,6 +4,7 @@ refusals the page shows."""
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -24,24 +25,25 @@ from warehouse.catalog.products import BarcodeSpec
 from warehouse.setup.models import ImportKind
 
 from ..keyed import KeyedForm
+from ..words import WORDS
 
 # "CODE", "CODE x 12", "CODE*12" or "CODE 12"; a code may itself hold an x and digits (BOX12).
 _BARCODE_LINE = re.compile(r"^(\S+?)(?:\s*\*\s*(\d{1,9})|\s+(?:[x×]\s*)?(\d{1,9}))?$", re.IGNORECASE)
 
 
 class ProductForm(KeyedForm):
-    sku = StringField("SKU", validators=[DataRequired("Write the SKU."), Length(max=64)])
-    name = StringField("Name", validators=[DataRequired("Write the name."), Length(max=200)])
-    unit_cost = StringField("Unit cost", default="0", validators=[Optional(), Length(max=20)])
+    sku = StringField(_l("SKU"), validators=[DataRequired(_l("Write the SKU.")), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Write the name.")), Length(max=200)])
+    unit_cost = StringField(_l("Unit cost"), default="0", validators=[Optional(), Length(max=20)])
     barcodes = TextAreaField(
-        "Barcodes: one per line; a case as its code x units (19506000134359 x 12)",
+        _l("Barcodes: one per line; a case as its code x units (19506000134359 x 12)"),
         validators=[Optional(), Length(max=2000)],
     )
-    lot_tracked = BooleanField("Lot-tracked")
-    expiry_tracked = BooleanField("Expiry-tracked (lots have an expiry date)")
-    track_inventory = BooleanField("Track inventory", default=True)
-    allow_backorder = BooleanField("Allow backorders")
-    active = BooleanField("Active (can be received and reserved)", default=True)
+    lot_tracked = BooleanField(_l("Lot-tracked"))
+    expiry_tracked = BooleanField(_l("Expiry-tracked (lots have an expiry date)"))
+    track_inventory = BooleanField(_l("Track inventory"), default=True)
+    allow_backorder = BooleanField(_l("Allow backorders"))
+    active = BooleanField(_l("Active (can be received and reserved)"), default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +58,11 @@ class ProductForm(KeyedForm):
             match = _BARCODE_LINE.match(line)
             if match is None:
                 raise ValidationError(
-                    f"Line {number} ({line[:30]}): write the code, or code x units for a case."
+                    _l(
+                        "Line %(number)s (%(line)s): write the code, or code x units for a case.",
+                        number=number,
+                        line=line[:30],
+                    )
                 )
             code, starred, spaced = match.groups()
             units = starred or spaced
@@ -83,26 +89,27 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    q = StringField("Search", validators=[Optional(), Length(max=64)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=64)])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)], default=1)
 
 
 class LocationForm(KeyedForm):
     code = StringField(
-        "Code (used in bin labels and the API)", validators=[DataRequired("Write a code."), Length(max=32)]
+        _l("Code (used in bin labels and the API)"),
+        validators=[DataRequired(_l("Write a code.")), Length(max=32)],
     )
-    name = StringField("Name", validators=[DataRequired("Write the name."), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Write the name.")), Length(max=200)])
     type = SelectField(
-        "Type", choices=[SelectChoice(t.value, t.value.replace("_", " ").capitalize()) for t in LocationType]
+        _l("Type"), choices=[SelectChoice(t.value, WORDS[LocationType][t]) for t in LocationType]
     )
     # Where it is, for routing orders to the nearest location (both or neither: the domain says so).
     latitude = FloatField(
-        "Latitude (degrees, -90 to 90; optional, for order routing)",
-        validators=[Optional(), NumberRange(-90, 90, "-90 to 90 degrees, e.g. 52.37.")],
+        _l("Latitude (degrees, -90 to 90; optional, for order routing)"),
+        validators=[Optional(), NumberRange(-90, 90, _l("-90 to 90 degrees, e.g. 52.37."))],
     )
     longitude = FloatField(
-        "Longitude (degrees, -180 to 180)",
-        validators=[Optional(), NumberRange(-180, 180, "-180 to 180 degrees, e.g. 4.89.")],
+        _l("Longitude (degrees, -180 to 180)"),
+        validators=[Optional(), NumberRange(-180, 180, _l("-180 to 180 degrees, e.g. 4.89."))],
     )
 
     def coordinates(self) -> tuple[float | None, float | None]:
@@ -110,99 +117,109 @@ class LocationForm(KeyedForm):
 
     def validate_code(self, field):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", field.data or ""):
-            raise ValidationError("Letters, digits, - and _ only, e.g. MAIN or north-1.")
+            raise ValidationError(_l("Letters, digits, - and _ only, e.g. MAIN or north-1."))
 
 
 class BinsForm(KeyedForm):
     first = StringField(
-        "Bin code, or first of a range", validators=[DataRequired("Write a bin code."), Length(max=32)]
+        _l("Bin code, or first of a range"),
+        validators=[DataRequired(_l("Write a bin code.")), Length(max=32)],
     )
-    last = StringField("Last of the range (optional)", validators=[Optional(), Length(max=32)])
+    last = StringField(_l("Last of the range (optional)"), validators=[Optional(), Length(max=32)])
     kind = SelectField(
-        "Kind", choices=[SelectChoice(k.value, k.value.capitalize()) for k in BinKind], default="storage"
+        _l("Kind"), choices=[SelectChoice(k.value, WORDS[BinKind][k]) for k in BinKind], default="storage"
     )
     capacity = IntegerField(
-        "Capacity in units (optional)",
-        validators=[Optional(), NumberRange(1, 10_000_000, "1 or more, or leave empty.")],
+        _l("Capacity in units (optional)"),
+        validators=[Optional(), NumberRange(1, 10_000_000, _l("1 or more, or leave empty."))],
     )
+
+
+# What the file picker offers: CSV and XLSX.
+ACCEPTED_FILES = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):
     kind = SelectField(
-        "What the file holds",
+        _l("What the file holds"),
         choices=[
-            SelectChoice(ImportKind.PRODUCTS.value, "Products (with barcodes and case quantities)"),
-            SelectChoice(ImportKind.LOCATIONS.value, "Locations (with coordinates for order routing)"),
-            SelectChoice(ImportKind.BINS.value, "Bins"),
-            SelectChoice(ImportKind.POLICIES.value, "Reorder policies"),
-            SelectChoice(ImportKind.STOCK.value, "Opening stock"),
+            SelectChoice(ImportKind.PRODUCTS.value, _l("Products (with barcodes and case quantities)")),
+            SelectChoice(ImportKind.LOCATIONS.value, _l("Locations (with coordinates for order routing)")),
+            SelectChoice(ImportKind.BINS.value, _l("Bins")),
+            SelectChoice(ImportKind.POLICIES.value, _l("Reorder policies")),
+            SelectChoice(ImportKind.STOCK.value, _l("Opening stock")),
         ],
     )
-    file = FileField("CSV or XLSX file", validators=[FileRequired("Choose the file to import.")])
-    skip_bad_rows = BooleanField("Skip bad rows (import the good ones; download the bad ones to fix)")
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[FileRequired(_l("Choose the file to import."))],
+        render_kw={"accept": ACCEPTED_FILES},
+    )
+    skip_bad_rows = BooleanField(_l("Skip bad rows (import the good ones; download the bad ones to fix)"))
 
 
-ROLES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+ROLES = [SelectChoice(r.value, WORDS[Role][r]) for r in Role]
 
 
 class NewUserForm(KeyedForm):
-    username = StringField("Username", validators=[DataRequired("Write a username."), Length(max=64)])
-    role = SelectField("Role", choices=ROLES, default=Role.OPERATOR.value)
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Write a username.")), Length(max=64)])
+    role = SelectField(_l("Role"), choices=ROLES, default=Role.OPERATOR.value)
     password = PasswordField(
-        "Password (8 characters or more)", validators=[DataRequired("Write a password."), Length(max=200)]
+        _l("Password (8 characters or more)"),
+        validators=[DataRequired(_l("Write a password.")), Length(max=200)],
     )
     badge_code = StringField(
-        "Badge code (optional: printed on the badge, scanned to sign in)",
+        _l("Badge code (optional: printed on the badge, scanned to sign in)"),
         validators=[Optional(), Length(max=64)],
     )
-    pin = PasswordField("PIN for badge sign-in (4-8 digits)", validators=[Optional(), Length(max=8)])
+    pin = PasswordField(_l("PIN for badge sign-in (4-8 digits)"), validators=[Optional(), Length(max=8)])
 
 
 class RoleForm(KeyedForm):
-    role = SelectField("Role", choices=ROLES)
+    role = SelectField(_l("Role"), choices=ROLES)
 
 
 class PasswordForm(KeyedForm):
     password = PasswordField(
-        "New password (8 characters or more)",
-        validators=[DataRequired("Write the new password."), Length(max=200)],
+        _l("New password (8 characters or more)"),
+        validators=[DataRequired(_l("Write the new password.")), Length(max=200)],
     )
 
 
 class PinForm(KeyedForm):
     pin = PasswordField(
-        "New PIN (4-8 digits)", validators=[DataRequired("Write the new PIN."), Length(max=8)]
+        _l("New PIN (4-8 digits)"), validators=[DataRequired(_l("Write the new PIN.")), Length(max=8)]
     )
 
 
 class BadgeForm(KeyedForm):
-    badge_code = StringField("Badge code (empty: no badge)", validators=[Optional(), Length(max=64)])
+    badge_code = StringField(_l("Badge code (empty: no badge)"), validators=[Optional(), Length(max=64)])
 
 
 class PolicyFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    q = StringField("SKU starts with", validators=[Optional(), Length(max=64)])
-    location = StringField("Location code", validators=[Optional(), Length(max=64)])
+    q = StringField(_l("SKU starts with"), validators=[Optional(), Length(max=64)])
+    location = StringField(_l("Location code"), validators=[Optional(), Length(max=64)])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)], default=1)
 
 
-FIGURE = [Optional(), NumberRange(0, 1_000_000_000, "A whole number, 0 or more.")]
+FIGURE = [Optional(), NumberRange(0, 1_000_000_000, _l("A whole number, 0 or more."))]
 
 
 class PolicyForm(KeyedForm):
-    sku = StringField("SKU", validators=[DataRequired("Write the SKU."), Length(max=64)])
+    sku = StringField(_l("SKU"), validators=[DataRequired(_l("Write the SKU.")), Length(max=64)])
     location = StringField(
-        "Location code", validators=[DataRequired("Write the location code."), Length(max=64)]
+        _l("Location code"), validators=[DataRequired(_l("Write the location code.")), Length(max=64)]
     )
-    reorder_point = IntegerField("Reorder point", validators=FIGURE)
-    reorder_qty = IntegerField("Reorder quantity", validators=FIGURE)
-    max_level = IntegerField("Max level (empty: none)", validators=FIGURE)
+    reorder_point = IntegerField(_l("Reorder point"), validators=FIGURE)
+    reorder_qty = IntegerField(_l("Reorder quantity"), validators=FIGURE)
+    max_level = IntegerField(_l("Max level (empty: none)"), validators=FIGURE)
     lead_time_days = IntegerField(
-        "Lead time (days)", validators=[Optional(), NumberRange(0, 3650, "0 to 3,650 days.")]
+        _l("Lead time (days)"), validators=[Optional(), NumberRange(0, 3650, _l("0 to 3,650 days."))]
     )
-    safety_stock = IntegerField("Safety stock", validators=FIGURE)
+    safety_stock = IntegerField(_l("Safety stock"), validators=FIGURE)
 
 
 class ApplyForm(FlaskForm):
@@ -213,10 +230,10 @@ class ApplyForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        "Organisation name (printed on badge cards)",
-        validators=[DataRequired("Write the name."), Length(max=200)],
+        _l("Organisation name (printed on badge cards)"),
+        validators=[DataRequired(_l("Write the name.")), Length(max=200)],
     )
     cart_ttl_minutes = IntegerField(
-        "Cart reservations hold stock for (minutes, 1 to 1,440; empty: the installation's default)",
-        validators=[Optional(), NumberRange(1, 1440, "1 to 1,440 minutes, or leave it empty.")],
+        _l("Cart reservations hold stock for (minutes, 1 to 1,440; empty: the installation's default)"),
+        validators=[Optional(), NumberRange(1, 1440, _l("1 to 1,440 minutes, or leave it empty."))],
     )

@@ -2,6 +2,7 @@
 name (printed on badge cards) and how long its carts hold stock."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts import organisations
@@ -30,7 +31,7 @@ def index():
 def organisation():
     form = OrganisationForm()
     if not form.validate_on_submit():
-        return _page(form, 422, ("error", "Nothing was saved. Fix the marked field."))
+        return _page(form, 422, ("error", _("Nothing was saved. Fix the marked field.")))
     was = organisations.by_id(current_user.org_id).cart_ttl_minutes
     try:  # the signed-in admin's own organisation, never one named in the request
         org = organisations.change(
@@ -38,16 +39,23 @@ def organisation():
         )
     except DomainError as refusal:
         return _page(form, http_status(refusal), ("error", refusal.message))
-    said = f"The organisation is now called {org.name}."
+    said = _("The organisation is now called %(name)s.", name=org.name)
     if org.cart_ttl_minutes != was:
-        said += f" Carts now hold stock {_cart_ttl(org)}."
+        said += " " + _cart_ttl(org)
     return _page(form, 200, ("ok", said))
 
 
 def _cart_ttl(org) -> str:
     if org.cart_ttl_minutes:
-        return f"{org.cart_ttl_minutes} minutes"
-    return f"{settings().reservation_ttl.total_seconds() / 60:g} minutes (the installation's default)"
+        return _("Carts now hold stock %(minutes)s minutes.", minutes=org.cart_ttl_minutes)
+    return _(
+        "Carts now hold stock %(minutes)s minutes (the installation's default).",
+        minutes=_default_ttl(),
+    )
+
+
+def _default_ttl() -> str:
+    return f"{settings().reservation_ttl.total_seconds() / 60:g}"
 
 
 def _page(form, status=200, outcome=None):
@@ -57,7 +65,7 @@ def _page(form, status=200, outcome=None):
         "setup/index.html",
         status=status,
         counts=overview.counts(),
-        default_ttl=f"{settings().reservation_ttl.total_seconds() / 60:g}",
+        default_ttl=_default_ttl(),
         form=form,
         code=code,
         outcome=outcome if request.method == "POST" else None,

@@ -6,6 +6,7 @@ import csv
 import io
 
 from flask import Response, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -16,6 +17,7 @@ from warehouse.setup.models import ImportKind, ImportStatus
 from warehouse.web.statuses import http_status
 
 from ..context import streamed
+from ..errors import said_within
 from ..htmx import redirect_for_htmx, render
 from ..security import requires
 from . import bp
@@ -34,7 +36,7 @@ def imports_page():
             form.kind.data = request.args["kind"]
         return _upload_page(form)
     if not form.validate_on_submit():
-        return _upload_page(form, 422, ("error", "Nothing was imported. Fix the marked fields."))
+        return _upload_page(form, 422, ("error", _("Nothing was imported. Fix the marked fields.")))
     upload = form.file.data
     try:
         run = imports.start(
@@ -58,6 +60,7 @@ def _upload_page(form, status=200, outcome=None):
         form=form,
         recent=imports.recent(),
         kinds=list(ImportKind),
+        columns={kind.value: ", ".join(imports.columns(kind)) for kind in ImportKind},
         outcome=outcome,
     )
 
@@ -105,6 +108,7 @@ def _run_page(run, status=200, outcome=None):
         outcome=outcome,
         next_chunk=imports.next_chunk(run),
         chunk_size=imports.chunk_size(run.kind),
+        stopped=said_within(run.message),  # and the row's reason inside it
     )
 
 

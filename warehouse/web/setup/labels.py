@@ -16,6 +16,7 @@ from warehouse.paper import labels
 from warehouse.web.errors import error_response
 
 from ..htmx import render
+from ..i18n import translate
 from ..security import requires
 from . import bp
 
@@ -62,7 +63,7 @@ def _items():
 def bin_labels_pdf():
     bins, place = _bins()
     return _file(
-        lambda: labels.bin_labels_pdf(bins, request.args.get("layout", labels.DEFAULT_LAYOUT)),
+        lambda: labels.bin_labels_pdf(bins, request.args.get("layout", labels.DEFAULT_LAYOUT), say=translate),
         "application/pdf",
         f"bins-{place.code}.pdf",
     )
@@ -85,7 +86,7 @@ def product_labels_pdf():
     items, product = _items()
     make = labels.lot_labels_pdf if items[0].lot else labels.product_labels_pdf
     return _file(
-        lambda: make(items, request.args.get("layout", labels.DEFAULT_LAYOUT)),
+        lambda: make(items, request.args.get("layout", labels.DEFAULT_LAYOUT), say=translate),
         "application/pdf",
         f"label-{product.sku}.pdf",
     )
@@ -106,8 +107,13 @@ def _file(make, mimetype: str, filename: str) -> Response:
     try:
         body = make()
     except ValueError as refusal:  # an unknown layout, or a label that would not scan
-        return error_response(400, str(refusal))
+        return error_response(400, said(refusal))
     response = make_response(body)
     response.mimetype = mimetype
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def said(refusal: ValueError) -> str:
+    """The paper's refusal as it was said (its msg, for the page to translate)."""
+    return refusal.args[0] if refusal.args and isinstance(refusal.args[0], str) else str(refusal)

@@ -3,6 +3,8 @@ its page with bins (search, pages), bins added one by one or by range, a bin or 
 location deactivated (refused while it holds stock) or made active again."""
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -15,6 +17,7 @@ from warehouse.setup import places
 from warehouse.web.statuses import http_status
 
 from ..htmx import redirect_for_htmx, render
+from ..i18n import number
 from ..security import requires
 from . import bp
 from .forms import BinsForm, LocationForm, SearchForm
@@ -29,7 +32,7 @@ def locations_page():
     if request.method == "GET":
         return _list(form)
     if not form.validate_on_submit():
-        return _list(form, 422, ("error", "Nothing was added. Fix the marked fields."))
+        return _list(form, 422, ("error", _("Nothing was added. Fix the marked fields.")))
     try:
         location = commands.run(
             "location.create",
@@ -76,7 +79,7 @@ def location(code):
                 form,
                 BinsForm(formdata=None),
                 422,
-                ("error", "Nothing was saved. Fix the marked fields."),
+                ("error", _("Nothing was saved. Fix the marked fields.")),
             )
         try:
             locations.rename(
@@ -86,9 +89,17 @@ def location(code):
             return _location(
                 place, form, BinsForm(formdata=None), http_status(refusal), ("error", refusal.message)
             )
-        return _location(place, form, BinsForm(formdata=None), 200, ("ok", f"Saved {place.code}."))
+        return _location(
+            place, form, BinsForm(formdata=None), 200, ("ok", _("Saved %(code)s.", code=place.code))
+        )
     outcome = (
-        ("ok", f"Made {place.code} with a receiving bin (RCV-01) and a default bin. Add its bins below.")
+        (
+            "ok",
+            _(
+                "Made %(code)s with a receiving bin (RCV-01) and a default bin. Add its bins below.",
+                code=place.code,
+            ),
+        )
         if request.args.get("made")
         else None
     )
@@ -123,7 +134,7 @@ def add_bins(code):
     form = BinsForm()
     edit = _edit_form(place)
     if not form.validate_on_submit():
-        return _location(place, edit, form, 422, ("error", "No bins were added. Fix the marked fields."))
+        return _location(place, edit, form, 422, ("error", _("No bins were added. Fix the marked fields.")))
     try:
         first, last = form.first.data.strip().upper(), (form.last.data or "").strip().upper()
         codes = locations.bin_range(first, last) if last and last != first else [first]
@@ -138,15 +149,19 @@ def add_bins(code):
         )
     except DomainError as refusal:
         return _location(place, edit, form, http_status(refusal), ("error", refusal.message))
-    return _location(
-        place,
-        edit,
-        BinsForm(formdata=None),
-        200,
-        (
-            "ok",
-            f"Added {made:,} bin{'' if made == 1 else 's'}: {codes[0]}{' to ' + codes[-1] if made > 1 else ''}.",
-        ),
+    return _location(place, edit, BinsForm(formdata=None), 200, ("ok", _bins_added(made, codes)))
+
+
+def _bins_added(made: int, codes: list[str]) -> str:
+    if made == 1:
+        return _("Added 1 bin: %(first)s.", first=codes[0])
+    return ngettext(
+        "Added %(count)s bin: %(first)s to %(last)s.",
+        "Added %(count)s bins: %(first)s to %(last)s.",
+        made,
+        count=number(made),
+        first=codes[0],
+        last=codes[-1],
     )
 
 
@@ -154,7 +169,9 @@ def add_bins(code):
 @requires(Role.ADMIN)
 def bin_active(bin_id):
     bin = db.session.get(Bin, bin_id) or abort(404)
-    return _set_active(bin.location, f"Bin {bin.code}", lambda wanted: places.set_bin_active(bin.id, wanted))
+    return _set_active(
+        bin.location, bin.code, lambda wanted: places.set_bin_active(bin.id, wanted), is_bin=True
+    )
 
 
 @bp.post("/locations/<code>/active")
@@ -164,7 +181,7 @@ def location_active(code):
     return _set_active(place, place.code, lambda wanted: places.set_location_active(place.id, wanted))
 
 
-def _set_active(place, what: str, change):
+def _set_active(place, code: str, change, *, is_bin: bool = False):
     """Deactivate (or make active again) a bin or a location, from its location's page."""
     wanted = request.form.get("active") == "1"
     try:
@@ -172,8 +189,16 @@ def _set_active(place, what: str, change):
     except DomainError as refusal:
         outcome, status = ("error", refusal.message), http_status(refusal)
     else:
-        outcome, status = ("ok", f"{what} is {'active' if wanted else 'inactive'}."), 200
+        outcome, status = ("ok", _now_active(code, wanted, is_bin)), 200
     return _location(place, _edit_form(place), BinsForm(formdata=None), status, outcome)
+
+
+def _now_active(code: str, active: bool, is_bin: bool) -> str:
+    if is_bin:
+        return (
+            _("Bin %(code)s is active.", code=code) if active else _("Bin %(code)s is inactive.", code=code)
+        )
+    return _("%(code)s is active.", code=code) if active else _("%(code)s is inactive.", code=code)
 
 
 def _edit_form(place) -> LocationForm:

@@ -3,6 +3,7 @@ its row with its suggested reorder point beside it (Apply sets it), and a form t
 Saving goes through alerts.policies, the rule the API and the import keep too."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -12,10 +13,12 @@ from warehouse.catalog import locations
 from warehouse.catalog import products as catalog_products
 from warehouse.core import commands
 from warehouse.core.errors import DomainError, NotFound
+from warehouse.core.i18n import msg
 from warehouse.setup import policies as policy_list
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import number
 from ..keyed import new_key
 from ..security import requires
 from . import bp
@@ -29,7 +32,7 @@ def policies_page():
         return _page(PolicyForm(formdata=None))
     form = PolicyForm()
     if not form.validate_on_submit():
-        return _page(form, 422, ("error", "Nothing was saved. Fix the marked fields."))
+        return _page(form, 422, ("error", _("Nothing was saved. Fix the marked fields.")))
     # An empty max level clears it; other empty figures keep theirs (0 for a new policy).
     figures = {
         f: getattr(form, f).data for f in FIGURES if getattr(form, f).data is not None or f == "max_level"
@@ -48,7 +51,9 @@ def policies_page():
     except DomainError as refusal:
         return _page(form, http_status(refusal), ("error", refusal.message))
     return _page(
-        PolicyForm(formdata=None), 200, ("ok", f"Saved the policy of {spec.sku} at {spec.location}.")
+        PolicyForm(formdata=None),
+        200,
+        ("ok", _("Saved the policy of %(sku)s at %(location)s.", sku=spec.sku, location=spec.location)),
     )
 
 
@@ -57,16 +62,21 @@ def policies_page():
 def policy_apply():
     form = ApplyForm()
     if not form.validate_on_submit():
-        return _page(PolicyForm(formdata=None), 422, ("error", "Choose a suggestion to apply."))
+        return _page(PolicyForm(formdata=None), 422, ("error", _("Choose a suggestion to apply.")))
     try:
         product = catalog_products.by_sku(form.sku.data)
         location = locations.by_code(form.location.data)
         if product is None or location is None:
-            raise NotFound("No such policy. Reload the page.")
+            raise NotFound(msg("No such policy. Reload the page."))
         replenishment.apply_reorder_point(product.id, location.id, form.value.data, actor_id=current_user.id)
     except DomainError as refusal:
         return _page(PolicyForm(formdata=None), http_status(refusal), ("error", refusal.message))
-    said = f"Reorder point of {product.sku} at {location.code} is now {form.value.data:,}."
+    said = _(
+        "Reorder point of %(sku)s at %(location)s is now %(value)s.",
+        sku=product.sku,
+        location=location.code,
+        value=number(form.value.data),
+    )
     return _page(PolicyForm(formdata=None), 200, ("ok", said))
 
 
@@ -76,7 +86,10 @@ def _page(form, status=200, outcome=None):
         search.q.data, search.location.data, search.page.data = "", "", 1
     place = locations.by_code(search.location.data) if search.location.data else None
     if search.location.data and place is None:
-        outcome = outcome or ("error", f"No location {search.location.data!r}: showing every location.")
+        outcome = outcome or (
+            "error",
+            _("No location %(code)s: showing every location.", code=repr(search.location.data)),
+        )
     page = policy_list.listing(search.q.data or "", place.id if place else None, number=search.page.data or 1)
     return render(
         "setup/policies.html",

@@ -2,6 +2,7 @@
 (only a product that never held stock)."""
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -53,7 +54,7 @@ def _edit(product):
             form.fill(product)
         return _form_page(form, product)
     if not form.validate_on_submit():
-        return _form_page(form, product, 422, ("error", "Nothing was saved. Fix the marked fields."))
+        return _form_page(form, product, 422, ("error", _("Nothing was saved. Fix the marked fields.")))
     try:
         saved = products.save(
             _spec(form),
@@ -83,7 +84,7 @@ def _spec(form: ProductForm) -> ProductSpec:
 
 def _form_page(form, product, status=200, outcome=None):
     if outcome is None and request.args.get("saved"):
-        outcome = ("ok", f"Saved {product.sku}.")
+        outcome = ("ok", _("Saved %(sku)s.", sku=product.sku))
     stock = products.inventory(product) if product is not None else None
     return render(
         "setup/product.html",

@@ -5,6 +5,8 @@ effect at once: the user's session and API tokens stop working on their next req
 import hashlib
 
 from flask import abort, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,11 +16,13 @@ from warehouse.accounts.models import Role, User
 from warehouse.core import commands, tenancy
 from warehouse.core.errors import DomainError
 from warehouse.core.extensions import db
+from warehouse.core.i18n import msg
 from warehouse.paper import badges
 from warehouse.web.errors import error_response
 from warehouse.web.statuses import http_status
 
 from ..htmx import redirect_for_htmx, render
+from ..i18n import translate
 from ..security import requires
 from . import bp
 from .forms import BadgeForm, NewUserForm, PasswordForm, PinForm, RoleForm, SearchForm
@@ -31,7 +35,7 @@ def users_list():
     if request.method == "GET":
         return _list(form)
     if not form.validate_on_submit():
-        return _list(form, 422, ("error", "Nobody was added. Fix the marked fields."))
+        return _list(form, 422, ("error", _("Nobody was added. Fix the marked fields.")))
     try:
         user = commands.run(
             "user.create",
@@ -84,7 +88,7 @@ def _user(username: str) -> User:
 @requires(Role.ADMIN)
 def user(username):
     person = _user(username)
-    outcome = ("ok", f"Added {person.username}.") if request.args.get("made") else None
+    outcome = ("ok", _("Added %(username)s.", username=person.username)) if request.args.get("made") else None
     return _page(person, outcome=outcome)
 
 
@@ -92,18 +96,18 @@ ACTIONS = {
     "role": (
         RoleForm,
         lambda p, f: users.set_role(p.id, f.role.data, actor_id=current_user.id),
-        "Role changed.",
+        _l("Role changed."),
     ),
     "password": (
         PasswordForm,
         lambda p, f: users.reset_password(p.id, f.password.data, actor_id=current_user.id),
-        "Password reset.",
+        _l("Password reset."),
     ),
-    "pin": (PinForm, lambda p, f: users.set_pin(p.id, f.pin.data, actor_id=current_user.id), "PIN set."),
+    "pin": (PinForm, lambda p, f: users.set_pin(p.id, f.pin.data, actor_id=current_user.id), _l("PIN set.")),
     "badge": (
         BadgeForm,
         lambda p, f: users.set_badge(p.id, f.badge_code.data or None, actor_id=current_user.id),
-        "Badge saved.",
+        _l("Badge saved."),
     ),
 }
 
@@ -115,7 +119,8 @@ def user_change(username, what):
     form_class, act, done = ACTIONS[what]
     form = form_class()
     if not form.validate_on_submit():
-        return _page(person, 422, ("error", " ".join(e for errors in form.errors.values() for e in errors)))
+        said = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _page(person, 422, ("error", said))
     try:
         # Keyed: a retried reset (a double tap) stores its new hash once.
         commands.run(
@@ -144,11 +149,14 @@ def user_active(username):
     except DomainError as refusal:
         return _page(person, http_status(refusal), ("error", refusal.message))
     said = (
-        "can sign in again (make new API tokens)"
+        _("%(username)s can sign in again (make new API tokens).", username=person.username)
         if wanted
-        else "is deactivated: signed out everywhere, API tokens revoked"
+        else _(
+            "%(username)s is deactivated: signed out everywhere, API tokens revoked.",
+            username=person.username,
+        )
     )
-    return _page(person, 200, ("ok", f"{person.username} {said}."))
+    return _page(person, 200, ("ok", said))
 
 
 def _digest(form) -> str:
@@ -180,7 +188,9 @@ def _page(person, status=200, outcome=None):
 def badge_pdf(username):
     person = _user(username)
     if not person.badge_code:
-        return error_response(400, f"{person.username} has no badge code. Set one on their page first.")
+        return error_response(
+            400, msg("{username} has no badge code. Set one on their page first.", username=person.username)
+        )
     organisation = organisations.by_id(tenancy.current())
     card = badges.BadgeCard(
         name=person.username,
@@ -189,9 +199,13 @@ def badge_pdf(username):
         organisation=organisation.name,
     )
     try:
-        pdf = badges.badge_cards_pdf([card])
+        pdf = badges.badge_cards_pdf([card], say=translate)
     except ValueError as refusal:  # a badge code too long for the card
-        return error_response(400, f"{refusal} Give {person.username} a shorter badge code.")
+        reason = refusal.args[0] if refusal.args else str(refusal)
+        return error_response(
+            400,
+            msg("{reason} Give {username} a shorter badge code.", reason=reason, username=person.username),
+        )
     response = make_response(pdf)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="badge-{person.username}.pdf"'

@@ -1,6 +1,8 @@
 import re
 import secrets
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -20,11 +22,23 @@ from warehouse.ledger import adjustments
 from warehouse.ledger.models import MovementType
 
 from ..filters import clean_text
+from ..i18n import number, translate
+from ..words import WORDS
 
 MAX_ADJUST = 1_000_000
 
-# The reasons a person may choose (an import's opening balance is the system's).
-REASONS = [SelectChoice(r.code.value, r.label) for r in adjustments.reasons() if r.chosen_by_people]
+
+def reason_choices() -> list[SelectChoice]:
+    """The reasons a person may choose (an import's opening balance is the system's), in
+    the reader's language: made per request, as the labels are."""
+    return [
+        SelectChoice(r.code.value, translate(r.label)) for r in adjustments.reasons() if r.chosen_by_people
+    ]
+
+
+def place(location) -> str:
+    """A location as a choice names it: its name and code, values said as they are."""
+    return f"{location.name} ({location.code})"
 
 
 class WholeNumberField(IntegerField):
@@ -38,7 +52,7 @@ class WholeNumberField(IntegerField):
         text = valuelist[0].strip()
         if not self.PATTERN.fullmatch(text):
             self.data = None
-            raise ValueError("Enter a whole number, e.g. 5 or -3.")
+            raise ValueError(_("Enter a whole number, e.g. 5 or -3."))
         self.data = int(text)
 
 
@@ -46,9 +60,11 @@ def _sensible_quantity(form, field):
     if field.data is None:  # not a number: process_formdata already said so
         raise StopValidation()
     if field.data == 0:
-        raise ValidationError("Quantity must not be zero: enter how many to add (5) or remove (-5).")
+        raise ValidationError(_("Quantity must not be zero: enter how many to add (5) or remove (-5)."))
     if abs(field.data) > MAX_ADJUST:
-        raise ValidationError(f"Enter a quantity between -{MAX_ADJUST:,} and {MAX_ADJUST:,}.")
+        raise ValidationError(
+            _("Enter a quantity between -%(limit)s and %(limit)s.", limit=number(MAX_ADJUST))
+        )
 
 
 class StockFilterForm(Form):
@@ -64,11 +80,12 @@ class MovementFilterForm(Form):
     sku = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     type = SelectField(
-        choices=[SelectChoice("", "Any type")] + [SelectChoice(t.value, t.value) for t in MovementType],
+        choices=[SelectChoice("", _l("Any type"))]
+        + [SelectChoice(t.value, WORDS[MovementType][t]) for t in MovementType],
         validators=[Optional()],
     )
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
     before = IntegerField(validators=[Optional(), NumberRange(1, 2**62)])
     reference = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
 
@@ -93,31 +110,34 @@ class AdjustForm(FlaskForm):
         validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$")]
     )  # minted at render
     sku = StringField(
-        "SKU or barcode",
+        _l("SKU or barcode"),
         filters=[clean_text],
-        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+        validators=[DataRequired(_l("Enter or scan the SKU.")), Length(max=64)],
     )
-    location = SelectField("Location", validators=[DataRequired("Choose the location.")])
+    location = SelectField(_l("Location"), validators=[DataRequired(_l("Choose the location."))])
     bin = StringField(
-        "Bin", filters=[clean_text], validators=[DataRequired("Enter or scan the bin."), Length(max=32)]
+        _l("Bin"),
+        filters=[clean_text],
+        validators=[DataRequired(_l("Enter or scan the bin.")), Length(max=32)],
     )
     lot = StringField(
-        "Lot (lot-tracked items only)", filters=[clean_text], validators=[Optional(), Length(max=64)]
+        _l("Lot (lot-tracked items only)"), filters=[clean_text], validators=[Optional(), Length(max=64)]
     )
     quantity = WholeNumberField(
-        "Quantity (+ adds, - removes)",
-        validators=[InputRequired("Enter a whole number, e.g. 5 or -3."), _sensible_quantity],
+        _l("Quantity (+ adds, - removes)"),
+        validators=[InputRequired(_l("Enter a whole number, e.g. 5 or -3.")), _sensible_quantity],
     )
-    reason = SelectField("Reason", choices=REASONS)
-    reference = StringField("Reference", filters=[clean_text], validators=[Length(max=64)])
+    reason = SelectField(_l("Reason"))
+    reference = StringField(_l("Reference"), filters=[clean_text], validators=[Length(max=64)])
     note = TextAreaField(
-        "Note",
+        _l("Note"),
         filters=[clean_text],
-        validators=[Length(max=500, message="Keep the note under 500 characters.")],
+        validators=[Length(max=500, message=_l("Keep the note under %(limit)s characters.", limit=500))],
     )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice(loc.code, f"{loc.name} ({loc.code})") for loc in locations]
+        self.reason.choices = reason_choices()
+        self.location.choices = [SelectChoice(loc.code, place(loc)) for loc in locations]
         if not self.key.data:
             self.key.data = secrets.token_urlsafe(16)

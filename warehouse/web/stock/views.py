@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -14,6 +15,7 @@ from warehouse.ledger.models import MovementType
 from warehouse.web.statuses import http_status
 
 from ..htmx import render
+from ..i18n import number, signed
 from ..security import requires
 from .forms import AdjustForm, MovementFilterForm, StockFilterForm
 
@@ -136,10 +138,19 @@ def adjust():
 
 def _adjust_outcome(form, posted):
     if posted.replayed:
-        return ("warn", f"Already posted (posting #{posted.posting_id}); nothing changed.")
+        return (
+            "warn",
+            _("Already posted (posting #%(posting)s); nothing changed.", posting=posted.posting_id),
+        )
     ((on_hand, _reserved, _held),) = posted.balances_after.values()
     return (
         "ok",
-        f"Posted #{posted.posting_id}: {form.quantity.data:+d} {form.sku.data} "
-        f"at {form.bin.data}. On hand now {on_hand}.",
+        _(
+            "Posted #%(posting)s: %(qty)s %(sku)s at %(bin)s. On hand now %(on_hand)s.",
+            posting=posted.posting_id,
+            qty=signed(form.quantity.data, 0),
+            sku=form.sku.data,
+            bin=form.bin.data,
+            on_hand=number(on_hand),
+        ),
     )

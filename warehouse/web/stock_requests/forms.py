@@ -1,6 +1,8 @@
 """Forms of the stock-request pages. Every form that writes carries a key minted when it
 is rendered (KeyedForm): a double tap or a retried post is applied once."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,17 +20,13 @@ from warehouse.stock_requests.models import (
 )
 
 from ..filters import clean_text
+from ..i18n import number
 from ..keyed import KeyedForm
-from ..stock.forms import WholeNumberField
+from ..stock.forms import WholeNumberField, place
+from ..words import WORDS
 
 MAX_ID = 2_147_483_647
-
-
-def _words(value: str) -> str:
-    return value.replace("_", " ").capitalize()
-
-
-CATEGORIES = [SelectChoice(c.value, _words(c.value)) for c in RequestCategory]
+CATEGORIES = [SelectChoice(c.value, WORDS[RequestCategory][c]) for c in RequestCategory]
 
 
 def _location_id(value):
@@ -44,7 +42,7 @@ def _location_id(value):
 def _quantity_from(low: int):
     def check(form, field):
         if field.data is not None and not low <= field.data <= MAX_QTY:
-            raise ValidationError(f"Quantity must be {low} to {MAX_QTY:,}.")
+            raise ValidationError(_("Quantity must be %(low)s to %(high)s.", low=low, high=number(MAX_QTY)))
 
     return check
 
@@ -53,54 +51,66 @@ class RequestFilterForm(Form):
     """GET filters of the list; a bad value is reported, never a 500."""
 
     status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(s.value, _words(s.value)) for s in RequestStatus],
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))]
+        + [SelectChoice(s.value, WORDS[RequestStatus][s]) for s in RequestStatus],
+        default="",  # the list opened from the menu, with no filter: every request
     )
-    category = SelectField("Category", choices=[SelectChoice("", "Any category")] + CATEGORIES)
-    mine = SelectField("Whose", choices=[SelectChoice("", "Everyone's"), SelectChoice("1", "Mine")])
+    category = SelectField(
+        _l("Category"), choices=[SelectChoice("", _l("Any category"))] + CATEGORIES, default=""
+    )
+    mine = SelectField(
+        _l("Whose"), choices=[SelectChoice("", _l("Everyone's")), SelectChoice("1", _l("Mine"))], default=""
+    )
 
 
 class NewRequestForm(KeyedForm):
-    location = SelectField("For location", coerce=_location_id, validators=[Optional()])
+    location = SelectField(_l("For location"), coerce=_location_id, validators=[Optional()])
     department = StringField(
-        "Department (optional)",
+        _l("Department (optional)"),
         filters=[clean_text],
-        validators=[Length(max=MAX_DEPARTMENT, message=f"Keep it under {MAX_DEPARTMENT} characters.")],
+        validators=[
+            Length(
+                max=MAX_DEPARTMENT, message=_l("Keep it under %(limit)s characters.", limit=MAX_DEPARTMENT)
+            )
+        ],
     )
-    category = SelectField("What it is for", choices=CATEGORIES)
+    category = SelectField(_l("What it is for"), choices=CATEGORIES)
     note = TextAreaField(
-        "Note",
+        _l("Note"),
         filters=[clean_text],
-        validators=[Length(max=MAX_NOTE, message=f"Keep the note under {MAX_NOTE} characters.")],
+        validators=[
+            Length(max=MAX_NOTE, message=_l("Keep the note under %(limit)s characters.", limit=MAX_NOTE))
+        ],
     )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [SelectChoice("", "No location (a department)")] + [
-            SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations
+        self.location.choices = [SelectChoice("", _("No location (a department)"))] + [
+            SelectChoice(loc.id, place(loc)) for loc in locations
         ]
 
     def validate_department(self, field):
         if not field.data and self.location.data is None:
-            raise ValidationError("Choose the location the stock is for, or name a department.")
+            raise ValidationError(_("Choose the location the stock is for, or name a department."))
 
 
 class AddLineForm(KeyedForm):
     code = StringField(
-        "SKU or barcode",
+        _l("SKU or barcode"),
         filters=[clean_text],
-        validators=[DataRequired("Enter or scan the SKU."), Length(max=64)],
+        validators=[DataRequired(_l("Enter or scan the SKU.")), Length(max=64)],
     )
     qty = WholeNumberField(
-        "Quantity", validators=[InputRequired("Enter how many, e.g. 5."), _quantity_from(1)]
+        _l("Quantity"), validators=[InputRequired(_l("Enter how many, e.g. 5.")), _quantity_from(1)]
     )
-    note = StringField("Note (optional)", filters=[clean_text], validators=[Length(max=MAX_LINE_NOTE)])
+    note = StringField(_l("Note (optional)"), filters=[clean_text], validators=[Length(max=MAX_LINE_NOTE)])
 
 
 class LineQtyForm(FlaskForm):
     qty = WholeNumberField(
-        "Quantity", validators=[InputRequired("Enter how many, or 0 to remove the line."), _quantity_from(0)]
+        _l("Quantity"),
+        validators=[InputRequired(_l("Enter how many, or 0 to remove the line.")), _quantity_from(0)],
     )
 
 
@@ -110,43 +120,46 @@ class StepForm(KeyedForm):
 
 class CommentForm(KeyedForm):
     text = TextAreaField(
-        "Comment",
+        _l("Comment"),
         filters=[clean_text],
         validators=[
-            DataRequired("Write a comment first."),
-            Length(max=MAX_COMMENT, message=f"Keep it under {MAX_COMMENT} characters."),
+            DataRequired(_l("Write a comment first.")),
+            Length(max=MAX_COMMENT, message=_l("Keep it under %(limit)s characters.", limit=MAX_COMMENT)),
         ],
     )
 
 
 class ApproveForm(KeyedForm):
     fulfil_as = SelectField(
-        "Approve as",
+        _l("Approve as"),
         choices=[
-            SelectChoice(Fulfilment.TRANSFER.value, "A transfer from the source to the requester"),
-            SelectChoice(Fulfilment.ISSUE.value, "An issue from stock at the source, now"),
+            SelectChoice(Fulfilment.TRANSFER.value, _l("A transfer from the source to the requester")),
+            SelectChoice(Fulfilment.ISSUE.value, _l("An issue from stock at the source, now")),
         ],
     )
     source = SelectField(
-        "Source location", coerce=_location_id, validators=[InputRequired("Choose the source.")]
+        _l("Source location"), coerce=_location_id, validators=[InputRequired(_l("Choose the source."))]
     )
     remark = StringField(
-        "Note for the history (optional)", filters=[clean_text], validators=[Length(max=MAX_NOTE)]
+        _l("Note for the history (optional)"), filters=[clean_text], validators=[Length(max=MAX_NOTE)]
     )
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.source.choices = [SelectChoice(loc.id, f"{loc.name} ({loc.code})") for loc in locations]
+        self.source.choices = [SelectChoice(loc.id, place(loc)) for loc in locations]
 
 
 class RejectForm(KeyedForm):
     reason = StringField(
-        "Reason",
+        _l("Reason"),
         filters=[clean_text],
-        validators=[DataRequired("Say why, so the requester knows what to change."), Length(max=MAX_NOTE)],
+        validators=[
+            DataRequired(_l("Say why, so the requester knows what to change.")),
+            Length(max=MAX_NOTE),
+        ],
     )
 
 
 class ProductSearchForm(Form):
-    request = IntegerField(validators=[InputRequired("Open a request first."), NumberRange(1, MAX_ID)])
-    q = StringField("Find a SKU", filters=[clean_text], validators=[Optional(), Length(max=64)])
+    request = IntegerField(validators=[InputRequired(_l("Open a request first.")), NumberRange(1, MAX_ID)])
+    q = StringField(_l("Find a SKU"), filters=[clean_text], validators=[Optional(), Length(max=64)])

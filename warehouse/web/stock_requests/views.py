@@ -7,6 +7,8 @@ region it swaps (`render` decides); a refusal lands in the page with its status,
 500. Every form that writes carries its own key: a double tap is applied once."""
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from warehouse import stock_requests
@@ -20,6 +22,7 @@ from warehouse.stock_requests.models import Fulfilment
 from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render, wants_partial
+from ..i18n import number
 from ..keyed import new_key
 from ..security import RANK, requires
 from . import bp
@@ -113,7 +116,7 @@ def detail(id):
 def add_line(id):
     form = AddLineForm()
     if not form.validate_on_submit():
-        outcome = ("error", "Nothing was added. Fix the marked fields.")
+        outcome = ("error", _("Nothing was added. Fix the marked fields."))
         return _show(stock_requests.get(id), LINES, status=422, add_form=form, lines_outcome=outcome)
     try:
         product = stock.product_by_code(form.code.data)
@@ -130,9 +133,8 @@ def add_line(id):
         return _show(
             stock_requests.get(id), LINES, status=http_status(refusal), add_form=form, lines_outcome=outcome
         )
-    return _show(
-        stock_requests.get(id), LINES, lines_outcome=("ok", f"Added {form.qty.data} × {product.sku}.")
-    )
+    added = _("Added %(qty)s × %(sku)s.", qty=number(form.qty.data), sku=product.sku)
+    return _show(stock_requests.get(id), LINES, lines_outcome=("ok", added))
 
 
 @bp.post(f"/<{ID}:id>/lines/<{ID}:line_id>")
@@ -140,16 +142,16 @@ def add_line(id):
 def change_line(id, line_id):
     form = LineQtyForm()
     if not form.validate_on_submit():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
-        return _show(
-            stock_requests.get(id), LINES, status=422, lines_outcome=("error", f"Nothing changed. {errors}")
-        )
+        nothing = _("Nothing changed. %(errors)s", errors=_errors(form))
+        return _show(stock_requests.get(id), LINES, status=422, lines_outcome=("error", nothing))
     try:
         stock_requests.set_line(id, line_id, form.qty.data, actor_id=current_user.id)
     except DomainError as refusal:
         outcome = ("error", refusal.message)
         return _show(stock_requests.get(id), LINES, status=http_status(refusal), lines_outcome=outcome)
-    done = "Line removed." if form.qty.data == 0 else f"Quantity set to {form.qty.data}."
+    done = (
+        _("Line removed.") if form.qty.data == 0 else _("Quantity set to %(qty)s.", qty=number(form.qty.data))
+    )
     return _show(stock_requests.get(id), LINES, lines_outcome=("ok", done))
 
 
@@ -165,7 +167,7 @@ def products():
             "partials/_error.html",
             status=400,
             status_code=400,
-            message="Open a request first, then search for SKUs to add.",
+            message=_("Open a request first, then search for SKUs to add."),
         )
     asked = stock_requests.get(search.request.data)
     matches = _matches(search.q.data, asked.location_id) if search.q.data and not search.errors else []
@@ -198,19 +200,21 @@ def _matches(text: str, location_id: int | None) -> list:
 @bp.post(f"/<{ID}:id>/submit")
 @requires(Role.OPERATOR)
 def submit(id):
-    return _step(id, stock_requests.submit, "is submitted: a supervisor decides next.")
+    return _step(id, stock_requests.submit, _l("%(number)s is submitted: a supervisor decides next."))
 
 
 @bp.post(f"/<{ID}:id>/rollback")
 @requires(Role.OPERATOR)
 def rollback(id):
-    return _step(id, stock_requests.rollback, "is back in draft: change it, then submit again.")
+    return _step(
+        id, stock_requests.rollback, _l("%(number)s is back in draft: change it, then submit again.")
+    )
 
 
 @bp.post(f"/<{ID}:id>/cancel")
 @requires(Role.OPERATOR)
 def cancel(id):
-    return _step(id, stock_requests.cancel, "is withdrawn.")
+    return _step(id, stock_requests.cancel, _l("%(number)s is withdrawn."))
 
 
 @bp.post(f"/<{ID}:id>/comments")
@@ -218,7 +222,7 @@ def cancel(id):
 def comment(id):
     form = CommentForm()
     if not form.validate_on_submit():
-        outcome = ("error", " ".join(e for errs in form.errors.values() for e in errs))
+        outcome = ("error", _errors(form))
         return _show(
             stock_requests.get(id), COMMENTS, status=422, comment_form=form, comments_outcome=outcome
         )
@@ -233,7 +237,7 @@ def comment(id):
             comment_form=form,
             comments_outcome=outcome,
         )
-    return _show(stock_requests.get(id), COMMENTS, comments_outcome=("ok", "Comment added."))
+    return _show(stock_requests.get(id), COMMENTS, comments_outcome=("ok", _("Comment added.")))
 
 
 # --- the approver's decisions -----------------------------------------------------------
@@ -250,7 +254,7 @@ def approve(id):
             WHOLE,
             status=422,
             approve_form=form,
-            outcome=("error", "Nothing was approved. " + _errors(form)),
+            outcome=("error", _("Nothing was approved. %(errors)s", errors=_errors(form))),
         )
     try:
         done = stock_requests.approve(
@@ -282,7 +286,7 @@ def reject(id):
             WHOLE,
             status=422,
             reject_form=form,
-            outcome=("error", "Nothing was rejected. " + _errors(form)),
+            outcome=("error", _("Nothing was rejected. %(errors)s", errors=_errors(form))),
         )
     try:
         stock_requests.reject(id, form.reason.data, actor_id=current_user.id, key=form.key.data or None)
@@ -294,34 +298,46 @@ def reject(id):
             reject_form=form,
             outcome=("error", refusal.message),
         )
-    return _show(stock_requests.get(id), WHOLE, outcome=("ok", "Rejected: the requester sees your reason."))
+    return _show(
+        stock_requests.get(id), WHOLE, outcome=("ok", _("Rejected: the requester sees your reason."))
+    )
 
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _step(id, service, done: str):
+def _step(id, service, done):
+    """`done`: what the page says when the step went through, with the request's number."""
     asked = stock_requests.get(id)
     form = StepForm()
     if not form.validate_on_submit():
-        return _show(asked, WHOLE, status=400, outcome=("error", "Reload the page and try again."))
+        return _show(asked, WHOLE, status=400, outcome=("error", _("Reload the page and try again.")))
     try:
         service(id, actor_id=current_user.id, key=form.key.data or None)
     except DomainError as refusal:
         return _show(
             stock_requests.get(id), WHOLE, status=http_status(refusal), outcome=("error", refusal.message)
         )
-    return _show(stock_requests.get(id), WHOLE, outcome=("ok", f"{asked.number} {done}"))
+    return _show(stock_requests.get(id), WHOLE, outcome=("ok", str(done) % {"number": asked.number}))
 
 
 def _errors(form) -> str:
-    return " ".join(e for errs in form.errors.values() for e in errs)
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _approved(done) -> str:
     if done.fulfilment is Fulfilment.ISSUE:
-        return f"{done.number} is issued from {done.source_location.code} and fulfilled."
-    return f"{done.number} is approved as {done.transfer.number} from {done.source_location.code}: print its pick list."
+        return _(
+            "%(number)s is issued from %(location)s and fulfilled.",
+            number=done.number,
+            location=done.source_location.code,
+        )
+    return _(
+        "%(number)s is approved as %(transfer)s from %(location)s: print its pick list.",
+        number=done.number,
+        transfer=done.transfer.number,
+        location=done.source_location.code,
+    )
 
 
 def _decider(asked) -> str | None:

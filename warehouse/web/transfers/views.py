@@ -7,6 +7,8 @@ region it swaps (`render` decides), and every refusal from the domain lands in t
 as a message with the refusal's status, never as a 500."""
 
 from flask import make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -24,6 +26,7 @@ from warehouse.transfers.models import TransferStatus
 from warehouse.web.statuses import http_status
 
 from ..htmx import is_htmx, redirect_for_htmx, render, wants_partial
+from ..i18n import number, translate
 from ..security import requires
 from . import bp
 from .forms import (
@@ -40,9 +43,9 @@ PAGE, WHOLE, LINES = "transfers/detail.html", "transfers/_transfer.html", "trans
 PAPER = ("A4", "LETTER")
 S = TransferStatus
 ACTIONS = [
-    (S.APPROVED, "transfers.approve", "Approve", "primary"),
-    (S.COMPLETED, "transfers.complete", "Complete", "primary"),
-    (S.CANCELLED, "transfers.cancel", "Cancel transfer", "secondary"),
+    (S.APPROVED, "transfers.approve", _l("Approve"), "primary"),
+    (S.COMPLETED, "transfers.complete", _l("Complete"), "primary"),
+    (S.CANCELLED, "transfers.cancel", _l("Cancel transfer"), "secondary"),
 ]
 
 
@@ -98,7 +101,7 @@ def add_line(id):
             LINES,
             status=422,
             add_form=form,
-            lines_outcome=("error", "Nothing was added. Fix the marked fields."),
+            lines_outcome=("error", _("Nothing was added. Fix the marked fields.")),
         )
     try:
         product = stock.product_by_code(form.code.data)
@@ -118,7 +121,8 @@ def add_line(id):
             add_form=form,
             lines_outcome=("error", refusal.message),
         )
-    return _show(transfers.get(id), LINES, lines_outcome=("ok", f"Added {form.qty.data} × {product.sku}."))
+    added = _("Added %(qty)s × %(sku)s.", qty=number(form.qty.data), sku=product.sku)
+    return _show(transfers.get(id), LINES, lines_outcome=("ok", added))
 
 
 @bp.post(f"/<{ID}:id>/lines/<{ID}:line_id>")
@@ -127,34 +131,40 @@ def change_line(id, line_id):
     transfer = transfers.get(id)
     form = LineQtyForm()
     if not form.validate_on_submit():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
-        return _show(transfer, LINES, status=422, lines_outcome=("error", f"Nothing changed. {errors}"))
+        nothing = _("Nothing changed. %(errors)s", errors=_errors(form))
+        return _show(transfer, LINES, status=422, lines_outcome=("error", nothing))
     try:
         transfers.change_line(id, line_id, form.qty.data)
     except DomainError as refusal:
         return _show(
             transfers.get(id), LINES, status=http_status(refusal), lines_outcome=("error", refusal.message)
         )
-    done = "Line removed." if form.qty.data == 0 else f"Quantity set to {form.qty.data}."
+    done = (
+        _("Line removed.") if form.qty.data == 0 else _("Quantity set to %(qty)s.", qty=number(form.qty.data))
+    )
     return _show(transfers.get(id), LINES, lines_outcome=("ok", done))
 
 
 @bp.post(f"/<{ID}:id>/approve")
 @requires(Role.SUPERVISOR)
 def approve(id):
-    return _act(id, transfers.approve, "approved: stock is reserved at the source. Print the pick list.")
+    return _act(
+        id,
+        transfers.approve,
+        _l("%(number)s approved: stock is reserved at the source. Print the pick list."),
+    )
 
 
 @bp.post(f"/<{ID}:id>/cancel")
 @requires(Role.SUPERVISOR)
 def cancel(id):
-    return _act(id, transfers.cancel, "cancelled: any reservation is released.")
+    return _act(id, transfers.cancel, _l("%(number)s cancelled: any reservation is released."))
 
 
 @bp.post(f"/<{ID}:id>/complete")
 @requires(Role.SUPERVISOR)
 def complete(id):
-    return _act(id, transfers.complete, "completed.")
+    return _act(id, transfers.complete, _l("%(number)s completed."))
 
 
 @bp.post(f"/<{ID}:id>/lines/<{ID}:line_id>/missing")
@@ -194,7 +204,7 @@ def sku_search():
             "partials/_error.html",
             status=400,
             status_code=400,
-            message="Open a transfer first, then search for SKUs to add.",
+            message=_("Open a transfer first, then search for SKUs to add."),
         )
     transfer = transfers.get(form.transfer.data)
     matches = _sku_matches(form.q.data, transfer.from_location_id) if form.q.data and not form.errors else []
@@ -228,7 +238,8 @@ def _places():
     return locations.places()
 
 
-def _act(id, service, done: str):
+def _act(id, service, done):
+    """`done`: what the page says when the step went through, with the transfer's number."""
     transfer = transfers.get(id)  # CSRF was checked app-wide (CSRFProtect) before the view
     try:
         service(id, actor_id=current_user.id)
@@ -236,27 +247,38 @@ def _act(id, service, done: str):
         return _show(
             transfers.get(id), WHOLE, status=http_status(refusal), outcome=("error", refusal.message)
         )
-    return _show(transfers.get(id), WHOLE, outcome=("ok", f"{transfer.number} {done}"))
+    return _show(transfers.get(id), WHOLE, outcome=("ok", str(done) % {"number": transfer.number}))
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _nothing(form) -> str:
-    errors = " ".join(e for errs in form.errors.values() for e in errs)
-    return f"Nothing was resolved. {errors}"
+    return _("Nothing was resolved. %(errors)s", errors=_errors(form))
 
 
 def _resolved(transfer, done) -> str:
+    """Two whole sentences: what became of the units, and what is still missing."""
     line = next(l for l in transfer.lines if l.id == done.line_id)
+    units = dict(qty=number(done.qty), sku=line.product.sku)
     what = (
-        f"found: received into {transfer.to_location.code}'s receiving bin, put-away tasks are ready"
+        _(
+            "%(qty)s × %(sku)s found: received into %(location)s's receiving bin, put-away tasks are ready.",
+            location=transfer.to_location.code,
+            **units,
+        )
         if done.outcome.value == "found"
-        else "lost: written off from transit"
+        else _("%(qty)s × %(sku)s lost: written off from transit.", **units)
     )
     after = (
-        f"{transfer.number} is completed: every unit is accounted for."
+        _("%(number)s is completed: every unit is accounted for.", number=transfer.number)
         if done.completed
-        else f"Still missing on {transfer.number}: {done.still_missing}."
+        else _(
+            "Still missing on %(number)s: %(qty)s.", number=transfer.number, qty=number(done.still_missing)
+        )
     )
-    return f"{done.qty} × {line.product.sku} {what}. {after}"
+    return f"{what} {after}"
 
 
 def _show(
@@ -347,9 +369,9 @@ def _pdf(id, maker: str, suffix: str):
             "partials/_error.html",
             status=400,
             status_code=400,
-            message="Paper size must be A4 or LETTER (e.g. ?size=A4).",
+            message=_("Paper size must be A4 or LETTER (e.g. ?size=A4)."),
         )
-    response = make_response(getattr(slips, maker)(transfer, size))
+    response = make_response(getattr(slips, maker)(transfer, size, say=translate))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{transfer.number}{suffix}.pdf"'
     return response

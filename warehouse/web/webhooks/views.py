@@ -2,6 +2,7 @@
 here), deactivate, queue a test event, and see recent deliveries with every attempt.
 htmx swaps the page's one region; a plain post gets the whole page."""
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from warehouse.accounts.models import Role
@@ -30,7 +31,7 @@ def index():
 def add():
     form = SubscriptionForm()
     if not form.validate_on_submit():
-        return _page(form, 422, ("error", "Nothing was added. Fix the marked fields."))
+        return _page(form, 422, ("error", _("Nothing was added. Fix the marked fields.")))
     try:
         subscription = webhooks.subscribe(
             form.url.data,
@@ -44,7 +45,13 @@ def add():
     return _page(
         SubscriptionForm(formdata=None),
         200,
-        ("ok", f"Added {subscription.url}. Copy its secret now: verify X-Warehouse-Signature with it."),
+        (
+            "ok",
+            _(
+                "Added %(url)s. Copy its secret now: verify X-Warehouse-Signature with it.",
+                url=subscription.url,
+            ),
+        ),
         secret=subscription.secret,
     )
 
@@ -52,7 +59,7 @@ def add():
 @bp.post(f"/<{ID}:id>/deactivate")
 @requires(Role.ADMIN)
 def deactivate(id):
-    return _act(webhooks.deactivate, id, "Deactivated: nothing more is sent there.")
+    return _act(webhooks.deactivate, id, _("Deactivated: nothing more is sent there."))
 
 
 @bp.post(f"/<{ID}:id>/test")
@@ -61,7 +68,7 @@ def send_test(id):
     return _act(
         webhooks.send_test,
         id,
-        "Test event queued: the next `flask deliver-webhooks` pass sends it.",
+        _("Test event queued: the next `flask deliver-webhooks` pass sends it."),
         key=_button_key(),
     )
 
