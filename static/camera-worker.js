@@ -8,7 +8,9 @@
 // (warehouse/web/headers.py, DECODER_POLICY): the pages themselves cannot compile any.
 //
 // Messages: {type: "load", script, wasm} -> {type: "ready"} or {type: "failed"};
-// {type: "frame", id, width, height, buffer (RGBA), formats?} -> {type: "codes", id, codes, ms}.
+// {type: "frame", id, width, height, buffer (RGBA), formats?} -> {type: "codes", id, codes, ms}:
+// every code read in the frame, the one aimed at first (static/camera.js takes that one,
+// and the others tell it whether the code it took last is still in view).
 "use strict";
 
 // What the floor's labels carry: EAN/UPC, Code 128 (GS1-128 too), GS1 DataBar, QR and
@@ -51,22 +53,21 @@ function decode(frame) {
     tryInvert: false,     // printed labels are dark on light; half the work without it
     maxNumberOfSymbols: 4
   }).then(function (results) {
-    var aimed = aimedAt(results.filter(function (r) { return r.isValid && r.text; }), frame);
-    postMessage({ type: "codes", id: frame.id, codes: aimed ? [scanned(aimed)] : [], ms: performance.now() - started });
+    var codes = aimedFirst(results.filter(function (r) { return r.isValid && r.text; }), frame).map(scanned);
+    postMessage({ type: "codes", id: frame.id, codes: codes, ms: performance.now() - started });
   }, function (error) {
     postMessage({ type: "codes", id: frame.id, codes: [], ms: performance.now() - started, error: String(error) });
   });
 }
 
-// One code per frame, as a scanner reads the one it is aimed at: a pack may carry an EAN-13
-// and a GS1 DataMatrix of the same item, and two would count it twice. The GS1 one if there
-// is one (it has the lot and expiry too), else the one nearest the middle of the picture.
-function aimedAt(results, frame) {
-  var gs1 = results.filter(function (r) { return r.contentType === "GS1"; });
-  var choice = gs1.length ? gs1 : results;
-  return choice.reduce(function (best, r) {
-    return best && offCentre(best, frame) <= offCentre(r, frame) ? best : r;
-  }, null);
+// The codes in the order a scanner would pick them: a pack may carry an EAN-13 and a GS1
+// DataMatrix of the same item, and the GS1 one comes first (it has the lot and expiry too);
+// then the one nearest the middle of the picture, the one aimed at.
+function aimedFirst(results, frame) {
+  return results.slice().sort(function (a, b) {
+    var gs1 = (b.contentType === "GS1") - (a.contentType === "GS1");
+    return gs1 || offCentre(a, frame) - offCentre(b, frame);
+  });
 }
 
 function offCentre(result, frame) {

@@ -405,7 +405,9 @@
       return;
     }
     // Focus is elsewhere (a button, the page): keys go to the scan input, so a scan fired
-    // now still lands there.
+    // now still lands there. But Space presses a camera button reached with Tab: a scan's
+    // first key moves the focus to the input, and no scan starts with a space.
+    if (event.key === " " && t && t.closest && t.closest("[data-camera-toggle], [data-camera-torch]")) { return; }
     if (event.key.length === 1) {
       event.preventDefault();
       input.value += event.key;
@@ -478,7 +480,9 @@
     loadCamera(button).then(function (c) { c.toggle(); }, function () {
       showProblem(say("camera_reader_failed", "The barcode reader did not load. Check the connection and press Camera again."));
     });
-    focusScan();
+    // A tap goes back to the scan input; pressed from the keyboard (detail 0) the button
+    // keeps the focus, so it can be pressed again. A scanner's keys still reach the input.
+    if (event.detail) { focusScan(); }
   });
 
   function resumeCamera() {

@@ -219,3 +219,11 @@ def test_a_user_who_chose_polish_still_gets_english_from_the_api(client, floor):
     assert re.fullmatch(r"[\x20-\x7e]+", error["message"]), error["message"]  # English, plain ASCII
     page = client.get("/floor/lookup", headers={"Accept-Language": "pl"})
     assert "Vary" in page.headers and "Accept-Language" in page.headers["Vary"]
+
+
+def test_wtforms_own_messages_follow_the_page_language_on_filter_forms_too(client, floor):
+    """List filters are plain WTForms forms (a GET needs no CSRF token): their built-in
+    messages are translated as a FlaskForm's are."""
+    accounts.set_language(operator(), "pl")
+    page = client.get("/stock-requests?status=nonsense").get_data(as_text=True)
+    assert "Nieprawidłowy wybór" in page and "Not a valid choice" not in page

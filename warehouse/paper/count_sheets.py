@@ -122,7 +122,8 @@ def _bin_heading(bin, width: float, say: Callable[[str], str]) -> Table:
     half = width / 2
     room = half - 2 * CELL_PAD
     table = Table(
-        [[_Line(bin.code, room, font=BOLD, size=16), barcode128(bin.barcode, room, say=say)]], colWidths=[half, half]
+        [[_Line(bin.code, room, font=BOLD, size=16), barcode128(bin.barcode, room, say=say)]],
+        colWidths=[half, half],
     )
     table.setStyle(
         TableStyle(

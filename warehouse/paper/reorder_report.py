@@ -147,5 +147,10 @@ def reorder_pdf(
         title=say(TITLE),
         author="warehouse",
     )
-    doc.build([table], onFirstPage=draw_heading, onLaterPages=draw_heading, canvasmaker=partial(PageCountCanvas, say=say))
+    doc.build(
+        [table],
+        onFirstPage=draw_heading,
+        onLaterPages=draw_heading,
+        canvasmaker=partial(PageCountCanvas, say=say),
+    )
     return out.getvalue()

@@ -5,12 +5,13 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from warehouse.alerts import MAX_THRESHOLD
 from warehouse.alerts.models import AlertKind, AlertStatus
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..i18n import number
@@ -23,7 +24,7 @@ KINDS = [SelectChoice("", _l("Any kind"))] + [SelectChoice(k.value, WORDS[AlertK
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
-class AlertFilterForm(Form):
+class AlertFilterForm(FilterForm):
     """GET filters of the list: a bad value is reported, never a 500."""
 
     status = SelectField(_l("Status"), choices=STATUSES, default="live", validators=[Optional()])

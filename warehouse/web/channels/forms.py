@@ -3,11 +3,12 @@ carries a key minted when it is rendered, so a double submit is written once."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from warehouse.availability.channels import MAX_BUFFER, MAX_NAME
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..keyed import KeyedForm
@@ -16,7 +17,7 @@ from ..stock.forms import WholeNumberField
 CODE = r"^[A-Za-z0-9_-]{1,32}$"
 
 
-class MatrixFilterForm(Form):
+class MatrixFilterForm(FilterForm):
     """The matrix's location, search, channels and page (a GET, so no CSRF)."""
 
     location = SelectField(_l("Location"), validators=[Optional()])
@@ -35,7 +36,7 @@ def _named(thing) -> str:
     return _("%(name)s (%(code)s)", name=thing.name, code=thing.code)
 
 
-class DrilldownForm(Form):
+class DrilldownForm(FilterForm):
     sku = StringField(
         _l("SKU"), filters=[clean_text], validators=[DataRequired(_l("Name a SKU.")), Length(max=64)]
     )

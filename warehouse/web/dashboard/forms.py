@@ -5,13 +5,14 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from warehouse.ledger.models import MovementType
 from warehouse.reporting import periods
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..words import WORDS
@@ -40,7 +41,7 @@ def _sensible_date(form, field):
         )
 
 
-class DashboardFilterForm(Form):
+class DashboardFilterForm(FilterForm):
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     period = SelectField(choices=PERIODS, default=periods.DEFAULT_PERIOD, validate_choice=True)
 
@@ -49,7 +50,7 @@ class DashboardFilterForm(Form):
             raise ValidationError(_("Choose 7d, 30d, 90d or 1y."))
 
 
-class ValuationFilterForm(Form):
+class ValuationFilterForm(FilterForm):
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     as_of = DateField(_l("As of"), validators=[Optional(), _sensible_date])
     cost = SelectField(
@@ -62,7 +63,7 @@ class ValuationFilterForm(Form):
     )
 
 
-class RangeFilterForm(Form):
+class RangeFilterForm(FilterForm):
     """A date range of whole days, at most a year and a bit long."""
 
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])

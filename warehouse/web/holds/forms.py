@@ -4,7 +4,7 @@ is rendered, so a double submit is recognised and written once."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -18,6 +18,7 @@ from wtforms.validators import (
 
 from warehouse.availability.holds import MAX_QTY
 from warehouse.availability.models import HoldReason, HoldStatus
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..i18n import number
@@ -38,7 +39,7 @@ def _quantity(form, field):
         raise ValidationError(_("Quantity must be 1 to %(max)s.", max=number(MAX_QTY)))
 
 
-class HoldFilterForm(Form):
+class HoldFilterForm(FilterForm):
     """GET filters; a bad value is reported, never a 500."""
 
     status = SelectField(_l("Status"), choices=STATUSES, default="active", validators=[Optional()])
@@ -82,7 +83,7 @@ class NewHoldForm(KeyedForm):
         ]
 
 
-class ExpiryFilterForm(Form):
+class ExpiryFilterForm(FilterForm):
     days = IntegerField(
         _l("Expiring within (days)"),
         default=30,

@@ -4,11 +4,12 @@ CSRF). Bad values become form errors, never 500s."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, SelectField
+from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
 from warehouse.alerts.replenishment import MAX_DAYS, MAX_REORDER_POINT
+from warehouse.web.filter_form import FilterForm
 
 from ..i18n import number
 from ..stock.forms import WholeNumberField
@@ -44,7 +45,7 @@ def _between(low: int, high: int, refusal):
     return check
 
 
-class ReportForm(Form):
+class ReportForm(FilterForm):
     """Which location (by code, as in the stock pages' URLs; an id is understood too), and
     how many days of outbound the suggested points look back on."""
 

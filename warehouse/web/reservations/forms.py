@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from warehouse.availability.models import ReservationStatus
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..keyed import KeyedForm
@@ -14,7 +15,7 @@ STATUSES = [SelectChoice(s.value, WORDS[ReservationStatus][s]) for s in Reservat
 ]
 
 
-class ReservationFilterForm(Form):
+class ReservationFilterForm(FilterForm):
     """GET filters; a bad value is reported, never a 500."""
 
     status = SelectField(_l("Status"), choices=STATUSES, default="active", validators=[Optional()])

@@ -4,7 +4,7 @@ import secrets
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -20,6 +20,7 @@ from wtforms.validators import (
 
 from warehouse.ledger import adjustments
 from warehouse.ledger.models import MovementType
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..i18n import number, translate
@@ -67,7 +68,7 @@ def _sensible_quantity(form, field):
         )
 
 
-class StockFilterForm(Form):
+class StockFilterForm(FilterForm):
     """GET filters; bad values are reported, never a 500."""
 
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
@@ -76,7 +77,7 @@ class StockFilterForm(Form):
     page = IntegerField(default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
 
-class MovementFilterForm(Form):
+class MovementFilterForm(FilterForm):
     sku = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     location = StringField(filters=[clean_text], validators=[Optional(), Length(max=64)])
     type = SelectField(

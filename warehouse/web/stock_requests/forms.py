@@ -4,7 +4,7 @@ is rendered (KeyedForm): a double tap or a retried post is applied once."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -18,6 +18,7 @@ from warehouse.stock_requests.models import (
     RequestCategory,
     RequestStatus,
 )
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..i18n import number
@@ -47,7 +48,7 @@ def _quantity_from(low: int):
     return check
 
 
-class RequestFilterForm(Form):
+class RequestFilterForm(FilterForm):
     """GET filters of the list; a bad value is reported, never a 500."""
 
     status = SelectField(
@@ -160,6 +161,6 @@ class RejectForm(KeyedForm):
     )
 
 
-class ProductSearchForm(Form):
+class ProductSearchForm(FilterForm):
     request = IntegerField(validators=[InputRequired(_l("Open a request first.")), NumberRange(1, MAX_ID)])
     q = StringField(_l("Find a SKU"), filters=[clean_text], validators=[Optional(), Length(max=64)])

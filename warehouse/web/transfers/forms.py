@@ -1,7 +1,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -15,6 +15,7 @@ from wtforms.validators import (
 from warehouse.transfers import MAX_QTY
 from warehouse.transfers.missing import MAX_NOTE
 from warehouse.transfers.models import MissingOutcome, TransferStatus
+from warehouse.web.filter_form import FilterForm
 
 from ..filters import clean_text
 from ..i18n import number
@@ -48,7 +49,7 @@ def _location_id(value):
     return number
 
 
-class TransferFilterForm(Form):
+class TransferFilterForm(FilterForm):
     """GET filter of the list; a bad value is reported, never a 500."""
 
     status = SelectField(_l("Status"), choices=STATUSES, validators=[Optional()])
@@ -97,7 +98,7 @@ class LineQtyForm(FlaskForm):
     )
 
 
-class SkuSearchForm(Form):
+class SkuSearchForm(FilterForm):
     transfer = IntegerField(validators=[InputRequired(_l("Open a transfer first.")), NumberRange(1, MAX_ID)])
     q = StringField(_l("Find a SKU"), filters=[clean_text], validators=[Optional(), Length(max=64)])
 
