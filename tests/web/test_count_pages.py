@@ -282,15 +282,15 @@ def test_the_review_shows_expected_counted_variance_and_value(client, supervisor
     bolt = _row(page, _line(submitted, "A-01-01", "BOLT-M8").id)
     assert '<td data-label="Expected" class="num">10</td>' in bolt
     assert '<td data-label="Counted" class="num">8</td>' in bolt
-    assert '<td data-label="Variance" class="num strong">-2</td>' in bolt
+    assert '<td data-label="Variance" class="num variance strong">-2</td>' in bolt
     assert '<td data-label="Value" class="num strong">-5.00</td>' in bolt
     assert '<td data-label="Counter">cora</td>' in bolt and 'name="line"' in bolt
     nut = _row(page, _line(submitted, "A-01-02", "NUT-M8").id)
-    assert '<td data-label="Variance" class="num strong">+1</td>' in nut
+    assert '<td data-label="Variance" class="num variance strong">+1</td>' in nut
     assert '<td data-label="Value" class="num">0.00</td>' not in nut  # nuts cost 1.00: +1.00
     assert '<td data-label="Value" class="num strong">+1.00</td>' in nut
     even = _row(page, _line(submitted, "A-01-02", "BOLT-M8").id)
-    assert '<td data-label="Variance" class="num">0</td>' in even
+    assert '<td data-label="Variance" class="num variance">0</td>' in even
     assert "Net variance value" in page and "-4.00" in page
     for name in ("Accept", "Recount", "Reject", "Auto-accept within tolerance"):
         assert name in page
