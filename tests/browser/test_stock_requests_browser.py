@@ -41,6 +41,9 @@ def test_an_operator_asks_on_a_phone_and_a_supervisor_approves_on_one(phone, peo
     phone.fill("#department", "Workshop")
     phone.click("text=Create draft")
     phone.wait_for_selector('#stock-request[data-status="draft"]')
+    # The draft's page is a new document: its search input listens once htmx has read the
+    # page (on load); typing before that, on a slow machine, sent no search at all.
+    phone.wait_for_load_state("load")
     fits(phone)
 
     phone.evaluate("window.sameDocument = true")  # survives an htmx swap, not a reload
