@@ -511,10 +511,7 @@
   // dead spot. It is told who is signed in: a copy made for one operator is never shown to
   // another. body[data-offline-ready] says this screen's copy is kept.
   function offlineCopy() {
-    // Registered once signed in (it keeps one operator's floor), never from the sign-in
-    // page: there it installed while the person signed in, and in browser tests the first
-    // page after signing in was sometimes asked for without the new session.
-    if (!navigator.serviceWorker || !body.getAttribute("data-service-worker") || !operator) { return; }
+    if (!navigator.serviceWorker || !body.getAttribute("data-service-worker")) { return; }
     body.setAttribute("data-offline-ready", "0");
     navigator.serviceWorker.register(body.getAttribute("data-service-worker"), { scope: "/floor/" })
       .then(function () { return navigator.serviceWorker.ready; })
