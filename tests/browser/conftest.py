@@ -3,6 +3,7 @@ Never a browser download: `playwright install` is blocked here and not needed.""
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,53 @@ def browser():
 
 
 @pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_server(app, request):
+    log = ServerLog(app)
+    request.node.server_log = log  # shown when the test fails (pytest_runtest_makereport)
+    server = make_server("127.0.0.1", 0, log, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
+
+
+class ServerLog:
+    """The live server's requests, in the order they were answered: a browser test that
+    fails shows what the browser asked for and what it was told, with whose session."""
+
+    def __init__(self, app):
+        self.app, self.lines, self.started = app, [], time.monotonic()
+        self.sessions = app.session_interface.get_signing_serializer(app)
+
+    def __call__(self, environ, start_response):
+        began = time.monotonic() - self.started
+
+        def answer(status, headers, exc_info=None):
+            cookies = [v for k, v in headers if k.lower() == "set-cookie"]
+            self.lines.append(
+                f"{began:7.3f}-{time.monotonic() - self.started:7.3f} {environ['REQUEST_METHOD']} "
+                f"{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')} -> {status.split()[0]} "
+                f"mode={environ.get('HTTP_SEC_FETCH_MODE')} sw={environ.get('HTTP_SERVICE_WORKER')} "
+                f"from={environ.get('HTTP_REFERER')} sent={self._session(environ.get('HTTP_COOKIE', ''))} "
+                f"set={[self._session(c.split(';')[0]) for c in cookies]}"
+            )
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, answer)
+
+    def _session(self, cookie_header):
+        """Who the session cookie says, never its value: its keys, and the user's id."""
+        name = self.app.config["SESSION_COOKIE_NAME"]
+        for part in cookie_header.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                try:
+                    data = self.sessions.loads(value) if value else {}
+                except Exception:  # noqa: BLE001 - a diagnostic: say it did not load
+                    return "unreadable"
+                return f"user={data.get('_user_id')} keys={sorted(data)}"
+        return "none"
 
 
 @pytest.fixture
@@ -95,3 +137,12 @@ def scan(page, code):
     page.wait_for_function(f"() => {SCANS_SETTLED}")
     page.wait_for_function("() => document.activeElement && document.activeElement.name === 'scan'")
     return page.locator("[data-outcome]")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    log = getattr(item, "server_log", None)
+    if log is not None and report.failed:
+        report.sections.append(("live server", "\n".join(log.lines)))
+    return report

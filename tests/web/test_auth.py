@@ -121,3 +121,35 @@ def test_every_route_is_public_by_intent_or_checks_a_role(app):
 def test_signed_out_visitors_see_no_stock(client, path):
     response = client.get(path)
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "/static/app.css",
+        "/sw.js",
+        "/vendor/htmx/htmx.min.js",
+        "/floor/camera-worker.js",
+        "/vendor/zxing-wasm/reader/zxing_reader.wasm",
+    ],
+)
+def test_a_file_answered_after_signing_in_does_not_sign_the_person_out(app, client, auth, file):
+    """The sign-in page's files (and those its service worker fetches) may still be on their
+    way when the person signs in. A file asked for with the signed-out cookie and answered
+    after the sign-in must not put that cookie back: the next page would ask them to sign
+    in again."""
+    client.get("/login")
+    signed_out = client.get_cookie("session").value
+    on_its_way = app.test_client()  # the same browser, asking with the cookie it had then
+    on_its_way.set_cookie("session", signed_out)
+    with app.app_context():  # its own request: nothing loaded by the others is kept for it
+        late_answer = on_its_way.get(file)
+    assert late_answer.status_code == 200
+
+    assert auth.login("operator").status_code == 302
+    for cookie in late_answer.headers.getlist("Set-Cookie"):  # the late answer lands last
+        name, _, value = cookie.partition(";")[0].partition("=")
+        client.set_cookie(name, value)
+
+    with app.app_context():  # whoever the cookie says, not who signed in a request ago
+        assert client.get("/floor/").status_code == 200

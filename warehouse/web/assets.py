@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, send_from_directory
 
 from .headers import DECODER_POLICY
-from .security import public
+from .security import public_file
 
 ROOT = Path(__file__).resolve().parents[2]
 HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
@@ -34,11 +34,11 @@ ON_FIRST_USE = [STATIC / "camera.js", STATIC / "camera-worker.js"] + [ZXING_DIST
 
 bp = Blueprint("vendor", __name__, static_folder=str(HTMX_DIST), static_url_path="/vendor/htmx")
 # The blueprint's static endpoint is public like the app's own static files.
-public("vendor.static")
+public_file("vendor.static")
 
 
 @bp.route("/sw.js")
-@public
+@public_file
 def service_worker():
     """At the site's root, not under /static/, so it may control /floor/. Never cached by
     the browser's HTTP cache: a new version must be seen on the next check."""
@@ -49,7 +49,7 @@ def service_worker():
 
 
 @bp.route("/floor/camera-worker.js")
-@public
+@public_file
 def camera_worker():
     """The decoder's worker, with its own policy: the one response allowed to compile
     WebAssembly (warehouse/web/headers.py). Under /floor/: a worker is controlled by the
@@ -61,7 +61,7 @@ def camera_worker():
 
 
 @bp.route("/vendor/zxing-wasm/<path:filename>")
-@public
+@public_file
 def zxing(filename):
     """zxing-wasm's reader as installed by npm (the .wasm as application/wasm, which
     streaming compilation requires)."""

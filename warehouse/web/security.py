@@ -18,6 +18,12 @@ from .context import enter_organisation
 from .htmx import is_htmx, redirect_for_htmx
 
 PUBLIC_ENDPOINTS = {"static"}
+# Files served to anyone (static files, the service worker, the camera's decoder): the gate
+# answers them without reading the session at all. Reading it for a visitor who has not
+# signed in yet rewrites their session cookie (Flask-Login's session protection), and such
+# a response arriving after the sign-in's (a file the service worker fetches while the
+# person signs in) put the signed-out cookie back: the next page went to the sign-in page.
+FILE_ENDPOINTS = {"static"}
 RANK = {Role.OPERATOR: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
 
 
@@ -28,6 +34,16 @@ def public(endpoint_or_view):
         return endpoint_or_view
     endpoint_or_view.public = True
     return endpoint_or_view
+
+
+def public_file(endpoint_or_view):
+    """Mark a view (or an endpoint name) as a file anyone may fetch: public, and served
+    without reading the session (see FILE_ENDPOINTS)."""
+    if isinstance(endpoint_or_view, str):
+        FILE_ENDPOINTS.add(endpoint_or_view)
+    else:
+        endpoint_or_view.file = True
+    return public(endpoint_or_view)
 
 
 def requires(role: Role):
@@ -51,6 +67,8 @@ def requires(role: Role):
 def _gate():
     """Before every request: anyone not signed in goes to the sign-in page; a signed-in
     person works in their organisation."""
+    if _is_file(request.endpoint):
+        return None
     with tenancy.identifying():  # who it is decides the organisation, not the other way round
         if current_user.is_authenticated:
             enter_organisation(current_user.org_id)
@@ -76,6 +94,10 @@ def _gate():
         return redirect_for_htmx(target)  # a 302 would be swapped into a panel
     flash(_("Your session has ended. Sign in again.") if ended else _("Please sign in."), "warn")
     return redirect(target)
+
+
+def _is_file(endpoint: str | None) -> bool:
+    return endpoint in FILE_ENDPOINTS or getattr(endpoint and _view_function(endpoint), "file", False)
 
 
 def _end_stale_session() -> bool:
