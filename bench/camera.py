@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
 import os
 import platform
 import shutil
@@ -42,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -53,29 +51,18 @@ os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 import zxingcpp  # noqa: E402
 from PIL import Image  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Request  # noqa: E402
 
+from bench.common import ARGS, CHROMIUM, demo_gtin, log, serve  # noqa: E402
 from tests.browser.test_camera import FNC1, Shot, code128, ean13, write_video  # noqa: E402
 from warehouse import accounts, create_app  # noqa: E402
 from warehouse.accounts.models import User  # noqa: E402
 from warehouse.catalog.models import Location, Product  # noqa: E402
 from warehouse.core.extensions import db  # noqa: E402
-from warehouse.demo import load_demo, with_check_digit  # noqa: E402
+from warehouse.demo import load_demo  # noqa: E402
 
 TARGET_MS = 300
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [  # as tests/browser/conftest.py, and a fake camera playing the video
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+CAMERA_ARGS = ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 SIZE = (1280, 720)
 KINDS = ("EAN-13", "GS1-128", "DataBar", "QR")
 # Before any page script: note when each scan's POST leaves, and each code camera.js takes.
@@ -90,15 +77,6 @@ window.fetch = function (url, init) {
 };
 document.addEventListener('floor:camera-read', (e) => { window.__camera.reads.push(e.detail); });
 """
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def demo_gtin(i: int) -> str:
-    """GTIN-13 of demo product SKU-{10001 + i}."""
-    return with_check_digit(f"950600{10000 + i:06d}")
 
 
 def symbol(kind: str, gtin13: str) -> tuple[Image.Image, str]:
@@ -194,20 +172,17 @@ def main() -> None:
     log(f"video: {len(expected)} codes, {video.stat().st_size / 1e6:.1f} MB at {SIZE[0]}x{SIZE[1]}")
 
     got_scans: list[str] = []
-    serve = app.wsgi_app
+    app_itself = app.wsgi_app
 
     def recording(environ, start_response):  # the scans the server got, in order
         if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].startswith("/floor/receive/"):
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             got_scans.append(Request({**environ, "wsgi.input": io.BytesIO(body)}).form.get("scan"))
             environ["wsgi.input"] = io.BytesIO(body)
-        return serve(environ, start_response)
+        return app_itself(environ, start_response)
 
     app.wsgi_app = recording
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    base, stop = serve(app)
     log(f"serving {base}; {args.runs} runs")
 
     runs, samples = [], []
@@ -215,7 +190,7 @@ def main() -> None:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=ARGS + [f"--use-file-for-fake-video-capture={video}"],
+            args=CAMERA_ARGS + [f"--use-file-for-fake-video-capture={video}"],
         )
         for n in range(1, args.runs + 1):
             context = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
@@ -278,7 +253,7 @@ def main() -> None:
             runs.append(run)
             log(f"run {n}: {run}")
         browser.close()
-    server.shutdown()
+    stop()
 
     all_ms = [s["ms"] for s in samples]
     res["runs"] = runs

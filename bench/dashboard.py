@@ -48,6 +48,7 @@ os.chdir(ROOT)
 from sqlalchemy import create_engine, event, insert, inspect, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from bench.common import log  # noqa: E402
 from warehouse import accounts, create_app, ledger  # noqa: E402
 from warehouse.alerts.models import Alert, AlertKind, AlertStatus, ReorderPolicy  # noqa: E402
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, LocationType, Product  # noqa: E402
@@ -61,10 +62,6 @@ from warehouse.transfers.models import Transfer, TransferStatus  # noqa: E402
 T = MovementType
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PERIODS = ("7d", "30d", "90d", "1y")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def prepare(url: str, reset: bool) -> None:

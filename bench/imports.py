@@ -44,6 +44,7 @@ os.chdir(ROOT)
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.common import log  # noqa: E402
 from warehouse import accounts, create_app, ledger  # noqa: E402
 from warehouse.accounts import organisations  # noqa: E402
 from warehouse.catalog import locations  # noqa: E402
@@ -58,10 +59,6 @@ from warehouse.setup.models import ImportKind, ImportStatus  # noqa: E402
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 HX = {"HX-Request": "true"}
 PASSWORD = "bench-password-1"
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def gtin(body: str) -> str:

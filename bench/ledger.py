@@ -47,6 +47,7 @@ os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from bench.common import log  # noqa: E402
 from warehouse import create_app, ledger  # noqa: E402
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, LocationType, Product, ProductBarcode  # noqa: E402
 from warehouse.core import transactions  # noqa: E402
@@ -74,10 +75,6 @@ LOCATIONS = [
 ]
 WARMUP_READS = 100
 WARMUP_WRITES = 100
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 # --- database setup ----------------------------------------------------------------------

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import shutil
@@ -50,26 +49,16 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 
 from sqlalchemy import select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
+from bench.common import ARGS, CHROMIUM, demo_gtin, log, serve  # noqa: E402
 from warehouse import accounts, create_app  # noqa: E402
 from warehouse.accounts.models import User  # noqa: E402
 from warehouse.catalog.models import Location, Product  # noqa: E402
 from warehouse.core.extensions import db  # noqa: E402
-from warehouse.demo import load_demo, with_check_digit  # noqa: E402
+from warehouse.demo import load_demo  # noqa: E402
 from warehouse.inbound.models import Receipt  # noqa: E402
 
 TARGET_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [  # as tests/browser/conftest.py
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SETTLED = "document.body.dataset.scansQueued === '0' && document.body.dataset.scansInFlight === '0'"
 # In the page: when the `online` event fires, and when the queue is first seen settled.
 WATCH = (
@@ -85,15 +74,6 @@ WATCH = (
 }"""
     % SETTLED
 )
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def demo_gtin(i: int) -> str:
-    """GTIN-13 of demo product SKU-{10001 + i}."""
-    return with_check_digit(f"950600{10000 + i:06d}")
 
 
 class ServerTimes:
@@ -193,12 +173,9 @@ def main() -> None:
     scans = ["3" if i % 10 == 9 else gtins[i % len(gtins)] for i in range(args.scans)]
     want = expected(scans, sku_of)
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     timer = ServerTimes(app.wsgi_app)
     app.wsgi_app = timer
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    base, stop = serve(app)
     log(f"serving {base}; {args.runs} runs of {args.scans} scans")
 
     runs = []
@@ -256,7 +233,7 @@ def main() -> None:
             runs.append(run)
             log(f"run {n}: {run}")
         browser.close()
-    server.shutdown()
+    stop()
 
     res["runs"] = runs
     res["median"] = {

@@ -77,13 +77,14 @@ os.chdir(ROOT)  # config.py and the migrations are found relative to the project
 from ledger import Seeder, pct, seed_engine  # noqa: E402  (bench/ledger.py)
 from sqlalchemy import event, func, select  # noqa: E402
 
+from bench.common import demo_gtin, log  # noqa: E402
 from warehouse import create_app, ledger  # noqa: E402
 from warehouse.accounts.models import User  # noqa: E402
 from warehouse.catalog.models import NO_LOT, Bin, BinKind, Location, Product, ProductBarcode  # noqa: E402
 from warehouse.core.extensions import db  # noqa: E402
 from warehouse.core.models import ScanDialogue  # noqa: E402
 from warehouse.counts import batches as count_batches  # noqa: E402
-from warehouse.demo import load_demo, with_check_digit  # noqa: E402
+from warehouse.demo import load_demo  # noqa: E402
 from warehouse.inbound import receiving  # noqa: E402
 from warehouse.inbound.models import PutawayTask, Receipt, TaskStatus  # noqa: E402
 from warehouse.ledger.models import Balance, Movement  # noqa: E402
@@ -98,15 +99,6 @@ TARGET_STEP_BYTES = 5 * 1024
 HX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/floor/"}
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 ASSET_RE = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="(/[^"]+)"')
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def demo_gtin(i: int) -> str:
-    """GTIN-13 of demo product SKU-{10001 + i}."""
-    return with_check_digit(f"950600{10000 + i:06d}")
 
 
 TRANSFER_LINES, TRANSFER_QTY = 8, 10  # each benched transfer: 8 lines of 10 units

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, inspect, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from bench.common import log  # noqa: E402
 from warehouse import create_app, ledger  # noqa: E402
 from warehouse.availability import channel_reads, reservations, routing  # noqa: E402
 from warehouse.availability.models import Channel, ChannelLocation  # noqa: E402
@@ -64,10 +65,6 @@ CHANNELS = [  # code, rule at the big location (can sell, buffer, share), rule e
     ("b2b", (True, 0, 50), (True, 0, None)),
     ("wholesale", (False, 0, None), (True, 5, None)),
 ]
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def prepare(url: str, reset: bool) -> None:

@@ -17,7 +17,9 @@ from tests.factories import make_location, make_product
 from warehouse import accounts
 from warehouse.accounts.models import User
 from warehouse.core.extensions import db
-from warehouse.web.i18n import number
+from warehouse.counts import counting
+from warehouse.counts.models import CountBatch, CountStatus
+from warehouse.web.i18n import number, translate
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "warehouse" / "translations"
@@ -227,3 +229,18 @@ def test_wtforms_own_messages_follow_the_page_language_on_filter_forms_too(clien
     accounts.set_language(operator(), "pl")
     page = client.get("/stock-requests?status=nonsense").get_data(as_text=True)
     assert "Nieprawidłowy wybór" in page and "Not a valid choice" not in page
+
+
+def test_a_status_inside_a_refusal_is_said_in_the_readers_language(app):
+    """A domain sentence names the status as a value; each page says it in its own words."""
+    refusal = counting.counting_closed(CountBatch(serial=7, status=CountStatus.IN_REVIEW))
+    said = {}
+    for language in ("en", "es", "pl"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refresh()  # as every request does (the test's app context is shared)
+            said[language] = translate(refusal)
+    assert said == {
+        "en": "CNT-000007 is in review: counting is closed.",
+        "es": "CNT-000007 está en estado «en revisión»: el recuento está cerrado.",
+        "pl": "CNT-000007 ma status „w weryfikacji”: liczenie zamknięte.",
+    }

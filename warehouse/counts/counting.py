@@ -122,19 +122,8 @@ def _counting(batch_id: int, bin: Bin) -> CountBatch:
 
 
 def counting_closed(batch: CountBatch) -> Message:
-    """Why a batch takes no more counts: one whole sentence per status, for translators."""
-    number = batch.number
-    said = {
-        S.SUBMITTED: msg("{number} is submitted: counting is closed.", number=number),
-        S.IN_REVIEW: msg("{number} is in review: counting is closed.", number=number),
-        S.RESOLVED: msg("{number} is resolved: counting is closed.", number=number),
-        S.CANCELLED: msg("{number} is cancelled: counting is closed.", number=number),
-    }
-    return said.get(batch.status) or msg(
-        "{number} is {status}: counting is closed.",
-        number=number,
-        status=batch.status,
-    )
+    """Why a batch takes no more counts: its status is said in the reader's language (core/i18n.py)."""
+    return msg("{number} is {status}: counting is closed.", number=batch.number, status=batch.status)
 
 
 def not_here(batch: CountBatch, bin: Bin) -> Message:
@@ -186,16 +175,5 @@ def submit(batch_id: int, *, actor_id: int) -> CountBatch:
 
 
 def _submitted_already(batch: CountBatch) -> Message:
-    """Why a batch cannot be submitted again: one whole sentence per status."""
-    number = batch.number
-    said = {
-        S.SUBMITTED: msg("{number} is submitted: it was already submitted.", number=number),
-        S.IN_REVIEW: msg("{number} is in review: it was already submitted.", number=number),
-        S.RESOLVED: msg("{number} is resolved: it was already submitted.", number=number),
-        S.CANCELLED: msg("{number} is cancelled: it was already submitted.", number=number),
-    }
-    return said.get(batch.status) or msg(
-        "{number} is {status}: it was already submitted.",
-        number=number,
-        status=batch.status,
-    )
+    """Why a batch cannot be submitted again: its status is said in the reader's language (core/i18n.py)."""
+    return msg("{number} is {status}: it was already submitted.", number=batch.number, status=batch.status)

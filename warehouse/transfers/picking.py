@@ -157,18 +157,10 @@ def _pick(transfer_id, bin, product, qty, actor_id, lot_code) -> Picked:
 
 
 def _not_approved(transfer: Transfer) -> Message:
-    """Why a transfer is not picked: one whole sentence per status, for translators."""
-    number = transfer.number
-    said = {
-        S.DRAFT: msg("{number} is draft: only approved transfers are picked.", number=number),
-        S.IN_TRANSIT: msg("{number} is in transit: only approved transfers are picked.", number=number),
-        S.RECEIVED: msg("{number} is received: only approved transfers are picked.", number=number),
-        S.COMPLETED: msg("{number} is completed: only approved transfers are picked.", number=number),
-        S.CANCELLED: msg("{number} is cancelled: only approved transfers are picked.", number=number),
-    }
-    return said.get(transfer.status) or msg(
+    """Why a transfer is not picked: its status is said in the reader's language (core/i18n.py)."""
+    return msg(
         "{number} is {status}: only approved transfers are picked.",
-        number=number,
+        number=transfer.number,
         status=transfer.status,
     )
 

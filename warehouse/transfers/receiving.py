@@ -160,18 +160,10 @@ def _receiving(transfer_id: int) -> Transfer:
 
 
 def _not_in_transit(transfer: Transfer) -> Message:
-    """Why a transfer is not received: one whole sentence per status, for translators."""
-    number = transfer.number
-    said = {
-        S.DRAFT: msg("{number} is draft: only transfers in transit are received.", number=number),
-        S.APPROVED: msg("{number} is approved: only transfers in transit are received.", number=number),
-        S.RECEIVED: msg("{number} is received: only transfers in transit are received.", number=number),
-        S.COMPLETED: msg("{number} is completed: only transfers in transit are received.", number=number),
-        S.CANCELLED: msg("{number} is cancelled: only transfers in transit are received.", number=number),
-    }
-    return said.get(transfer.status) or msg(
+    """Why a transfer is not received: its status is said in the reader's language (core/i18n.py)."""
+    return msg(
         "{number} is {status}: only transfers in transit are received.",
-        number=number,
+        number=transfer.number,
         status=transfer.status,
     )
 
