@@ -20,6 +20,12 @@ ARGS = [
     "--disable-quic",
 ]
 PHONE = {"width": 360, "height": 740}
+# A browser test checks what the pages and the browser agree on, which does not depend on
+# the database engine: browser test modules run on SQLite (`pytestmark = [..., ONE_ENGINE]`),
+# while every domain and page test runs on both engines (tests/conftest.py). A module runs
+# on both only where the engine shows through the browser (test_two_organisations.py:
+# PostgreSQL's row-level security keeps the organisations apart as well).
+ONE_ENGINE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser.a11y_pages import Place, build_place
-from tests.browser.conftest import PHONE, scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, PHONE, scan, sign_in
 from tests.conftest import PASSWORD
 from warehouse.accounts.models import Role
 from warehouse.web.security import PUBLIC_ENDPOINTS, RANK
 
-pytestmark = [
-    pytest.mark.browser,
-    # What a page says to axe does not depend on the database engine: SQLite only, so CI
-    # spends these minutes once.
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
-]
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": PHONE, "desktop": {"width": 1280, "height": 800}}

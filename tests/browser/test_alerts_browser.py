@@ -4,14 +4,14 @@ settings and webhook pages never scroll sideways."""
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import receive
 from warehouse import accounts
 from warehouse.alerts.models import ReorderPolicy
 from warehouse.core.extensions import db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 WIDTH = "document.documentElement.scrollWidth"
 
 

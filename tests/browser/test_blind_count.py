@@ -4,14 +4,14 @@ reach the page."""
 
 import pytest
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
 from warehouse.core.extensions import db
 from warehouse.counts.models import CountStatus
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from reportlab.graphics.barcode.code128 import Code128
 from sqlalchemy import select
 from werkzeug.wrappers import Request
 
-from tests.browser.conftest import ARGS, CHROMIUM, PHONE, SCANS_SETTLED, scan, sign_in
+from tests.browser.conftest import ARGS, CHROMIUM, ONE_ENGINE, PHONE, SCANS_SETTLED, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product
 from warehouse import accounts
@@ -41,7 +41,7 @@ from warehouse.accounts.models import User
 from warehouse.core.extensions import db
 from warehouse.inbound.models import Receipt
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 FPS = 30  # Chromium plays an .mjpeg fake camera at 30 frames a second
 GS = "\x1d"

@@ -5,13 +5,13 @@ tiles refresh themselves through htmx polling without reloading the page."""
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import receive
 from tests.reporting.test_analytics import seed_history, seed_rules_alerts_transfers_counts
 from warehouse import accounts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 DRAWN = """(selector) => [...document.querySelectorAll(selector)]
   .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"""

@@ -6,14 +6,14 @@ it away, reading every answer in that language. The words are the catalogues'
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product
 from warehouse import accounts
 from warehouse.core.extensions import db
 from warehouse.inbound.models import Receipt
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 # What each step says, as an operator reads it: {receipt} is the receipt's number.
 SAID = {

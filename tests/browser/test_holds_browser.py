@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_lot, make_product, receive
 from warehouse import accounts, ledger
@@ -14,7 +14,7 @@ from warehouse.availability.models import Hold, HoldStatus
 from warehouse.core.columns import utcnow
 from warehouse.core.extensions import db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 @pytest.fixture

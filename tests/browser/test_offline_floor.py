@@ -6,7 +6,7 @@ under one sign-in is never sent under another."""
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import ARGS, CHROMIUM, PHONE, scan, sign_in
+from tests.browser.conftest import ARGS, CHROMIUM, ONE_ENGINE, PHONE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts
@@ -14,7 +14,7 @@ from warehouse.catalog.models import Product
 from warehouse.core.extensions import db
 from warehouse.inbound.models import Receipt
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 BOLT, GLUE = "9506000134352", "(01)09506000100050(17)271231(10)LOT-A1"
 # Thirty scans before the reload, five after. Typed counts ("9", "20", "3") set the count of

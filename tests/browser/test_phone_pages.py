@@ -3,13 +3,13 @@ targets, the adjust form posting through htmx without a page reload."""
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_lot, receive
 from warehouse import accounts, ledger, transfers
 from warehouse.catalog.models import LocationType
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 SMALL_TARGETS = """() => [...document.querySelectorAll('main a, main button, main input, main select')]
   .filter(e => e.type !== 'hidden' && e.getBoundingClientRect().height < 48)

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger
@@ -15,7 +15,7 @@ from warehouse.core.extensions import db
 from warehouse.inbound.models import PutawayTask
 from warehouse.ledger.models import Movement, MovementType
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.conftest import PASSWORD
 from tests.web.test_replenishment_pages import points, shelves  # noqa: F401  (fixture)
 from warehouse import accounts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 def test_the_report_fits_a_360px_screen_and_apply_swaps_in_place(app, phone, shelves):  # noqa: F811

@@ -7,7 +7,7 @@ receive, pick and transfer receive the document ends up as a slow operator's."""
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, counts, transfers
@@ -16,7 +16,7 @@ from warehouse.core.extensions import db
 from warehouse.inbound import receiving
 from warehouse.inbound.models import PutawayTask, Receipt
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 LATENCY_MS = 300
 SETTLED = "document.body.dataset.scansQueued === '0' && document.body.dataset.scansInFlight === '0'"

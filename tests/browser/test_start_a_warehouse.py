@@ -13,13 +13,13 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.conftest import scan
+from tests.browser.conftest import ONE_ENGINE, scan
 from tests.paper.test_labels import scan as decode
 from warehouse.catalog.models import Bin, Product
 from warehouse.core.extensions import db
 from warehouse.ledger.models import Balance
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 ADMIN_PASSWORD = "first-admin-pass"
 DESKTOP = {"width": 1280, "height": 900}

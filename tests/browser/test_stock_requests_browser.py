@@ -5,7 +5,7 @@ scrolls sideways and every target is big enough for a thumb."""
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ONE_ENGINE, sign_in
 from tests.browser.test_phone_pages import SMALL_TARGETS
 from tests.conftest import PASSWORD
 from tests.factories import make_location, receive
@@ -14,7 +14,7 @@ from warehouse.catalog.models import LocationType
 from warehouse.core.extensions import db
 from warehouse.stock_requests.models import StockRequest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ by scanning, then receive it at the destination with one short line; put-away ta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import scan, sign_in
+from tests.browser.conftest import ONE_ENGINE, scan, sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_location, make_product, receive
 from warehouse import accounts, ledger, transfers
@@ -13,7 +13,7 @@ from warehouse.core.extensions import db
 from warehouse.inbound.models import PutawayTask
 from warehouse.transfers.models import TransferStatus
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_ENGINE]
 
 
 @pytest.fixture
