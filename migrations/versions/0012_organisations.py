@@ -173,22 +173,34 @@ def _organisation_for_existing_rows(conn):
     return conn.execute(sa.text("SELECT id FROM organisations WHERE code = 'main'")).scalar_one()
 
 
+def role_for_the_app(role: str) -> list[str]:
+    """The role the app works as, and the migrating user made a member of it, unless they
+    already are. Roles belong to the cluster: another database of it may have made this one
+    already, and a superuser may have (and granted it) for a user without CREATEROLE.
+
+    Two databases of one cluster migrating at once (two installations, or the test workers)
+    both find the role missing; the second CREATE (or GRANT) waits for the first and fails
+    as duplicate_object or on the catalogue's unique index (unique_violation). Either way
+    the role (or the membership) exists then, as wanted."""
+    return [
+        f"""DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                CREATE ROLE {role} NOLOGIN;
+            END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$""",
+        f"""DO $$ BEGIN
+            IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
+                EXECUTE format('GRANT {role} TO %I', current_user);
+            END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$""",
+    ]
+
+
 def _row_level_security():
-    # Roles belong to the cluster: another database of it may have made this one already.
-    # A superuser may have made it (and granted it) already, for a user without CREATEROLE.
-    op.execute(f"""
-        DO $$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                CREATE ROLE {APP_ROLE} NOLOGIN;
-            END IF;
-        EXCEPTION WHEN duplicate_object THEN NULL;  -- made meanwhile by another database's migration
-        END $$""")
-    op.execute(f"""
-        DO $$ BEGIN
-            IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
-                EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
-            END IF;
-        END $$""")
+    for statement in role_for_the_app(APP_ROLE):
+        op.execute(statement)
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")

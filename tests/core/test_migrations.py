@@ -2,10 +2,16 @@
 exactly the schema the models describe: a column added to a model without a migration,
 or a migration that drifts from its model, fails here on both engines."""
 
+import importlib.util
+import os
+import threading
+import time
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from warehouse import create_app
 from warehouse.core import tenancy
@@ -277,3 +283,50 @@ def test_an_empty_installation_upgrades_with_no_organisation(tmp_path):
     db.session.remove()
     db.engine.dispose()
     ctx.pop()
+
+
+def _migration(name: str):
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_databases_of_one_cluster_migrating_at_once_both_get_the_apps_role(pg_migrated):
+    """Roles belong to the whole PostgreSQL cluster. When two databases migrate at once (two
+    installations, or the test workers), both find the app's role missing and both make
+    it: the second waits for the first, and must then carry on rather than fail."""
+    role = f"warehouse_race_{os.getpid()}"  # not the app's own: this test makes and drops it
+    statements = _migration("0012_organisations").role_for_the_app(role)
+    engine = create_engine(pg_migrated)
+    first = engine.connect()
+    first_migration = first.begin()
+    first.execute(text(f"CREATE ROLE {role} NOLOGIN"))  # made, not yet committed
+    failed = []
+
+    def second_migration():
+        try:
+            with engine.begin() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+        except Exception as error:  # noqa: BLE001 - what the second migration met
+            failed.append(error)
+
+    second = threading.Thread(target=second_migration)
+    second.start()
+    try:
+        with engine.connect() as watch:  # until the second is waiting for the first
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            while second.is_alive() and not watch.execute(text(waiting)).scalar():
+                time.sleep(0.05)
+        first_migration.commit()
+        second.join()
+        assert failed == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_has_role(current_user, :r, 'MEMBER')"), {"r": role}).scalar()
+    finally:
+        first.close()
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        engine.dispose()
