@@ -334,6 +334,14 @@ def fake_detector(page, scene: str) -> None:
     )
 
 
+def on_a_receipt(phone, scene: str, po: str) -> None:
+    """Olga, with the stand-in detector playing `scene`, on the receive screen of `po`."""
+    fake_detector(phone, scene)
+    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
+    phone.goto(phone.base + "/floor/receive")
+    scan(phone, po)
+
+
 def camera_done(page, timeout=30_000) -> None:
     """Until the scene is played and every scan it made is answered."""
     page.wait_for_function(
@@ -371,10 +379,7 @@ def test_the_browsers_own_detector_and_holding_a_label_to_count(phone_with_camer
     view it counts again (after 1.5 s); out of view for over a second and back, it counts
     again: three scans. A hidden page lets the camera go."""
     phone = phone_with_camera
-    fake_detector(phone, HOLD_AND_COME_BACK)
-    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
-    phone.goto(phone.base + "/floor/receive")
-    scan(phone, "PO-CAM-2")
+    on_a_receipt(phone, HOLD_AND_COME_BACK, "PO-CAM-2")
     phone.locator("[data-camera-toggle]").click()
     camera_done(phone)
     assert phone.evaluate("window.detector.formats") == ["ean_13", "code_128", "qr_code", "data_matrix"]
@@ -454,10 +459,7 @@ def test_one_pull_of_the_trigger_one_code_and_the_lot_label_after_the_item(
     DataMatrix seen in turn count the pack once. The lot-tracked item's flow still works:
     its EAN asks for the lot, and the GS1 label moved to next gives it."""
     phone = phone_with_camera
-    fake_detector(phone, ONE_PACK_TWO_CODES)
-    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
-    phone.goto(phone.base + "/floor/receive")
-    scan(phone, "PO-CAM-4")
+    on_a_receipt(phone, ONE_PACK_TWO_CODES, "PO-CAM-4")
     phone.evaluate(WATCH_OUTCOMES)
     phone.locator("[data-camera-toggle]").click()
     camera_done(phone)
@@ -501,10 +503,7 @@ def test_only_an_item_held_in_view_counts_again(phone_with_camera, dock, server_
     """Hold-to-count is for item codes (EAN/UPC, GS1 with a GTIN): a bin, a slip or a PO
     label held in front of the camera is sent once."""
     phone = phone_with_camera
-    fake_detector(phone, HELD_LABELS)
-    sign_in(phone, "olga", PASSWORD, lands_on="**/floor/")
-    phone.goto(phone.base + "/floor/receive")
-    scan(phone, "PO-CAM-5")
+    on_a_receipt(phone, HELD_LABELS, "PO-CAM-5")
     phone.locator("[data-camera-toggle]").click()
     camera_done(phone, timeout=60_000)
     phone.locator("[data-camera-toggle]").click()
